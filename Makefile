@@ -1,0 +1,31 @@
+# Two entry points: `make quickstart` compiles an example, `make test` runs every test.
+# Both first set up what they need: a virtualenv in .venv (pinned Python packages)
+# and the pinned Go tools, built once into $KAFKAC_CACHE (default ~/.cache/kafkac).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXAMPLE ?= examples/quickstart
+OUT ?= out
+
+.PHONY: quickstart test setup tools clean
+
+quickstart: setup
+	$(BIN)/kafkac compile $(EXAMPLE) -o $(OUT)
+	@echo "Chart written to $(OUT)/. Try: helm install my-cluster $(OUT)/my-cluster -n kafka --dry-run"
+
+test: setup
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed tools
+
+tools: $(VENV)/.installed
+	$(BIN)/kafkac tools install
+
+$(VENV)/.installed: setup.cfg pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache

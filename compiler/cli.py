@@ -1,0 +1,200 @@
+"""Command line: options in, stages called, a reporter out. Exit codes: 0 ok, 1 the
+spec or chart is wrong, 2 usage or environment error."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__, tools
+from .findings import has_errors
+from .pipeline import Options, check_specs, compile_specs
+from .report import REPORTERS
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ENVIRONMENT = 0, 1, 2
+
+format_option = click.option(
+    "--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
+    show_default=True, help="text: one line a problem (file:line:col: severity [rule] message); "
+                            "json: for machines.")
+color_option = click.option(
+    "--color/--no-color", default=None,
+    help="Color the text output. Default: on a terminal, and off when NO_COLOR is set.")
+
+
+def _kube_versions(ctx, param, values) -> tuple[str, ...]:
+    try:
+        return tuple(dict.fromkeys(tools.normalize_kube_version(v) for v in values))
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{exc}; choose from {tools.SUPPORTED_KUBE_VERSIONS[0]} to {tools.SUPPORTED_KUBE_VERSIONS[-1]}")
+
+
+kube_version_option = click.option(
+    "--kube-version", "kube_versions", multiple=True, metavar="X.Y[.Z]", callback=_kube_versions,
+    help="Kubernetes version to render and check the chart for; repeat for several. "
+         f"Default: {', '.join(tools.DEFAULT_KUBE_VERSIONS)}; supported: "
+         f"{tools.SUPPORTED_KUBE_VERSIONS[0]} to {tools.SUPPORTED_KUBE_VERSIONS[-1]}.")
+
+
+def _use_color(color: bool | None) -> bool:
+    if color is not None:
+        return color
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def _report(findings, output_format: str, color: bool | None, **extra) -> None:
+    text = REPORTERS[output_format](findings, extra, _use_color(color))
+    if text:
+        click.echo(text, color=_use_color(color))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def cli() -> None:
+    """kafkac compiles Strimzi Kafka resources into plain, verified Helm charts.
+
+    It reads the Kafka and KafkaNodePool resources you would give Strimzi
+    (kafka.strimzi.io/v1 or v1beta2), checks them, and writes one Helm chart per
+    Kafka cluster, which runs the cluster with no operator.
+
+    \b
+    Typical use:
+      kafkac tools install                 # once: build the pinned helm, kubeconform, ...
+      kafkac validate specs/               # check resources, print problems
+      kafkac compile specs/ -o out/        # write and verify out/<cluster>/
+      helm install my-cluster out/my-cluster -n kafka
+    """
+
+
+@cli.command("compile")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the charts into, one subdirectory per Kafka cluster.")
+@click.option("--verify/--no-verify", default=True, show_default=True,
+              help="Check each chart with helm lint --strict, helm template and kubeconform "
+                   "-strict before it is written.")
+@kube_version_option
+@format_option
+@color_option
+def compile_command(paths, output, verify, kube_versions, output_format, color):
+    """Compile the resources under PATHS into one Helm chart per Kafka cluster.
+
+    PATHS are YAML files or directories (read recursively, *.yaml and *.yml).
+    Resources are grouped into clusters by their strimzi.io/cluster label, as
+    Strimzi does. Charts are built and verified in a temporary directory and
+    only then moved to OUTPUT/<cluster>; when anything fails, OUTPUT is left
+    exactly as it was.
+
+    \b
+    Example:
+      kafkac compile examples/kraft-3x3 -o out
+      helm install my-cluster out/my-cluster -n kafka
+    """
+    result = compile_specs(Options(tuple(paths), output, verify, tuple(kube_versions)))
+    _report(result.findings, output_format, color, charts=result.charts)
+    if not result.ok:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@format_option
+@color_option
+def validate_command(paths, output_format, color):
+    """Check the resources under PATHS without writing anything.
+
+    Runs the strict YAML reader, the schema and the cross-resource checks, and
+    prints one line per problem. Exit code 1 when there is an error.
+
+    \b
+    Example:
+      kafkac validate specs/ --format json
+    """
+    _, findings = check_specs(paths)
+    _report(findings, output_format, color)
+    if has_errors(findings):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("verify")
+@click.argument("chart", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@kube_version_option
+@format_option
+@color_option
+def verify_command(chart, kube_versions, output_format, color):
+    """Check a chart with helm lint --strict, helm template and kubeconform -strict.
+
+    Renders CHART for each Kubernetes version and validates every manifest
+    against that version's schemas, offline.
+
+    \b
+    Example:
+      kafkac verify out/my-cluster --kube-version 1.35.0
+    """
+    from .verify import verify
+
+    findings = verify(chart, tuple(kube_versions) or tools.DEFAULT_KUBE_VERSIONS)
+    _report(findings, output_format, color)
+    if has_errors(findings):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command("version")
+def version_command():
+    """Print kafkac's version and the version of each tool it runs."""
+    click.echo(f"kafkac {__version__}")
+    for name, version in tools.versions().items():
+        click.echo(f"{name} {version}")
+
+
+@cli.group("tools")
+def tools_group():
+    """Install and list the pinned external tools (helm, kubeconform, opa, cue).
+
+    Tools are built with `go install` at exact versions into a cache outside
+    the repository ($KAFKAC_CACHE, default ~/.cache/kafkac) and reused.
+    """
+
+
+@tools_group.command("install")
+def tools_install_command():
+    """Build every pinned tool that is not in the cache yet (needs Go)."""
+    tools.install(log=lambda message: click.echo(message, err=True))
+    for version in tools.DEFAULT_KUBE_VERSIONS:
+        tools.kube_schema_dir(version)
+    click.echo(f"tools ready in {tools.cache_dir()}", err=True)
+
+
+@tools_group.command("list")
+def tools_list_command():
+    """Show each tool's pinned version and what is installed."""
+    for name, version in tools.versions().items():
+        click.echo(f"{name} {version}")
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_ENVIRONMENT)
+    except (tools.ToolMissing, tools.ToolError) as exc:
+        click.echo(f"kafkac: {exc}", err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except OSError as exc:
+        click.echo(f"kafkac: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        sys.exit(EXIT_ENVIRONMENT)
+    except Exception:  # a bug in kafkac: say so, without a traceback unless asked
+        if os.environ.get("KAFKAC_DEBUG"):
+            traceback.print_exc()
+        else:
+            click.echo("kafkac: internal error; run again with KAFKAC_DEBUG=1 to see the "
+                       "traceback, and please report it", err=True)
+        sys.exit(EXIT_ENVIRONMENT)

@@ -1,0 +1,189 @@
+"""Stage 6: write a chart: Chart.yaml, values.yaml (the plan), the static templates.
+
+Output is deterministic: the same plan gives the same bytes. Strings are
+always quoted in values.yaml, so no YAML reader (Helm's is YAML 1.1) can
+turn a user's `on` or `0755` into something else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from . import __version__
+from .plan import ChartPlan
+from .resources import CHARTS
+
+CHART_LIBRARY = CHARTS / "kafka"
+CHART_VERSION = "0.1.0"
+
+# A comment for every values key; nested keys use dots, list items share their list's entry.
+VALUES_DOCS = {
+    "cluster": "The Kafka cluster this chart runs.",
+    "cluster.name": "Name of the Kafka resource; prefixes every object the chart makes.",
+    "cluster.clusterId": "KRaft cluster id, derived from the cluster's namespace and name so that "
+                         "re-rendering never changes it.",
+    "cluster.kafkaVersion": "Kafka version the nodes run.",
+    "cluster.metadataVersion": "KRaft metadata version given to storage formatting "
+                               "(empty: the version's default).",
+    "image": "Container image of every Kafka node.",
+    "image.name": "Image reference (spec.kafka.image, or apache/kafka:<version>).",
+    "image.pullPolicy": "Kubernetes image pull policy.",
+    "commonLabels": "Labels on every object, Strimzi's names included so selectors written "
+                    "for a Strimzi-run cluster keep matching.",
+    "services": "The Services clients and nodes use.",
+    "services.bootstrap": "ClusterIP Service in front of all brokers: the address clients bootstrap from.",
+    "services.bootstrap.name": "Service name, <cluster>-kafka-bootstrap as in Strimzi.",
+    "services.bootstrap.ports": "One port per listener of spec.kafka.listeners.",
+    "services.brokers": "Headless Service that gives every node its DNS name.",
+    "services.brokers.name": "Service name, <cluster>-kafka-brokers as in Strimzi.",
+    "services.brokers.ports": "Controller (9090), replication (9091) and listener ports.",
+    "podDisruptionBudget": "Voluntary disruptions take down at most this many Kafka nodes at a time.",
+    "podDisruptionBudget.name": "PodDisruptionBudget name.",
+    "podDisruptionBudget.maxUnavailable": "Nodes that may be down at once for a drain or upgrade.",
+    "podSecurityContext": "Pod security context (Pod Security Standards: restricted).",
+    "containerSecurityContext": "Container security context (Pod Security Standards: restricted).",
+    "nodePools": "One StatefulSet per KafkaNodePool.",
+    "nodePools.name": "Name of the KafkaNodePool.",
+    "nodePools.statefulSetName": "StatefulSet name, <cluster>-<pool>; pods are <cluster>-<pool>-<node id>.",
+    "nodePools.configMapName": "ConfigMap holding the pool's server.properties.",
+    "nodePools.replicas": "Number of nodes in the pool.",
+    "nodePools.firstNodeId": "Node id of the pool's first pod (the StatefulSet's first ordinal).",
+    "nodePools.roles": "KRaft roles of the pool's nodes.",
+    "nodePools.labels": "Labels that tell pools and roles apart.",
+    "nodePools.selectorLabels": "The StatefulSet's selector; never changes once installed.",
+    "nodePools.serverProperties": "Static server.properties; kafka-run.sh appends node.id, log.dirs, "
+                                  "the controller quorum and advertised listeners.",
+    "nodePools.env": "Environment of kafka-run.sh. KAFKA_HEAP_OPTS, when present, is half the "
+                     "memory limit (or request), at most 5 GiB, as Strimzi sizes the heap.",
+    "nodePools.ports": "Container ports.",
+    "nodePools.probePort": "Port the readiness and liveness probes check.",
+    "nodePools.resources": "CPU and memory requests and limits of the Kafka container.",
+    "nodePools.volumes": "Pod volumes: scratch space, configuration, ephemeral data, listener certificates.",
+    "nodePools.volumeMounts": "Where the Kafka container mounts them.",
+    "nodePools.volumeClaimTemplates": "PersistentVolumeClaims for persistent-claim storage.",
+    "nodePools.persistentVolumeClaimRetentionPolicy": "Whether PVCs are deleted with the StatefulSet "
+                                                      "(deleteClaim) or kept.",
+}
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
+_YAML_RESERVED_WORDS = re.compile(
+    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
+    r"|null|Null|NULL|~)$")
+
+
+def emit(chart_plan: ChartPlan, dest: Path) -> Path:
+    """Write the chart for `chart_plan` into the directory `dest` (created; must not exist)."""
+    shutil.copytree(CHART_LIBRARY, dest, ignore=shutil.ignore_patterns("Chart.yaml", "values.yaml"))
+    (dest / "Chart.yaml").write_text(chart_yaml(chart_plan))
+    (dest / "values.yaml").write_text(values_yaml(chart_plan.values))
+    return dest
+
+
+def chart_yaml(chart_plan: ChartPlan) -> str:
+    return "\n".join([
+        "apiVersion: v2",
+        f"name: {chart_plan.name}",
+        f"description: {scalar(f'Kafka cluster {chart_plan.name}, compiled by kafkac from Strimzi resources')}",
+        "type: application",
+        f"version: {CHART_VERSION}",
+        f"appVersion: {scalar(chart_plan.kafka_version)}",
+        "kubeVersion: \">= 1.31.0-0\"",
+        "annotations:",
+        f"  kafkac.io/compiler-version: {scalar(__version__)}",
+        "",
+    ])
+
+
+def values_yaml(values: dict) -> str:
+    header = [
+        "# Values of this chart are the plan kafkac computed from the Strimzi resources.",
+        "# Change the resources and recompile rather than editing this file; every key",
+        "# is checked against values.schema.json.",
+    ]
+    return "\n".join(header + _mapping(values, 0, "")) + "\n"
+
+
+def _mapping(mapping: dict, indent: int, parent: str | None) -> list[str]:
+    """Lines of a mapping; `parent` is its dotted doc key, None inside list items (no comments)."""
+    lines: list[str] = []
+    pad = " " * indent
+    for key, value in mapping.items():
+        doc_key = None if parent is None else (f"{parent}.{key}" if parent else key)
+        if doc_key in VALUES_DOCS:
+            lines.append(f"{pad}# {VALUES_DOCS[doc_key]}")
+        if isinstance(value, list) and doc_key:
+            lines.extend(f"{pad}#   {name}: {VALUES_DOCS[f'{doc_key}.{name}']}"
+                         for name in _item_keys(value) if f"{doc_key}.{name}" in VALUES_DOCS)
+        lines.extend(_entry(f"{pad}{yaml_key(key)}:", value, indent, doc_key))
+    return lines
+
+
+def _item_keys(items: list) -> list[str]:
+    keys: dict[str, None] = {}
+    for item in items:
+        if isinstance(item, dict):
+            keys.update(dict.fromkeys(item))
+    return list(keys)
+
+
+def _entry(lead: str, value, indent: int, doc_key: str | None) -> list[str]:
+    if isinstance(value, dict):
+        if not value:
+            return [f"{lead} {{}}"]
+        return [lead] + _mapping(value, indent + 2, doc_key)
+    if isinstance(value, list):
+        if not value:
+            return [f"{lead} []"]
+        lines = [lead]
+        for item in value:
+            lines.extend(_list_item(item, indent + 2))
+        return lines
+    if isinstance(value, str) and _literal_block_ok(value):
+        chomp = "" if value.endswith("\n") else "-"
+        body = value[:-1] if value.endswith("\n") else value
+        return [f"{lead} |{chomp}"] + [f"{' ' * (indent + 2)}{line}" if line else ""
+                                       for line in body.split("\n")]
+    return [f"{lead} {scalar(value)}"]
+
+
+def _list_item(item, indent: int) -> list[str]:
+    pad = " " * indent
+    if isinstance(item, dict) and item:
+        nested = _mapping(item, indent + 2, None)
+        return [f"{pad}- {nested[0][indent + 2:]}"] + nested[1:]
+    if isinstance(item, dict):
+        return [f"{pad}- {{}}"]
+    if isinstance(item, list):
+        raise ValueError("values never hold lists of lists")
+    return [f"{pad}- {scalar(item)}"]
+
+
+def _literal_block_ok(value: str) -> bool:
+    """Multi-line text reads best as a literal block, when that keeps it byte-exact."""
+    if "\n" not in value.rstrip("\n") or value.endswith("\n\n"):
+        return False
+    if value.startswith((" ", "\n")):
+        return False
+    return all(line == line.rstrip() and line.isprintable() for line in value.split("\n"))
+
+
+def yaml_key(key: str) -> str:
+    if _PLAIN_KEY.match(key) and not _YAML_RESERVED_WORDS.match(key):
+        return key
+    return json.dumps(key)
+
+
+def scalar(value) -> str:
+    """A YAML scalar that every YAML reader reads back as exactly `value`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return getattr(value, "text", repr(value))
+    return json.dumps(str(value), ensure_ascii=False)

@@ -1,0 +1,98 @@
+"""The one result type every stage returns: a positioned finding."""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass, field
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A place in an input file; line and column are 1-based."""
+
+    file: str
+    line: int = 0
+    col: int = 0
+
+    def __str__(self) -> str:
+        if self.line:
+            return f"{self.file}:{self.line}:{self.col}"
+        return self.file
+
+
+FieldPath = tuple[str | int, ...]
+
+
+_PLAIN_FIELD = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
+
+
+def dotted(path: FieldPath) -> str:
+    """`('spec', 'kafka', 'listeners', 1, 'port')` -> `spec.kafka.listeners[1].port`.
+
+    Keys that are not plain names (a config key such as `min.insync.replicas`)
+    are written in brackets: `spec.kafka.config["min.insync.replicas"]`.
+    """
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_FIELD.match(part):
+            out += ("." if out else "") + part
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+def pointer(path: FieldPath) -> str:
+    """RFC 6901 JSON pointer for a field path."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A problem found by any stage.
+
+    `rule` is a stable id such as `yaml.duplicate-key` or `schema.minimum`;
+    `path` is the field path inside the resource the span points into;
+    `expected` says what would be accepted, when that can be said.
+    """
+
+    rule: str
+    severity: Severity
+    message: str
+    span: Span
+    path: FieldPath = ()
+    expected: str = ""
+    resource: str = ""
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def sort_key(self):
+        return (self.span.file, self.span.line, self.span.col, self.rule, self.message)
+
+
+def error(rule: str, message: str, span: Span, path: FieldPath = (), expected: str = "",
+          resource: str = "") -> Finding:
+    return Finding(rule, Severity.ERROR, message, span, path, expected, resource)
+
+
+def warning(rule: str, message: str, span: Span, path: FieldPath = (), expected: str = "",
+            resource: str = "") -> Finding:
+    return Finding(rule, Severity.WARNING, message, span, path, expected, resource)
+
+
+def has_errors(findings) -> bool:
+    return any(f.is_error for f in findings)

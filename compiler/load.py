@@ -1,0 +1,353 @@
+"""Stage 1: strict YAML loading with a source position for every node.
+
+YAML is read with the YAML 1.2 core schema. Anything that YAML 1.1 readers
+(Go's yaml used by Kubernetes tooling, older PyYAML) would read differently
+is refused rather than guessed at, so a spec means the same thing to every
+tool that reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .findings import FieldPath, Finding, Span, error
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_ALIASES_PER_DOCUMENT = 64
+MAX_NODES_PER_DOCUMENT = 200_000
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_CORE_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_CORE_BOOL = {"true": True, "True": True, "TRUE": True,
+              "false": False, "False": False, "FALSE": False}
+_CORE_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_CORE_FLOAT = re.compile(
+    r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_YAML11_OCTAL = re.compile(r"^[-+]?0[0-9_]+$")
+_YAML11_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+_YAML11_UNDERSCORE_NUMBER = re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)$")
+
+_PLAIN = "!kafkac/plain"
+_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+
+
+class ScalarFloat(float):
+    """A float that remembers how it was written, so `2.10` is not printed as `2.1`."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str):
+        obj = super().__new__(cls, value)
+        obj.text = text
+        return obj
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Composes nodes only; every plain scalar is tagged `_PLAIN` and resolved by us."""
+
+
+_StrictLoader.yaml_implicit_resolvers = {}
+_StrictLoader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.S), None)
+
+
+@dataclass
+class Document:
+    """One YAML document: its data and where each of its nodes came from."""
+
+    file: str
+    index: int
+    data: object
+    spans: dict[FieldPath, Span] = field(default_factory=dict)
+    key_spans: dict[FieldPath, Span] = field(default_factory=dict)
+
+    @property
+    def span(self) -> Span:
+        return self.spans.get((), Span(self.file, 1, 1))
+
+    def span_of(self, path: FieldPath, key: bool = False) -> Span:
+        """Span of the node at `path` (of its key, if asked), else of its nearest ancestor."""
+        path = tuple(path)
+        if key and path in self.key_spans:
+            return self.key_spans[path]
+        while path and path not in self.spans:
+            path = path[:-1]
+        return self.spans.get(path, self.span)
+
+    def get(self, *path, default=None):
+        node = self.data
+        for part in path:
+            if isinstance(node, dict) and isinstance(part, str):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+                node = node[part]
+            else:
+                return default
+            if node is None:
+                return default
+        return node
+
+    @property
+    def kind(self) -> str:
+        return self.get("kind", default="") if isinstance(self.get("kind"), str) else ""
+
+    @property
+    def api_version(self) -> str:
+        value = self.get("apiVersion")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def name(self) -> str:
+        value = self.get("metadata", "name")
+        return value if isinstance(value, str) else ""
+
+    @property
+    def labels(self) -> dict:
+        value = self.get("metadata", "labels", default={})
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def annotations(self) -> dict:
+        value = self.get("metadata", "annotations", default={})
+        return value if isinstance(value, dict) else {}
+
+    def describe(self) -> str:
+        return f"{self.kind or 'document'}/{self.name or '?'}"
+
+
+@dataclass
+class Documents:
+    documents: list[Document]
+    findings: list[Finding]
+
+
+class _Refused(Exception):
+    def __init__(self, finding: Finding):
+        self.finding = finding
+
+
+def load(paths: list[str | os.PathLike]) -> Documents:
+    """Read every YAML file under `paths` (files or directories, in a stable order)."""
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    for file in _expand(paths, findings):
+        docs, file_findings = load_file(file)
+        documents.extend(docs)
+        findings.extend(file_findings)
+    return Documents(documents, findings)
+
+
+def _expand(paths, findings: list[Finding]) -> list[Path]:
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*")
+                           if p.is_file() and p.suffix in YAML_SUFFIXES
+                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not found:
+                findings.append(error("input.empty-directory",
+                                      f"no .yaml or .yml files under {path}", Span(str(path)),
+                                      expected="a directory holding Strimzi resources as YAML files"))
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            findings.append(error("input.not-found", f"{path} does not exist", Span(str(path)),
+                                  expected="an existing YAML file or directory"))
+    unique: dict[Path, None] = {}
+    for f in files:
+        unique.setdefault(f, None)
+    return list(unique)
+
+
+def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
+    name = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [error("input.unreadable", f"cannot read {name}: {exc.strerror}", Span(name))]
+    if len(raw) > MAX_FILE_BYTES:
+        return [], [error("yaml.too-large",
+                          f"file is {len(raw)} bytes, over the limit of {MAX_FILE_BYTES}",
+                          Span(name, 1, 1), expected="split the resources into several files")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return [], [error("yaml.encoding", f"file is not UTF-8 (byte {exc.start})", Span(name, 1, 1),
+                          expected="a UTF-8 encoded file")]
+    return load_text(text, name)
+
+
+def load_text(text: str, name: str) -> tuple[list[Document], list[Finding]]:
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    loader = _StrictLoader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            builder = _Builder(name)
+            try:
+                data = builder.build(node, ())
+            except _Refused as refused:
+                findings.append(refused.finding)
+            else:
+                findings.extend(builder.findings)
+                if data is not None:
+                    documents.append(Document(name, index, data, builder.spans, builder.key_spans))
+            index += 1
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        findings.append(error("yaml.syntax", f"{problem}", Span(name, line, col),
+                              expected="well-formed YAML"))
+    except yaml.YAMLError as exc:
+        findings.append(error("yaml.syntax", str(exc), Span(name, 1, 1), expected="well-formed YAML"))
+    finally:
+        loader.dispose()
+    return documents, findings
+
+
+def _span(name: str, node: yaml.Node) -> Span:
+    return Span(name, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    """Turns one composed node tree into plain data, refusing ambiguous YAML."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.spans: dict[FieldPath, Span] = {}
+        self.key_spans: dict[FieldPath, Span] = {}
+        self.findings: list[Finding] = []
+        self.nodes = 0
+        self.aliases = 0
+        self.seen: set[int] = set()
+        self.active: set[int] = set()
+
+    def refuse(self, rule: str, message: str, node: yaml.Node, path: FieldPath, expected: str):
+        raise _Refused(error(rule, message, _span(self.name, node), path, expected))
+
+    def build(self, node: yaml.Node, path: FieldPath):
+        self.nodes += 1
+        if self.nodes > MAX_NODES_PER_DOCUMENT:
+            self.refuse("yaml.too-large", f"document has more than {MAX_NODES_PER_DOCUMENT} nodes",
+                        node, path, "a smaller document, with fewer aliases")
+        if id(node) in self.active:
+            self.refuse("yaml.recursive-alias", "an alias refers to a node that contains it",
+                        node, path, "a tree without recursive anchors")
+        if id(node) in self.seen and not isinstance(node, yaml.ScalarNode):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES_PER_DOCUMENT:
+                self.refuse("yaml.too-many-aliases",
+                            f"more than {MAX_ALIASES_PER_DOCUMENT} aliases of collections in one document",
+                            node, path, "write the repeated parts out")
+        self.seen.add(id(node))
+        self.spans.setdefault(path, _span(self.name, node))
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, path)
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self.expect_tag(node, path, _TAG + "seq")
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            self.expect_tag(node, path, _TAG + "map")
+            return self.mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+
+    def note(self, rule: str, message: str, node: yaml.Node, path: FieldPath, expected: str):
+        """Record a problem that does not stop reading the rest of the document."""
+        self.findings.append(error(rule, message, _span(self.name, node), path, expected))
+
+    def expect_tag(self, node: yaml.Node, path: FieldPath, tag: str) -> None:
+        if node.tag != tag:
+            self.refuse("yaml.tag", f"tag {node.tag!r} is not allowed", node, path,
+                        "plain YAML without custom tags")
+
+    def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict:
+        result: dict = {}
+        first_seen: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.refuse("yaml.complex-key", "a mapping key must be a plain string", key_node, path,
+                            "a string key")
+            if key_node.tag == _PLAIN and key_node.value == "<<":
+                self.refuse("yaml.merge-key", "merge keys (<<) are a YAML 1.1 feature and are not supported",
+                            key_node, path, "write the merged keys out in full")
+            key = key_node.value
+            if key_node.tag == _PLAIN and _YAML11_BOOL.match(key):
+                self.note("yaml.ambiguous-key",
+                          f"key {key!r} is read as a boolean by YAML 1.1 tools",
+                          key_node, path + (key,), f'quote it: "{key}"')
+            if key in first_seen:
+                first = first_seen[key].start_mark
+                self.note("yaml.duplicate-key",
+                          f"duplicate key {key!r} (first defined at line {first.line + 1})",
+                          key_node, path + (key,), "each key once per mapping")
+                continue
+            first_seen[key] = key_node
+            self.key_spans[path + (key,)] = _span(self.name, key_node)
+            result[key] = self.build(value_node, path + (key,))
+        return result
+
+    def scalar(self, node: yaml.ScalarNode, path: FieldPath):
+        text = node.value
+        if node.tag == _PLAIN:
+            return self.plain(node, text, path)
+        if node.tag not in _SCALAR_TAGS:
+            self.refuse("yaml.tag", f"tag {node.tag!r} is not allowed", node, path,
+                        "plain YAML without custom tags")
+        if node.tag == _TAG + "str":
+            return text
+        value = self.plain(node, text, path)
+        wanted = node.tag[len(_TAG):]
+        actual = {bool: "bool", int: "int", ScalarFloat: "float", type(None): "null", str: "str"}[type(value)]
+        if actual != wanted and not (wanted == "float" and actual == "int"):
+            self.refuse("yaml.tag", f"{text!r} is not a valid !!{wanted}", node, path,
+                        f"a value of type {wanted}")
+        return float(value) if wanted == "float" and actual == "int" else value
+
+    def plain(self, node: yaml.ScalarNode, text: str, path: FieldPath):
+        if _CORE_NULL.match(text):
+            return None
+        if text in _CORE_BOOL:
+            return _CORE_BOOL[text]
+        if _YAML11_BOOL.match(text):
+            self.note("yaml.ambiguous-boolean",
+                      f"{text!r} is a boolean in YAML 1.1 but a string in YAML 1.2",
+                      node, path, f'true or false for a boolean, "{text}" (quoted) for a string')
+            return text
+        if _YAML11_OCTAL.match(text):
+            self.note("yaml.ambiguous-number",
+                      f"{text!r} has a leading zero: YAML 1.1 reads it as octal or a string, YAML 1.2 as decimal",
+                      node, path, f'0o{text.lstrip("+-")[1:]} for octal, or "{text}" (quoted) for a string')
+        if _YAML11_SEXAGESIMAL.match(text):
+            self.note("yaml.ambiguous-number",
+                      f"{text!r} is a base-60 number in YAML 1.1 but a string in YAML 1.2",
+                      node, path, f'"{text}" (quoted)')
+        if "_" in text and _YAML11_UNDERSCORE_NUMBER.match(text):
+            self.note("yaml.ambiguous-number",
+                      f"{text!r} is a number in YAML 1.1 but a string in YAML 1.2",
+                      node, path, f'{text.replace("_", "")} for a number, or "{text}" (quoted) for a string')
+        if _CORE_INT.match(text):
+            if text.startswith("0o"):
+                return int(text[2:], 8)
+            if text.startswith("0x"):
+                return int(text[2:], 16)
+            return int(text)
+        if _CORE_FLOAT.match(text):
+            return ScalarFloat(float(text.replace("Inf", "inf").replace("INF", "inf")
+                                     .replace("NaN", "nan").replace("NAN", "nan")), text)
+        return text

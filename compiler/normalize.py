@@ -1,0 +1,329 @@
+"""Stage 3: group resources into clusters, apply defaults, build the typed model.
+
+Runs on documents that passed schema validation, so shapes and types are
+known to be right here; what is checked here is what a schema cannot see:
+references between resources, uniqueness, node-id ranges and the broker
+options Strimzi reserves for itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .findings import Finding, error
+from .load import Document, Documents
+from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, CertSecret, Cluster,
+                    Listener, Model, NodePool, Volume)
+
+CLUSTER_LABEL = "strimzi.io/cluster"
+NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
+
+# Options Strimzi sets itself from other fields; a user value would be silently
+# wrong, so they are refused (Strimzi drops them with a log line instead).
+FORBIDDEN_CONFIG_PREFIXES = (
+    "listeners", "advertised.", "broker.", "listener.", "host.name", "port",
+    "inter.broker.listener.name", "sasl.", "ssl.", "security.", "password.", "log.dir",
+    "zookeeper.connect", "zookeeper.set.acl", "zookeeper.ssl", "zookeeper.clientCnxnSocket",
+    "authorizer.", "super.user", "cruise.control.metrics.topic",
+    "cruise.control.metrics.reporter.bootstrap.servers", "node.id", "process.roles",
+    "controller.", "metadata.log.dir", "zookeeper.metadata.migration.enable",
+    "client.quota.callback.static.kafka.admin.", "client.quota.callback.static.produce",
+    "client.quota.callback.static.fetch",
+    "client.quota.callback.static.storage.per.volume.limit.min.available.",
+    "client.quota.callback.static.excluded.principal.name.list", "prometheus.metrics.reporter.",
+    "cordoned.log.dirs", "config.providers",
+)
+FORBIDDEN_CONFIG_EXCEPTIONS = frozenset({
+    "zookeeper.connection.timeout.ms", "sasl.server.max.receive.size", "ssl.cipher.suites",
+    "ssl.protocol", "ssl.enabled.protocols", "ssl.secure.random.implementation",
+    "cruise.control.metrics.topic.num.partitions",
+    "cruise.control.metrics.topic.replication.factor",
+    "cruise.control.metrics.topic.retention.ms",
+    "cruise.control.metrics.topic.auto.create.retries",
+    "cruise.control.metrics.topic.auto.create.timeout.ms",
+    "cruise.control.metrics.topic.min.insync.replicas",
+    "broker.session.timeout.ms", "broker.heartbeat.interval.ms", "controller.socket.timeout.ms",
+    "controller.quorum.election.backoff.max.ms", "controller.quorum.election.timeout.ms",
+    "controller.quorum.fetch.timeout.ms",
+})
+PER_LISTENER_CONFIG_SUFFIXES = ("connections.max.reauth.ms", "max.connections",
+                                "max.connection.creation.rate")
+_NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
+
+
+def normalize(documents: Documents) -> Model:
+    findings: list[Finding] = []
+    kafkas = [d for d in documents.documents if d.kind == "Kafka"]
+    pools = [d for d in documents.documents if d.kind == "KafkaNodePool"]
+
+    by_key: dict[tuple[str | None, str], Document] = {}
+    for doc in kafkas:
+        key = (_namespace(doc), doc.name)
+        if key in by_key:
+            findings.append(error(
+                "cluster.duplicate", f"Kafka {doc.name} is defined twice (also in "
+                f"{by_key[key].span})", doc.span_of(("metadata", "name")), ("metadata", "name"),
+                "one Kafka resource per name and namespace"))
+            continue
+        by_key[key] = doc
+
+    pools_by_cluster: dict[tuple[str | None, str], list[Document]] = {k: [] for k in by_key}
+    for doc in pools:
+        cluster = doc.labels.get(CLUSTER_LABEL)
+        path = ("metadata", "labels")
+        if not cluster:
+            findings.append(error(
+                "nodepool.cluster-label", f"KafkaNodePool {doc.name} has no {CLUSTER_LABEL} label",
+                doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>"))
+            continue
+        key = (_namespace(doc), cluster)
+        if key not in pools_by_cluster:
+            known = ", ".join(sorted(name for _, name in by_key)) or "none"
+            findings.append(error(
+                "nodepool.unknown-cluster",
+                f"KafkaNodePool {doc.name} belongs to Kafka {cluster}, which is not among the inputs",
+                doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
+                f"the name of a Kafka in the same namespace (found: {known})"))
+            continue
+        pools_by_cluster[key].append(doc)
+
+    clusters = []
+    for key, doc in by_key.items():
+        cluster = _cluster(doc, pools_by_cluster[key], findings)
+        if cluster is not None:
+            clusters.append(cluster)
+    return Model(clusters, findings)
+
+
+def _namespace(doc: Document) -> str | None:
+    return doc.get("metadata", "namespace")
+
+
+def _cluster(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> Cluster | None:
+    spec = doc.get("spec", "kafka", default={})
+    listeners = _listeners(doc, findings)
+    config = spec.get("config") or {}
+    _check_config(doc, config, listeners, findings)
+    pools = _pools(doc, pool_docs, findings)
+    if pools is None:
+        return None
+    version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    entity_operator = doc.get("spec", "entityOperator")
+    return Cluster(
+        name=doc.name,
+        namespace=_namespace(doc),
+        kafka_version=version,
+        metadata_version=spec.get("metadataVersion"),
+        image=spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}",
+        listeners=tuple(listeners),
+        config=dict(config),
+        pools=tuple(pools),
+        manage_topics=isinstance(entity_operator, dict) and "topicOperator" in entity_operator,
+        manage_users=isinstance(entity_operator, dict) and "userOperator" in entity_operator,
+        document=doc,
+        labels=dict(doc.labels),
+        annotations=dict(doc.annotations),
+    )
+
+
+def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
+    listeners: list[Listener] = []
+    names: dict[str, int] = {}
+    ports: dict[int, int] = {}
+    for i, raw in enumerate(doc.get("spec", "kafka", "listeners", default=[])):
+        path = ("spec", "kafka", "listeners", i)
+        if raw["name"] in names:
+            findings.append(error(
+                "listener.duplicate-name", f"listener name {raw['name']!r} is already used by "
+                f"listeners[{names[raw['name']]}]", doc.span_of(path + ("name",)), path + ("name",),
+                "a unique name per listener"))
+        names.setdefault(raw["name"], i)
+        if raw["port"] in ports:
+            findings.append(error(
+                "listener.duplicate-port", f"port {raw['port']} is already used by "
+                f"listeners[{ports[raw['port']]}]", doc.span_of(path + ("port",)), path + ("port",),
+                "a unique port per listener"))
+        ports.setdefault(raw["port"], i)
+        configuration = raw.get("configuration") or {}
+        cert = configuration.get("brokerCertChainAndKey")
+        if raw["tls"] and not cert:
+            findings.append(error(
+                "listener.tls-certificate",
+                f"listener {raw['name']} has tls: true but no certificate: kafkac does not create "
+                "a cluster CA yet", doc.span_of(path + ("tls",)), path + ("tls",),
+                "configuration.brokerCertChainAndKey naming a Secret with a PEM certificate "
+                "chain and PKCS#8 key, or tls: false"))
+        listeners.append(Listener(
+            name=raw["name"], port=raw["port"], type=raw["type"], tls=raw["tls"],
+            cert_secret=CertSecret(cert["secretName"], cert["certificate"], cert["key"]) if cert else None,
+            use_service_dns_domain=bool(configuration.get("useServiceDnsDomain", False)),
+        ))
+    return listeners
+
+
+def _check_config(doc: Document, config: dict, listeners: list[Listener],
+                  findings: list[Finding]) -> None:
+    allowed_per_listener = {f"listener.name.{listener.identifier.lower()}.{suffix}"
+                            for listener in listeners for suffix in PER_LISTENER_CONFIG_SUFFIXES}
+    for key in config:
+        if not is_forbidden_option(key) or key in allowed_per_listener:
+            continue
+        path = ("spec", "kafka", "config", key)
+        findings.append(error(
+            "config.forbidden", f"spec.kafka.config: {key!r} is set by kafkac from other fields "
+            "and cannot be given here", doc.span_of(path, key=True), path,
+            "the field that owns it (listeners, authorization, storage, node pools) "
+            "or an option outside the reserved prefixes"))
+
+
+def is_forbidden_option(key: str) -> bool:
+    lowered = key.lower()
+    if lowered in FORBIDDEN_CONFIG_EXCEPTIONS:
+        return False
+    return any(lowered.startswith(prefix) for prefix in FORBIDDEN_CONFIG_PREFIXES)
+
+
+def _pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> list[NodePool] | None:
+    if not pool_docs:
+        findings.append(error(
+            "cluster.no-node-pools", f"Kafka {doc.name} has no KafkaNodePool",
+            doc.span_of(("metadata", "name")), ("metadata", "name"),
+            f"at least one KafkaNodePool labelled {CLUSTER_LABEL}: {doc.name}"))
+        return None
+    for pool_doc in pool_docs:
+        _check_jbod(pool_doc, findings)
+    starts = _first_node_ids(pool_docs, findings)
+    pools = [_pool(pool_doc, starts[pool_doc.name]) for pool_doc in pool_docs
+             if pool_doc.name in starts]
+    names = set()
+    for pool_doc in pool_docs:
+        if pool_doc.name in names:
+            findings.append(error(
+                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice",
+                pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
+                "one KafkaNodePool per name"))
+        names.add(pool_doc.name)
+    if not any(p.is_controller and p.replicas > 0 for p in pools):
+        findings.append(error(
+            "cluster.no-controllers", f"Kafka {doc.name} has no node pool with the controller role "
+            "and replicas > 0, so it has no KRaft quorum", doc.span_of(("metadata", "name")),
+            ("metadata", "name"), "a KafkaNodePool with roles [controller] or [controller, broker]"))
+    if not any(p.is_broker and p.replicas > 0 for p in pools):
+        findings.append(error(
+            "cluster.no-brokers", f"Kafka {doc.name} has no node pool with the broker role "
+            "and replicas > 0", doc.span_of(("metadata", "name")), ("metadata", "name"),
+            "a KafkaNodePool with roles [broker] or [controller, broker]"))
+    return pools
+
+
+def _check_jbod(doc: Document, findings: list[Finding]) -> None:
+    volumes = doc.get("spec", "storage", "volumes", default=[])
+    seen_ids: dict[int, int] = {}
+    metadata_volume = None
+    for i, volume in enumerate(volumes):
+        path = ("spec", "storage", "volumes", i)
+        if volume["id"] in seen_ids:
+            findings.append(error(
+                "storage.duplicate-volume-id", f"volume id {volume['id']} is already used by "
+                f"volumes[{seen_ids[volume['id']]}]", doc.span_of(path + ("id",)), path + ("id",),
+                "a unique id per JBOD volume"))
+        seen_ids.setdefault(volume["id"], i)
+        if volume.get("kraftMetadata") == "shared":
+            if metadata_volume is not None:
+                findings.append(error(
+                    "storage.kraft-metadata", "more than one volume has kraftMetadata: shared",
+                    doc.span_of(path + ("kraftMetadata",)), path + ("kraftMetadata",),
+                    f"kraftMetadata on one volume only (volumes[{metadata_volume}] has it)"))
+            else:
+                metadata_volume = i
+
+
+def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[str, int]:
+    """Give each pool a contiguous block of node ids (its StatefulSet ordinals).
+
+    A pool with `strimzi.io/next-node-ids: "[N-...]"` starts at N; the others take
+    the lowest free block, in input order. Ids never overlap between pools.
+    """
+    taken: list[tuple[int, int, str]] = []
+    starts: dict[str, int] = {}
+
+    def overlaps(start: int, count: int) -> str | None:
+        for other_start, other_count, other in taken:
+            if start < other_start + other_count and other_start < start + count:
+                return other
+        return None
+
+    pinned = []
+    for doc in pool_docs:
+        value = doc.annotations.get(NEXT_NODE_IDS_ANNOTATION)
+        if value is None:
+            continue
+        path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+        match = _NODE_ID_RANGE.match(str(value))
+        if not match:
+            findings.append(error(
+                "nodepool.node-ids", f"cannot read {NEXT_NODE_IDS_ANNOTATION}: {value!r}",
+                doc.span_of(path), path, 'a list of ids or ranges such as "[100-199]"'))
+            continue
+        pinned.append((doc, int(match.group(1))))
+    for doc, start in pinned:
+        replicas = doc.get("spec", "replicas", default=0)
+        clash = overlaps(start, replicas)
+        if clash:
+            path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+            findings.append(error(
+                "nodepool.node-ids", f"node ids {start}..{start + replicas - 1} of pool {doc.name} "
+                f"overlap those of pool {clash}", doc.span_of(path), path,
+                "a range that no other pool of the cluster uses"))
+            continue
+        taken.append((start, replicas, doc.name))
+        starts[doc.name] = start
+    for doc in pool_docs:
+        if doc.name in starts or NEXT_NODE_IDS_ANNOTATION in doc.annotations:
+            continue
+        replicas = doc.get("spec", "replicas", default=0)
+        start = 0
+        while (clash := overlaps(start, max(replicas, 1))) is not None:
+            start = next(s + c for s, c, name in taken if name == clash)
+        taken.append((start, replicas, doc.name))
+        starts[doc.name] = start
+    return starts
+
+
+def _pool(doc: Document, first_node_id: int) -> NodePool:
+    spec = doc.get("spec", default={})
+    storage = spec["storage"]
+    if storage["type"] == "jbod":
+        volumes = tuple(_volume(v, with_id=True) for v in storage["volumes"])
+    else:
+        volumes = (_volume(storage, with_id=False),)
+    roles = tuple(r for r in ("controller", "broker") if r in spec["roles"])
+    return NodePool(
+        name=doc.name,
+        roles=roles,
+        replicas=spec["replicas"],
+        first_node_id=first_node_id,
+        storage_type=storage["type"],
+        volumes=volumes,
+        resources=dict(spec.get("resources") or {}),
+        labels=dict(doc.labels),
+        annotations=dict(doc.annotations),
+        document=doc,
+    )
+
+
+def _volume(raw: dict, with_id: bool) -> Volume:
+    return Volume(
+        type=raw["type"],
+        id=raw.get("id") if with_id else None,
+        size=_quantity(raw.get("size")),
+        size_limit=_quantity(raw.get("sizeLimit")),
+        storage_class=raw.get("class"),
+        selector=dict(raw.get("selector") or {}),
+        delete_claim=bool(raw.get("deleteClaim", False)),
+        kraft_metadata=raw.get("kraftMetadata") == "shared",
+    )
+
+
+def _quantity(value) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,321 @@
+"""The external programs kafkac runs: pinned, built from source, run from one place.
+
+Every tool is built with `go install <module>@<version>` into its own folder
+of the cache (`<cache>/tools/<name>-<version>/<name>`), so a version bump
+builds a new binary and an interrupted build leaves nothing behind. This is
+the only module that starts processes; the others call `run()`.
+
+It also prepares the Kubernetes JSON schemas that kubeconform reads: the ones
+kubernetes-validate ships, rewritten so that they resolve without a network.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+MIN_GO = (1, 26)
+INSTALL_HINT = "kafkac tools install"
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A pinned Go program: what to `go install` and how to ask its version."""
+
+    name: str
+    package: str
+    version: str
+    version_args: tuple[str, ...]
+    ldflags: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        return f"{self.package}@{self.version}"
+
+
+_HELM_VERSION = "v3.22.0"
+# helm's Makefile sets these; `go install` alone would report "v3.22" and
+# default to Kubernetes 1.20 (we pass --kube-version anyway). 1.37 follows
+# helm's rule: k8s.io/client-go v0.37.0 -> Kubernetes 1.37.
+_HELM_LDFLAGS = (
+    "-s", "-w",
+    f"-X helm.sh/helm/v3/internal/version.version={_HELM_VERSION}",
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1",
+    "-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=37",
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1",
+    "-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=37",
+)
+
+TOOLS: dict[str, Tool] = {t.name: t for t in (
+    Tool("cue", "cuelang.org/go/cmd/cue", "v0.17.1", ("version",)),
+    Tool("opa", "github.com/open-policy-agent/opa", "v1.22.2", ("version",)),
+    Tool("helm", "helm.sh/helm/v3/cmd/helm", _HELM_VERSION, ("version", "--short"),
+         _HELM_LDFLAGS),
+    # kubeconform's release build sets main.version; without it `-v` says "development".
+    Tool("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", "v0.8.0", ("-v",),
+         ("-X main.version=v0.8.0",)),
+)}
+
+# What kubernetes-validate 1.37.0 ships in kubernetes_validate/kubernetes-json-schema/.
+SUPPORTED_KUBE_VERSIONS: tuple[str, ...] = tuple(f"1.{minor}.0" for minor in range(25, 38))
+DEFAULT_KUBE_VERSIONS: tuple[str, ...] = SUPPORTED_KUBE_VERSIONS[-4:]
+
+
+class ToolError(Exception):
+    """An external tool exited with an error (or did not finish in time)."""
+
+    def __init__(self, tool: str, argv: list[str], code: int | None, stderr: str):
+        super().__init__(tool, argv, code, stderr)
+        self.tool = tool
+        self.argv = argv
+        self.code = code
+        self.stderr = stderr
+
+    def __str__(self) -> str:
+        how = "timed out" if self.code is None else f"exited with code {self.code}"
+        tail = "\n".join(self.stderr.strip().splitlines()[-20:])
+        text = f"{self.tool} {how}: {' '.join(self.argv)}"
+        return f"{text}\n{tail}" if tail else text
+
+
+class ToolMissing(Exception):
+    """Go is absent or a pinned tool has not been installed; the message says what to run."""
+
+
+def cache_dir() -> Path:
+    """`$KAFKAC_CACHE`, else `${XDG_CACHE_HOME:-~/.cache}/kafkac`."""
+    if os.environ.get("KAFKAC_CACHE"):
+        return Path(os.environ["KAFKAC_CACHE"]).expanduser()
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".cache"
+    return base / "kafkac"
+
+
+def _tool(name: str) -> Tool:
+    try:
+        return TOOLS[name]
+    except KeyError:
+        raise ValueError(f"unknown tool {name!r}; kafkac runs {', '.join(TOOLS)}") from None
+
+
+def _tool_dir(tool: Tool) -> Path:
+    return cache_dir() / "tools" / f"{tool.name}-{tool.version}"
+
+
+def path(tool: str) -> Path:
+    """Where the pinned binary of `tool` is; ToolMissing if it is not installed."""
+    pinned = _tool(tool)
+    binary = _tool_dir(pinned) / pinned.name
+    if not binary.is_file():
+        raise ToolMissing(
+            f"{pinned.name} {pinned.version} is not installed (looked for {binary}). "
+            f"Run `{INSTALL_HINT}` (or `python -m compiler.tools install`) to build it with Go.")
+    return binary
+
+
+def run(tool: str, *args: str, input: str | None = None, timeout: float = 300,
+        check: bool = True, cwd: str | os.PathLike | None = None) -> subprocess.CompletedProcess:
+    """Run a pinned tool, capturing text output; ToolError on failure when `check`."""
+    argv = [str(path(tool)), *args]
+    try:
+        done = subprocess.run(argv, input=input, capture_output=True, text=True,
+                              timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as exc:
+        said = f"no result after {timeout:g} s\n{_text(exc.stderr)}"
+        raise ToolError(tool, argv, None, said) from None
+    if check and done.returncode != 0:
+        raise ToolError(tool, argv, done.returncode, done.stderr or done.stdout)
+    return done
+
+
+def _text(output: str | bytes | None) -> str:
+    if isinstance(output, bytes):
+        return output.decode(errors="replace")
+    return output or ""
+
+
+# --- installing -------------------------------------------------------------------------
+
+def _go() -> str:
+    """The `go` command to build with; ToolMissing if there is none or it is too old."""
+    go = shutil.which("go")
+    hint = (f"kafkac builds its pinned tools from source: install Go >= {MIN_GO[0]}.{MIN_GO[1]} "
+            f"(https://go.dev/dl/), then run `{INSTALL_HINT}`.")
+    if go is None:
+        raise ToolMissing(f"Go is not installed (no `go` on PATH). {hint}")
+    reported = subprocess.run([go, "env", "GOVERSION"], capture_output=True, text=True).stdout
+    found = re.search(r"go(\d+)\.(\d+)", reported)
+    if found and (int(found[1]), int(found[2])) < MIN_GO:
+        raise ToolMissing(f"{go} is {reported.strip()}, too old. {hint}")
+    return go
+
+
+def _build(go: str, tool: Tool, log: Callable[[str], None]) -> None:
+    """`go install` one tool into a temporary folder, then move the folder into place."""
+    final = _tool_dir(tool)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    argv = [go, "install", "-trimpath"]
+    if tool.ldflags:
+        argv += ["-ldflags", " ".join(tool.ldflags)]
+    argv.append(tool.spec)
+    env = {**os.environ, "GOBIN": str(staging), "CGO_ENABLED": "0", "GOWORK": "off",
+           "GO111MODULE": "on"}
+    log(f"building {tool.name} {tool.version} (go install {tool.spec})")
+    started = time.monotonic()
+    try:
+        # cwd=staging: `go install pkg@version` must not see any go.mod around us.
+        done = subprocess.run(argv, cwd=staging, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ToolError("go", argv, done.returncode, done.stderr)
+        _move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    seconds = time.monotonic() - started
+    log(f"{tool.name} {tool.version} ready in {seconds:.0f} s: {final / tool.name}")
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    """Atomic rename; if another process got there first, its copy wins."""
+    staging.chmod(0o755)  # mkdtemp made it private; the cache is a normal folder
+    try:
+        staging.rename(final)
+    except OSError:
+        if not final.is_dir():
+            raise
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+def install(tools: Iterable[str] = tuple(TOOLS), log: Callable[[str], None] = _silent) -> None:
+    """Build every tool in `tools` that is not in the cache yet (a no-op when all are)."""
+    wanted = [_tool(name) for name in tools]
+    missing = [t for t in wanted if not (_tool_dir(t) / t.name).is_file()]
+    if not missing:
+        return
+    go = _go()
+    # Two at a time: Go already compiles in parallel; this overlaps downloads and links.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for future in [pool.submit(_build, go, t, log) for t in missing]:
+            future.result()
+
+
+def versions() -> dict[str, str]:
+    """Each tool's pinned version and what its installed binary reports."""
+    report = {}
+    for tool in TOOLS.values():
+        try:
+            said = run(tool.name, *tool.version_args, timeout=60).stdout.strip().splitlines()
+            installed = said[0] if said else "?"
+        except ToolMissing:
+            installed = "not installed"
+        report[tool.name] = f"{tool.version} ({installed})"
+    return report
+
+
+# --- Kubernetes schemas for kubeconform ---------------------------------------------------
+
+def normalize_kube_version(kube_version: str) -> str:
+    """`1.34`, `v1.34`, `1.34.2` -> `1.34.0`; ValueError for versions without schemas.
+
+    Kubernetes does not change its API in patch releases, so the schemas are per minor.
+    """
+    found = re.fullmatch(r"v?(\d+)\.(\d+)(?:\.\d+)?", kube_version.strip())
+    normal = f"{found[1]}.{found[2]}.0" if found else kube_version
+    if normal not in SUPPORTED_KUBE_VERSIONS:
+        raise ValueError(
+            f"no Kubernetes schemas for {kube_version!r}: kubernetes-validate ships "
+            f"{SUPPORTED_KUBE_VERSIONS[0]} to {SUPPORTED_KUBE_VERSIONS[-1]}")
+    return normal
+
+
+def _packaged_schemas() -> tuple[str, Path]:
+    import kubernetes_validate  # imported late: only schema preparation needs it
+
+    return (metadata.version("kubernetes-validate"),
+            Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema")
+
+
+def kube_schema_dir(kube_version: str) -> Path:
+    """A self-resolving copy of kubernetes-validate's strict schemas for one Kubernetes version.
+
+    The package's files carry `$id: https://kubernetes.io/api/...` and
+    `$ref: /api/_definitions.json#...`; kubeconform resolves those against the
+    `$id` and goes to the network. The copy has no `$id` and refers to the
+    sibling `_definitions.json`. Made once, atomically, per package and
+    Kubernetes version.
+    """
+    version = normalize_kube_version(kube_version)
+    package_version, packaged = _packaged_schemas()
+    name = f"v{version}-local-strict"
+    final = cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}" / name
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
+    try:
+        for source in sorted((packaged / name).glob("*.json")):
+            schema = _self_resolving(json.loads(source.read_text(encoding="utf-8")))
+            (staging / source.name).write_text(json.dumps(schema), encoding="utf-8")
+        _move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def _self_resolving(schema: dict) -> dict:
+    schema = dict(schema)
+    schema.pop("$id", None)
+    return _local_refs(schema)
+
+
+def _local_refs(node):
+    if isinstance(node, dict):
+        return {key: (value.replace("/api/_definitions.json#", "_definitions.json#", 1)
+                      if key == "$ref" and isinstance(value, str) else _local_refs(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_local_refs(item) for item in node]
+    return node
+
+
+def kubeconform_schema_location(kube_version: str) -> str:
+    """The `-schema-location` template for `kube_schema_dir(kube_version)`.
+
+    The folder is already the strict one for this version, so the template only
+    picks the file; run kubeconform with `-strict` and the same version.
+    """
+    return str(kube_schema_dir(kube_version) / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
+def _install_everything() -> None:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    install(log=log)
+    for kube_version in DEFAULT_KUBE_VERSIONS:
+        log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
+    for name, reported in versions().items():
+        log(f"{name} {reported}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["install"]:
+        sys.exit("usage: python -m compiler.tools install")
+    try:
+        _install_everything()
+    except (ToolMissing, ToolError) as exc:
+        sys.exit(f"error: {exc}")

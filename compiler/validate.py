@@ -1,0 +1,558 @@
+"""Stage 2: check every document against the JSON Schema of its kind.
+
+The schemas are generated from the CUE sources (`schemas/*.cue` ->
+`schemas/json/`). Each jsonschema error becomes one positioned Finding with
+rule `schema.<keyword>`; a field kafkac does not accept points at its key and
+says whether it is Strimzi API that kafkac does not support yet, something a
+live cluster wrote (`status`, `metadata.uid`), or a plain unknown field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from .findings import FieldPath, Finding, dotted, error
+from .load import Document, Documents, ScalarFloat
+from .resources import SCHEMAS
+from .schemas import schema_file
+
+STRIMZI_API_VERSIONS = ("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2")
+
+# (apiVersion, kind) -> schema name in schemas/json/
+SCHEMA_NAMES: dict[tuple[str, str], str] = {
+    **{(version, "Kafka"): "kafka" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaNodePool"): "kafkanodepool" for version in STRIMZI_API_VERSIONS},
+    ("v1", "ConfigMap"): "configmap",
+}
+ACCEPTED_KINDS = "Kafka or KafkaNodePool (kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)"
+
+UNSUPPORTED_STRIMZI_KINDS = frozenset({
+    "KafkaTopic", "KafkaUser", "KafkaConnect", "KafkaConnector", "KafkaMirrorMaker2",
+    "KafkaMirrorMaker", "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
+})
+
+# Metadata the API server writes on a live object; a spec never carries it.
+SERVER_WRITTEN_METADATA = frozenset({
+    "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
+    "deletionGracePeriodSeconds", "managedFields", "selfLink",
+})
+KUBERNETES_FIELDS = {
+    "metadata": frozenset({"generateName", "ownerReferences", "finalizers"}),
+    "ConfigMap": frozenset({"binaryData", "immutable"}),
+}
+
+_NODE_POOL_INSTEAD = ("part of Strimzi's v1beta2 API that kafkac does not support: "
+                      "set it in a KafkaNodePool instead")
+# (kind, field path in strimzi-fields notation) -> why the field is refused
+REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
+    ("Kafka", "spec.zookeeper"): (
+        "ZooKeeper is part of Strimzi's v1beta2 API, but kafkac builds KRaft clusters only: "
+        "remove it and declare the controllers in a KafkaNodePool with the controller role"),
+    ("Kafka", "spec.kafka.replicas"): _NODE_POOL_INSTEAD,
+    ("Kafka", "spec.kafka.storage"): _NODE_POOL_INSTEAD,
+    ("Kafka", "spec.kafka.resources"): _NODE_POOL_INSTEAD,
+    ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
+}
+
+STRIMZI_FIELDS_FILE = SCHEMAS / "strimzi-fields.json"
+ANY_ITEM, ANY_KEY, ANY_FIELDS = "[]", "*", "**"
+
+_TYPE_PHRASES = {"string": "a string", "integer": "an integer", "number": "a number",
+                 "boolean": "a boolean", "object": "an object", "array": "an array", "null": "null"}
+_MAX_SHOWN = 60
+
+
+def validate(documents: Documents) -> list[Finding]:
+    """Findings for every document that does not match the schema of its kind, sorted by position."""
+    findings: list[Finding] = []
+    for document in documents.documents:
+        findings.extend(validate_document(document))
+    return sorted(_unique(findings), key=Finding.sort_key)
+
+
+def validate_document(document: Document) -> list[Finding]:
+    if not isinstance(document.data, dict):
+        return [error("schema.type", f"document: {_show(document.data)} is not a Kubernetes resource",
+                      document.span, (), "a mapping with apiVersion, kind, metadata and spec",
+                      document.describe())]
+    schema_name, findings = _select_schema(document)
+    if schema_name is None:
+        return findings
+    explainer = _Explainer(document, _schema(schema_name))
+    errors = _drop_looser_type_errors(list(_validator(schema_name).iter_errors(document.data)))
+    return [finding for err in errors for finding in explainer.explain(err)]
+
+
+# --- choosing the schema -------------------------------------------------------------
+
+def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
+    """The schema name for the document's (apiVersion, kind), or the finding that says why there is none."""
+    kind, api_version = document.data.get("kind"), document.data.get("apiVersion")
+
+    def refuse(rule: str, field_name: str, message: str, expected: str):
+        return None, [error(rule, f"{field_name}: {message}", document.span_of((field_name,)), (field_name,),
+                            expected, document.describe())]
+
+    if kind is None or kind == "":
+        return refuse("kind.unknown", "kind", "missing, so the document cannot be checked", ACCEPTED_KINDS)
+    if isinstance(kind, str) and isinstance(api_version, str) and (api_version, kind) in SCHEMA_NAMES:
+        return SCHEMA_NAMES[(api_version, kind)], []
+    accepted_versions = sorted(v for v, k in SCHEMA_NAMES if k == kind)
+    if accepted_versions:
+        problem = "missing" if api_version is None else f"{_show(api_version)} is not accepted for {kind}"
+        return refuse("api-version.unknown", "apiVersion", problem, " or ".join(accepted_versions))
+    if isinstance(kind, str) and kind in UNSUPPORTED_STRIMZI_KINDS:
+        return refuse("kind.unsupported", "kind", f"{kind} is a Strimzi kind that kafkac does not support yet",
+                      ACCEPTED_KINDS)
+    return refuse("kind.unknown", "kind", f"{_show(kind)} is not a kind kafkac reads", ACCEPTED_KINDS)
+
+
+@functools.cache
+def _schema(name: str) -> dict:
+    return json.loads(schema_file(name).read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(_schema(name))
+
+
+# --- turning errors into findings ----------------------------------------------------
+
+@dataclass(frozen=True)
+class _Choice:
+    """The alternative of an anyOf/oneOf that errors are reported for."""
+
+    note: str
+    discriminator: str = ""
+    fields_elsewhere: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _Explainer:
+    """Explains the jsonschema errors of one document as findings."""
+
+    def __init__(self, document: Document, root_schema: dict):
+        self.document = document
+        self.kind = document.kind
+        self.root = root_schema
+
+    def explain(self, err: ValidationError, choice: _Choice | None = None) -> list[Finding]:
+        if err.validator in ("anyOf", "oneOf") and err.context:
+            return self._on_alternatives(err, choice)
+        if err.validator == "const" and err.validator_value == {} and isinstance(err.instance, dict):
+            # cue writes a closed empty struct `{}` as `const: {}`: its fields are unknown fields
+            return self._unknown_fields(err, allowed=[], choice=choice)
+        handler = getattr(self, f"_on_{err.validator}", None)
+        if handler is None:
+            return [self._finding(err, err.message, "", choice)]
+        return handler(err, choice)
+
+    # keyword handlers -----------------------------------------------------------
+
+    def _on_additionalProperties(self, err, choice):
+        allowed = sorted(err.schema.get("properties", {}))
+        return self._unknown_fields(err, allowed, choice)
+
+    def _on_required(self, err, choice):
+        parent = tuple(err.absolute_path)
+        missing = [name for name in err.validator_value if name not in err.instance]
+        return [self._finding(err, "required field is missing", self._what_goes_in(parent + (name,)), choice,
+                              path=parent + (name,), span=self._parent_span(parent))
+                for name in missing]
+
+    def _on_type(self, err, choice):
+        wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+        return [self._type_finding(err, wanted, choice)]
+
+    def _on_enum(self, err, choice):
+        values = _join_or([_show(v) for v in err.validator_value])
+        return [self._value_not_accepted(err, f"is not {values}", values, choice)]
+
+    def _on_const(self, err, choice):
+        if err.validator_value == {}:
+            return [self._finding(err, f"{_show(err.instance)} is not an empty object",
+                                  "an empty object {}", choice)]
+        wanted = _show(err.validator_value)
+        return [self._value_not_accepted(err, f"is not {wanted}", wanted, choice)]
+
+    def _on_minimum(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is less than the minimum of {err.validator_value}",
+                              _range(err.schema), choice)]
+
+    def _on_maximum(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is greater than the maximum of {err.validator_value}",
+                              _range(err.schema), choice)]
+
+    def _on_exclusiveMinimum(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is not greater than {err.validator_value}",
+                              f"more than {err.validator_value}", choice)]
+
+    def _on_exclusiveMaximum(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is not less than {err.validator_value}",
+                              f"less than {err.validator_value}", choice)]
+
+    def _on_minLength(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is shorter than {err.validator_value} characters",
+                              f"at least {err.validator_value} characters", choice)]
+
+    def _on_maxLength(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is {len(err.instance)} characters long, "
+                                   f"more than the maximum of {err.validator_value}",
+                              f"at most {err.validator_value} characters", choice)]
+
+    def _on_pattern(self, err, choice):
+        expected = self._description(err) or f"a string matching {err.validator_value}"
+        return [self._finding(err, f"{_show(err.instance)} does not match {err.validator_value}",
+                              expected, choice)]
+
+    def _on_minItems(self, err, choice):
+        count = len(err.instance)
+        return [self._finding(err, f"has {count} item{'s' * (count != 1)}, fewer than the minimum of "
+                                   f"{err.validator_value}",
+                              f"at least {err.validator_value} item{'s' * (err.validator_value != 1)}", choice)]
+
+    def _on_maxItems(self, err, choice):
+        count = len(err.instance)
+        return [self._finding(err, f"has {count} items, more than the maximum of {err.validator_value}",
+                              f"at most {err.validator_value} items", choice)]
+
+    def _on_uniqueItems(self, err, choice):
+        seen: list = []
+        findings = []
+        for index, item in enumerate(err.instance):
+            if any(_same_json(item, other) for other in seen):
+                findings.append(self._finding(err, f"{_show(item)} appears more than once", "each item once",
+                                              choice, path=tuple(err.absolute_path) + (index,)))
+            seen.append(item)
+        return findings
+
+    def _on_not(self, err, choice):
+        return [self._finding(err, f"{_show(err.instance)} is not allowed here",
+                              self._description(err) or f"any value except {_show(err.instance)}", choice)]
+
+    def _on_None(self, err, choice):  # the boolean schema `false` has no keyword
+        return [self._finding(err, "not allowed here", "remove it", choice, rule="schema.false")]
+
+    # unions -------------------------------------------------------------------------
+
+    def _on_alternatives(self, err: ValidationError, choice: _Choice | None) -> list[Finding]:
+        branches = [self._resolve(branch) for branch in err.validator_value]
+        errors_by_branch = _errors_by_branch(err, len(branches))
+        discriminators = [_type_const(branch) for branch in branches]
+        if isinstance(err.instance, dict) and any(discriminators):
+            return self._discriminated(err, branches, discriminators, errors_by_branch, choice)
+        fitting = [i for i, errors in enumerate(errors_by_branch) if not _fails_on_type(errors)]
+        if not fitting:
+            wanted = sorted({t for errors in errors_by_branch for e in errors for t in _types_of(e)},
+                            key=list(_TYPE_PHRASES).index)
+            return [self._type_finding(err, wanted, choice)]
+        best = min(fitting, key=lambda i: (len(errors_by_branch[i]), i))
+        return self._explain_all(errors_by_branch[best], _Choice(f"best match, {_others(len(branches))}"))
+
+    def _discriminated(self, err, branches, discriminators, errors_by_branch, choice) -> list[Finding]:
+        """Report the branch whose `type` matches the value's; the others are not of interest."""
+        shown = _join_or([_show(d) for d in discriminators if d])
+        parent = tuple(err.absolute_path)
+        given = err.instance.get("type")
+        if "type" not in err.instance:
+            return [self._finding(err, "required field is missing", shown, choice,
+                                  path=parent + ("type",), span=self._parent_span(parent), rule="schema.required")]
+        if given not in discriminators:
+            path = parent + ("type",)
+            message = (f"{_show(given)} is part of Strimzi's API but not supported by kafkac yet"
+                       if given in (self._strimzi_enum(path) or []) else f"{_show(given)} is not {shown}")
+            return [self._finding(err, message, shown, choice, path=path, rule="schema.enum")]
+        index = discriminators.index(given)
+        elsewhere: dict[str, list[str]] = {}
+        for other, branch in enumerate(branches):
+            for name in branch.get("properties", {}):
+                if other != index and name not in branches[index].get("properties", {}):
+                    elsewhere.setdefault(name, []).append(discriminators[other])
+        note = f"best match: type {_show(given)}, {_others(len(branches))}"
+        return self._explain_all(errors_by_branch[index], _Choice(note, given, elsewhere))
+
+    def _explain_all(self, errors: list[ValidationError], choice: _Choice) -> list[Finding]:
+        return [finding for sub in _drop_looser_type_errors(errors) for finding in self.explain(sub, choice)]
+
+    # unknown fields -----------------------------------------------------------------
+
+    def _unknown_fields(self, err, allowed: list[str], choice) -> list[Finding]:
+        parent = tuple(err.absolute_path)
+        expected = f"one of the fields {', '.join(allowed)}" if allowed else "no fields: an empty object {}"
+        findings = []
+        for key in err.instance:
+            if key in allowed:
+                continue
+            path = parent + (key,)
+            findings.append(self._finding(err, self._why_refused(path, allowed, choice), expected, choice,
+                                          path=path, span=self.document.span_of(path, key=True),
+                                          rule="schema.additionalProperties"))
+        return findings
+
+    def _why_refused(self, path: FieldPath, allowed: list[str], choice: _Choice | None) -> str:
+        key = path[-1]
+        hint = REFUSED_FIELD_HINTS.get((self.kind, _notation(path)))
+        if hint:
+            return hint
+        if path == ("status",) or (len(path) == 2 and path[0] == "metadata" and key in SERVER_WRITTEN_METADATA):
+            return ("written by the Kubernetes API server on a live object, not part of a spec: remove it "
+                    "(was this exported from a cluster?)")
+        if choice and key in choice.fields_elsewhere:
+            others = " or ".join(_show(d) for d in choice.fields_elsewhere[key])
+            return f"not allowed with type {_show(choice.discriminator)} (only with type {others})"
+        if _strimzi_fields().knows(self.kind, path):
+            return "part of Strimzi's API but not supported by kafkac yet"
+        if (len(path) == 2 and path[0] == "metadata" and key in KUBERNETES_FIELDS["metadata"]) or \
+                (len(path) == 1 and key in KUBERNETES_FIELDS.get(self.kind, ())):
+            return "a Kubernetes field that kafkac does not support"
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        return "unknown field" + (f" (did you mean {close[0]}?)" if close else "")
+
+    # helpers ------------------------------------------------------------------------
+
+    def _value_not_accepted(self, err, complaint: str, expected: str, choice) -> Finding:
+        path = tuple(err.absolute_path)
+        if err.instance in (self._strimzi_enum(path) or []):
+            complaint = "is part of Strimzi's API but not supported by kafkac yet"
+        return self._finding(err, f"{_show(err.instance)} {complaint}", expected, choice)
+
+    def _type_finding(self, err, wanted: list[str], choice) -> Finding:
+        phrases = _join_or([_TYPE_PHRASES.get(t, t) for t in wanted])
+        actual = "" if err.instance is None else f" {_TYPE_PHRASES[_json_type(err.instance)]},"
+        return self._finding(err, f"{_show(err.instance)} is{actual} not {phrases}", phrases, choice,
+                             rule="schema.type")
+
+    def _strimzi_enum(self, path: FieldPath) -> list | None:
+        return _strimzi_fields().enum(self.kind, path)
+
+    def _parent_span(self, parent: FieldPath):
+        if parent and isinstance(parent[-1], str):
+            return self.document.span_of(parent, key=True)
+        return self.document.span_of(parent)
+
+    def _what_goes_in(self, path: FieldPath) -> str:
+        description = _plain(self._field_description(path) or "")
+        return f"{path[-1]}: {description}" if description else f"a value for {path[-1]}"
+
+    def _description(self, err: ValidationError) -> str:
+        """What the failing schema (or else the field) is documented to accept."""
+        text = err.schema.get("description") if isinstance(err.schema, dict) else None
+        return _plain(text or self._field_description(tuple(err.absolute_path)) or "")
+
+    def _field_description(self, path: FieldPath) -> str | None:
+        node, description = self.root, None
+        for part in path:
+            node = self._field_schema(node, part)
+            if node is None:
+                return description
+            description = node.get("description", description)
+        return description
+
+    def _field_schema(self, schema: dict, part) -> dict | None:
+        schema = self._resolve(schema)
+        if isinstance(part, int):
+            items = schema.get("items")
+            return items if isinstance(items, dict) else None
+        if part in schema.get("properties", {}):
+            return schema["properties"][part]
+        for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
+            found = self._field_schema(branch, part)
+            if found is not None:
+                return found
+        extra = schema.get("additionalProperties")
+        return extra if isinstance(extra, dict) else None
+
+    def _resolve(self, schema: dict) -> dict:
+        """Follow local `$ref`s (`#/$defs/Name`), the only kind cue emits."""
+        seen = 0
+        while isinstance(schema, dict) and "$ref" in schema and seen < 32:
+            node = self.root
+            for part in schema["$ref"].removeprefix("#/").split("/"):
+                node = node[part.replace("~1", "/").replace("~0", "~")]
+            schema, seen = node, seen + 1
+        return schema
+
+    def _finding(self, err: ValidationError, message: str, expected: str, choice: _Choice | None, *,
+                 path: FieldPath | None = None, span=None, rule: str | None = None) -> Finding:
+        path = tuple(err.absolute_path) if path is None else path
+        if choice and choice.note:
+            message = f"{message} ({choice.note})"
+        return error(rule or f"schema.{err.validator}", f"{dotted(path) or 'document'}: {message}",
+                     span or self.document.span_of(path), path, expected, self.document.describe())
+
+
+def _errors_by_branch(err: ValidationError, count: int) -> list[list[ValidationError]]:
+    by_branch: list[list[ValidationError]] = [[] for _ in range(count)]
+    for sub in err.context:
+        by_branch[sub.relative_schema_path[0]].append(sub)
+    return by_branch
+
+
+def _type_const(schema: dict) -> str | None:
+    value = schema.get("properties", {}).get("type", {}).get("const") if isinstance(schema, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _fails_on_type(errors: list[ValidationError]) -> bool:
+    """Whether a union branch was rejected because the value has the wrong JSON type."""
+    return any(e.validator == "type" and not e.relative_path for e in errors)
+
+
+def _types_of(err: ValidationError) -> list[str]:
+    if err.validator != "type" or err.relative_path:
+        return []
+    return err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
+
+
+def _drop_looser_type_errors(errors: list[ValidationError]) -> list[ValidationError]:
+    """cue writes `int & >=0` as allOf[{type: number}, {type: integer, ...}]: report the integer error only."""
+    def is_type_error(e: ValidationError, json_type: str) -> bool:
+        return e.validator == "type" and e.validator_value == json_type
+
+    integer_paths = {tuple(e.absolute_path) for e in errors if is_type_error(e, "integer")}
+    return [e for e in errors if not (is_type_error(e, "number") and tuple(e.absolute_path) in integer_paths)]
+
+
+def _others(branch_count: int) -> str:
+    others = branch_count - 1
+    return f"{others} other alternative{'s' * (others != 1)}"
+
+
+def _unique(findings: Iterable[Finding]) -> Iterator[Finding]:
+    seen = set()
+    for finding in findings:
+        key = (finding.span, finding.rule, finding.message, finding.path)
+        if key not in seen:
+            seen.add(key)
+            yield finding
+
+
+# --- words -----------------------------------------------------------------------------
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def _show(value) -> str:
+    """A value as it would be written in JSON, shortened."""
+    if isinstance(value, ScalarFloat):
+        text = value.text
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
+    if len(text) > _MAX_SHOWN:
+        if isinstance(value, (dict, list)):
+            return _TYPE_PHRASES[_json_type(value)]
+        text = text[:_MAX_SHOWN - 1] + "…"
+    return text
+
+
+def _same_json(a, b) -> bool:
+    return _json_type(a) == _json_type(b) and a == b
+
+
+def _join_or(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _range(schema: dict) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return f"{low} or more" if low is not None else f"{high} or less"
+
+
+def _plain(description: str) -> str:
+    """A CUE doc comment as one line, without the leading `#Name is`."""
+    text = " ".join(description.split())
+    return re.sub(r"^#\w+ is ", "", text)
+
+
+# --- Strimzi's field paths (schemas/strimzi-fields.json) -----------------------------
+
+def _notation(path: FieldPath) -> str:
+    """`('spec', 'kafka', 'listeners', 0, 'port')` -> `spec.kafka.listeners[].port`."""
+    out = ""
+    for part in path:
+        out += ANY_ITEM if isinstance(part, int) else ("." if out else "") + part
+    return out
+
+
+def _path_tokens(path: FieldPath) -> list[str]:
+    return [ANY_ITEM if isinstance(part, int) else part for part in path]
+
+
+def _tokens(notation: str) -> list[str]:
+    tokens = []
+    for segment in notation.split("."):
+        items = 0
+        while segment.endswith(ANY_ITEM):
+            segment, items = segment[:-len(ANY_ITEM)], items + 1
+        if segment:
+            tokens.append(segment)
+        tokens.extend([ANY_ITEM] * items)
+    return tokens
+
+
+@dataclass
+class _FieldNode:
+    children: dict[str, _FieldNode] = field(default_factory=dict)
+    enum: list | None = None
+
+
+class StrimziFields:
+    """Field paths and enums of Strimzi's Kafka and KafkaNodePool API, as a tree per kind."""
+
+    def __init__(self, data: dict):
+        self.trees: dict[str, _FieldNode] = {}
+        for kind, entry in data["kinds"].items():
+            tree = self.trees[kind] = _FieldNode()
+            for notation in entry["fields"]:
+                self._node(tree, _tokens(notation), create=True)
+            for notation, values in entry["enums"].items():
+                self._node(tree, _tokens(notation), create=True).enum = values
+
+    @staticmethod
+    def _node(tree: _FieldNode, tokens: list[str], create: bool = False) -> _FieldNode | None:
+        node = tree
+        for token in tokens:
+            if create:
+                node = node.children.setdefault(token, _FieldNode())
+                continue
+            child = node.children.get(token) or (node.children.get(ANY_KEY) if token != ANY_ITEM else None)
+            if child is None:
+                return node.children.get(ANY_FIELDS)
+            node = child
+        return node
+
+    def knows(self, kind: str, path: FieldPath) -> bool:
+        tree = self.trees.get(kind)
+        return tree is not None and self._node(tree, _path_tokens(path)) is not None
+
+    def enum(self, kind: str, path: FieldPath) -> list | None:
+        tree = self.trees.get(kind)
+        node = self._node(tree, _path_tokens(path)) if tree else None
+        return node.enum if node else None
+
+
+@functools.cache
+def _strimzi_fields() -> StrimziFields:
+    return StrimziFields(json.loads(STRIMZI_FIELDS_FILE.read_text(encoding="utf-8")))

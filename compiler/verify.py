@@ -1,0 +1,230 @@
+"""Stage "verify": the emitted chart lints, renders, and its manifests match Kubernetes.
+
+For each Kubernetes version: `helm lint --strict`, `helm template` into a
+folder (one file per template, so findings point at the template that made the
+resource), and `kubeconform -strict` against local schemas. A resource that
+kubeconform cannot check is an error, never a silent skip. The same problem
+seen for several versions is one finding that lists them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import tools
+from .findings import FieldPath, Finding, Span, dotted, error
+from .tools import DEFAULT_KUBE_VERSIONS
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """A finding before versions are merged: the same problem may show up per version."""
+
+    rule: str
+    file: str
+    message: str
+    line: int = 0
+    col: int = 0
+    path: FieldPath = ()
+    resource: str = ""
+
+
+def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS,
+           release: str = "kafkac-verify", namespace: str = "kafka",
+           extra_kinds_skip: Sequence[str] = (), display_dir: str | Path | None = None,
+           ) -> list[Finding]:
+    """Lint, render and schema-check `chart_dir` for every Kubernetes version.
+
+    `extra_kinds_skip` names kinds kubeconform may skip (`Kind` or
+    `group/version/Kind`, as kubeconform's `-skip`). `display_dir` is how
+    findings name the chart folder (e.g. `out/my-cluster` while the chart
+    still sits in a temporary folder); it defaults to `chart_dir`.
+    """
+    shown = Path(display_dir) if display_dir is not None else Path(chart_dir)
+    # Absolute, so that helm never reads a missing relative path as "<repo>/<chart>".
+    chart_dir = Path(chart_dir).resolve()
+    if not (chart_dir / "Chart.yaml").is_file():
+        message = f"no Chart.yaml in {chart_dir}"
+        return [error("verify.not-a-chart", message, Span(shown.as_posix()))]
+    seen: dict[_Problem, list[str]] = {}
+    for kube_version in kube_versions:
+        kube_version = tools.normalize_kube_version(kube_version)
+        for problem in _verify_one_version(chart_dir, shown, kube_version, release, namespace,
+                                           tuple(extra_kinds_skip)):
+            seen.setdefault(problem, []).append(kube_version)
+    findings = [_finding(problem, versions) for problem, versions in seen.items()]
+    return sorted(findings, key=Finding.sort_key)
+
+
+def render(chart_dir: Path, kube_version: str, release: str, namespace: str,
+           values_files: Sequence[Path] = ()) -> str:
+    """The chart's manifests as one YAML stream (`helm template` to stdout)."""
+    args = ["template", release, str(Path(chart_dir).resolve()), "--namespace", namespace,
+            "--kube-version", tools.normalize_kube_version(kube_version)]
+    for values_file in values_files:
+        args += ["--values", str(values_file)]
+    return tools.run("helm", *args).stdout
+
+
+def _finding(problem: _Problem, versions: list[str]) -> Finding:
+    message = f"{problem.message} (Kubernetes {', '.join(versions)})"
+    return error(problem.rule, message, Span(problem.file, problem.line, problem.col),
+                 path=problem.path, resource=problem.resource)
+
+
+def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release: str,
+                        namespace: str, kinds_skip: tuple[str, ...]) -> list[_Problem]:
+    problems = _lint(chart_dir, shown, kube_version, namespace)
+    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as rendered:
+        template = tools.run("helm", "template", release, str(chart_dir), "--namespace", namespace,
+                             "--kube-version", kube_version, "--output-dir", rendered, check=False)
+        if template.returncode != 0:
+            return problems + [_helm_failure("helm.template", template, shown)]
+        problems += _kubeconform(Path(rendered), shown, kube_version, kinds_skip)
+    return problems
+
+
+# --- helm ---------------------------------------------------------------------------------
+
+_LINT_SUMMARY = re.compile(r"\d+ chart\(s\) linted")
+_LINT_LINE = re.compile(r"^\[(?P<level>WARNING|ERROR)\] (?P<file>[^:]*): (?P<message>.*)$")
+# Helm names templates "<chart name>/templates/x.yaml" (or ".../charts/<sub>/...") in its
+# errors, often with line:col: "execution error at (tiny/templates/x.yaml:6:12): ...".
+_TEMPLATE_POSITION = re.compile(r"(?:^|[\s(])[^/\s:()]+/(?P<file>(?:templates|charts)/[^\s:()]+)"
+                                r"(?::(?P<line>\d+))?(?::(?P<col>\d+))?")
+
+
+def _lint(chart_dir: Path, shown: Path, kube_version: str, namespace: str) -> list[_Problem]:
+    """`helm lint --strict`: every WARNING and ERROR line is a problem (strict fails on both)."""
+    done = tools.run("helm", "lint", "--strict", "--kube-version", kube_version,
+                     "--namespace", namespace, str(chart_dir), check=False)
+    problems = []
+    for line in done.stdout.splitlines():
+        found = _LINT_LINE.match(line.strip())
+        if found:
+            problems.append(_helm_problem("helm.lint", found["message"], shown, found["file"]))
+    if done.returncode != 0 and not problems:
+        problems.append(_helm_failure("helm.lint", done, shown))
+    return problems
+
+
+def _helm_failure(rule: str, done, shown: Path) -> _Problem:
+    """A failed helm run without lines we recognise: keep what it said."""
+    lines = [line.strip() for line in (done.stderr + "\n" + done.stdout).splitlines()]
+    errors = [line.removeprefix("Error: ") for line in lines
+              if line.startswith("Error") and not _LINT_SUMMARY.search(line)]
+    said = errors or [line for line in lines if line and not line.startswith(("==> ", "wrote "))]
+    message = " ".join(said) or f"helm exited with code {done.returncode}"
+    return _helm_problem(rule, message, shown, "")
+
+
+def _helm_problem(rule: str, message: str, shown: Path, file: str) -> _Problem:
+    """Point at `file`, or when that is only a folder, at the template helm's message names."""
+    position = None if file and not file.endswith("/") else _TEMPLATE_POSITION.search(message)
+    if position:
+        return _Problem(rule, (shown / position["file"]).as_posix(), message,
+                        int(position["line"] or 0), int(position["col"] or 0))
+    target = shown / file if file and file != "." else shown
+    return _Problem(rule, target.as_posix(), message)
+
+
+# --- kubeconform --------------------------------------------------------------------------
+
+def _kubeconform(rendered: Path, shown: Path, kube_version: str,
+                 kinds_skip: tuple[str, ...]) -> list[_Problem]:
+    args = ["-strict", "-summary", "-verbose", "-output", "json",
+            "-kubernetes-version", kube_version,
+            "-schema-location", tools.kubeconform_schema_location(kube_version)]
+    if kinds_skip:
+        args += ["-skip", ",".join(kinds_skip)]
+    done = tools.run("kubeconform", *args, str(rendered), check=False)
+    try:
+        report = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        message = (done.stderr or done.stdout).strip() or f"exit code {done.returncode}"
+        return [_Problem("kubeconform.error", shown.as_posix(), f"kubeconform failed: {message}")]
+    problems = []
+    for result in report.get("resources", []):
+        problems += _kubeconform_result(result, rendered, shown, kinds_skip)
+    return problems
+
+
+def _kubeconform_result(result: dict, rendered: Path, shown: Path,
+                        kinds_skip: tuple[str, ...]) -> list[_Problem]:
+    status = result.get("status")
+    kind, api_version = result.get("kind", ""), result.get("version", "")
+    resource = f"{kind}/{result.get('name', '')}"
+    file = _template_file(result.get("filename", ""), rendered, shown)
+    message = result.get("msg", "")
+    if status == "statusValid":
+        return []
+    if status == "statusSkipped":
+        if kind in kinds_skip or f"{api_version}/{kind}" in kinds_skip:
+            return []
+        return [_Problem("kubeconform.skipped", file, f"{resource} ({api_version}) was not checked",
+                         resource=resource)]
+    if status == "statusInvalid":
+        return [_invalid(file, resource, at, why)
+                for at, why in _schema_errors(message, result.get("validationErrors") or [])]
+    if message.startswith("could not find schema"):
+        return [_Problem("kubeconform.missing-schema", file,
+                         f"{resource}: no schema for {api_version} {kind}, so it cannot be checked",
+                         resource=resource)]
+    return [_Problem("kubeconform.error", file, f"{resource}: {message}", resource=resource)]
+
+
+_ONE_UNKNOWN_FIELD = re.compile(r"^additional properties '((?:[^'\\]|\\.)*)' not allowed$")
+
+
+def _invalid(file: str, resource: str, pointer: str, why: str) -> _Problem:
+    path = _field_path(pointer)
+    unknown = _ONE_UNKNOWN_FIELD.match(why)
+    if unknown:  # point at the unknown field itself, not at the object holding it
+        path += (unknown[1].replace("\\'", "'"),)
+    message = f"{resource}: {dotted(path) or '(document)'}: {why}"
+    return _Problem("kubeconform.invalid", file, message, path=path, resource=resource)
+
+
+def _template_file(filename: str, rendered: Path, shown: Path) -> str:
+    """`<rendered>/<chart name>/templates/x.yaml` -> `<shown>/templates/x.yaml`."""
+    try:
+        parts = Path(filename).relative_to(rendered).parts
+    except ValueError:
+        return filename
+    return (shown.joinpath(*parts[1:])).as_posix()
+
+
+# kubeconform prints the schema error tree on one line: a cause at depth d is
+# preceded by 2d-1 spaces (the newline became one), then "- at '<pointer>': ".
+_SCHEMA_CAUSE = re.compile(r"( +)- at '((?:[^'\\]|\\.)*)': ")
+
+
+def _schema_errors(message: str, validation_errors: list[dict]) -> list[tuple[str, str]]:
+    """The leaves of kubeconform's error tree, as (JSON pointer, message) pairs.
+
+    kubeconform's `validationErrors` stop at the top-level causes ("/spec:
+    validation failed"); the leaves, which name the field, are only in `msg`.
+    """
+    causes = list(_SCHEMA_CAUSE.finditer(message))
+    parsed = []
+    for i, cause in enumerate(causes):
+        end = causes[i + 1].start() if i + 1 < len(causes) else len(message)
+        depth = (len(cause[1]) + 1) // 2
+        parsed.append((depth, cause[2].replace("\\'", "'"), message[cause.end():end].strip()))
+    leaves = [(at, why) for i, (depth, at, why) in enumerate(parsed)
+              if i + 1 == len(parsed) or parsed[i + 1][0] <= depth]
+    if leaves:
+        return leaves
+    if validation_errors:
+        return [(item.get("path", ""), item.get("msg", "")) for item in validation_errors]
+    return [("", message)]
+
+
+def _field_path(json_pointer: str) -> FieldPath:
+    parts = [p.replace("~1", "/").replace("~0", "~") for p in json_pointer.split("/")[1:]]
+    return tuple(int(p) if p.isdigit() else p for p in parts)

@@ -1,0 +1,120 @@
+"""The command line as a user meets it: exit codes, one line a problem, untouched output."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import EXAMPLES
+
+BROKEN_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  name: other
+spec:
+  kafka:
+    replicaz: 3
+    listeners:
+      - name: plain
+        port: 70000
+        type: internal
+        tls: false
+"""
+
+
+def kafkac(*args, env=None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "compiler", *map(str, args)], capture_output=True,
+                          text=True, env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def broken_spec(tmp_path) -> Path:
+    spec = tmp_path / "broken.yaml"
+    spec.write_text(BROKEN_SPEC)
+    return spec
+
+
+def test_broken_spec_gives_one_positioned_line_per_problem(broken_spec):
+    result = kafkac("validate", broken_spec)
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    problems = [line for line in lines if ": error [" in line]
+    assert [line.split(": error")[0] for line in problems] == [
+        f"{broken_spec}:5:3", f"{broken_spec}:8:5", f"{broken_spec}:11:15"], result.stdout
+    assert "[yaml.duplicate-key]" in problems[0]
+    assert "spec.kafka.replicaz" in problems[1]
+    assert "spec.kafka.listeners[0].port" in problems[2] and "65535" in problems[2]
+    assert lines[-1] == "3 errors, 0 warnings"
+    assert "Traceback" not in result.stderr
+
+
+def test_failed_compile_leaves_previous_output_untouched(broken_spec, tmp_path):
+    out = tmp_path / "out"
+    good = kafkac("compile", EXAMPLES / "quickstart", "-o", out, "--no-verify")
+    assert good.returncode == 0, good.stderr + good.stdout
+    before = _snapshot(out)
+    assert before
+    bad = kafkac("compile", broken_spec, "-o", out)
+    assert bad.returncode == 1
+    assert _snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kafkac-")]
+
+
+def test_json_format_carries_pointer_and_position(broken_spec):
+    result = kafkac("validate", broken_spec, "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["summary"] == {"errors": 3, "warnings": 0}
+    port = next(f for f in report["findings"] if f["path"] == "spec.kafka.listeners[0].port")
+    assert (port["line"], port["column"], port["pointer"]) == (11, 15, "/spec/kafka/listeners/0/port")
+
+
+def test_usage_error_exits_2():
+    result = kafkac("compile", EXAMPLES / "quickstart")
+    assert result.returncode == 2
+    assert "--output" in result.stderr
+
+
+def test_missing_tools_is_an_environment_error_with_the_fix(tmp_path):
+    result = kafkac("compile", EXAMPLES / "quickstart", "-o", tmp_path / "out",
+                    env={"KAFKAC_CACHE": str(tmp_path / "empty-cache")})
+    assert result.returncode == 2
+    assert "kafkac tools install" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_input_is_a_clean_error(tmp_path):
+    garbage = tmp_path / "garbage.yaml"
+    garbage.write_bytes(b"\xff\xfe\x00binary")
+    result = kafkac("validate", garbage, tmp_path / "missing.yaml")
+    assert result.returncode == 1
+    assert f"{garbage}:1:1: error [yaml.encoding]" in result.stdout
+    assert "missing.yaml: error [input.not-found]" in result.stdout
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("command", ["compile", "validate", "verify", "version", "tools"])
+def test_help_teaches_with_an_example(command):
+    result = kafkac(command, "--help")
+    assert result.returncode == 0
+    if command in ("compile", "validate", "verify"):
+        assert "Example:" in result.stdout
+
+
+@pytest.mark.tools
+def test_version_names_every_tool(installed_tools):
+    result = kafkac("version")
+    assert result.returncode == 0
+    names = [line.split()[0] for line in result.stdout.splitlines()]
+    assert sorted(names) == ["cue", "helm", "kafkac", "kubeconform", "opa"]
+    assert "not installed" not in result.stdout

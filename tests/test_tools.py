@@ -1,0 +1,186 @@
+"""compiler.tools: pinned tools from the cache, and schemas kubeconform resolves offline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+
+from compiler import tools
+
+FIXTURES = Path(__file__).parent / "fixtures" / "charts"
+PACKAGED_SCHEMAS = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+KIND_FILE = "{{ .ResourceKind }}{{ .KindSuffix }}.json"
+
+
+@pytest.fixture(scope="session")
+def installed():
+    """helm and kubeconform built once per cache (a no-op when already there)."""
+    tools.install(["helm", "kubeconform"])
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def test_supported_kube_versions_are_what_kubernetes_validate_ships():
+    shipped = sorted((m[1] for d in PACKAGED_SCHEMAS.iterdir()
+                      if (m := re.fullmatch(r"v(\d+\.\d+\.\d+)-local-strict", d.name))),
+                     key=_version_key)
+    assert list(tools.SUPPORTED_KUBE_VERSIONS) == shipped
+    assert tools.DEFAULT_KUBE_VERSIONS == tuple(shipped[-4:])
+
+
+@pytest.mark.parametrize("given, expected", [
+    ("1.34.0", "1.34.0"), ("1.34", "1.34.0"), ("v1.35", "1.35.0"), ("v1.36.0", "1.36.0"),
+    ("1.37.4", "1.37.0"),
+])
+def test_kube_versions_are_normalized_to_the_schema_version(given, expected):
+    assert tools.normalize_kube_version(given) == expected
+
+
+@pytest.mark.parametrize("given", ["1.20.0", "1.99", "latest", ""])
+def test_kube_versions_without_schemas_are_refused(given):
+    with pytest.raises(ValueError, match="kubernetes-validate ships 1.25.0 to 1.37.0"):
+        tools.normalize_kube_version(given)
+
+
+def test_cache_dir_prefers_kafkac_cache_then_xdg_then_home(monkeypatch, tmp_path):
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path / "mine"))
+    assert tools.cache_dir() == tmp_path / "mine"
+    monkeypatch.delenv("KAFKAC_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert tools.cache_dir() == tmp_path / "xdg" / "kafkac"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert tools.cache_dir() == tmp_path / "home" / ".cache" / "kafkac"
+
+
+def test_a_tool_not_installed_says_how_to_install_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path))
+    with pytest.raises(tools.ToolMissing) as raised:
+        tools.path("helm")
+    message = str(raised.value)
+    assert "helm v3.22.0 is not installed" in message
+    assert "kafkac tools install" in message
+    with pytest.raises(tools.ToolMissing):
+        tools.run("kubeconform", "-v")
+    assert tools.versions()["opa"] == "v1.22.2 (not installed)"
+
+
+def test_installing_without_go_says_to_install_go(monkeypatch, tmp_path):
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `go` here
+    with pytest.raises(tools.ToolMissing) as raised:
+        tools.install(["kubeconform"])
+    assert "Go is not installed" in str(raised.value)
+    assert "Go >= 1.26" in str(raised.value)
+    assert not (tmp_path / "cache" / "tools" / "kubeconform-v0.8.0").exists()
+
+
+def test_unknown_tools_are_refused():
+    with pytest.raises(ValueError, match="unknown tool 'kubectl'"):
+        tools.path("kubectl")
+
+
+def test_install_is_a_no_op_when_the_tools_are_there(installed):
+    said = []
+    tools.install(["helm", "kubeconform"], log=said.append)
+    assert said == []
+    for name in ("helm", "kubeconform"):
+        binary = tools.path(name)
+        assert binary.parent.name == f"{name}-{tools.TOOLS[name].version}"
+    leftovers = [p.name for p in (tools.cache_dir() / "tools").iterdir() if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_installed_binaries_report_their_pinned_versions(installed):
+    reported = tools.versions()
+    assert reported["helm"] == "v3.22.0 (v3.22.0)"
+    assert reported["kubeconform"] == "v0.8.0 (v0.8.0)"
+    assert set(reported) == {"cue", "opa", "helm", "kubeconform"}
+
+
+def test_run_returns_output_and_raises_tool_error_on_failure(installed, tmp_path):
+    assert tools.run("kubeconform", "-v").stdout.strip() == "v0.8.0"
+    failed = tools.run("helm", "show", "chart", str(tmp_path), check=False)
+    assert failed.returncode != 0
+    with pytest.raises(tools.ToolError) as raised:
+        tools.run("helm", "show", "chart", str(tmp_path))
+    error = raised.value
+    assert (error.tool, error.code) == ("helm", failed.returncode)
+    assert error.argv[1:] == ["show", "chart", str(tmp_path)]
+    assert "Chart.yaml" in error.stderr
+    assert str(error).startswith(f"helm exited with code {failed.returncode}: ")
+
+
+def test_run_passes_stdin(installed):
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n"
+    done = tools.run("kubeconform", "-strict", "-summary", "-kubernetes-version", "1.37.0",
+                     "-schema-location", tools.kubeconform_schema_location("1.37.0"), "-",
+                     input=manifest)
+    assert "Valid: 1" in done.stdout
+
+
+def test_schema_copy_resolves_locally():
+    schema_dir = tools.kube_schema_dir("1.37")
+    assert schema_dir.name == "v1.37.0-local-strict"
+    assert schema_dir.parent.name == "kubernetes-validate-1.37.0"
+    packaged = PACKAGED_SCHEMAS / "v1.37.0-local-strict"
+    assert sorted(p.name for p in schema_dir.iterdir()) == sorted(
+        p.name for p in packaged.iterdir())
+    for schema_file in schema_dir.iterdir():
+        text = schema_file.read_text()
+        assert '"$id"' not in text, schema_file
+        assert '"/api/' not in text, schema_file
+    statefulset = json.loads((schema_dir / "statefulset-apps-v1.json").read_text())
+    assert statefulset["properties"]["spec"]["$ref"] == (
+        "_definitions.json#/$defs/io.k8s.api.apps.v1.StatefulSetSpec")
+
+
+def test_schema_copy_is_made_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path))
+    first = tools.kube_schema_dir("1.34.0")
+    marker = first / "kept-from-the-first-run"
+    marker.write_text("")
+    assert tools.kube_schema_dir("v1.34") == first
+    assert marker.exists()
+    assert [p.name for p in first.parent.iterdir()] == ["v1.34.0-local-strict"]
+
+
+def test_schema_location_is_a_kubeconform_template():
+    location = tools.kubeconform_schema_location("1.36.0")
+    assert location == f"{tools.kube_schema_dir('1.36.0')}/{KIND_FILE}"
+
+
+def _offline(monkeypatch):
+    # Any HTTP(S) request kubeconform makes goes to a closed local port and fails.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+
+
+def _kubeconform_statuses(schema_location: str, manifests: Path) -> list[str]:
+    done = tools.run("kubeconform", "-strict", "-summary", "-verbose", "-output", "json",
+                     "-kubernetes-version", "1.37.0", "-schema-location", schema_location,
+                     str(manifests), check=False)
+    return [result["status"] for result in json.loads(done.stdout)["resources"]]
+
+
+def test_kubeconform_validates_offline_with_the_copy_and_not_with_the_package(
+        installed, monkeypatch, tmp_path):
+    manifests = tmp_path / "rendered.yaml"
+    manifests.write_text(tools.run("helm", "template", "r", str(FIXTURES / "valid"),
+                                   "--kube-version", "1.37.0").stdout)
+    _offline(monkeypatch)
+
+    copy = tools.kubeconform_schema_location("1.37.0")
+    assert _kubeconform_statuses(copy, manifests) == ["statusValid", "statusValid"]
+
+    # The same run on the package's own files reaches for https://kubernetes.io/api/.
+    packaged = str(PACKAGED_SCHEMAS / "v1.37.0-local-strict" / KIND_FILE)
+    assert _kubeconform_statuses(packaged, manifests) == ["statusError", "statusError"]

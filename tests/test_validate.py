@@ -1,0 +1,351 @@
+"""The validate stage: schema findings, their positions, rules and words.
+
+Negative cases are data: each `tests/cases/invalid/<case>.yaml` starts with
+one or more `# expect: LINE:COL RULE` lines naming exactly the findings that
+load + validate must produce. Every `tests/cases/valid/*.yaml` must produce none.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from compiler import _strimzi_fields
+from compiler import validate as validate_module
+from compiler.findings import Finding, dotted
+from compiler.load import Documents, load, load_text
+from compiler.validate import StrimziFields, validate
+
+from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
+
+CASES = Path(__file__).parent / "cases"
+INVALID_CASES = sorted((CASES / "invalid").glob("*.yaml"))
+VALID_CASES = sorted((CASES / "valid").glob("*.yaml"))
+STRIMZI = STRIMZI_CORPUS
+STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
+STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
+
+_EXPECT = re.compile(r"^# expect: (\d+):(\d+) (\S+)\s*$")
+_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported)|api-version\.unknown)$")
+
+
+def expectations(case: Path) -> list[tuple[int, int, str]]:
+    expected = []
+    for line in case.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            break
+        match = _EXPECT.match(line)
+        if match:
+            expected.append((int(match[1]), int(match[2]), match[3]))
+    return expected
+
+
+def findings_for(*paths: Path) -> list[Finding]:
+    documents = load(list(paths))
+    return documents.findings + validate(documents)
+
+
+def findings_for_text(text: str, name: str = "spec.yaml") -> list[Finding]:
+    docs, findings = load_text(text, name)
+    assert findings == []
+    return validate(Documents(docs, []))
+
+
+def assert_well_formed(finding: Finding) -> None:
+    assert finding.span.line > 0 and finding.span.col > 0, finding
+    assert _RULE.match(finding.rule), finding.rule
+    assert finding.message.startswith((dotted(finding.path) or "document") + ": "), finding.message
+    assert finding.expected, finding
+    assert finding.is_error
+
+
+# --- data-driven cases -------------------------------------------------------------------
+
+@pytest.mark.parametrize("case", INVALID_CASES, ids=lambda p: p.stem)
+def test_invalid_case_gives_exactly_the_expected_findings(case: Path):
+    expected = expectations(case)
+    assert expected, f"{case} has no `# expect: LINE:COL RULE` line"
+    findings = findings_for(case)
+    assert [(f.span.line, f.span.col, f.rule) for f in findings] == expected, \
+        "\n".join(f"{f.span}: [{f.rule}] {f.message}" for f in findings)
+    for finding in findings:
+        assert finding.span.file == str(case)
+        assert_well_formed(finding)
+
+
+@pytest.mark.parametrize("case", VALID_CASES, ids=lambda p: p.stem)
+def test_valid_case_has_no_findings(case: Path):
+    assert findings_for(case) == []
+
+
+def test_there_are_enough_cases():
+    assert len(INVALID_CASES) >= 19 and len(VALID_CASES) >= 3
+
+
+# --- Strimzi's own examples ------------------------------------------------------------
+
+@pytest.mark.parametrize("example", STRIMZI_KAFKA_EXAMPLES, ids=lambda p: p.stem)
+def test_strimzi_kafka_examples_validate(example: Path):
+    documents = load([example])
+    assert {d.kind for d in documents.documents} <= {"Kafka", "KafkaNodePool"}
+    assert documents.findings == []
+    for finding in validate(documents):
+        assert_well_formed(finding)
+
+
+def test_every_strimzi_example_gives_only_positioned_findings():
+    require_strimzi_corpus()
+    documents = load(STRIMZI_ALL_EXAMPLES)
+    findings = validate(documents)
+    assert findings, "the examples use features kafkac does not support yet"
+    for finding in findings:
+        assert_well_formed(finding)
+    unknown = [f for f in findings if "unknown field" in f.message]
+    assert unknown == [], "a field of Strimzi's own examples was reported as unknown"
+
+
+# --- exact words ---------------------------------------------------------------------
+
+KAFKA = """\
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+spec:
+  kafka:
+    listeners:
+      - name: plain
+        port: 9092
+        type: internal
+        tls: false
+"""
+
+NODE_POOL = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: brokers
+spec:
+  replicas: 3
+  roles: [broker]
+  storage:
+    type: persistent-claim
+    size: 100Gi
+"""
+
+
+def only(findings: list[Finding]) -> Finding:
+    assert len(findings) == 1, [f.message for f in findings]
+    return findings[0]
+
+
+def test_port_message():
+    finding = only(findings_for_text(KAFKA.replace("port: 9092", "port: 70000")))
+    assert finding.rule == "schema.maximum"
+    assert finding.message == "spec.kafka.listeners[0].port: 70000 is greater than the maximum of 65535"
+    assert finding.expected == "9092 to 65535"
+    assert finding.path == ("spec", "kafka", "listeners", 0, "port")
+    assert (finding.span.line, finding.span.col) == (9, 15)
+    assert finding.resource == "Kafka/my-cluster"
+
+
+def test_reserved_port_names_the_reserved_values():
+    finding = only(findings_for_text(KAFKA.replace("port: 9092", "port: 9999")))
+    assert finding.rule == "schema.not"
+    assert finding.message == "spec.kafka.listeners[0].port: 9999 is not allowed here"
+    assert "9404" in finding.expected and "9999" in finding.expected
+
+
+def test_unknown_field_points_at_the_key_and_suggests_a_name():
+    finding = only(findings_for_text(KAFKA.replace("        tls: false", "        tls: false\n        tsl: true")))
+    assert finding.message == "spec.kafka.listeners[0].tsl: unknown field (did you mean tls?)"
+    assert finding.expected == "one of the fields configuration, name, port, tls, type"
+    assert (finding.span.line, finding.span.col) == (12, 9)
+
+
+def test_strimzi_field_is_named_as_not_supported_yet():
+    text = KAFKA + "    rack:\n      topologyKey: topology.kubernetes.io/zone\n"
+    finding = only(findings_for_text(text))
+    assert finding.message == "spec.kafka.rack: part of Strimzi's API but not supported by kafkac yet"
+    assert finding.rule == "schema.additionalProperties"
+
+
+def test_strimzi_listener_type_is_named_as_not_supported_yet():
+    finding = only(findings_for_text(KAFKA.replace("type: internal", "type: loadbalancer")))
+    assert finding.message == ("spec.kafka.listeners[0].type: \"loadbalancer\" is part of Strimzi's API "
+                               "but not supported by kafkac yet")
+    assert finding.expected == '"internal"'
+
+
+def test_zookeeper_is_refused_by_name():
+    text = KAFKA.replace("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2") + "  zookeeper:\n    replicas: 3\n"
+    finding = only(findings_for_text(text))
+    assert finding.message.startswith("spec.zookeeper: ZooKeeper is part of Strimzi's v1beta2 API")
+    assert "KafkaNodePool" in finding.message
+
+
+def test_missing_required_field_points_at_the_parent_key():
+    finding = only(findings_for_text(NODE_POOL.replace("    size: 100Gi\n", "")))
+    assert finding.rule == "schema.required"
+    assert finding.path == ("spec", "storage", "size")
+    assert finding.message == ('spec.storage.size: required field is missing '
+                               '(best match: type "persistent-claim", 2 other alternatives)')
+    assert (finding.span.line, finding.span.col) == (8, 3)
+    assert finding.expected.startswith("size: ")
+
+
+def test_storage_without_type_names_the_types():
+    finding = only(findings_for_text(NODE_POOL.replace("    type: persistent-claim\n", "")))
+    assert finding.rule == "schema.required"
+    assert finding.message == "spec.storage.type: required field is missing"
+    assert finding.expected == '"ephemeral", "persistent-claim" or "jbod"'
+
+
+def test_storage_that_is_not_an_object():
+    text = NODE_POOL.replace("  storage:\n    type: persistent-claim\n    size: 100Gi\n", "  storage: ephemeral\n")
+    finding = only(findings_for_text(text))
+    assert finding.rule == "schema.type"
+    assert finding.message == 'spec.storage: "ephemeral" is a string, not an object'
+
+
+def test_quantity_below_zero_is_a_minimum_error_not_a_type_error():
+    text = NODE_POOL + "  resources:\n    limits:\n      cpu: -1\n"
+    finding = only(findings_for_text(text))
+    assert finding.rule == "schema.minimum"
+    assert finding.message == ("spec.resources.limits.cpu: -1 is less than the minimum of 0 "
+                               "(best match, 1 other alternative)")
+
+
+def test_gpu_limit_is_strimzi_api_not_supported_yet():
+    text = NODE_POOL + "  resources:\n    limits:\n      nvidia.com/gpu: 1\n"
+    finding = only(findings_for_text(text))
+    assert finding.message.endswith("part of Strimzi's API but not supported by kafkac yet")
+
+
+def test_entity_operator_needs_an_empty_object():
+    text = KAFKA + "  entityOperator:\n    topicOperator:\n"
+    finding = only(findings_for_text(text))
+    assert finding.rule == "schema.const"
+    assert finding.message == "spec.entityOperator.topicOperator: null is not an empty object"
+
+
+def test_document_that_is_not_a_mapping():
+    finding = only(findings_for_text("- a\n- b\n"))
+    assert finding.rule == "schema.type"
+    assert (finding.span.line, finding.span.col) == (1, 1)
+
+
+def test_document_without_kind():
+    finding = only(findings_for_text("apiVersion: v1\nmetadata:\n  name: x\n"))
+    assert finding.rule == "kind.unknown"
+    assert finding.message == "kind: missing, so the document cannot be checked"
+
+
+@pytest.mark.parametrize("text", [
+    "apiVersion: kafka.strimzi.io/v1\nkind: [Kafka]\n",
+    "apiVersion: [kafka.strimzi.io/v1]\nkind: Kafka\n",
+    "apiVersion: kafka.strimzi.io/v1\nkind: {a: b}\n",
+])
+def test_kind_and_api_version_of_the_wrong_type(text: str):
+    finding = only(findings_for_text(text))
+    assert finding.rule in ("kind.unknown", "api-version.unknown")
+    assert_well_formed(finding)
+
+
+def test_config_map_with_wrong_api_version():
+    finding = only(findings_for_text("apiVersion: v2\nkind: ConfigMap\nmetadata:\n  name: x\n"))
+    assert finding.rule == "api-version.unknown"
+    assert finding.expected == "v1"
+    assert (finding.span.line, finding.span.col) == (1, 13)
+
+
+def test_several_problems_are_sorted_by_position():
+    text = NODE_POOL.replace("replicas: 3", "replicas: -2").replace("[broker]", "[]") \
+        .replace("name: brokers", "name: Brokers")
+    findings = findings_for_text(text)
+    assert [f.rule for f in findings] == ["schema.pattern", "schema.minimum", "schema.minItems"]
+    assert findings == sorted(findings, key=Finding.sort_key)
+
+
+# --- behaviour -------------------------------------------------------------------------
+
+def test_findings_are_deterministic():
+    first = [(f.span, f.rule, f.message) for f in findings_for(*INVALID_CASES)]
+    second = [(f.span, f.rule, f.message) for f in findings_for(*INVALID_CASES)]
+    assert first == second
+
+
+def test_validators_are_compiled_once():
+    assert validate_module._validator("kafka") is validate_module._validator("kafka")
+
+
+def test_every_kind_has_a_schema_file():
+    for name in set(validate_module.SCHEMA_NAMES.values()):
+        assert validate_module.schema_file(name).is_file()
+
+
+def test_strimzi_field_lookup():
+    fields = validate_module._strimzi_fields()
+    assert fields.knows("Kafka", ("spec", "kafka", "listeners", 3, "configuration", "bootstrap", "host"))
+    assert fields.knows("Kafka", ("spec", "kafka", "config", "any.property"))
+    assert fields.knows("KafkaNodePool", ("spec", "resources", "limits", "nvidia.com/gpu"))
+    assert not fields.knows("Kafka", ("spec", "kafka", "listner"))
+    assert not fields.knows("ConfigMap", ("data",))
+    assert "nodeport" in fields.enum("Kafka", ("spec", "kafka", "listeners", 0, "type"))
+
+
+def test_strimzi_field_tree_from_data():
+    fields = StrimziFields({"kinds": {"K": {"fields": ["a", "a.b[]", "a.b[].c", "m", "m.*", "x", "x.**"],
+                                              "enums": {"a.b[].c": ["one"]}}}})
+    assert fields.knows("K", ("a", "b", 0, "c"))
+    assert not fields.knows("K", ("a", "c"))
+    assert fields.knows("K", ("m", "anything"))
+    assert fields.knows("K", ("x", "deep", 1, "er"))
+    assert fields.enum("K", ("a", "b", 2, "c")) == ["one"]
+
+
+def test_strimzi_fields_file_is_up_to_date():
+    require_strimzi_corpus()
+    committed = json.loads(_strimzi_fields.FIELDS_FILE.read_text(encoding="utf-8"))
+    assert _strimzi_fields.build(STRIMZI / "crds") == committed, \
+        f"run: python -m compiler._strimzi_fields {STRIMZI / 'crds'}"
+
+
+# --- robustness ------------------------------------------------------------------------
+
+JUNK = (None, [], {}, "x", -1, 1.5, True, {"zz": 1}, [{"type": "jbod"}], "9" * 100)
+
+
+def _paths(node, path=()):
+    yield path
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, path + (key,))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _paths(value, path + (index,))
+
+
+def _replaced(node, path, value):
+    if not path:
+        return value
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    copy[path[0]] = _replaced(node[path[0]], path[1:], value)
+    return copy
+
+
+def test_any_value_anywhere_gives_well_formed_findings():
+    documents = load([CASES / "valid" / "every-supported-field.yaml"]).documents
+    checked = 0
+    for document in documents:
+        for path in _paths(document.data):
+            for junk in JUNK:
+                mutated = type(document)(document.file, document.index, _replaced(document.data, path, junk),
+                                         document.spans, document.key_spans)
+                for finding in validate(Documents([mutated], [])):
+                    assert_well_formed(finding)
+                checked += 1
+    assert checked > 500
