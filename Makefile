@@ -12,7 +12,8 @@ OUT ?= out
 
 quickstart: setup
 	$(BIN)/kafkac compile $(EXAMPLE) -o $(OUT)
-	@echo "Chart written to $(OUT)/. Try: helm install my-cluster $(OUT)/my-cluster -n kafka --dry-run"
+	@echo "Chart written to $(OUT)/. Try it with the pinned helm:"
+	@echo "  $$($(BIN)/kafkac tools path helm) install my-cluster $(OUT)/my-cluster -n kafka --dry-run"
 
 test: setup
 	$(BIN)/python -m pytest

@@ -169,6 +169,18 @@ def tools_install_command():
     click.echo(f"tools ready in {tools.cache_dir()}", err=True)
 
 
+@tools_group.command("path")
+@click.argument("name", type=click.Choice(sorted(tools.TOOLS)))
+def tools_path_command(name):
+    """Print where the pinned NAME is installed, e.g. to run that helm yourself.
+
+    \b
+    Example:
+      "$(kafkac tools path helm)" install my-cluster out/my-cluster -n kafka
+    """
+    click.echo(tools.path(name))
+
+
 @tools_group.command("list")
 def tools_list_command():
     """Show each tool's pinned version and what is installed."""

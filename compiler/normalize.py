@@ -108,6 +108,7 @@ def _cluster(doc: Document, pool_docs: list[Document], findings: list[Finding]) 
     if pools is None:
         return None
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(
         name=doc.name,
@@ -124,6 +125,21 @@ def _cluster(doc: Document, pool_docs: list[Document], findings: list[Finding]) 
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
     )
+
+
+def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,
+                            findings: list[Finding]) -> None:
+    """A node cannot format storage with a metadata version newer than its own software."""
+    if metadata_version is None:
+        return
+    release = tuple(int(p) for p in metadata_version.split("-")[0].split(".")[:2])
+    software = tuple(int(p) for p in version.split(".")[:2])
+    if release > software:
+        path = ("spec", "kafka", "metadataVersion")
+        findings.append(error(
+            "cluster.metadata-version", f"metadata version {metadata_version} is newer than "
+            f"Kafka {version}", doc.span_of(path), path,
+            f"a metadata version of Kafka {software[0]}.{software[1]} or older, or no metadataVersion"))
 
 
 def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
@@ -275,7 +291,6 @@ def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[
                 "nodepool.node-ids", f"node ids {start}..{start + replicas - 1} of pool {doc.name} "
                 f"overlap those of pool {clash}", doc.span_of(path), path,
                 "a range that no other pool of the cluster uses"))
-            continue
         taken.append((start, replicas, doc.name))
         starts[doc.name] = start
     for doc in pool_docs:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import tools
 from .emit import emit
-from .findings import Finding, has_errors
+from .findings import Finding, Span, error, has_errors
 from .load import load
 from .model import Model
 from .normalize import normalize
@@ -61,6 +61,9 @@ def compile_specs(options: Options) -> Result:
     if model is None:
         return result
     if not model.clusters:
+        result.findings.append(error(
+            "input.no-cluster", "no Kafka resource among the inputs, so there is no chart to write",
+            Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools"))
         return result
     assert options.output is not None
     output = options.output

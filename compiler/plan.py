@@ -247,6 +247,9 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
         "KAFKAC_WORK_DIR": WORK_DIR,
         "KAFKA_LOG4J_OPTS": f"-Dlog4j2.configurationFile={SCRIPTS_DIR}/log4j2.yaml",
         "LOG_DIR": f"{WORK_DIR}/logs",
+        # kafka-server-start.sh adds -loggc by default: GC logs of up to 1 GB in
+        # the small scratch volume. GC logging is off unless asked for, as in Strimzi.
+        "EXTRA_ARGS": "-name kafkaServer",
     }
     heap = heap_options(pool.resources)
     if heap:

@@ -1,0 +1,80 @@
+"""The plan: properties, environment, names and the values.yaml writer."""
+
+import yaml
+
+from compiler.emit import scalar, values_yaml, yaml_key
+from compiler.load import load
+from compiler.normalize import normalize
+from compiler.plan import cluster_id, escape_key, escape_value, heap_options, plan, quantity_bytes
+
+from .conftest import EXAMPLES
+
+
+def kraft_3x3_values() -> dict:
+    (chart,) = plan(normalize(load([EXAMPLES / "kraft-3x3"])).clusters)
+    return chart.values
+
+
+def env_of(pool: dict) -> dict:
+    return {e["name"]: e["value"] for e in pool["env"]}
+
+
+def test_roles_shape_listeners_and_properties():
+    controller, broker = kraft_3x3_values()["nodePools"]
+    controller_props = controller["serverProperties"].splitlines()
+    broker_props = broker["serverProperties"].splitlines()
+    assert "process.roles=controller" in controller_props
+    assert "listeners=CONTROLPLANE-9090://0.0.0.0:9090" in controller_props
+    assert not any(line.startswith("inter.broker.listener.name") for line in controller_props)
+    assert "process.roles=broker" in broker_props
+    assert ("listeners=REPLICATION-9091://0.0.0.0:9091,PLAIN-9092://0.0.0.0:9092,TLS-9093://0.0.0.0:9093"
+            in broker_props)
+    assert "inter.broker.listener.name=REPLICATION-9091" in broker_props
+    assert "listener.name.tls-9093.ssl.keystore.type=PEM" in broker_props
+    assert "min.insync.replicas=2" in broker_props
+    assert "auto.create.topics.enable=false" in broker_props
+
+
+def test_environment_carries_quorum_and_addresses():
+    controller, broker = kraft_3x3_values()["nodePools"]
+    env = env_of(broker)
+    assert env["KAFKAC_CONTROLLER_VOTERS"] == (
+        "0@my-cluster-controller-0:9090 1@my-cluster-controller-1:9090 2@my-cluster-controller-2:9090")
+    assert env["KAFKAC_ADVERTISED_LISTENERS"] == "REPLICATION-9091:9091:svc PLAIN-9092:9092:svc TLS-9093:9093:svc"
+    assert env["KAFKAC_LOG_DIRS"] == "/var/lib/kafka/data-0 /var/lib/kafka/data-1"
+    assert env["KAFKAC_METADATA_LOG_DIR"] == "/var/lib/kafka/data-0"
+    assert env["KAFKAC_TLS_LISTENERS"] == "tls-9093"
+    assert env["KAFKA_HEAP_OPTS"] == "-Xms4096m -Xmx4096m"
+    assert env_of(controller)["KAFKAC_ADVERTISED_LISTENERS"] == "CONTROLPLANE-9090:9090:svc"
+    assert broker["firstNodeId"] == 3 and controller["firstNodeId"] == 0
+
+
+def test_cluster_id_is_stable_and_has_kafkas_uuid_form():
+    (cluster,) = normalize(load([EXAMPLES / "kraft-3x3"])).clusters
+    assert cluster_id(cluster) == cluster_id(cluster)
+    assert len(cluster_id(cluster)) == 22
+    assert set(cluster_id(cluster)) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def test_heap_is_half_the_memory_capped_at_5_gib():
+    assert heap_options({}) == ""
+    assert heap_options({"requests": {"memory": "2Gi"}}) == "-Xms1024m -Xmx1024m"
+    assert heap_options({"limits": {"memory": "64Gi"}, "requests": {"memory": "1Gi"}}) == "-Xms5120m -Xmx5120m"
+    assert heap_options({"limits": {"memory": 1_000_000_000}}) == "-Xms476m -Xmx476m"
+    assert quantity_bytes("1.5G") == 1.5e9 and quantity_bytes("512Mi") == 512 * 2 ** 20
+
+
+def test_properties_escaping():
+    assert escape_key("a=b:c d") == "a\\=b\\:c\\ d"
+    assert escape_value("line1\nline2\\x") == "line1\\nline2\\\\x"
+    assert escape_value("  leading") == "\\  leading"
+
+
+def test_values_yaml_reads_back_exactly_and_quotes_yaml_1_1_words():
+    values = {"a": ["on", "no", "y", "0755", "1:30", "", "x\ny\n", "tab\tx", True, 3, None],
+              "y": {"on": "off"}, "plain.key/x": "v"}
+    text = values_yaml(values)
+    assert yaml.safe_load(text) == values
+    assert yaml.load(text, Loader=yaml.BaseLoader)["a"][:5] == ["on", "no", "y", "0755", "1:30"]
+    assert yaml_key("y") == '"y"' and yaml_key("on") == '"on"' and yaml_key("name") == "name"
+    assert scalar("yes") == '"yes"' and scalar(False) == "false"
