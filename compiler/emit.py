@@ -43,8 +43,12 @@ VALUES_DOCS = {
     "podDisruptionBudget": "Voluntary disruptions take down at most this many Kafka nodes at a time.",
     "podDisruptionBudget.name": "PodDisruptionBudget name.",
     "podDisruptionBudget.maxUnavailable": "Nodes that may be down at once for a drain or upgrade.",
-    "podSecurityContext": "Pod security context (Pod Security Standards: restricted).",
-    "containerSecurityContext": "Container security context (Pod Security Standards: restricted).",
+    "serviceAccount": "ServiceAccount of the Kafka pods (<cluster>-kafka); it mounts no token "
+                      "unless rack awareness reads node labels.",
+    "rackAwareness": "RBAC for reading node labels (rack type topology-label): a ClusterRole and "
+                     "ClusterRoleBinding named <namespace>-<name>; null when not needed.",
+    "logging": "log4j2 configuration of every node (spec.kafka.logging): Kafka's defaults, "
+               "inline logger levels, or the content of the referenced ConfigMap.",
     "nodePools": "One StatefulSet per KafkaNodePool.",
     "nodePools.name": "Name of the KafkaNodePool.",
     "nodePools.statefulSetName": "StatefulSet name, <cluster>-<pool>; pods are <cluster>-<pool>-<node id>.",
@@ -54,6 +58,15 @@ VALUES_DOCS = {
     "nodePools.roles": "KRaft roles of the pool's nodes.",
     "nodePools.labels": "Labels that tell pools and roles apart.",
     "nodePools.selectorLabels": "The StatefulSet's selector; never changes once installed.",
+    "nodePools.statefulSetMetadata": "Extra StatefulSet labels and annotations (template.podSet.metadata).",
+    "nodePools.podMetadata": "Extra pod labels and annotations (template.pod.metadata).",
+    "nodePools.readinessProbe": "Readiness probe timing (spec.kafka.readinessProbe).",
+    "nodePools.livenessProbe": "Liveness probe timing (spec.kafka.livenessProbe).",
+    "nodePools.podSpec": "Pod-level fields: security context (restricted by default), scheduling "
+                         "(affinity, tolerations, topology spread, priority) from template.pod.",
+    "nodePools.initContainers": "The rack init container, when rack awareness reads node labels.",
+    "nodePools.containerSecurityContext": "Security context of the Kafka container (restricted "
+                                          "by default, or template.kafkaContainer.securityContext).",
     "nodePools.serverProperties": "Static server.properties; kafka-run.sh appends node.id, log.dirs, "
                                   "the controller quorum and advertised listeners.",
     "nodePools.env": "Environment of kafka-run.sh. KAFKA_HEAP_OPTS, when present, is half the "

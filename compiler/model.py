@@ -13,6 +13,9 @@ from .load import Document
 SUPPORTED_KAFKA_VERSIONS = ("4.1.0", "4.1.1", "4.2.0", "4.2.1", "4.3.0", "4.3.1")
 DEFAULT_KAFKA_VERSION = "4.3.1"
 DEFAULT_IMAGE_REPOSITORY = "apache/kafka"
+# Strimzi's operator image carries the init container that reads a node's
+# topology label for rack awareness (it writes /opt/kafka/init/rack.id).
+DEFAULT_RACK_INIT_IMAGE = "quay.io/strimzi/operator:1.2.0"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,47 @@ class Volume:
 
 
 @dataclass(frozen=True)
+class JvmOptions:
+    """spec.kafka.jvmOptions or a pool's own, which replaces it whole (as in Strimzi)."""
+
+    xms: str | None = None
+    xmx: str | None = None
+    xx: dict = field(default_factory=dict)
+    gc_logging: bool = False
+    system_properties: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class PodTemplate:
+    """A pool's `template`, merged over the Kafka's section by section (the pool wins)."""
+
+    pod: dict = field(default_factory=dict)
+    pod_set: dict = field(default_factory=dict)
+    persistent_volume_claim: dict = field(default_factory=dict)
+    kafka_container: dict = field(default_factory=dict)
+    init_container: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rack:
+    """Where each broker's `broker.rack` comes from."""
+
+    type: str  # "topology-label" or "environment-variable"
+    topology_key: str | None = None
+    env_var_name: str | None = None
+    init_image: str = ""
+
+
+@dataclass(frozen=True)
+class Logging:
+    """log4j2 configuration: Kafka's defaults, inline logger levels, or a user's file."""
+
+    type: str = "default"  # "default", "inline" or "external"
+    loggers: dict = field(default_factory=dict)
+    external_content: str | None = None
+
+
+@dataclass(frozen=True)
 class NodePool:
     name: str
     roles: tuple[str, ...]
@@ -72,6 +116,8 @@ class NodePool:
     labels: dict
     annotations: dict
     document: Document
+    jvm_options: JvmOptions = field(default_factory=JvmOptions)
+    template: PodTemplate = field(default_factory=PodTemplate)
 
     @property
     def node_ids(self) -> range:
@@ -101,6 +147,16 @@ class Cluster:
     document: Document
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
+    rack: Rack | None = None
+    logging: Logging = field(default_factory=Logging)
+    liveness_probe: dict = field(default_factory=dict)
+    readiness_probe: dict = field(default_factory=dict)
+    # Kafka-level `template` sections that are not per pool.
+    bootstrap_service_template: dict = field(default_factory=dict)
+    brokers_service_template: dict = field(default_factory=dict)
+    pod_disruption_budget_template: dict = field(default_factory=dict)
+    service_account_template: dict = field(default_factory=dict)
+    cluster_role_binding_template: dict = field(default_factory=dict)
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:

@@ -12,8 +12,9 @@ import re
 
 from .findings import Finding, error
 from .load import Document, Documents
-from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, CertSecret, Cluster,
-                    Listener, Model, NodePool, Volume)
+from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
+                    CertSecret, Cluster, JvmOptions, Listener, Logging, Model, NodePool, PodTemplate,
+                    Rack, Volume)
 
 CLUSTER_LABEL = "strimzi.io/cluster"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
@@ -87,9 +88,10 @@ def normalize(documents: Documents) -> Model:
             continue
         pools_by_cluster[key].append(doc)
 
+    config_maps = {(_namespace(d), d.name): d for d in documents.documents if d.kind == "ConfigMap"}
     clusters = []
     for key, doc in by_key.items():
-        cluster = _cluster(doc, pools_by_cluster[key], findings)
+        cluster = _cluster(doc, pools_by_cluster[key], config_maps, findings)
         if cluster is not None:
             clusters.append(cluster)
     return Model(clusters, findings)
@@ -99,12 +101,15 @@ def _namespace(doc: Document) -> str | None:
     return doc.get("metadata", "namespace")
 
 
-def _cluster(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> Cluster | None:
+def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, Document],
+             findings: list[Finding]) -> Cluster | None:
     spec = doc.get("spec", "kafka", default={})
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
     _check_config(doc, config, listeners, findings)
     pools = _pools(doc, pool_docs, findings)
+    rack = _rack(doc, pool_docs, findings)
+    logging = _logging(doc, config_maps, findings)
     if pools is None:
         return None
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
@@ -124,7 +129,74 @@ def _cluster(doc: Document, pool_docs: list[Document], findings: list[Finding]) 
         document=doc,
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
+        rack=rack,
+        logging=logging,
+        liveness_probe=dict(spec.get("livenessProbe") or {}),
+        readiness_probe=dict(spec.get("readinessProbe") or {}),
+        bootstrap_service_template=_template_section(doc, "bootstrapService"),
+        brokers_service_template=_template_section(doc, "brokersService"),
+        pod_disruption_budget_template=_template_section(doc, "podDisruptionBudget"),
+        service_account_template=_template_section(doc, "serviceAccount"),
+        cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
     )
+
+
+def _template_section(doc: Document, section: str) -> dict:
+    return dict(doc.get("spec", "kafka", "template", section, default={}))
+
+
+def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> Rack | None:
+    raw = doc.get("spec", "kafka", "rack")
+    if not raw:
+        return None
+    init_image = doc.get("spec", "kafka", "brokerRackInitImage") or DEFAULT_RACK_INIT_IMAGE
+    if raw.get("type", "topology-label") == "topology-label":
+        return Rack("topology-label", topology_key=raw["topologyKey"], init_image=init_image)
+    name = raw["envVarName"]
+    for pool_doc in pool_docs:
+        if "broker" not in pool_doc.get("spec", "roles", default=[]):
+            continue
+        defined = {e.get("name") for source in (doc.get("spec", "kafka"), pool_doc.get("spec"))
+                   for e in _container_env(source)}
+        if name not in defined:
+            path = ("spec", "kafka", "rack", "envVarName")
+            findings.append(error(
+                "rack.env-var-undefined", f"broker pool {pool_doc.name} does not set the environment "
+                f"variable {name}, so its brokers would have no rack", doc.span_of(path), path,
+                f"an entry {name} in template.kafkaContainer.env of the pool or of spec.kafka"))
+    return Rack("environment-variable", env_var_name=name)
+
+
+def _container_env(spec: dict | None) -> list[dict]:
+    env = ((spec or {}).get("template") or {}).get("kafkaContainer", {}).get("env") or []
+    return [e for e in env if isinstance(e, dict)]
+
+
+def _logging(doc: Document, config_maps: dict[tuple, Document], findings: list[Finding]) -> Logging:
+    raw = doc.get("spec", "kafka", "logging")
+    if not raw:
+        return Logging()
+    if raw["type"] == "inline":
+        return Logging("inline", loggers=dict(raw.get("loggers") or {}))
+    ref = raw["valueFrom"]["configMapKeyRef"]
+    path = ("spec", "kafka", "logging", "valueFrom", "configMapKeyRef")
+    config_map = config_maps.get((_namespace(doc), ref["name"]))
+    if config_map is None:
+        if not ref.get("optional"):
+            findings.append(error(
+                "logging.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
+                doc.span_of(path + ("name",)), path + ("name",),
+                "a ConfigMap in the inputs, in the Kafka's namespace, holding the log4j2 configuration"))
+        return Logging()
+    content = (config_map.get("data") or {}).get(ref["key"])
+    if content is None:
+        if not ref.get("optional"):
+            keys = ", ".join(sorted(config_map.get("data") or {})) or "none"
+            findings.append(error(
+                "logging.config-map-key", f"ConfigMap {ref['name']} has no key {ref['key']!r}",
+                doc.span_of(path + ("key",)), path + ("key",), f"one of its keys: {keys}"))
+        return Logging()
+    return Logging("external", external_content=content)
 
 
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,
@@ -209,7 +281,7 @@ def _pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) ->
     for pool_doc in pool_docs:
         _check_jbod(pool_doc, findings)
     starts = _first_node_ids(pool_docs, findings)
-    pools = [_pool(pool_doc, starts[pool_doc.name]) for pool_doc in pool_docs
+    pools = [_pool(doc, pool_doc, starts[pool_doc.name], findings) for pool_doc in pool_docs
              if pool_doc.name in starts]
     names = set()
     for pool_doc in pool_docs:
@@ -305,8 +377,12 @@ def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[
     return starts
 
 
-def _pool(doc: Document, first_node_id: int) -> NodePool:
+def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Finding]) -> NodePool:
     spec = doc.get("spec", default={})
+    if spec.get("jvmOptions") is not None:
+        jvm_options = _jvm_options(doc, ("spec", "jvmOptions"), findings)
+    else:
+        jvm_options = _jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
     storage = spec["storage"]
     if storage["type"] == "jbod":
         volumes = tuple(_volume(v, with_id=True) for v in storage["volumes"])
@@ -324,7 +400,49 @@ def _pool(doc: Document, first_node_id: int) -> NodePool:
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         document=doc,
+        jvm_options=jvm_options,
+        template=_pod_template(kafka.get("spec", "kafka", "template", default={}),
+                               spec.get("template") or {}),
     )
+
+
+def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
+    """Strimzi merges the pool's template over the Kafka's property by property."""
+    def section(name: str) -> dict:
+        return {**(cluster_template.get(name) or {}), **(pool_template.get(name) or {})}
+
+    return PodTemplate(pod=section("pod"), pod_set=section("podSet"),
+                       persistent_volume_claim=section("persistentVolumeClaim"),
+                       kafka_container=section("kafkaContainer"), init_container=section("initContainer"))
+
+
+# kafka-run-class.sh splits KAFKA_OPTS and KAFKA_JVM_PERFORMANCE_OPTS on blanks and
+# the shell expands globs in them: such characters would change the command line.
+_UNSAFE_JVM_ARGUMENT = re.compile(r"[\s*?\[\]\\'\"$`]")
+
+
+def _jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
+    raw = doc.get(*path)
+    if not raw:
+        return JvmOptions()
+    xx = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (raw.get("-XX") or {}).items()}
+    properties = tuple((p["name"], p["value"]) for p in raw.get("javaSystemProperties") or [])
+    for key, value in xx.items():
+        for text, field_path in ((key, path + ("-XX", key)), (value, path + ("-XX", key))):
+            if _UNSAFE_JVM_ARGUMENT.search(text):
+                findings.append(_unsafe_jvm_argument(doc, field_path, text))
+    for i, (name, value) in enumerate(properties):
+        for text, leaf in ((name, "name"), (value, "value")):
+            if _UNSAFE_JVM_ARGUMENT.search(text):
+                findings.append(_unsafe_jvm_argument(doc, path + ("javaSystemProperties", i, leaf), text))
+    return JvmOptions(xms=raw.get("-Xms"), xmx=raw.get("-Xmx"), xx=xx,
+                      gc_logging=bool(raw.get("gcLoggingEnabled", False)), system_properties=properties)
+
+
+def _unsafe_jvm_argument(doc: Document, path: tuple, text: str) -> Finding:
+    return error("jvm.unsafe-argument", f"{text!r} contains blanks, quotes or shell pattern characters, "
+                 "which Kafka's start scripts would split or expand", doc.span_of(path), path,
+                 "a value without blanks, quotes, backslashes, $, ` or * ? [ ]")
 
 
 def _volume(raw: dict, with_id: bool) -> Volume:

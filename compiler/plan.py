@@ -11,7 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from .model import Cluster, Listener, NodePool, Volume
+from .model import Cluster, JvmOptions, Listener, Logging, NodePool, Volume
 
 CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=False)
 REPLICATION = Listener(name="replication", port=9091, type="internal", tls=False)
@@ -24,6 +24,47 @@ WORK_DIR = "/tmp/kafka"
 HEAP_SHARE_OF_MEMORY = 0.5
 HEAP_MAX_BYTES = 5 * 1024 ** 3
 TMP_SIZE_LIMIT = "100Mi"
+RACK_INIT_DIR = "/opt/kafka/init"
+LOG4J2_FILE = "log4j2.properties"
+# Kafka's own defaults from kafka-run-class.sh; user -XX options come after and win.
+KAFKA_JVM_PERFORMANCE_DEFAULTS = ("-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+                                  "-XX:InitiatingHeapOccupancyPercent=35",
+                                  "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true")
+PROBE_DEFAULTS = {"initialDelaySeconds": 15, "timeoutSeconds": 5}
+POD_SECURITY_CONTEXT = {
+    "runAsNonRoot": True,
+    "runAsUser": KAFKA_UID,
+    "runAsGroup": KAFKA_UID,
+    "fsGroup": KAFKA_UID,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+CONTAINER_SECURITY_CONTEXT = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "capabilities": {"drop": ["ALL"]},
+}
+# template.pod fields that are pod spec fields under the same name.
+POD_SPEC_FIELDS = ("affinity", "tolerations", "topologySpreadConstraints", "priorityClassName",
+                   "schedulerName", "hostAliases", "dnsPolicy", "dnsConfig", "imagePullSecrets",
+                   "hostUsers")
+# The default log4j2 configuration: every event to stdout, one line each.
+DEFAULT_LOGGERS = {
+    "rootLogger.level": "INFO",
+    "logger.request.name": "kafka.request.logger",
+    "logger.request.level": "WARN",
+    "logger.controller.name": "org.apache.kafka.controller",
+    "logger.controller.level": "INFO",
+    "logger.statechange.name": "state.change.logger",
+    "logger.statechange.level": "INFO",
+}
+LOG4J2_APPENDER = (
+    "appender.stdout.type=Console",
+    "appender.stdout.name=STDOUT",
+    "appender.stdout.target=SYSTEM_OUT",
+    "appender.stdout.layout.type=PatternLayout",
+    "appender.stdout.layout.pattern=%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %p [%t] %c: %m%n",
+    "rootLogger.appenderRef.stdout.ref=STDOUT",
+)
 
 _QUANTITY = re.compile(r"^([0-9.]+(?:[eE][-+]?[0-9]+)?)([a-zA-Z]*)$")
 _QUANTITY_FACTORS = {
@@ -61,28 +102,75 @@ def cluster_values(cluster: Cluster) -> dict:
             "bootstrap": {
                 "name": f"{cluster.name}-kafka-bootstrap",
                 "ports": [service_port(listener) for listener in cluster.listeners],
+                **metadata_of(cluster.bootstrap_service_template),
+                **service_ip_families(cluster.bootstrap_service_template),
             },
             "brokers": {
                 "name": headless,
                 "ports": [service_port(listener)
                           for listener in (CONTROL_PLANE, REPLICATION, *cluster.listeners)],
+                **metadata_of(cluster.brokers_service_template),
+                **service_ip_families(cluster.brokers_service_template),
             },
         },
-        "podDisruptionBudget": {"name": f"{cluster.name}-kafka", "maxUnavailable": 1},
-        "podSecurityContext": {
-            "runAsNonRoot": True,
-            "runAsUser": KAFKA_UID,
-            "runAsGroup": KAFKA_UID,
-            "fsGroup": KAFKA_UID,
-            "seccompProfile": {"type": "RuntimeDefault"},
+        "podDisruptionBudget": {
+            "name": f"{cluster.name}-kafka",
+            "maxUnavailable": cluster.pod_disruption_budget_template.get("maxUnavailable", 1),
+            **metadata_of(cluster.pod_disruption_budget_template),
         },
-        "containerSecurityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "capabilities": {"drop": ["ALL"]},
-        },
+        "serviceAccount": {"name": f"{cluster.name}-kafka",
+                           **metadata_of(cluster.service_account_template)},
+        "rackAwareness": rack_awareness(cluster),
+        "logging": {"fileName": LOG4J2_FILE, "content": log4j2_properties(cluster.logging)},
         "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
     }
+
+
+def metadata_of(template_section: dict) -> dict:
+    """A template section's metadata as `labels` and `annotations` values (empty when unset)."""
+    metadata = template_section.get("metadata") or {}
+    return {"labels": dict(metadata.get("labels") or {}),
+            "annotations": dict(metadata.get("annotations") or {})}
+
+
+def service_ip_families(template_section: dict) -> dict:
+    return {key: template_section[key] for key in ("ipFamilyPolicy", "ipFamilies") if key in template_section}
+
+
+def rack_awareness(cluster: Cluster) -> dict | None:
+    """RBAC for the init container that reads a node's topology label (topology-label racks only)."""
+    if cluster.rack is None or cluster.rack.type != "topology-label":
+        return None
+    return {"clusterRoleBindingName": f"{cluster.name}-kafka-init",
+            **metadata_of(cluster.cluster_role_binding_template)}
+
+
+def log4j2_properties(logging: Logging) -> str:
+    """The log4j2 configuration file of every node, in log4j2's properties format."""
+    if logging.type == "external":
+        return logging.external_content or ""
+    loggers = dict(DEFAULT_LOGGERS)
+    for name, level in logging.loggers.items():
+        loggers.update(log4j2_logger_entries(name, level))
+    lines = ["# Kafka logs to stdout, one event per line, for the node's log shipper.", *LOG4J2_APPENDER]
+    lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in loggers.items())
+    return "\n".join(lines) + "\n"
+
+
+def log4j2_logger_entries(name: str, level: str) -> dict:
+    """One inline `loggers` entry as log4j2 properties.
+
+    log4j2 keys (`rootLogger.level`, `logger.<id>.name`, `logger.<id>.level`) are
+    taken as they are; a plain logger name (`kafka.request.logger`, or the log4j 1
+    form `log4j.logger.kafka.request.logger`) gets an id of its own.
+    """
+    if name in ("rootLogger.level", "kafka.root.logger.level", "log4j.rootLogger"):
+        return {"rootLogger.level": level}
+    if name.startswith("logger.") and name.count(".") >= 2 and name.rsplit(".", 1)[1] in ("name", "level"):
+        return {name: level}
+    logger = name.removeprefix("log4j.logger.")
+    logger_id = re.sub(r"[^A-Za-z0-9]", "_", logger)
+    return {f"logger.{logger_id}.name": logger, f"logger.{logger_id}.level": level}
 
 
 def cluster_id(cluster: Cluster) -> str:
@@ -132,6 +220,8 @@ def pool_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
 def pool_values(cluster: Cluster, pool: NodePool) -> dict:
     listeners = pool_listeners(cluster, pool)
     probe_port = REPLICATION.port if pool.is_broker else CONTROL_PLANE.port
+    pod = pool.template.pod
+    labels = pool_labels(pool)
     return {
         "name": pool.name,
         "statefulSetName": f"{cluster.name}-{pool.name}",
@@ -139,24 +229,71 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
         "replicas": pool.replicas,
         "firstNodeId": pool.first_node_id,
         "roles": list(pool.roles),
-        "labels": pool_labels(pool),
+        "labels": labels,
         "selectorLabels": {
             "strimzi.io/cluster": cluster.name,
             "strimzi.io/kind": "Kafka",
             "strimzi.io/name": f"{cluster.name}-kafka",
             "strimzi.io/pool-name": pool.name,
         },
+        "statefulSetMetadata": metadata_of(pool.template.pod_set),
+        "podMetadata": metadata_of(pod),
         "serverProperties": server_properties(cluster, pool, listeners),
         "env": pool_env(cluster, pool, listeners),
         "ports": [{"name": port_name(listener), "containerPort": listener.port, "protocol": "TCP"}
                   for listener in listeners],
         "probePort": probe_port,
+        "readinessProbe": {**PROBE_DEFAULTS, **cluster.readiness_probe},
+        "livenessProbe": {**PROBE_DEFAULTS, **cluster.liveness_probe},
         "resources": pool.resources,
+        "podSpec": pod_spec(cluster, pool),
+        "initContainers": init_containers(cluster, pool),
+        "containerSecurityContext": pool.template.kafka_container.get("securityContext",
+                                                                     CONTAINER_SECURITY_CONTEXT),
         "volumes": pool_volumes(cluster, pool),
         "volumeMounts": pool_volume_mounts(cluster, pool),
         "volumeClaimTemplates": volume_claim_templates(cluster, pool),
         "persistentVolumeClaimRetentionPolicy": claim_retention_policy(pool),
     }
+
+
+def pod_spec(cluster: Cluster, pool: NodePool) -> dict:
+    """Pod-level fields: Kafka's defaults, then what template.pod sets."""
+    pod = pool.template.pod
+    needs_api = pool.is_broker and cluster.rack is not None and cluster.rack.type == "topology-label"
+    spec = {
+        "serviceAccountName": f"{cluster.name}-kafka",
+        # Only the rack init container talks to the Kubernetes API.
+        "automountServiceAccountToken": needs_api,
+        "enableServiceLinks": pod.get("enableServiceLinks", False),
+        "terminationGracePeriodSeconds": pod.get("terminationGracePeriodSeconds", 30),
+        "securityContext": pod.get("securityContext", POD_SECURITY_CONTEXT),
+    }
+    spec.update({key: pod[key] for key in POD_SPEC_FIELDS if key in pod})
+    return spec
+
+
+def init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
+    """Strimzi's kafka-init, which writes the node's topology label to rack.id."""
+    if not (pool.is_broker and cluster.rack and cluster.rack.type == "topology-label"):
+        return []
+    init = pool.template.init_container
+    return [{
+        "name": "kafka-init",
+        "image": cluster.rack.init_image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/opt/strimzi/bin/kafka_init_run.sh"],
+        "env": [
+            {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+            {"name": "RACK_TOPOLOGY_KEY", "value": cluster.rack.topology_key},
+            {"name": "INIT_FOLDER", "value": RACK_INIT_DIR},
+            *init.get("env", []),
+        ],
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}},
+        "securityContext": init.get("securityContext", CONTAINER_SECURITY_CONTEXT),
+        "volumeMounts": [{"name": "rack-volume", "mountPath": RACK_INIT_DIR},
+                         *init.get("volumeMounts", [])],
+    }]
 
 
 def pool_labels(pool: NodePool) -> dict:
@@ -245,16 +382,47 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
         "KAFKAC_CONFIG_DIR": CONFIG_DIR,
         "KAFKAC_CERTIFICATES_DIR": CERTIFICATES_DIR,
         "KAFKAC_WORK_DIR": WORK_DIR,
-        "KAFKA_LOG4J_OPTS": f"-Dlog4j2.configurationFile={SCRIPTS_DIR}/log4j2.yaml",
+        "KAFKA_LOG4J_OPTS": f"-Dlog4j2.configurationFile={SCRIPTS_DIR}/{LOG4J2_FILE}",
         "LOG_DIR": f"{WORK_DIR}/logs",
         # kafka-server-start.sh adds -loggc by default: GC logs of up to 1 GB in
         # the small scratch volume. GC logging is off unless asked for, as in Strimzi.
         "EXTRA_ARGS": "-name kafkaServer",
     }
-    heap = heap_options(pool.resources)
+    if pool.is_broker and cluster.rack is not None:
+        if cluster.rack.type == "topology-label":
+            env["KAFKAC_RACK_FILE"] = f"{RACK_INIT_DIR}/rack.id"
+        else:
+            env["KAFKAC_RACK_ENV_VAR"] = cluster.rack.env_var_name
+    env.update(jvm_env(pool.jvm_options, pool.resources))
+    user_env = pool.template.kafka_container.get("env", [])
+    return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
+
+
+def jvm_env(jvm: JvmOptions, resources: dict) -> dict:
+    """Kafka's start-script variables for jvmOptions, as Strimzi maps them."""
+    env = {}
+    heap = " ".join(f"{flag}{value}" for flag, value in (("-Xms", jvm.xms), ("-Xmx", jvm.xmx)) if value)
+    if not jvm.xmx and "MaxRAMPercentage" not in jvm.xx:
+        heap = heap_options(resources) if not jvm.xms else heap
     if heap:
         env["KAFKA_HEAP_OPTS"] = heap
-    return [{"name": name, "value": value} for name, value in env.items()]
+    if jvm.xx:
+        env["KAFKA_JVM_PERFORMANCE_OPTS"] = " ".join([*KAFKA_JVM_PERFORMANCE_DEFAULTS,
+                                                      *(xx_flag(k, v) for k, v in jvm.xx.items())])
+    if jvm.gc_logging:
+        env["KAFKA_GC_LOG_OPTS"] = "-Xlog:gc*:stdout:time,tags"
+    if jvm.system_properties:
+        env["KAFKA_OPTS"] = " ".join(f"-D{name}={value}" for name, value in jvm.system_properties)
+    return env
+
+
+def xx_flag(key: str, value: str) -> str:
+    """`UseG1GC: "true"` -> `-XX:+UseG1GC`; `MaxGCPauseMillis: "20"` -> `-XX:MaxGCPauseMillis=20`."""
+    if value == "true":
+        return f"-XX:+{key}"
+    if value == "false":
+        return f"-XX:-{key}"
+    return f"-XX:{key}={value}"
 
 
 def heap_options(resources: dict) -> str:
@@ -279,7 +447,7 @@ def quantity_bytes(quantity) -> float:
 
 def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
     volumes: list[dict] = [
-        {"name": "tmp", "emptyDir": {"sizeLimit": TMP_SIZE_LIMIT}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": str(pool.template.pod.get("tmpDirSizeLimit", TMP_SIZE_LIMIT))}},
         {"name": "kafka-config", "configMap": {"name": f"{cluster.name}-{pool.name}-config"}},
         {"name": "kafkac-scripts", "configMap": {"name": f"{cluster.name}-kafka-scripts"}},
     ]
@@ -295,6 +463,9 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
                     "items": [{"key": listener.cert_secret.certificate, "path": "tls.crt"},
                               {"key": listener.cert_secret.key, "path": "tls.key"}],
                 }})
+    if init_containers(cluster, pool):
+        volumes.append({"name": "rack-volume", "emptyDir": {}})
+    volumes.extend(pool.template.pod.get("volumes", []))
     return volumes
 
 
@@ -309,6 +480,9 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         mounts.extend({"name": f"cert-{l.identifier.lower()}",
                        "mountPath": f"{CERTIFICATES_DIR}/{l.identifier.lower()}", "readOnly": True}
                       for l in cluster.listeners if l.cert_secret)
+    if init_containers(cluster, pool):
+        mounts.append({"name": "rack-volume", "mountPath": RACK_INIT_DIR, "readOnly": True})
+    mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
 
 
@@ -322,11 +496,12 @@ def claim_template(cluster: Cluster, pool: NodePool, volume: Volume) -> dict:
         spec["storageClassName"] = volume.storage_class
     if volume.selector:
         spec["selector"] = {"matchLabels": volume.selector}
-    return {
-        "metadata": {"name": volume.name, "labels": {
-            "strimzi.io/cluster": cluster.name, "strimzi.io/pool-name": pool.name}},
-        "spec": spec,
-    }
+    extra = metadata_of(pool.template.persistent_volume_claim)
+    metadata = {"name": volume.name,
+                "labels": {**extra["labels"], "strimzi.io/cluster": cluster.name, "strimzi.io/pool-name": pool.name}}
+    if extra["annotations"]:
+        metadata["annotations"] = extra["annotations"]
+    return {"metadata": metadata, "spec": spec}
 
 
 def claim_retention_policy(pool: NodePool) -> dict | None:

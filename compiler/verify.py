@@ -104,13 +104,27 @@ def _lint(chart_dir: Path, shown: Path, kube_version: str, namespace: str) -> li
     done = tools.run("helm", "lint", "--strict", "--kube-version", kube_version,
                      "--namespace", namespace, str(chart_dir), check=False)
     problems = []
-    for line in done.stdout.splitlines():
-        found = _LINT_LINE.match(line.strip())
-        if found:
-            problems.append(_helm_problem("helm.lint", found["message"], shown, found["file"]))
+    for found, details in _lint_entries(done.stdout):
+        message = " ".join([found["message"], *details])
+        problems.append(_helm_problem("helm.lint", message, shown, found["file"]))
     if done.returncode != 0 and not problems:
         problems.append(_helm_failure("helm.lint", done, shown))
     return problems
+
+
+def _lint_entries(output: str) -> list[tuple[re.Match, list[str]]]:
+    """Each WARNING/ERROR line of helm lint with the detail lines that follow it
+    (a values schema error lists its causes on the next lines)."""
+    entries: list[tuple[re.Match, list[str]]] = []
+    for raw in output.splitlines():
+        line = raw.strip()
+        found = _LINT_LINE.match(line)
+        if found:
+            entries.append((found, []))
+        elif entries and line and not line.startswith(("[", "==> ", "Error: ")) \
+                and not _LINT_SUMMARY.search(line):
+            entries[-1][1].append(line)
+    return entries
 
 
 def _helm_failure(rule: str, done, shown: Path) -> _Problem:

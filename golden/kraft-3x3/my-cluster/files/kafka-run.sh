@@ -52,6 +52,18 @@ for listener in ${KAFKAC_ADVERTISED_LISTENERS:-}; do # <name>:<port>:<dns suffix
   advertised=$(join , $advertised "$name://$(pod_address "$POD_NAME" "${rest#*:}"):${rest%%:*}")
 done
 
+# broker.rack: from the file the rack init container wrote, or from a variable.
+rack=""
+if [ -n "${KAFKAC_RACK_FILE:-}" ]; then
+  rack=$(cat "$KAFKAC_RACK_FILE")
+elif [ -n "${KAFKAC_RACK_ENV_VAR:-}" ]; then
+  rack=$(printenv "$KAFKAC_RACK_ENV_VAR" || true)
+fi
+case $rack in
+  *'
+'*) echo "kafka-run: the rack id must be one line" >&2; exit 1 ;;
+esac
+
 mkdir -p "$work_dir"
 umask 077
 # Kafka reads a PEM key store as one file holding the key and its certificate chain.
@@ -71,6 +83,9 @@ properties="$work_dir/server.properties"
   echo "controller.quorum.voters=$voters"
   if [ -n "$advertised" ]; then
     echo "advertised.listeners=$advertised"
+  fi
+  if [ -n "$rack" ]; then
+    echo "broker.rack=$rack"
   fi
 } > "$properties"
 
