@@ -72,7 +72,7 @@ VALUES_DOCS = {
     "nodePools.env": "Environment of kafka-run.sh. KAFKA_HEAP_OPTS, when present, is half the "
                      "memory limit (or request), at most 5 GiB, as Strimzi sizes the heap.",
     "nodePools.ports": "Container ports.",
-    "nodePools.probePort": "Port the readiness and liveness probes check.",
+    "nodePools.probePort": "Port the liveness probe checks (readiness runs kafka-ready.sh).",
     "nodePools.resources": "CPU and memory requests and limits of the Kafka container.",
     "nodePools.volumes": "Pod volumes: scratch space, configuration, ephemeral data, listener certificates.",
     "nodePools.volumeMounts": "Where the Kafka container mounts them.",

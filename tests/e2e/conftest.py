@@ -1,0 +1,158 @@
+"""Fixtures of the end-to-end tests: an example's chart, compiled and run for real.
+
+`boot(example)` compiles examples/<example>, renders the chart with the pinned
+helm, starts every pod of it with podrunner.LocalCluster and waits until each
+pod's own readiness probe passes. Python clients in the tests reach the pods
+by their cluster DNS names (resolution is patched in this process only).
+Each test module boots its cluster once and stops it when the module ends,
+whatever happened.
+
+Prerequisites: Java 17+, Maven (Kafka's jars come from Maven Central), gcc,
+openssl, util-linux (unshare, nsenter, mount) and root, for the pods' mount
+namespaces. In CI (CI set) a missing one fails the tests; elsewhere they are
+skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import tools
+from compiler.pipeline import Options, compile_specs
+from compiler.plan import quantity_bytes
+
+from ..conftest import EXAMPLES
+from . import kafka_dist, podrunner
+
+NAMESPACE = "kafka"
+BOOT_TIMEOUT = 420.0  # seconds until every pod is ready, on a busy two-core machine
+PROGRAMS = ("java", "mvn", "gcc", "openssl", "unshare", "nsenter", "chroot", "mount", "sleep")
+
+
+@dataclass(frozen=True)
+class Environment:
+    shim: Path
+    java_home: Path
+    slot: podrunner.RunSlot
+
+    @staticmethod
+    def kafka_home(version: str) -> Path:
+        """The apache/kafka image's /opt/kafka for `version`, from Maven Central (resolved once)."""
+        return kafka_dist.kafka_home(version)
+
+
+def _missing_prerequisite() -> str | None:
+    missing = [name for name in PROGRAMS if shutil.which(name) is None]
+    if missing:
+        return (f"the end-to-end tests need {', '.join(missing)} "
+                "(Java 17+ and Maven run Kafka; gcc builds the loopback shim; "
+                "util-linux runs the pods)")
+    if os.geteuid() != 0:
+        return "the end-to-end tests make a mount namespace per pod and need to run as root"
+    version = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr
+    match = re.search(r'version "(\d+)', version)
+    if not match or int(match.group(1)) < 17:
+        return f"Kafka 4 needs Java 17 or newer; `java -version` says: {version.strip()}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def e2e(installed_tools):
+    problem = _missing_prerequisite()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    # This run's loopback addresses and process registry; a slot left behind by
+    # a run that was killed hard is taken over and its pods are stopped.
+    slot = podrunner.RunSlot(tools.cache_dir() / "e2e" / "runs")
+    try:
+        yield Environment(shim=kafka_dist.loopback_shim(), java_home=kafka_dist.java_home(),
+                          slot=slot)
+    finally:
+        slot.release()
+
+
+@contextlib.contextmanager
+def resolving(cluster: podrunner.LocalCluster):
+    """Resolve the cluster's DNS names in this process, as cluster DNS would for a client pod."""
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, family=0, type=0, proto=0, flags=0):
+        addresses = cluster.resolve(host) if isinstance(host, str) else None
+        if addresses is None:
+            return real(host, port, family, type, proto, flags)
+        if family not in (0, socket.AF_UNSPEC, socket.AF_INET):
+            raise socket.gaierror(socket.EAI_FAMILY, "cluster addresses are IPv4")
+        if not addresses:
+            raise socket.gaierror(socket.EAI_NONAME, f"{host}: no ready endpoints")
+        kind = type or socket.SOCK_STREAM
+        return [(socket.AF_INET, kind, proto or socket.IPPROTO_TCP, "", (address, int(port or 0)))
+                for address in addresses]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket, "getaddrinfo", getaddrinfo)
+        yield
+
+
+@contextlib.contextmanager
+def _stopped_on_sigterm():
+    """Turn SIGTERM into KeyboardInterrupt, so that fixture teardown still stops the pods."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def compile_example(example: str, out: Path) -> Path:
+    result = compile_specs(Options((str(EXAMPLES / example),), out, verify=False))
+    assert result.ok, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in result.findings)
+    (chart,) = result.charts
+    return chart
+
+
+@contextlib.contextmanager
+def boot(example: str, env: Environment, work: Path, *, address_block: int,
+         secrets: dict[str, dict[str, bytes]] | None = None):
+    """Compile, start and wait for every pod of `example`; stop everything afterwards."""
+    chart = compile_example(example, work / "chart")
+    # The Kafka the chart's image would hold: apache/kafka:<spec.kafka.version>.
+    version = yaml.safe_load((chart / "values.yaml").read_text())["cluster"]["kafkaVersion"]
+    cluster = podrunner.LocalCluster(
+        chart, work / "run", kafka_home=env.kafka_home(version), shim=env.shim,
+        java_home=env.java_home,
+        namespace=NAMESPACE, secrets=secrets, address_prefix=env.slot.address_prefix(address_block),
+        registry=env.slot.registry)
+    with _stopped_on_sigterm():
+        try:
+            with resolving(cluster):
+                cluster.start()
+                cluster.wait_ready(timeout=BOOT_TIMEOUT)
+                yield cluster
+        finally:
+            cluster.close()
+
+
+def assert_within_size_limits(cluster: podrunner.LocalCluster) -> None:
+    """No emptyDir holds more than its sizeLimit (the kubelet would evict the pod)."""
+    over = []
+    for pod in cluster.pods.values():
+        for name, (used, limit) in cluster.empty_dir_usage(pod).items():
+            if limit is not None and used > quantity_bytes(limit):
+                over.append(f"{pod.name}: emptyDir {name} holds {used / 2**20:.1f} MiB, limit {limit}")
+    assert not over, "\n".join(over)

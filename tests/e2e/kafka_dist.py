@@ -1,0 +1,132 @@
+"""What the end-to-end tests run: Apache Kafka from Maven Central, laid out as the image has it.
+
+`kafka_home(version)` returns a KAFKA_HOME like the apache/kafka image's
+/opt/kafka: `libs/` holds the jars Maven resolves from kafka-dist/pom.xml
+(kafka_2.13, kafka-tools and their runtime dependencies), `bin/` the
+stand-ins for the distribution's start scripts that the chart and its probes
+call (kafka-dist/bin: the real ones are in the release tarball, not on Maven),
+`config/` the distribution's default log configurations.
+
+`loopback_shim()` compiles shim/loopback.c, the LD_PRELOAD library that gives
+each emulated pod its own loopback address.
+
+Both are built once into the kafkac cache (`compiler.tools.cache_dir()`),
+keyed by version and by a digest of their sources, so an edit rebuilds them and
+an interrupted build leaves nothing half-made behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from compiler import tools
+
+HERE = Path(__file__).resolve().parent
+DIST_SOURCES = HERE / "kafka-dist"
+SHIM_SOURCE = HERE / "shim" / "loopback.c"
+
+DEFAULT_KAFKA_VERSION = "4.3.1"
+MAVEN_TIMEOUT = 900
+
+
+class MissingPrerequisite(Exception):
+    """A program the end-to-end tests need is not on this machine."""
+
+
+def require_programs(*names: str) -> None:
+    missing = [name for name in names if shutil.which(name) is None]
+    if missing:
+        raise MissingPrerequisite(
+            f"the end-to-end tests need {', '.join(missing)} on PATH "
+            "(Java 17 or newer and Maven for Kafka, gcc for the loopback shim, "
+            "util-linux's unshare and nsenter for the pods)")
+
+
+def _digest(*paths: Path) -> str:
+    sha = hashlib.sha256()
+    for root in paths:
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            sha.update(str(path.relative_to(root.parent)).encode() + b"\0")
+            sha.update(path.read_bytes() + b"\0")
+    return sha.hexdigest()[:12]
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        staging.rename(final)
+    except OSError:
+        # Someone else finished the same build first: theirs is as good as ours.
+        shutil.rmtree(staging, ignore_errors=True)
+        if not final.is_dir():
+            raise
+
+
+def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
+    """A KAFKA_HOME for `version`, resolved with Maven the first time."""
+    final = tools.cache_dir() / "kafka" / f"{version}-{_digest(DIST_SOURCES)}"
+    if (final / "libs").is_dir():
+        return final
+    require_programs("java", "mvn")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=final.parent))
+    try:
+        command = ["mvn", "-B", "-q", "-f", str(DIST_SOURCES / "pom.xml"),
+                   f"-Dkafka.version={version}", "dependency:copy-dependencies",
+                   "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
+        if result.returncode != 0:
+            raise RuntimeError(f"Maven could not resolve Kafka {version}:\n"
+                               f"{' '.join(command)}\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
+        if not any((staging / "libs").glob(f"kafka_2.13-{version}.jar")):
+            raise RuntimeError(f"Maven resolved no kafka_2.13-{version}.jar into {staging / 'libs'}")
+        for folder in ("bin", "config"):
+            shutil.copytree(DIST_SOURCES / folder, staging / folder)
+        for script in (staging / "bin").iterdir():
+            script.chmod(0o755)
+        # As in the image: readable by everyone, writable by nobody but the owner.
+        for path in staging.rglob("*"):
+            if path.is_dir():
+                path.chmod(0o755)
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def loopback_shim() -> Path:
+    """The compiled LD_PRELOAD shim (see shim/loopback.c)."""
+    final = tools.cache_dir() / "e2e" / f"loopback-{_digest(SHIM_SOURCE)}"
+    library = final / "libloopback.so"
+    if library.is_file():
+        return library
+    require_programs("gcc")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".loopback-", dir=final.parent))
+    try:
+        subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Werror", "-o",
+                        str(staging / "libloopback.so"), str(SHIM_SOURCE), "-ldl"],
+                       check=True, capture_output=True, text=True, timeout=120)
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"gcc could not build {SHIM_SOURCE}:\n{exc.stderr}") from exc
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return library
+
+
+def java_home() -> Path:
+    """The JDK/JRE home of the `java` on PATH (what the image's JAVA_HOME is to it)."""
+    require_programs("java")
+    java = Path(os.path.realpath(shutil.which("java")))
+    return java.parent.parent

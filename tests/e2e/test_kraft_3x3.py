@@ -1,0 +1,239 @@
+"""examples/kraft-3x3, run for real: three controllers, three brokers, a plain and a TLS listener."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+
+import pytest
+
+from . import certs, clients
+from .conftest import NAMESPACE, assert_within_size_limits, boot
+
+pytestmark = pytest.mark.e2e
+
+PLAIN, TLS = 9092, 9093
+TLS_SECRET = "my-cluster-listener-tls"
+# What a client may wait for while one broker of three restarts.
+RESTART_TIMEOUT = 300.0
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    names = [f"*.my-cluster-kafka-brokers.{NAMESPACE}.svc",
+             f"*.my-cluster-kafka-brokers.{NAMESPACE}.svc.cluster.local",
+             f"my-cluster-kafka-bootstrap.{NAMESPACE}.svc",
+             f"my-cluster-kafka-bootstrap.{NAMESPACE}.svc.cluster.local"]
+    return certs.listener_certificate(tmp_path_factory.mktemp("certs"), names)
+
+
+@pytest.fixture(scope="module")
+def cluster(e2e, certificate, tmp_path_factory):
+    with boot("kraft-3x3", e2e, tmp_path_factory.mktemp("kraft-3x3"), address_block=2,
+              secrets={TLS_SECRET: certificate.secret()}) as running:
+        yield running
+
+
+def tool(cluster, pod, *args: str, timeout: float = 120) -> str:
+    """A Kafka tool run inside a pod, as `kubectl exec` would, with a tool's heap and logging."""
+    done = cluster.exec(pod, list(args), timeout=timeout,
+                        env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
+    assert done.returncode == 0, f"{' '.join(args)} in {pod.name}:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_controllers_form_a_quorum_and_three_brokers_register(cluster):
+    controller = cluster.controllers[0]
+    status = tool(cluster, controller, "/opt/kafka/bin/kafka-metadata-quorum.sh",
+                  "--bootstrap-controller", "localhost:9090", "describe", "--status")
+    voters = re.search(r"CurrentVoters:\s*(.*)", status).group(1)
+    assert sorted(int(i) for i in re.findall(r'"id":\s*(\d+)', voters)) == [0, 1, 2], status
+    leader = int(re.search(r"LeaderId:\s*(-?\d+)", status).group(1))
+    assert leader in (0, 1, 2), status
+
+    statuses = quorum_status(cluster, controller)
+    assert sorted(s for i, s in statuses.items() if i in (0, 1, 2)) == ["Follower", "Follower", "Leader"]
+    assert {i for i, s in statuses.items() if s == "Observer"} == {3, 4, 5}, statuses
+
+    brokers = clients.brokers(cluster.bootstrap(PLAIN))
+    assert {b["broker_id"]: b["is_fenced"] for b in brokers} == {3: False, 4: False, 5: False}
+    assert {b["host"] for b in brokers} == {
+        f"my-cluster-broker-{i}.my-cluster-kafka-brokers.{NAMESPACE}.svc" for i in (3, 4, 5)}
+    # Every pod says ready (polled: one probe may time out on a busy machine).
+    cluster.wait_ready(timeout=120)
+
+
+def test_tls_listener_serves_the_secret_certificate(cluster, certificate):
+    tls = {"security_protocol": "SSL", "ssl_cafile": str(certificate.ca_file),
+           "ssl_check_hostname": True}
+    bootstrap = cluster.bootstrap(TLS)
+    clients.create_topic(bootstrap, "over-tls", partitions=3, replication_factor=3, **tls)
+    sent = [f"secret-{i}".encode() for i in range(50)]
+    clients.produce(bootstrap, "over-tls", sent, **tls)
+    assert sorted(clients.consume_all(bootstrap, "over-tls", **tls)) == sorted(sent)
+
+
+class Writer(threading.Thread):
+    """Produces numbered records with acks=all until stopped; remembers which were acknowledged."""
+
+    def __init__(self, bootstrap: str, topic: str):
+        super().__init__(daemon=True)
+        self.bootstrap, self.topic = bootstrap, topic
+        self.acked: set[int] = set()
+        self.failed: dict[int, str] = {}
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.error: BaseException | None = None
+
+    def count(self) -> int:
+        if self.error is not None:
+            raise AssertionError(f"the producer stopped: {self.error!r}")
+        with self.lock:
+            return len(self.acked)
+
+    def _ack(self, number: int):
+        def on_success(_metadata):
+            with self.lock:
+                self.acked.add(number)
+        return on_success
+
+    def _fail(self, number: int):
+        def on_error(error):
+            with self.lock:
+                self.failed[number] = repr(error)
+        return on_error
+
+    def run(self) -> None:
+        try:
+            producer = clients.KafkaProducer(
+                bootstrap_servers=self.bootstrap, acks="all", linger_ms=5,
+                request_timeout_ms=30000, delivery_timeout_ms=180000, retries=2**31 - 1)
+            try:
+                number = 0
+                while not self.stopping.is_set():
+                    value = str(number).encode()
+                    future = producer.send(self.topic, key=value, value=value)
+                    future.add_callback(self._ack(number)).add_errback(self._fail(number))
+                    number += 1
+                    time.sleep(0.004)  # a steady stream, a few hundred records a second
+                producer.flush(180)
+            finally:
+                producer.close(timeout=60)
+        except BaseException as exc:  # reported by count() and after join()
+            self.error = exc
+
+
+def wait_for(what: str, condition, timeout: float, interval: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not after {timeout:g} s")
+        time.sleep(interval)
+
+
+def test_broker_restart_under_writes_loses_no_acknowledged_record(cluster):
+    bootstrap = cluster.bootstrap(PLAIN)
+    topic = "durable"
+    clients.create_topic(bootstrap, topic, partitions=6, replication_factor=3,
+                         configs={"min.insync.replicas": "2"})
+    victim = next(p for p in cluster.brokers if p.ordinal == 4)
+    data_dirs = [cluster.host_path(victim, f"/var/lib/kafka/data-{i}") / "kafka-log4" for i in (0, 1)]
+    meta_before = [(d / "meta.properties").read_text() for d in data_dirs]
+
+    writer = Writer(bootstrap, topic)
+    writer.start()
+    try:
+        wait_for("500 acknowledged records", lambda: writer.count() >= 500, 120)
+
+        # A rolling update deletes the pod (SIGTERM, then SIGKILL after the grace
+        # period); its volume claims stay.
+        cluster.delete_pod(victim)
+        acked_while_down = writer.count()
+        wait_for("writes go on with one broker down", lambda: writer.count() >= acked_while_down + 300,
+                 RESTART_TIMEOUT)
+
+        # The new pod exists before Kafka runs in it: the chart's probe must say no.
+        cluster.create_pod(victim)
+        down = cluster.probe(victim)
+        assert not down.ok, f"ready while the broker is down: {down.output}"
+
+        cluster.start_container(victim)
+        started = time.monotonic()
+        observed = []  # (seconds since start, ready, listening, probe output)
+
+        def ready() -> bool:
+            result = cluster.probe(victim)
+            listening = cluster.probe(victim, "livenessProbe").ok
+            observed.append((round(time.monotonic() - started, 1), result.ok, listening, result.output))
+            return result.ok
+
+        cluster.wait_until(ready, RESTART_TIMEOUT, "restarted broker ready", interval=0.2, pods=[victim])
+        print("readiness of the restarted broker (s, ready, listening, output):", *observed, sep="\n  ")
+        # Ready means registered and unfenced: the other brokers list it.
+        assert {b["broker_id"]: b["is_fenced"] for b in clients.brokers(bootstrap)}[4] is False
+
+        # Caught up: back in the ISR of every partition it replicates.
+        wait_for("broker 4 back in every ISR", lambda: all(
+            4 in p["isr_nodes"] for p in clients.describe_topic(bootstrap, topic)), RESTART_TIMEOUT, 1)
+        cluster.wait_ready([victim], timeout=120)
+        probes = {pod.name: cluster.probe(pod) for pod in cluster.pods.values()}
+        print("readiness probes under writes:",
+              *(f"{name}: {r.ok} in {r.seconds:.1f} s" for name, r in probes.items()), sep="\n  ")
+        print("resident memory (MiB):",
+              {name: rss // 2**20 for name, rss in cluster.memory().items()})
+        after_restart = writer.count()
+        wait_for("writes after the restart", lambda: writer.count() >= after_restart + 300, RESTART_TIMEOUT)
+    finally:
+        writer.stopping.set()
+        writer.join(240)
+    assert not writer.is_alive(), "the producer did not finish"
+    assert writer.error is None, f"the producer failed: {writer.error!r}"
+
+    print(f"acknowledged {len(writer.acked)} records, {acked_while_down} before the broker went down")
+    stored = {int(v) for v in clients.consume_all(bootstrap, topic)}
+    lost = writer.acked - stored
+    assert not lost, f"{len(lost)} acknowledged records are missing, e.g. {sorted(lost)[:10]}"
+    assert not writer.failed, f"{len(writer.failed)} writes failed, e.g. {list(writer.failed.items())[:3]}"
+
+    # The restarted broker found its storage and did not format it again.
+    second_start = victim.log_text()
+    assert "already formatted" in second_start
+    assert "Formatting" not in second_start
+    assert [(d / "meta.properties").read_text() for d in data_dirs] == meta_before
+    assert_within_size_limits(cluster)
+
+
+def quorum_status(cluster, pod) -> dict[int, str]:
+    """Leader, Follower or Observer for each node, as the quorum leader reports it."""
+    replication = tool(cluster, pod, "/opt/kafka/bin/kafka-metadata-quorum.sh",
+                       "--bootstrap-controller", "localhost:9090", "describe", "--replication")
+    return {int(line.split()[0]): line.split()[-1]
+            for line in replication.splitlines()[1:] if line.strip()}
+
+
+def test_restarted_quorum_leader_is_ready_only_back_in_the_quorum(cluster):
+    statuses = quorum_status(cluster, cluster.controllers[0])
+    leader_id = next(node for node, status in statuses.items() if status == "Leader")
+    victim = next(p for p in cluster.controllers if p.ordinal == leader_id)
+    others = [p for p in cluster.controllers if p is not victim]
+    metadata_dir = cluster.host_path(victim, "/var/lib/kafka/data") / f"kafka-log{leader_id}"
+    meta_before = (metadata_dir / "meta.properties").read_text()
+
+    cluster.delete_pod(victim)
+    # The two left elect a leader between them and stay ready.
+    cluster.wait_ready(others, timeout=RESTART_TIMEOUT)
+    cluster.create_pod(victim)
+    down = cluster.probe(victim)
+    assert not down.ok, f"ready while the controller is down: {down.output}"
+
+    cluster.start_container(victim)
+    cluster.wait_ready([victim], timeout=RESTART_TIMEOUT)
+    statuses = quorum_status(cluster, others[0])
+    assert statuses[leader_id] in ("Leader", "Follower"), statuses
+    assert sorted(s for i, s in statuses.items() if i in (0, 1, 2)) == ["Follower", "Follower", "Leader"]
+    second_start = victim.log_text()
+    assert "already formatted" in second_start and "Formatting" not in second_start
+    assert (metadata_dir / "meta.properties").read_text() == meta_before
+    # The brokers still serve after the change of leader.
+    cluster.wait_ready(cluster.brokers, timeout=RESTART_TIMEOUT)
