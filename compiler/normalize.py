@@ -2,8 +2,9 @@
 
 Runs on documents that passed schema validation, so shapes and types are
 known to be right here; what is checked here is what a schema cannot see:
-references between resources, uniqueness, node-id ranges and the broker
-options Strimzi reserves for itself.
+references between resources, uniqueness, node-id ranges, the broker
+options Strimzi reserves for itself, and the other broker options against
+the definitions of the chosen Kafka version (kafka_configs).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .findings import Finding, error
+from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
                     CertSecret, Cluster, JvmOptions, Listener, Logging, Model, NodePool, PodTemplate,
@@ -50,6 +52,8 @@ FORBIDDEN_CONFIG_EXCEPTIONS = frozenset({
 PER_LISTENER_CONFIG_SUFFIXES = ("connections.max.reauth.ms", "max.connections",
                                 "max.connection.creation.rate")
 _NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
+LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
+_LOGGER_NAME_KEY = re.compile(r"^logger\.[^.]+\.name$")
 
 
 def normalize(documents: Documents) -> Model:
@@ -106,13 +110,13 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     spec = doc.get("spec", "kafka", default={})
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
-    _check_config(doc, config, listeners, findings)
+    version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    _check_config(doc, config, listeners, version, findings)
     pools = _pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
     logging = _logging(doc, config_maps, findings)
     if pools is None:
         return None
-    version = spec.get("version", DEFAULT_KAFKA_VERSION)
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(
@@ -177,7 +181,14 @@ def _logging(doc: Document, config_maps: dict[tuple, Document], findings: list[F
     if not raw:
         return Logging()
     if raw["type"] == "inline":
-        return Logging("inline", loggers=dict(raw.get("loggers") or {}))
+        loggers = dict(raw.get("loggers") or {})
+        for name, level in loggers.items():
+            if not _LOGGER_NAME_KEY.match(name) and level not in LOG_LEVELS:
+                path = ("spec", "kafka", "logging", "loggers", name)
+                findings.append(error(
+                    "logging.level", f"{level!r} is not a log level", doc.span_of(path), path,
+                    ", ".join(LOG_LEVELS) + " (a logger.<id>.name entry takes a logger name)"))
+        return Logging("inline", loggers=loggers)
     ref = raw["valueFrom"]["configMapKeyRef"]
     path = ("spec", "kafka", "logging", "valueFrom", "configMapKeyRef")
     config_map = config_maps.get((_namespace(doc), ref["name"]))
@@ -249,12 +260,16 @@ def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
     return listeners
 
 
-def _check_config(doc: Document, config: dict, listeners: list[Listener],
+def _check_config(doc: Document, config: dict, listeners: list[Listener], version: str,
                   findings: list[Finding]) -> None:
+    """Options Strimzi reserves are refused; the others are checked against Kafka's own."""
     allowed_per_listener = {f"listener.name.{listener.identifier.lower()}.{suffix}"
                             for listener in listeners for suffix in PER_LISTENER_CONFIG_SUFFIXES}
+    allowed = {key: value for key, value in config.items()
+               if not is_forbidden_option(key) or key in allowed_per_listener}
+    findings.extend(check_config(allowed, "broker", version, doc, ("spec", "kafka", "config")))
     for key in config:
-        if not is_forbidden_option(key) or key in allowed_per_listener:
+        if key in allowed:
             continue
         path = ("spec", "kafka", "config", key)
         findings.append(error(

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from .model import Cluster, JvmOptions, Listener, Logging, NodePool, Volume
+from .properties import config_text, escape_key, escape_value
 
 CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=False)
 REPLICATION = Listener(name="replication", port=9091, type="internal", tls=False)
@@ -338,27 +339,6 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
                      for k, v in cluster.config.items())
     return "\n".join(lines) + "\n"
-
-
-def config_text(value) -> str:
-    """A config value as Kafka reads it: booleans in lower case, numbers as written."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return getattr(value, "text", repr(value))
-    return str(value)
-
-
-def escape_key(key: str) -> str:
-    return re.sub(r"([\\:= #!])", r"\\\1", key)
-
-
-def escape_value(value: str) -> str:
-    escaped = (value.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-               .replace("\t", "\\t"))
-    if escaped.startswith(" "):
-        escaped = "\\" + escaped
-    return escaped
 
 
 def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[dict]:

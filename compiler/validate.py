@@ -5,18 +5,28 @@ The schemas are generated from the CUE sources (`schemas/*.cue` ->
 rule `schema.<keyword>`; a field kafkac does not accept points at its key and
 says whether it is Strimzi API that kafkac does not support yet, something a
 live cluster wrote (`status`, `metadata.uid`), or a plain unknown field.
+
+Values of Kubernetes API types inside a template (affinity, tolerations,
+security contexts, env vars, volume mounts, volume sources, ...) are left open
+by the CUE schema. Each is checked against the Kubernetes JSON Schema of its
+type that the kubernetes-validate package ships, narrowed where Strimzi's API
+narrows it; its findings are positioned like any other.
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import functools
 import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import kubernetes_validate
 from jsonschema import Draft202012Validator, ValidationError
+from referencing import Registry, Resource
 
 from .findings import FieldPath, Finding, dotted, error
 from .load import Document, Documents, ScalarFloat
@@ -61,6 +71,75 @@ REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
 }
 
+# --- Kubernetes-typed subtrees ---------------------------------------------------------
+# Values of Kubernetes API types inside a template (affinity, tolerations, security
+# contexts, env vars, volume mounts, volume sources, ...) are left open by the CUE schema
+# and checked here against the Kubernetes JSON Schema of their type, from the newest
+# Kubernetes version that the kubernetes-validate package ships.
+
+KUBERNETES_VERSION = "1.37.0"  # the newest the pinned kubernetes-validate ships
+KUBERNETES_DEFINITIONS_FILE = (Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
+                               / f"v{KUBERNETES_VERSION}-local-strict" / "_definitions.json")
+KUBERNETES_DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"  # the file's $id
+
+_CORE = "io.k8s.api.core.v1."
+_META = "io.k8s.apimachinery.pkg.apis.meta.v1."
+# Definitions kafkac derives from Kubernetes ones where Strimzi narrows the type.
+ENV_VAR, ENV_VAR_SOURCE = "kafkac.ContainerEnvVar", "kafkac.ContainerEnvVarSource"
+VOLUME_MOUNT, EMPTY_DIR = "kafkac.AdditionalVolumeMount", "kafkac.EmptyDirVolumeSource"
+
+_CONTAINER_SUBTREES = {"env[]": ENV_VAR, "securityContext": _CORE + "SecurityContext",
+                       "volumeMounts[]": VOLUME_MOUNT}
+# subtree, in strimzi-fields notation below the template -> the definition its values must match
+KUBERNETES_SUBTREES: dict[str, str] = {
+    "pod.securityContext": _CORE + "PodSecurityContext",
+    "pod.affinity": _CORE + "Affinity",
+    "pod.tolerations[]": _CORE + "Toleration",
+    "pod.topologySpreadConstraints[]": _CORE + "TopologySpreadConstraint",
+    "pod.hostAliases[]": _CORE + "HostAlias",
+    "pod.dnsConfig": _CORE + "PodDNSConfig",
+    "pod.volumes[].secret": _CORE + "SecretVolumeSource",
+    "pod.volumes[].configMap": _CORE + "ConfigMapVolumeSource",
+    "pod.volumes[].emptyDir": EMPTY_DIR,
+    "pod.volumes[].persistentVolumeClaim": _CORE + "PersistentVolumeClaimVolumeSource",
+    "pod.volumes[].csi": _CORE + "CSIVolumeSource",
+    "pod.volumes[].image": _CORE + "ImageVolumeSource",
+    **{f"{container}.{subtree}": definition for container in ("kafkaContainer", "initContainer")
+       for subtree, definition in _CONTAINER_SUBTREES.items()},
+}
+# kind -> where its template is
+TEMPLATE_PATHS: dict[str, FieldPath] = {"Kafka": ("spec", "kafka", "template"),
+                                        "KafkaNodePool": ("spec", "template")}
+
+# String fields whose values Kubernetes' API reference lists but its JSON Schema leaves
+# free; (definition, field) -> the accepted values. "" is Kubernetes' "not set".
+KUBERNETES_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
+    (_CORE + "NodeSelectorRequirement", "operator"): ("In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"),
+    (_META + "LabelSelectorRequirement", "operator"): ("In", "NotIn", "Exists", "DoesNotExist"),
+    (_CORE + "Toleration", "operator"): ("", "Equal", "Exists", "Lt", "Gt"),
+    (_CORE + "Toleration", "effect"): ("", "NoSchedule", "PreferNoSchedule", "NoExecute"),
+    (_CORE + "TopologySpreadConstraint", "whenUnsatisfiable"): ("DoNotSchedule", "ScheduleAnyway"),
+    (_CORE + "TopologySpreadConstraint", "nodeAffinityPolicy"): ("Honor", "Ignore"),
+    (_CORE + "TopologySpreadConstraint", "nodeTaintsPolicy"): ("Honor", "Ignore"),
+    (_CORE + "PodSecurityContext", "fsGroupChangePolicy"): ("OnRootMismatch", "Always"),
+    (_CORE + "PodSecurityContext", "seLinuxChangePolicy"): ("MountOption", "Recursive"),
+    (_CORE + "PodSecurityContext", "supplementalGroupsPolicy"): ("Merge", "Strict"),
+    (_CORE + "SeccompProfile", "type"): ("RuntimeDefault", "Unconfined", "Localhost"),
+    (_CORE + "AppArmorProfile", "type"): ("RuntimeDefault", "Unconfined", "Localhost"),
+    (_CORE + "SecurityContext", "procMount"): ("Default", "Unmasked"),
+    (_CORE + "VolumeMount", "mountPropagation"): ("None", "HostToContainer", "Bidirectional"),
+    (_CORE + "VolumeMount", "recursiveReadOnly"): ("Disabled", "IfPossible", "Enabled"),
+    (_CORE + "ImageVolumeSource", "pullPolicy"): ("Always", "Never", "IfNotPresent"),
+}
+
+# Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
+# and Strimzi reserves both prefixes for its own use).
+RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_")
+# Strimzi mounts additional volumes only below this path.
+ADDITIONAL_VOLUME_MOUNT_PREFIX = "/mnt"
+# Schema keyword (ignored by jsonschema) with the words for a value kafkac's narrowing refuses.
+REFUSAL_KEYWORD = "x-kafkac-refusal"
+
 STRIMZI_FIELDS_FILE = SCHEMAS / "strimzi-fields.json"
 ANY_ITEM, ANY_KEY, ANY_FIELDS = "[]", "*", "**"
 
@@ -87,7 +166,138 @@ def validate_document(document: Document) -> list[Finding]:
         return findings
     explainer = _Explainer(document, _schema(schema_name))
     errors = _drop_looser_type_errors(list(_validator(schema_name).iter_errors(document.data)))
-    return [finding for err in errors for finding in explainer.explain(err)]
+    findings = [finding for err in errors for finding in explainer.explain(err)]
+    for path, definition, value in kubernetes_subtrees(document):
+        findings.extend(_validate_kubernetes_subtree(document, path, definition, value))
+    return findings
+
+
+# --- Kubernetes-typed subtrees ---------------------------------------------------------
+
+def kubernetes_subtrees(document: Document) -> Iterator[tuple[FieldPath, str, dict]]:
+    """(path, definition, value) of each Kubernetes-typed object in the document's template.
+
+    Values that are not objects are skipped: the CUE schema already reports them.
+    """
+    root = TEMPLATE_PATHS.get(document.kind)
+    template = document.data
+    for part in root or ():
+        template = template.get(part) if isinstance(template, dict) else None
+    if template is None:
+        return
+    for notation, definition in KUBERNETES_SUBTREES.items():
+        for path, value in _values_at(template, root, _tokens(notation)):
+            if isinstance(value, dict):
+                yield path, definition, value
+
+
+def _values_at(node, path: FieldPath, tokens: list[str]) -> Iterator[tuple[FieldPath, object]]:
+    if not tokens:
+        yield path, node
+    elif tokens[0] == ANY_ITEM:
+        for index, item in enumerate(node if isinstance(node, list) else ()):
+            yield from _values_at(item, path + (index,), tokens[1:])
+    elif isinstance(node, dict) and tokens[0] in node:
+        yield from _values_at(node[tokens[0]], path + (tokens[0],), tokens[1:])
+
+
+def _validate_kubernetes_subtree(document: Document, base: FieldPath, definition: str, value: dict) -> list[Finding]:
+    definitions = kubernetes_definitions()
+    explainer = _Explainer(document, definitions, base=base, start=definitions["$defs"][definition], kubernetes=True)
+    errors = _drop_looser_type_errors(list(kubernetes_validator(definition).iter_errors(value)))
+    unknown = {base + tuple(e.absolute_path) + (key,) for e in errors if e.validator == "additionalProperties"
+               for key in e.instance if key not in e.schema.get("properties", {})}
+    not_strimzi = list(_outside_strimzi_api(document.kind, base, value, unknown))
+
+    def covered(err: ValidationError) -> bool:
+        """Errors inside a field Strimzi lacks, or an exactly-one check next to one, add nothing."""
+        path = base + tuple(err.absolute_path)
+        return any(path[:len(field)] == field or (err.validator == "oneOf" and path == field[:-1])
+                   for field in not_strimzi)
+
+    findings = [finding for err in errors if not covered(err) for finding in explainer.explain(err)]
+    for path in not_strimzi:
+        allowed = _strimzi_fields().fields_under(document.kind, path[:-1])
+        findings.append(error("schema.additionalProperties",
+                              f"{dotted(path)}: a Kubernetes field that is not part of Strimzi's API, "
+                              f"so kafkac does not accept it",
+                              document.span_of(path, key=True), path, f"one of the fields {', '.join(allowed)}",
+                              document.describe()))
+    return findings
+
+
+def _outside_strimzi_api(kind: str, path: FieldPath, node, unknown: set[FieldPath]) -> Iterator[FieldPath]:
+    """Fields the Kubernetes type has but Strimzi's API does not (Strimzi would drop them)."""
+    children = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, child in children:
+        child_path = path + (key,)
+        if isinstance(key, str) and not _strimzi_fields().knows(kind, child_path):
+            if child_path not in unknown:
+                yield child_path
+            continue
+        yield from _outside_strimzi_api(kind, child_path, child, unknown)
+
+
+@functools.cache
+def kubernetes_definitions() -> dict:
+    """The Kubernetes definitions, with the values Kubernetes documents and Strimzi's narrowing added."""
+    definitions = json.loads(KUBERNETES_DEFINITIONS_FILE.read_text(encoding="utf-8"))
+    defs = definitions["$defs"]
+    for (name, field_name), values in KUBERNETES_ENUMS.items():
+        defs[name]["properties"][field_name]["enum"] = list(values)
+    defs.update(_strimzi_narrowing(defs))
+    return definitions
+
+
+def _strimzi_narrowing(defs: dict) -> dict[str, dict]:
+    """Definitions for the Kubernetes types that Strimzi's API narrows."""
+    def ref(name: str) -> str:
+        return f"#/$defs/{name}"
+
+    def exactly_one(*names: str) -> list[dict]:
+        return [{"required": [name]} for name in names]
+
+    env_var = copy.deepcopy(defs[_CORE + "EnvVar"])
+    prefixes = " or ".join(RESERVED_ENV_PREFIXES)
+    env_var["properties"]["name"].update({
+        "description": f"A name that does not start with {prefixes}.",
+        "not": {"pattern": "^(" + "|".join(RESERVED_ENV_PREFIXES) + ")"},
+        REFUSAL_KEYWORD: f"is reserved: names starting with {prefixes} are set by kafkac",
+    })
+    env_var["properties"]["valueFrom"]["$ref"] = ref(ENV_VAR_SOURCE)
+    env_var["oneOf"] = exactly_one("value", "valueFrom")
+
+    env_var_source = copy.deepcopy(defs[_CORE + "EnvVarSource"])
+    env_var_source["oneOf"] = exactly_one("secretKeyRef", "configMapKeyRef")
+
+    volume_mount = copy.deepcopy(defs[_CORE + "VolumeMount"])
+    volume_mount["properties"]["mountPath"].update({
+        "description": f"A path under {ADDITIONAL_VOLUME_MOUNT_PREFIX}, where Strimzi mounts additional volumes.",
+        "pattern": "^" + re.escape(ADDITIONAL_VOLUME_MOUNT_PREFIX),
+        REFUSAL_KEYWORD: f"is not under {ADDITIONAL_VOLUME_MOUNT_PREFIX}: Strimzi mounts additional volumes "
+                         f"only there",
+    })
+
+    empty_dir = copy.deepcopy(defs[_CORE + "EmptyDirVolumeSource"])
+    empty_dir["properties"]["medium"] = {
+        "description": 'Leave out for the node\'s default storage, or "Memory" for a tmpfs.', "enum": ["Memory"]}
+    quantity = _schema("kafka")["$defs"]["QuantityString"]
+    empty_dir["properties"]["sizeLimit"] = {"description": "Most the volume may hold, a quantity such as \"1Gi\".",
+                                            "type": "string", "pattern": quantity["pattern"],
+                                            REFUSAL_KEYWORD: "is not a Kubernetes quantity"}
+    return {ENV_VAR: env_var, ENV_VAR_SOURCE: env_var_source, VOLUME_MOUNT: volume_mount, EMPTY_DIR: empty_dir}
+
+
+@functools.cache
+def _kubernetes_registry() -> Registry:
+    return Registry().with_resource(KUBERNETES_DEFINITIONS_URI, Resource.from_contents(kubernetes_definitions()))
+
+
+@functools.cache
+def kubernetes_validator(definition: str) -> Draft202012Validator:
+    """A validator for one Kubernetes definition, built once."""
+    return Draft202012Validator({"$ref": f"{KUBERNETES_DEFINITIONS_URI}#/$defs/{definition}"},
+                                registry=_kubernetes_registry())
 
 
 # --- choosing the schema -------------------------------------------------------------
@@ -136,14 +346,28 @@ class _Choice:
 
 
 class _Explainer:
-    """Explains the jsonschema errors of one document as findings."""
+    """Explains the jsonschema errors of one document as findings.
 
-    def __init__(self, document: Document, root_schema: dict):
+    `root` is the schema document that local `$ref`s point into. For a
+    Kubernetes-typed subtree the errors are relative to the subtree: `base` is
+    the subtree's path in the document, `start` the schema of the subtree, and
+    only fields that Strimzi's API has are offered as alternatives.
+    """
+
+    def __init__(self, document: Document, root: dict, *, base: FieldPath = (), start: dict | None = None,
+                 kubernetes: bool = False):
         self.document = document
         self.kind = document.kind
-        self.root = root_schema
+        self.root = root
+        self.base = base
+        self.start = root if start is None else start
+        self.kubernetes = kubernetes
 
     def explain(self, err: ValidationError, choice: _Choice | None = None) -> list[Finding]:
+        if err.validator == "oneOf":
+            names = _exactly_one_of(err.validator_value, self._resolve)
+            if names:
+                return self._on_exactly_one(err, names, choice)
         if err.validator in ("anyOf", "oneOf") and err.context:
             return self._on_alternatives(err, choice)
         if err.validator == "const" and err.validator_value == {} and isinstance(err.instance, dict):
@@ -161,7 +385,7 @@ class _Explainer:
         return self._unknown_fields(err, allowed, choice)
 
     def _on_required(self, err, choice):
-        parent = tuple(err.absolute_path)
+        parent = self._at(err)
         missing = [name for name in err.validator_value if name not in err.instance]
         return [self._finding(err, "required field is missing", self._what_goes_in(parent + (name,)), choice,
                               path=parent + (name,), span=self._parent_span(parent))
@@ -209,8 +433,8 @@ class _Explainer:
 
     def _on_pattern(self, err, choice):
         expected = self._description(err) or f"a string matching {err.validator_value}"
-        return [self._finding(err, f"{_show(err.instance)} does not match {err.validator_value}",
-                              expected, choice)]
+        complaint = _refusal(err.schema) or f"does not match {err.validator_value}"
+        return [self._finding(err, f"{_show(err.instance)} {complaint}", expected, choice)]
 
     def _on_minItems(self, err, choice):
         count = len(err.instance)
@@ -229,12 +453,13 @@ class _Explainer:
         for index, item in enumerate(err.instance):
             if any(_same_json(item, other) for other in seen):
                 findings.append(self._finding(err, f"{_show(item)} appears more than once", "each item once",
-                                              choice, path=tuple(err.absolute_path) + (index,)))
+                                              choice, path=self._at(err) + (index,)))
             seen.append(item)
         return findings
 
     def _on_not(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is not allowed here",
+        complaint = _refusal(err.schema) or "is not allowed here"
+        return [self._finding(err, f"{_show(err.instance)} {complaint}",
                               self._description(err) or f"any value except {_show(err.instance)}", choice)]
 
     def _on_None(self, err, choice):  # the boolean schema `false` has no keyword
@@ -257,13 +482,21 @@ class _Explainer:
         return self._explain_all(errors_by_branch[best], _Choice(f"best match, {_others(len(branches))}"))
 
     def _discriminated(self, err, branches, discriminators, errors_by_branch, choice) -> list[Finding]:
-        """Report the branch whose `type` matches the value's; the others are not of interest."""
+        """Report the branch whose `type` matches the value's; the others are not of interest.
+
+        Without a `type`, the branch where `type` is optional (the default type) is the one reported.
+        """
         shown = _join_or([_show(d) for d in discriminators if d])
-        parent = tuple(err.absolute_path)
+        parent = self._at(err)
         given = err.instance.get("type")
         if "type" not in err.instance:
-            return [self._finding(err, "required field is missing", shown, choice,
-                                  path=parent + ("type",), span=self._parent_span(parent), rule="schema.required")]
+            defaults = [d for d, branch in zip(discriminators, branches)
+                        if d and "type" not in branch.get("required", [])]
+            if not defaults:
+                return [self._finding(err, "required field is missing", shown, choice,
+                                      path=parent + ("type",), span=self._parent_span(parent),
+                                      rule="schema.required")]
+            given = defaults[0]
         if given not in discriminators:
             path = parent + ("type",)
             message = (f"{_show(given)} is part of Strimzi's API but not supported by kafkac yet"
@@ -275,8 +508,24 @@ class _Explainer:
             for name in branch.get("properties", {}):
                 if other != index and name not in branches[index].get("properties", {}):
                     elsewhere.setdefault(name, []).append(discriminators[other])
-        note = f"best match: type {_show(given)}, {_others(len(branches))}"
+        default = " (the default)" if "type" not in err.instance else ""
+        note = f"best match: type {_show(given)}{default}, {_others(len(branches))}"
         return self._explain_all(errors_by_branch[index], _Choice(note, given, elsewhere))
+
+    def _on_exactly_one(self, err: ValidationError, names: list[str], choice: _Choice | None) -> list[Finding]:
+        """A value that must set exactly one of some fields (a volume source, an env var's value)."""
+        if not isinstance(err.instance, dict):
+            return []  # the type error is reported on its own
+        parent = self._at(err)
+        expected = f"exactly one of {_join_or(names)}"
+        present = [name for name in names if name in err.instance]
+        if not present:
+            return [self._finding(err, f"needs one of {_join_or(names)}, and has none", expected, choice,
+                                  span=self._parent_span(parent), rule="schema.oneOf")]
+        return [self._finding(err, f"not allowed together with {present[0]}", expected, choice,
+                              path=parent + (name,), span=self.document.span_of(parent + (name,), key=True),
+                              rule="schema.oneOf")
+                for name in present[1:]]
 
     def _explain_all(self, errors: list[ValidationError], choice: _Choice) -> list[Finding]:
         return [finding for sub in _drop_looser_type_errors(errors) for finding in self.explain(sub, choice)]
@@ -284,7 +533,9 @@ class _Explainer:
     # unknown fields -----------------------------------------------------------------
 
     def _unknown_fields(self, err, allowed: list[str], choice) -> list[Finding]:
-        parent = tuple(err.absolute_path)
+        parent = self._at(err)
+        if self.kubernetes:  # offer only what Strimzi's API has of the Kubernetes type
+            allowed = [name for name in allowed if _strimzi_fields().knows(self.kind, parent + (name,))]
         expected = f"one of the fields {', '.join(allowed)}" if allowed else "no fields: an empty object {}"
         findings = []
         for key in err.instance:
@@ -318,12 +569,14 @@ class _Explainer:
     # helpers ------------------------------------------------------------------------
 
     def _value_not_accepted(self, err, complaint: str, expected: str, choice) -> Finding:
-        path = tuple(err.absolute_path)
+        path = self._at(err)
         if err.instance in (self._strimzi_enum(path) or []):
             complaint = "is part of Strimzi's API but not supported by kafkac yet"
         return self._finding(err, f"{_show(err.instance)} {complaint}", expected, choice)
 
     def _type_finding(self, err, wanted: list[str], choice) -> Finding:
+        if len(wanted) > 1 and err.instance is not None:  # Kubernetes types allow null: absent
+            wanted = [t for t in wanted if t != "null"]
         phrases = _join_or([_TYPE_PHRASES.get(t, t) for t in wanted])
         actual = "" if err.instance is None else f" {_TYPE_PHRASES[_json_type(err.instance)]},"
         return self._finding(err, f"{_show(err.instance)} is{actual} not {phrases}", phrases, choice,
@@ -338,17 +591,25 @@ class _Explainer:
         return self.document.span_of(parent)
 
     def _what_goes_in(self, path: FieldPath) -> str:
-        description = _plain(self._field_description(path) or "")
+        description = self._plain(self._field_description(path) or "")
         return f"{path[-1]}: {description}" if description else f"a value for {path[-1]}"
+
+    def _at(self, err: ValidationError) -> FieldPath:
+        """The error's path in the document."""
+        return self.base + tuple(err.absolute_path)
+
+    def _plain(self, description: str) -> str:
+        text = _plain(description)
+        return _first_sentence(text) if self.kubernetes else text
 
     def _description(self, err: ValidationError) -> str:
         """What the failing schema (or else the field) is documented to accept."""
         text = err.schema.get("description") if isinstance(err.schema, dict) else None
-        return _plain(text or self._field_description(tuple(err.absolute_path)) or "")
+        return self._plain(text or self._field_description(self._at(err)) or "")
 
     def _field_description(self, path: FieldPath) -> str | None:
-        node, description = self.root, None
-        for part in path:
+        node, description = self.start, None
+        for part in path[len(self.base):]:
             node = self._field_schema(node, part)
             if node is None:
                 return description
@@ -381,7 +642,7 @@ class _Explainer:
 
     def _finding(self, err: ValidationError, message: str, expected: str, choice: _Choice | None, *,
                  path: FieldPath | None = None, span=None, rule: str | None = None) -> Finding:
-        path = tuple(err.absolute_path) if path is None else path
+        path = self._at(err) if path is None else path
         if choice and choice.note:
             message = f"{message} ({choice.note})"
         return error(rule or f"schema.{err.validator}", f"{dotted(path) or 'document'}: {message}",
@@ -486,6 +747,36 @@ def _plain(description: str) -> str:
     return re.sub(r"^#\w+ is ", "", text)
 
 
+def _first_sentence(text: str) -> str:
+    """The first sentence of a Kubernetes field description (they run to paragraphs)."""
+    match = re.match(r"(.+?(?<!\be\.g)(?<!\bi\.e)\.)(?=\s|$)", text)
+    return match[1] if match else text
+
+
+def _refusal(schema) -> str | None:
+    """The words kafkac's own narrowing of a Kubernetes type gives for a refused value."""
+    return schema.get(REFUSAL_KEYWORD) if isinstance(schema, dict) else None
+
+
+def _exactly_one_of(branches, resolve) -> list[str] | None:
+    """The field names of a oneOf that only says "exactly one of these fields is set", else None.
+
+    cue writes `matchN(1, [{a!: _, ...}, {b!: _, ...}])` that way, and so does kafkac's narrowing of
+    Kubernetes types: each branch requires one field and constrains nothing else.
+    """
+    names = []
+    for branch in branches if isinstance(branches, list) else ():
+        branch = resolve(branch)
+        if not isinstance(branch, dict) or set(branch) - {"type", "additionalProperties", "properties", "required"}:
+            return None
+        required = branch.get("required", [])
+        properties = branch.get("properties", {})
+        if len(required) != 1 or any(value is not True or key != required[0] for key, value in properties.items()):
+            return None
+        names.append(required[0])
+    return names or None
+
+
 # --- Strimzi's field paths (schemas/strimzi-fields.json) -----------------------------
 
 def _notation(path: FieldPath) -> str:
@@ -542,6 +833,12 @@ class StrimziFields:
                 return node.children.get(ANY_FIELDS)
             node = child
         return node
+
+    def fields_under(self, kind: str, path: FieldPath) -> list[str]:
+        """The field names Strimzi's API has directly under path, sorted."""
+        tree = self.trees.get(kind)
+        node = self._node(tree, _path_tokens(path)) if tree else None
+        return sorted(name for name in (node.children if node else ()) if name not in (ANY_ITEM, ANY_KEY, ANY_FIELDS))
 
     def knows(self, kind: str, path: FieldPath) -> bool:
         tree = self.trees.get(kind)

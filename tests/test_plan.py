@@ -5,7 +5,8 @@ import yaml
 from compiler.emit import scalar, values_yaml, yaml_key
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.plan import cluster_id, escape_key, escape_value, heap_options, plan, quantity_bytes
+from compiler.plan import cluster_id, heap_options, plan, quantity_bytes
+from compiler.properties import escape_key, escape_value
 
 from .conftest import EXAMPLES
 
@@ -78,3 +79,77 @@ def test_values_yaml_reads_back_exactly_and_quotes_yaml_1_1_words():
     assert yaml.load(text, Loader=yaml.BaseLoader)["a"][:5] == ["on", "no", "y", "0755", "1:30"]
     assert yaml_key("y") == '"y"' and yaml_key("on") == '"on"' and yaml_key("name") == "name"
     assert scalar("yes") == '"yes"' and scalar(False) == "false"
+
+
+def production_values() -> dict:
+    (chart,) = plan(normalize(load([EXAMPLES / "production"])).clusters)
+    return chart.values
+
+
+def test_pool_template_merges_over_the_kafka_template_property_by_property():
+    controllers, large, small = production_values()["nodePools"]
+    for pool in (controllers, large, small):
+        assert pool["podSpec"]["priorityClassName"] == "kafka-critical"
+        assert pool["podSpec"]["terminationGracePeriodSeconds"] == 120
+        assert pool["podSpec"]["tolerations"][0]["key"] == "dedicated"
+        assert "topologySpreadConstraints" in pool["podSpec"]
+    assert controllers["podSpec"]["affinity"]["podAntiAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"][0]["labelSelector"]["matchLabels"][
+        "strimzi.io/pool-name"] == "controllers"
+    assert "preferredDuringSchedulingIgnoredDuringExecution" in small["podSpec"]["affinity"]["podAntiAffinity"]
+    assert large["volumeClaimTemplates"][0]["metadata"]["labels"]["backup"] == "daily"
+    assert [p["firstNodeId"] for p in (controllers, large, small)] == [0, 100, 200]
+
+
+def test_jvm_options_map_to_start_script_variables():
+    controllers, large, small = production_values()["nodePools"]
+    assert env_of(controllers)["KAFKA_HEAP_OPTS"] == "-Xms2g -Xmx2g"
+    assert env_of(large)["KAFKA_HEAP_OPTS"] == "-Xms5120m -Xmx5120m"  # no heap given: half of 32Gi, capped
+    assert env_of(small)["KAFKA_HEAP_OPTS"] == "-Xms3g -Xmx3g"
+    assert env_of(small)["KAFKA_GC_LOG_OPTS"] == "-Xlog:gc*:stdout:time,tags"
+    # a pool's jvmOptions replace the Kafka's whole: controllers set their own
+    assert "KAFKA_JVM_PERFORMANCE_OPTS" not in env_of(controllers)
+    assert env_of(large)["KAFKA_JVM_PERFORMANCE_OPTS"].endswith("-XX:+UseG1GC -XX:MaxGCPauseMillis=20")
+    assert env_of(large)["KAFKA_OPTS"] == "-Dnetworkaddress.cache.ttl=30"
+
+
+def test_topology_label_rack_runs_the_init_container_only_on_brokers():
+    values = production_values()
+    controllers, large, _ = values["nodePools"]
+    assert values["rackAwareness"]["clusterRoleBindingName"] == "prod-kafka-init"
+    assert controllers["initContainers"] == [] and not controllers["podSpec"]["automountServiceAccountToken"]
+    (init,) = large["initContainers"]
+    assert {e["name"]: e.get("value") for e in init["env"]}["RACK_TOPOLOGY_KEY"] == "topology.kubernetes.io/zone"
+    assert large["podSpec"]["automountServiceAccountToken"] is True
+    assert env_of(large)["KAFKAC_RACK_FILE"] == "/opt/kafka/init/rack.id"
+    assert "KAFKAC_RACK_FILE" not in env_of(controllers)
+
+
+def test_external_logging_is_the_config_maps_content():
+    values = production_values()
+    assert values["logging"]["fileName"] == "log4j2.properties"
+    assert "logger.authorizer.name=kafka.authorizer.logger" in values["logging"]["content"].splitlines()
+
+
+def test_inline_loggers_in_either_form():
+    from compiler.model import Logging
+    from compiler.plan import log4j2_properties
+
+    lines = log4j2_properties(Logging("inline", loggers={
+        "rootLogger.level": "WARN", "kafka.request.logger": "DEBUG",
+        "log4j.logger.kafka.log.LogCleaner": "TRACE", "logger.x.name": "org.x", "logger.x.level": "ERROR",
+    })).splitlines()
+    assert "rootLogger.level=WARN" in lines and "rootLogger.level=INFO" not in lines
+    assert "logger.kafka_request_logger.name=kafka.request.logger" in lines
+    assert "logger.kafka_request_logger.level=DEBUG" in lines
+    assert "logger.kafka_log_LogCleaner.name=kafka.log.LogCleaner" in lines
+    assert "logger.x.name=org.x" in lines and "logger.x.level=ERROR" in lines
+
+
+def test_probe_timings_and_pdb_come_from_the_spec():
+    values = production_values()
+    pool = values["nodePools"][0]
+    assert pool["readinessProbe"] == {"initialDelaySeconds": 30, "timeoutSeconds": 10}
+    assert pool["livenessProbe"] == {"initialDelaySeconds": 60, "timeoutSeconds": 10}
+    assert values["podDisruptionBudget"]["maxUnavailable"] == 1
+    assert values["services"]["bootstrap"]["annotations"] == {"service.kubernetes.io/topology-mode": "Auto"}
