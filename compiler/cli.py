@@ -10,9 +10,12 @@ from pathlib import Path
 
 import click
 
-from . import __version__, tools
+from . import __version__, policy, tools
+from .base import BaseNotFound
+from .check import PROFILES, CheckOptions
+from .cli_topics import topics_group
 from .findings import has_errors
-from .pipeline import Options, check_specs, compile_specs
+from .pipeline import Options, check_policies, check_specs, compile_specs
 from .report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ENVIRONMENT = 0, 1, 2
@@ -20,7 +23,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ENVIRONMENT = 0, 1, 2
 format_option = click.option(
     "--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
     show_default=True, help="text: one line a problem (file:line:col: severity [rule] message); "
-                            "json: for machines.")
+                            "json: for machines; sarif: for code scanning; junit: for test "
+                            "reports; github: annotations in GitHub Actions.")
 color_option = click.option(
     "--color/--no-color", default=None,
     help="Color the text output. Default: on a terminal, and off when NO_COLOR is set.")
@@ -39,6 +43,27 @@ kube_version_option = click.option(
     help="Kubernetes version to render and check the chart for; repeat for several. "
          f"Default: {', '.join(tools.DEFAULT_KUBE_VERSIONS)}; supported: "
          f"{tools.SUPPORTED_KUBE_VERSIONS[0]} to {tools.SUPPORTED_KUBE_VERSIONS[-1]}.")
+
+
+def policy_options(command):
+    """--profile, --opa-url and --policy: how the policy library is evaluated."""
+    command = click.option(
+        "--policy", "policy_dirs", multiple=True, metavar="DIR",
+        type=click.Path(exists=True, file_okay=False),
+        help="A directory of your own Rego rules (packages kafkac.rules.<area>.<name>, see "
+             "policies/README.md), loaded next to kafkac's library; repeatable.")(command)
+    command = click.option(
+        "--opa-url", metavar="URL",
+        help="Use the OPA server at URL (loaded with kafkac's policies: `opa run --server "
+             "policies/`) instead of starting a local one.")(command)
+    return click.option(
+        "--profile", type=click.Choice(PROFILES), default=None,
+        help="Which rules deny and which warn. Default: each Kafka's kafkac.io/profile "
+             "annotation, else prod.")(command)
+
+
+def _check_options(profile, opa_url, policy_dirs) -> CheckOptions:
+    return CheckOptions(profile=profile, opa_url=opa_url, policy_dirs=tuple(policy_dirs))
 
 
 def _use_color(color: bool | None) -> bool:
@@ -65,6 +90,7 @@ def cli() -> None:
     Typical use:
       kafkac tools install                 # once: build the pinned helm, kubeconform, ...
       kafkac validate specs/               # check resources, print problems
+      kafkac check specs/ --base origin/main   # schema and policies, upgrade rules
       kafkac compile specs/ -o out/        # write and verify out/<cluster>/
       helm install my-cluster out/my-cluster -n kafka
     """
@@ -78,23 +104,27 @@ def cli() -> None:
               help="Check each chart with helm lint --strict, helm template and kubeconform "
                    "-strict before it is written.")
 @kube_version_option
+@policy_options
 @format_option
 @color_option
-def compile_command(paths, output, verify, kube_versions, output_format, color):
+def compile_command(paths, output, verify, kube_versions, profile, opa_url, policy_dirs,
+                    output_format, color):
     """Compile the resources under PATHS into one Helm chart per Kafka cluster.
 
     PATHS are YAML files or directories (read recursively, *.yaml and *.yml).
     Resources are grouped into clusters by their strimzi.io/cluster label, as
-    Strimzi does. Charts are built and verified in a temporary directory and
-    only then moved to OUTPUT/<cluster>; when anything fails, OUTPUT is left
-    exactly as it was.
+    Strimzi does. The policies run first (as in `kafkac check`, without
+    --base); a deny finding stops the compile. Charts are built and verified in
+    a temporary directory and only then moved to OUTPUT/<cluster>; when
+    anything fails, OUTPUT is left exactly as it was.
 
     \b
     Example:
       kafkac compile examples/kraft-3x3 -o out
       helm install my-cluster out/my-cluster -n kafka
     """
-    result = compile_specs(Options(tuple(paths), output, verify, tuple(kube_versions)))
+    result = compile_specs(Options(tuple(paths), output, verify, tuple(kube_versions),
+                                   _check_options(profile, opa_url, policy_dirs)))
     _report(result.findings, output_format, color, charts=result.charts)
     if not result.ok:
         sys.exit(EXIT_FINDINGS)
@@ -120,24 +150,58 @@ def validate_command(paths, output_format, color):
         sys.exit(EXIT_FINDINGS)
 
 
+@cli.command("check")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--base", metavar="PATH|REV",
+              help="The base version of the specs, for the upgrade-safety rules: a file or "
+                   "directory holding it, or a git revision (e.g. origin/main) at which PATHS are "
+                   "read. Clusters are matched by namespace and name.")
+@policy_options
+@format_option
+@color_option
+def check_command(paths, base, profile, opa_url, policy_dirs, output_format, color):
+    """Check the resources under PATHS against the schema and the policy library.
+
+    Runs what `kafkac validate` does, then kafkac's Rego policies in OPA
+    (durability, security, operability and, with --base, upgrade safety),
+    and prints every finding with the position of the field in its file.
+    Waived findings (annotation kafkac.io/waivers) are shown but do not fail.
+    Exit code 1 on any deny finding, 2 when OPA is missing or unreachable.
+
+    \b
+    Example:
+      kafkac check specs/ --base origin/main --format sarif > kafkac.sarif
+    """
+    result = check_policies(Options(tuple(paths), check=_check_options(profile, opa_url, policy_dirs),
+                                    base=base))
+    _report(result.findings, output_format, color)
+    if not result.ok:
+        sys.exit(EXIT_FINDINGS)
+
+
 @cli.command("verify")
 @click.argument("chart", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @kube_version_option
+@policy_options
 @format_option
 @color_option
-def verify_command(chart, kube_versions, output_format, color):
-    """Check a chart with helm lint --strict, helm template and kubeconform -strict.
+def verify_command(chart, kube_versions, profile, opa_url, policy_dirs, output_format, color):
+    """Check a chart with helm lint --strict, helm template, kubeconform -strict and the policies.
 
     Renders CHART for each Kubernetes version and validates every manifest
-    against that version's schemas, offline.
+    against that version's schemas, offline; then runs the policies on
+    rendered manifests (pod security, probes, images, disruption budget).
 
     \b
     Example:
       kafkac verify out/my-cluster --kube-version 1.35.0
     """
+    from .check import DEFAULT_PROFILE, RenderedCheck
     from .verify import verify
 
-    findings = verify(chart, tuple(kube_versions) or tools.DEFAULT_KUBE_VERSIONS)
+    with policy.engine(opa_url, policy_dirs) as engine:
+        findings = verify(chart, tuple(kube_versions) or tools.DEFAULT_KUBE_VERSIONS,
+                          rendered_check=RenderedCheck(engine, profile or DEFAULT_PROFILE))
     _report(findings, output_format, color)
     if has_errors(findings):
         sys.exit(EXIT_FINDINGS)
@@ -188,6 +252,9 @@ def tools_list_command():
         click.echo(f"{name} {version}")
 
 
+cli.add_command(topics_group)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
@@ -197,7 +264,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_ENVIRONMENT)
-    except (tools.ToolMissing, tools.ToolError) as exc:
+    except (tools.ToolMissing, tools.ToolError, policy.PolicyError, BaseNotFound) as exc:
         click.echo(f"kafkac: {exc}", err=True)
         sys.exit(EXIT_ENVIRONMENT)
     except OSError as exc:

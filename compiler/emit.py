@@ -45,6 +45,35 @@ VALUES_DOCS = {
     "podDisruptionBudget.maxUnavailable": "Nodes that may be down at once for a drain or upgrade.",
     "serviceAccount": "ServiceAccount of the Kafka pods (<cluster>-kafka); it mounts no token "
                       "unless rack awareness reads node labels.",
+    "certificates": "TLS of the internal listeners (and of tls: true listeners without their own "
+                    "certificate). A pre-install/pre-upgrade hook Job creates these Secrets in the "
+                    "cluster when they are absent; no key or password is ever in this chart.",
+    "certificates.clusterCaCertSecret": "Secret with the cluster CA certificate for clients: ca.crt "
+                                        "(PEM), ca.p12 (PKCS#12 trust store), ca.password.",
+    "certificates.clusterCaSecret": "Secret with the cluster CA's key: ca.p12 (PKCS#12 key store, key "
+                                    "and certificate under alias ca) and ca.password.",
+    "certificates.nodeCertSecret": "Secret with the certificate every Kafka node presents: node.p12 "
+                                   "(PKCS#12 key store with the chain), node.password, node.crt (PEM).",
+    "certificates.validityDays": "Days a new certificate is valid (spec.clusterCa.validityDays).",
+    "certificates.renewalDays": "The Job issues a new node certificate when the current one expires "
+                                "within this many days (spec.clusterCa.renewalDays).",
+    "certificates.caSubject": "Subject of a new cluster CA certificate.",
+    "certificates.nodeSubject": "Subject of the node certificate: the nodes' TLS principal.",
+    "certificates.dnsNames": "Names the node certificate covers, each as name, name.<namespace>, "
+                             "name.<namespace>.svc and name.<namespace>.svc.<clusterDomain>.",
+    "certificates.clusterDomain": "The Kubernetes cluster's DNS domain.",
+    "certificates.secretLabels": "Labels of the Secrets the Job creates.",
+    "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
+    "certificates.job.name": "Name of the Job, its ServiceAccount, Role and RoleBinding.",
+    "certificates.job.scriptsConfigMapName": "ConfigMap (a hook too) holding the Job's scripts.",
+    "certificates.job.kubectlImage": "Image of the steps that read and create Secrets; the keytool "
+                                     "step runs in the Kafka image.",
+    "certificates.job.scriptsDir": "Where the Job's containers mount their scripts.",
+    "certificates.job.workDir": "In-memory folder the Job's steps share.",
+    "certificates.job.podSecurityContext": "Pod security context of the Job (restricted).",
+    "certificates.job.containerSecurityContext": "Security context of each of its containers.",
+    "certificates.job.kubectlResources": "Resources of the kubectl steps.",
+    "certificates.job.keytoolResources": "Resources of the keytool step.",
     "rackAwareness": "RBAC for reading node labels (rack type topology-label): a ClusterRole and "
                      "ClusterRoleBinding named <namespace>-<name>; null when not needed.",
     "logging": "log4j2 configuration of every node (spec.kafka.logging): Kafka's defaults, "
@@ -74,11 +103,54 @@ VALUES_DOCS = {
     "nodePools.ports": "Container ports.",
     "nodePools.probePort": "Port the liveness probe checks (readiness runs kafka-ready.sh).",
     "nodePools.resources": "CPU and memory requests and limits of the Kafka container.",
-    "nodePools.volumes": "Pod volumes: scratch space, configuration, ephemeral data, listener certificates.",
+    "nodePools.volumes": "Pod volumes: scratch space, configuration, the cluster CA certificate and "
+                         "node certificate Secrets, ephemeral data, listener certificates.",
     "nodePools.volumeMounts": "Where the Kafka container mounts them.",
     "nodePools.volumeClaimTemplates": "PersistentVolumeClaims for persistent-claim storage.",
     "nodePools.persistentVolumeClaimRetentionPolicy": "Whether PVCs are deleted with the StatefulSet "
                                                       "(deleteClaim) or kept.",
+    "kafkaClient": "How the chart's Jobs reach the brokers: on the replication listener, as a node "
+                   "(with TLS there, the node certificate and the cluster CA).",
+    "kafkaClient.listener": "The broker listener the Jobs connect to.",
+    "kafkaClient.bootstrapHosts": "Each broker pod's address; the Jobs add .<namespace>.svc and the port.",
+    "kafkaClient.port": "Port of that listener.",
+    "kafkaClient.properties": "Kafka client settings, except the key store password.",
+    "kafkaClient.keyStorePasswordFile": "File (from a Secret) holding the key store password; "
+                                        "empty without TLS.",
+    "kafkaClient.volumes": "Volumes a Job needs for the client: the certificate Secrets.",
+    "kafkaClient.volumeMounts": "Where the Job's Kafka container mounts them.",
+    "topics": "The KafkaTopics of the cluster (spec.entityOperator.topicOperator), and the hook Job that "
+              "creates and updates them after every install and upgrade; null when there are none.",
+    "topics.jobName": "Name of the Job.",
+    "topics.serviceAccountName": "Name of the Job's ServiceAccount, Role and RoleBinding.",
+    "topics.scriptsConfigMapName": "ConfigMap holding the Job's scripts.",
+    "topics.topicCount": "Number of topics the Job manages.",
+    "topics.spec": "The topics, one JSON object a line: name, partitions, replicas and config (values "
+                   "as Kafka keeps them), in ConfigMaps of at most 512 KiB each.",
+    "topics.spec.configMapName": "Name of the ConfigMap holding this part.",
+    "topics.spec.content": "Its topics.jsonl.",
+    "topics.stateConfigMapNames": "ConfigMaps, created empty, where the Job records what it applied "
+                                  "(state.jsonl), one per part of spec; only the Job writes them.",
+    "topics.podLabels": "Labels of the Job's pod (not selected by the Kafka Services or the "
+                        "PodDisruptionBudget).",
+    "topics.job": "The Job's pod: a sync step (the Kafka image) and a record step (kubectl).",
+    "topics.job.kubectlImage": "Image of the record step.",
+    "topics.job.activeDeadlineSeconds": "Longest the Job may run: waiting for the brokers, then a few "
+                                        "Kafka tool runs per topic.",
+    "topics.job.backoffLimit": "Retries after a failure (a refused change is not retried).",
+    "topics.job.podSecurityContext": "Pod security context (restricted).",
+    "topics.job.containerSecurityContext": "Security context of both steps.",
+    "topics.job.volumes": "Scripts, the spec and state ConfigMaps, scratch space.",
+    "topics.job.sync": "The sync step (files/topics-sync.sh): compares and applies, reports.",
+    "topics.job.sync.command": "What the step runs.",
+    "topics.job.sync.env": "Its settings; the Kafka client's (kafkaClient) are added.",
+    "topics.job.sync.resources": "CPU and memory: up to four Kafka tool runs (JVMs) at once.",
+    "topics.job.sync.volumeMounts": "Scripts, spec, record, scratch space; the client's are added.",
+    "topics.job.record": "The record step (files/topics-record.sh): stores the record, ends the Job.",
+    "topics.job.record.command": "What the step runs.",
+    "topics.job.record.env": "Its settings: the state ConfigMaps to write, by name.",
+    "topics.job.record.resources": "CPU and memory of kubectl.",
+    "topics.job.record.volumeMounts": "Scripts, the record as it was, and the new one.",
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")

@@ -64,7 +64,9 @@ class Finding:
 
     `rule` is a stable id such as `yaml.duplicate-key` or `schema.minimum`;
     `path` is the field path inside the resource the span points into;
-    `expected` says what would be accepted, when that can be said.
+    `expected` says what would be accepted, when that can be said;
+    `waived` says why and until when a policy finding is accepted (a waived
+    finding is reported but fails nothing).
     """
 
     rule: str
@@ -75,10 +77,11 @@ class Finding:
     expected: str = ""
     resource: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    waived: str = ""
 
     @property
     def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
+        return self.severity is Severity.ERROR and not self.waived
 
     def sort_key(self):
         return (self.span.file, self.span.line, self.span.col, self.rule, self.message)

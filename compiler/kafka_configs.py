@@ -11,8 +11,9 @@ rewrites them).
 `check_config` reads each value the way Kafka's ConfigDef would read the text
 that ends up in the properties file: booleans in any letter case, integers
 within the Java type's range, comma-separated lists, then the option's
-validator. A key Kafka does not define is only a warning, since plugins read
-their own options from the same file.
+validator. A broker key Kafka does not define is only a warning, since plugins
+read their own options from the same file; a topic key Kafka does not define is
+an error, since brokers refuse it.
 """
 
 from __future__ import annotations
@@ -330,6 +331,10 @@ def _unknown(doc: Document, path: FieldPath, key: str, kind: Kind, minor: str,
              options: dict[str, ConfigKey]) -> Finding:
     suggestion = difflib.get_close_matches(key.lower(), options, n=1, cutoff=0.8)
     hint = f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
+    if kind == "topic":  # brokers refuse a topic option they do not define
+        return error("config.unknown", f"{dotted(path)}: not a topic option of Kafka {minor}{hint}, "
+                     "so Kafka would refuse the topic", doc.span_of(path, key=True), path,
+                     suggestion[0] if suggestion else f"a topic option of Kafka {minor}")
     expected = (suggestion[0] if suggestion
                 else f"a {kind} option of Kafka {minor}, or one that a plugin of the cluster reads")
     return warning("config.unknown", f"{dotted(path)}: not a {kind} option of Kafka {minor}{hint}; "

@@ -57,6 +57,15 @@ class _StrictLoader(yaml.SafeLoader):
 _StrictLoader.yaml_implicit_resolvers = {}
 _StrictLoader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.S), None)
 
+if yaml.__with_libyaml__:
+    class _FastStrictLoader(yaml.CSafeLoader):
+        """The same, composed by libyaml: several times faster on large inputs."""
+
+    _FastStrictLoader.yaml_implicit_resolvers = {}
+    _FastStrictLoader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.S), None)
+else:
+    _FastStrictLoader = None
+
 
 @dataclass
 class Document:
@@ -187,9 +196,18 @@ def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
 
 
 def load_text(text: str, name: str) -> tuple[list[Document], list[Finding]]:
+    if _FastStrictLoader is not None:
+        documents, findings = _load_with(_FastStrictLoader, text, name)
+        if not any(f.rule == "yaml.syntax" for f in findings):
+            return documents, findings
+    # Without libyaml, or for the words of a syntax error (PyYAML's are clearer).
+    return _load_with(_StrictLoader, text, name)
+
+
+def _load_with(loader_class, text: str, name: str) -> tuple[list[Document], list[Finding]]:
     documents: list[Document] = []
     findings: list[Finding] = []
-    loader = _StrictLoader(text)
+    loader = loader_class(text)
     try:
         index = 0
         while loader.check_node():

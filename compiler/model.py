@@ -16,6 +16,12 @@ DEFAULT_IMAGE_REPOSITORY = "apache/kafka"
 # Strimzi's operator image carries the init container that reads a node's
 # topology label for rack awareness (it writes /opt/kafka/init/rack.id).
 DEFAULT_RACK_INIT_IMAGE = "quay.io/strimzi/operator:1.2.0"
+# The certificates Job reads and writes Secrets with the official kubectl image
+# (Debian-based, with bash, jq and coreutils since Kubernetes 1.28).
+DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.35.10"
+# Strimzi's defaults for spec.clusterCa (CertificateAuthority.java).
+DEFAULT_CA_VALIDITY_DAYS = 365
+DEFAULT_CA_RENEWAL_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,14 @@ class CertSecret:
     secret_name: str
     certificate: str
     key: str
+
+
+@dataclass(frozen=True)
+class ClusterCa:
+    """spec.clusterCa: the cluster CA that kafkac generates in the cluster, and its certificates' lifetimes."""
+
+    validity_days: int = DEFAULT_CA_VALIDITY_DAYS
+    renewal_days: int = DEFAULT_CA_RENEWAL_DAYS
 
 
 @dataclass(frozen=True)
@@ -133,6 +147,23 @@ class NodePool:
 
 
 @dataclass(frozen=True)
+class Topic:
+    """A KafkaTopic the cluster's topics Job manages, with its defaults applied.
+
+    `config` maps each topic option to its value in the text form Kafka
+    stores and describes back (booleans in lower case, whole numbers without
+    sign or padding, lists without blanks around commas), in the order written.
+    """
+
+    name: str  # the topic's name in Kafka (spec.topicName, else metadata.name)
+    resource_name: str  # metadata.name of the KafkaTopic
+    partitions: int
+    replicas: int
+    config: dict
+    document: Document
+
+
+@dataclass(frozen=True)
 class Cluster:
     name: str
     namespace: str | None
@@ -148,6 +179,7 @@ class Cluster:
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
     rack: Rack | None = None
+    cluster_ca: ClusterCa = field(default_factory=ClusterCa)
     logging: Logging = field(default_factory=Logging)
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)
@@ -157,6 +189,8 @@ class Cluster:
     pod_disruption_budget_template: dict = field(default_factory=dict)
     service_account_template: dict = field(default_factory=dict)
     cluster_role_binding_template: dict = field(default_factory=dict)
+    # The KafkaTopics the topics Job manages (spec.entityOperator.topicOperator).
+    topics: tuple[Topic, ...] = ()
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:
@@ -171,3 +205,6 @@ class Cluster:
 class Model:
     clusters: list[Cluster]
     findings: list
+    # Every input document, for what the typed model does not cover yet (the
+    # check stage reads KafkaTopic resources from here).
+    documents: list[Document] = field(default_factory=list)

@@ -14,9 +14,10 @@ import re
 from .findings import Finding, error
 from .kafka_configs import check_config
 from .load import Document, Documents
-from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
-                    CertSecret, Cluster, JvmOptions, Listener, Logging, Model, NodePool, PodTemplate,
-                    Rack, Volume)
+from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
+                    DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, CertSecret, Cluster, ClusterCa,
+                    JvmOptions, Listener, Logging, Model, NodePool, PodTemplate, Rack, Volume)
+from .topics import attach_topics
 
 CLUSTER_LABEL = "strimzi.io/cluster"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
@@ -98,7 +99,9 @@ def normalize(documents: Documents) -> Model:
         cluster = _cluster(doc, pools_by_cluster[key], config_maps, findings)
         if cluster is not None:
             clusters.append(cluster)
-    return Model(clusters, findings)
+    clusters, topic_findings = attach_topics(documents, clusters)
+    findings.extend(topic_findings)
+    return Model(clusters, findings, list(documents.documents))
 
 
 def _namespace(doc: Document) -> str | None:
@@ -114,6 +117,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     _check_config(doc, config, listeners, version, findings)
     pools = _pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
+    cluster_ca = _cluster_ca(doc, findings)
     logging = _logging(doc, config_maps, findings)
     if pools is None:
         return None
@@ -134,6 +138,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         rack=rack,
+        cluster_ca=cluster_ca,
         logging=logging,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
@@ -169,6 +174,33 @@ def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> 
                 f"variable {name}, so its brokers would have no rack", doc.span_of(path), path,
                 f"an entry {name} in template.kafkaContainer.env of the pool or of spec.kafka"))
     return Rack("environment-variable", env_var_name=name)
+
+
+def _cluster_ca(doc: Document, findings: list[Finding]) -> ClusterCa:
+    """spec.clusterCa: kafkac generates the CA in the cluster and keeps its key."""
+    raw = doc.get("spec", "clusterCa") or {}
+    path = ("spec", "clusterCa")
+    if raw.get("generateCertificateAuthority", True) is False:
+        findings.append(error(
+            "cluster-ca.unsupported", "spec.clusterCa.generateCertificateAuthority: false (a CA you "
+            "provide) is not supported yet: kafkac generates the cluster CA in the cluster",
+            doc.span_of(path + ("generateCertificateAuthority",)), path + ("generateCertificateAuthority",),
+            "true, or no generateCertificateAuthority"))
+    if raw.get("certificateExpirationPolicy", "renew-certificate") != "renew-certificate":
+        findings.append(error(
+            "cluster-ca.unsupported", f"spec.clusterCa.certificateExpirationPolicy: "
+            f"{raw['certificateExpirationPolicy']!r} is not supported yet: kafkac keeps the CA's key",
+            doc.span_of(path + ("certificateExpirationPolicy",)), path + ("certificateExpirationPolicy",),
+            "renew-certificate, or no certificateExpirationPolicy"))
+    validity = raw.get("validityDays", DEFAULT_CA_VALIDITY_DAYS)
+    renewal = raw.get("renewalDays", DEFAULT_CA_RENEWAL_DAYS)
+    if renewal >= validity:
+        at = path + ("renewalDays" if "renewalDays" in raw else "validityDays",)
+        findings.append(error(
+            "cluster-ca.renewal-days", f"renewalDays ({renewal}) is not shorter than validityDays "
+            f"({validity}): every certificate would be due for renewal as soon as it is issued",
+            doc.span_of(at), at, f"renewalDays smaller than validityDays ({validity})"))
+    return ClusterCa(validity_days=validity, renewal_days=renewal)
 
 
 def _container_env(spec: dict | None) -> list[dict]:
@@ -245,13 +277,12 @@ def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
         ports.setdefault(raw["port"], i)
         configuration = raw.get("configuration") or {}
         cert = configuration.get("brokerCertChainAndKey")
-        if raw["tls"] and not cert:
+        if cert and not raw["tls"]:
             findings.append(error(
-                "listener.tls-certificate",
-                f"listener {raw['name']} has tls: true but no certificate: kafkac does not create "
-                "a cluster CA yet", doc.span_of(path + ("tls",)), path + ("tls",),
-                "configuration.brokerCertChainAndKey naming a Secret with a PEM certificate "
-                "chain and PKCS#8 key, or tls: false"))
+                "listener.certificate-without-tls",
+                f"listener {raw['name']} names a certificate but has tls: false, so it would not "
+                "serve it", doc.span_of(path + ("tls",)), path + ("tls",),
+                "tls: true, or no configuration.brokerCertChainAndKey"))
         listeners.append(Listener(
             name=raw["name"], port=raw["port"], type=raw["type"], tls=raw["tls"],
             cert_secret=CertSecret(cert["secretName"], cert["certificate"], cert["key"]) if cert else None,

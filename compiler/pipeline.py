@@ -1,8 +1,9 @@
-"""The stages put together: what `kafkac validate` and `kafkac compile` run.
+"""The stages put together: what `kafkac validate`, `check` and `compile` run.
 
 A compile writes every chart into a temporary directory beside the output,
 verifies them there, and only then moves them into place: a failure at any
-stage leaves the previous output exactly as it was.
+stage, a deny finding of the policies included, leaves the previous output
+exactly as it was. One OPA server serves the whole run.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import tools
+from . import policy, tools
+from .check import CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
-from .load import load
+from .load import Documents, load
 from .model import Model
 from .normalize import normalize
 from .plan import plan
@@ -29,6 +31,8 @@ class Options:
     output: Path | None = None
     verify: bool = True
     kube_versions: tuple[str, ...] = ()
+    check: CheckOptions = CheckOptions()
+    base: str | None = None  # `kafkac check --base`: a path or a git revision
 
 
 @dataclass
@@ -43,7 +47,10 @@ class Result:
 
 def check_specs(paths) -> tuple[Model | None, list[Finding]]:
     """load → validate → normalize; the model only when all of it passed."""
-    documents = load(list(paths))
+    return check_documents(load(list(paths)))
+
+
+def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
     findings = list(documents.findings)
     findings += validate(documents)
     if has_errors(findings):
@@ -53,6 +60,29 @@ def check_specs(paths) -> tuple[Model | None, list[Finding]]:
     if has_errors(findings):
         return None, _sorted(findings)
     return model, _sorted(findings)
+
+
+def check_policies(options: Options) -> Result:
+    """What `kafkac check` runs: validate, then the policies (against the base, if given)."""
+    from .base import load_base
+
+    model, findings = check_specs(options.paths)
+    result = Result(findings)
+    if model is None:
+        return result
+    base_model = None
+    if options.base is not None:
+        base_model, base_findings = check_documents(load_base(options.base, options.paths))
+        if base_model is None:
+            first = next(f for f in base_findings if f.is_error)
+            result.findings.append(error(
+                "base.invalid", f"the base version ({options.base}) has "
+                f"{sum(f.is_error for f in base_findings)} error(s), so the upgrade rules cannot "
+                f"compare with it; first: {first.span}: [{first.rule}] {first.message}",
+                Span(str(options.paths[0])), expected="a base version that kafkac validate accepts"))
+            return result
+    result.findings = _sorted(result.findings + check(model, base_model, options.check))
+    return result
 
 
 def compile_specs(options: Options) -> Result:
@@ -66,6 +96,14 @@ def compile_specs(options: Options) -> Result:
             Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools"))
         return result
     assert options.output is not None
+    with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
+        result.findings = _sorted(result.findings + check(model, None, options.check, engine))
+        if has_errors(result.findings):
+            return result
+        return _compile(model, options, result, engine)
+
+
+def _compile(model: Model, options: Options, result: Result, engine: policy.Engine) -> Result:
     output = options.output
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kafkac-", dir=output.parent))
@@ -75,8 +113,14 @@ def compile_specs(options: Options) -> Result:
             from .verify import verify
 
             kube_versions = options.kube_versions or tools.DEFAULT_KUBE_VERSIONS
+            clusters = {cluster.name: cluster for cluster in model.clusters}
             for chart in built:
-                result.findings += verify(chart, kube_versions, display_dir=output / chart.name)
+                cluster = clusters.get(chart.name)
+                rendered_check = RenderedCheck(
+                    engine, cluster_profile(cluster, options.check.profile)[0] if cluster else "prod",
+                    cluster_waivers(cluster, options.check.today) if cluster else ())
+                result.findings += verify(chart, kube_versions, display_dir=output / chart.name,
+                                          rendered_check=rendered_check)
         if has_errors(result.findings):
             return result
         result.charts = _move_into_place(built, output)

@@ -8,19 +8,32 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 
-from .model import Cluster, JvmOptions, Listener, Logging, NodePool, Volume
+from .model import DEFAULT_KUBECTL_IMAGE, Cluster, JvmOptions, Listener, Logging, NodePool, Volume
 from .properties import config_text, escape_key, escape_value
+from .topics import spec_shards
 
-CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=False)
-REPLICATION = Listener(name="replication", port=9091, type="internal", tls=False)
+# The internal listeners are TLS with client authentication, as in Strimzi: every
+# node presents the node certificate and trusts only the cluster CA.
+CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=True)
+REPLICATION = Listener(name="replication", port=9091, type="internal", tls=True)
 
 KAFKA_UID = 1000  # the apache/kafka image runs as appuser, uid and gid 1000
 CONFIG_DIR = "/opt/kafka/custom-config"
 SCRIPTS_DIR = "/opt/kafka/kafkac"
-CERTIFICATES_DIR = "/opt/kafka/certificates"
+CERTIFICATES_DIR = "/opt/kafka/certificates"  # listeners' own certificates (brokerCertChainAndKey)
+CLUSTER_CA_CERTS_DIR = "/opt/kafka/cluster-ca-certs"  # ca.crt of the cluster CA
+NODE_CERTS_DIR = "/opt/kafka/node-certs"  # node.p12 and node.password
+NODE_KEYSTORE = f"{NODE_CERTS_DIR}/node.p12"
+CLUSTER_CA_CERT = f"{CLUSTER_CA_CERTS_DIR}/ca.crt"
+# Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
+CA_SUBJECT = "CN=cluster-ca v0, O=io.strimzi"
+CLUSTER_DOMAIN = "cluster.local"
+CERTS_SCRIPTS_DIR = "/opt/kafkac/scripts"
+CERTS_WORK_DIR = "/var/run/kafkac"
 WORK_DIR = "/tmp/kafka"
 HEAP_SHARE_OF_MEMORY = 0.5
 HEAP_MAX_BYTES = 5 * 1024 ** 3
@@ -121,9 +134,50 @@ def cluster_values(cluster: Cluster) -> dict:
         },
         "serviceAccount": {"name": f"{cluster.name}-kafka",
                            **metadata_of(cluster.service_account_template)},
+        "certificates": certificates(cluster),
         "rackAwareness": rack_awareness(cluster),
         "logging": {"fileName": LOG4J2_FILE, "content": log4j2_properties(cluster.logging)},
         "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
+        "kafkaClient": kafka_client(cluster),
+        "topics": topics_values(cluster),
+    }
+
+
+def certificates(cluster: Cluster) -> dict:
+    """The cluster CA and node certificate Secrets, and the hook Job that creates what is absent."""
+    bootstrap, brokers = f"{cluster.name}-kafka-bootstrap", f"{cluster.name}-kafka-brokers"
+    name = f"{cluster.name}-kafka-certificates"
+    return {
+        "clusterCaCertSecret": f"{cluster.name}-cluster-ca-cert",
+        "clusterCaSecret": f"{cluster.name}-cluster-ca",
+        "nodeCertSecret": f"{cluster.name}-kafka-node-certs",
+        "validityDays": cluster.cluster_ca.validity_days,
+        "renewalDays": cluster.cluster_ca.renewal_days,
+        "caSubject": CA_SUBJECT,
+        "nodeSubject": f"CN={cluster.name}-kafka, O=io.strimzi",
+        # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
+        # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
+        "dnsNames": [bootstrap, brokers, f"*.{brokers}"],
+        "clusterDomain": CLUSTER_DOMAIN,
+        "secretLabels": {
+            "app.kubernetes.io/name": "kafka",
+            "app.kubernetes.io/instance": cluster.name,
+            "strimzi.io/cluster": cluster.name,
+            "strimzi.io/kind": "Kafka",
+        },
+        "job": {
+            "name": name,
+            "scriptsConfigMapName": f"{name}-scripts",
+            "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
+            "scriptsDir": CERTS_SCRIPTS_DIR,
+            "workDir": CERTS_WORK_DIR,
+            "podSecurityContext": POD_SECURITY_CONTEXT,
+            "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
+            "kubectlResources": {"requests": {"cpu": "50m", "memory": "64Mi"},
+                                 "limits": {"memory": "128Mi"}},
+            "keytoolResources": {"requests": {"cpu": "200m", "memory": "256Mi"},
+                                 "limits": {"memory": "256Mi"}},
+        },
     }
 
 
@@ -327,18 +381,51 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     ]
     if pool.is_broker:
         props.append(("inter.broker.listener.name", REPLICATION.identifier))
+    # Every node is a client of the controller listener; brokers also serve and
+    # use the replication listener. Both require the peer's node certificate and
+    # check that the server's certificate names the address it was reached at.
+    # The key store password is added at start-up from the node certificate Secret.
+    for listener in internal_listeners(pool):
+        prefix = f"listener.name.{listener.identifier.lower()}"
+        props.extend([
+            (f"{prefix}.ssl.client.auth", "required"),
+            (f"{prefix}.ssl.keystore.type", "PKCS12"),
+            (f"{prefix}.ssl.keystore.location", NODE_KEYSTORE),
+            (f"{prefix}.ssl.truststore.type", "PEM"),
+            (f"{prefix}.ssl.truststore.location", CLUSTER_CA_CERT),
+            (f"{prefix}.ssl.endpoint.identification.algorithm", "HTTPS"),
+        ])
+    if pool.is_broker:
         for listener in cluster.listeners:
-            if listener.tls:
-                prefix = f"listener.name.{listener.identifier.lower()}"
+            if not listener.tls:
+                continue
+            prefix = f"listener.name.{listener.identifier.lower()}"
+            if listener.cert_secret:
                 props.append((f"{prefix}.ssl.keystore.type", "PEM"))
                 props.append((f"{prefix}.ssl.keystore.location",
                               f"{WORK_DIR}/{listener.identifier.lower()}.pem"))
+            else:
+                props.append((f"{prefix}.ssl.keystore.type", "PKCS12"))
+                props.append((f"{prefix}.ssl.keystore.location", NODE_KEYSTORE))
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
     if cluster.config:
         lines.append("# spec.kafka.config")
         lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
                      for k, v in cluster.config.items())
     return "\n".join(lines) + "\n"
+
+
+def internal_listeners(pool: NodePool) -> list[Listener]:
+    """The internal listeners a node serves or connects to as a client."""
+    return [CONTROL_PLANE, REPLICATION] if pool.is_broker else [CONTROL_PLANE]
+
+
+def node_cert_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+    """Listeners whose key store is the node certificate (their password is added at start-up)."""
+    listeners = internal_listeners(pool)
+    if pool.is_broker:
+        listeners += [l for l in cluster.listeners if l.tls and not l.cert_secret]
+    return listeners
 
 
 def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[dict]:
@@ -349,7 +436,7 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
                   for l in listeners]
     data_dirs = [v.mount_path for v in pool.volumes]
     metadata_dir = next((v.mount_path for v in pool.volumes if v.kraft_metadata), "")
-    tls_listeners = [l.identifier.lower() for l in listeners if l.tls]
+    custom_cert_listeners = [l.identifier.lower() for l in listeners if l.tls and l.cert_secret]
     env = {
         "KAFKAC_CLUSTER_ID": cluster_id(cluster),
         "KAFKAC_METADATA_VERSION": cluster.metadata_version or "",
@@ -358,9 +445,13 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
         "KAFKAC_ADVERTISED_LISTENERS": " ".join(advertised),
         "KAFKAC_LOG_DIRS": " ".join(data_dirs),
         "KAFKAC_METADATA_LOG_DIR": metadata_dir,
-        "KAFKAC_TLS_LISTENERS": " ".join(tls_listeners),
+        "KAFKAC_CUSTOM_CERT_LISTENERS": " ".join(custom_cert_listeners),
+        "KAFKAC_NODE_CERT_LISTENERS": " ".join(l.identifier.lower()
+                                               for l in node_cert_listeners(cluster, pool)),
         "KAFKAC_CONFIG_DIR": CONFIG_DIR,
         "KAFKAC_CERTIFICATES_DIR": CERTIFICATES_DIR,
+        "KAFKAC_NODE_CERTS_DIR": NODE_CERTS_DIR,
+        "KAFKAC_CLUSTER_CA_CERTS_DIR": CLUSTER_CA_CERTS_DIR,
         "KAFKAC_WORK_DIR": WORK_DIR,
         "KAFKA_LOG4J_OPTS": f"-Dlog4j2.configurationFile={SCRIPTS_DIR}/{LOG4J2_FILE}",
         "LOG_DIR": f"{WORK_DIR}/logs",
@@ -430,6 +521,12 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
         {"name": "tmp", "emptyDir": {"sizeLimit": str(pool.template.pod.get("tmpDirSizeLimit", TMP_SIZE_LIMIT))}},
         {"name": "kafka-config", "configMap": {"name": f"{cluster.name}-{pool.name}-config"}},
         {"name": "kafkac-scripts", "configMap": {"name": f"{cluster.name}-kafka-scripts"}},
+        # Created by the certificates Job; the pod waits for them to exist.
+        {"name": "cluster-ca-cert", "secret": {"secretName": f"{cluster.name}-cluster-ca-cert",
+                                               "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"name": "node-certs", "secret": {"secretName": f"{cluster.name}-kafka-node-certs",
+                                          "items": [{"key": "node.p12", "path": "node.p12"},
+                                                    {"key": "node.password", "path": "node.password"}]}},
     ]
     for volume in pool.volumes:
         if volume.type == "ephemeral":
@@ -454,6 +551,8 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "kafka-config", "mountPath": CONFIG_DIR, "readOnly": True},
         {"name": "kafkac-scripts", "mountPath": SCRIPTS_DIR, "readOnly": True},
+        {"name": "cluster-ca-cert", "mountPath": CLUSTER_CA_CERTS_DIR, "readOnly": True},
+        {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
     ]
     mounts.extend({"name": v.name, "mountPath": v.mount_path} for v in pool.volumes)
     if pool.is_broker:
@@ -491,3 +590,167 @@ def claim_retention_policy(pool: NodePool) -> dict | None:
         return None
     deleted = "Delete" if all(v.delete_claim for v in claims) else "Retain"
     return {"whenDeleted": deleted, "whenScaled": "Retain"}
+
+
+# --- Jobs that talk to Kafka: the client settings they share, and the topics Job ------
+
+# A topics Job data file (one ConfigMap) holds at most this much; a ConfigMap holds at
+# most 1 MiB, and the record of what was applied takes about as much again.
+TOPICS_SHARD_BYTES = 512 * 1024
+TOPICS_DIR = "/opt/kafkac/topics"  # scripts/, spec/<shard>/, state/<shard>/
+TOPICS_WORK_DIR = "/var/run/kafkac-topics"
+KAFKA_CLIENT_DIR = "/var/run/kafkac-client"  # the client properties, with the key store password
+# Kafka tool runs the topics Job makes at once (each is a JVM).
+TOPICS_PARALLELISM = 4
+# How long the topics Job waits for the brokers to answer before it fails.
+TOPICS_WAIT_SECONDS = 900
+# Seconds one Kafka tool run takes at most on a busy node (a JVM start and one request),
+# to size the Job's deadline: up to three runs a topic (create or raise, then alter).
+TOOL_RUN_SECONDS = 4
+TOOL_HEAP_OPTIONS = "-Xms16m -Xmx256m"
+MAX_JOB_NAME = 63  # a Job's name is a label value on its pods
+
+
+def kafka_client(cluster: Cluster) -> dict:
+    """How every Job of the chart reaches the brokers: on the replication listener, as a node.
+
+    The Jobs connect to each broker pod's own address, which the node certificate
+    names; with TLS on the listener they present the node certificate and trust
+    the cluster CA, as the brokers do with each other. `properties` holds every
+    client setting except the key store password, which the Job's script reads
+    from `keyStorePasswordFile` (a Secret) when it writes the client's file.
+    """
+    brokers_service = f"{cluster.name}-kafka-brokers"
+    listener = REPLICATION
+    client = {
+        "listener": listener.identifier,
+        # Each host gets ".<namespace>.svc" and the port in the Job's environment.
+        "bootstrapHosts": [f"{cluster.name}-{pool.name}-{node_id}.{brokers_service}"
+                           for pool in cluster.brokers for node_id in pool.node_ids],
+        "port": listener.port,
+        "properties": "security.protocol=PLAINTEXT\n",
+        "keyStorePasswordFile": "",
+        "volumes": [],
+        "volumeMounts": [],
+    }
+    if not listener.tls:
+        return client
+    secrets = certificates(cluster)
+    props = [("security.protocol", "SSL"), ("ssl.keystore.type", "PKCS12"),
+             ("ssl.keystore.location", NODE_KEYSTORE), ("ssl.truststore.type", "PEM"),
+             ("ssl.truststore.location", CLUSTER_CA_CERT)]
+    client.update({
+        "properties": "".join(f"{escape_key(k)}={escape_value(v)}\n" for k, v in props),
+        "keyStorePasswordFile": f"{NODE_CERTS_DIR}/node.password",
+        "volumes": [
+            {"name": "kafka-client-cluster-ca", "secret": {
+                "secretName": secrets["clusterCaCertSecret"], "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"name": "kafka-client-node-certs", "secret": {
+                "secretName": secrets["nodeCertSecret"],
+                "items": [{"key": "node.p12", "path": "node.p12"},
+                          {"key": "node.password", "path": "node.password"}]}},
+        ],
+        "volumeMounts": [
+            {"name": "kafka-client-cluster-ca", "mountPath": CLUSTER_CA_CERTS_DIR, "readOnly": True},
+            {"name": "kafka-client-node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
+        ],
+    })
+    return client
+
+
+def job_name(cluster: Cluster, purpose: str) -> str:
+    """`<cluster>-kafka-<purpose>`, shortened with a digest when longer than a Job name may be."""
+    name = f"{cluster.name}-kafka-{purpose}"
+    if len(name) <= MAX_JOB_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:MAX_JOB_NAME - 9].rstrip('-')}-{digest}"
+
+
+def topics_values(cluster: Cluster) -> dict | None:
+    """The topics Job and its data: null unless the Kafka manages topics and has some.
+
+    The topics go to the Job as data: ConfigMaps of JSON lines (`spec`), cut to
+    fit a ConfigMap; the Job records what it applied in the `state` ConfigMaps,
+    which the chart creates empty and only the Job writes.
+    """
+    if not (cluster.manage_topics and cluster.topics):
+        return None
+    name = job_name(cluster, "topics")
+    shards = spec_shards(cluster.topics, TOPICS_SHARD_BYTES)
+    state_names = [f"{name}-state-{i}" for i in range(len(shards))]
+    count = len(cluster.topics)
+    work_seconds = math.ceil(count * 3 * TOOL_RUN_SECONDS / TOPICS_PARALLELISM)
+    scripts_dir = f"{TOPICS_DIR}/scripts"
+    volumes = [
+        {"name": "scripts", "configMap": {"name": f"{name}-scripts"}},
+        *({"name": f"spec-{i}", "configMap": {"name": f"{name}-spec-{i}"}} for i in range(len(shards))),
+        # Empty until the Job's first run records what it applied.
+        *({"name": f"state-{i}", "configMap": {"name": state, "optional": True}}
+          for i, state in enumerate(state_names)),
+        {"name": "work", "emptyDir": {"sizeLimit": "1Gi"}},
+        # The client's settings hold the key store password: memory only.
+        {"name": "client", "emptyDir": {"medium": "Memory", "sizeLimit": "1Mi"}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
+    ]
+    scripts_mount = {"name": "scripts", "mountPath": scripts_dir, "readOnly": True}
+    state_mounts = [{"name": f"state-{i}", "mountPath": f"{TOPICS_DIR}/state/{i}", "readOnly": True}
+                    for i in range(len(shards))]
+    work_mount = {"name": "work", "mountPath": TOPICS_WORK_DIR}
+    tmp_mount = {"name": "tmp", "mountPath": "/tmp"}
+    common_env = {"KAFKAC_TOPICS_DIR": TOPICS_DIR, "KAFKAC_WORK_DIR": TOPICS_WORK_DIR}
+    return {
+        "jobName": name,
+        "serviceAccountName": name,
+        "scriptsConfigMapName": f"{name}-scripts",
+        "topicCount": count,
+        "spec": [{"configMapName": f"{name}-spec-{i}", "content": text} for i, text in enumerate(shards)],
+        "stateConfigMapNames": state_names,
+        "podLabels": {
+            "app.kubernetes.io/name": "kafka",
+            "app.kubernetes.io/instance": cluster.name,
+            "app.kubernetes.io/component": "topics",
+            "strimzi.io/cluster": cluster.name,
+        },
+        "job": {
+            "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
+            "activeDeadlineSeconds": TOPICS_WAIT_SECONDS + 300 + work_seconds,
+            "backoffLimit": 6,
+            "podSecurityContext": POD_SECURITY_CONTEXT,
+            "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
+            "volumes": volumes,
+            "sync": {
+                "command": ["/bin/sh", f"{scripts_dir}/topics-sync.sh"],
+                "env": env_list({
+                    **common_env,
+                    "KAFKAC_TOPICS_SHARDS": str(len(shards)),
+                    "KAFKAC_CLIENT_DIR": KAFKA_CLIENT_DIR,
+                    "KAFKAC_PARALLELISM": str(TOPICS_PARALLELISM),
+                    "KAFKAC_WAIT_SECONDS": str(TOPICS_WAIT_SECONDS),
+                    "KAFKAC_MAX_REPLICAS": str(max(topic.replicas for topic in cluster.topics)),
+                    "KAFKAC_TOOL_HEAP_OPTS": TOOL_HEAP_OPTIONS,
+                }),
+                # Each Kafka tool run is a JVM of about 100 MiB; four run at once.
+                "resources": {"requests": {"cpu": "250m", "memory": "512Mi"},
+                              "limits": {"memory": "768Mi"}},
+                "volumeMounts": [
+                    scripts_mount,
+                    *({"name": f"spec-{i}", "mountPath": f"{TOPICS_DIR}/spec/{i}", "readOnly": True}
+                      for i in range(len(shards))),
+                    *state_mounts, work_mount, tmp_mount,
+                    {"name": "client", "mountPath": KAFKA_CLIENT_DIR},
+                ],
+            },
+            "record": {
+                "command": ["/bin/bash", f"{scripts_dir}/topics-record.sh"],
+                "env": env_list({**common_env, "KAFKAC_STATE_CONFIGMAPS": " ".join(state_names),
+                                 "HOME": "/tmp"}),
+                "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+                "volumeMounts": [scripts_mount, *state_mounts, work_mount, tmp_mount],
+            },
+        },
+    }
+
+
+def env_list(env: dict[str, str]) -> list[dict]:
+    return [{"name": name, "value": value} for name, value in env.items()]

@@ -27,6 +27,7 @@ DEFINITIONS: dict[str, str] = {
     "kafka": "#Kafka",
     "kafkanodepool": "#KafkaNodePool",
     "configmap": "#ConfigMap",
+    "kafkatopic": "#KafkaTopic",
 }
 
 

@@ -3,7 +3,8 @@
 Every tool is built with `go install <module>@<version>` into its own folder
 of the cache (`<cache>/tools/<name>-<version>/<name>`), so a version bump
 builds a new binary and an interrupted build leaves nothing behind. This is
-the only module that starts processes; the others call `run()`.
+the only module that starts processes; the others call `run()`, `git()` or
+`opa_server()`.
 
 It also prepares the Kubernetes JSON schemas that kubeconform reads: the ones
 kubernetes-validate ships, rewritten so that they resolve without a network.
@@ -15,12 +16,14 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -143,6 +146,99 @@ def _text(output: str | bytes | None) -> str:
     if isinstance(output, bytes):
         return output.decode(errors="replace")
     return output or ""
+
+
+def git(*args: str, cwd: str | os.PathLike | None = None, timeout: float = 120) -> str:
+    """Run the system's `git` (not a pinned tool: the repository's own) and return its output."""
+    binary = shutil.which("git")
+    if binary is None:
+        raise ToolMissing("git is not installed (no `git` on PATH); --base with a git ref needs it, "
+                          "or give --base a directory holding the base version of the specs.")
+    argv = [binary, *args]
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
+    except subprocess.TimeoutExpired as exc:
+        raise ToolError("git", argv, None, _text(exc.stderr)) from None
+    if done.returncode != 0:
+        raise ToolError("git", argv, done.returncode, done.stderr or done.stdout)
+    return done.stdout
+
+
+# --- a local OPA server ------------------------------------------------------------------
+
+OPA_HOST = "127.0.0.1"
+
+
+@contextmanager
+def opa_server(*load_paths: str | os.PathLike, ready_timeout: float = 15) -> Iterator[int]:
+    """A pinned `opa run --server` on a free loopback port for the duration of the block.
+
+    `load_paths` are policy and data files or directories OPA loads itself
+    (kafkac loads its own through the API instead, see policy.py). Yields the
+    port once the server answers its health check; the server is
+    stopped when the block ends, however it ends. OPA only logs the address it
+    was given, not a port it picked itself, so the port is chosen here (bind to
+    port 0, read it, release it) and the start is retried if another program
+    took it in between.
+    """
+    from opa_client import OpaClient  # imported late: only policy evaluation needs it
+
+    binary = str(path("opa"))
+    for attempt in range(3):
+        port = _free_loopback_port()
+        argv = [binary, "run", "--server", "--addr", f"{OPA_HOST}:{port}",
+                "--skip-version-check", "--log-level", "error", *map(str, load_paths)]
+        with tempfile.TemporaryFile(mode="w+") as log:
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            try:
+                # No retries: urllib3 would back off for a second on each refused connection.
+                probe = OpaClient(host=OPA_HOST, port=port, retries=0, timeout=1)
+                if _wait_until_healthy(process, probe, ready_timeout):
+                    yield port
+                    return
+                log.seek(0)
+                said = log.read()
+                if process.poll() is not None and "address already in use" in said and attempt < 2:
+                    continue
+                code = process.poll()
+                raise ToolError("opa", argv, code, said or f"no answer on port {port} after "
+                                                         f"{ready_timeout:g} s")
+            finally:
+                _stop(process)
+
+
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((OPA_HOST, 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(process: subprocess.Popen, client, timeout: float) -> bool:
+    """True once OPA answers /health; False if it exits or does not answer in time."""
+    from opa_client.errors import ConnectionsError
+
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            try:
+                return client.wait_for_ready(timeout=0.2, interval=0.02)
+            except ConnectionsError:
+                continue
+        return False
+    finally:
+        client.close_connection()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # --- installing -------------------------------------------------------------------------

@@ -4,7 +4,10 @@ For each Kubernetes version: `helm lint --strict`, `helm template` into a
 folder (one file per template, so findings point at the template that made the
 resource), and `kubeconform -strict` against local schemas. A resource that
 kubeconform cannot check is an error, never a silent skip. The same problem
-seen for several versions is one finding that lists them.
+seen for several versions is one finding that lists them. Given a
+`rendered_check` (check.RenderedCheck), the policies on rendered manifests
+(pod security, probes, images, disruption budget) run on the rendering for the
+newest Kubernetes version.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,7 @@ class _Problem:
 def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS,
            release: str = "kafkac-verify", namespace: str = "kafka",
            extra_kinds_skip: Sequence[str] = (), display_dir: str | Path | None = None,
+           rendered_check: Callable[[Path, Path], list[Finding]] | None = None,
            ) -> list[Finding]:
     """Lint, render and schema-check `chart_dir` for every Kubernetes version.
 
@@ -58,7 +62,23 @@ def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS
                                            tuple(extra_kinds_skip)):
             seen.setdefault(problem, []).append(kube_version)
     findings = [_finding(problem, versions) for problem, versions in seen.items()]
+    if rendered_check is not None and kube_versions:
+        newest = max((tools.normalize_kube_version(v) for v in kube_versions),
+                     key=lambda v: tuple(int(p) for p in v.split(".")))
+        findings += _check_rendered(chart_dir, shown, newest, release, namespace, rendered_check)
     return sorted(findings, key=Finding.sort_key)
+
+
+def _check_rendered(chart_dir: Path, shown: Path, kube_version: str, release: str, namespace: str,
+                    rendered_check: Callable[[Path, Path], list[Finding]]) -> list[Finding]:
+    """The policies on the rendered manifests, one file per template (a failed render is reported above)."""
+    with tempfile.TemporaryDirectory(prefix="kafkac-policy-") as rendered:
+        done = tools.run("helm", "template", release, str(chart_dir), "--namespace", namespace,
+                         "--kube-version", kube_version, "--output-dir", rendered, check=False)
+        charts = [p for p in Path(rendered).iterdir() if p.is_dir()]
+        if done.returncode != 0 or len(charts) != 1:
+            return []
+        return rendered_check(charts[0], shown)
 
 
 def render(chart_dir: Path, kube_version: str, release: str, namespace: str,

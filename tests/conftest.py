@@ -43,4 +43,5 @@ def installed_tools():
 
 
 def example_names() -> list[str]:
-    return sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir())
+    """The example clusters (examples/ci holds a CI workflow and a pull request's specs)."""
+    return sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir() and p.name != "ci")

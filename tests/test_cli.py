@@ -73,7 +73,7 @@ def test_json_format_carries_pointer_and_position(broken_spec):
     result = kafkac("validate", broken_spec, "--format", "json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["summary"] == {"errors": 3, "warnings": 0}
+    assert report["summary"] == {"errors": 3, "warnings": 0, "waived": 0}
     port = next(f for f in report["findings"] if f["path"] == "spec.kafka.listeners[0].port")
     assert (port["line"], port["column"], port["pointer"]) == (11, 15, "/spec/kafka/listeners/0/port")
 
@@ -103,11 +103,11 @@ def test_unreadable_input_is_a_clean_error(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("command", ["compile", "validate", "verify", "version", "tools"])
+@pytest.mark.parametrize("command", ["compile", "validate", "check", "verify", "version", "tools"])
 def test_help_teaches_with_an_example(command):
     result = kafkac(command, "--help")
     assert result.returncode == 0
-    if command in ("compile", "validate", "verify"):
+    if command in ("compile", "validate", "check", "verify"):
         assert "Example:" in result.stdout
 
 

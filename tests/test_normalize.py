@@ -50,7 +50,9 @@ def test_kraft_3x3_model():
     broker = cluster.pools[1]
     assert [(v.name, v.mount_path, v.kraft_metadata) for v in broker.volumes] == [
         ("data-0", "/var/lib/kafka/data-0", True), ("data-1", "/var/lib/kafka/data-1", False)]
-    assert [(l.identifier, l.tls) for l in cluster.listeners] == [("PLAIN-9092", False), ("TLS-9093", True)]
+    assert [(l.identifier, l.tls, l.cert_secret is not None) for l in cluster.listeners] == [
+        ("PLAIN-9092", False, False), ("TLS-9093", True, False), ("CUSTOM-9094", True, True)]
+    assert (cluster.cluster_ca.validity_days, cluster.cluster_ca.renewal_days) == (365, 30)
 
 
 def test_next_node_ids_pins_a_pool_and_others_fill_the_gaps(tmp_path):

@@ -28,10 +28,10 @@ def test_roles_shape_listeners_and_properties():
     assert "listeners=CONTROLPLANE-9090://0.0.0.0:9090" in controller_props
     assert not any(line.startswith("inter.broker.listener.name") for line in controller_props)
     assert "process.roles=broker" in broker_props
-    assert ("listeners=REPLICATION-9091://0.0.0.0:9091,PLAIN-9092://0.0.0.0:9092,TLS-9093://0.0.0.0:9093"
-            in broker_props)
+    assert ("listeners=REPLICATION-9091://0.0.0.0:9091,PLAIN-9092://0.0.0.0:9092,TLS-9093://0.0.0.0:9093,"
+            "CUSTOM-9094://0.0.0.0:9094" in broker_props)
     assert "inter.broker.listener.name=REPLICATION-9091" in broker_props
-    assert "listener.name.tls-9093.ssl.keystore.type=PEM" in broker_props
+    assert "listener.name.custom-9094.ssl.keystore.type=PEM" in broker_props
     assert "min.insync.replicas=2" in broker_props
     assert "auto.create.topics.enable=false" in broker_props
 
@@ -41,10 +41,13 @@ def test_environment_carries_quorum_and_addresses():
     env = env_of(broker)
     assert env["KAFKAC_CONTROLLER_VOTERS"] == (
         "0@my-cluster-controller-0:9090 1@my-cluster-controller-1:9090 2@my-cluster-controller-2:9090")
-    assert env["KAFKAC_ADVERTISED_LISTENERS"] == "REPLICATION-9091:9091:svc PLAIN-9092:9092:svc TLS-9093:9093:svc"
+    assert env["KAFKAC_ADVERTISED_LISTENERS"] == (
+        "REPLICATION-9091:9091:svc PLAIN-9092:9092:svc TLS-9093:9093:svc CUSTOM-9094:9094:svc")
     assert env["KAFKAC_LOG_DIRS"] == "/var/lib/kafka/data-0 /var/lib/kafka/data-1"
     assert env["KAFKAC_METADATA_LOG_DIR"] == "/var/lib/kafka/data-0"
-    assert env["KAFKAC_TLS_LISTENERS"] == "tls-9093"
+    assert env["KAFKAC_CUSTOM_CERT_LISTENERS"] == "custom-9094"
+    assert env["KAFKAC_NODE_CERT_LISTENERS"] == "controlplane-9090 replication-9091 tls-9093"
+    assert env_of(controller)["KAFKAC_NODE_CERT_LISTENERS"] == "controlplane-9090"
     assert env["KAFKA_HEAP_OPTS"] == "-Xms4096m -Xmx4096m"
     assert env_of(controller)["KAFKAC_ADVERTISED_LISTENERS"] == "CONTROLPLANE-9090:9090:svc"
     assert broker["firstNodeId"] == 3 and controller["firstNodeId"] == 0
@@ -153,3 +156,62 @@ def test_probe_timings_and_pdb_come_from_the_spec():
     assert pool["livenessProbe"] == {"initialDelaySeconds": 60, "timeoutSeconds": 10}
     assert values["podDisruptionBudget"]["maxUnavailable"] == 1
     assert values["services"]["bootstrap"]["annotations"] == {"service.kubernetes.io/topology-mode": "Auto"}
+
+
+def test_internal_listeners_are_tls_with_client_authentication():
+    controller, broker = kraft_3x3_values()["nodePools"]
+    for pool, internal in ((controller, ["controlplane-9090"]),
+                           (broker, ["controlplane-9090", "replication-9091"])):
+        props = pool["serverProperties"].splitlines()
+        assert ("listener.security.protocol.map=CONTROLPLANE-9090:SSL,REPLICATION-9091:SSL,"
+                "PLAIN-9092:PLAINTEXT,TLS-9093:SSL,CUSTOM-9094:SSL") in props
+        configured = sorted({line.split(".")[2] for line in props
+                             if line.startswith("listener.name.") and ".ssl.client.auth=" in line})
+        assert configured == internal
+        for name in internal:
+            prefix = f"listener.name.{name}.ssl."
+            assert f"{prefix}client.auth=required" in props
+            assert f"{prefix}keystore.type=PKCS12" in props
+            assert f"{prefix}keystore.location=/opt/kafka/node-certs/node.p12" in props
+            assert f"{prefix}truststore.type=PEM" in props
+            assert f"{prefix}truststore.location=/opt/kafka/cluster-ca-certs/ca.crt" in props
+            assert f"{prefix}endpoint.identification.algorithm=HTTPS" in props
+        assert "password" not in pool["serverProperties"]
+    broker_props = broker["serverProperties"].splitlines()
+    # tls: true without a certificate of its own serves the node certificate, without client auth.
+    assert "listener.name.tls-9093.ssl.keystore.location=/opt/kafka/node-certs/node.p12" in broker_props
+    assert not any(line.startswith("listener.name.tls-9093.ssl.client.auth") for line in broker_props)
+
+
+def test_every_pod_mounts_the_cluster_ca_certificate_and_the_node_certificate():
+    values = kraft_3x3_values()
+    for pool in values["nodePools"]:
+        secrets = {v["name"]: v["secret"] for v in pool["volumes"] if "secret" in v}
+        assert secrets["cluster-ca-cert"] == {"secretName": "my-cluster-cluster-ca-cert",
+                                              "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+        assert secrets["node-certs"]["secretName"] == "my-cluster-kafka-node-certs"
+        assert [i["key"] for i in secrets["node-certs"]["items"]] == ["node.p12", "node.password"]
+        mounts = {m["name"]: m for m in pool["volumeMounts"]}
+        assert mounts["node-certs"] == {"name": "node-certs", "mountPath": "/opt/kafka/node-certs",
+                                        "readOnly": True}
+
+
+def test_certificates_values_name_strimzis_secrets_and_cover_every_service():
+    certificates = kraft_3x3_values()["certificates"]
+    assert certificates["clusterCaCertSecret"] == "my-cluster-cluster-ca-cert"
+    assert certificates["clusterCaSecret"] == "my-cluster-cluster-ca"
+    assert certificates["nodeCertSecret"] == "my-cluster-kafka-node-certs"
+    assert certificates["nodeSubject"] == "CN=my-cluster-kafka, O=io.strimzi"
+    assert certificates["dnsNames"] == ["my-cluster-kafka-bootstrap", "my-cluster-kafka-brokers",
+                                        "*.my-cluster-kafka-brokers"]
+    assert (certificates["validityDays"], certificates["renewalDays"]) == (365, 30)
+    image = certificates["job"]["kubectlImage"]["name"]
+    assert image.startswith("registry.k8s.io/kubectl:v1.") and image.count(".") == 4
+
+
+def test_cluster_ca_lifetimes_come_from_the_spec(tmp_path):
+    spec = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "spec:\n  kafka:\n", "spec:\n  clusterCa:\n    validityDays: 730\n    renewalDays: 60\n  kafka:\n", 1)
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
+    assert (chart.values["certificates"]["validityDays"], chart.values["certificates"]["renewalDays"]) == (730, 60)

@@ -1,15 +1,18 @@
 """Fixtures of the end-to-end tests: an example's chart, compiled and run for real.
 
 `boot(example)` compiles examples/<example>, renders the chart with the pinned
-helm, starts every pod of it with podrunner.LocalCluster and waits until each
-pod's own readiness probe passes. Python clients in the tests reach the pods
+helm, runs the chart's certificates Job (certjob.py: its real scripts, keytool
+from the machine's JDK, Secrets kept by a kubectl stand-in) to make the cluster
+CA and node certificate Secrets, starts every pod of the chart with
+podrunner.LocalCluster, those Secrets mounted, and waits until each pod's own
+readiness probe passes. Python clients in the tests reach the pods
 by their cluster DNS names (resolution is patched in this process only).
 Each test module boots its cluster once and stops it when the module ends,
 whatever happened.
 
-Prerequisites: Java 17+, Maven (Kafka's jars come from Maven Central), gcc,
-openssl, util-linux (unshare, nsenter, mount) and root, for the pods' mount
-namespaces. In CI (CI set) a missing one fails the tests; elsewhere they are
+Prerequisites: Java 17+ (with keytool), Maven (Kafka's jars come from Maven
+Central), gcc, openssl, jq, util-linux (unshare, nsenter, mount, setpriv) and
+root, for the pods' mount namespaces. In CI (CI set) a missing one fails the tests; elsewhere they are
 skipped with the reason.
 """
 
@@ -31,13 +34,15 @@ import yaml
 from compiler import tools
 from compiler.pipeline import Options, compile_specs
 from compiler.plan import quantity_bytes
+from compiler.verify import render
 
 from ..conftest import EXAMPLES
-from . import kafka_dist, podrunner
+from . import certjob, kafka_dist, podrunner
 
 NAMESPACE = "kafka"
 BOOT_TIMEOUT = 420.0  # seconds until every pod is ready, on a busy two-core machine
-PROGRAMS = ("java", "mvn", "gcc", "openssl", "unshare", "nsenter", "chroot", "mount", "sleep")
+PROGRAMS = ("java", "keytool", "mvn", "gcc", "openssl", "jq", "unshare", "nsenter", "setpriv", "chroot",
+            "mount", "sleep")
 
 
 @dataclass(frozen=True)
@@ -126,18 +131,36 @@ def compile_example(example: str, out: Path) -> Path:
     return chart
 
 
+def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE
+                       ) -> dict[str, dict[str, bytes]]:
+    """The Secrets the chart's certificates Job creates in an empty namespace, name -> key -> bytes."""
+    folder = certjob.shared_folder("kafkac-e2e-certificates-")
+    try:
+        manifests = certjob.load_manifests(
+            render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, namespace))
+        certjob.run_certificate_job(manifests, namespace, folder / "store", folder / "work",
+                                    env.java_home)
+        return certjob.secrets_in(folder / "store", namespace)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def boot(example: str, env: Environment, work: Path, *, address_block: int,
          secrets: dict[str, dict[str, bytes]] | None = None):
-    """Compile, start and wait for every pod of `example`; stop everything afterwards."""
+    """Compile, issue the certificates, start and wait for every pod of `example`; stop everything afterwards.
+
+    `secrets` are Secrets that a user would have made before installing (e.g. a
+    listener's own certificate); the certificates Job's are added to them.
+    """
     chart = compile_example(example, work / "chart")
     # The Kafka the chart's image would hold: apache/kafka:<spec.kafka.version>.
     version = yaml.safe_load((chart / "values.yaml").read_text())["cluster"]["kafkaVersion"]
     cluster = podrunner.LocalCluster(
         chart, work / "run", kafka_home=env.kafka_home(version), shim=env.shim,
-        java_home=env.java_home,
-        namespace=NAMESPACE, secrets=secrets, address_prefix=env.slot.address_prefix(address_block),
-        registry=env.slot.registry)
+        java_home=env.java_home, namespace=NAMESPACE,
+        secrets={**issue_certificates(chart, env), **(secrets or {})},
+        address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry)
     with _stopped_on_sigterm():
         try:
             with resolving(cluster):

@@ -30,6 +30,10 @@ volumes and security context exactly as rendered, and runs them:
   not have.
 * Probes: an exec probe runs its command inside the pod the same way (as
   `kubectl exec` would); a tcpSocket probe connects to the pod's address.
+* Secrets: those the chart defines come from the rendered manifests; those it
+  does not define (made by its hook Job, by cert-manager or by a person) are
+  given by the test as `secrets=`, name -> key -> bytes. A pod whose Secret
+  volume names neither fails to start, where a real one would wait.
 
 Stopping a pod sends SIGTERM to the container's main process and SIGKILL to
 its whole process group after terminationGracePeriodSeconds, as the kubelet
@@ -40,6 +44,7 @@ call it in a `finally`, and an atexit hook calls it if nothing else did.
 from __future__ import annotations
 
 import atexit
+import base64
 import os
 import shlex
 import signal
@@ -132,13 +137,17 @@ class LocalCluster:
         self.java_home = Path(java_home)
         self.namespace = namespace
         self.release = release or self.chart_dir.name
-        self.secrets = secrets or {}
         self.registry = registry
         self.manifest_text = render(self.chart_dir, kube_version, self.release, namespace)
         self.objects = [doc for doc in yaml.safe_load_all(self.manifest_text) if doc]
         self.config_maps = {o["metadata"]["name"]: o for o in self._kind("ConfigMap")}
         self.services = {o["metadata"]["name"]: o for o in self._kind("Service")}
         self.statefulsets = {o["metadata"]["name"]: o for o in self._kind("StatefulSet")}
+        self.secrets = self._chart_secrets()
+        for name, data in (secrets or {}).items():
+            if name in self.secrets:
+                raise PodError(f"Secret {name} is defined by the chart; a test cannot provide it too")
+            self.secrets[name] = dict(data)
         self.pods: dict[str, Pod] = {}
         self._groups: set[int] = set()  # process groups to kill on close
         self._closed = False
@@ -163,6 +172,15 @@ class LocalCluster:
 
     def _kind(self, kind: str) -> list[dict]:
         return [o for o in self.objects if o.get("kind") == kind]
+
+    def _chart_secrets(self) -> dict[str, dict[str, bytes]]:
+        """The Secrets the chart itself defines (data and stringData), name -> key -> bytes."""
+        secrets = {}
+        for secret in self._kind("Secret"):
+            data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+            data.update({k: v.encode() for k, v in (secret.get("stringData") or {}).items()})
+            secrets[secret["metadata"]["name"]] = data
+        return secrets
 
     def _dns_names(self) -> dict[str, list[str]]:
         """Every name cluster DNS would answer for, and the pod addresses behind it."""
@@ -205,9 +223,12 @@ class LocalCluster:
     def _hosts_file(self, pod: Pod) -> str:
         lines = ["# Written by the kafkac end-to-end tests, as the kubelet writes a pod's /etc/hosts.",
                  "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
-        subdomain = self.statefulsets[pod.statefulset]["spec"]["serviceName"]
-        lines.append(f"{pod.address}\t{pod.name}.{subdomain}.{self.namespace}.svc.cluster.local"
-                     f"\t{pod.name}")
+        if pod.statefulset in self.statefulsets:
+            subdomain = self.statefulsets[pod.statefulset]["spec"]["serviceName"]
+            lines.append(f"{pod.address}\t{pod.name}.{subdomain}.{self.namespace}.svc.cluster.local"
+                         f"\t{pod.name}")
+        else:  # a Job's pod has no subdomain
+            lines.append(f"{pod.address}\t{pod.name}")
         # What cluster DNS answers, for every other name.
         for name, addresses in sorted(self.dns.items()):
             lines.extend(f"{address}\t{name}" for address in addresses)

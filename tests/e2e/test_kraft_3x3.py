@@ -1,20 +1,27 @@
-"""examples/kraft-3x3, run for real: three controllers, three brokers, a plain and a TLS listener."""
+"""examples/kraft-3x3, run for real: three controllers, three brokers, TLS between them,
+a plain listener, a TLS listener with the cluster CA's node certificate and one with a
+certificate from a Secret the user made."""
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
 
 import pytest
 
-from . import certs, clients
+from . import certs, clients, tls
 from .conftest import NAMESPACE, assert_within_size_limits, boot
 
 pytestmark = pytest.mark.e2e
 
-PLAIN, TLS = 9092, 9093
+PLAIN, TLS, CUSTOM = 9092, 9093, 9094
+CONTROLPLANE, REPLICATION = 9090, 9091
 TLS_SECRET = "my-cluster-listener-tls"
+CA_SECRET = "my-cluster-cluster-ca-cert"
+NODE_SECRET = "my-cluster-kafka-node-certs"
+CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 # What a client may wait for while one broker of three restarts.
 RESTART_TIMEOUT = 300.0
 
@@ -35,6 +42,25 @@ def cluster(e2e, certificate, tmp_path_factory):
         yield running
 
 
+def fqdn(pod) -> str:
+    return f"{pod.name}.my-cluster-kafka-brokers.{NAMESPACE}.svc"
+
+
+def client_config(cluster, pod) -> str:
+    """A TLS client configuration inside `pod`: its node certificate, trusting the cluster CA,
+    checking host names (Kafka's default), as an operator would write for `kubectl exec`."""
+    password = cluster.secrets[NODE_SECRET]["node.password"].decode()
+    path = cluster.host_path(pod, CLIENT_CONFIG)
+    path.write_text("security.protocol=SSL\n"
+                    "ssl.keystore.type=PKCS12\n"
+                    "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
+                    f"ssl.keystore.password={password}\n"
+                    "ssl.truststore.type=PEM\n"
+                    "ssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
+    os.chmod(path, 0o644)
+    return CLIENT_CONFIG
+
+
 def tool(cluster, pod, *args: str, timeout: float = 120) -> str:
     """A Kafka tool run inside a pod, as `kubectl exec` would, with a tool's heap and logging."""
     done = cluster.exec(pod, list(args), timeout=timeout,
@@ -46,7 +72,8 @@ def tool(cluster, pod, *args: str, timeout: float = 120) -> str:
 def test_controllers_form_a_quorum_and_three_brokers_register(cluster):
     controller = cluster.controllers[0]
     status = tool(cluster, controller, "/opt/kafka/bin/kafka-metadata-quorum.sh",
-                  "--bootstrap-controller", "localhost:9090", "describe", "--status")
+                  "--bootstrap-controller", f"{fqdn(controller)}:{CONTROLPLANE}",
+                  "--command-config", client_config(cluster, controller), "describe", "--status")
     voters = re.search(r"CurrentVoters:\s*(.*)", status).group(1)
     assert sorted(int(i) for i in re.findall(r'"id":\s*(\d+)', voters)) == [0, 1, 2], status
     leader = int(re.search(r"LeaderId:\s*(-?\d+)", status).group(1))
@@ -65,13 +92,76 @@ def test_controllers_form_a_quorum_and_three_brokers_register(cluster):
 
 
 def test_tls_listener_serves_the_secret_certificate(cluster, certificate):
-    tls = {"security_protocol": "SSL", "ssl_cafile": str(certificate.ca_file),
-           "ssl_check_hostname": True}
-    bootstrap = cluster.bootstrap(TLS)
-    clients.create_topic(bootstrap, "over-tls", partitions=3, replication_factor=3, **tls)
+    options = {"security_protocol": "SSL", "ssl_cafile": str(certificate.ca_file),
+               "ssl_check_hostname": True}
+    bootstrap = cluster.bootstrap(CUSTOM)
+    clients.create_topic(bootstrap, "over-tls", partitions=3, replication_factor=3, **options)
     sent = [f"secret-{i}".encode() for i in range(50)]
-    clients.produce(bootstrap, "over-tls", sent, **tls)
-    assert sorted(clients.consume_all(bootstrap, "over-tls", **tls)) == sorted(sent)
+    clients.produce(bootstrap, "over-tls", sent, **options)
+    assert sorted(clients.consume_all(bootstrap, "over-tls", **options)) == sorted(sent)
+
+
+@pytest.fixture(scope="module")
+def cluster_ca(cluster, tmp_path_factory):
+    """ca.crt of the Secret the certificates Job made, as a client application gets it."""
+    path = tmp_path_factory.mktemp("cluster-ca") / "ca.crt"
+    path.write_bytes(cluster.secrets[CA_SECRET]["ca.crt"])
+    return path
+
+
+def test_tls_listener_serves_the_node_certificate_to_clients_of_the_cluster_ca(cluster, cluster_ca):
+    """tls: true without a certificate of its own: the cluster CA's node certificate,
+    whose names cover the bootstrap Service and every broker (host names checked)."""
+    options = {"security_protocol": "SSL", "ssl_cafile": str(cluster_ca), "ssl_check_hostname": True}
+    bootstrap = cluster.bootstrap(TLS)
+    clients.create_topic(bootstrap, "over-cluster-ca", partitions=3, replication_factor=3, **options)
+    sent = [f"cluster-ca-{i}".encode() for i in range(50)]
+    clients.produce(bootstrap, "over-cluster-ca", sent, **options)
+    assert sorted(clients.consume_all(bootstrap, "over-cluster-ca", **options)) == sorted(sent)
+    # Every advertised broker address was reached with its name checked.
+    assert {b["host"] for b in clients.brokers(bootstrap, **options)} == {fqdn(p) for p in cluster.brokers}
+    # A name the certificate does not cover is refused by the client.
+    broker = cluster.brokers[0]
+    wrong = tls.tls_request((fqdn(broker), TLS), "kafka.example.com", cluster_ca)
+    assert not wrong.served and "certificate" in wrong.detail.lower(), wrong
+
+
+def test_plaintext_client_is_refused_on_the_tls_port(cluster):
+    broker = cluster.brokers[0]
+    assert tls.plaintext_request((fqdn(broker), PLAIN)).served  # the same request, where it belongs
+    for port in (TLS, REPLICATION):
+        answer = tls.plaintext_request((fqdn(broker), port))
+        assert not answer.served, f"port {port} answered a plaintext request: {answer}"
+    answer = tls.plaintext_request((fqdn(cluster.controllers[0]), CONTROLPLANE))
+    assert not answer.served, answer
+
+
+def test_internal_listeners_require_a_node_certificate(cluster, cluster_ca, tmp_path):
+    """Controller and replication listeners: TLS, host names checked, client certificate required."""
+    broker, controller = cluster.brokers[0], cluster.controllers[0]
+    node = cluster.secrets[NODE_SECRET]
+    node_pem = tls.pkcs12_to_pem(node["node.p12"], node["node.password"], tmp_path / "node")
+    for pod, port in ((broker, REPLICATION), (controller, CONTROLPLANE)):
+        address = (fqdn(pod), port)
+        served = tls.tls_request(address, fqdn(pod), cluster_ca, client_pem=node_pem)
+        assert served.served, f"{pod.name}:{port} with the node certificate: {served}"
+        anonymous = tls.tls_request(address, fqdn(pod), cluster_ca)
+        print(f"{pod.name}:{port}: with the node certificate: {served.detail}; "
+              f"without a certificate: {anonymous.detail}")
+        assert not anonymous.served, f"{pod.name}:{port} served a client without a certificate"
+    # The static configuration says so, and holds no password: that is added at start-up.
+    for config_map in cluster.config_maps.values():
+        text = config_map["data"].get("server.properties")
+        if text is None:
+            continue
+        lines = text.splitlines()
+        assert any(l.startswith("listener.security.protocol.map=CONTROLPLANE-9090:SSL,REPLICATION-9091:SSL")
+                   for l in lines), text
+        assert "listener.name.controlplane-9090.ssl.client.auth=required" in lines
+        assert "password" not in text
+    runtime = cluster.host_path(broker, "/tmp/kafka/server.properties")
+    assert "listener.name.replication-9091.ssl.keystore.password=" in runtime.read_text()
+    assert runtime.stat().st_mode & 0o077 == 0, "the runtime configuration is readable by others"
 
 
 class Writer(threading.Thread):
@@ -207,7 +297,8 @@ def test_broker_restart_under_writes_loses_no_acknowledged_record(cluster):
 def quorum_status(cluster, pod) -> dict[int, str]:
     """Leader, Follower or Observer for each node, as the quorum leader reports it."""
     replication = tool(cluster, pod, "/opt/kafka/bin/kafka-metadata-quorum.sh",
-                       "--bootstrap-controller", "localhost:9090", "describe", "--replication")
+                       "--bootstrap-controller", f"{fqdn(pod)}:{CONTROLPLANE}",
+                       "--command-config", client_config(cluster, pod), "describe", "--replication")
     return {int(line.split()[0]): line.split()[-1]
             for line in replication.splitlines()[1:] if line.strip()}
 

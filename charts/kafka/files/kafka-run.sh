@@ -3,7 +3,9 @@
 #
 # The node's static configuration comes from the pool's ConfigMap; this script
 # adds what depends on the pod's identity (its node id, DNS name and data
-# directories), formats KRaft storage on first start only, and then execs Kafka.
+# directories) and the password of the node certificate's key store (from its
+# Secret, never from the ConfigMap), formats KRaft storage on first start only,
+# and then execs Kafka.
 # Every input is an environment variable set by the pod spec: values are used
 # as data, never evaluated.
 set -eu
@@ -15,6 +17,7 @@ set -eu
 kafka_home=${KAFKA_HOME:-/opt/kafka}
 config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
 certificates_dir=${KAFKAC_CERTIFICATES_DIR:-/opt/kafka/certificates}
+node_certs_dir=${KAFKAC_NODE_CERTS_DIR:-/opt/kafka/node-certs}
 work_dir=${KAFKAC_WORK_DIR:-/tmp/kafka}
 
 # A StatefulSet pod is named <statefulset>-<ordinal>; ordinals start at the
@@ -67,9 +70,22 @@ esac
 mkdir -p "$work_dir"
 umask 077
 # Kafka reads a PEM key store as one file holding the key and its certificate chain.
-for listener in ${KAFKAC_TLS_LISTENERS:-}; do
+for listener in ${KAFKAC_CUSTOM_CERT_LISTENERS:-}; do
   cat "$certificates_dir/$listener/tls.key" "$certificates_dir/$listener/tls.crt" > "$work_dir/$listener.pem"
 done
+
+# The node certificate's key store password, as a properties value (one line;
+# a backslash is written doubled). It goes only into the file below, in the
+# pod's private scratch space.
+node_password=""
+if [ -n "${KAFKAC_NODE_CERT_LISTENERS:-}" ]; then
+  node_password=$(cat "$node_certs_dir/node.password")
+  case $node_password in
+    *'
+'*|'') echo "kafka-run: $node_certs_dir/node.password must hold one line" >&2; exit 1 ;;
+  esac
+  node_password=$(printf '%s\n' "$node_password" | sed 's/\\/\\\\/g')
+fi
 
 properties="$work_dir/server.properties"
 {
@@ -87,6 +103,10 @@ properties="$work_dir/server.properties"
   if [ -n "$rack" ]; then
     echo "broker.rack=$rack"
   fi
+  for listener in ${KAFKAC_NODE_CERT_LISTENERS:-}; do
+    echo "listener.name.$listener.ssl.keystore.password=$node_password"
+    echo "listener.name.$listener.ssl.key.password=$node_password"
+  done
 } > "$properties"
 
 # --ignore-formatted keeps existing data: only an empty directory is formatted.

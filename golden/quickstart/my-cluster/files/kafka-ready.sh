@@ -15,6 +15,10 @@
 #
 # Each check runs one of Kafka's own tools against this pod (localhost) in a
 # small, short-lived JVM whose client timeouts end well before the probe's.
+# Both listeners are TLS with client authentication: the tool presents the
+# node certificate and trusts only the cluster CA. It connects to its own pod
+# over loopback, so the host name check is left out (there is no name to
+# check "localhost" against); every other connection between nodes checks it.
 # Only this node and the node that answers its question are asked, so one
 # unreachable broker does not make every other broker unready.
 set -eu
@@ -23,6 +27,8 @@ set -eu
 kafka_home=${KAFKA_HOME:-/opt/kafka}
 config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
 work_dir=${KAFKAC_WORK_DIR:-/tmp/kafka}
+node_certs_dir=${KAFKAC_NODE_CERTS_DIR:-/opt/kafka/node-certs}
+cluster_ca_certs_dir=${KAFKAC_CLUSTER_CA_CERTS_DIR:-/opt/kafka/cluster-ca-certs}
 node_id=${POD_NAME##*-}
 
 not_ready() {
@@ -60,12 +66,23 @@ tool_error() {
   echo "$answer" | grep -E 'Exception|Error' | tail -n 1
 }
 
+# The key store password as a properties value (a backslash is written doubled).
+node_password=$(sed 's/\\/\\\\/g' "$node_certs_dir/node.password")
 client_config="$work_dir/ready-client.properties"
+umask 077
 cat > "$client_config.new" <<EOF
 request.timeout.ms=1500
 default.api.timeout.ms=2000
 socket.connection.setup.timeout.ms=1000
 socket.connection.setup.timeout.max.ms=1000
+security.protocol=SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$node_certs_dir/node.p12
+ssl.keystore.password=$node_password
+ssl.key.password=$node_password
+ssl.truststore.type=PEM
+ssl.truststore.location=$cluster_ca_certs_dir/ca.crt
+ssl.endpoint.identification.algorithm=
 EOF
 mv "$client_config.new" "$client_config"
 

@@ -1,0 +1,142 @@
+"""Compile time and topics Job plan size for a cluster with many KafkaTopics.
+
+Writes the production example's Kafka and node pools plus N generated
+KafkaTopics (varied partitions, replicas and configs, 1,000 to a file) into a
+temporary directory, compiles it in a fresh process, with and without
+verification, and reports the time, kafkac's peak memory and the sizes of what
+the chart carries for the topics Job. Prints a Markdown table; the figures in
+benchmarks/README.md come from it.
+
+    python benchmarks/bench_topics.py [--topics 10000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import json
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+PRODUCTION = ROOT / "examples" / "production"
+TOPICS_PER_FILE = 1000
+
+# One compile in this process; reports its time and peak RSS.
+MEASURE = """
+import json, resource, sys, time
+from compiler.cli import cli
+start = time.perf_counter()
+try:
+    cli.main(sys.argv[1:], standalone_mode=False)
+except SystemExit as exc:
+    if exc.code:
+        raise
+elapsed = time.perf_counter() - start
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": elapsed, "python_kib": own}), file=sys.stderr)
+"""
+
+CONFIGS = [
+    {"retention.ms": 604800000},
+    {"retention.ms": 86400000, "compression.type": "lz4"},
+    {"cleanup.policy": "compact", "min.compaction.lag.ms": 3600000},
+    {"cleanup.policy": "compact,delete", "retention.ms": 1209600000, "segment.bytes": 268435456},
+    {"retention.bytes": 10737418240, "min.insync.replicas": 2},
+    {"max.message.bytes": 2097152, "message.timestamp.type": "LogAppendTime"},
+    {},
+]
+
+
+def write_specs(folder: Path, count: int) -> None:
+    for source in PRODUCTION.glob("*.yaml"):
+        if source.name != "topics.yaml":
+            (folder / source.name).write_text(source.read_text())
+    rng = random.Random(42)
+    for first in range(0, count, TOPICS_PER_FILE):
+        docs = []
+        for i in range(first, min(first + TOPICS_PER_FILE, count)):
+            docs.append({
+                "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
+                "metadata": {"name": f"team-{i % 50:02d}.events.{i:05d}", "namespace": "kafka",
+                             "labels": {"strimzi.io/cluster": "prod"}},
+                "spec": {"partitions": rng.choice([1, 3, 6, 12, 24, 48]), "replicas": 3,
+                         "config": rng.choice(CONFIGS)},
+            })
+        (folder / f"topics-{first // TOPICS_PER_FILE:02d}.yaml").write_text(
+            yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def measure(specs: Path, verify: bool) -> tuple[dict, Path]:
+    out = Path(tempfile.mkdtemp(prefix="kafkac-bench-"))
+    args = ["compile", str(specs), "-o", str(out / "charts")]
+    if not verify:
+        args.append("--no-verify")
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", MEASURE, *args], cwd=ROOT, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"compile failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    figures = json.loads(proc.stderr.strip().splitlines()[-1])
+    figures["process_seconds"] = time.perf_counter() - start
+    return figures, out / "charts" / "prod"
+
+
+def sizes(chart: Path) -> dict:
+    """What the chart carries for the topics Job, and what Helm would store for the release."""
+    from compiler import tools
+    from compiler.verify import render
+
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    topics = values["topics"]
+    shards = [len(s["content"].encode()) for s in topics["spec"]]
+    manifest = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], "prod", "kafka")
+    files = {str(p.relative_to(chart)): p.read_text() for p in sorted(chart.rglob("*")) if p.is_file()}
+    # Helm keeps a release as gzip'd JSON (chart, values, rendered manifest), base64 in a Secret.
+    release = json.dumps({"chart": files, "manifest": manifest}).encode()
+    stored = len(base64.b64encode(gzip.compress(release)))
+    return {"topics": topics["topicCount"], "spec_bytes": sum(shards), "config_maps": len(shards),
+            "largest_config_map": max(shards), "values_bytes": (chart / "values.yaml").stat().st_size,
+            "manifest_bytes": len(manifest.encode()), "release_secret_bytes": stored}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topics", type=int, default=10000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, Python {platform.python_version()}, runs: {args.runs}\n")
+    with tempfile.TemporaryDirectory() as folder:
+        specs = Path(folder)
+        write_specs(specs, args.topics)
+        print("| topics | verify | compile median s | compile min s | whole process median s | peak RSS kafkac MiB |")
+        print("|---|---|---|---|---|---|")
+        chart = None
+        for verify in (False, True):
+            runs = []
+            for _ in range(args.runs):
+                figures, chart = measure(specs, verify)
+                runs.append(figures)
+            seconds = [r["seconds"] for r in runs]
+            print(f"| {args.topics} | {'yes' if verify else 'no'} | {statistics.median(seconds):.2f} "
+                  f"| {min(seconds):.2f} | {statistics.median(r['process_seconds'] for r in runs):.2f} "
+                  f"| {max(r['python_kib'] for r in runs) / 1024:.0f} |")
+        found = sizes(chart)
+        print("\n| topics | topics.jsonl total KiB | spec ConfigMaps | largest KiB | values.yaml KiB "
+              "| rendered manifests KiB | Helm release Secret KiB |")
+        print("|---|---|---|---|---|---|---|")
+        print(f"| {found['topics']} | {found['spec_bytes'] / 1024:.0f} | {found['config_maps']} "
+              f"| {found['largest_config_map'] / 1024:.0f} | {found['values_bytes'] / 1024:.0f} "
+              f"| {found['manifest_bytes'] / 1024:.0f} | {found['release_secret_bytes'] / 1024:.0f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""`kafkac topics`: the topics Job's comparison from a workstation or CI, and topics pulled from Kafka.
+
+Commands only parse options and print; the comparison is topics_sync's (the
+Job's rules), reading the cluster is topics_live's.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .findings import has_errors
+from .load import load
+from .model import Cluster
+from .pipeline import check_specs
+from .report import REPORTERS
+from .topics import topic_name
+from .topics_live import SASL_MECHANISMS, SECURITY_PROTOCOLS, Connection, LiveError, pull_yaml, read_live
+from .topics_sync import compare, differs, from_topic, read_record, report_json, report_lines
+
+EXIT_OK, EXIT_DIFFERS, EXIT_ENVIRONMENT = 0, 1, 2
+
+
+def connection_options(command):
+    """--bootstrap and the TLS and SASL options a listener may need."""
+    options = [
+        click.option("--bootstrap", required=True, metavar="HOST:PORT",
+                     help="A broker address of a listener, e.g. <cluster>-kafka-bootstrap.<namespace>.svc:9092."),
+        click.option("--security-protocol", type=click.Choice(SECURITY_PROTOCOLS), default=None,
+                     help="Default: SSL when --ca-file is given, else PLAINTEXT; SASL_* with --sasl-username."),
+        click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="PEM file of the CA to trust, e.g. ca.crt of <cluster>-cluster-ca-cert."),
+        click.option("--cert-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="PEM client certificate (chain), for listeners that require one."),
+        click.option("--key-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="PEM key of --cert-file."),
+        click.option("--no-hostname-check", is_flag=True,
+                     help="Do not check that the broker's certificate names the address it was reached at."),
+        click.option("--sasl-mechanism", type=click.Choice(SASL_MECHANISMS), default=None,
+                     help="Default: SCRAM-SHA-512, as Strimzi's scram-sha-512 authentication."),
+        click.option("--sasl-username", help="SASL user name."),
+        click.option("--sasl-password-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                     help="File holding the SASL password (never on the command line)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                sasl_mechanism, sasl_username, sasl_password_file) -> Connection:
+    if security_protocol is None:
+        tls = ca_file is not None or cert_file is not None
+        security_protocol = ("SASL_SSL" if tls else "SASL_PLAINTEXT") if sasl_username else (
+            "SSL" if tls else "PLAINTEXT")
+    return Connection(bootstrap, security_protocol, ca_file, cert_file, key_file, not no_hostname_check,
+                      sasl_mechanism, sasl_username, sasl_password_file)
+
+
+def _cluster(paths, name: str | None, output_format: str) -> Cluster:
+    """The cluster of the specs (the one named, when there are several), or exit with the findings."""
+    model, findings = check_specs(paths)
+    if findings:
+        text = REPORTERS["text" if output_format == "text" else "json"](findings, {}, False)
+        click.echo(text, err=True)
+    if model is None or has_errors(findings):
+        sys.exit(EXIT_DIFFERS)
+    clusters = [c for c in model.clusters if name is None or c.name == name]
+    if len(clusters) != 1:
+        names = ", ".join(c.name for c in model.clusters) or "none"
+        raise click.UsageError(f"the specs hold the Kafka clusters {names}; choose one with --cluster")
+    return clusters[0]
+
+
+@click.group("topics")
+def topics_group():
+    """Compare a cluster's KafkaTopics with its live topics, and pull topics from Kafka.
+
+    These commands read the live cluster with a Kafka client (kafka-python) from
+    this machine: give the address of a listener and the credentials it
+    requires. Kafka clients go on to the addresses the brokers advertise, so
+    run them where those resolve (a CI runner or pod in the cluster).
+    """
+
+
+@topics_group.command("diff")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@connection_options
+@click.option("--last-applied", "last_applied", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The topics Job's record (state.jsonl of <cluster>-kafka-topics-state-N); repeatable. "
+                   "Without it every difference counts as a change of the spec.")
+@click.option("--cluster", "cluster_name", help="The Kafka to compare, when the specs hold several.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="text: the Job's report lines; json: its JSON report.")
+def diff_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                 sasl_mechanism, sasl_username, sasl_password_file, last_applied, cluster_name,
+                 output_format):
+    """Show what the topics Job would do: the spec, its record and Kafka, compared three ways.
+
+    Exit code 0 when Kafka matches the spec, 1 when anything differs (to create,
+    change, a change made in Kafka, a conflict or a refusal), 2 when the
+    cluster cannot be read.
+
+    \b
+    Example:
+      kubectl -n kafka get configmap my-cluster-kafka-topics-state-0 \\
+        -o jsonpath='{.data.state\\.jsonl}' > state.jsonl
+      kafkac topics diff specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
+        --last-applied state.jsonl
+    """
+    cluster = _cluster(paths, cluster_name, output_format)
+    record = read_record(line for path in last_applied for line in path.read_text().splitlines())
+    connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                             sasl_mechanism, sasl_username, sasl_password_file)
+    try:
+        live = read_live(connection)
+    except LiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    events = compare([from_topic(t) for t in cluster.topics], record, live.topics)
+    if output_format == "json":
+        click.echo(json.dumps(report_json(events), separators=(",", ":")))
+    else:
+        for line in report_lines(events):
+            click.echo(line)
+    sys.exit(EXIT_DIFFERS if differs(events) else EXIT_OK)
+
+
+@topics_group.command("pull")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@connection_options
+@click.option("--cluster", "cluster_name", help="The Kafka whose topics to pull, when the specs hold several.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="File to write the KafkaTopics to. Default: standard output.")
+def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                 sasl_mechanism, sasl_username, sasl_password_file, cluster_name, output):
+    """Write KafkaTopics for the topics that exist only in Kafka, so they can be committed.
+
+    Kafka's internal topics (__consumer_offsets, ...) and topics some KafkaTopic
+    of the specs names (managed or not) are left out. Each KafkaTopic has the
+    topic's partitions, replication factor and own config options.
+
+    \b
+    Example:
+      kafkac topics pull specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
+        -o specs/pulled-topics.yaml
+    """
+    cluster = _cluster(paths, cluster_name, "text")
+    connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                             sasl_mechanism, sasl_username, sasl_password_file)
+    try:
+        live = read_live(connection)
+    except LiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    documents = _topic_documents(paths)
+    named = {topic_name(d) for d in documents if d.labels.get("strimzi.io/cluster") == cluster.name}
+    taken = {d.name for d in documents}
+    only_in_kafka = [t for name, t in live.topics.items() if name not in named and name not in live.internal]
+    text = pull_yaml(only_in_kafka, cluster.name, cluster.namespace, bootstrap, taken)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text)
+        click.echo(f"wrote {len(only_in_kafka)} KafkaTopic{'s' * (len(only_in_kafka) != 1)} to {output}", err=True)
+
+
+def _topic_documents(paths) -> list:
+    return [d for d in load(list(paths)).documents if d.kind == "KafkaTopic"]

@@ -1,0 +1,291 @@
+"""OPA, the engine of the check stage, driven through opa-python-client.
+
+By default the policy library (`policies/`, and every `--policy` directory)
+is loaded into a local `opa run --server` that lives for one kafkac run. Each
+module is uploaded once, with opa-python-client's rewriting of old Rego syntax
+turned off, so that a module which is not Rego v1 fails to load instead of
+being changed behind the author's back. With an OPA URL an existing server is
+used as it is: it must hold the same bundle (`opa run --server policies/`).
+
+Either way, all inputs of a run are evaluated in one request: the input
+`{"inputs": [...]}` to `data.kafkac.main.bulk`, which evaluates
+`data.kafkac.main.findings` with each of them as input (split only when very
+large). opa-python-client's own `bulk_query_rule` does the same by writing
+every input into the text of one ad-hoc query; OPA then parses the inputs as
+Rego, which takes three times as long as decoding them as JSON
+(benchmarks/README.md). An OPA that is missing, unreachable or without kafkac's
+policies is a PolicyError, which the command line reports as an environment
+error: never a silent pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+
+from . import tools
+from .resources import POLICIES, ROOT
+
+ENTRY_PACKAGE = "kafkac.main"
+ENTRY_RULE = "findings"
+BULK_RULE = "bulk"
+ENTRY = f"data.{ENTRY_PACKAGE}.{ENTRY_RULE}"
+DATA_FILE = "data.json"
+# Past this size the inputs of one run are split over several requests.
+MAX_REQUEST_BYTES = 32 * 1024 * 1024
+REQUEST_TIMEOUT = 300.0
+
+
+class PolicyError(Exception):
+    """The policies cannot be evaluated: OPA missing or unreachable, or a module or result is wrong."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A rule's documentation, from the `# METADATA` block of its module."""
+
+    id: str
+    title: str
+    description: str
+    sources: tuple[tuple[str, str], ...]  # (URL, what it is)
+    file: str
+    input: str = "spec"
+
+    @property
+    def help_uri(self) -> str:
+        return self.sources[0][0] if self.sources else ""
+
+
+# --- the library's files ------------------------------------------------------------------
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def modules(policy_dirs: Sequence[str | Path] = ()) -> list[Path]:
+    """Every Rego module to load (tests left out): the built-in library, then each directory's."""
+    found: list[Path] = []
+    for directory in (POLICIES, *map(Path, policy_dirs)):
+        if not directory.is_dir():
+            raise PolicyError(f"--policy {directory}: no such directory")
+        found += sorted(p for p in directory.rglob("*.rego")
+                        if not p.name.endswith("_test.rego")
+                        and not any(part.startswith(".") for part in p.relative_to(directory).parts))
+    return found
+
+
+def data_documents(policy_dirs: Sequence[str | Path] = ()) -> dict:
+    """The `data.json` files of the library and the directories, merged (later ones win)."""
+    merged: dict = {}
+    for directory in (POLICIES, *map(Path, policy_dirs)):
+        for file in sorted(Path(directory).rglob(DATA_FILE)):
+            try:
+                document = json.loads(file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise PolicyError(f"{_display(file)}: not a JSON document: {exc}") from None
+            prefix = file.parent.relative_to(directory).parts
+            for part in reversed(prefix):
+                document = {part: document}
+            _merge(merged, document)
+    return merged
+
+
+def _merge(into: dict, document: dict) -> None:
+    for key, value in document.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+_METADATA_START = re.compile(r"^#\s*METADATA\s*$")
+
+
+def metadata_blocks(text: str) -> list[dict]:
+    """The YAML of every `# METADATA` comment block of a Rego module."""
+    blocks, lines = [], text.splitlines()
+    for i, line in enumerate(lines):
+        if not _METADATA_START.match(line):
+            continue
+        body = []
+        for following in lines[i + 1:]:
+            if not following.startswith("#"):
+                break
+            body.append(following[2:] if following.startswith("# ") else following[1:])
+        try:
+            parsed = yaml.safe_load("\n".join(body))
+        except yaml.YAMLError:
+            continue  # `opa check` reports it; the rule then has no documentation here
+        if isinstance(parsed, dict):
+            blocks.append(parsed)
+    return blocks
+
+
+def rules(policy_dirs: Sequence[str | Path] = ()) -> dict[str, Rule]:
+    """Documentation of every rule (a METADATA block with `custom.id`), by id."""
+    found: dict[str, Rule] = {}
+    for module in modules(policy_dirs):
+        for block in metadata_blocks(module.read_text(encoding="utf-8")):
+            custom = block.get("custom") or {}
+            rule_id = custom.get("id")
+            if not isinstance(rule_id, str):
+                continue
+            sources = tuple((str(r.get("ref", "")), str(r.get("description", "")))
+                            for r in block.get("related_resources") or [] if isinstance(r, dict))
+            found[rule_id] = Rule(
+                id=rule_id, title=str(block.get("title", rule_id)),
+                description=" ".join(str(block.get("description", "")).split()),
+                sources=sources, file=_display(module), input=str(custom.get("input", "spec")))
+    return found
+
+
+# --- the engine ---------------------------------------------------------------------------
+
+class Engine:
+    """An OPA server holding kafkac's policies, and the rules' documentation."""
+
+    def __init__(self, client, where: str, rules_by_id: dict[str, Rule]):
+        self.client = client
+        self.where = where
+        self.rules = rules_by_id
+
+    def evaluate(self, inputs: list[dict]) -> list[list[dict]]:
+        """`data.kafkac.main.findings` for each input, in as few requests as possible."""
+        results: list[list[dict]] = []
+        for batch in _batches(inputs):
+            results += self._bulk(batch)
+        return results
+
+    def _bulk(self, inputs: list[dict]) -> list[list[dict]]:
+        import requests
+
+        try:
+            answer = self.client.query_rule({"inputs": inputs}, ENTRY_PACKAGE, BULK_RULE)
+        except requests.HTTPError as exc:
+            raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc.response)}") from None
+        except requests.RequestException as exc:
+            raise PolicyError(f"OPA at {self.where} did not answer: {exc}") from None
+        values = answer.get("result")  # no "result" when the rule is undefined
+        if not isinstance(values, list) or len(values) != len(inputs):
+            raise PolicyError(
+                f"OPA at {self.where} has no kafkac policies: data.{ENTRY_PACKAGE}.{BULK_RULE} is "
+                f"undefined. Load the same bundle into it, e.g. `opa run --server {_display(POLICIES)}`.")
+        return [list(value or []) for value in values]
+
+
+def _batches(inputs: list[dict]) -> Iterator[list[dict]]:
+    batch: list[dict] = []
+    size = 0
+    for item in inputs:
+        item_size = len(json.dumps(item))
+        if batch and size + item_size > MAX_REQUEST_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def _opa_message(response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text.strip()[:500]}"
+    details = "; ".join(_located(e) for e in body.get("errors") or [])
+    message = body.get("message", f"HTTP {response.status_code}")
+    return f"{message}: {details}" if details else message
+
+
+def _located(error: dict) -> str:
+    location = error.get("location") or {}
+    where = ":".join(str(location[k]) for k in ("file", "row", "col") if location.get(k))
+    return f"{where}: {error.get('message', '')}" if where else str(error.get("message", ""))
+
+
+@contextmanager
+def engine(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()) -> Iterator[Engine]:
+    """An engine for the block: a local OPA with the library loaded, or the server at `opa_url`."""
+    documentation = rules(policy_dirs)
+    if opa_url:
+        if policy_dirs:
+            raise PolicyError("--policy cannot be combined with --opa-url: kafkac does not change a "
+                              "server it did not start; load your rules into that server instead")
+        client = _client(opa_url)
+        try:
+            _check_reachable(client, opa_url)
+            yield Engine(client, opa_url, documentation)
+        finally:
+            client.close_connection()
+        return
+    with tools.opa_server() as port:
+        where = f"http://{tools.OPA_HOST}:{port}"
+        client = _client(where)
+        try:
+            _load(client, policy_dirs)
+            yield Engine(client, f"{where} (started by kafkac)", documentation)
+        finally:
+            client.close_connection()
+
+
+def _client(url: str):
+    from opa_client import OpaClient
+
+    parts = urlsplit(url if "://" in url else f"http://{url}")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PolicyError(f"--opa-url {url}: expected http://HOST:PORT or https://HOST:PORT")
+    port = parts.port or (443 if parts.scheme == "https" else 8181)
+    return OpaClient(host=parts.hostname, port=port, ssl=parts.scheme == "https",
+                     timeout=REQUEST_TIMEOUT)
+
+
+def _check_reachable(client, url: str) -> None:
+    from opa_client.errors import ConnectionsError
+
+    try:
+        client.check_connection()
+    except ConnectionsError:
+        raise PolicyError(f"OPA at {url} is unreachable (GET /v1/policies failed); start it, "
+                          "or leave out --opa-url to let kafkac run its own") from None
+
+
+def _load(client, policy_dirs: Sequence[str | Path]) -> None:
+    """Upload every module, strictly as Rego v1, then the data documents.
+
+    OPA compiles all loaded modules on each upload, so a module that calls a
+    function from one not loaded yet fails; such modules are tried again
+    after the others, and only what still fails is reported.
+    """
+    from opa_client.errors import RegoParseError
+
+    pending = modules(policy_dirs)
+    pending.sort(key=lambda p: "/lib/" not in p.as_posix())  # shared predicates first
+    while pending:
+        failed: list[tuple[Path, RegoParseError]] = []
+        for module in pending:
+            try:
+                client.update_policy_from_string(module.read_text(encoding="utf-8"), _display(module),
+                                                 rego_compat=False)
+            except RegoParseError as exc:
+                failed.append((module, exc))
+        if len(failed) == len(pending):
+            raise PolicyError("the policies do not compile as Rego v1:\n" + "\n".join(
+                _located(e) for _, exc in failed for e in (exc.errors or [{"message": str(exc)}])))
+        pending = [module for module, _ in failed]
+    for key, value in data_documents(policy_dirs).items():
+        if not isinstance(value, dict):
+            raise PolicyError(f"{DATA_FILE}: the value of {key!r} must be an object")
+        for inner, document in value.items():
+            if not isinstance(document, dict):
+                raise PolicyError(f"{DATA_FILE}: the value of {key}.{inner} must be an object")
+            client.update_or_create_data(document, f"{key}/{inner}")

@@ -1,0 +1,283 @@
+"""The certificates Job of a compiled chart, run for real (see certjob.py).
+
+Its scripts run as rendered, keytool from this machine's JDK makes the keys
+and certificates, and the Secrets go to the kubectl stand-in's store (no
+Kubernetes API server runs here). openssl, a tool the Job does not use, reads
+back what it made.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from compiler import tools
+from compiler.verify import render
+
+from . import certjob
+from .conftest import NAMESPACE, compile_example
+
+pytestmark = pytest.mark.e2e
+
+CA_CERT, CA, NODE = "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs"
+EXPECTED_NAMES = sorted(
+    f"{name}{suffix}"
+    for name in ("my-cluster-kafka-bootstrap", "my-cluster-kafka-brokers", "*.my-cluster-kafka-brokers")
+    for suffix in ("", f".{NAMESPACE}", f".{NAMESPACE}.svc", f".{NAMESPACE}.svc.cluster.local"))
+
+
+@pytest.fixture(scope="module")
+def manifests(e2e, tmp_path_factory) -> list[dict]:
+    chart = compile_example("kraft-3x3", tmp_path_factory.mktemp("certificates") / "chart")
+    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+
+
+class JobRunner:
+    """Runs the Job again and again against one store, as successive installs and upgrades would."""
+
+    def __init__(self, manifests: list[dict], java_home: Path):
+        self.manifests, self.java_home = manifests, java_home
+        self.folder = certjob.shared_folder("kafkac-e2e-certificates-")
+        self.store = self.folder / "store"
+        self.runs = 0
+
+    def __call__(self, env: dict | None = None, check: bool = True, before: dict | None = None
+                 ) -> certjob.JobRun:
+        self.runs += 1
+        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store,
+                                           self.folder / f"run-{self.runs}", self.java_home,
+                                           env=env, check=check, before=before)
+
+    def seed(self, other: JobRunner) -> None:
+        """Start from what another runner's store holds (a copy, so the tests stay apart)."""
+        subprocess.run(["cp", "-a", str(other.store), str(self.store)], check=True)
+
+    def secrets(self) -> dict[str, dict[str, bytes]]:
+        return certjob.secrets_in(self.store, NAMESPACE)
+
+    def manifest(self, name: str) -> dict:
+        return certjob.secret_manifest(self.store, NAMESPACE, name)
+
+    def writes(self) -> list[str]:
+        log = self.store / "writes.log"
+        return log.read_text().splitlines() if log.exists() else []
+
+    def annotate(self, name: str, key: str, value: str) -> None:
+        """`kubectl annotate secret NAME KEY=VALUE`, done to the store."""
+        path = self.store / NAMESPACE / f"{name}.json"
+        manifest = json.loads(path.read_text())
+        manifest["metadata"].setdefault("annotations", {})[key] = value
+        path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+    def delete(self, name: str) -> None:
+        (self.store / NAMESPACE / f"{name}.json").unlink()
+
+
+@pytest.fixture
+def job(manifests, e2e):
+    runner = JobRunner(manifests, e2e.java_home)
+    try:
+        yield runner
+    finally:
+        subprocess.run(["rm", "-rf", str(runner.folder)], check=False)
+
+
+@pytest.fixture(scope="module")
+def installed(manifests, e2e):
+    """The Job's first run in an empty namespace, as `helm install` runs it."""
+    runner = JobRunner(manifests, e2e.java_home)
+    try:
+        runner.first_run = runner()
+        yield runner
+    finally:
+        subprocess.run(["rm", "-rf", str(runner.folder)], check=False)
+
+
+def openssl(*args: str, data: bytes | None = None) -> str:
+    done = subprocess.run(["openssl", *args], input=data, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout.decode()
+
+
+def certificate_text(pem: bytes) -> str:
+    return openssl("x509", "-noout", "-text", "-nameopt", "RFC2253", data=pem)
+
+
+def dns_names(pem: bytes) -> list[str]:
+    text = certificate_text(pem)
+    return sorted(re.findall(r"DNS:([^,\s]+)", text))
+
+
+def not_after(pem: bytes) -> datetime:
+    line = openssl("x509", "-noout", "-enddate", data=pem).strip()
+    return datetime.strptime(line.split("=", 1)[1], "%b %d %H:%M:%S %Y %Z").replace(tzinfo=timezone.utc)
+
+
+def verify(ca_pem: bytes, cert_pem: bytes, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ca.crt").write_bytes(ca_pem)
+    (folder / "node.crt").write_bytes(cert_pem)
+    return openssl("verify", "-CAfile", str(folder / "ca.crt"), "-purpose", "sslserver",
+                   str(folder / "node.crt"))
+
+
+def keytool_list(store: bytes, password: bytes, folder: Path) -> str:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "store.p12").write_bytes(store)
+    done = subprocess.run(["keytool", "-J-Duser.language=en", "-list", "-keystore", str(folder / "store.p12"),
+                           "-storetype", "PKCS12", "-storepass", password.decode()],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_first_run_creates_the_three_secrets_with_strimzis_keys(installed, tmp_path):
+    job, run = installed, installed.first_run
+    assert job.writes() == [f"create secret {NAMESPACE}/{name} resourceVersion={i}"
+                            for i, name in enumerate((CA, CA_CERT, NODE), start=1)], run.log
+    secrets = job.secrets()
+    assert sorted(secrets[CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
+    assert sorted(secrets[CA]) == ["ca.p12", "ca.password"]
+    assert sorted(secrets[NODE]) == ["node.crt", "node.p12", "node.password"]
+    for name in (CA_CERT, CA, NODE):
+        labels = job.manifest(name)["metadata"]["labels"]
+        assert labels["strimzi.io/cluster"] == "my-cluster" and labels["strimzi.io/kind"] == "Kafka"
+    assert job.manifest(CA_CERT)["metadata"]["annotations"] == {"strimzi.io/ca-cert-generation": "0"}
+    assert job.manifest(CA)["metadata"]["annotations"] == {"strimzi.io/ca-key-generation": "0"}
+
+    ca_pem = secrets[CA_CERT]["ca.crt"]
+    ca_text = certificate_text(ca_pem)
+    assert "Subject: CN=cluster-ca v0,O=io.strimzi" in ca_text
+    assert "CA:TRUE" in ca_text and "Certificate Sign" in ca_text
+    assert b"\r" not in ca_pem
+    # ca.p12: a trust store holding exactly that certificate, opened with ca.password.
+    trust = keytool_list(secrets[CA_CERT]["ca.p12"], secrets[CA_CERT]["ca.password"], tmp_path / "trust")
+    assert "Your keystore contains 1 entry" in trust and "trustedCertEntry" in trust
+    # The CA key store: the key and the same certificate.
+    key = keytool_list(secrets[CA]["ca.p12"], secrets[CA]["ca.password"], tmp_path / "key")
+    assert "PrivateKeyEntry" in key
+
+    node_pem = secrets[NODE]["node.crt"]
+    node_text = certificate_text(node_pem)
+    assert "Subject: CN=my-cluster-kafka,O=io.strimzi" in node_text
+    assert "Issuer: CN=cluster-ca v0,O=io.strimzi" in node_text
+    assert "TLS Web Server Authentication, TLS Web Client Authentication" in node_text
+    assert dns_names(node_pem) == EXPECTED_NAMES
+    assert verify(ca_pem, node_pem, tmp_path / "verify").strip().endswith(": OK")
+    lifetime = not_after(node_pem) - datetime.now(timezone.utc)
+    assert timedelta(days=364) < lifetime <= timedelta(days=365), lifetime
+    store = keytool_list(secrets[NODE]["node.p12"], secrets[NODE]["node.password"], tmp_path / "node")
+    assert "Your keystore contains 1 entry" in store and "PrivateKeyEntry" in store
+    for password in (secrets[CA_CERT]["ca.password"], secrets[CA]["ca.password"], secrets[NODE]["node.password"]):
+        assert re.fullmatch(rb"[A-Za-z0-9]{32}", password)
+    assert len({secrets[CA_CERT]["ca.password"], secrets[CA]["ca.password"], secrets[NODE]["node.password"]}) == 3
+
+
+def test_second_run_creates_nothing_and_changes_no_byte(job, installed):
+    job.seed(installed)
+    before, writes = certjob.store_bytes(job.store), job.writes()
+    run = job()
+    assert certjob.store_bytes(job.store) == before
+    assert job.writes() == writes
+    assert "cluster CA: kept" in run.output("issue")
+    assert "node certificate: kept" in run.output("issue")
+    assert "nothing to write" in run.output("store")
+
+
+def test_node_certificate_without_every_name_is_reissued_with_the_same_ca(job, tmp_path):
+    # An older chart that certified fewer names; then the current one.
+    job(env={"issue": {"KAFKAC_DNS_NAMES": "my-cluster-kafka-bootstrap"}})
+    old = job.secrets()
+    assert len(dns_names(old[NODE]["node.crt"])) == 4
+    run = job()
+    issued = run.output("issue")
+    assert "re-issuing it with the existing cluster CA, because its certificate does not cover" in issued
+    assert "*.my-cluster-kafka-brokers.kafka.svc" in issued
+    new = job.secrets()
+    assert new[CA] == old[CA] and new[CA_CERT] == old[CA_CERT], "the CA changed"
+    assert dns_names(new[NODE]["node.crt"]) == EXPECTED_NAMES
+    assert verify(new[CA_CERT]["ca.crt"], new[NODE]["node.crt"], tmp_path / "verify").strip().endswith(": OK")
+    assert job.writes()[-1] == f"replace secret {NAMESPACE}/{NODE} resourceVersion=4"
+    assert "restart the Kafka pods" in run.output("store")
+
+
+def test_node_certificate_is_renewed_within_renewal_days_and_on_request(job, installed):
+    job.seed(installed)
+    ca = job.secrets()[CA]
+    # kubectl annotate secret ... kafkac.io/force-renew=true, and a chart whose certificates
+    # live 20 days: the next run issues one that expires within renewalDays (30).
+    job.annotate(NODE, "kafkac.io/force-renew", "true")
+    run = job(env={"issue": {"KAFKAC_VALIDITY_DAYS": "20"}})
+    assert "because Secret my-cluster-kafka-node-certs has the annotation kafkac.io/force-renew=true" \
+        in run.output("issue")
+    short = job.secrets()[NODE]["node.crt"]
+    assert not_after(short) - datetime.now(timezone.utc) < timedelta(days=20)
+    assert "kafkac.io/force-renew" not in (job.manifest(NODE)["metadata"].get("annotations") or {})
+
+    run = job()
+    assert "within renewalDays (30)" in run.output("issue")
+    renewed = job.secrets()[NODE]["node.crt"]
+    assert not_after(renewed) - datetime.now(timezone.utc) > timedelta(days=364)
+    assert job.secrets()[CA] == ca
+    # Renewed, it is current again.
+    writes = job.writes()
+    job()
+    assert job.writes() == writes
+
+
+def test_a_lost_ca_certificate_secret_is_made_again_from_the_kept_ca(job, installed):
+    job.seed(installed)
+    before = job.secrets()
+    job.delete(CA_CERT)
+    run = job()
+    after = job.secrets()
+    assert after[CA_CERT]["ca.crt"] == before[CA_CERT]["ca.crt"]
+    assert after[CA] == before[CA] and after[NODE] == before[NODE]
+    assert "node certificate: kept" in run.output("issue")
+
+
+def test_a_ca_certificate_without_its_key_fails_the_job_and_writes_nothing(job, installed):
+    job.seed(installed)
+    job.delete(CA)
+    before, writes = certjob.store_bytes(job.store), job.writes()
+    run = job(check=False)
+    assert [s.name for s in run.steps] == ["fetch", "issue"] and run.steps[-1].returncode != 0
+    assert "exists but my-cluster-cluster-ca, which holds the CA's private key, does not" in run.output("issue")
+    assert certjob.store_bytes(job.store) == before and job.writes() == writes
+
+
+def test_a_secret_written_meanwhile_by_someone_else_is_never_overwritten(job, installed):
+    """Between the Job's read and its write another writer acts: create and replace both fail."""
+    def someone_creates_the_ca():
+        path = job.store / NAMESPACE / f"{CA}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {
+            "name": CA, "namespace": NAMESPACE, "resourceVersion": "100"}, "data": {}}))
+
+    run = job(check=False, before={"store": someone_creates_the_ca})
+    assert run.steps[-1].name == "store" and run.steps[-1].returncode != 0
+    assert "AlreadyExists" in run.output("store")
+    assert job.writes() == [] and sorted(job.secrets()) == [CA]
+
+    job = JobRunner(job.manifests, job.java_home)
+    job.seed(installed)
+    job.annotate(NODE, "kafkac.io/force-renew", "true")
+    before = job.secrets()[NODE]
+
+    def someone_updates_the_node_secret():
+        path = job.store / NAMESPACE / f"{NODE}.json"
+        manifest = json.loads(path.read_text())
+        manifest["metadata"]["resourceVersion"] = "200"
+        path.write_text(json.dumps(manifest))
+
+    try:
+        run = job(check=False, before={"store": someone_updates_the_node_secret})
+        assert "Conflict" in run.output("store")
+        assert job.secrets()[NODE] == before
+    finally:
+        subprocess.run(["rm", "-rf", str(job.folder)], check=False)

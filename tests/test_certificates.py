@@ -1,0 +1,210 @@
+"""Certificates: no secret material in a chart, a Job and RBAC that create it in the cluster.
+
+The chart never holds a key, a password or a key store: the certificates hook
+Job makes them in the cluster (tests/e2e/test_certificates.py runs its scripts
+for real). These tests look at what compile writes and what `helm template`
+renders from it.
+"""
+
+import base64
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from compiler import tools
+from compiler.pipeline import Options, compile_specs
+from compiler.verify import render
+
+from .conftest import EXAMPLES, example_names
+
+NAMESPACE = "kafka"
+HOOK_EVENTS = "pre-install,pre-upgrade"
+
+# What key material looks like in a file, raw or base64-encoded.
+SECRET_MATERIAL = {
+    "PEM private key": re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
+    "PEM certificate or request": re.compile(rb"-----BEGIN (CERTIFICATE|NEW CERTIFICATE REQUEST|"
+                                             rb"CERTIFICATE REQUEST|PKCS12)-----"),
+    # PKCS#12 (RFC 7292): SEQUENCE { INTEGER 3, ... }, with a long-form length.
+    "PKCS#12 (DER)": re.compile(rb"\x30\x82..\x02\x01\x03\x30", re.S),
+    # Any DER SEQUENCE of 256 bytes or more, base64-encoded: certificates, keys, key stores.
+    "DER in base64": re.compile(rb"MII[A-Za-z0-9+/]{60}"),
+    # A password property whose value is written out rather than read from a variable.
+    "password value": re.compile(rb"password\s*[=:]\s*[^\s$\"'{]", re.I),
+    "JKS key store": re.compile(rb"\xfe\xed\xfe\xed"),
+}
+# Template functions that would make key material, or read it from the cluster, at render time.
+RENDER_TIME_SECRETS = re.compile(
+    r"\{\{[^}]*\b(lookup|genCA|genCAWithKey|genPrivateKey|genSelfSignedCert\w*|genSignedCert\w*|"
+    r"randAlphaNum|randAlpha|randNumeric|randAscii|randBytes|uuidv4|derivePassword|encryptAES|"
+    r"htpasswd|now)\b")
+
+
+def material_in(data: bytes) -> list[str]:
+    return [name for name, pattern in SECRET_MATERIAL.items() if pattern.search(data)]
+
+
+def compiled(example: str, out: Path, verify: bool = True) -> Path:
+    result = compile_specs(Options((str(EXAMPLES / example),), out, verify=verify))
+    assert result.ok, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in result.findings)
+    (chart,) = result.charts
+    return chart
+
+
+def manifests(chart: Path, values_files=()) -> list[dict]:
+    text = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE, values_files)
+    return [doc for doc in yaml.safe_load_all(text) if doc]
+
+
+def test_the_scanner_finds_key_material(tmp_path):
+    der = b"\x30\x82\x0a\x1b\x02\x01\x03\x30\x82\x09\xd4"
+    assert "PKCS#12 (DER)" in material_in(b"data: " + der)
+    assert "DER in base64" in material_in(base64.b64encode(der + bytes(200)))
+    assert "PEM private key" in material_in(b"-----BEGIN RSA PRIVATE KEY-----\nMIIE...")
+    assert "password value" in material_in(b"ssl.keystore.password=s3cret")
+    assert material_in(b'echo "ssl.keystore.password=$node_password"') == []
+    keytool = shutil.which("keytool")
+    if keytool is None:
+        pytest.skip("no keytool here to make a real key store with")
+    subprocess.run([keytool, "-genkeypair", "-alias", "x", "-keyalg", "RSA", "-keysize", "2048",
+                    "-dname", "CN=x", "-keystore", str(tmp_path / "x.p12"), "-storetype", "PKCS12",
+                    "-storepass", "changeit"], check=True, capture_output=True, timeout=60)
+    store = (tmp_path / "x.p12").read_bytes()
+    assert "PKCS#12 (DER)" in material_in(store)
+    assert "DER in base64" in material_in(base64.b64encode(store))
+
+
+@pytest.fixture(scope="module")
+def charts(tmp_path_factory, installed_tools) -> dict[str, Path]:
+    """Every example's chart (verify runs in test_golden and for kraft_chart below)."""
+    out = tmp_path_factory.mktemp("charts")
+    return {example: compiled(example, out / example, verify=False) for example in example_names()}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("example", example_names())
+def test_no_key_password_or_key_store_in_the_chart_or_its_manifests(example, charts):
+    chart = charts[example]
+    found = [f"{path.relative_to(chart)}: {name}" for path in sorted(chart.rglob("*")) if path.is_file()
+             for name in material_in(path.read_bytes())]
+    rendered = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE)
+    found += [f"rendered manifests: {name}" for name in material_in(rendered.encode())]
+    assert not found, found
+    objects = [doc for doc in yaml.safe_load_all(rendered) if doc]
+    assert [o["metadata"]["name"] for o in objects if o["kind"] == "Secret"] == [], \
+        "the chart defines a Secret; certificates are made in the cluster"
+    for path in sorted((chart / "templates").rglob("*")):
+        if path.is_file():
+            assert not RENDER_TIME_SECRETS.search(path.read_text()), path
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("example", example_names())
+def test_helm_template_twice_gives_the_same_bytes(example, charts):
+    chart = charts[example]
+    first = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE)
+    second = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE)
+    assert first == second
+
+
+@pytest.fixture(scope="module")
+def kraft_chart(tmp_path_factory, installed_tools) -> Path:
+    """kraft-3x3, compiled and verified (helm lint, kubeconform on every object the Job needs)."""
+    return compiled("kraft-3x3", tmp_path_factory.mktemp("kraft") / "out")
+
+
+def _by_kind(objects: list[dict], kind: str) -> list[dict]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+@pytest.mark.tools
+def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
+    objects = manifests(kraft_chart)
+    hooks = {(o["kind"], o["metadata"]["name"]): o["metadata"]["annotations"] for o in objects
+             if "helm.sh/hook" in (o["metadata"].get("annotations") or {})}
+    name = "my-cluster-kafka-certificates"
+    assert set(hooks) == {("ServiceAccount", name), ("Role", name), ("RoleBinding", name),
+                          ("ConfigMap", f"{name}-scripts"), ("Job", name)}
+    for annotations in hooks.values():
+        assert annotations["helm.sh/hook"] == HOOK_EVENTS
+        assert annotations["helm.sh/hook-delete-policy"] == "before-hook-creation"
+    weight = {kind: int(annotations["helm.sh/hook-weight"]) for (kind, _), annotations in hooks.items()}
+    assert weight["ServiceAccount"] < weight["Role"] < weight["RoleBinding"] < weight["Job"]
+    assert weight["ConfigMap"] < weight["Job"]
+
+
+@pytest.mark.tools
+def test_the_job_may_read_its_three_secrets_create_secrets_and_update_only_the_node_certificate(kraft_chart):
+    objects = manifests(kraft_chart)
+    (role,) = _by_kind(objects, "Role")
+    rules = sorted((tuple(r["verbs"]), tuple(r.get("resourceNames", ()))) for r in role["rules"])
+    assert all(r["resources"] == ["secrets"] and r["apiGroups"] == [""] for r in role["rules"])
+    assert rules == [
+        (("create",), ()),
+        (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs")),
+        (("update",), ("my-cluster-kafka-node-certs",)),
+    ]
+    (binding,) = _by_kind(objects, "RoleBinding")
+    assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "my-cluster-kafka-certificates",
+                                    "namespace": NAMESPACE}]
+    assert binding["roleRef"]["name"] == role["metadata"]["name"]
+    # The Kafka pods themselves still have no token and no rights.
+    for sts in _by_kind(objects, "StatefulSet"):
+        assert sts["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+@pytest.mark.tools
+def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
+    objects = manifests(kraft_chart)
+    (job,) = _by_kind(objects, "Job")
+    pod = job["spec"]["template"]["spec"]
+    assert pod["serviceAccountName"] == "my-cluster-kafka-certificates"
+    assert pod["restartPolicy"] == "Never"
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    containers = pod["initContainers"] + pod["containers"]
+    assert [c["name"] for c in containers] == ["fetch", "issue", "store"]
+    kafka_image = _by_kind(objects, "StatefulSet")[0]["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert [c["image"] for c in containers] == [
+        "registry.k8s.io/kubectl:v1.35.10", kafka_image, "registry.k8s.io/kubectl:v1.35.10"]
+    for container in containers:
+        context = container["securityContext"]
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["capabilities"] == {"drop": ["ALL"]}
+        assert container["resources"]["requests"]["cpu"] and container["resources"]["limits"]["memory"]
+        # Scripts are files of the hook ConfigMap, run as they are: no script text in the manifest.
+        assert container["command"][1].startswith("/opt/kafkac/scripts/certs-")
+        assert all(len(arg) < 100 for arg in container["command"])
+    (work,) = [v for v in pod["volumes"] if v["name"] == "work"]
+    assert work["emptyDir"]["medium"] == "Memory"
+    (scripts,) = [o for o in _by_kind(objects, "ConfigMap")
+                  if o["metadata"]["name"] == "my-cluster-kafka-certificates-scripts"]
+    assert sorted(scripts["data"]) == ["certs-fetch.sh", "certs-issue.sh", "certs-store.sh"]
+
+
+@pytest.mark.tools
+def test_the_kubectl_image_can_be_overridden_in_values(kraft_chart, tmp_path):
+    values = tmp_path / "values.yaml"
+    values.write_text("certificates:\n  job:\n    kubectlImage:\n"
+                      "      name: mirror.example.com/kubectl:v1.35.10\n      pullPolicy: Always\n")
+    (job,) = _by_kind(manifests(kraft_chart, [values]), "Job")
+    pod = job["spec"]["template"]["spec"]
+    kubectl = [c for c in pod["initContainers"] + pod["containers"] if c["name"] in ("fetch", "store")]
+    assert {(c["image"], c["imagePullPolicy"]) for c in kubectl} == {
+        ("mirror.example.com/kubectl:v1.35.10", "Always")}
+
+
+@pytest.mark.tools
+def test_kafka_pods_mount_the_certificate_secrets_read_only(kraft_chart):
+    for sts in _by_kind(manifests(kraft_chart), "StatefulSet"):
+        pod = sts["spec"]["template"]["spec"]
+        secrets = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
+        assert secrets["cluster-ca-cert"] == "my-cluster-cluster-ca-cert"
+        assert secrets["node-certs"] == "my-cluster-kafka-node-certs"
+        mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
+        assert mounts["cluster-ca-cert"]["readOnly"] and mounts["node-certs"]["readOnly"]
