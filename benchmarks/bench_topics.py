@@ -18,6 +18,7 @@ import gzip
 import json
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -76,8 +77,8 @@ def write_specs(folder: Path, count: int) -> None:
             yaml.safe_dump_all(docs, sort_keys=False))
 
 
-def measure(specs: Path, verify: bool) -> tuple[dict, Path]:
-    out = Path(tempfile.mkdtemp(prefix="kafkac-bench-"))
+def measure(specs: Path, out: Path, verify: bool) -> tuple[dict, Path]:
+    shutil.rmtree(out / "charts", ignore_errors=True)
     args = ["compile", str(specs), "-o", str(out / "charts")]
     if not verify:
         args.append("--no-verify")
@@ -115,7 +116,8 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, Python {platform.python_version()}, runs: {args.runs}\n")
     with tempfile.TemporaryDirectory() as folder:
-        specs = Path(folder)
+        specs, out = Path(folder) / "specs", Path(folder) / "out"
+        specs.mkdir()
         write_specs(specs, args.topics)
         print("| topics | verify | compile median s | compile min s | whole process median s | peak RSS kafkac MiB |")
         print("|---|---|---|---|---|---|")
@@ -123,7 +125,7 @@ def main() -> None:
         for verify in (False, True):
             runs = []
             for _ in range(args.runs):
-                figures, chart = measure(specs, verify)
+                figures, chart = measure(specs, out, verify)
                 runs.append(figures)
             seconds = [r["seconds"] for r in runs]
             print(f"| {args.topics} | {'yes' if verify else 'no'} | {statistics.median(seconds):.2f} "

@@ -187,9 +187,6 @@ def report_lines(events: list[Event]) -> list[str]:
 
 def report_json(events: list[Event]) -> dict:
     """The report for a machine, as the Job prints it."""
-    def value(setting: str, v):
-        return v
-
     report = {"report": "kafkac-topics", "status": "ok", "topics": 0, "created": [], "updated": [],
               "unchanged": 0, "changes": [], "kept": [], "conflicts": [], "refused": [], "failed": []}
     topics = set()
@@ -209,7 +206,7 @@ def report_json(events: list[Event]) -> dict:
                 report["changes"].append({"topic": e.topic, "setting": e.setting,
                                           "from": e.kafka, "to": e.spec})
         elif e.kind == "kept":
-            report["kept"].append({"topic": e.topic, "setting": e.setting, "spec": value(e.setting, e.spec),
+            report["kept"].append({"topic": e.topic, "setting": e.setting, "spec": e.spec,
                                    "lastApplied": e.last, "kafka": e.kafka})
         elif e.kind == "refused":
             report["status"] = "refused"

@@ -3,7 +3,7 @@
 `install(home, python)` writes bin/kafka-topics.sh, bin/kafka-configs.sh and
 bin/kafka-cluster.sh into `home`. They keep a pretend cluster in
 `home/cluster.json` ({"brokers": N, "topics": {name: {"partitions", "replicas",
-"configs"}}, "fail": {topic: message}}), answer the calls the Job's script makes
+"configs"}}, "fail": {topic: message}, "fenced_calls": N, "down": true}), answer the calls the Job's script makes
 in the output format of Kafka 4's tools (TopicCommand, ConfigCommand,
 ClusterTool), refuse what those tools refuse, and log every call's arguments
 to `home/calls.jsonl`. The end-to-end tests run the same script against real
@@ -85,9 +85,14 @@ def _main(home: Path, argv: list[str]) -> None:
         fail("TimeoutException: Timed out waiting for a node assignment. Call: listNodes")
 
     if tool == "kafka-cluster.sh":
+        fenced_now = state.get("fenced", 0)
+        if state.get("fenced_calls", 0) > 0:  # brokers still starting: fenced for this many calls
+            state["fenced_calls"] -= 1
+            fenced_now = state.get("brokers", 3)
+            state_file.write_text(json.dumps(state))
         print("ID  HOST         PORT  RACK  STATE     ENDPOINT_TYPE")
         for broker in range(state.get("brokers", 3)):
-            fenced = broker >= state.get("brokers", 3) - state.get("fenced", 0)
+            fenced = broker >= state.get("brokers", 3) - fenced_now
             print(f"{broker}   broker-{broker}  9091  null  {'fenced' if fenced else 'unfenced'}  broker")
         return
 

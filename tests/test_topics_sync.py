@@ -320,6 +320,20 @@ def test_a_broken_spec_line_stops_the_job_before_any_change(job):
     assert job.changes() == []
 
 
+def test_waits_with_backoff_until_the_brokers_are_unfenced(job):
+    job.cluster["fenced_calls"] = 2
+    job.save_cluster()
+    job.spec([topic("a", 1, 3)])
+    job.env = {"KAFKAC_MAX_REPLICAS": "3"}
+    done = job.run()
+    assert done.returncode == 0, done.stderr
+    assert lines(done)[:3] == [
+        "waiting for the cluster (0 of the 3 brokers the topics need are registered and unfenced); next try in 2s",
+        "waiting for the cluster (0 of the 3 brokers the topics need are registered and unfenced); next try in 4s",
+        "the cluster answers, with 3 brokers registered and unfenced"]
+    assert report(done)["created"] == ["a"]
+
+
 def test_waits_for_enough_brokers_then_fails_with_the_reason(job):
     job.cluster["brokers"], job.cluster["fenced"] = 3, 2
     job.save_cluster()
@@ -327,9 +341,8 @@ def test_waits_for_enough_brokers_then_fails_with_the_reason(job):
     job.env = {"KAFKAC_MAX_REPLICAS": "3", "KAFKAC_WAIT_SECONDS": "1"}
     done = job.run()
     assert done.returncode == 1
-    assert "waiting for the cluster (1 of the 3 brokers the topics need are registered and unfenced)" \
-           in done.stdout
-    assert "the cluster did not get ready in 1s" in done.stderr
+    assert "the cluster did not get ready in 1s: 1 of the 3 brokers the topics need are registered and " \
+           "unfenced" in done.stderr
     job.cluster["down"] = True
     job.save_cluster()
     done = job.run()
