@@ -7,6 +7,7 @@ renders from it.
 """
 
 import base64
+import os
 import re
 import shutil
 import subprocess
@@ -68,8 +69,8 @@ def test_the_scanner_finds_key_material(tmp_path):
     assert "password value" in material_in(b"ssl.keystore.password=s3cret")
     assert material_in(b'echo "ssl.keystore.password=$node_password"') == []
     keytool = shutil.which("keytool")
-    if keytool is None:
-        pytest.skip("no keytool here to make a real key store with")
+    if keytool is None and not os.environ.get("CI"):
+        pytest.skip("no keytool here to make a real key store with (Java 17 or newer)")
     subprocess.run([keytool, "-genkeypair", "-alias", "x", "-keyalg", "RSA", "-keysize", "2048",
                     "-dname", "CN=x", "-keystore", str(tmp_path / "x.p12"), "-storetype", "PKCS12",
                     "-storepass", "changeit"], check=True, capture_output=True, timeout=60)

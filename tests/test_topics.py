@@ -160,8 +160,7 @@ def test_kafka_client_is_the_replication_listener_of_every_broker(monkeypatch):
 def test_kafka_client_with_tls_presents_the_node_certificate():
     (cluster,) = normalize(load([EXAMPLES / "production"])).clusters
     client = kafka_client(cluster)
-    if not plan_module.REPLICATION.tls:
-        pytest.skip("the replication listener is not TLS")
+    assert plan_module.REPLICATION.tls
     assert "security.protocol=SSL\n" in client["properties"]
     assert "password" not in client["properties"]
     assert client["keyStorePasswordFile"].endswith("/node.password")
