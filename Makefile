@@ -14,6 +14,8 @@ quickstart: setup
 	$(BIN)/kafkac compile $(EXAMPLE) -o $(OUT)
 	@echo "Chart written to $(OUT)/. Try it with the pinned helm:"
 	@echo "  $$($(BIN)/kafkac tools path helm) install my-cluster $(OUT)/my-cluster -n kafka --dry-run"
+	@echo "or, without a Kubernetes cluster to talk to:"
+	@echo "  $$($(BIN)/kafkac tools path helm) template my-cluster $(OUT)/my-cluster -n kafka"
 
 test: setup
 	$(BIN)/python -m pytest
