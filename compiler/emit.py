@@ -20,6 +20,9 @@ CHART_LIBRARY = CHARTS / "kafka"
 CHART_VERSION = "0.1.0"
 
 # A comment for every values key; nested keys use dots, list items share their list's entry.
+HOOK_POD_LABELS_DOC = ("Labels of the Job's pod (not selected by the Kafka Services or the "
+                      "PodDisruptionBudget).")
+
 VALUES_DOCS = {
     "cluster": "The Kafka cluster this chart runs.",
     "cluster.name": "Name of the Kafka resource; prefixes every object the chart makes.",
@@ -48,6 +51,7 @@ VALUES_DOCS = {
     "certificates": "TLS of the internal listeners (and of tls: true listeners without their own "
                     "certificate). A pre-install/pre-upgrade hook Job creates these Secrets in the "
                     "cluster when they are absent; no key or password is ever in this chart.",
+    "certificates.podLabels": HOOK_POD_LABELS_DOC,
     "certificates.clusterCaCertSecret": "Secret with the cluster CA certificate for clients: ca.crt "
                                         "(PEM), ca.p12 (PKCS#12 trust store), ca.password.",
     "certificates.clusterCaSecret": "Secret with the cluster CA's key: ca.p12 (PKCS#12 key store, key "
@@ -131,8 +135,7 @@ VALUES_DOCS = {
     "topics.spec.content": "Its topics.jsonl.",
     "topics.stateConfigMapNames": "ConfigMaps, created empty, where the Job records what it applied "
                                   "(state.jsonl), one per part of spec; only the Job writes them.",
-    "topics.podLabels": "Labels of the Job's pod (not selected by the Kafka Services or the "
-                        "PodDisruptionBudget).",
+    "topics.podLabels": HOOK_POD_LABELS_DOC,
     "topics.job": "The Job's pod: a sync step (the Kafka image) and a record step (kubectl).",
     "topics.job.kubectlImage": "Image of the record step.",
     "topics.job.activeDeadlineSeconds": "Longest the Job may run: waiting for the brokers, then a few "

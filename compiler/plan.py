@@ -165,6 +165,7 @@ def certificates(cluster: Cluster) -> dict:
             "strimzi.io/cluster": cluster.name,
             "strimzi.io/kind": "Kafka",
         },
+        "podLabels": hook_pod_labels(cluster, "certificates"),
         "job": {
             "name": name,
             "scriptsConfigMapName": f"{name}-scripts",
@@ -178,6 +179,17 @@ def certificates(cluster: Cluster) -> dict:
             "keytoolResources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                  "limits": {"memory": "256Mi"}},
         },
+    }
+
+
+def hook_pod_labels(cluster: Cluster, component: str) -> dict:
+    """Labels of a hook Job's pod: without strimzi.io/kind and strimzi.io/name, so that
+    the Kafka Services and the PodDisruptionBudget never select it."""
+    return {
+        "app.kubernetes.io/name": "kafka",
+        "app.kubernetes.io/instance": cluster.name,
+        "app.kubernetes.io/component": component,
+        "strimzi.io/cluster": cluster.name,
     }
 
 
@@ -706,12 +718,7 @@ def topics_values(cluster: Cluster) -> dict | None:
         "topicCount": count,
         "spec": [{"configMapName": f"{name}-spec-{i}", "content": text} for i, text in enumerate(shards)],
         "stateConfigMapNames": state_names,
-        "podLabels": {
-            "app.kubernetes.io/name": "kafka",
-            "app.kubernetes.io/instance": cluster.name,
-            "app.kubernetes.io/component": "topics",
-            "strimzi.io/cluster": cluster.name,
-        },
+        "podLabels": hook_pod_labels(cluster, "topics"),
         "job": {
             "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
             "activeDeadlineSeconds": TOPICS_WAIT_SECONDS + 300 + work_seconds,

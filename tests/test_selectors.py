@@ -1,0 +1,48 @@
+"""The Kafka Services and PodDisruptionBudgets select Kafka nodes and nothing else.
+
+A hook Job's pod that a Service selected would receive client traffic, and one
+a PodDisruptionBudget selected would count against the nodes' budget.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import GOLDEN, example_names
+
+
+def _rendered(example: str) -> list[dict]:
+    documents = []
+    for path in sorted((GOLDEN / example).glob("*.rendered.yaml")):
+        documents += [d for d in yaml.safe_load_all(path.read_text()) if d]
+    return documents
+
+
+def _pod_templates(documents: list[dict]) -> list[tuple[str, dict]]:
+    return [(f"{d['kind']}/{d['metadata']['name']}", d["spec"]["template"]["metadata"].get("labels") or {})
+            for d in documents if d["kind"] in ("StatefulSet", "Job", "Deployment")]
+
+
+def _selectors(documents: list[dict]) -> list[tuple[str, dict]]:
+    selectors = []
+    for d in documents:
+        if d["kind"] == "Service" and d["spec"].get("selector"):
+            selectors.append((f"Service/{d['metadata']['name']}", d["spec"]["selector"]))
+        elif d["kind"] == "PodDisruptionBudget":
+            selectors.append((f"PodDisruptionBudget/{d['metadata']['name']}",
+                              d["spec"]["selector"]["matchLabels"]))
+    return selectors
+
+
+@pytest.mark.parametrize("example", example_names())
+def test_kafka_selectors_match_only_statefulset_pods(example):
+    documents = _rendered(example)
+    pods, selectors = _pod_templates(documents), _selectors(documents)
+    assert any(owner.startswith("Job/") for owner, _ in pods), "expected hook Jobs to check against"
+    for selector_name, selector in selectors:
+        matched = [owner for owner, labels in pods
+                   if all(labels.get(key) == value for key, value in selector.items())]
+        assert matched, f"{selector_name} selects no pod"
+        assert all(owner.startswith("StatefulSet/") for owner in matched), \
+            f"{selector_name} {selector} selects {matched}"
