@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -244,11 +245,18 @@ def cluster_id(cluster: Cluster) -> str:
     """A KRaft cluster id derived from the cluster's namespace and name.
 
     Stable across compiles, so re-rendering never changes it; 22 characters of
-    URL-safe base64 over 16 bytes, the form Kafka's `Uuid` uses.
+    URL-safe base64 over 16 bytes, the form Kafka's `Uuid` uses. Like Kafka's
+    own `Uuid.randomUuid()`, never one that starts with "-": `kafka-storage
+    format --cluster-id -…` would read it as an option.
     """
-    seed = f"kafkac/cluster-id/{cluster.namespace or ''}/{cluster.name}".encode()
-    digest = hashlib.sha256(seed).digest()[:16]
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+    seed = f"kafkac/cluster-id/{cluster.namespace or ''}/{cluster.name}"
+    for attempt in itertools.count():
+        # The first attempt hashes the plain seed, so ids kafkac gave before stay the same.
+        text = seed if attempt == 0 else f"{seed}/{attempt}"
+        digest = hashlib.sha256(text.encode()).digest()[:16]
+        candidate = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
 
 
 def common_labels(cluster: Cluster) -> dict:

@@ -60,6 +60,14 @@ def test_cluster_id_is_stable_and_has_kafkas_uuid_form():
     assert set(cluster_id(cluster)) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
+def test_cluster_id_never_starts_with_a_dash():
+    """kafka-storage format would read such an id as an option; Kafka's Uuid avoids it too.
+    The production example's name and namespace hash to one that does."""
+    (cluster,) = normalize(load([EXAMPLES / "production"])).clusters
+    assert not cluster_id(cluster).startswith("-")
+    assert cluster_id(cluster) == cluster_id(cluster)
+
+
 def test_heap_is_half_the_memory_capped_at_5_gib():
     assert heap_options({}) == ""
     assert heap_options({"requests": {"memory": "2Gi"}}) == "-Xms1024m -Xmx1024m"

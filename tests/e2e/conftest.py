@@ -19,6 +19,7 @@ skipped with the reason.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 import os
 import re
 import shutil
@@ -147,11 +148,14 @@ def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE
 
 @contextlib.contextmanager
 def boot(example: str, env: Environment, work: Path, *, address_block: int,
-         secrets: dict[str, dict[str, bytes]] | None = None):
+         secrets: dict[str, dict[str, bytes]] | None = None,
+         prepare: Callable[[podrunner.LocalCluster, podrunner.Pod], None] | None = None):
     """Compile, issue the certificates, start and wait for every pod of `example`; stop everything afterwards.
 
     `secrets` are Secrets that a user would have made before installing (e.g. a
     listener's own certificate); the certificates Job's are added to them.
+    `prepare` runs for each pod once its sandbox exists and before its container
+    starts: it does what an init container the runner cannot run would have done.
     """
     chart = compile_example(example, work / "chart")
     # The Kafka the chart's image would hold: apache/kafka:<spec.kafka.version>.
@@ -164,6 +168,10 @@ def boot(example: str, env: Environment, work: Path, *, address_block: int,
     with _stopped_on_sigterm():
         try:
             with resolving(cluster):
+                if prepare is not None:
+                    for pod in cluster.pods.values():
+                        cluster.create_pod(pod)
+                        prepare(cluster, pod)
                 cluster.start()
                 cluster.wait_ready(timeout=BOOT_TIMEOUT)
                 yield cluster
