@@ -21,6 +21,7 @@ from .topics import attach_topics
 
 CLUSTER_LABEL = "strimzi.io/cluster"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
+REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"
 
 # Options Strimzi sets itself from other fields; a user value would be silently
 # wrong, so they are refused (Strimzi drops them with a log line instead).
@@ -53,6 +54,7 @@ FORBIDDEN_CONFIG_EXCEPTIONS = frozenset({
 PER_LISTENER_CONFIG_SUFFIXES = ("connections.max.reauth.ms", "max.connections",
                                 "max.connection.creation.rate")
 _NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
+_NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)?\s*\]\s*$")
 LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
 _LOGGER_NAME_KEY = re.compile(r"^logger\.[^.]+\.name$")
 
@@ -327,6 +329,9 @@ def _pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) ->
     for pool_doc in pool_docs:
         _check_jbod(pool_doc, findings)
     starts = _first_node_ids(pool_docs, findings)
+    for pool_doc in pool_docs:
+        if pool_doc.name in starts:
+            _check_remove_node_ids(pool_doc, starts[pool_doc.name], findings)
     pools = [_pool(doc, pool_doc, starts[pool_doc.name], findings) for pool_doc in pool_docs
              if pool_doc.name in starts]
     names = set()
@@ -421,6 +426,44 @@ def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[
         taken.append((start, replicas, doc.name))
         starts[doc.name] = start
     return starts
+
+
+def node_id_list(text: str) -> list[int] | None:
+    """The ids of a Strimzi node id annotation such as "[3, 10-12]", or None if it is not one."""
+    if not _NODE_ID_LIST.match(text):
+        return None
+    ids = []
+    for item in text.strip().strip("[]").split(","):
+        if item.strip():
+            low, _, high = item.partition("-")
+            ids += range(int(low), int(high or low) + 1)
+    return ids
+
+
+def _check_remove_node_ids(doc: Document, first_node_id: int, findings: list[Finding]) -> None:
+    """Strimzi removes the ids `strimzi.io/remove-node-ids` lists first; a StatefulSet always
+    removes its highest ordinals, so an id the pool still has cannot be honoured."""
+    value = doc.annotations.get(REMOVE_NODE_IDS_ANNOTATION)
+    if value is None:
+        return
+    path = ("metadata", "annotations", REMOVE_NODE_IDS_ANNOTATION)
+    ids = node_id_list(str(value))
+    if ids is None:
+        findings.append(error(
+            "nodepool.node-ids", f"cannot read {REMOVE_NODE_IDS_ANNOTATION}: {value!r}",
+            doc.span_of(path), path, 'a list of ids or ranges such as "[3, 10-12]"'))
+        return
+    replicas = doc.get("spec", "replicas", default=0)
+    kept = [i for i in ids if first_node_id <= i < first_node_id + replicas]
+    if kept:
+        findings.append(error(
+            "nodepool.remove-node-ids", f"pool {doc.name} keeps node ids "
+            f"{first_node_id}..{first_node_id + replicas - 1} with {replicas} replicas, so "
+            f"{', '.join(map(str, kept))} would not be removed: a pool always loses its highest "
+            "node ids when replicas goes down (they are its StatefulSet's ordinals)",
+            doc.span_of(path), path,
+            f"lower replicas to remove the highest ids, and list only ids from "
+            f"{first_node_id + replicas} up, or leave the annotation out"))
 
 
 def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Finding]) -> NodePool:

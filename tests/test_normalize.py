@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from compiler.load import load
-from compiler.normalize import is_forbidden_option, normalize
+from compiler.normalize import is_forbidden_option, node_id_list, normalize
 from compiler.pipeline import check_specs
 
 from .conftest import EXAMPLES
@@ -63,3 +63,11 @@ def test_next_node_ids_pins_a_pool_and_others_fill_the_gaps(tmp_path):
     model = normalize(load([tmp_path]))
     assert model.findings == []
     assert [list(p.node_ids) for p in model.clusters[0].pools] == [[0, 1, 2], [100, 101, 102]]
+
+
+@pytest.mark.parametrize("text, ids", [
+    ("[]", []), ("[3]", [3]), ("[3, 10-12]", [3, 10, 11, 12]), (" [ 1 - 2 ,4 ] ", [1, 2, 4]),
+    ("3", None), ("[3,]", None), ("[a]", None), ("[3-]", None),
+])
+def test_node_id_list_reads_strimzis_annotation_syntax(text, ids):
+    assert node_id_list(text) == ids
