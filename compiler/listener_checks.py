@@ -31,6 +31,7 @@ TYPES_OF_FIELD = {
     "ipFamilyPolicy": OWN_SERVICE_TYPES,
     "ipFamilies": OWN_SERVICE_TYPES,
 }
+MAX_SERVICE_NAME = 63  # a Service name is a DNS label
 # Types whose clients connect through a TLS passthrough proxy that routes by SNI host name.
 HOST_ROUTED_TYPES = ("route", "ingress")
 
@@ -125,6 +126,27 @@ def check_listener_brokers(doc: Document, listeners: list[Listener], pools: list
                 f"{_object_of(listener.type)}; brokers without one: {_id_list(missing)}",
                 doc.span_of(at), at,
                 f"configuration.brokers: an entry with broker and host for each of {_id_list(broker_ids)}"))
+
+
+def check_object_names(doc: Document, listeners: list[Listener], pools: list[NodePool],
+                       findings: list[Finding]) -> None:
+    """A listener's Service names (`<cluster>-kafka-<listener>-bootstrap`,
+    `<cluster>-<pool>-<listener>-<node id>`) fit the 63 characters of a DNS label."""
+    for index, listener in enumerate(listeners):
+        if not listener.has_own_services:
+            continue
+        names = [f"{doc.name}-kafka-{listener.name}-bootstrap"]
+        names += [f"{doc.name}-{pool.name}-{listener.name}-{node_id}"
+                  for pool in pools if pool.is_broker for node_id in pool.node_ids]
+        longest = max(names, key=len)
+        if len(longest) > MAX_SERVICE_NAME:
+            at = ("spec", "kafka", "listeners", index, "name")
+            findings.append(error(
+                "listener.name-too-long",
+                f"the listener's Service {longest} would be {len(longest)} characters long",
+                doc.span_of(at), at,
+                f"names of the cluster, its pools and this listener short enough for "
+                f"{MAX_SERVICE_NAME} characters"))
 
 
 def _a(kind: str) -> str:

@@ -935,13 +935,18 @@ def advertised_addresses_file(cluster: Cluster, pool: NodePool) -> str:
     return "".join(f"{line}\n" for line in lines)
 
 
-def discovered_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
-    """The listeners on which some broker of the pool learns its address when it starts."""
+def discovering_nodes(cluster: Cluster, listener: Listener, pool: NodePool) -> list[int]:
+    """The brokers of the pool that learn their address on the listener when they start."""
     if not pool.is_broker:
         return []
+    addresses = {node_id: advertised_address(cluster, listener, pool, node_id) for node_id in pool.node_ids}
+    return [node_id for node_id, address in addresses.items() if address.host is None or address.port is None]
+
+
+def discovered_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+    """The listeners on which some broker of the pool learns its address when it starts."""
     return [listener for listener in own_service_listeners(cluster)
-            if any(None in (address.host, address.port) for address in
-                   (advertised_address(cluster, listener, pool, node_id) for node_id in pool.node_ids))]
+            if discovering_nodes(cluster, listener, pool)]
 
 
 def discovers_node_address(cluster: Cluster) -> bool:
@@ -953,7 +958,7 @@ def address_discovery(cluster: Cluster) -> dict | None:
     """The Role that lets brokers read their own Services, by name, to learn their addresses."""
     services = [listener_broker_name(cluster, listener, pool, node_id)
                 for pool in cluster.brokers for listener in discovered_listeners(cluster, pool)
-                for node_id in pool.node_ids]
+                for node_id in discovering_nodes(cluster, listener, pool)]
     if not services:
         return None
     return {"roleName": f"{cluster.name}-kafka-address", "serviceNames": services}
@@ -964,7 +969,8 @@ def address_init_container(cluster: Cluster, pool: NodePool) -> list[dict]:
     listeners = discovered_listeners(cluster, pool)
     if not listeners:
         return []
-    entries = [f"{l.identifier}:{l.type}:{l.name}:{l.preferred_node_port_address_type or '-'}"
+    entries = [f"{l.identifier}:{l.type}:{l.name}:{l.preferred_node_port_address_type or '-'}:"
+               + ",".join(str(node_id) for node_id in discovering_nodes(cluster, l, pool))
                for l in listeners]
     return [{
         "name": "kafka-address",

@@ -101,12 +101,14 @@ def test_address_init_container_reads_only_its_own_services():
     assert init["name"] == "kafka-address"
     assert init["image"] == "registry.k8s.io/kubectl:v1.35.10"
     assert init["securityContext"]["readOnlyRootFilesystem"] is True
-    assert env_of(init)["KAFKAC_DISCOVER"] == ("EXTERNAL-9094:loadbalancer:external:- "
-                                               "NODES-9095:nodeport:nodes:InternalIP")
+    # Broker 5 advertises a name of its own on EXTERNAL-9094: only 3 and 4 wait for their load balancer.
+    assert env_of(init)["KAFKAC_DISCOVER"] == ("EXTERNAL-9094:loadbalancer:external:-:3,4 "
+                                               "NODES-9095:nodeport:nodes:InternalIP:3,4,5")
     assert broker["podSpec"]["automountServiceAccountToken"] is True
     assert controller["initContainers"] == [] and controller["podSpec"]["automountServiceAccountToken"] is False
     assert values["addressDiscovery"]["serviceNames"] == [
-        f"my-cluster-broker-{listener}-{node_id}" for listener in ("external", "nodes") for node_id in (3, 4, 5)]
+        "my-cluster-broker-external-3", "my-cluster-broker-external-4",
+        "my-cluster-broker-nodes-3", "my-cluster-broker-nodes-4", "my-cluster-broker-nodes-5"]
     # Node addresses need `get` on nodes: the ClusterRole rack awareness uses.
     assert values["rackAwareness"] is not None
 
