@@ -2,10 +2,15 @@
 
 import json
 
+import pytest
+import yaml
+
 from compiler import tools
 from compiler.load import load
 from compiler.normalize import normalize
+from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
+from compiler.verify import render
 
 from .conftest import EXAMPLES
 
@@ -170,3 +175,23 @@ def test_route_schema_is_strict_and_takes_int_or_string():
             "free": {"type": "object", "properties": {}},
         },
     }
+
+
+@pytest.mark.tools
+def test_template_syntax_in_listener_annotations_and_labels_comes_out_literally(tmp_path, installed_tools):
+    value = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
+    spec = (EXAMPLES / "external" / "kafka.yaml").read_text().replace(
+        "external-dns.alpha.kubernetes.io/hostname: kafka.example.com",
+        f"external-dns.alpha.kubernetes.io/hostname: '{value}'")
+    spec = spec.replace("              host: kafka-4.example.com\n",
+                        f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (tmp_path / "node-pools.yaml").write_text((EXAMPLES / "external" / "node-pools.yaml").read_text())
+    result = compile_specs(Options((str(tmp_path),), tmp_path / "out", kube_versions=("1.37",)))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]
+    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "my-cluster", "kafka")) if m]
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    service = named[("Service", "my-cluster-kafka-external-bootstrap")]
+    assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
+    assert named[("Ingress", "my-cluster-broker-ingress-4")]["metadata"]["labels"]["team"] == value

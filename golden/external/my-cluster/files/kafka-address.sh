@@ -4,9 +4,10 @@
 #
 # Init container `kafka-address` (the kubectl image) of the broker pods of a
 # pool with a "loadbalancer" or "nodeport" listener whose address the spec does
-# not pin. For each entry of $KAFKAC_DISCOVER,
-# <listener id>:<type>:<listener name>:<preferred node address type or ->, it
-# reads the pod's own Service <statefulset>-<listener name>-<node id>:
+# not pin. For each entry of $KAFKAC_DISCOVER, <listener id>:<type>:<listener
+# name>:<preferred node address type or ->:<node ids, comma-separated> that
+# names this broker's node id, it reads the pod's own Service
+# <statefulset>-<listener name>-<node id>:
 #
 #   loadbalancer  the load balancer's first ingress IP, else its host name, and
 #                 the Service port; it waits (up to $KAFKAC_ADDRESS_WAIT_SECONDS)
@@ -51,17 +52,22 @@ node_address() { # preferred address type or -
   done
 }
 
-# Runs "$@" until it prints something, logging once a round; fails at the deadline.
+errors=$(mktemp)
+trap 'rm -f "$errors"' EXIT
+
+# Runs "$@" until it prints something, logging once a round (with the API's
+# error, if any); fails at the deadline.
 wait_for() { # description, command...
-  local what=$1 value
+  local what=$1 value why
   shift
   while true; do
-    value=$("$@" 2>/dev/null || true)
+    value=$("$@" 2>"$errors" || true)
     if [ -n "$value" ]; then echo "$value"; return; fi
+    why=$(head -n 1 "$errors")
     if [ "$(date +%s)" -ge "$deadline" ]; then
-      fail "gave up after ${wait_seconds}s waiting for $what"
+      fail "gave up after ${wait_seconds}s waiting for $what${why:+: $why}"
     fi
-    log "waiting for $what"
+    log "waiting for $what${why:+: $why}"
     sleep 5
   done
 }
@@ -76,7 +82,8 @@ check_port() { # value, what
 
 found=""
 for entry in $KAFKAC_DISCOVER; do
-  IFS=: read -r listener type name preferred <<<"$entry"
+  IFS=: read -r listener type name preferred nodes <<<"$entry"
+  [[ ,$nodes, == *,$node_id,* ]] || continue
   service=$statefulset-$name-$node_id
   case $type in
     loadbalancer)
