@@ -162,7 +162,7 @@ def certificates(cluster: Cluster) -> dict:
         "nodeSubject": f"CN={cluster.name}-kafka, O=io.strimzi",
         # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
         # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
-        "dnsNames": [bootstrap, brokers, f"*.{brokers}"],
+        "dnsNames": [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster)],
         # Addresses of listeners with their own Services, known at compile time, as they are.
         "externalDnsNames": external_names(cluster)[0],
         "externalIpAddresses": external_names(cluster)[1],
@@ -1049,3 +1049,14 @@ def external_address_env(cluster: Cluster, pool: NodePool, listeners: list[Liste
     if address_init_container(cluster, pool):
         env["KAFKAC_DISCOVERED_ADDRESSES_FILE"] = f"{ADDRESS_INIT_DIR}/{ADDRESSES_FILE}"
     return env
+
+
+def cluster_ip_service_names(cluster: Cluster) -> list[str]:
+    """The Services of cluster-ip listeners, whose names their brokers advertise."""
+    names = []
+    for listener in own_service_listeners(cluster):
+        if listener.type == "cluster-ip":
+            names.append(listener_bootstrap_name(cluster, listener))
+            names.extend(listener_broker_name(cluster, listener, pool, node_id)
+                         for pool, node_id in broker_nodes(cluster))
+    return names

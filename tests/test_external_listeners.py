@@ -148,6 +148,22 @@ def test_no_discovery_and_no_api_access_when_the_spec_pins_every_address(tmp_pat
         "198.51.100.3", "198.51.100.4", "2001:db8:0:0:0:0:0:5"]
 
 
+def test_certificate_covers_the_services_cluster_ip_brokers_advertise(tmp_path):
+    text = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "        type: internal\n        tls: false\n",
+        "        type: internal\n        tls: false\n      - name: cip\n        port: 9093\n"
+        "        type: cluster-ip\n        tls: true\n")
+    (tmp_path / "kafka.yaml").write_text(text)
+    model = normalize(load([tmp_path]))
+    assert model.findings == []
+    (chart,) = plan(model.clusters)
+    values = chart.values
+    assert values["certificates"]["dnsNames"][3:] == ["my-cluster-kafka-cip-bootstrap",
+                                                      "my-cluster-dual-role-cip-0"]
+    assert values["nodePools"][0]["advertisedAddresses"] == "0 CIP-9093 my-cluster-dual-role-cip-0 9093 svc\n"
+    assert values["addressDiscovery"] is None
+
+
 def test_certificate_covers_the_external_names_known_at_compile_time():
     certificates = external_values()["certificates"]
     assert certificates["externalDnsNames"] == [
