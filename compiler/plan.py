@@ -213,7 +213,8 @@ def service_ip_families(template_section: dict) -> dict:
 
 
 def rack_awareness(cluster: Cluster) -> dict | None:
-    """RBAC for the init container that reads a node's topology label (topology-label racks only)."""
+    """RBAC for reading the node a broker runs on: its topology label (topology-label racks) or
+    its addresses (nodeport listeners whose brokers find their address at start-up)."""
     if (cluster.rack is None or cluster.rack.type != "topology-label") and not discovers_node_address(cluster):
         return None
     return {"clusterRoleBindingName": f"{cluster.name}-kafka-init",
