@@ -226,10 +226,13 @@ def tools_group():
 
 @tools_group.command("install")
 def tools_install_command():
-    """Build every pinned tool that is not in the cache yet (needs Go)."""
+    """Build every pinned tool that is not in the cache yet (needs Go), and prepare the
+    schemas kubeconform checks charts against (Kubernetes', and OpenShift's Route from the
+    pinned github.com/openshift/api module, downloaded with `go mod download`)."""
     tools.install(log=lambda message: click.echo(message, err=True))
     for version in tools.DEFAULT_KUBE_VERSIONS:
         tools.kube_schema_dir(version)
+    tools.openshift_schema_dir(log=lambda message: click.echo(message, err=True))
     click.echo(f"tools ready in {tools.cache_dir()}", err=True)
 
 

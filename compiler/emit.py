@@ -39,15 +39,15 @@ VALUES_DOCS = {
     "services": "The Services clients and nodes use.",
     "services.bootstrap": "ClusterIP Service in front of all brokers: the address clients bootstrap from.",
     "services.bootstrap.name": "Service name, <cluster>-kafka-bootstrap as in Strimzi.",
-    "services.bootstrap.ports": "One port per listener of spec.kafka.listeners.",
+    "services.bootstrap.ports": "One port per internal listener of spec.kafka.listeners.",
     "services.brokers": "Headless Service that gives every node its DNS name.",
     "services.brokers.name": "Service name, <cluster>-kafka-brokers as in Strimzi.",
-    "services.brokers.ports": "Controller (9090), replication (9091) and listener ports.",
+    "services.brokers.ports": "Controller (9090), replication (9091) and internal listener ports.",
     "podDisruptionBudget": "Voluntary disruptions take down at most this many Kafka nodes at a time.",
     "podDisruptionBudget.name": "PodDisruptionBudget name.",
     "podDisruptionBudget.maxUnavailable": "Nodes that may be down at once for a drain or upgrade.",
     "serviceAccount": "ServiceAccount of the Kafka pods (<cluster>-kafka); it mounts no token "
-                      "unless rack awareness reads node labels.",
+                      "unless rack awareness reads node labels or brokers learn their address.",
     "certificates": "TLS of the internal listeners (and of tls: true listeners without their own "
                     "certificate). A pre-install/pre-upgrade hook Job creates these Secrets in the "
                     "cluster when they are absent; no key or password is ever in this chart.",
@@ -65,6 +65,11 @@ VALUES_DOCS = {
     "certificates.nodeSubject": "Subject of the node certificate: the nodes' TLS principal.",
     "certificates.dnsNames": "Names the node certificate covers, each as name, name.<namespace>, "
                              "name.<namespace>.svc and name.<namespace>.svc.<clusterDomain>.",
+    "certificates.externalDnsNames": "Host names of external listeners known at compile time (route and "
+                                     "ingress hosts, advertisedHost, bootstrap alternativeNames), "
+                                     "certified as they are.",
+    "certificates.externalIpAddresses": "IP addresses of external listeners known at compile time "
+                                        "(advertisedHost, loadBalancerIP), certified as IP addresses.",
     "certificates.clusterDomain": "The Kubernetes cluster's DNS domain.",
     "certificates.secretLabels": "Labels of the Secrets the Job creates.",
     "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
@@ -78,8 +83,20 @@ VALUES_DOCS = {
     "certificates.job.containerSecurityContext": "Security context of each of its containers.",
     "certificates.job.kubectlResources": "Resources of the kubectl steps.",
     "certificates.job.keytoolResources": "Resources of the keytool step.",
-    "rackAwareness": "RBAC for reading node labels (rack type topology-label): a ClusterRole and "
-                     "ClusterRoleBinding named <namespace>-<name>; null when not needed.",
+    "rackAwareness": "RBAC for reading nodes (rack type topology-label, or a nodeport listener whose "
+                     "brokers find their node's address): a ClusterRole and ClusterRoleBinding named "
+                     "<namespace>-<name>; null when not needed.",
+    "listenerObjects": "Objects of listeners that are not internal: a bootstrap Service "
+                       "<cluster>-kafka-<listener>-bootstrap and a Service per broker "
+                       "<cluster>-<pool>-<listener>-<node id>, and Routes or Ingresses of the same names.",
+    "listenerObjects.services": "ClusterIP, NodePort or LoadBalancer Services, by listener type.",
+    "listenerObjects.routes": "OpenShift Routes with TLS passthrough (type route).",
+    "listenerObjects.ingresses": "Ingresses with TLS passthrough for ingress-nginx (type ingress).",
+    "addressDiscovery": "A Role that lets the brokers get their own per-broker Services, by name, to "
+                        "learn a load balancer's address or a node port when they start; null when "
+                        "the spec pins every address.",
+    "addressDiscovery.roleName": "Name of the Role and its RoleBinding to the Kafka ServiceAccount.",
+    "addressDiscovery.serviceNames": "The Services the brokers may read.",
     "logging": "log4j2 configuration of every node (spec.kafka.logging): Kafka's defaults, "
                "inline logger levels, or the content of the referenced ConfigMap.",
     "nodePools": "One StatefulSet per KafkaNodePool.",
@@ -97,7 +114,11 @@ VALUES_DOCS = {
     "nodePools.livenessProbe": "Liveness probe timing (spec.kafka.livenessProbe).",
     "nodePools.podSpec": "Pod-level fields: security context (restricted by default), scheduling "
                          "(affinity, tolerations, topology spread, priority) from template.pod.",
-    "nodePools.initContainers": "The rack init container, when rack awareness reads node labels.",
+    "nodePools.initContainers": "The rack init container, when rack awareness reads node labels; the "
+                                "address init container, when brokers learn an address at start-up.",
+    "nodePools.advertisedAddresses": "Addresses the pool's brokers advertise on external listeners: "
+                                     "<node id> <listener> <host> <port> <DNS suffix>, '-' for what "
+                                     "the address init container finds.",
     "nodePools.containerSecurityContext": "Security context of the Kafka container (restricted "
                                           "by default, or template.kafkaContainer.securityContext).",
     "nodePools.serverProperties": "Static server.properties; kafka-run.sh appends node.id, log.dirs, "

@@ -42,6 +42,32 @@ class ClusterCa:
 
 
 @dataclass(frozen=True)
+class ListenerBootstrap:
+    """A listener's `configuration.bootstrap`: its bootstrap Service, Route or Ingress."""
+
+    host: str | None = None
+    node_port: int | None = None
+    load_balancer_ip: str | None = None
+    alternative_names: tuple[str, ...] = ()
+    annotations: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListenerBroker:
+    """One entry of a listener's `configuration.brokers`, for the broker with node id `broker`."""
+
+    broker: int
+    advertised_host: str | None = None
+    advertised_port: int | None = None
+    host: str | None = None
+    node_port: int | None = None
+    load_balancer_ip: str | None = None
+    annotations: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Listener:
     name: str
     port: int
@@ -49,6 +75,25 @@ class Listener:
     tls: bool
     cert_secret: CertSecret | None = None
     use_service_dns_domain: bool = False
+    # Settings of listeners with Services, Routes or Ingresses of their own (not "internal").
+    bootstrap: ListenerBootstrap = field(default_factory=ListenerBootstrap)
+    brokers: tuple[ListenerBroker, ...] = ()
+    service_class: str | None = None  # ingress class or load balancer class
+    external_traffic_policy: str | None = None
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    preferred_node_port_address_type: str | None = None
+    ip_family_policy: str | None = None
+    ip_families: tuple[str, ...] = ()
+    max_connections: int | None = None
+    max_connection_creation_rate: int | None = None
+
+    @property
+    def has_own_services(self) -> bool:
+        """Whether the listener has a bootstrap Service and a Service per broker of its own."""
+        return self.type != "internal"
+
+    def broker(self, node_id: int) -> ListenerBroker:
+        return next((b for b in self.brokers if b.broker == node_id), ListenerBroker(node_id))
 
     @property
     def identifier(self) -> str:

@@ -13,6 +13,8 @@ import re
 
 from .findings import Finding, error
 from .kafka_configs import check_config
+from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
+                              listener_settings)
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, CertSecret, Cluster, ClusterCa,
@@ -123,6 +125,8 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     logging = _logging(doc, config_maps, findings)
     if pools is None:
         return None
+    check_listener_brokers(doc, listeners, pools, findings)
+    check_object_names(doc, listeners, pools, findings)
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(
@@ -289,7 +293,9 @@ def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
             name=raw["name"], port=raw["port"], type=raw["type"], tls=raw["tls"],
             cert_secret=CertSecret(cert["secretName"], cert["certificate"], cert["key"]) if cert else None,
             use_service_dns_domain=bool(configuration.get("useServiceDnsDomain", False)),
+            **listener_settings(raw),
         ))
+        check_listener_fields(doc, i, raw, findings)
     return listeners
 
 

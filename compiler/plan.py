@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import itertools
 import math
 import re
@@ -116,14 +117,16 @@ def cluster_values(cluster: Cluster) -> dict:
         "services": {
             "bootstrap": {
                 "name": f"{cluster.name}-kafka-bootstrap",
-                "ports": [service_port(listener) for listener in cluster.listeners],
+                "ports": [service_port(listener) for listener in cluster.listeners
+                          if not listener.has_own_services],
                 **metadata_of(cluster.bootstrap_service_template),
                 **service_ip_families(cluster.bootstrap_service_template),
             },
             "brokers": {
                 "name": headless,
                 "ports": [service_port(listener)
-                          for listener in (CONTROL_PLANE, REPLICATION, *cluster.listeners)],
+                          for listener in (CONTROL_PLANE, REPLICATION, *cluster.listeners)
+                          if not listener.has_own_services],
                 **metadata_of(cluster.brokers_service_template),
                 **service_ip_families(cluster.brokers_service_template),
             },
@@ -141,6 +144,8 @@ def cluster_values(cluster: Cluster) -> dict:
         "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
         "kafkaClient": kafka_client(cluster),
         "topics": topics_values(cluster),
+        "listenerObjects": listener_objects(cluster),
+        "addressDiscovery": address_discovery(cluster),
     }
 
 
@@ -158,7 +163,10 @@ def certificates(cluster: Cluster) -> dict:
         "nodeSubject": f"CN={cluster.name}-kafka, O=io.strimzi",
         # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
         # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
-        "dnsNames": [bootstrap, brokers, f"*.{brokers}"],
+        "dnsNames": [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster)],
+        # Addresses of listeners with their own Services, known at compile time, as they are.
+        "externalDnsNames": external_names(cluster)[0],
+        "externalIpAddresses": external_names(cluster)[1],
         "clusterDomain": CLUSTER_DOMAIN,
         "secretLabels": {
             "app.kubernetes.io/name": "kafka",
@@ -206,8 +214,9 @@ def service_ip_families(template_section: dict) -> dict:
 
 
 def rack_awareness(cluster: Cluster) -> dict | None:
-    """RBAC for the init container that reads a node's topology label (topology-label racks only)."""
-    if cluster.rack is None or cluster.rack.type != "topology-label":
+    """RBAC for reading the node a broker runs on: its topology label (topology-label racks) or
+    its addresses (nodeport listeners whose brokers find their address at start-up)."""
+    if (cluster.rack is None or cluster.rack.type != "topology-label") and not discovers_node_address(cluster):
         return None
     return {"clusterRoleBindingName": f"{cluster.name}-kafka-init",
             **metadata_of(cluster.cluster_role_binding_template)}
@@ -322,7 +331,8 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
         "livenessProbe": {**PROBE_DEFAULTS, **cluster.liveness_probe},
         "resources": pool.resources,
         "podSpec": pod_spec(cluster, pool),
-        "initContainers": init_containers(cluster, pool),
+        "initContainers": init_containers(cluster, pool) + address_init_container(cluster, pool),
+        "advertisedAddresses": advertised_addresses_file(cluster, pool),
         "containerSecurityContext": pool.template.kafka_container.get("securityContext",
                                                                      CONTAINER_SECURITY_CONTEXT),
         "volumes": pool_volumes(cluster, pool),
@@ -336,9 +346,10 @@ def pod_spec(cluster: Cluster, pool: NodePool) -> dict:
     """Pod-level fields: Kafka's defaults, then what template.pod sets."""
     pod = pool.template.pod
     needs_api = pool.is_broker and cluster.rack is not None and cluster.rack.type == "topology-label"
+    needs_api = needs_api or bool(address_init_container(cluster, pool))
     spec = {
         "serviceAccountName": f"{cluster.name}-kafka",
-        # Only the rack init container talks to the Kubernetes API.
+        # Only the rack and address init containers talk to the Kubernetes API.
         "automountServiceAccountToken": needs_api,
         "enableServiceLinks": pod.get("enableServiceLinks", False),
         "terminationGracePeriodSeconds": pod.get("terminationGracePeriodSeconds", 30),
@@ -427,6 +438,8 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
             else:
                 props.append((f"{prefix}.ssl.keystore.type", "PKCS12"))
                 props.append((f"{prefix}.ssl.keystore.location", NODE_KEYSTORE))
+    if pool.is_broker:
+        props.extend(listener_limits(cluster))
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
     if cluster.config:
         lines.append("# spec.kafka.config")
@@ -453,7 +466,7 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
     voters = [f"{node_id}@{cluster.name}-{voter.name}-{node_id}:{CONTROL_PLANE.port}"
               for voter in cluster.controllers for node_id in voter.node_ids]
     advertised = [f"{l.identifier}:{l.port}:{'svc.cluster.local' if l.use_service_dns_domain else 'svc'}"
-                  for l in listeners]
+                  for l in listeners if not l.has_own_services]
     data_dirs = [v.mount_path for v in pool.volumes]
     metadata_dir = next((v.mount_path for v in pool.volumes if v.kraft_metadata), "")
     custom_cert_listeners = [l.identifier.lower() for l in listeners if l.tls and l.cert_secret]
@@ -484,6 +497,7 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
             env["KAFKAC_RACK_FILE"] = f"{RACK_INIT_DIR}/rack.id"
         else:
             env["KAFKAC_RACK_ENV_VAR"] = cluster.rack.env_var_name
+    env.update(external_address_env(cluster, pool, listeners))
     env.update(jvm_env(pool.jvm_options, pool.resources))
     user_env = pool.template.kafka_container.get("env", [])
     return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
@@ -562,6 +576,8 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
                 }})
     if init_containers(cluster, pool):
         volumes.append({"name": "rack-volume", "emptyDir": {}})
+    if address_init_container(cluster, pool):
+        volumes.append({"name": "address-volume", "emptyDir": {"sizeLimit": "1Mi"}})
     volumes.extend(pool.template.pod.get("volumes", []))
     return volumes
 
@@ -581,6 +597,8 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
                       for l in cluster.listeners if l.cert_secret)
     if init_containers(cluster, pool):
         mounts.append({"name": "rack-volume", "mountPath": RACK_INIT_DIR, "readOnly": True})
+    if address_init_container(cluster, pool):
+        mounts.append({"name": "address-volume", "mountPath": ADDRESS_INIT_DIR, "readOnly": True})
     mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
 
@@ -769,3 +787,285 @@ def topics_values(cluster: Cluster) -> dict | None:
 
 def env_list(env: dict[str, str]) -> list[dict]:
     return [{"name": name, "value": value} for name, value in env.items()]
+
+
+# --- Listeners with Services of their own: Services, Routes, Ingresses, addresses ---------
+
+ADDRESS_INIT_DIR = "/opt/kafka/address"  # where the address init container writes what it found
+ADDRESSES_FILE = "advertised-addresses"
+# How long the address init container waits for a load balancer's address.
+ADDRESS_WAIT_SECONDS = 600
+HOST_ROUTED_PORT = 443  # routers and ingress controllers take TLS on 443
+# ingress-nginx hands the TLS connection to the broker untouched, routed by its SNI host name.
+INGRESS_PASSTHROUGH_ANNOTATIONS = {
+    "nginx.ingress.kubernetes.io/ssl-passthrough": "true",
+    "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+}
+SERVICE_TYPES = {"cluster-ip": "ClusterIP", "nodeport": "NodePort", "loadbalancer": "LoadBalancer",
+                 "route": "ClusterIP", "ingress": "ClusterIP"}
+
+
+def own_service_listeners(cluster: Cluster) -> list[Listener]:
+    return [listener for listener in cluster.listeners if listener.has_own_services]
+
+
+def broker_nodes(cluster: Cluster) -> list[tuple[NodePool, int]]:
+    return [(pool, node_id) for pool in cluster.brokers for node_id in pool.node_ids]
+
+
+def listener_bootstrap_name(cluster: Cluster, listener: Listener) -> str:
+    """Strimzi's name of a listener's bootstrap Service, Route and Ingress."""
+    return f"{cluster.name}-kafka-{listener.name}-bootstrap"
+
+
+def listener_broker_name(cluster: Cluster, listener: Listener, pool: NodePool, node_id: int) -> str:
+    """Strimzi's name of a broker's own Service, Route and Ingress: `<cluster>-<pool>-<listener>-<id>`."""
+    return f"{cluster.name}-{pool.name}-{listener.name}-{node_id}"
+
+
+def listener_objects(cluster: Cluster) -> dict:
+    """The Services, Routes and Ingresses of every listener that is not "internal"."""
+    services, routes, ingresses = [], [], []
+    for listener in own_service_listeners(cluster):
+        bootstrap = listener.bootstrap
+        name = listener_bootstrap_name(cluster, listener)
+        selector = {"strimzi.io/cluster": cluster.name, "strimzi.io/kind": "Kafka",
+                    "strimzi.io/broker-role": "true"}
+        services.append(listener_service(listener, name, selector, bootstrap.node_port,
+                                         bootstrap.load_balancer_ip, bootstrap.annotations, bootstrap.labels))
+        routed = [(name, bootstrap.host, bootstrap.annotations, bootstrap.labels)]
+        for pool, node_id in broker_nodes(cluster):
+            broker = listener.broker(node_id)
+            name = listener_broker_name(cluster, listener, pool, node_id)
+            selector = {"strimzi.io/cluster": cluster.name,
+                        "statefulset.kubernetes.io/pod-name": f"{cluster.name}-{pool.name}-{node_id}"}
+            services.append(listener_service(listener, name, selector, broker.node_port,
+                                             broker.load_balancer_ip, broker.annotations, broker.labels))
+            routed.append((name, broker.host, broker.annotations, broker.labels))
+        if listener.type == "route":
+            routes.extend(route(listener, *entry) for entry in routed)
+        elif listener.type == "ingress":
+            ingresses.extend(ingress(listener, *entry) for entry in routed)
+    return {"services": services, "routes": routes, "ingresses": ingresses}
+
+
+def listener_service(listener: Listener, name: str, selector: dict, node_port: int | None,
+                     load_balancer_ip: str | None, annotations: dict, labels: dict) -> dict:
+    port = service_port(listener)
+    if node_port is not None:
+        port["nodePort"] = node_port
+    spec: dict = {"type": SERVICE_TYPES[listener.type]}
+    if listener.ip_family_policy:
+        spec["ipFamilyPolicy"] = listener.ip_family_policy
+    if listener.ip_families:
+        spec["ipFamilies"] = list(listener.ip_families)
+    if listener.external_traffic_policy:
+        spec["externalTrafficPolicy"] = listener.external_traffic_policy
+    if listener.type == "loadbalancer":
+        if load_balancer_ip:
+            spec["loadBalancerIP"] = load_balancer_ip
+        if listener.service_class:
+            spec["loadBalancerClass"] = listener.service_class
+        if listener.load_balancer_source_ranges:
+            spec["loadBalancerSourceRanges"] = list(listener.load_balancer_source_ranges)
+    spec.update({"selector": selector, "ports": [port]})
+    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": spec}
+
+
+def route(listener: Listener, name: str, host: str, annotations: dict, labels: dict) -> dict:
+    """An OpenShift Route that passes TLS through to the Service of the same name."""
+    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": {
+        "host": host,
+        "to": {"kind": "Service", "name": name, "weight": 100},
+        "port": {"targetPort": port_name(listener)},
+        "tls": {"termination": "passthrough"},
+    }}
+
+
+def ingress(listener: Listener, name: str, host: str, annotations: dict, labels: dict) -> dict:
+    """An Ingress that passes TLS through (ingress-nginx) to the Service of the same name."""
+    spec: dict = {}
+    if listener.service_class:
+        spec["ingressClassName"] = listener.service_class
+    spec.update({
+        "rules": [{"host": host, "http": {"paths": [{
+            "path": "/", "pathType": "Prefix",
+            "backend": {"service": {"name": name, "port": {"number": listener.port}}}}]}}],
+        "tls": [{"hosts": [host]}],
+    })
+    return {"name": name, "labels": dict(labels),
+            "annotations": {**INGRESS_PASSTHROUGH_ANNOTATIONS, **annotations}, "spec": spec}
+
+
+@dataclass(frozen=True)
+class AdvertisedAddress:
+    """What a broker advertises on a listener; None is found at start-up by the address init container.
+
+    `dns_suffix` set means the host is a Service name that the start script
+    completes with `.<namespace>.<dns_suffix>`.
+    """
+
+    host: str | None
+    port: int | None
+    dns_suffix: str | None = None
+
+
+def advertised_address(cluster: Cluster, listener: Listener, pool: NodePool, node_id: int) -> AdvertisedAddress:
+    """Strimzi's advertised address per type, with what `brokers[]` pins taking precedence."""
+    broker = listener.broker(node_id)
+    suffix = None
+    if listener.type in ("route", "ingress"):
+        host, port = broker.host, HOST_ROUTED_PORT
+    elif listener.type == "cluster-ip":
+        host, port = listener_broker_name(cluster, listener, pool, node_id), listener.port
+        suffix = "svc.cluster.local" if listener.use_service_dns_domain else "svc"
+    elif listener.type == "nodeport":
+        host, port = None, broker.node_port
+    else:  # loadbalancer: its address is known once the platform has made it
+        host, port = None, listener.port
+    if broker.advertised_host:
+        host, suffix = broker.advertised_host, None
+    if broker.advertised_port:
+        port = broker.advertised_port
+    return AdvertisedAddress(host, port, suffix)
+
+
+def advertised_addresses_file(cluster: Cluster, pool: NodePool) -> str:
+    """The pool's advertised addresses on its own-Service listeners, one line per broker and listener:
+    `<node id> <listener> <host> <port> <dns suffix>`, `-` for what the init container finds."""
+    if not pool.is_broker:
+        return ""
+    lines = []
+    for node_id in pool.node_ids:
+        for listener in own_service_listeners(cluster):
+            address = advertised_address(cluster, listener, pool, node_id)
+            lines.append(" ".join(str(part) if part is not None else "-" for part in (
+                node_id, listener.identifier, address.host, address.port, address.dns_suffix)))
+    return "".join(f"{line}\n" for line in lines)
+
+
+def discovering_nodes(cluster: Cluster, listener: Listener, pool: NodePool) -> list[int]:
+    """The brokers of the pool that learn their address on the listener when they start."""
+    if not pool.is_broker:
+        return []
+    addresses = {node_id: advertised_address(cluster, listener, pool, node_id) for node_id in pool.node_ids}
+    return [node_id for node_id, address in addresses.items() if address.host is None or address.port is None]
+
+
+def discovered_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+    """The listeners on which some broker of the pool learns its address when it starts."""
+    return [listener for listener in own_service_listeners(cluster)
+            if discovering_nodes(cluster, listener, pool)]
+
+
+def discovers_node_address(cluster: Cluster) -> bool:
+    return any(listener.type == "nodeport" for pool in cluster.brokers
+               for listener in discovered_listeners(cluster, pool))
+
+
+def address_discovery(cluster: Cluster) -> dict | None:
+    """The Role that lets brokers read their own Services, by name, to learn their addresses."""
+    services = [listener_broker_name(cluster, listener, pool, node_id)
+                for pool in cluster.brokers for listener in discovered_listeners(cluster, pool)
+                for node_id in discovering_nodes(cluster, listener, pool)]
+    if not services:
+        return None
+    return {"roleName": f"{cluster.name}-kafka-address", "serviceNames": services}
+
+
+def address_init_container(cluster: Cluster, pool: NodePool) -> list[dict]:
+    """`kafka-address`: reads the pod's own Services (and Node) and writes the addresses to advertise."""
+    listeners = discovered_listeners(cluster, pool)
+    if not listeners:
+        return []
+    entries = [f"{l.identifier}:{l.type}:{l.name}:{l.preferred_node_port_address_type or '-'}:"
+               + ",".join(str(node_id) for node_id in discovering_nodes(cluster, l, pool))
+               for l in listeners]
+    return [{
+        "name": "kafka-address",
+        "image": DEFAULT_KUBECTL_IMAGE,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/bin/bash", f"{SCRIPTS_DIR}/kafka-address.sh"],
+        "env": [
+            {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+            {"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.namespace"}}},
+            {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+            *env_list({
+                "KAFKAC_DISCOVER": " ".join(entries),
+                "KAFKAC_ADDRESS_DIR": ADDRESS_INIT_DIR,
+                "KAFKAC_ADDRESS_WAIT_SECONDS": str(ADDRESS_WAIT_SECONDS),
+                "HOME": "/tmp",
+            }),
+        ],
+        "resources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+        "securityContext": CONTAINER_SECURITY_CONTEXT,
+        "volumeMounts": [{"name": "kafkac-scripts", "mountPath": SCRIPTS_DIR, "readOnly": True},
+                         {"name": "address-volume", "mountPath": ADDRESS_INIT_DIR},
+                         {"name": "tmp", "mountPath": "/tmp"}],
+    }]
+
+
+def listener_limits(cluster: Cluster) -> list[tuple[str, str]]:
+    """Per-listener connection limits (`maxConnections`, `maxConnectionCreationRate`)."""
+    props = []
+    for listener in cluster.listeners:
+        prefix = f"listener.name.{listener.identifier.lower()}"
+        if listener.max_connections is not None:
+            props.append((f"{prefix}.max.connections", str(listener.max_connections)))
+        if listener.max_connection_creation_rate is not None:
+            props.append((f"{prefix}.max.connection.creation.rate", str(listener.max_connection_creation_rate)))
+    return props
+
+
+def external_names(cluster: Cluster) -> tuple[list[str], list[str]]:
+    """Names and IP addresses of own-Service listeners known at compile time, for the node certificate:
+    route and ingress hosts, advertised hosts, load balancer IPs and bootstrap alternative names."""
+    names: list[str] = []
+    for listener in own_service_listeners(cluster):
+        names.extend([listener.bootstrap.host, listener.bootstrap.load_balancer_ip,
+                      *listener.bootstrap.alternative_names])
+        for broker in listener.brokers:
+            names.extend([broker.host, broker.advertised_host, broker.load_balancer_ip])
+    unique = sorted({name.lower() for name in names if name})
+    ips = [java_ip_text(name) for name in unique if is_ip_address(name)]
+    return [name for name in unique if not is_ip_address(name)], ips
+
+
+def java_ip_text(text: str) -> str:
+    """An IP address as keytool prints it back (IPv6 uncompressed: `0:0:0:0:0:0:0:1`), so the
+    certificates Job finds it in the certificate it issued."""
+    address = ipaddress.ip_address(text)
+    if address.version == 4:
+        return str(address)
+    return ":".join(format(int(group, 16), "x") for group in address.exploded.split(":"))
+
+
+def is_ip_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def external_address_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> dict:
+    """Where kafka-run.sh finds the addresses it advertises on own-Service listeners."""
+    external = [l.identifier for l in listeners if l.has_own_services]
+    if not external:
+        return {}
+    env = {"KAFKAC_EXTERNAL_LISTENERS": " ".join(external),
+           "KAFKAC_PINNED_ADDRESSES_FILE": f"{CONFIG_DIR}/{ADDRESSES_FILE}"}
+    if address_init_container(cluster, pool):
+        env["KAFKAC_DISCOVERED_ADDRESSES_FILE"] = f"{ADDRESS_INIT_DIR}/{ADDRESSES_FILE}"
+    return env
+
+
+def cluster_ip_service_names(cluster: Cluster) -> list[str]:
+    """The Services of cluster-ip listeners, whose names their brokers advertise."""
+    names = []
+    for listener in own_service_listeners(cluster):
+        if listener.type == "cluster-ip":
+            names.append(listener_bootstrap_name(cluster, listener))
+            names.extend(listener_broker_name(cluster, listener, pool, node_id)
+                         for pool, node_id in broker_nodes(cluster))
+    return names

@@ -397,6 +397,78 @@ def kubeconform_schema_location(kube_version: str) -> str:
     return str(kube_schema_dir(kube_version) / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
 
 
+# --- Schemas of the OpenShift objects a chart may hold (Route) -----------------------------
+
+# The OpenShift API Go module, pinned; it ships Route's CRD manifest, whose
+# openAPIV3Schema becomes kubeconform's schema for route.openshift.io/v1 Route.
+OPENSHIFT_API_MODULE = "github.com/openshift/api"
+OPENSHIFT_API_VERSION = "v0.0.0-20251015095338-264e80a2b6e7"
+OPENSHIFT_CRDS = {"route-route-v1.json": ("route/v1/zz_generated.crd-manifests/routes.crd.yaml", "v1")}
+
+
+def openshift_schema_dir(log: Callable[[str], None] = _silent) -> Path:
+    """kubeconform schemas converted from the pinned OpenShift API module's CRD manifests.
+
+    The module comes from the Go module proxy with `go mod download` (checked
+    against the Go checksum database) into a scratch module cache; only the
+    converted schemas are kept, once, per module version.
+    """
+    final = cache_dir() / "openshift-schemas" / OPENSHIFT_API_VERSION
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".schemas-", dir=final.parent))
+    mod_cache = Path(tempfile.mkdtemp(prefix=".modcache-", dir=final.parent))
+    spec = f"{OPENSHIFT_API_MODULE}@{OPENSHIFT_API_VERSION}"
+    try:
+        log(f"downloading {spec} (go mod download) for the Route schema")
+        argv = [_go(), "mod", "download", "-json", spec]
+        env = {**os.environ, "GOMODCACHE": str(mod_cache), "GOFLAGS": "-modcacherw", "GOWORK": "off",
+               "GO111MODULE": "on"}
+        done = subprocess.run(argv, cwd=staging, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ToolError("go", argv, done.returncode, done.stderr or done.stdout)
+        module_dir = Path(json.loads(done.stdout)["Dir"])
+        import yaml  # imported late: only schema preparation needs it
+
+        for name, (manifest, version) in OPENSHIFT_CRDS.items():
+            crd = yaml.safe_load((module_dir / manifest).read_text(encoding="utf-8"))
+            served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
+            schema = kubeconform_schema(served["schema"]["openAPIV3Schema"])
+            (staging / name).write_text(json.dumps(schema, sort_keys=True), encoding="utf-8")
+        _move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(mod_cache, ignore_errors=True)
+    return final
+
+
+def kubeconform_schema(openapi):
+    """A CRD's OpenAPI v3 schema as a strict JSON schema: objects with listed properties take
+    no others, `x-kubernetes-int-or-string` means an integer or a string, and the null
+    values some generated manifests carry (`anyOf: null`) are left out."""
+    if isinstance(openapi, list):
+        return [kubeconform_schema(item) for item in openapi]
+    if not isinstance(openapi, dict):
+        return openapi
+    schema = {key: kubeconform_schema(value) for key, value in openapi.items()
+              if not key.startswith("x-kubernetes-") and value is not None}
+    if openapi.get("x-kubernetes-int-or-string"):
+        schema.pop("type", None)
+        schema["oneOf"] = [{"type": "string"}, {"type": "integer"}]
+    if schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema \
+            and not openapi.get("x-kubernetes-preserve-unknown-fields"):
+        schema["additionalProperties"] = False
+    if schema.get("type") == "object" and "properties" not in schema and "additionalProperties" not in schema:
+        schema["additionalProperties"] = True
+    return schema
+
+
+def openshift_schema_location() -> str:
+    """A second kubeconform `-schema-location`, for the OpenShift kinds."""
+    return str(openshift_schema_dir() / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
 def _install_everything() -> None:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -404,6 +476,7 @@ def _install_everything() -> None:
     install(log=log)
     for kube_version in DEFAULT_KUBE_VERSIONS:
         log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
+    log(f"OpenShift schemas: {openshift_schema_dir(log)}")
     for name, reported in versions().items():
         log(f"{name} {reported}")
 

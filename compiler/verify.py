@@ -173,7 +173,8 @@ def _kubeconform(rendered: Path, shown: Path, kube_version: str,
                  kinds_skip: tuple[str, ...]) -> list[_Problem]:
     args = ["-strict", "-summary", "-verbose", "-output", "json",
             "-kubernetes-version", kube_version,
-            "-schema-location", tools.kubeconform_schema_location(kube_version)]
+            "-schema-location", tools.kubeconform_schema_location(kube_version),
+            "-schema-location", tools.openshift_schema_location()]
     if kinds_skip:
         args += ["-skip", ",".join(kinds_skip)]
     done = tools.run("kubeconform", *args, str(rendered), check=False)

@@ -20,8 +20,19 @@ def _rendered(example: str) -> list[dict]:
 
 
 def _pod_templates(documents: list[dict]) -> list[tuple[str, dict]]:
-    return [(f"{d['kind']}/{d['metadata']['name']}", d["spec"]["template"]["metadata"].get("labels") or {})
-            for d in documents if d["kind"] in ("StatefulSet", "Job", "Deployment")]
+    pods = []
+    for d in documents:
+        if d["kind"] not in ("StatefulSet", "Job", "Deployment"):
+            continue
+        owner, labels = f"{d['kind']}/{d['metadata']['name']}", d["spec"]["template"]["metadata"].get("labels") or {}
+        if d["kind"] != "StatefulSet":
+            pods.append((owner, labels))
+            continue
+        # The StatefulSet controller labels each pod with its name.
+        start = (d["spec"].get("ordinals") or {}).get("start", 0)
+        pods += [(owner, {**labels, "statefulset.kubernetes.io/pod-name": f"{d['metadata']['name']}-{i}"})
+                 for i in range(start, start + d["spec"]["replicas"])]
+    return pods
 
 
 def _selectors(documents: list[dict]) -> list[tuple[str, dict]]:

@@ -174,10 +174,11 @@ def test_strimzi_field_is_named_as_not_supported_yet():
 
 
 def test_strimzi_listener_type_is_named_as_not_supported_yet():
-    finding = only(findings_for_text(KAFKA.replace("type: internal", "type: loadbalancer")))
-    assert finding.message == ("spec.kafka.listeners[0].type: \"loadbalancer\" is part of Strimzi's API "
+    finding = only(findings_for_text(KAFKA.replace("type: internal", "type: tlsroute")))
+    assert finding.message == ("spec.kafka.listeners[0].type: \"tlsroute\" is part of Strimzi's API "
                                "but not supported by kafkac yet")
-    assert finding.expected == '"internal"'
+    assert finding.expected == ('"internal", "cluster-ip", "nodeport", "loadbalancer", "route" '
+                                'or "ingress"')
 
 
 def test_zookeeper_is_refused_by_name():

@@ -15,7 +15,9 @@
 #                  cluster CA, subject $KAFKAC_NODE_SUBJECT, for every name in
 #                  $KAFKAC_DNS_NAMES in the four forms a name has inside the
 #                  cluster (name, name.<ns>, name.<ns>.svc,
-#                  name.<ns>.svc.<cluster domain>). Issued anew only when it is
+#                  name.<ns>.svc.<cluster domain>), and every name in
+#                  $KAFKAC_EXTERNAL_DNS_NAMES and address in
+#                  $KAFKAC_EXTERNAL_IP_ADDRESSES as it is. Issued anew only when it is
 #                  absent, not signed by the current CA, does not cover every
 #                  one of those names, expires within $KAFKAC_RENEWAL_DAYS days,
 #                  or its Secret carries the annotation kafkac.io/force-renew=true.
@@ -123,6 +125,21 @@ for name in $KAFKAC_DNS_NAMES; do
   done
 done
 
+# Addresses of external listeners, as clients outside the cluster reach them.
+for name in ${KAFKAC_EXTERNAL_DNS_NAMES:-}; do
+  case $name in
+    ''|*[!a-z0-9.-]*) fail "$name is not a DNS name" ;;
+  esac
+  required_names="$required_names $name"
+done
+required_ips=""
+for ip in ${KAFKAC_EXTERNAL_IP_ADDRESSES:-}; do
+  case $ip in
+    ''|*[!0-9a-fA-F.:]*) fail "$ip is not an IP address" ;;
+  esac
+  required_ips="$required_ips $ip"
+done
+
 now=$(date -u +%s)
 renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 
@@ -215,6 +232,10 @@ if [ -z "$reason" ]; then
   for name in $required_names; do
     if ! echo "$present" | grep -qxF "$name"; then missing="$missing $name"; fi
   done
+  present_ips=$(echo "$node_info" | sed -n 's/^ *IPAddress: //p')
+  for ip in $required_ips; do
+    if ! echo "$present_ips" | grep -qxF "$ip"; then missing="$missing $ip"; fi
+  done
   if [ "$(echo "$node_info" | key_identifier AuthorityKeyIdentifier)" != "$ca_id" ]; then
     reason="its certificate is not signed by the cluster CA"
   elif [ -n "$missing" ]; then
@@ -240,6 +261,7 @@ else
   [ "$days" -ge 1 ] || fail "the cluster CA expires in less than a day; cannot issue a node certificate"
   sans=""
   for name in $required_names; do sans="${sans:+$sans,}dns:$name"; done
+  for ip in $required_ips; do sans="$sans,ip:$ip"; done
   node_password=$(new_password)
   node_store=$scratch/node.p12
   keytool_quiet -genkeypair -alias node -keyalg RSA -keysize 2048 -dname "$KAFKAC_NODE_SUBJECT" \

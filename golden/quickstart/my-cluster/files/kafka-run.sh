@@ -55,6 +55,35 @@ for listener in ${KAFKAC_ADVERTISED_LISTENERS:-}; do # <name>:<port>:<dns suffix
   advertised=$(join , $advertised "$name://$(pod_address "$POD_NAME" "${rest#*:}"):${rest%%:*}")
 done
 
+# Listeners with Services of their own advertise what the spec pins, from the
+# pool's ConfigMap (<node id> <listener> <host> <port> <dns suffix>), and what
+# the address init container found (<listener> <host> <port>) where it has "-".
+# A host with a DNS suffix is a Service name, completed with the namespace.
+for listener in ${KAFKAC_EXTERNAL_LISTENERS:-}; do
+  read -r host port suffix <<EOF
+$(awk -v node="$node_id" -v name="$listener" '$1 == node && $2 == name { print $3, $4, $5; exit }' \
+    "${KAFKAC_PINNED_ADDRESSES_FILE:?}")
+EOF
+  if [ -z "${suffix:-}" ]; then
+    echo "kafka-run: $KAFKAC_PINNED_ADDRESSES_FILE has no address of node $node_id on $listener" >&2; exit 1
+  fi
+  if [ "$host" = - ] || [ "$port" = - ]; then
+    read -r found_host found_port <<EOF
+$(awk -v name="$listener" '$1 == name { print $2, $3; exit }' "${KAFKAC_DISCOVERED_ADDRESSES_FILE:?}")
+EOF
+    if [ -z "${found_port:-}" ]; then
+      echo "kafka-run: the address init container found no address on $listener" >&2; exit 1
+    fi
+    [ "$host" != - ] || host=$found_host
+    [ "$port" != - ] || port=$found_port
+  fi
+  [ "$suffix" = - ] || host=$host.$POD_NAMESPACE.$suffix
+  case $host in
+    *:*) host="[$host]" ;; # an IPv6 address
+  esac
+  advertised=$(join , $advertised "$listener://$host:$port")
+done
+
 # broker.rack: from the file the rack init container wrote, or from a variable.
 rack=""
 if [ -n "${KAFKAC_RACK_FILE:-}" ]; then

@@ -1,0 +1,213 @@
+"""Listeners with Services of their own: objects, advertised addresses, RBAC, certificate names."""
+
+import json
+
+import pytest
+import yaml
+
+from compiler import tools
+from compiler.load import load
+from compiler.normalize import normalize
+from compiler.pipeline import Options, compile_specs
+from compiler.plan import plan
+from compiler.verify import render
+
+from .conftest import EXAMPLES
+
+
+def external_values() -> dict:
+    (chart,) = plan(normalize(load([EXAMPLES / "external"])).clusters)
+    return chart.values
+
+
+def env_of(pool: dict) -> dict:
+    return {e["name"]: e.get("value") for e in pool["env"]}
+
+
+def by_name(items: list[dict]) -> dict:
+    return {item["name"]: item for item in items}
+
+
+def test_strimzi_names_and_one_object_per_broker_not_per_controller():
+    objects = external_values()["listenerObjects"]
+    services = by_name(objects["services"])
+    for listener in ("external", "nodes", "route", "ingress"):
+        assert f"my-cluster-kafka-{listener}-bootstrap" in services
+        for node_id in (3, 4, 5):
+            assert f"my-cluster-broker-{listener}-{node_id}" in services
+    assert len(services) == 4 * 4
+    assert not any("controller" in name for name in services)
+    assert sorted(by_name(objects["routes"])) == [
+        "my-cluster-broker-route-3", "my-cluster-broker-route-4", "my-cluster-broker-route-5",
+        "my-cluster-kafka-route-bootstrap"]
+    assert len(objects["ingresses"]) == 4
+
+
+def test_service_types_and_per_type_settings():
+    services = by_name(external_values()["listenerObjects"]["services"])
+    lb = services["my-cluster-broker-external-5"]["spec"]
+    assert lb["type"] == "LoadBalancer"
+    assert lb["loadBalancerIP"] == "192.0.2.15"
+    assert lb["loadBalancerSourceRanges"] == ["203.0.113.0/24"]
+    assert lb["externalTrafficPolicy"] == "Local"
+    assert lb["selector"] == {"strimzi.io/cluster": "my-cluster",
+                              "statefulset.kubernetes.io/pod-name": "my-cluster-broker-5"}
+    assert "loadBalancerIP" not in services["my-cluster-broker-external-4"]["spec"]
+    assert services["my-cluster-kafka-external-bootstrap"]["annotations"] == {
+        "external-dns.alpha.kubernetes.io/hostname": "kafka.example.com"}
+    assert services["my-cluster-kafka-external-bootstrap"]["spec"]["selector"]["strimzi.io/broker-role"] == "true"
+    node_port = services["my-cluster-broker-nodes-3"]["spec"]
+    assert node_port["type"] == "NodePort" and node_port["ports"][0]["nodePort"] == 32103
+    assert "nodePort" not in services["my-cluster-broker-nodes-4"]["spec"]["ports"][0]
+    assert services["my-cluster-kafka-nodes-bootstrap"]["spec"]["ports"][0]["nodePort"] == 32100
+    assert services["my-cluster-broker-route-3"]["spec"]["type"] == "ClusterIP"
+
+
+def test_routes_and_ingresses_pass_tls_through_by_host_name():
+    objects = external_values()["listenerObjects"]
+    route = by_name(objects["routes"])["my-cluster-broker-route-4"]["spec"]
+    assert route == {"host": "kafka-4.apps.example.com",
+                     "to": {"kind": "Service", "name": "my-cluster-broker-route-4", "weight": 100},
+                     "port": {"targetPort": "tcp-route"}, "tls": {"termination": "passthrough"}}
+    ingress = by_name(objects["ingresses"])["my-cluster-kafka-ingress-bootstrap"]
+    assert ingress["annotations"]["nginx.ingress.kubernetes.io/ssl-passthrough"] == "true"
+    assert ingress["spec"]["ingressClassName"] == "nginx"
+    assert ingress["spec"]["tls"] == [{"hosts": ["kafka-bootstrap.example.com"]}]
+    backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]
+    assert backend == {"service": {"name": "my-cluster-kafka-ingress-bootstrap", "port": {"number": 9097}}}
+
+
+def test_internal_services_keep_only_internal_listener_ports():
+    services = external_values()["services"]
+    assert [p["port"] for p in services["bootstrap"]["ports"]] == [9093]
+    assert [p["port"] for p in services["brokers"]["ports"]] == [9090, 9091, 9093]
+
+
+def test_advertised_addresses_are_pinned_where_the_spec_knows_them():
+    controller, broker = external_values()["nodePools"]
+    assert controller["advertisedAddresses"] == ""
+    lines = broker["advertisedAddresses"].splitlines()
+    assert "5 EXTERNAL-9094 kafka-5.example.com 9094 -" in lines
+    assert "3 EXTERNAL-9094 - 9094 -" in lines  # the load balancer's address: found at start-up
+    assert "3 NODES-9095 - 32103 -" in lines  # the node's address: found at start-up
+    assert "4 NODES-9095 - - -" in lines  # and the port Kubernetes allocates
+    assert "4 ROUTE-9096 kafka-4.apps.example.com 443 -" in lines
+    assert "5 INGRESS-9097 kafka-5.example.com 443 -" in lines
+    env = env_of(broker)
+    assert env["KAFKAC_EXTERNAL_LISTENERS"] == "EXTERNAL-9094 NODES-9095 ROUTE-9096 INGRESS-9097"
+    assert env["KAFKAC_ADVERTISED_LISTENERS"] == "REPLICATION-9091:9091:svc TLS-9093:9093:svc"
+    assert "KAFKAC_EXTERNAL_LISTENERS" not in env_of(controller)
+
+
+def test_address_init_container_reads_only_its_own_services():
+    values = external_values()
+    controller, broker = values["nodePools"]
+    (init,) = broker["initContainers"]
+    assert init["name"] == "kafka-address"
+    assert init["image"] == "registry.k8s.io/kubectl:v1.35.10"
+    assert init["securityContext"]["readOnlyRootFilesystem"] is True
+    # Broker 5 advertises a name of its own on EXTERNAL-9094: only 3 and 4 wait for their load balancer.
+    assert env_of(init)["KAFKAC_DISCOVER"] == ("EXTERNAL-9094:loadbalancer:external:-:3,4 "
+                                               "NODES-9095:nodeport:nodes:InternalIP:3,4,5")
+    assert broker["podSpec"]["automountServiceAccountToken"] is True
+    assert controller["initContainers"] == [] and controller["podSpec"]["automountServiceAccountToken"] is False
+    assert values["addressDiscovery"]["serviceNames"] == [
+        "my-cluster-broker-external-3", "my-cluster-broker-external-4",
+        "my-cluster-broker-nodes-3", "my-cluster-broker-nodes-4", "my-cluster-broker-nodes-5"]
+    # Node addresses need `get` on nodes: the ClusterRole rack awareness uses.
+    assert values["rackAwareness"] is not None
+
+
+def test_no_discovery_and_no_api_access_when_the_spec_pins_every_address(tmp_path):
+    text = (EXAMPLES / "external" / "kafka.yaml").read_text()
+    listeners_end = text.index("    config:")
+    pinned = text[:text.index("      # Each broker advertises its load balancer")] + """\
+      - name: external
+        port: 9094
+        type: nodeport
+        tls: true
+        configuration:
+          brokers:
+            - {broker: 3, nodePort: 32003, advertisedHost: 198.51.100.3}
+            - {broker: 4, nodePort: 32004, advertisedHost: 198.51.100.4}
+            - {broker: 5, nodePort: 32005, advertisedHost: "2001:db8::5"}
+""" + text[listeners_end:]
+    (tmp_path / "kafka.yaml").write_text(pinned)
+    (tmp_path / "node-pools.yaml").write_text((EXAMPLES / "external" / "node-pools.yaml").read_text())
+    model = normalize(load([tmp_path]))
+    assert model.findings == []
+    (chart,) = plan(model.clusters)
+    values = chart.values
+    broker = values["nodePools"][1]
+    assert broker["initContainers"] == []
+    assert broker["podSpec"]["automountServiceAccountToken"] is False
+    assert values["addressDiscovery"] is None and values["rackAwareness"] is None
+    assert "5 EXTERNAL-9094 2001:db8::5 32005 -" in broker["advertisedAddresses"].splitlines()
+    # keytool prints an IPv6 address uncompressed; the Job compares in that form.
+    assert values["certificates"]["externalIpAddresses"] == [
+        "198.51.100.3", "198.51.100.4", "2001:db8:0:0:0:0:0:5"]
+
+
+def test_certificate_covers_the_services_cluster_ip_brokers_advertise(tmp_path):
+    text = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "        type: internal\n        tls: false\n",
+        "        type: internal\n        tls: false\n      - name: cip\n        port: 9093\n"
+        "        type: cluster-ip\n        tls: true\n")
+    (tmp_path / "kafka.yaml").write_text(text)
+    model = normalize(load([tmp_path]))
+    assert model.findings == []
+    (chart,) = plan(model.clusters)
+    values = chart.values
+    assert values["certificates"]["dnsNames"][3:] == ["my-cluster-kafka-cip-bootstrap",
+                                                      "my-cluster-dual-role-cip-0"]
+    assert values["nodePools"][0]["advertisedAddresses"] == "0 CIP-9093 my-cluster-dual-role-cip-0 9093 svc\n"
+    assert values["addressDiscovery"] is None
+
+
+def test_certificate_covers_the_external_names_known_at_compile_time():
+    certificates = external_values()["certificates"]
+    assert certificates["externalDnsNames"] == [
+        "kafka-3.apps.example.com", "kafka-3.example.com", "kafka-4.apps.example.com", "kafka-4.example.com",
+        "kafka-5.apps.example.com", "kafka-5.example.com", "kafka-bootstrap.apps.example.com",
+        "kafka-bootstrap.example.com"]
+    assert certificates["externalIpAddresses"] == ["192.0.2.15"]
+
+
+def test_route_schema_is_strict_and_takes_int_or_string():
+    schema = tools.kubeconform_schema({
+        "type": "object",
+        "properties": {
+            "port": {"type": "object", "properties": {"targetPort": {"x-kubernetes-int-or-string": True,
+                                                                      "anyOf": None}}},
+            "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True, "properties": {}},
+        },
+        "x-kubernetes-validations": [{"rule": "self.x"}],
+    })
+    assert json.loads(json.dumps(schema)) == {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "port": {"type": "object", "additionalProperties": False,
+                     "properties": {"targetPort": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+            "free": {"type": "object", "properties": {}},
+        },
+    }
+
+
+@pytest.mark.tools
+def test_template_syntax_in_listener_annotations_and_labels_comes_out_literally(tmp_path, installed_tools):
+    value = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
+    spec = (EXAMPLES / "external" / "kafka.yaml").read_text().replace(
+        "external-dns.alpha.kubernetes.io/hostname: kafka.example.com",
+        f"external-dns.alpha.kubernetes.io/hostname: '{value}'")
+    spec = spec.replace("              host: kafka-4.example.com\n",
+                        f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (tmp_path / "node-pools.yaml").write_text((EXAMPLES / "external" / "node-pools.yaml").read_text())
+    result = compile_specs(Options((str(tmp_path),), tmp_path / "out", kube_versions=("1.37",)))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]
+    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "my-cluster", "kafka")) if m]
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    service = named[("Service", "my-cluster-kafka-external-bootstrap")]
+    assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
+    assert named[("Ingress", "my-cluster-broker-ingress-4")]["metadata"]["labels"]["team"] == value
