@@ -66,6 +66,17 @@ VALUES_DOCS = {
     "certificates.dnsNames": "Names the node certificate covers, each as name, name.<namespace>, "
                              "name.<namespace>.svc and name.<namespace>.svc.<clusterDomain>.",
     "certificates.clusterDomain": "The Kubernetes cluster's DNS domain.",
+    "certificates.clientsCa": "The clients CA (spec.clientsCa): it signs the KafkaUsers' certificates, "
+                              "and listeners with authentication: tls trust only it.",
+    "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "
+                                         "(PKCS#12 trust store), ca.password.",
+    "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.p12 (PKCS#12 key store, key "
+                                     "and certificate under alias ca) and ca.password.",
+    "certificates.clientsCa.subject": "Subject of a new clients CA certificate.",
+    "certificates.clientsCa.validityDays": "Days a new clients CA certificate is valid "
+                                           "(spec.clientsCa.validityDays).",
+    "certificates.clientsCa.renewalDays": "The Job warns when the clients CA expires within this many "
+                                          "days (spec.clientsCa.renewalDays).",
     "certificates.secretLabels": "Labels of the Secrets the Job creates.",
     "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
     "certificates.job.name": "Name of the Job, its ServiceAccount, Role and RoleBinding.",

@@ -35,7 +35,7 @@ class CertSecret:
 
 @dataclass(frozen=True)
 class ClusterCa:
-    """spec.clusterCa: the cluster CA that kafkac generates in the cluster, and its certificates' lifetimes."""
+    """spec.clusterCa or spec.clientsCa: a CA that kafkac generates in the cluster, and its certificates' lifetimes."""
 
     validity_days: int = DEFAULT_CA_VALIDITY_DAYS
     renewal_days: int = DEFAULT_CA_RENEWAL_DAYS
@@ -180,6 +180,7 @@ class Cluster:
     annotations: dict = field(default_factory=dict)
     rack: Rack | None = None
     cluster_ca: ClusterCa = field(default_factory=ClusterCa)
+    clients_ca: ClusterCa = field(default_factory=ClusterCa)
     logging: Logging = field(default_factory=Logging)
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)

@@ -117,7 +117,8 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     _check_config(doc, config, listeners, version, findings)
     pools = _pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
-    cluster_ca = _cluster_ca(doc, findings)
+    cluster_ca = _certificate_authority(doc, "clusterCa", findings)
+    clients_ca = _certificate_authority(doc, "clientsCa", findings)
     logging = _logging(doc, config_maps, findings)
     if pools is None:
         return None
@@ -139,6 +140,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         annotations=dict(doc.annotations),
         rack=rack,
         cluster_ca=cluster_ca,
+        clients_ca=clients_ca,
         logging=logging,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
@@ -176,19 +178,20 @@ def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> 
     return Rack("environment-variable", env_var_name=name)
 
 
-def _cluster_ca(doc: Document, findings: list[Finding]) -> ClusterCa:
-    """spec.clusterCa: kafkac generates the CA in the cluster and keeps its key."""
-    raw = doc.get("spec", "clusterCa") or {}
-    path = ("spec", "clusterCa")
+def _certificate_authority(doc: Document, field_name: str, findings: list[Finding]) -> ClusterCa:
+    """spec.clusterCa or spec.clientsCa: kafkac generates the CA in the cluster and keeps its key."""
+    raw = doc.get("spec", field_name) or {}
+    path = ("spec", field_name)
+    what = "cluster CA" if field_name == "clusterCa" else "clients CA"
     if raw.get("generateCertificateAuthority", True) is False:
         findings.append(error(
-            "cluster-ca.unsupported", "spec.clusterCa.generateCertificateAuthority: false (a CA you "
-            "provide) is not supported yet: kafkac generates the cluster CA in the cluster",
+            "cluster-ca.unsupported", f"spec.{field_name}.generateCertificateAuthority: false (a CA you "
+            f"provide) is not supported yet: kafkac generates the {what} in the cluster",
             doc.span_of(path + ("generateCertificateAuthority",)), path + ("generateCertificateAuthority",),
             "true, or no generateCertificateAuthority"))
     if raw.get("certificateExpirationPolicy", "renew-certificate") != "renew-certificate":
         findings.append(error(
-            "cluster-ca.unsupported", f"spec.clusterCa.certificateExpirationPolicy: "
+            "cluster-ca.unsupported", f"spec.{field_name}.certificateExpirationPolicy: "
             f"{raw['certificateExpirationPolicy']!r} is not supported yet: kafkac keeps the CA's key",
             doc.span_of(path + ("certificateExpirationPolicy",)), path + ("certificateExpirationPolicy",),
             "renew-certificate, or no certificateExpirationPolicy"))

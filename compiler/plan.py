@@ -31,6 +31,7 @@ NODE_KEYSTORE = f"{NODE_CERTS_DIR}/node.p12"
 CLUSTER_CA_CERT = f"{CLUSTER_CA_CERTS_DIR}/ca.crt"
 # Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
 CA_SUBJECT = "CN=cluster-ca v0, O=io.strimzi"
+CLIENTS_CA_SUBJECT = "CN=clients-ca v0, O=io.strimzi"
 CLUSTER_DOMAIN = "cluster.local"
 CERTS_SCRIPTS_DIR = "/opt/kafkac/scripts"
 CERTS_WORK_DIR = "/var/run/kafkac"
@@ -144,7 +145,7 @@ def cluster_values(cluster: Cluster) -> dict:
 
 
 def certificates(cluster: Cluster) -> dict:
-    """The cluster CA and node certificate Secrets, and the hook Job that creates what is absent."""
+    """The CA and node certificate Secrets, and the hook Job that creates what is absent."""
     bootstrap, brokers = f"{cluster.name}-kafka-bootstrap", f"{cluster.name}-kafka-brokers"
     name = f"{cluster.name}-kafka-certificates"
     return {
@@ -159,6 +160,14 @@ def certificates(cluster: Cluster) -> dict:
         # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
         "dnsNames": [bootstrap, brokers, f"*.{brokers}"],
         "clusterDomain": CLUSTER_DOMAIN,
+        # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
+        "clientsCa": {
+            "certSecret": f"{cluster.name}-clients-ca-cert",
+            "secret": f"{cluster.name}-clients-ca",
+            "subject": CLIENTS_CA_SUBJECT,
+            "validityDays": cluster.clients_ca.validity_days,
+            "renewalDays": cluster.clients_ca.renewal_days,
+        },
         "secretLabels": {
             "app.kubernetes.io/name": "kafka",
             "app.kubernetes.io/instance": cluster.name,

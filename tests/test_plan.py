@@ -215,3 +215,15 @@ def test_cluster_ca_lifetimes_come_from_the_spec(tmp_path):
     (tmp_path / "kafka.yaml").write_text(spec)
     (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
     assert (chart.values["certificates"]["validityDays"], chart.values["certificates"]["renewalDays"]) == (730, 60)
+
+
+def test_clients_ca_has_its_own_secrets_subject_and_lifetimes(tmp_path):
+    spec = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "spec:\n  kafka:\n", "spec:\n  clientsCa:\n    validityDays: 90\n    renewalDays: 10\n  kafka:\n", 1)
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
+    certificates = chart.values["certificates"]
+    assert certificates["clientsCa"] == {
+        "certSecret": "my-cluster-clients-ca-cert", "secret": "my-cluster-clients-ca",
+        "subject": "CN=clients-ca v0, O=io.strimzi", "validityDays": 90, "renewalDays": 10}
+    assert (certificates["validityDays"], certificates["renewalDays"]) == (365, 30)
