@@ -49,11 +49,26 @@ class Listener:
     tls: bool
     cert_secret: CertSecret | None = None
     use_service_dns_domain: bool = False
+    authentication: str | None = None  # "tls", "scram-sha-512" or None
+
+    @property
+    def security_protocol(self) -> str:
+        """Kafka's security protocol for the listener: TLS or not, SASL or not."""
+        if self.authentication == "scram-sha-512":
+            return "SASL_SSL" if self.tls else "SASL_PLAINTEXT"
+        return "SSL" if self.tls else "PLAINTEXT"
 
     @property
     def identifier(self) -> str:
         """Kafka's listener name, as Strimzi spells it: `PLAIN-9092`."""
         return f"{self.name.upper()}-{self.port}"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """spec.kafka.authorization (type simple): Kafka's ACL authorizer and the super users' principals."""
+
+    super_users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,6 +196,7 @@ class Cluster:
     rack: Rack | None = None
     cluster_ca: ClusterCa = field(default_factory=ClusterCa)
     clients_ca: ClusterCa = field(default_factory=ClusterCa)
+    authorization: Authorization | None = None
     logging: Logging = field(default_factory=Logging)
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)

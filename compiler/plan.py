@@ -29,6 +29,11 @@ CLUSTER_CA_CERTS_DIR = "/opt/kafka/cluster-ca-certs"  # ca.crt of the cluster CA
 NODE_CERTS_DIR = "/opt/kafka/node-certs"  # node.p12 and node.password
 NODE_KEYSTORE = f"{NODE_CERTS_DIR}/node.p12"
 CLUSTER_CA_CERT = f"{CLUSTER_CA_CERTS_DIR}/ca.crt"
+CLIENTS_CA_CERTS_DIR = "/opt/kafka/clients-ca-certs"  # ca.crt of the clients CA
+CLIENTS_CA_CERT = f"{CLIENTS_CA_CERTS_DIR}/ca.crt"
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
 # Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
 CA_SUBJECT = "CN=cluster-ca v0, O=io.strimzi"
 CLIENTS_CA_SUBJECT = "CN=clients-ca v0, O=io.strimzi"
@@ -397,7 +402,7 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         ("controller.listener.names", CONTROL_PLANE.identifier),
         ("listeners", ",".join(f"{l.identifier}://0.0.0.0:{l.port}" for l in listeners)),
         ("listener.security.protocol.map", ",".join(
-            f"{l.identifier}:{'SSL' if l.tls else 'PLAINTEXT'}"
+            f"{l.identifier}:{l.security_protocol}"
             for l in (CONTROL_PLANE, REPLICATION, *cluster.listeners))),
     ]
     if pool.is_broker:
@@ -418,22 +423,56 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         ])
     if pool.is_broker:
         for listener in cluster.listeners:
-            if not listener.tls:
-                continue
-            prefix = f"listener.name.{listener.identifier.lower()}"
-            if listener.cert_secret:
-                props.append((f"{prefix}.ssl.keystore.type", "PEM"))
-                props.append((f"{prefix}.ssl.keystore.location",
-                              f"{WORK_DIR}/{listener.identifier.lower()}.pem"))
-            else:
-                props.append((f"{prefix}.ssl.keystore.type", "PKCS12"))
-                props.append((f"{prefix}.ssl.keystore.location", NODE_KEYSTORE))
+            props.extend(client_listener_properties(listener))
+    props.extend(authorization_properties(cluster))
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
     if cluster.config:
         lines.append("# spec.kafka.config")
         lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
                      for k, v in cluster.config.items())
     return "\n".join(lines) + "\n"
+
+
+def client_listener_properties(listener: Listener) -> list[tuple[str, str]]:
+    """A client listener's key store, and how its clients authenticate."""
+    prefix = f"listener.name.{listener.identifier.lower()}"
+    props = []
+    if listener.tls and listener.cert_secret:
+        props.extend([(f"{prefix}.ssl.keystore.type", "PEM"),
+                      (f"{prefix}.ssl.keystore.location", f"{WORK_DIR}/{listener.identifier.lower()}.pem")])
+    elif listener.tls:
+        props.extend([(f"{prefix}.ssl.keystore.type", "PKCS12"),
+                      (f"{prefix}.ssl.keystore.location", NODE_KEYSTORE)])
+    if listener.authentication == "tls":
+        # Only certificates of the clients CA: a node certificate is no client identity here.
+        props.extend([(f"{prefix}.ssl.client.auth", "required"),
+                      (f"{prefix}.ssl.truststore.type", "PEM"),
+                      (f"{prefix}.ssl.truststore.location", CLIENTS_CA_CERT)])
+    elif listener.authentication == "scram-sha-512":
+        props.extend([(f"{prefix}.sasl.enabled.mechanisms", "SCRAM-SHA-512"),
+                      (f"{prefix}.scram-sha-512.sasl.jaas.config", SCRAM_LOGIN_MODULE)])
+    return props
+
+
+def node_principal(cluster: Cluster) -> str:
+    """The principal Kafka gives the node certificate (its subject in RFC 2253 form)."""
+    return f"User:CN={cluster.name}-kafka,O=io.strimzi"
+
+
+def authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
+    """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both).
+
+    The nodes are super users: they reach each other, and the chart's Jobs reach
+    them, with the node certificate.
+    """
+    if cluster.authorization is None:
+        return []
+    super_users = [node_principal(cluster), *cluster.authorization.super_users]
+    props = [("authorizer.class.name", STANDARD_AUTHORIZER),
+             ("super.users", ";".join(dict.fromkeys(super_users)))]
+    if ALLOW_EVERYONE not in cluster.config:
+        props.append((ALLOW_EVERYONE, "false"))
+    return props
 
 
 def internal_listeners(pool: NodePool) -> list[Listener]:
@@ -553,6 +592,9 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
         if volume.type == "ephemeral":
             empty_dir = {"sizeLimit": volume.size_limit} if volume.size_limit else {}
             volumes.append({"name": volume.name, "emptyDir": empty_dir})
+    if pool.is_broker and trusts_clients_ca(cluster):
+        volumes.append({"name": "clients-ca-cert", "secret": {
+            "secretName": f"{cluster.name}-clients-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
     if pool.is_broker:
         for listener in cluster.listeners:
             if listener.cert_secret:
@@ -576,6 +618,8 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
     ]
     mounts.extend({"name": v.name, "mountPath": v.mount_path} for v in pool.volumes)
+    if pool.is_broker and trusts_clients_ca(cluster):
+        mounts.append({"name": "clients-ca-cert", "mountPath": CLIENTS_CA_CERTS_DIR, "readOnly": True})
     if pool.is_broker:
         mounts.extend({"name": f"cert-{l.identifier.lower()}",
                        "mountPath": f"{CERTIFICATES_DIR}/{l.identifier.lower()}", "readOnly": True}
@@ -584,6 +628,10 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         mounts.append({"name": "rack-volume", "mountPath": RACK_INIT_DIR, "readOnly": True})
     mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
+
+
+def trusts_clients_ca(cluster: Cluster) -> bool:
+    return any(listener.authentication == "tls" for listener in cluster.listeners)
 
 
 def volume_claim_templates(cluster: Cluster, pool: NodePool) -> list[dict]:
