@@ -119,7 +119,8 @@ VALUES_DOCS = {
     "nodePools.probePort": "Port the liveness probe checks (readiness runs kafka-ready.sh).",
     "nodePools.resources": "CPU and memory requests and limits of the Kafka container.",
     "nodePools.volumes": "Pod volumes: scratch space, configuration, the cluster CA certificate and "
-                         "node certificate Secrets, ephemeral data, listener certificates.",
+                         "node certificate Secrets, the clients CA certificate (brokers with a "
+                         "listener with authentication: tls), ephemeral data, listener certificates.",
     "nodePools.volumeMounts": "Where the Kafka container mounts them.",
     "nodePools.volumeClaimTemplates": "PersistentVolumeClaims for persistent-claim storage.",
     "nodePools.persistentVolumeClaimRetentionPolicy": "Whether PVCs are deleted with the StatefulSet "
