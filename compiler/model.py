@@ -179,6 +179,47 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Acl:
+    """One ACL entry of a user, in Kafka's names (TOPIC, PREFIXED, READ, ALLOW)."""
+
+    resource_type: str
+    pattern_type: str
+    resource_name: str
+    operation: str
+    host: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class User:
+    """A KafkaUser the cluster's users Job manages, with its defaults applied."""
+
+    name: str
+    authentication: str | None  # "tls", "tls-external", "scram-sha-512" or None
+    password_secret: tuple[str, str] | None  # (Secret, key) of a given SCRAM password
+    validity_days: int  # of a TLS user's certificate
+    renewal_days: int
+    acls: tuple[Acl, ...]
+    quotas: dict  # Kafka's quota key -> number
+    secret_labels: dict
+    secret_annotations: dict
+    document: Document
+
+    @property
+    def principal(self) -> str:
+        """Kafka's principal: the certificate subject for TLS users, else the user name."""
+        return f"User:{self.quota_entity}"
+
+    @property
+    def quota_entity(self) -> str:
+        return f"CN={self.name}" if self.authentication in ("tls", "tls-external") else self.name
+
+    @property
+    def has_secret(self) -> bool:
+        return self.authentication in ("tls", "scram-sha-512")
+
+
+@dataclass(frozen=True)
 class Cluster:
     name: str
     namespace: str | None
@@ -208,6 +249,8 @@ class Cluster:
     cluster_role_binding_template: dict = field(default_factory=dict)
     # The KafkaTopics the topics Job manages (spec.entityOperator.topicOperator).
     topics: tuple[Topic, ...] = ()
+    # The KafkaUsers the users Job manages (spec.entityOperator.userOperator).
+    users: tuple[User, ...] = ()
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:

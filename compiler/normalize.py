@@ -18,6 +18,7 @@ from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_I
                     DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, Authorization, CertSecret, Cluster, ClusterCa,
                     JvmOptions, Listener, Logging, Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
+from .users import attach_users
 
 CLUSTER_LABEL = "strimzi.io/cluster"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
@@ -105,6 +106,8 @@ def normalize(documents: Documents) -> Model:
             clusters.append(cluster)
     clusters, topic_findings = attach_topics(documents, clusters)
     findings.extend(topic_findings)
+    clusters, user_findings = attach_users(documents, clusters)
+    findings.extend(user_findings)
     return Model(clusters, findings, list(documents.documents))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from .model import DEFAULT_KUBECTL_IMAGE, Cluster, JvmOptions, Listener, Logging, NodePool, Volume
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
+from .users import acl_lines, quota_lines, secret_metadata, users_lines
 
 # The internal listeners are TLS with client authentication, as in Strimzi: every
 # node presents the node certificate and trusts only the cluster CA.
@@ -146,6 +148,7 @@ def cluster_values(cluster: Cluster) -> dict:
         "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
         "kafkaClient": kafka_client(cluster),
         "topics": topics_values(cluster),
+        "users": users_values(cluster),
     }
 
 
@@ -818,3 +821,57 @@ def topics_values(cluster: Cluster) -> dict | None:
 
 def env_list(env: dict[str, str]) -> list[dict]:
     return [{"name": name, "value": value} for name, value in env.items()]
+
+
+# --- the users Job ------------------------------------------------------------------------
+
+USERS_DIR = "/opt/kafkac/users"  # the scripts and the users as data
+USERS_WORK_DIR = "/var/run/kafkac-users"
+# Seconds the users Job may take for one user: its Secret, then a few Kafka tool runs.
+USER_SECONDS = 4 * TOOL_RUN_SECONDS
+
+
+def users_values(cluster: Cluster) -> dict | None:
+    """The users Job and its data: null unless the Kafka manages users and has some.
+
+    The users reach the Job as data files (tab-separated lines, and the Secrets'
+    metadata as JSON) in one ConfigMap with the Job's scripts.
+    """
+    if not (cluster.manage_users and cluster.users):
+        return None
+    name = job_name(cluster, "users")
+    clients_ca = certificates(cluster)["clientsCa"]
+    secrets = [user.name for user in cluster.users if user.has_secret]
+    password_secrets = sorted({user.password_secret[0] for user in cluster.users if user.password_secret})
+    return {
+        "jobName": name,
+        "serviceAccountName": name,
+        "filesConfigMapName": f"{name}-files",
+        "userCount": len(cluster.users),
+        "files": {
+            "users.tsv": users_lines(cluster.users),
+            "acls.tsv": acl_lines(cluster.users),
+            "quotas.tsv": quota_lines(cluster.users),
+            "secret-metadata.json": json.dumps(
+                secret_metadata(cluster.users, cluster), sort_keys=True, indent=2) + "\n",
+        },
+        # Read by name: the clients CA, the users' Secrets, the Secrets of given passwords.
+        "readSecrets": sorted({clients_ca["secret"], clients_ca["certSecret"], *secrets, *password_secrets}),
+        "userSecrets": secrets,
+        "podLabels": hook_pod_labels(cluster, "users"),
+        "job": {
+            "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
+            "activeDeadlineSeconds": TOPICS_WAIT_SECONDS + 300 + len(cluster.users) * USER_SECONDS,
+            "backoffLimit": 6,
+            "filesDir": USERS_DIR,
+            "workDir": USERS_WORK_DIR,
+            "clientDir": KAFKA_CLIENT_DIR,
+            "waitSeconds": TOPICS_WAIT_SECONDS,
+            "toolHeapOptions": TOOL_HEAP_OPTIONS,
+            "podSecurityContext": POD_SECURITY_CONTEXT,
+            "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
+            "kubectlResources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+            # keytool, then one Kafka tool run (a JVM of about 100 MiB) at a time.
+            "toolResources": {"requests": {"cpu": "200m", "memory": "384Mi"}, "limits": {"memory": "512Mi"}},
+        },
+    }
