@@ -13,7 +13,7 @@ from compiler.plan import plan
 from compiler.users import kafka_operation
 from compiler.verify import render
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, STRIMZI_CORPUS, require_strimzi_corpus
 
 SECURE = EXAMPLES / "secure"
 
@@ -179,3 +179,14 @@ def test_the_users_job_role_reads_by_name_and_only_creates(installed_tools, tmp_
         assert container["securityContext"]["allowPrivilegeEscalation"] is False
         assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
     assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+@pytest.mark.parametrize("example", ["tls-auth", "scram-sha-512-auth"])
+def test_strimzis_security_examples_with_their_users_are_accepted(example):
+    require_strimzi_corpus()
+    folder = STRIMZI_CORPUS / "examples" / "security" / example
+    model = normalize(load([folder / "kafka.yaml", folder / "user.yaml", folder / "topic.yaml"]))
+    assert not [f for f in model.findings if f.is_error], [f"{f.span} {f.message}" for f in model.findings]
+    (cluster,) = model.clusters
+    (user,) = cluster.users
+    assert user.acls and user.authentication in ("tls", "scram-sha-512")

@@ -140,6 +140,7 @@ NODE_SECRET, CLUSTER_CA_CERT = "users-kafka-node-certs", "users-cluster-ca-cert"
 CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 ALLOWED, OTHER = "allowed", "other"
 TOPIC_AUTHORIZATION_FAILED = 29
+REMOVED_QUOTA = "    consumerByteRate: 2097152\n"
 REMOVED_ACL = "      - resource: {type: topic, name: audit}\n        operations: [Describe]\n"
 
 
@@ -303,11 +304,16 @@ def test_a_second_run_against_kafka_changes_nothing_and_says_so(deployment, firs
     assert deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users") == quotas
 
 
-def test_an_acl_removed_from_the_spec_is_removed_from_kafka(deployment, first_run):
+def test_an_acl_and_a_quota_removed_from_the_spec_are_removed_from_kafka(deployment, first_run):
     assert "name=audit" in deployment.node_tool("kafka-acls.sh", "--list", "--principal", "User:writer")
     deployment.upgrade(REMOVED_ACL, "")
+    deployment.upgrade(REMOVED_QUOTA, "")
     output = deployment.run_job()
     assert "kafkac-users: ACL removed for User:writer: ALLOW DESCRIBE on TOPIC audit (LITERAL), host *" \
         in output["apply"], output["apply"]
+    assert "kafkac-users: quotas of writer: consumer_byte_rate removed (was 2097152.0);" in output["apply"]
     acls = deployment.node_tool("kafka-acls.sh", "--list", "--principal", "User:writer")
     assert "name=audit" not in acls and "name=allowed" in acls
+    described = deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users",
+                                     "--entity-name", "writer")
+    assert "consumer_byte_rate" not in described and "producer_byte_rate=1048576" in described, described
