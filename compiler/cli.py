@@ -82,9 +82,9 @@ def _report(findings, output_format: str, color: bool | None, **extra) -> None:
 def cli() -> None:
     """kafkac compiles Strimzi Kafka resources into plain, verified Helm charts.
 
-    It reads the Kafka and KafkaNodePool resources you would give Strimzi
-    (kafka.strimzi.io/v1 or v1beta2), checks them, and writes one Helm chart per
-    Kafka cluster, which runs the cluster with no operator.
+    It reads the Kafka, KafkaNodePool, KafkaTopic and KafkaUser resources you
+    would give Strimzi (kafka.strimzi.io/v1 or v1beta2), checks them, and writes
+    one Helm chart per Kafka cluster, which runs the cluster with no operator.
 
     \b
     Typical use:

@@ -71,6 +71,17 @@ VALUES_DOCS = {
     "certificates.externalIpAddresses": "IP addresses of external listeners known at compile time "
                                         "(advertisedHost, loadBalancerIP), certified as IP addresses.",
     "certificates.clusterDomain": "The Kubernetes cluster's DNS domain.",
+    "certificates.clientsCa": "The clients CA (spec.clientsCa): it signs the KafkaUsers' certificates, "
+                              "and listeners with authentication: tls trust only it.",
+    "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "
+                                         "(PKCS#12 trust store), ca.password.",
+    "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.p12 (PKCS#12 key store, key "
+                                     "and certificate under alias ca) and ca.password.",
+    "certificates.clientsCa.subject": "Subject of a new clients CA certificate.",
+    "certificates.clientsCa.validityDays": "Days a new clients CA certificate is valid "
+                                           "(spec.clientsCa.validityDays).",
+    "certificates.clientsCa.renewalDays": "The Job warns when the clients CA expires within this many "
+                                          "days (spec.clientsCa.renewalDays).",
     "certificates.secretLabels": "Labels of the Secrets the Job creates.",
     "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
     "certificates.job.name": "Name of the Job, its ServiceAccount, Role and RoleBinding.",
@@ -129,7 +140,8 @@ VALUES_DOCS = {
     "nodePools.probePort": "Port the liveness probe checks (readiness runs kafka-ready.sh).",
     "nodePools.resources": "CPU and memory requests and limits of the Kafka container.",
     "nodePools.volumes": "Pod volumes: scratch space, configuration, the cluster CA certificate and "
-                         "node certificate Secrets, ephemeral data, listener certificates.",
+                         "node certificate Secrets, the clients CA certificate (brokers with a "
+                         "listener with authentication: tls), ephemeral data, listener certificates.",
     "nodePools.volumeMounts": "Where the Kafka container mounts them.",
     "nodePools.volumeClaimTemplates": "PersistentVolumeClaims for persistent-claim storage.",
     "nodePools.persistentVolumeClaimRetentionPolicy": "Whether PVCs are deleted with the StatefulSet "
@@ -175,6 +187,38 @@ VALUES_DOCS = {
     "topics.job.record.env": "Its settings: the state ConfigMaps to write, by name.",
     "topics.job.record.resources": "CPU and memory of kubectl.",
     "topics.job.record.volumeMounts": "Scripts, the record as it was, and the new one.",
+    "users": "The KafkaUsers of the cluster (spec.entityOperator.userOperator), and the hook Job that "
+             "creates their Secrets in the cluster (only when absent) and applies their SCRAM credentials, "
+             "ACLs and quotas in Kafka after every install and upgrade (null: none).",
+    "users.jobName": "Name of the Job.",
+    "users.serviceAccountName": "Name of the Job's ServiceAccount, Role and RoleBinding.",
+    "users.filesConfigMapName": "ConfigMap holding the Job's scripts and the files below.",
+    "users.userCount": "Number of users the Job manages.",
+    "users.files": "The users as data, read by the Job's scripts; no password or key is among them.",
+    "users.files.users.tsv": "One user a line, tab-separated: name, authentication, principal, "
+                             "certificate validity and renewal days, password Secret and key (- when none).",
+    "users.files.acls.tsv": "One ACL a line, tab-separated: principal, resource type, pattern type, "
+                            "resource name, operation, host, permission.",
+    "users.files.quotas.tsv": "One quota a line, tab-separated: quota entity, quota, value.",
+    "users.files.secret-metadata.json": "Labels and annotations of each user's Secret, by name.",
+    "users.readSecrets": "Secrets the Job may read, by name: the clients CA's, the users', and those "
+                         "holding given passwords.",
+    "users.userSecrets": "The users' Secrets the Job creates when absent (users with tls or "
+                         "scram-sha-512 authentication).",
+    "users.podLabels": HOOK_POD_LABELS_DOC,
+    "users.job": "The Job's pod: fetch and store (kubectl), issue and apply (the Kafka image).",
+    "users.job.kubectlImage": "Image of the fetch and store steps.",
+    "users.job.activeDeadlineSeconds": "Longest the Job may run: waiting for the brokers, then the users.",
+    "users.job.backoffLimit": "Retries after a failure.",
+    "users.job.filesDir": "Where the files ConfigMap is mounted.",
+    "users.job.workDir": "Scratch space in memory: the Secrets read and made, for the run only.",
+    "users.job.clientDir": "Where the apply step writes the Kafka client's settings (in memory).",
+    "users.job.waitSeconds": "How long the apply step waits for the brokers to answer.",
+    "users.job.toolHeapOptions": "Heap of each Kafka tool run.",
+    "users.job.podSecurityContext": "Pod security context (restricted).",
+    "users.job.containerSecurityContext": "Security context of every step.",
+    "users.job.kubectlResources": "CPU and memory of the kubectl steps.",
+    "users.job.toolResources": "CPU and memory of keytool and of the Kafka tools (one JVM at a time).",
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")

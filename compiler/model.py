@@ -35,7 +35,7 @@ class CertSecret:
 
 @dataclass(frozen=True)
 class ClusterCa:
-    """spec.clusterCa: the cluster CA that kafkac generates in the cluster, and its certificates' lifetimes."""
+    """spec.clusterCa or spec.clientsCa: a CA that kafkac generates in the cluster, and its certificates' lifetimes."""
 
     validity_days: int = DEFAULT_CA_VALIDITY_DAYS
     renewal_days: int = DEFAULT_CA_RENEWAL_DAYS
@@ -94,11 +94,26 @@ class Listener:
 
     def broker(self, node_id: int) -> ListenerBroker:
         return next((b for b in self.brokers if b.broker == node_id), ListenerBroker(node_id))
+    authentication: str | None = None  # "tls", "scram-sha-512" or None
+
+    @property
+    def security_protocol(self) -> str:
+        """Kafka's security protocol for the listener: TLS or not, SASL or not."""
+        if self.authentication == "scram-sha-512":
+            return "SASL_SSL" if self.tls else "SASL_PLAINTEXT"
+        return "SSL" if self.tls else "PLAINTEXT"
 
     @property
     def identifier(self) -> str:
         """Kafka's listener name, as Strimzi spells it: `PLAIN-9092`."""
         return f"{self.name.upper()}-{self.port}"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """spec.kafka.authorization (type simple): Kafka's ACL authorizer and the super users' principals."""
+
+    super_users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -209,6 +224,47 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class Acl:
+    """One ACL entry of a user, in Kafka's names (TOPIC, PREFIXED, READ, ALLOW)."""
+
+    resource_type: str
+    pattern_type: str
+    resource_name: str
+    operation: str
+    host: str
+    permission: str
+
+
+@dataclass(frozen=True)
+class User:
+    """A KafkaUser the cluster's users Job manages, with its defaults applied."""
+
+    name: str
+    authentication: str | None  # "tls", "tls-external", "scram-sha-512" or None
+    password_secret: tuple[str, str] | None  # (Secret, key) of a given SCRAM password
+    validity_days: int  # of a TLS user's certificate
+    renewal_days: int
+    acls: tuple[Acl, ...]
+    quotas: dict  # Kafka's quota key -> number
+    secret_labels: dict
+    secret_annotations: dict
+    document: Document
+
+    @property
+    def principal(self) -> str:
+        """Kafka's principal: the certificate subject for TLS users, else the user name."""
+        return f"User:{self.quota_entity}"
+
+    @property
+    def quota_entity(self) -> str:
+        return f"CN={self.name}" if self.authentication in ("tls", "tls-external") else self.name
+
+    @property
+    def has_secret(self) -> bool:
+        return self.authentication in ("tls", "scram-sha-512")
+
+
+@dataclass(frozen=True)
 class Cluster:
     name: str
     namespace: str | None
@@ -225,6 +281,8 @@ class Cluster:
     annotations: dict = field(default_factory=dict)
     rack: Rack | None = None
     cluster_ca: ClusterCa = field(default_factory=ClusterCa)
+    clients_ca: ClusterCa = field(default_factory=ClusterCa)
+    authorization: Authorization | None = None
     logging: Logging = field(default_factory=Logging)
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)
@@ -236,6 +294,8 @@ class Cluster:
     cluster_role_binding_template: dict = field(default_factory=dict)
     # The KafkaTopics the topics Job manages (spec.entityOperator.topicOperator).
     topics: tuple[Topic, ...] = ()
+    # The KafkaUsers the users Job manages (spec.entityOperator.userOperator).
+    users: tuple[User, ...] = ()
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:

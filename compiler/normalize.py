@@ -17,9 +17,10 @@ from .listener_checks import (check_listener_brokers, check_listener_fields, che
                               listener_settings)
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
-                    DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, CertSecret, Cluster, ClusterCa,
+                    DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, Authorization, CertSecret, Cluster, ClusterCa,
                     JvmOptions, Listener, Logging, Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
+from .users import attach_users
 
 CLUSTER_LABEL = "strimzi.io/cluster"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
@@ -39,6 +40,8 @@ FORBIDDEN_CONFIG_PREFIXES = (
     "client.quota.callback.static.storage.per.volume.limit.min.available.",
     "client.quota.callback.static.excluded.principal.name.list", "prometheus.metrics.reporter.",
     "cordoned.log.dirs", "config.providers",
+    # It decides what principal a client gets, and so what the ACLs and super users mean.
+    "principal.builder.class",
 )
 FORBIDDEN_CONFIG_EXCEPTIONS = frozenset({
     "zookeeper.connection.timeout.ms", "sasl.server.max.receive.size", "ssl.cipher.suites",
@@ -53,6 +56,8 @@ FORBIDDEN_CONFIG_EXCEPTIONS = frozenset({
     "controller.quorum.election.backoff.max.ms", "controller.quorum.election.timeout.ms",
     "controller.quorum.fetch.timeout.ms",
 })
+# Options StandardAuthorizer reads, which are not among Kafka's broker options.
+AUTHORIZER_OPTIONS = frozenset({"allow.everyone.if.no.acl.found"})
 PER_LISTENER_CONFIG_SUFFIXES = ("connections.max.reauth.ms", "max.connections",
                                 "max.connection.creation.rate")
 _NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
@@ -105,6 +110,8 @@ def normalize(documents: Documents) -> Model:
             clusters.append(cluster)
     clusters, topic_findings = attach_topics(documents, clusters)
     findings.extend(topic_findings)
+    clusters, user_findings = attach_users(documents, clusters)
+    findings.extend(user_findings)
     return Model(clusters, findings, list(documents.documents))
 
 
@@ -118,10 +125,11 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
-    _check_config(doc, config, listeners, version, findings)
+    _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
     pools = _pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
-    cluster_ca = _cluster_ca(doc, findings)
+    cluster_ca = _certificate_authority(doc, "clusterCa", findings)
+    clients_ca = _certificate_authority(doc, "clientsCa", findings)
     logging = _logging(doc, config_maps, findings)
     if pools is None:
         return None
@@ -145,6 +153,8 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         annotations=dict(doc.annotations),
         rack=rack,
         cluster_ca=cluster_ca,
+        clients_ca=clients_ca,
+        authorization=_authorization(spec),
         logging=logging,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
@@ -154,6 +164,14 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         service_account_template=_template_section(doc, "serviceAccount"),
         cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
     )
+
+
+def _authorization(kafka_spec: dict) -> Authorization | None:
+    """Strimzi's superUsers are principal names without their `User:` type."""
+    raw = kafka_spec.get("authorization")
+    if not raw:
+        return None
+    return Authorization(super_users=tuple(f"User:{name}" for name in raw.get("superUsers") or ()))
 
 
 def _template_section(doc: Document, section: str) -> dict:
@@ -182,19 +200,20 @@ def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> 
     return Rack("environment-variable", env_var_name=name)
 
 
-def _cluster_ca(doc: Document, findings: list[Finding]) -> ClusterCa:
-    """spec.clusterCa: kafkac generates the CA in the cluster and keeps its key."""
-    raw = doc.get("spec", "clusterCa") or {}
-    path = ("spec", "clusterCa")
+def _certificate_authority(doc: Document, field_name: str, findings: list[Finding]) -> ClusterCa:
+    """spec.clusterCa or spec.clientsCa: kafkac generates the CA in the cluster and keeps its key."""
+    raw = doc.get("spec", field_name) or {}
+    path = ("spec", field_name)
+    what = "cluster CA" if field_name == "clusterCa" else "clients CA"
     if raw.get("generateCertificateAuthority", True) is False:
         findings.append(error(
-            "cluster-ca.unsupported", "spec.clusterCa.generateCertificateAuthority: false (a CA you "
-            "provide) is not supported yet: kafkac generates the cluster CA in the cluster",
+            "cluster-ca.unsupported", f"spec.{field_name}.generateCertificateAuthority: false (a CA you "
+            f"provide) is not supported yet: kafkac generates the {what} in the cluster",
             doc.span_of(path + ("generateCertificateAuthority",)), path + ("generateCertificateAuthority",),
             "true, or no generateCertificateAuthority"))
     if raw.get("certificateExpirationPolicy", "renew-certificate") != "renew-certificate":
         findings.append(error(
-            "cluster-ca.unsupported", f"spec.clusterCa.certificateExpirationPolicy: "
+            "cluster-ca.unsupported", f"spec.{field_name}.certificateExpirationPolicy: "
             f"{raw['certificateExpirationPolicy']!r} is not supported yet: kafkac keeps the CA's key",
             doc.span_of(path + ("certificateExpirationPolicy",)), path + ("certificateExpirationPolicy",),
             "renew-certificate, or no certificateExpirationPolicy"))
@@ -289,24 +308,38 @@ def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
                 f"listener {raw['name']} names a certificate but has tls: false, so it would not "
                 "serve it", doc.span_of(path + ("tls",)), path + ("tls",),
                 "tls: true, or no configuration.brokerCertChainAndKey"))
+        authentication = (raw.get("authentication") or {}).get("type")
+        if authentication == "tls" and not raw["tls"]:
+            findings.append(error(
+                "listener.tls-authentication-without-tls",
+                f"listener {raw['name']} has authentication type tls (client certificates) but "
+                "tls: false, so there is no TLS handshake to present a certificate in",
+                doc.span_of(path + ("authentication", "type")), path + ("authentication", "type"),
+                "tls: true on the listener, or authentication type scram-sha-512"))
         listeners.append(Listener(
             name=raw["name"], port=raw["port"], type=raw["type"], tls=raw["tls"],
             cert_secret=CertSecret(cert["secretName"], cert["certificate"], cert["key"]) if cert else None,
             use_service_dns_domain=bool(configuration.get("useServiceDnsDomain", False)),
             **listener_settings(raw),
+            authentication=authentication,
         ))
         check_listener_fields(doc, i, raw, findings)
     return listeners
 
 
 def _check_config(doc: Document, config: dict, listeners: list[Listener], version: str,
-                  findings: list[Finding]) -> None:
-    """Options Strimzi reserves are refused; the others are checked against Kafka's own."""
+                  findings: list[Finding], authorizer: bool = False) -> None:
+    """Options Strimzi reserves are refused; the others are checked against Kafka's own.
+
+    With spec.kafka.authorization, the authorizer's own options are known too.
+    """
     allowed_per_listener = {f"listener.name.{listener.identifier.lower()}.{suffix}"
                             for listener in listeners for suffix in PER_LISTENER_CONFIG_SUFFIXES}
     allowed = {key: value for key, value in config.items()
                if not is_forbidden_option(key) or key in allowed_per_listener}
-    findings.extend(check_config(allowed, "broker", version, doc, ("spec", "kafka", "config")))
+    checked = {key: value for key, value in allowed.items()
+               if not (authorizer and key in AUTHORIZER_OPTIONS)}
+    findings.extend(check_config(checked, "broker", version, doc, ("spec", "kafka", "config")))
     for key in config:
         if key in allowed:
             continue

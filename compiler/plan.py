@@ -10,6 +10,7 @@ import base64
 import hashlib
 import ipaddress
 import itertools
+import json
 import math
 import re
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from .model import DEFAULT_KUBECTL_IMAGE, Cluster, JvmOptions, Listener, Logging, NodePool, Volume
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
+from .users import acl_lines, quota_lines, secret_metadata, users_lines
 
 # The internal listeners are TLS with client authentication, as in Strimzi: every
 # node presents the node certificate and trusts only the cluster CA.
@@ -31,8 +33,14 @@ CLUSTER_CA_CERTS_DIR = "/opt/kafka/cluster-ca-certs"  # ca.crt of the cluster CA
 NODE_CERTS_DIR = "/opt/kafka/node-certs"  # node.p12 and node.password
 NODE_KEYSTORE = f"{NODE_CERTS_DIR}/node.p12"
 CLUSTER_CA_CERT = f"{CLUSTER_CA_CERTS_DIR}/ca.crt"
+CLIENTS_CA_CERTS_DIR = "/opt/kafka/clients-ca-certs"  # ca.crt of the clients CA
+CLIENTS_CA_CERT = f"{CLIENTS_CA_CERTS_DIR}/ca.crt"
+STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
 # Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
 CA_SUBJECT = "CN=cluster-ca v0, O=io.strimzi"
+CLIENTS_CA_SUBJECT = "CN=clients-ca v0, O=io.strimzi"
 CLUSTER_DOMAIN = "cluster.local"
 CERTS_SCRIPTS_DIR = "/opt/kafkac/scripts"
 CERTS_WORK_DIR = "/var/run/kafkac"
@@ -146,11 +154,12 @@ def cluster_values(cluster: Cluster) -> dict:
         "topics": topics_values(cluster),
         "listenerObjects": listener_objects(cluster),
         "addressDiscovery": address_discovery(cluster),
+        "users": users_values(cluster),
     }
 
 
 def certificates(cluster: Cluster) -> dict:
-    """The cluster CA and node certificate Secrets, and the hook Job that creates what is absent."""
+    """The CA and node certificate Secrets, and the hook Job that creates what is absent."""
     bootstrap, brokers = f"{cluster.name}-kafka-bootstrap", f"{cluster.name}-kafka-brokers"
     name = f"{cluster.name}-kafka-certificates"
     return {
@@ -168,6 +177,14 @@ def certificates(cluster: Cluster) -> dict:
         "externalDnsNames": external_names(cluster)[0],
         "externalIpAddresses": external_names(cluster)[1],
         "clusterDomain": CLUSTER_DOMAIN,
+        # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
+        "clientsCa": {
+            "certSecret": f"{cluster.name}-clients-ca-cert",
+            "secret": f"{cluster.name}-clients-ca",
+            "subject": CLIENTS_CA_SUBJECT,
+            "validityDays": cluster.clients_ca.validity_days,
+            "renewalDays": cluster.clients_ca.renewal_days,
+        },
         "secretLabels": {
             "app.kubernetes.io/name": "kafka",
             "app.kubernetes.io/instance": cluster.name,
@@ -407,7 +424,7 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         ("controller.listener.names", CONTROL_PLANE.identifier),
         ("listeners", ",".join(f"{l.identifier}://0.0.0.0:{l.port}" for l in listeners)),
         ("listener.security.protocol.map", ",".join(
-            f"{l.identifier}:{'SSL' if l.tls else 'PLAINTEXT'}"
+            f"{l.identifier}:{l.security_protocol}"
             for l in (CONTROL_PLANE, REPLICATION, *cluster.listeners))),
     ]
     if pool.is_broker:
@@ -428,24 +445,57 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         ])
     if pool.is_broker:
         for listener in cluster.listeners:
-            if not listener.tls:
-                continue
-            prefix = f"listener.name.{listener.identifier.lower()}"
-            if listener.cert_secret:
-                props.append((f"{prefix}.ssl.keystore.type", "PEM"))
-                props.append((f"{prefix}.ssl.keystore.location",
-                              f"{WORK_DIR}/{listener.identifier.lower()}.pem"))
-            else:
-                props.append((f"{prefix}.ssl.keystore.type", "PKCS12"))
-                props.append((f"{prefix}.ssl.keystore.location", NODE_KEYSTORE))
-    if pool.is_broker:
+            props.extend(client_listener_properties(listener))
         props.extend(listener_limits(cluster))
+    props.extend(authorization_properties(cluster))
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
     if cluster.config:
         lines.append("# spec.kafka.config")
         lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
                      for k, v in cluster.config.items())
     return "\n".join(lines) + "\n"
+
+
+def client_listener_properties(listener: Listener) -> list[tuple[str, str]]:
+    """A client listener's key store, and how its clients authenticate."""
+    prefix = f"listener.name.{listener.identifier.lower()}"
+    props = []
+    if listener.tls and listener.cert_secret:
+        props.extend([(f"{prefix}.ssl.keystore.type", "PEM"),
+                      (f"{prefix}.ssl.keystore.location", f"{WORK_DIR}/{listener.identifier.lower()}.pem")])
+    elif listener.tls:
+        props.extend([(f"{prefix}.ssl.keystore.type", "PKCS12"),
+                      (f"{prefix}.ssl.keystore.location", NODE_KEYSTORE)])
+    if listener.authentication == "tls":
+        # Only certificates of the clients CA: a node certificate is no client identity here.
+        props.extend([(f"{prefix}.ssl.client.auth", "required"),
+                      (f"{prefix}.ssl.truststore.type", "PEM"),
+                      (f"{prefix}.ssl.truststore.location", CLIENTS_CA_CERT)])
+    elif listener.authentication == "scram-sha-512":
+        props.extend([(f"{prefix}.sasl.enabled.mechanisms", "SCRAM-SHA-512"),
+                      (f"{prefix}.scram-sha-512.sasl.jaas.config", SCRAM_LOGIN_MODULE)])
+    return props
+
+
+def node_principal(cluster: Cluster) -> str:
+    """The principal Kafka gives the node certificate (its subject in RFC 2253 form)."""
+    return f"User:CN={cluster.name}-kafka,O=io.strimzi"
+
+
+def authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
+    """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both).
+
+    The nodes are super users: they reach each other, and the chart's Jobs reach
+    them, with the node certificate.
+    """
+    if cluster.authorization is None:
+        return []
+    super_users = [node_principal(cluster), *cluster.authorization.super_users]
+    props = [("authorizer.class.name", STANDARD_AUTHORIZER),
+             ("super.users", ";".join(dict.fromkeys(super_users)))]
+    if ALLOW_EVERYONE not in cluster.config:
+        props.append((ALLOW_EVERYONE, "false"))
+    return props
 
 
 def internal_listeners(pool: NodePool) -> list[Listener]:
@@ -566,6 +616,9 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
         if volume.type == "ephemeral":
             empty_dir = {"sizeLimit": volume.size_limit} if volume.size_limit else {}
             volumes.append({"name": volume.name, "emptyDir": empty_dir})
+    if pool.is_broker and trusts_clients_ca(cluster):
+        volumes.append({"name": "clients-ca-cert", "secret": {
+            "secretName": f"{cluster.name}-clients-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
     if pool.is_broker:
         for listener in cluster.listeners:
             if listener.cert_secret:
@@ -591,6 +644,8 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
     ]
     mounts.extend({"name": v.name, "mountPath": v.mount_path} for v in pool.volumes)
+    if pool.is_broker and trusts_clients_ca(cluster):
+        mounts.append({"name": "clients-ca-cert", "mountPath": CLIENTS_CA_CERTS_DIR, "readOnly": True})
     if pool.is_broker:
         mounts.extend({"name": f"cert-{l.identifier.lower()}",
                        "mountPath": f"{CERTIFICATES_DIR}/{l.identifier.lower()}", "readOnly": True}
@@ -601,6 +656,10 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         mounts.append({"name": "address-volume", "mountPath": ADDRESS_INIT_DIR, "readOnly": True})
     mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
+
+
+def trusts_clients_ca(cluster: Cluster) -> bool:
+    return any(listener.authentication == "tls" for listener in cluster.listeners)
 
 
 def volume_claim_templates(cluster: Cluster, pool: NodePool) -> list[dict]:
@@ -1069,3 +1128,57 @@ def cluster_ip_service_names(cluster: Cluster) -> list[str]:
             names.extend(listener_broker_name(cluster, listener, pool, node_id)
                          for pool, node_id in broker_nodes(cluster))
     return names
+
+
+# --- the users Job ------------------------------------------------------------------------
+
+USERS_DIR = "/opt/kafkac/users"  # the scripts and the users as data
+USERS_WORK_DIR = "/var/run/kafkac-users"
+# Seconds the users Job may take for one user: its Secret, then a few Kafka tool runs.
+USER_SECONDS = 4 * TOOL_RUN_SECONDS
+
+
+def users_values(cluster: Cluster) -> dict | None:
+    """The users Job and its data: null unless the Kafka manages users and has some.
+
+    The users reach the Job as data files (tab-separated lines, and the Secrets'
+    metadata as JSON) in one ConfigMap with the Job's scripts.
+    """
+    if not (cluster.manage_users and cluster.users):
+        return None
+    name = job_name(cluster, "users")
+    clients_ca = certificates(cluster)["clientsCa"]
+    secrets = [user.name for user in cluster.users if user.has_secret]
+    password_secrets = sorted({user.password_secret[0] for user in cluster.users if user.password_secret})
+    return {
+        "jobName": name,
+        "serviceAccountName": name,
+        "filesConfigMapName": f"{name}-files",
+        "userCount": len(cluster.users),
+        "files": {
+            "users.tsv": users_lines(cluster.users),
+            "acls.tsv": acl_lines(cluster.users),
+            "quotas.tsv": quota_lines(cluster.users),
+            "secret-metadata.json": json.dumps(
+                secret_metadata(cluster.users, cluster), sort_keys=True, indent=2) + "\n",
+        },
+        # Read by name: the clients CA, the users' Secrets, the Secrets of given passwords.
+        "readSecrets": sorted({clients_ca["secret"], clients_ca["certSecret"], *secrets, *password_secrets}),
+        "userSecrets": secrets,
+        "podLabels": hook_pod_labels(cluster, "users"),
+        "job": {
+            "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
+            "activeDeadlineSeconds": TOPICS_WAIT_SECONDS + 300 + len(cluster.users) * USER_SECONDS,
+            "backoffLimit": 6,
+            "filesDir": USERS_DIR,
+            "workDir": USERS_WORK_DIR,
+            "clientDir": KAFKA_CLIENT_DIR,
+            "waitSeconds": TOPICS_WAIT_SECONDS,
+            "toolHeapOptions": TOOL_HEAP_OPTIONS,
+            "podSecurityContext": POD_SECURITY_CONTEXT,
+            "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
+            "kubectlResources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
+            # keytool, then one Kafka tool run (a JVM of about 100 MiB) at a time.
+            "toolResources": {"requests": {"cpu": "200m", "memory": "384Mi"}, "limits": {"memory": "512Mi"}},
+        },
+    }

@@ -28,6 +28,7 @@ DEFINITIONS: dict[str, str] = {
     "kafkanodepool": "#KafkaNodePool",
     "configmap": "#ConfigMap",
     "kafkatopic": "#KafkaTopic",
+    "kafkauser": "#KafkaUser",
 }
 
 

@@ -40,12 +40,13 @@ SCHEMA_NAMES: dict[tuple[str, str], str] = {
     **{(version, "Kafka"): "kafka" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaNodePool"): "kafkanodepool" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaTopic"): "kafkatopic" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaUser"): "kafkauser" for version in STRIMZI_API_VERSIONS},
     ("v1", "ConfigMap"): "configmap",
 }
-ACCEPTED_KINDS = "Kafka, KafkaNodePool or KafkaTopic (kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)"
+ACCEPTED_KINDS = "Kafka, KafkaNodePool, KafkaTopic or KafkaUser (kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)"
 
 UNSUPPORTED_STRIMZI_KINDS = frozenset({
-    "KafkaUser", "KafkaConnect", "KafkaConnector", "KafkaMirrorMaker2",
+    "KafkaConnect", "KafkaConnector", "KafkaMirrorMaker2",
     "KafkaMirrorMaker", "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
 })
 
@@ -61,6 +62,12 @@ KUBERNETES_FIELDS = {
 
 _NODE_POOL_INSTEAD = ("part of Strimzi's v1beta2 API that kafkac does not support: "
                       "set it in a KafkaNodePool instead")
+# Values of Strimzi's v1beta2 API that its v1 CRDs (strimzi-fields.json) no longer list:
+# (kind, field path in strimzi-fields notation) -> the values.
+STRIMZI_V1BETA2_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("Kafka", "spec.kafka.listeners[].authentication.type"): ("oauth",),
+    ("Kafka", "spec.kafka.authorization.type"): ("keycloak", "opa"),
+}
 # (kind, field path in strimzi-fields notation) -> why the field is refused
 REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("Kafka", "spec.zookeeper"): (
@@ -584,7 +591,8 @@ class _Explainer:
                              rule="schema.type")
 
     def _strimzi_enum(self, path: FieldPath) -> list | None:
-        return _strimzi_fields().enum(self.kind, path)
+        v1beta2 = STRIMZI_V1BETA2_VALUES.get((self.kind, _notation(path)), ())
+        return [*(_strimzi_fields().enum(self.kind, path) or []), *v1beta2] or None
 
     def _parent_span(self, parent: FieldPath):
         if parent and isinstance(parent[-1], str):

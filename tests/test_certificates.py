@@ -139,14 +139,15 @@ def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
 
 
 @pytest.mark.tools
-def test_the_job_may_read_its_three_secrets_create_secrets_and_update_only_the_node_certificate(kraft_chart):
+def test_the_job_may_read_its_five_secrets_create_secrets_and_update_only_the_node_certificate(kraft_chart):
     objects = manifests(kraft_chart)
     (role,) = _by_kind(objects, "Role")
     rules = sorted((tuple(r["verbs"]), tuple(r.get("resourceNames", ()))) for r in role["rules"])
     assert all(r["resources"] == ["secrets"] and r["apiGroups"] == [""] for r in role["rules"])
     assert rules == [
         (("create",), ()),
-        (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs")),
+        (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
+                    "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
         (("update",), ("my-cluster-kafka-node-certs",)),
     ]
     (binding,) = _by_kind(objects, "RoleBinding")

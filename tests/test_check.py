@@ -117,13 +117,12 @@ def test_every_rule_fires_on_some_case():
 
 
 def test_production_example_is_quiet(engine, tmp_path):
-    """Only security.authorization warns: kafkac cannot express authorization yet."""
+    """No finding at all: authentication and authorization are on, and the rest is production-ready."""
     result = compile_specs(Options((str(EXAMPLES / "production"),), tmp_path / "out",
                                    check=CheckOptions(profile="prod"),
                                    kube_versions=tools.DEFAULT_KUBE_VERSIONS[-1:]))
     assert result.ok
-    assert [(f.rule, str(f.severity)) for f in result.findings] == \
-        [("policy.security.authorization", "warning")]
+    assert [(f.rule, str(f.severity)) for f in result.findings] == []
 
 
 @pytest.mark.parametrize("example", ["quickstart", "kraft-3x3"])
@@ -139,7 +138,7 @@ def _comparable(findings):
 
 
 def test_a_remote_opa_with_the_same_bundle_gives_the_same_findings(engine, installed_tools):
-    specs = [EXAMPLES / "quickstart", EXAMPLES / "production", CASES / "operability-spread.yaml"]
+    specs = [EXAMPLES / "quickstart", CASES / "security-authorization.yaml", CASES / "operability-spread.yaml"]
     upgrade = (CASES / "upgrade-broker-removal.yaml", CASES / "bases" / "clean.yaml")
     with tools.opa_server(POLICIES_DIR) as port:  # the org's server: OPA loads the bundle itself
         with policy.engine(f"http://127.0.0.1:{port}") as remote:

@@ -35,7 +35,8 @@ def test_model_case_gives_exactly_the_expected_findings(case):
     ("SSL.Keystore.Type", True), ("node.id", True), ("log.dirs", True), ("controller.quorum.voters", True),
     ("ssl.enabled.protocols", False), ("controller.quorum.election.timeout.ms", False),
     ("broker.session.timeout.ms", False), ("min.insync.replicas", False),
-    ("num.partitions", False), ("log.retention.hours", False),
+    ("num.partitions", False), ("log.retention.hours", False), ("principal.builder.class", True),
+    ("authorizer.class.name", True), ("super.users", True), ("allow.everyone.if.no.acl.found", False),
 ])
 def test_strimzi_reserved_options(key, forbidden):
     assert is_forbidden_option(key) is forbidden

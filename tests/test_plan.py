@@ -1,5 +1,7 @@
 """The plan: properties, environment, names and the values.yaml writer."""
 
+from pathlib import Path
+
 import yaml
 
 from compiler.emit import scalar, values_yaml, yaml_key
@@ -223,3 +225,82 @@ def test_cluster_ca_lifetimes_come_from_the_spec(tmp_path):
     (tmp_path / "kafka.yaml").write_text(spec)
     (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
     assert (chart.values["certificates"]["validityDays"], chart.values["certificates"]["renewalDays"]) == (730, 60)
+
+
+def test_clients_ca_has_its_own_secrets_subject_and_lifetimes(tmp_path):
+    spec = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "spec:\n  kafka:\n", "spec:\n  clientsCa:\n    validityDays: 90\n    renewalDays: 10\n  kafka:\n", 1)
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
+    certificates = chart.values["certificates"]
+    assert certificates["clientsCa"] == {
+        "certSecret": "my-cluster-clients-ca-cert", "secret": "my-cluster-clients-ca",
+        "subject": "CN=clients-ca v0, O=io.strimzi", "validityDays": 90, "renewalDays": 10}
+    assert (certificates["validityDays"], certificates["renewalDays"]) == (365, 30)
+
+
+SECURED = Path(__file__).resolve().parent / "e2e" / "authentication-spec"
+
+
+def secured_values(tmp_path, edit=lambda text: text) -> dict:
+    (tmp_path / "kafka.yaml").write_text(edit((SECURED / "kafka.yaml").read_text()))
+    model = normalize(load([tmp_path / "kafka.yaml"]))
+    assert not [f for f in model.findings if f.is_error], model.findings
+    (chart,) = plan(model.clusters)
+    return chart.values
+
+
+def test_listener_authentication_and_authorization_properties(tmp_path):
+    (pool,) = secured_values(tmp_path)["nodePools"]
+    props = pool["serverProperties"].splitlines()
+    assert ("listener.security.protocol.map=CONTROLPLANE-9090:SSL,REPLICATION-9091:SSL,"
+            "TLS-9093:SSL,SCRAM-9094:SASL_PLAINTEXT") in props
+    # tls: a client certificate of the clients CA, and no other CA.
+    assert "listener.name.tls-9093.ssl.client.auth=required" in props
+    assert "listener.name.tls-9093.ssl.truststore.type=PEM" in props
+    assert "listener.name.tls-9093.ssl.truststore.location=/opt/kafka/clients-ca-certs/ca.crt" in props
+    # scram-sha-512: SASL with SCRAM only, and no TLS settings on a tls: false listener.
+    assert "listener.name.scram-9094.sasl.enabled.mechanisms=SCRAM-SHA-512" in props
+    assert ("listener.name.scram-9094.scram-sha-512.sasl.jaas.config="
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;") in props
+    assert not [p for p in props if p.startswith("listener.name.scram-9094.ssl.")]
+    assert "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer" in props
+    assert "super.users=User:CN=secured-kafka,O=io.strimzi;User:CN=admin;User:root" in props
+    assert "allow.everyone.if.no.acl.found=false" in props
+    mounts = {m["name"]: m["mountPath"] for m in pool["volumeMounts"]}
+    assert mounts["clients-ca-cert"] == "/opt/kafka/clients-ca-certs"
+    (volume,) = [v for v in pool["volumes"] if v["name"] == "clients-ca-cert"]
+    assert volume["secret"]["secretName"] == "secured-clients-ca-cert"
+
+
+def test_scram_over_tls_is_sasl_ssl_and_controllers_authorize_too(tmp_path):
+    def edit(text):
+        text = text.replace("        tls: false\n        authentication:\n          type: scram-sha-512",
+                            "        tls: true\n        authentication:\n          type: scram-sha-512")
+        return text.replace("    - controller\n    - broker\n", "    - controller\n") + (
+            "---\napiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\nmetadata:\n  name: broker\n"
+            "  labels:\n    strimzi.io/cluster: secured\nspec:\n  replicas: 3\n  roles: [broker]\n"
+            "  storage:\n    type: ephemeral\n")
+    controller, broker = secured_values(tmp_path, edit)["nodePools"]
+    assert "SCRAM-9094:SASL_SSL" in broker["serverProperties"]
+    assert "listener.name.scram-9094.ssl.keystore.location=/opt/kafka/node-certs/node.p12" in broker["serverProperties"]
+    controller_props = controller["serverProperties"].splitlines()
+    assert "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer" in controller_props
+    assert any(p.startswith("super.users=User:CN=secured-kafka,O=io.strimzi;") for p in controller_props)
+    assert not [p for p in controller_props if p.startswith("listener.name.tls-9093.")]
+    assert "clients-ca-cert" not in {v["name"] for v in controller["volumes"]}
+
+
+def test_allow_everyone_from_the_spec_is_not_overridden(tmp_path):
+    values = secured_values(tmp_path, lambda text: text.replace(
+        "      auto.create.topics.enable: false\n",
+        "      auto.create.topics.enable: false\n      allow.everyone.if.no.acl.found: true\n"))
+    props = values["nodePools"][0]["serverProperties"].splitlines()
+    assert [p for p in props if p.startswith("allow.everyone")] == ["allow.everyone.if.no.acl.found=true"]
+
+
+def test_no_authorizer_without_authorization(tmp_path):
+    values = secured_values(tmp_path, lambda text: text.replace(
+        "    authorization:\n      type: simple\n      superUsers:\n        - CN=admin\n        - root\n", ""))
+    props = values["nodePools"][0]["serverProperties"]
+    assert "authorizer.class.name" not in props and "super.users" not in props and "allow.everyone" not in props

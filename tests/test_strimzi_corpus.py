@@ -26,6 +26,8 @@ def kafka_cluster_files() -> list[Path]:
 
 
 FILES = kafka_cluster_files()
+# Examples that must keep compiling, so that a supported feature cannot regress unseen.
+MUST_COMPILE = {"security/tls-auth/kafka.yaml", "security/scram-sha-512-auth/kafka.yaml"}
 
 
 @pytest.mark.tools
@@ -58,3 +60,4 @@ def test_every_kafka_example_compiles_or_is_refused_cleanly(tmp_path, installed_
         for line in refused:
             print(f"  refused   {line}")
     assert len(compiled) + len(refused) == len(FILES)
+    assert MUST_COMPILE <= set(compiled), "\n".join(refused)

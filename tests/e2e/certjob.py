@@ -64,10 +64,11 @@ class JobRun:
         return next(s.output for s in self.steps if s.name == step)
 
 
-def certificate_job(manifests: list[dict]) -> tuple[dict, dict]:
-    """The rendered certificates Job and the ConfigMap its scripts come from."""
+def certificate_job(manifests: list[dict], suffix: str = "-kafka-certificates") -> tuple[dict, dict]:
+    """The rendered certificates Job (or the Job named `<cluster><suffix>`) and the ConfigMap
+    its scripts come from."""
     (job,) = [m for m in manifests if m.get("kind") == "Job"
-              and m["metadata"]["name"].endswith("-kafka-certificates")]
+              and m["metadata"]["name"].endswith(suffix)]
     volumes = job["spec"]["template"]["spec"]["volumes"]
     scripts_name = next(v["configMap"]["name"] for v in volumes if "configMap" in v)
     (scripts,) = [m for m in manifests if m.get("kind") == "ConfigMap"
@@ -85,16 +86,19 @@ def shared_folder(prefix: str) -> Path:
 def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work: Path,
                         java_home: Path, env: dict[str, dict[str, str]] | None = None,
                         check: bool = True,
-                        before: dict[str, Callable[[], None]] | None = None) -> JobRun:
+                        before: dict[str, Callable[[], None]] | None = None,
+                        job_suffix: str = "-kafka-certificates",
+                        steps: tuple[str, ...] | None = None) -> JobRun:
     """Run the Job's steps against the Secrets in `store`.
 
     `store` and `work` must be in a folder the Job's user can reach (shared_folder).
     `env` overrides environment variables per step (step name -> name -> value), for
     tests that act out an older chart; `before` calls a function before a step (step
     name -> function), for tests that change the store meanwhile; `check` raises
-    JobFailed when a step fails.
+    JobFailed when a step fails. `job_suffix` picks another Job that works with Secrets
+    only (the users Job), and `steps` runs only the steps so named.
     """
-    job, scripts = certificate_job(manifests)
+    job, scripts = certificate_job(manifests, job_suffix)
     kafka_image = next(m["spec"]["template"]["spec"]["containers"][0]["image"]
                        for m in manifests if m.get("kind") == "StatefulSet")
     pod = job["spec"]["template"]["spec"]
@@ -128,6 +132,8 @@ def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work
 
     run = JobRun()
     for container in pod.get("initContainers", []) + pod["containers"]:
+        if steps is not None and container["name"] not in steps:
+            continue
         mounts = {m["mountPath"]: folders[m["name"]] for m in container.get("volumeMounts", [])}
 
         def local(text: str) -> str:

@@ -25,6 +25,7 @@ from .conftest import NAMESPACE, compile_example
 pytestmark = pytest.mark.e2e
 
 CA_CERT, CA, NODE = "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs"
+CLIENTS_CA_CERT, CLIENTS_CA = "my-cluster-clients-ca-cert", "my-cluster-clients-ca"
 EXPECTED_NAMES = sorted(
     f"{name}{suffix}"
     for name in ("my-cluster-kafka-bootstrap", "my-cluster-kafka-brokers", "*.my-cluster-kafka-brokers")
@@ -136,10 +137,11 @@ def keytool_list(store: bytes, password: bytes, folder: Path) -> str:
     return done.stdout
 
 
-def test_first_run_creates_the_three_secrets_with_strimzis_keys(installed, tmp_path):
+def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_path):
     job, run = installed, installed.first_run
     assert job.writes() == [f"create secret {NAMESPACE}/{name} resourceVersion={i}"
-                            for i, name in enumerate((CA, CA_CERT, NODE), start=1)], run.log
+                            for i, name in enumerate((CA, CA_CERT, NODE, CLIENTS_CA, CLIENTS_CA_CERT),
+                                                     start=1)], run.log
     secrets = job.secrets()
     assert sorted(secrets[CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
     assert sorted(secrets[CA]) == ["ca.p12", "ca.password"]
@@ -178,6 +180,32 @@ def test_first_run_creates_the_three_secrets_with_strimzis_keys(installed, tmp_p
     assert len({secrets[CA_CERT]["ca.password"], secrets[CA]["ca.password"], secrets[NODE]["node.password"]}) == 3
 
 
+def test_first_run_creates_a_clients_ca_apart_from_the_cluster_ca(installed, tmp_path):
+    secrets = installed.secrets()
+    assert sorted(secrets[CLIENTS_CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
+    assert sorted(secrets[CLIENTS_CA]) == ["ca.p12", "ca.password"]
+    assert installed.manifest(CLIENTS_CA_CERT)["metadata"]["annotations"] == {"strimzi.io/ca-cert-generation": "0"}
+    assert installed.manifest(CLIENTS_CA)["metadata"]["annotations"] == {"strimzi.io/ca-key-generation": "0"}
+    clients_pem = secrets[CLIENTS_CA_CERT]["ca.crt"]
+    text = certificate_text(clients_pem)
+    assert "Subject: CN=clients-ca v0,O=io.strimzi" in text and "CA:TRUE" in text
+    assert openssl("x509", "-noout", "-pubkey", data=clients_pem) != \
+        openssl("x509", "-noout", "-pubkey", data=secrets[CA_CERT]["ca.crt"])
+    key = keytool_list(secrets[CLIENTS_CA]["ca.p12"], secrets[CLIENTS_CA]["ca.password"], tmp_path / "key")
+    assert re.search(r"^ca, .*, PrivateKeyEntry,", key, re.M), key
+    trust = keytool_list(secrets[CLIENTS_CA_CERT]["ca.p12"], secrets[CLIENTS_CA_CERT]["ca.password"],
+                         tmp_path / "trust")
+    assert "Your keystore contains 1 entry" in trust and "trustedCertEntry" in trust
+    # The node certificate is signed by the cluster CA, never by the clients CA.
+    folder = tmp_path / "verify"
+    folder.mkdir()
+    (folder / "ca.crt").write_bytes(clients_pem)
+    (folder / "node.crt").write_bytes(secrets[NODE]["node.crt"])
+    refused = subprocess.run(["openssl", "verify", "-CAfile", str(folder / "ca.crt"), str(folder / "node.crt")],
+                             capture_output=True, timeout=60)
+    assert refused.returncode != 0
+
+
 def test_second_run_creates_nothing_and_changes_no_byte(job, installed):
     job.seed(installed)
     before, writes = certjob.store_bytes(job.store), job.writes()
@@ -185,6 +213,7 @@ def test_second_run_creates_nothing_and_changes_no_byte(job, installed):
     assert certjob.store_bytes(job.store) == before
     assert job.writes() == writes
     assert "cluster CA: kept" in run.output("issue")
+    assert "clients CA: kept" in run.output("issue")
     assert "node certificate: kept" in run.output("issue")
     assert "nothing to write" in run.output("store")
 
@@ -202,7 +231,7 @@ def test_node_certificate_without_every_name_is_reissued_with_the_same_ca(job, t
     assert new[CA] == old[CA] and new[CA_CERT] == old[CA_CERT], "the CA changed"
     assert dns_names(new[NODE]["node.crt"]) == EXPECTED_NAMES
     assert verify(new[CA_CERT]["ca.crt"], new[NODE]["node.crt"], tmp_path / "verify").strip().endswith(": OK")
-    assert job.writes()[-1] == f"replace secret {NAMESPACE}/{NODE} resourceVersion=4"
+    assert job.writes()[-1] == f"replace secret {NAMESPACE}/{NODE} resourceVersion=6"
     assert "restart the Kafka pods" in run.output("store")
 
 

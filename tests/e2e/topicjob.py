@@ -31,6 +31,7 @@ import copy
 import json
 import os
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,20 +141,23 @@ def load_manifests(text: str) -> list[dict]:
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
-def topics_job(manifests: list[dict]) -> dict:
-    (job,) = [m for m in manifests if m.get("kind") == "Job" and m["metadata"]["name"].endswith("-kafka-topics")]
+def topics_job(manifests: list[dict], suffix: str = "-kafka-topics") -> dict:
+    """The rendered topics Job (or the Job named `<cluster><suffix>`, such as the users Job)."""
+    (job,) = [m for m in manifests if m.get("kind") == "Job" and m["metadata"]["name"].endswith(suffix)]
     return job
 
 
-def api_server(cluster: podrunner.LocalCluster, manifests: list[dict]) -> ApiServer:
+def api_server(cluster: podrunner.LocalCluster, manifests: list[dict], job_suffix: str = "-kafka-topics"
+               ) -> ApiServer:
     """The API server's ConfigMaps for `cluster`, kept where the Job pod's record step reaches them."""
-    pod_spec = topics_job(manifests)["spec"]["template"]["spec"]
+    pod_spec = topics_job(manifests, job_suffix)["spec"]["template"]["spec"]
     fs_group = (pod_spec.get("securityContext") or {}).get("fsGroup", 0)
-    return ApiServer(_claims_dir(cluster) / f"{STORE_VOLUME}-{_pod_name(manifests)}", cluster.namespace, fs_group)
+    return ApiServer(_claims_dir(cluster) / f"{STORE_VOLUME}-{_pod_name(manifests, job_suffix)}",
+                     cluster.namespace, fs_group)
 
 
-def _pod_name(manifests: list[dict]) -> str:
-    return f"{topics_job(manifests)['metadata']['name']}-e2e"
+def _pod_name(manifests: list[dict], job_suffix: str = "-kafka-topics") -> str:
+    return f"{topics_job(manifests, job_suffix)['metadata']['name']}-e2e"
 
 
 def _claims_dir(cluster: podrunner.LocalCluster) -> Path:
@@ -175,11 +179,18 @@ def _role_rules(manifests: list[dict], service_account: str) -> list[dict]:
 
 
 def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: ApiServer,
-                   timeout: float = STEP_TIMEOUT) -> JobRun:
-    """Run the topics Job of `manifests` once, against `cluster`'s pods and `api`'s ConfigMaps."""
-    job = topics_job(manifests)
+                   timeout: float = STEP_TIMEOUT, *, job_suffix: str = "-kafka-topics",
+                   steps: tuple[str, ...] | None = None, empty_dir_seeds: dict[str, Path] | None = None
+                   ) -> JobRun:
+    """Run the topics Job of `manifests` once, against `cluster`'s pods and `api`'s ConfigMaps.
+
+    `job_suffix` picks another Job that talks to Kafka (the users Job), `steps` runs
+    only the steps so named, and `empty_dir_seeds` fills emptyDirs (name -> folder to
+    copy) with what earlier steps of the same pod, run elsewhere, left in them.
+    """
+    job = topics_job(manifests, job_suffix)
     pod_spec = job["spec"]["template"]["spec"]
-    pod_name = _pod_name(manifests)
+    pod_name = _pod_name(manifests, job_suffix)
     kafka_image = next(m["spec"]["template"]["spec"]["containers"][0]["image"]
                        for m in manifests if m.get("kind") == "StatefulSet")
     any_pod = next(iter(cluster.pods.values()))
@@ -188,6 +199,9 @@ def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: 
     # A new pod: fresh emptyDirs (podrunner keeps them as claims so the steps share them).
     for name in empty_dirs:
         shutil.rmtree(_claims_dir(cluster) / f"{name}-{pod_name}", ignore_errors=True)
+    for name, source in (empty_dir_seeds or {}).items():
+        # cp -a keeps the owners and modes the earlier steps' user gave the files.
+        subprocess.run(["cp", "-a", str(source), str(_claims_dir(cluster) / f"{name}-{pod_name}")], check=True)
     # The ConfigMaps as the API server has them now, the kubectl stand-in among them.
     cluster.config_maps.update(api.config_maps())
     cluster.config_maps[STAND_IN_CONFIG_MAP] = {"data": {"kubectl": STAND_IN.read_text()}}
@@ -196,6 +210,8 @@ def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: 
     run = JobRun()
     try:
         for container in pod_spec.get("initContainers", []) + pod_spec["containers"]:
+            if steps is not None and container["name"] not in steps:
+                continue
             kubectl = container["image"] != kafka_image
             pod = _container_pod(cluster, pod_spec, container, pod_name, address, empty_dirs, kubectl)
             env = {}

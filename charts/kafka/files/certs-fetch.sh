@@ -8,20 +8,31 @@
 # carries the annotation kafkac.io/force-renew=true. An absent Secret leaves
 # no folder. Any error other than "not found" (no right to read, no API
 # server) fails the Job: nothing is created from a guess.
+#
+# The users Job runs it too, with the Secrets to read in $KAFKAC_FETCH_SECRETS
+# (names separated by spaces) instead of the certificate Secrets.
 set -euo pipefail
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
-: "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}" "${KAFKAC_NODE_CERT_SECRET:?}"
+log_prefix=${KAFKAC_LOG_PREFIX:-certificates}
+if [ -n "${KAFKAC_FETCH_SECRETS:-}" ]; then
+  read -r -a secrets <<< "$KAFKAC_FETCH_SECRETS"
+else
+  : "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}" "${KAFKAC_NODE_CERT_SECRET:?}"
+  : "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}"
+  secrets=("$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" "$KAFKAC_NODE_CERT_SECRET"
+           "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET")
+fi
 
 existing=$KAFKAC_WORK_DIR/existing
 umask 077
 rm -rf "$existing"
 mkdir -p "$existing"
 
-for name in "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" "$KAFKAC_NODE_CERT_SECRET"; do
+for name in "${secrets[@]}"; do
   json=$(kubectl get secret "$name" --namespace "$KAFKAC_NAMESPACE" --ignore-not-found --output json)
   if [ -z "$json" ] || [ "$(jq -r '.kind' <<< "$json")" != Secret ]; then
-    echo "certificates: Secret $name does not exist"
+    echo "$log_prefix: Secret $name does not exist"
     continue
   fi
   dir=$existing/$name
@@ -32,8 +43,8 @@ for name in "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" "$KAFKA
   fi
   while IFS= read -r key; do
     # Kubernetes allows only these characters in a Secret's keys.
-    [[ $key =~ ^[-._a-zA-Z0-9]+$ ]] || { echo "certificates: error: Secret $name has a key $key" >&2; exit 1; }
+    [[ $key =~ ^[-._a-zA-Z0-9]+$ ]] || { echo "$log_prefix: error: Secret $name has a key $key" >&2; exit 1; }
     jq -r --arg key "$key" '.data[$key]' <<< "$json" | base64 --decode > "$dir/data/$key"
   done < <(jq -r '.data // {} | keys[]' <<< "$json")
-  echo "certificates: Secret $name exists (keys: $(jq -r '.data // {} | keys | join(", ")' <<< "$json"))"
+  echo "$log_prefix: Secret $name exists (keys: $(jq -r '.data // {} | keys | join(", ")' <<< "$json"))"
 done

@@ -8,16 +8,24 @@
 # carrying the resourceVersion that was read, so a concurrent change makes it
 # fail instead of being lost. The CA Secrets are only ever created (the Job's
 # Role cannot update them). Labels come from $KAFKAC_SECRET_LABELS (JSON).
+#
+# The users Job runs it too, with $KAFKAC_SECRET_METADATA_FILE instead: a JSON
+# object of each Secret's labels and annotations, by Secret name.
 set -euo pipefail
 
-: "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}" "${KAFKAC_SECRET_LABELS:?}"
-: "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}"
+: "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
+log_prefix=${KAFKAC_LOG_PREFIX:-certificates}
+if [ -z "${KAFKAC_SECRET_METADATA_FILE:-}" ]; then
+  : "${KAFKAC_SECRET_LABELS:?}"
+  : "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}"
+  : "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}"
+fi
 
 new=$KAFKAC_WORK_DIR/new
 umask 077
 
 if [ ! -s "$new/order" ]; then
-  echo "certificates: every Secret exists and is current; nothing to write"
+  echo "$log_prefix: every Secret exists and is current; nothing to write"
   exit 0
 fi
 
@@ -25,14 +33,22 @@ while IFS= read -r name; do
   dir=$new/$name
   action=$(cat "$dir/action")
   manifest=$KAFKAC_WORK_DIR/$name.json
-  # Strimzi's generation annotations, so tools written for it read these Secrets.
-  case $name in
-    "$KAFKAC_CLUSTER_CA_CERT_SECRET") annotations='{"strimzi.io/ca-cert-generation": "0"}' ;;
-    "$KAFKAC_CLUSTER_CA_SECRET") annotations='{"strimzi.io/ca-key-generation": "0"}' ;;
-    *) annotations='{}' ;;
-  esac
+  if [ -n "${KAFKAC_SECRET_METADATA_FILE:-}" ]; then
+    labels=$(jq --arg name "$name" '.[$name].labels // {}' "$KAFKAC_SECRET_METADATA_FILE")
+    annotations=$(jq --arg name "$name" '.[$name].annotations // {}' "$KAFKAC_SECRET_METADATA_FILE")
+  else
+    labels=$KAFKAC_SECRET_LABELS
+    # Strimzi's generation annotations, so tools written for it read these Secrets.
+    case $name in
+      "$KAFKAC_CLUSTER_CA_CERT_SECRET"|"$KAFKAC_CLIENTS_CA_CERT_SECRET")
+        annotations='{"strimzi.io/ca-cert-generation": "0"}' ;;
+      "$KAFKAC_CLUSTER_CA_SECRET"|"$KAFKAC_CLIENTS_CA_SECRET")
+        annotations='{"strimzi.io/ca-key-generation": "0"}' ;;
+      *) annotations='{}' ;;
+    esac
+  fi
   jq -n --arg name "$name" --arg namespace "$KAFKAC_NAMESPACE" \
-    --argjson labels "$KAFKAC_SECRET_LABELS" --argjson annotations "$annotations" \
+    --argjson labels "$labels" --argjson annotations "$annotations" \
     '{apiVersion: "v1", kind: "Secret", type: "Opaque",
       metadata: {name: $name, namespace: $namespace, labels: $labels, annotations: $annotations},
       data: {}}' > "$manifest"
@@ -50,11 +66,11 @@ while IFS= read -r name; do
         "$manifest" > "$manifest.next"
       mv "$manifest.next" "$manifest"
       kubectl replace --filename "$manifest"
-      echo "certificates: Secret $name was updated; restart the Kafka pods, one pool after the" \
+      echo "$log_prefix: Secret $name was updated; restart the Kafka pods, one pool after the" \
         "other, for them to use the new certificate (see the README, section Certificates)"
       ;;
     *)
-      echo "certificates: error: unknown action $action for Secret $name" >&2
+      echo "$log_prefix: error: unknown action $action for Secret $name" >&2
       exit 1
       ;;
   esac

@@ -11,6 +11,8 @@
 #   cluster CA     a 2048-bit RSA key and a self-signed CA certificate,
 #                  CN=cluster-ca v0, O=io.strimzi. Created only when neither
 #                  of its Secrets exists; never replaced or renewed here.
+#   clients CA     the same, CN=clients-ca v0, O=io.strimzi, in its own two
+#                  Secrets; it signs the KafkaUsers' certificates.
 #   node           one key and certificate for every Kafka node, signed by the
 #                  cluster CA, subject $KAFKAC_NODE_SUBJECT, for every name in
 #                  $KAFKAC_DNS_NAMES in the four forms a name has inside the
@@ -32,6 +34,8 @@ set -f # the names include wildcards (*.<service>): never expand them as file pa
 : "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}" "${KAFKAC_NODE_CERT_SECRET:?}"
 : "${KAFKAC_CA_SUBJECT:?}" "${KAFKAC_NODE_SUBJECT:?}" "${KAFKAC_DNS_NAMES:?}"
 : "${KAFKAC_VALIDITY_DAYS:?}" "${KAFKAC_RENEWAL_DAYS:?}"
+: "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}" "${KAFKAC_CLIENTS_CA_SUBJECT:?}"
+: "${KAFKAC_CLIENTS_CA_VALIDITY_DAYS:?}" "${KAFKAC_CLIENTS_CA_RENEWAL_DAYS:?}"
 
 existing=$KAFKAC_WORK_DIR/existing
 new=$KAFKAC_WORK_DIR/new
@@ -44,8 +48,8 @@ mkdir -p "$new" "$scratch"
 log() { echo "certificates: $*"; }
 fail() { echo "certificates: error: $*" >&2; exit 1; }
 
-case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS in
-  *[!0-9]*) fail "KAFKAC_VALIDITY_DAYS and KAFKAC_RENEWAL_DAYS must be whole numbers of days" ;;
+case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$KAFKAC_CLIENTS_CA_RENEWAL_DAYS in
+  *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
 esac
 
 # keytool, in English and UTC whatever the image's locale, so that its output
@@ -143,70 +147,80 @@ done
 now=$(date -u +%s)
 renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 
-# --------------------------------------------------------------- cluster CA
-ca_cert_secret=$KAFKAC_CLUSTER_CA_CERT_SECRET
-ca_secret=$KAFKAC_CLUSTER_CA_SECRET
-ca_created=false
-if [ -d "$existing/$ca_secret" ]; then
-  require_keys "$ca_secret" ca.p12 ca.password
-  ca_store=$existing/$ca_secret/data/ca.p12
-  ca_password=$(cat "$existing/$ca_secret/data/ca.password")
-  export_pem "$ca_store" "$ca_password" ca "$scratch/ca.crt"
-  log "cluster CA: kept (Secret $ca_secret exists)"
-elif [ -d "$existing/$ca_cert_secret" ]; then
-  fail "Secret $ca_cert_secret exists but $ca_secret, which holds the CA's private key, does not." \
-    "kafkac never replaces a CA certificate that clients may trust. Restore $ca_secret from a" \
-    "backup, or delete $ca_cert_secret to have a new cluster CA generated (every client must" \
-    "then trust the new ca.crt)."
-else
-  ca_store=$scratch/ca.p12
-  ca_password=$(new_password)
-  keytool_quiet -genkeypair -alias ca -keyalg RSA -keysize 2048 -dname "$KAFKAC_CA_SUBJECT" \
-    -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign -startdate -1H -validity "$KAFKAC_VALIDITY_DAYS" \
-    -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password"
-  export_pem "$ca_store" "$ca_password" ca "$scratch/ca.crt"
-  mkdir -p "$new/$ca_secret/data"
-  cp "$ca_store" "$new/$ca_secret/data/ca.p12"
-  printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
-  echo create > "$new/$ca_secret/action"
-  echo "$ca_secret" >> "$new/order"
-  ca_created=true
-  log "cluster CA: created a new CA ($KAFKAC_CA_SUBJECT), Secret $ca_secret"
-fi
-
-ca_info=$(printcert "$scratch/ca.crt")
-ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the cluster CA certificate's validity"
-ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
-ca_fingerprint=$(echo "$ca_info" | fingerprint)
-[ -n "$ca_id" ] && [ -n "$ca_fingerprint" ] || fail "cannot read the cluster CA certificate's key identifier"
-[ "$ca_until" -gt "$now" ] || fail "the cluster CA certificate expired on $(utc_date "$ca_until")." \
-  "kafkac cannot renew a cluster CA yet: see the README, section Certificates."
-if [ $((ca_until - now)) -le "$renewal_seconds" ]; then
-  log "WARNING: the cluster CA certificate expires on $(utc_date "$ca_until"), within renewalDays" \
-    "($KAFKAC_RENEWAL_DAYS). kafkac cannot renew a cluster CA yet: see the README, section Certificates."
-fi
-
-if [ -d "$existing/$ca_cert_secret" ]; then
-  require_keys "$ca_cert_secret" ca.crt
-  published=$(printcert "$existing/$ca_cert_secret/data/ca.crt" | fingerprint) || true
-  if [ "$published" != "$ca_fingerprint" ]; then
-    fail "ca.crt in Secret $ca_cert_secret is not the certificate of the CA key in Secret $ca_secret." \
-      "kafkac replaces neither; restore the pair from a backup."
+# ---------------------------------------------------------------- the CAs
+# Makes sure a CA exists: its key Secret (ca.p12, ca.password) and its
+# certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password).
+# A CA is created only when neither Secret exists, and never replaced.
+# Sets ca_store, ca_password, ca_created, ca_until and ca_id, and leaves the
+# CA certificate in $scratch/<prefix>-ca.crt.
+ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days
+  what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7
+  ca_crt=$scratch/$prefix-ca.crt
+  ca_created=false
+  if [ -d "$existing/$ca_secret" ]; then
+    require_keys "$ca_secret" ca.p12 ca.password
+    ca_store=$existing/$ca_secret/data/ca.p12
+    ca_password=$(cat "$existing/$ca_secret/data/ca.password")
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    log "$what: kept (Secret $ca_secret exists)"
+  elif [ -d "$existing/$ca_cert_secret" ]; then
+    fail "Secret $ca_cert_secret exists but $ca_secret, which holds the CA's private key, does not." \
+      "kafkac never replaces a CA certificate that clients may trust. Restore $ca_secret from a" \
+      "backup, or delete $ca_cert_secret to have a new $what generated (every client must" \
+      "then trust the new ca.crt)."
+  else
+    ca_store=$scratch/$prefix-ca.p12
+    ca_password=$(new_password)
+    keytool_quiet -genkeypair -alias ca -keyalg RSA -keysize 2048 -dname "$subject" \
+      -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign -startdate -1H -validity "$validity" \
+      -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password"
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    mkdir -p "$new/$ca_secret/data"
+    cp "$ca_store" "$new/$ca_secret/data/ca.p12"
+    printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
+    echo create > "$new/$ca_secret/action"
+    echo "$ca_secret" >> "$new/order"
+    ca_created=true
+    log "$what: created a new CA ($subject), Secret $ca_secret"
   fi
-  log "cluster CA certificate: kept (Secret $ca_cert_secret exists)"
-else
-  # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
-  truststore_password=$(new_password)
-  keytool_quiet -importcert -noprompt -alias ca.crt -file "$scratch/ca.crt" \
-    -keystore "$scratch/truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
-  mkdir -p "$new/$ca_cert_secret/data"
-  cp "$scratch/ca.crt" "$new/$ca_cert_secret/data/ca.crt"
-  cp "$scratch/truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
-  printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
-  echo create > "$new/$ca_cert_secret/action"
-  echo "$ca_cert_secret" >> "$new/order"
-  log "cluster CA certificate: created Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
-fi
+
+  ca_info=$(printcert "$ca_crt")
+  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $what certificate's validity"
+  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
+  ca_fingerprint=$(echo "$ca_info" | fingerprint)
+  [ -n "$ca_id" ] && [ -n "$ca_fingerprint" ] || fail "cannot read the $what certificate's key identifier"
+  [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
+    "kafkac cannot renew a CA yet: see the README, section Certificates."
+  if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
+    log "WARNING: the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
+      "($renewal). kafkac cannot renew a CA yet: see the README, section Certificates."
+  fi
+
+  if [ -d "$existing/$ca_cert_secret" ]; then
+    require_keys "$ca_cert_secret" ca.crt
+    published=$(printcert "$existing/$ca_cert_secret/data/ca.crt" | fingerprint) || true
+    if [ "$published" != "$ca_fingerprint" ]; then
+      fail "ca.crt in Secret $ca_cert_secret is not the certificate of the CA key in Secret $ca_secret." \
+        "kafkac replaces neither; restore the pair from a backup."
+    fi
+    log "$what certificate: kept (Secret $ca_cert_secret exists)"
+  else
+    # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
+    truststore_password=$(new_password)
+    keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
+      -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
+    mkdir -p "$new/$ca_cert_secret/data"
+    cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
+    cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
+    printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+    echo create > "$new/$ca_cert_secret/action"
+    echo "$ca_cert_secret" >> "$new/order"
+    log "$what certificate: created Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
+  fi
+}
+
+ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
+  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS"
 
 # ----------------------------------------------------------------- node
 node_secret=$KAFKAC_NODE_CERT_SECRET
@@ -273,7 +287,7 @@ else
     -ext "SAN=$sans" -ext KU:c=digitalSignature,keyEncipherment -ext EKU=serverAuth,clientAuth
   tr -d '\r' < "$scratch/node.crt.export" > "$scratch/node.crt"
   # Install the signed certificate with its chain (node, CA) under the key.
-  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/ca.crt" \
+  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/cluster-ca.crt" \
     -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
   keytool_quiet -importcert -noprompt -alias node -file "$scratch/node.crt" \
     -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
@@ -293,4 +307,9 @@ else
   echo "$node_secret" >> "$new/order"
   log "node certificate: $KAFKAC_NODE_SUBJECT, valid $days days, for:$required_names"
 fi
+
+# The clients CA signs nothing here: KafkaUsers' certificates are issued by the
+# users Job. The brokers trust it on listeners with `authentication: tls`.
+ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
+  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS"
 rm -rf "$scratch"

@@ -1,0 +1,315 @@
+#!/bin/sh
+# Issues what is missing of a kafkac cluster's certificates, with keytool only.
+#
+# Second step of the certificates Job, in the Kafka image (its JRE has keytool).
+# certs-fetch.sh left the Secrets that already exist in $KAFKAC_WORK_DIR/existing/
+# (<secret>/data/<key>, <secret>/resourceVersion, <secret>/force-renew); this
+# script writes what certs-store.sh must create or update into
+# $KAFKAC_WORK_DIR/new/ (<secret>/data/<key>, <secret>/action: create or
+# replace, and `order`, the Secrets in the order they must be written).
+#
+#   cluster CA     a 2048-bit RSA key and a self-signed CA certificate,
+#                  CN=cluster-ca v0, O=io.strimzi. Created only when neither
+#                  of its Secrets exists; never replaced or renewed here.
+#   clients CA     the same, CN=clients-ca v0, O=io.strimzi, in its own two
+#                  Secrets; it signs the KafkaUsers' certificates.
+#   node           one key and certificate for every Kafka node, signed by the
+#                  cluster CA, subject $KAFKAC_NODE_SUBJECT, for every name in
+#                  $KAFKAC_DNS_NAMES in the four forms a name has inside the
+#                  cluster (name, name.<ns>, name.<ns>.svc,
+#                  name.<ns>.svc.<cluster domain>), and every name in
+#                  $KAFKAC_EXTERNAL_DNS_NAMES and address in
+#                  $KAFKAC_EXTERNAL_IP_ADDRESSES as it is. Issued anew only when it is
+#                  absent, not signed by the current CA, does not cover every
+#                  one of those names, expires within $KAFKAC_RENEWAL_DAYS days,
+#                  or its Secret carries the annotation kafkac.io/force-renew=true.
+#
+# A run over Secrets that are all current writes nothing at all, so running the
+# Job again, or rendering the chart again, never rotates anything. Every input
+# is an environment variable or a file; values are used as data, never evaluated.
+set -eu
+set -f # the names include wildcards (*.<service>): never expand them as file patterns
+
+: "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}" "${KAFKAC_CLUSTER_DOMAIN:?}"
+: "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}" "${KAFKAC_NODE_CERT_SECRET:?}"
+: "${KAFKAC_CA_SUBJECT:?}" "${KAFKAC_NODE_SUBJECT:?}" "${KAFKAC_DNS_NAMES:?}"
+: "${KAFKAC_VALIDITY_DAYS:?}" "${KAFKAC_RENEWAL_DAYS:?}"
+: "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}" "${KAFKAC_CLIENTS_CA_SUBJECT:?}"
+: "${KAFKAC_CLIENTS_CA_VALIDITY_DAYS:?}" "${KAFKAC_CLIENTS_CA_RENEWAL_DAYS:?}"
+
+existing=$KAFKAC_WORK_DIR/existing
+new=$KAFKAC_WORK_DIR/new
+scratch=$KAFKAC_WORK_DIR/scratch
+umask 077
+rm -rf "$new" "$scratch"
+mkdir -p "$new" "$scratch"
+: > "$new/order"
+
+log() { echo "certificates: $*"; }
+fail() { echo "certificates: error: $*" >&2; exit 1; }
+
+case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$KAFKAC_CLIENTS_CA_RENEWAL_DAYS in
+  *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
+esac
+
+# keytool, in English and UTC whatever the image's locale, so that its output
+# reads the same everywhere. Its chatter goes to the log only when it fails.
+keytool_quiet() {
+  if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
+    echo "$output" >&2
+    fail "keytool $1 failed"
+  fi
+}
+printcert() { # PEM file
+  keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC -printcert -file "$1"
+}
+fingerprint() { # printcert output on stdin
+  sed -n 's/^[[:space:]]*SHA256: //p' | head -n 1
+}
+# A certificate in PEM with plain line ends (some keytool versions write CRLF).
+export_pem() { # key store, its password, alias, file
+  keytool_quiet -exportcert -rfc -alias "$3" -keystore "$1" -storetype PKCS12 -storepass "$2" \
+    -file "$4.export"
+  tr -d '\r' < "$4.export" > "$4"
+  rm -f "$4.export"
+}
+
+new_password() {
+  tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 32
+}
+
+# Seconds since the epoch of a certificate's end of validity, from keytool's
+# "Valid from: <date> until: Tue Sep 21 09:23:50 UTC 2027" (Date.toString in UTC).
+not_after() { # printcert output on stdin
+  sed -n 's/^Valid from: .* until: //p' | head -n 1 | awk '
+    {
+      split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", names, " ")
+      for (i = 1; i <= 12; i++) if (names[i] == $2) month = i
+      split($4, hms, ":"); day = $3; year = $6
+      if (!month || $5 != "UTC") exit 1
+      # Days since 1970-01-01 of a proleptic Gregorian date.
+      y = year - (month <= 2); era = int(y / 400); yoe = y - era * 400
+      doy = int((153 * ((month + 9) % 12) + 2) / 5) + day - 1
+      doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
+      printf "%d\n", (era * 146097 + doe - 719468) * 86400 + hms[1] * 3600 + hms[2] * 60 + hms[3]
+    }'
+}
+
+# The hex digits of a key identifier extension (AuthorityKeyIdentifier or
+# SubjectKeyIdentifier) in printcert output; keytool prints the bytes as a hex
+# dump whose byte columns are characters 7 to 55 of each line.
+key_identifier() { # extension name; printcert output on stdin
+  awk -v name="$1" '
+    $0 == name " [" { inside = 1; next }
+    inside && /^[0-9A-F][0-9A-F][0-9A-F][0-9A-F]: / { id = id substr($0, 7, 49); next }
+    inside && /^\]/ { inside = 0 }
+    END { gsub(/[^0-9A-F]/, "", id); print id }'
+}
+
+utc_date() { # seconds since the epoch
+  date -u -d "@$1" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo "$1 (seconds since 1970)"
+}
+
+require_keys() { # secret, then keys
+  secret=$1; shift
+  for key in "$@"; do
+    [ -s "$existing/$secret/data/$key" ] || fail "Secret $secret exists but has no key $key"
+  done
+}
+
+# Each name in the four forms it has inside the cluster.
+required_names=""
+for name in $KAFKAC_DNS_NAMES; do
+  case $name in
+    ''|*[!a-z0-9.*-]*) fail "$name is not a DNS name" ;;
+  esac
+  for full in "$name" "$name.$KAFKAC_NAMESPACE" "$name.$KAFKAC_NAMESPACE.svc" \
+      "$name.$KAFKAC_NAMESPACE.svc.$KAFKAC_CLUSTER_DOMAIN"; do
+    required_names="$required_names $full"
+  done
+done
+
+# Addresses of external listeners, as clients outside the cluster reach them.
+for name in ${KAFKAC_EXTERNAL_DNS_NAMES:-}; do
+  case $name in
+    ''|*[!a-z0-9.-]*) fail "$name is not a DNS name" ;;
+  esac
+  required_names="$required_names $name"
+done
+required_ips=""
+for ip in ${KAFKAC_EXTERNAL_IP_ADDRESSES:-}; do
+  case $ip in
+    ''|*[!0-9a-fA-F.:]*) fail "$ip is not an IP address" ;;
+  esac
+  required_ips="$required_ips $ip"
+done
+
+now=$(date -u +%s)
+renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
+
+# ---------------------------------------------------------------- the CAs
+# Makes sure a CA exists: its key Secret (ca.p12, ca.password) and its
+# certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password).
+# A CA is created only when neither Secret exists, and never replaced.
+# Sets ca_store, ca_password, ca_created, ca_until and ca_id, and leaves the
+# CA certificate in $scratch/<prefix>-ca.crt.
+ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days
+  what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7
+  ca_crt=$scratch/$prefix-ca.crt
+  ca_created=false
+  if [ -d "$existing/$ca_secret" ]; then
+    require_keys "$ca_secret" ca.p12 ca.password
+    ca_store=$existing/$ca_secret/data/ca.p12
+    ca_password=$(cat "$existing/$ca_secret/data/ca.password")
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    log "$what: kept (Secret $ca_secret exists)"
+  elif [ -d "$existing/$ca_cert_secret" ]; then
+    fail "Secret $ca_cert_secret exists but $ca_secret, which holds the CA's private key, does not." \
+      "kafkac never replaces a CA certificate that clients may trust. Restore $ca_secret from a" \
+      "backup, or delete $ca_cert_secret to have a new $what generated (every client must" \
+      "then trust the new ca.crt)."
+  else
+    ca_store=$scratch/$prefix-ca.p12
+    ca_password=$(new_password)
+    keytool_quiet -genkeypair -alias ca -keyalg RSA -keysize 2048 -dname "$subject" \
+      -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign -startdate -1H -validity "$validity" \
+      -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password"
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    mkdir -p "$new/$ca_secret/data"
+    cp "$ca_store" "$new/$ca_secret/data/ca.p12"
+    printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
+    echo create > "$new/$ca_secret/action"
+    echo "$ca_secret" >> "$new/order"
+    ca_created=true
+    log "$what: created a new CA ($subject), Secret $ca_secret"
+  fi
+
+  ca_info=$(printcert "$ca_crt")
+  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $what certificate's validity"
+  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
+  ca_fingerprint=$(echo "$ca_info" | fingerprint)
+  [ -n "$ca_id" ] && [ -n "$ca_fingerprint" ] || fail "cannot read the $what certificate's key identifier"
+  [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
+    "kafkac cannot renew a CA yet: see the README, section Certificates."
+  if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
+    log "WARNING: the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
+      "($renewal). kafkac cannot renew a CA yet: see the README, section Certificates."
+  fi
+
+  if [ -d "$existing/$ca_cert_secret" ]; then
+    require_keys "$ca_cert_secret" ca.crt
+    published=$(printcert "$existing/$ca_cert_secret/data/ca.crt" | fingerprint) || true
+    if [ "$published" != "$ca_fingerprint" ]; then
+      fail "ca.crt in Secret $ca_cert_secret is not the certificate of the CA key in Secret $ca_secret." \
+        "kafkac replaces neither; restore the pair from a backup."
+    fi
+    log "$what certificate: kept (Secret $ca_cert_secret exists)"
+  else
+    # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
+    truststore_password=$(new_password)
+    keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
+      -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
+    mkdir -p "$new/$ca_cert_secret/data"
+    cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
+    cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
+    printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+    echo create > "$new/$ca_cert_secret/action"
+    echo "$ca_cert_secret" >> "$new/order"
+    log "$what certificate: created Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
+  fi
+}
+
+ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
+  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS"
+
+# ----------------------------------------------------------------- node
+node_secret=$KAFKAC_NODE_CERT_SECRET
+reason=""
+if [ "$ca_created" = true ]; then
+  reason="the cluster CA is new"
+elif [ ! -d "$existing/$node_secret" ]; then
+  reason="Secret $node_secret does not exist"
+elif [ -e "$existing/$node_secret/force-renew" ]; then
+  reason="Secret $node_secret has the annotation kafkac.io/force-renew=true"
+else
+  for key in node.crt node.p12 node.password; do
+    if [ ! -s "$existing/$node_secret/data/$key" ] && [ -z "$reason" ]; then
+      reason="Secret $node_secret has no key $key"
+    fi
+  done
+fi
+if [ -z "$reason" ]; then
+  node_info=$(printcert "$existing/$node_secret/data/node.crt") || fail "cannot read node.crt of Secret $node_secret"
+  node_until=$(echo "$node_info" | not_after) || fail "cannot read the node certificate's validity"
+  present=$(echo "$node_info" | sed -n 's/^ *DNSName: //p')
+  missing=""
+  for name in $required_names; do
+    if ! echo "$present" | grep -qxF "$name"; then missing="$missing $name"; fi
+  done
+  present_ips=$(echo "$node_info" | sed -n 's/^ *IPAddress: //p')
+  for ip in $required_ips; do
+    if ! echo "$present_ips" | grep -qxF "$ip"; then missing="$missing $ip"; fi
+  done
+  if [ "$(echo "$node_info" | key_identifier AuthorityKeyIdentifier)" != "$ca_id" ]; then
+    reason="its certificate is not signed by the cluster CA"
+  elif [ -n "$missing" ]; then
+    reason="its certificate does not cover these names:$missing"
+  elif [ $((node_until - now)) -le "$renewal_seconds" ]; then
+    if [ "$ca_until" -gt $((node_until + 86400)) ]; then
+      reason="its certificate expires on $(utc_date "$node_until"), within renewalDays ($KAFKAC_RENEWAL_DAYS)"
+    else
+      log "WARNING: the node certificate expires on $(utc_date "$node_until") and cannot be renewed" \
+        "past the cluster CA certificate, which expires on $(utc_date "$ca_until")"
+    fi
+  fi
+fi
+
+if [ -z "$reason" ]; then
+  log "node certificate: kept (Secret $node_secret is current, valid until $(utc_date "$node_until"))"
+else
+  # Never valid longer than the CA that signs it (both start an hour back, for
+  # clocks that are a little behind).
+  days=$KAFKAC_VALIDITY_DAYS
+  ca_days=$(((ca_until - now + 7200) / 86400))
+  [ "$ca_days" -ge "$days" ] || days=$ca_days
+  [ "$days" -ge 1 ] || fail "the cluster CA expires in less than a day; cannot issue a node certificate"
+  sans=""
+  for name in $required_names; do sans="${sans:+$sans,}dns:$name"; done
+  for ip in $required_ips; do sans="$sans,ip:$ip"; done
+  node_password=$(new_password)
+  node_store=$scratch/node.p12
+  keytool_quiet -genkeypair -alias node -keyalg RSA -keysize 2048 -dname "$KAFKAC_NODE_SUBJECT" \
+    -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
+  keytool_quiet -certreq -alias node -keystore "$node_store" -storetype PKCS12 \
+    -storepass "$node_password" -file "$scratch/node.csr"
+  keytool_quiet -gencert -alias ca -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password" \
+    -infile "$scratch/node.csr" -outfile "$scratch/node.crt.export" -rfc -startdate -1H -validity "$days" \
+    -ext "SAN=$sans" -ext KU:c=digitalSignature,keyEncipherment -ext EKU=serverAuth,clientAuth
+  tr -d '\r' < "$scratch/node.crt.export" > "$scratch/node.crt"
+  # Install the signed certificate with its chain (node, CA) under the key.
+  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/cluster-ca.crt" \
+    -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
+  keytool_quiet -importcert -noprompt -alias node -file "$scratch/node.crt" \
+    -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
+  keytool_quiet -delete -alias ca -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
+  mkdir -p "$new/$node_secret/data"
+  cp "$node_store" "$new/$node_secret/data/node.p12"
+  cp "$scratch/node.crt" "$new/$node_secret/data/node.crt"
+  printf '%s' "$node_password" > "$new/$node_secret/data/node.password"
+  if [ -d "$existing/$node_secret" ]; then
+    echo replace > "$new/$node_secret/action"
+    cp "$existing/$node_secret/resourceVersion" "$new/$node_secret/resourceVersion"
+    log "node certificate: re-issuing it with the existing cluster CA, because $reason"
+  else
+    echo create > "$new/$node_secret/action"
+    log "node certificate: issuing it, because $reason"
+  fi
+  echo "$node_secret" >> "$new/order"
+  log "node certificate: $KAFKAC_NODE_SUBJECT, valid $days days, for:$required_names"
+fi
+
+# The clients CA signs nothing here: KafkaUsers' certificates are issued by the
+# users Job. The brokers trust it on listeners with `authentication: tls`.
+ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
+  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS"
+rm -rf "$scratch"

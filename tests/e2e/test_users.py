@@ -1,0 +1,319 @@
+"""The users Job of a compiled chart, run for real.
+
+First without Kafka: the chart of examples/secure is rendered by the real
+`helm template`; its certificates Job makes the clients CA, then the users
+Job's fetch, issue and store steps run as rendered (certjob.py: keytool from
+this machine's JDK, the kubectl stand-in's store in place of the API server).
+openssl, a tool the Job does not use, reads back what it made.
+
+Then with Kafka (users-spec/: three nodes, a tls and a scram listener, ACL
+authorization): the same three steps make the Secrets, and the apply step runs
+in a pod of the running cluster (topicjob.py) with the Kafka tools. Each run is
+one pod: the apply step finds in its emptyDir what the issue step left. What
+the Job did is checked with clients logging in with the Secrets it made, and
+with Kafka's own tools as a super user.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from compiler import tools
+from compiler.verify import render
+
+from . import certjob, clients, tls, topicjob
+from .conftest import NAMESPACE, boot, compile_example
+
+pytestmark = pytest.mark.e2e
+
+SECRET_STEPS = ("fetch", "issue", "store")
+CLIENTS_CA_CERT = "secure-clients-ca-cert"
+
+
+@pytest.fixture(scope="module")
+def manifests(e2e, tmp_path_factory) -> list[dict]:
+    chart = compile_example("secure", tmp_path_factory.mktemp("users") / "chart")
+    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+
+
+class Store:
+    """One namespace's Secrets, and the Jobs run against them as installs and upgrades would."""
+
+    def __init__(self, manifests: list[dict], java_home: Path):
+        self.manifests, self.java_home = manifests, java_home
+        self.folder = certjob.shared_folder("kafkac-e2e-users-")
+        self.store = self.folder / "store"
+        self.runs = 0
+
+    def certificates(self) -> certjob.JobRun:
+        self.runs += 1
+        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, self.folder / f"run-{self.runs}",
+                                           self.java_home)
+
+    def users(self, check: bool = True) -> certjob.JobRun:
+        self.runs += 1
+        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, self.folder / f"run-{self.runs}",
+                                           self.java_home, job_suffix="-kafka-users", steps=SECRET_STEPS,
+                                           check=check)
+
+    def secrets(self) -> dict[str, dict[str, bytes]]:
+        return certjob.secrets_in(self.store, NAMESPACE)
+
+
+@pytest.fixture(scope="module")
+def store(manifests, e2e) -> Store:
+    store = Store(manifests, e2e.java_home)
+    store.certificates()
+    return store
+
+
+def openssl(*args: str, data: bytes | None = None) -> str:
+    done = subprocess.run(["openssl", *args], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def test_the_first_run_creates_each_users_secret_with_strimzis_keys(store, tmp_path):
+    run = store.users()
+    secrets = store.secrets()
+
+    scram = secrets["orders-app"]
+    assert set(scram) == {"password", "sasl.jaas.config"}
+    password = scram["password"].decode()
+    assert re.fullmatch(r"[A-Za-z0-9]{32}", password)
+    assert scram["sasl.jaas.config"].decode() == (
+        "org.apache.kafka.common.security.scram.ScramLoginModule required "
+        f'username="orders-app" password="{password}";')
+    assert password not in run.log
+
+    tls = secrets["billing"]
+    assert set(tls) == {"ca.crt", "user.crt", "user.p12", "user.password"}
+    assert tls["ca.crt"] == secrets[CLIENTS_CA_CERT]["ca.crt"]
+    (tmp_path / "ca.crt").write_bytes(tls["ca.crt"])
+    (tmp_path / "user.crt").write_bytes(tls["user.crt"])
+    assert "user.crt: OK" in openssl("verify", "-CAfile", str(tmp_path / "ca.crt"), str(tmp_path / "user.crt"))
+    subject = openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", str(tmp_path / "user.crt"))
+    assert subject.strip() == "subject=CN=billing"
+    # The key store opens with the Secret's password and holds the key with the chain up to the clients CA.
+    (tmp_path / "user.p12").write_bytes(tls["user.p12"])
+    dump = openssl("pkcs12", "-in", str(tmp_path / "user.p12"), "-nodes", "-passin", "stdin", data=tls["user.password"])
+    assert "PRIVATE KEY" in dump and dump.count("BEGIN CERTIFICATE") == 2
+
+    manifest = certjob.secret_manifest(store.store, NAMESPACE, "orders-app")
+    assert manifest["metadata"]["labels"]["strimzi.io/kind"] == "KafkaUser"
+    assert manifest["metadata"]["labels"]["strimzi.io/cluster"] == "secure"
+    assert manifest["metadata"]["labels"]["app"] == "orders"
+    assert "creating Secret orders-app with a new random password" in run.output("issue")
+
+
+def test_a_second_run_changes_nothing_and_says_so(store):
+    before = certjob.store_bytes(store.store)
+    run = store.users()
+    assert certjob.store_bytes(store.store) == before
+    assert "user orders-app: Secret orders-app kept" in run.output("issue")
+    assert "user billing: Secret billing kept" in run.output("issue")
+    assert "nothing to write" in run.output("store")
+
+
+def test_a_deleted_secret_is_made_again_and_the_others_kept(store):
+    billing = store.secrets()["billing"]
+    (store.store / NAMESPACE / "orders-app.json").unlink()
+    run = store.users()
+    secrets = store.secrets()
+    assert secrets["billing"] == billing
+    assert re.fullmatch(r"[A-Za-z0-9]{32}", secrets["orders-app"]["password"].decode())
+    assert "creating Secret orders-app" in run.output("issue")
+
+
+# --- with Kafka ------------------------------------------------------------------------------
+
+SPEC = Path(__file__).resolve().parent / "users-spec"
+REPLICATION, TLS, SCRAM = 9091, 9093, 9094
+NODE_SECRET, CLUSTER_CA_CERT = "users-kafka-node-certs", "users-cluster-ca-cert"
+CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
+ALLOWED, OTHER = "allowed", "other"
+TOPIC_AUTHORIZATION_FAILED = 29
+REMOVED_QUOTA = "    consumerByteRate: 2097152\n"
+REMOVED_ACL = "      - resource: {type: topic, name: audit}\n        operations: [Describe]\n"
+
+
+class Deployment:
+    """The booted cluster, its Secrets as the API server keeps them, and the users Job's runs."""
+
+    def __init__(self, cluster, work: Path, java_home: Path):
+        self.cluster, self.work, self.java_home = cluster, work, java_home
+        self.specs = work / "specs"
+        shutil.copytree(SPEC, self.specs)
+        self.folder = certjob.shared_folder("kafkac-e2e-users-kafka-")
+        self.store = self.folder / "store"
+        for name, data in cluster.secrets.items():
+            self._put_secret(name, data)
+        self.runs = 0
+        self.manifests = self._render()
+        self.api = topicjob.api_server(cluster, self.manifests, "-kafka-users")
+        self.api.apply(self.manifests)
+
+    def _put_secret(self, name: str, data: dict[str, bytes]) -> None:
+        folder = self.store / NAMESPACE
+        folder.mkdir(parents=True, exist_ok=True)
+        manifest = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                    "metadata": {"name": name, "namespace": NAMESPACE, "resourceVersion": "1"},
+                    "data": {key: base64.b64encode(value).decode() for key, value in data.items()}}
+        (folder / f"{name}.json").write_text(json.dumps(manifest))
+
+    def _render(self) -> list[dict]:
+        chart = compile_example(str(self.specs), self.work / f"chart-{self.runs}")
+        return topicjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+
+    def upgrade(self, old: str, new: str) -> None:
+        """Change users.yaml (one exact piece of text), recompile, apply the chart's ConfigMaps."""
+        users = self.specs / "users.yaml"
+        text = users.read_text()
+        assert text.count(old) == 1, old
+        users.write_text(text.replace(old, new))
+        self.manifests = self._render()
+        self.api.apply(self.manifests)
+
+    def run_job(self) -> dict[str, str]:
+        """One run of the Job's pod: its steps' output by step name; every step must succeed."""
+        self.runs += 1
+        work = self.folder / f"run-{self.runs}"
+        secrets = certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, work, self.java_home,
+                                              job_suffix="-kafka-users", steps=SECRET_STEPS)
+        applied = topicjob.run_topics_job(self.cluster, self.manifests, self.api, job_suffix="-kafka-users",
+                                          steps=("apply",),
+                                          empty_dir_seeds={"work": work / "volumes" / "work"})
+        assert applied.exit_code == 0, f"{secrets.log}\n{applied.log}"
+        return {**{s.name: s.output for s in secrets.steps}, "apply": applied.output("apply")}
+
+    def secret(self, name: str) -> dict[str, bytes]:
+        return certjob.secrets_in(self.store, NAMESPACE)[name]
+
+    def node_tool(self, tool: str, *args: str) -> str:
+        """A Kafka tool inside the first broker as the node (a super user), on the replication listener."""
+        pod = self.cluster.brokers[0]
+        node = self.cluster.secrets[NODE_SECRET]
+        config = self.cluster.host_path(pod, CLIENT_CONFIG)
+        config.write_text("security.protocol=SSL\nssl.keystore.type=PKCS12\n"
+                          "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
+                          f"ssl.keystore.password={node['node.password'].decode()}\n"
+                          "ssl.truststore.type=PEM\nssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
+        os.chmod(config, 0o644)
+        command = [f"/opt/kafka/bin/{tool}", "--bootstrap-server", f"{fqdn(pod)}:{REPLICATION}",
+                   "--command-config", CLIENT_CONFIG, *args]
+        done = self.cluster.exec(pod, command, timeout=120,
+                                 env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
+        assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
+        return done.stdout
+
+
+def fqdn(pod) -> str:
+    return f"{pod.name}.users-kafka-brokers.{NAMESPACE}.svc"
+
+
+@pytest.fixture(scope="module")
+def deployment(e2e, tmp_path_factory):
+    work = tmp_path_factory.mktemp("users-kafka")
+    with boot(str(SPEC), e2e, work, address_block=9) as cluster:
+        yield Deployment(cluster, work, e2e.java_home)
+
+
+@pytest.fixture(scope="module")
+def first_run(deployment) -> dict[str, str]:
+    for topic in (ALLOWED, OTHER):
+        deployment.node_tool("kafka-topics.sh", "--create", "--topic", topic, "--partitions", "3",
+                             "--replication-factor", "3")
+    return deployment.run_job()
+
+
+def scram_options(user: str, password: str) -> dict:
+    return {"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+            "sasl_plain_username": user, "sasl_plain_password": password}
+
+
+def topic_error(bootstrap: str, topic: str, **config) -> int:
+    """The error code of describing `topic`: 0, or 29 when the principal may not see it."""
+    admin = clients.admin(bootstrap, **config)
+    try:
+        (described,) = admin.describe_topics([topic])
+        return described["error_code"]
+    finally:
+        admin.close()
+
+
+def test_the_first_run_registers_the_users_acls_and_quotas(deployment, first_run):
+    report = first_run["apply"]
+    assert "kafkac-users: user writer: registered its SCRAM-SHA-512 credentials" in report
+    assert "kafkac-users: ACL added for User:writer: ALLOW WRITE on TOPIC allowed (LITERAL), host *" in report
+    assert "kafkac-users: ACL added for User:CN=reader: ALLOW READ on TOPIC allowed (LITERAL), host *" in report
+    password = deployment.secret("writer")["password"].decode()
+    assert password not in "\n".join(first_run.values())
+    acls = deployment.node_tool("kafka-acls.sh", "--list", "--principal", "User:writer")
+    assert "operation=WRITE" in acls and "name=writer-, patternType=PREFIXED" in acls
+
+
+def test_the_scram_user_writes_and_reads_its_topic_and_nothing_else(deployment, first_run):
+    password = deployment.secret("writer")["password"].decode()
+    bootstrap = deployment.cluster.bootstrap(SCRAM)
+    sent = [f"record-{i}".encode() for i in range(10)]
+    clients.produce(bootstrap, ALLOWED, sent, **scram_options("writer", password))
+    assert sorted(clients.consume_all(bootstrap, ALLOWED, **scram_options("writer", password))) == sorted(sent)
+    assert topic_error(bootstrap, OTHER, **scram_options("writer", password)) == TOPIC_AUTHORIZATION_FAILED
+    with pytest.raises(Exception):
+        topic_error(bootstrap, ALLOWED, **scram_options("writer", "not-the-password"))
+
+
+def test_the_tls_user_authenticates_with_the_certificate_of_its_secret(deployment, first_run, tmp_path):
+    secret = deployment.secret("reader")
+    pem = tls.pkcs12_to_pem(secret["user.p12"], secret["user.password"], tmp_path / "reader")
+    (tmp_path / "cluster-ca.crt").write_bytes(deployment.cluster.secrets[CLUSTER_CA_CERT]["ca.crt"])
+    options = {"security_protocol": "SSL", "ssl_cafile": str(tmp_path / "cluster-ca.crt"),
+               "ssl_certfile": str(pem), "ssl_check_hostname": True}
+    bootstrap = deployment.cluster.bootstrap(TLS)
+    assert topic_error(bootstrap, ALLOWED, **options) == 0
+    assert topic_error(bootstrap, OTHER, **options) == TOPIC_AUTHORIZATION_FAILED
+
+
+def test_the_quotas_are_set_on_the_users_entity(deployment, first_run):
+    described = deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users",
+                                     "--entity-name", "writer")
+    assert "producer_byte_rate=1048576" in described and "consumer_byte_rate=2097152" in described, described
+
+
+def acl_lines(listing: str) -> list[str]:
+    """kafka-acls --list output as sorted lines (Kafka lists resources in no fixed order)."""
+    return sorted(line.strip() for line in listing.splitlines() if line.strip())
+
+
+def test_a_second_run_against_kafka_changes_nothing_and_says_so(deployment, first_run):
+    before = certjob.store_bytes(deployment.store)
+    acls = acl_lines(deployment.node_tool("kafka-acls.sh", "--list"))
+    quotas = deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users")
+    output = deployment.run_job()
+    assert "kafkac-users: every user is as the spec says: nothing changed" in output["apply"], output["apply"]
+    assert "registered" not in output["apply"] and "ACL added" not in output["apply"]
+    assert certjob.store_bytes(deployment.store) == before
+    assert acl_lines(deployment.node_tool("kafka-acls.sh", "--list")) == acls
+    assert deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users") == quotas
+
+
+def test_an_acl_and_a_quota_removed_from_the_spec_are_removed_from_kafka(deployment, first_run):
+    assert "name=audit" in deployment.node_tool("kafka-acls.sh", "--list", "--principal", "User:writer")
+    deployment.upgrade(REMOVED_ACL, "")
+    deployment.upgrade(REMOVED_QUOTA, "")
+    output = deployment.run_job()
+    assert "kafkac-users: ACL removed for User:writer: ALLOW DESCRIBE on TOPIC audit (LITERAL), host *" \
+        in output["apply"], output["apply"]
+    assert "kafkac-users: quotas of writer: consumer_byte_rate removed (was 2097152.0);" in output["apply"]
+    acls = deployment.node_tool("kafka-acls.sh", "--list", "--principal", "User:writer")
+    assert "name=audit" not in acls and "name=allowed" in acls
+    described = deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users",
+                                     "--entity-name", "writer")
+    assert "consumer_byte_rate" not in described and "producer_byte_rate=1048576" in described, described

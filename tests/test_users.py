@@ -1,0 +1,192 @@
+"""KafkaUsers: the model, the users Job's values and data files, and what the chart renders."""
+
+import json
+
+import pytest
+import yaml
+
+from compiler import tools
+from compiler.load import load
+from compiler.normalize import normalize
+from compiler.pipeline import Options, compile_specs
+from compiler.plan import plan
+from compiler.users import kafka_operation
+from compiler.verify import render
+
+from .conftest import EXAMPLES, STRIMZI_CORPUS, require_strimzi_corpus
+
+SECURE = EXAMPLES / "secure"
+
+
+def secure_cluster():
+    model = normalize(load([SECURE]))
+    assert not [f for f in model.findings if f.is_error]
+    (cluster,) = model.clusters
+    return cluster
+
+
+def users_values() -> dict:
+    (chart,) = plan(normalize(load([SECURE])).clusters)
+    return chart.values["users"]
+
+
+def rows(text: str) -> list[list[str]]:
+    return [line.split("\t") for line in text.splitlines()]
+
+
+def test_principals_and_quota_entities_are_strimzis():
+    users = {u.name: u for u in secure_cluster().users}
+    assert users["orders-app"].principal == "User:orders-app"
+    assert users["orders-app"].quota_entity == "orders-app"
+    assert users["billing"].principal == "User:CN=billing"
+    assert users["billing"].quota_entity == "CN=billing"
+
+
+@pytest.mark.parametrize("strimzi, kafka", [
+    ("Read", "READ"), ("ClusterAction", "CLUSTER_ACTION"), ("IdempotentWrite", "IDEMPOTENT_WRITE"),
+    ("DescribeConfigs", "DESCRIBE_CONFIGS"), ("All", "ALL"),
+])
+def test_operations_take_kafkas_names(strimzi, kafka):
+    assert kafka_operation(strimzi) == kafka
+
+
+def test_data_files_hold_one_user_acl_and_quota_a_line():
+    values = users_values()
+    assert rows(values["files"]["users.tsv"]) == [
+        ["billing", "tls", "User:CN=billing", "365", "30", "-", "-"],
+        ["orders-app", "scram-sha-512", "User:orders-app", "365", "30", "-", "-"],
+    ]
+    acls = rows(values["files"]["acls.tsv"])
+    assert ["User:orders-app", "TOPIC", "PREFIXED", "orders", "WRITE", "*", "ALLOW"] in acls
+    assert ["User:orders-app", "GROUP", "LITERAL", "orders-app", "READ", "*", "ALLOW"] in acls
+    assert ["User:CN=billing", "GROUP", "PREFIXED", "billing", "READ", "*", "ALLOW"] in acls
+    assert not any(a[0] == "User:CN=billing" and a[4] == "WRITE" for a in acls)
+    assert len(acls) == 7
+    assert rows(values["files"]["quotas.tsv"]) == [
+        ["CN=billing", "consumer_byte_rate", "10485760"], ["CN=billing", "request_percentage", "50"]]
+
+
+def test_secrets_carry_strimzis_labels_and_the_template_metadata():
+    metadata = json.loads(users_values()["files"]["secret-metadata.json"])
+    assert set(metadata) == {"billing", "orders-app"}
+    labels = metadata["orders-app"]["labels"]
+    assert labels["strimzi.io/cluster"] == "secure"
+    assert labels["strimzi.io/kind"] == "KafkaUser"
+    assert labels["app"] == "orders"
+
+
+def test_the_job_reads_only_the_secrets_it_needs_by_name():
+    values = users_values()
+    assert values["readSecrets"] == ["billing", "orders-app", "secure-clients-ca", "secure-clients-ca-cert"]
+    assert values["userSecrets"] == ["billing", "orders-app"]
+
+
+def test_a_given_password_secret_is_read_and_a_tls_external_user_gets_no_secret(tmp_path):
+    users = (SECURE / "users.yaml").read_text() + """---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaUser
+metadata:
+  name: legacy-app
+  namespace: kafka
+  labels:
+    strimzi.io/cluster: secure
+spec:
+  authentication:
+    type: scram-sha-512
+    password:
+      valueFrom:
+        secretKeyRef: {name: legacy-password, key: secret}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaUser
+metadata:
+  name: external
+  namespace: kafka
+  labels:
+    strimzi.io/cluster: secure
+spec:
+  authentication:
+    type: tls-external
+"""
+    for name in ("kafka.yaml", "node-pools.yaml"):
+        (tmp_path / name).write_text((SECURE / name).read_text())
+    (tmp_path / "users.yaml").write_text(users)
+    (chart,) = plan(normalize(load([tmp_path])).clusters)
+    values = chart.values["users"]
+    assert "legacy-password" in values["readSecrets"]
+    assert "external" not in values["readSecrets"] and "external" not in values["userSecrets"]
+    assert ["legacy-app", "scram-sha-512", "User:legacy-app", "365", "30", "legacy-password", "secret"] \
+        in rows(values["files"]["users.tsv"])
+    assert ["external", "tls-external", "User:CN=external", "365", "30", "-", "-"] \
+        in rows(values["files"]["users.tsv"])
+
+
+def test_no_users_job_without_users_or_without_the_user_operator():
+    (chart,) = plan(normalize(load([EXAMPLES / "kraft-3x3"])).clusters)
+    assert chart.values["users"] is None
+
+
+@pytest.mark.tools
+def test_user_strings_render_literally_and_no_secret_material_reaches_the_chart(tmp_path, installed_tools):
+    """Names and labels from the spec stay data; the rendered chart holds no password or key."""
+    template_looking = "{{ .Values.cluster.name }}"
+    users = (SECURE / "users.yaml").read_text()
+    users = users.replace("          app: orders\n", f"          app: orders\n        annotations:\n"
+                                                     f"          note: '{template_looking}'\n")
+    users = users.replace("          type: group\n          name: orders-app\n",
+                          f"          type: group\n          name: '{template_looking}'\n")
+    for name in ("kafka.yaml", "node-pools.yaml"):
+        (tmp_path / name).write_text((SECURE / name).read_text())
+    (tmp_path / "users.yaml").write_text(users)
+    result = compile_specs(Options((str(tmp_path),), tmp_path / "out"))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
+    text = render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1], "secure", "kafka")
+    manifests = [m for m in yaml.safe_load_all(text) if m]
+    files = next(m for m in manifests if m["kind"] == "ConfigMap" and m["metadata"]["name"] == "secure-kafka-users-files")
+    assert f"User:orders-app\tGROUP\tLITERAL\t{template_looking}\tREAD\t*\tALLOW" in \
+        files["data"]["acls.tsv"].splitlines()
+    assert json.loads(files["data"]["secret-metadata.json"])["orders-app"]["annotations"] == \
+        {"note": template_looking}
+
+    assert not [m for m in manifests if m["kind"] == "Secret"]
+    secret_keys = {"password", "sasl.jaas.config", "user.p12", "user.password", "user.key", "ca.password"}
+    for manifest in manifests:
+        if manifest["kind"] == "ConfigMap":
+            assert not secret_keys & set(manifest.get("data") or {}), manifest["metadata"]["name"]
+    chart_text = "\n".join(p.read_text() for p in sorted(result.charts[0].rglob("*")) if p.is_file())
+    for marker in ("PRIVATE KEY-----", "BEGIN CERTIFICATE", "ScramLoginModule required username=\"orders-app\""):
+        assert marker not in text and marker not in chart_text, marker
+
+
+@pytest.mark.tools
+def test_the_users_job_role_reads_by_name_and_only_creates(installed_tools, tmp_path):
+    result = compile_specs(Options((str(SECURE),), tmp_path / "out"))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
+    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "secure", "kafka")) if m]
+    (role,) = [m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "secure-kafka-users"]
+    assert role["rules"] == [
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
+         "resourceNames": ["billing", "orders-app", "secure-clients-ca", "secure-clients-ca-cert"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+    ]
+    (job,) = [m for m in manifests if m["kind"] == "Job" and m["metadata"]["name"] == "secure-kafka-users"]
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
+    pod = job["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["fetch", "issue", "store"]
+    assert [c["name"] for c in pod["containers"]] == ["apply"]
+    for container in pod["initContainers"] + pod["containers"]:
+        assert container["securityContext"]["allowPrivilegeEscalation"] is False
+        assert container["securityContext"]["capabilities"] == {"drop": ["ALL"]}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+
+
+@pytest.mark.parametrize("example", ["tls-auth", "scram-sha-512-auth"])
+def test_strimzis_security_examples_with_their_users_are_accepted(example):
+    require_strimzi_corpus()
+    folder = STRIMZI_CORPUS / "examples" / "security" / example
+    model = normalize(load([folder / "kafka.yaml", folder / "user.yaml", folder / "topic.yaml"]))
+    assert not [f for f in model.findings if f.is_error], [f"{f.span} {f.message}" for f in model.findings]
+    (cluster,) = model.clusters
+    (user,) = cluster.users
+    assert user.acls and user.authentication in ("tls", "scram-sha-512")
