@@ -154,6 +154,19 @@ VALUES_DOCS = {
     "topics.job.record.env": "Its settings: the state ConfigMaps to write, by name.",
     "topics.job.record.resources": "CPU and memory of kubectl.",
     "topics.job.record.volumeMounts": "Scripts, the record as it was, and the new one.",
+    "metrics": "Prometheus metrics (spec.kafka.metricsConfig): the Prometheus JMX exporter runs as a "
+               "javaagent in every Kafka node; null without metricsConfig.",
+    "metrics.port": "Port of the metrics endpoint (/metrics) on every node and on the headless Service.",
+    "metrics.portName": "Name of that port, as in Strimzi.",
+    "metrics.configMapName": "ConfigMap holding the exporter's configuration.",
+    "metrics.fileName": "Its key, and the file the agent reads.",
+    "metrics.content": "The exporter's configuration (rules), from the ConfigMap key metricsConfig names.",
+    "metrics.agent": "The init container that copies the javaagent jar into the pod (the Kafka image "
+                     "has none); nothing is downloaded at run time.",
+    "metrics.agent.image": "Image that holds the jar: Strimzi's Kafka image, or your mirror of it.",
+    "metrics.agent.source": "Path (a shell pattern matching one file) of the jar in that image.",
+    "metrics.agent.container": "The rest of the init container: the copy command, resources, "
+                               "security context, the emptyDir it copies into.",
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")

@@ -119,6 +119,13 @@ class Logging:
 
 
 @dataclass(frozen=True)
+class Metrics:
+    """spec.kafka.metricsConfig of type jmxPrometheusExporter: the exporter's configuration file."""
+
+    exporter_config: str
+
+
+@dataclass(frozen=True)
 class NodePool:
     name: str
     roles: tuple[str, ...]
@@ -181,6 +188,8 @@ class Cluster:
     rack: Rack | None = None
     cluster_ca: ClusterCa = field(default_factory=ClusterCa)
     logging: Logging = field(default_factory=Logging)
+    # Prometheus JMX exporter in every node; None: no metrics endpoint.
+    metrics: Metrics | None = None
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)
     # Kafka-level `template` sections that are not per pool.

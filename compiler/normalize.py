@@ -16,7 +16,7 @@ from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, CertSecret, Cluster, ClusterCa,
-                    JvmOptions, Listener, Logging, Model, NodePool, PodTemplate, Rack, Volume)
+                    JvmOptions, Listener, Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
 
 CLUSTER_LABEL = "strimzi.io/cluster"
@@ -119,6 +119,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     rack = _rack(doc, pool_docs, findings)
     cluster_ca = _cluster_ca(doc, findings)
     logging = _logging(doc, config_maps, findings)
+    metrics = _metrics(doc, config_maps, findings)
     if pools is None:
         return None
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
@@ -140,6 +141,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         rack=rack,
         cluster_ca=cluster_ca,
         logging=logging,
+        metrics=metrics,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
         bootstrap_service_template=_template_section(doc, "bootstrapService"),
@@ -221,25 +223,67 @@ def _logging(doc: Document, config_maps: dict[tuple, Document], findings: list[F
                     "logging.level", f"{level!r} is not a log level", doc.span_of(path), path,
                     ", ".join(LOG_LEVELS) + " (a logger.<id>.name entry takes a logger name)"))
         return Logging("inline", loggers=loggers)
-    ref = raw["valueFrom"]["configMapKeyRef"]
     path = ("spec", "kafka", "logging", "valueFrom", "configMapKeyRef")
+    content = _config_map_value(doc, config_maps, path, "logging", "the log4j2 configuration", findings)
+    return Logging() if content is None else Logging("external", external_content=content)
+
+
+def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tuple, rule: str,
+                      what: str, findings: list[Finding]) -> str | None:
+    """The value a `configMapKeyRef` at `path` names, from a ConfigMap among the inputs.
+
+    None when the ConfigMap or its key is absent: an error unless the reference is optional.
+    """
+    ref = doc.get(*path)
     config_map = config_maps.get((_namespace(doc), ref["name"]))
     if config_map is None:
         if not ref.get("optional"):
             findings.append(error(
-                "logging.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
+                f"{rule}.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
                 doc.span_of(path + ("name",)), path + ("name",),
-                "a ConfigMap in the inputs, in the Kafka's namespace, holding the log4j2 configuration"))
-        return Logging()
+                f"a ConfigMap in the inputs, in the Kafka's namespace, holding {what}"))
+        return None
     content = (config_map.get("data") or {}).get(ref["key"])
     if content is None:
         if not ref.get("optional"):
             keys = ", ".join(sorted(config_map.get("data") or {})) or "none"
             findings.append(error(
-                "logging.config-map-key", f"ConfigMap {ref['name']} has no key {ref['key']!r}",
+                f"{rule}.config-map-key", f"ConfigMap {ref['name']} has no key {ref['key']!r}",
                 doc.span_of(path + ("key",)), path + ("key",), f"one of its keys: {keys}"))
-        return Logging()
-    return Logging("external", external_content=content)
+        return None
+    return content
+
+
+def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[Finding]) -> Metrics | None:
+    """spec.kafka.metricsConfig: the JMX exporter's rules, from a ConfigMap among the inputs."""
+    raw = doc.get("spec", "kafka", "metricsConfig")
+    if not raw:
+        return None
+    path = ("spec", "kafka", "metricsConfig")
+    if raw["type"] != "jmxPrometheusExporter":
+        findings.append(error(
+            "metrics.unsupported", f"metricsConfig type {raw['type']!r} is not supported yet",
+            doc.span_of(path + ("type",)), path + ("type",),
+            "type: jmxPrometheusExporter, with valueFrom.configMapKeyRef naming the exporter's rules"))
+        return None
+    if "valueFrom" not in raw:
+        findings.append(error(
+            "metrics.config-missing", "metricsConfig of type jmxPrometheusExporter has no valueFrom",
+            doc.span_of(path), path, "valueFrom.configMapKeyRef naming a ConfigMap key that holds "
+            "the exporter's configuration (rules)"))
+        return None
+    for field in ("values",):
+        if field in raw:
+            findings.append(error(
+                "metrics.unsupported", f"metricsConfig.{field} belongs to strimziMetricsReporter, "
+                "not to jmxPrometheusExporter", doc.span_of(path + (field,)), path + (field,),
+                "valueFrom only"))
+    ref_path = path + ("valueFrom", "configMapKeyRef")
+    content = _config_map_value(doc, config_maps, ref_path, "metrics",
+                                "the Prometheus JMX exporter's configuration", findings)
+    if content is None:
+        return None
+    return Metrics(exporter_config=content)
 
 
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,

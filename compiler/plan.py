@@ -140,6 +140,7 @@ def cluster_values(cluster: Cluster) -> dict:
         "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
         "kafkaClient": kafka_client(cluster),
         "topics": topics_values(cluster),
+        "metrics": metrics_values(cluster),
     }
 
 
@@ -308,7 +309,7 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
         "serverProperties": server_properties(cluster, pool, listeners),
         "env": pool_env(cluster, pool, listeners),
         "ports": [{"name": port_name(listener), "containerPort": listener.port, "protocol": "TCP"}
-                  for listener in listeners],
+                  for listener in listeners] + metrics_container_ports(cluster),
         "probePort": probe_port,
         "readinessProbe": {**PROBE_DEFAULTS, **cluster.readiness_probe},
         "livenessProbe": {**PROBE_DEFAULTS, **cluster.liveness_probe},
@@ -477,6 +478,7 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
         else:
             env["KAFKAC_RACK_ENV_VAR"] = cluster.rack.env_var_name
     env.update(jvm_env(pool.jvm_options, pool.resources))
+    env.update(metrics_env(cluster))
     user_env = pool.template.kafka_container.get("env", [])
     return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
 
@@ -554,6 +556,7 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
                 }})
     if init_containers(cluster, pool):
         volumes.append({"name": "rack-volume", "emptyDir": {}})
+    volumes.extend(metrics_volumes(cluster))
     volumes.extend(pool.template.pod.get("volumes", []))
     return volumes
 
@@ -573,6 +576,7 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
                       for l in cluster.listeners if l.cert_secret)
     if init_containers(cluster, pool):
         mounts.append({"name": "rack-volume", "mountPath": RACK_INIT_DIR, "readOnly": True})
+    mounts.extend(metrics_volume_mounts(cluster))
     mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
 
@@ -761,3 +765,84 @@ def topics_values(cluster: Cluster) -> dict | None:
 
 def env_list(env: dict[str, str]) -> list[dict]:
     return [{"name": name, "value": value} for name, value in env.items()]
+
+
+# --- Prometheus metrics: the JMX exporter as a javaagent in every Kafka node -------------
+
+METRICS_PORT = 9404  # Strimzi's port for the exporter, named tcp-prometheus
+METRICS_PORT_NAME = "tcp-prometheus"
+METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
+METRICS_CONFIG_FILE = "metrics-config.yml"
+METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
+METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
+# The apache/kafka image has no JMX exporter; Strimzi's Kafka image ships it in
+# its libs folder. An init container copies it from there into an emptyDir.
+DEFAULT_METRICS_AGENT_IMAGE = "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0"
+DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
+# Copies the one file the source pattern matches; the pattern comes from the
+# environment and is only split and matched, never evaluated.
+METRICS_AGENT_COPY_SCRIPT = (
+    'set -- $KAFKAC_AGENT_SOURCE\n'
+    'if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then\n'
+    '  echo "metrics-agent: expected one file matching $KAFKAC_AGENT_SOURCE, found: $*" >&2\n'
+    '  exit 1\n'
+    'fi\n'
+    'cp "$1" "$KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
+    'echo "metrics-agent: copied $1 to $KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
+)
+
+
+def metrics_values(cluster: Cluster) -> dict | None:
+    """The exporter's rules ConfigMap and the init container that brings the agent; null without metricsConfig."""
+    if cluster.metrics is None:
+        return None
+    return {
+        "port": METRICS_PORT,
+        "portName": METRICS_PORT_NAME,
+        "configMapName": f"{cluster.name}-kafka-metrics",
+        "fileName": METRICS_CONFIG_FILE,
+        "content": cluster.metrics.exporter_config,
+        "agent": {
+            "image": {"name": DEFAULT_METRICS_AGENT_IMAGE, "pullPolicy": "IfNotPresent"},
+            "source": DEFAULT_METRICS_AGENT_SOURCE,
+            "container": {
+                "name": "metrics-agent",
+                "command": ["/bin/sh", "-c", METRICS_AGENT_COPY_SCRIPT],
+                "env": env_list({"KAFKAC_AGENT_DIR": METRICS_AGENT_DIR,
+                                 "KAFKAC_AGENT_JAR": METRICS_AGENT_JAR}),
+                "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
+                              "limits": {"memory": "64Mi"}},
+                "securityContext": CONTAINER_SECURITY_CONTEXT,
+                "volumeMounts": [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR}],
+            },
+        },
+    }
+
+
+def metrics_container_ports(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}]
+
+
+def metrics_env(cluster: Cluster) -> dict:
+    """The javaagent option kafka-run.sh adds for the Kafka process only (not its tools)."""
+    if cluster.metrics is None:
+        return {}
+    agent = f"{METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}"
+    return {"KAFKAC_METRICS_AGENT_OPTS":
+            f"-javaagent:{agent}={METRICS_PORT}:{METRICS_CONFIG_DIR}/{METRICS_CONFIG_FILE}"}
+
+
+def metrics_volumes(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": "metrics-config", "configMap": {"name": f"{cluster.name}-kafka-metrics"}},
+            {"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
+
+
+def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True},
+            {"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]

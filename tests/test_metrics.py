@@ -1,0 +1,147 @@
+"""spec.kafka.metricsConfig: the Prometheus JMX exporter wired into every Kafka node.
+
+The chart is compiled from Strimzi's own metrics example (its Kafka Exporter
+section left out: kafkac does not support it yet) and rendered with the real
+helm; the init container's copy command is run for real with /bin/sh.
+"""
+
+import os
+import subprocess
+
+import pytest
+import yaml
+
+from compiler import tools
+from compiler.check import CheckOptions
+from compiler.pipeline import Options, compile_specs
+from compiler.plan import METRICS_AGENT_JAR
+from compiler.verify import render
+
+from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
+
+TEMPLATE_LOOKING = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
+
+
+def strimzi_metrics_example() -> str:
+    require_strimzi_corpus()
+    text = (STRIMZI_CORPUS / "examples" / "metrics" / "kafka-metrics.yaml").read_text()
+    without_exporter = text.replace('  kafkaExporter:\n    topicRegex: ".*"\n    groupRegex: ".*"\n', "")
+    assert without_exporter != text, "Strimzi's example no longer has the Kafka Exporter section"
+    return without_exporter
+
+
+def rendered(tmp_path, spec: str) -> list[dict]:
+    (tmp_path / "kafka.yaml").write_text(spec)
+    # Strimzi's example is no production cluster: the dev profile, where the policies warn.
+    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out",
+                                   check=CheckOptions(profile="dev")))
+    assert result.ok, [f"{f.span} {f.rule} {f.message}" for f in result.findings if f.is_error]
+    return [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                 "my-cluster", "kafka")) if m]
+
+
+def exporter_rules(spec: str) -> str:
+    config_map = next(d for d in yaml.safe_load_all(spec) if d["kind"] == "ConfigMap")
+    return config_map["data"]["kafka-metrics-config.yml"]
+
+
+@pytest.fixture(scope="module")
+def strimzi_example(tmp_path_factory, installed_tools):
+    spec = strimzi_metrics_example()
+    return spec, rendered(tmp_path_factory.mktemp("metrics"), spec)
+
+
+@pytest.mark.tools
+def test_the_rules_configmap_holds_strimzis_rules_unchanged(strimzi_example):
+    spec, manifests = strimzi_example
+    config_map = next(m for m in manifests if m["kind"] == "ConfigMap"
+                      and m["metadata"]["name"] == "my-cluster-kafka-metrics")
+    assert config_map["data"] == {"metrics-config.yml": exporter_rules(spec)}
+
+
+@pytest.mark.tools
+def test_every_node_runs_the_agent_on_port_9404(strimzi_example):
+    _, manifests = strimzi_example
+    stateful_sets = [m for m in manifests if m["kind"] == "StatefulSet"]
+    assert sorted(s["metadata"]["name"] for s in stateful_sets) == ["my-cluster-broker", "my-cluster-controller"]
+    for stateful_set in stateful_sets:
+        pod = stateful_set["spec"]["template"]["spec"]
+        kafka = pod["containers"][0]
+        assert {"name": "tcp-prometheus", "containerPort": 9404, "protocol": "TCP"} in kafka["ports"]
+        env = {e["name"]: e.get("value") for e in kafka["env"]}
+        assert env["KAFKAC_METRICS_AGENT_OPTS"] == (
+            f"-javaagent:/opt/kafka/metrics-agent/{METRICS_AGENT_JAR}=9404:"
+            "/opt/kafka/metrics-config/metrics-config.yml")
+        # Kafka's tools and the probes share the container's environment: the agent is
+        # added by kafka-run.sh for the server alone, or a second JVM would take 9404.
+        assert "javaagent" not in env.get("KAFKA_OPTS", "")
+        mounts = {m["mountPath"]: m["name"] for m in kafka["volumeMounts"]}
+        assert mounts["/opt/kafka/metrics-agent"] == "metrics-agent"
+        assert mounts["/opt/kafka/metrics-config"] == "metrics-config"
+        (init,) = [c for c in pod["initContainers"] if c["name"] == "metrics-agent"]
+        assert init["image"] == "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0"
+        assert init["volumeMounts"] == [{"name": "metrics-agent", "mountPath": "/opt/kafka/metrics-agent"}]
+        assert init["securityContext"]["readOnlyRootFilesystem"] is True
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert volumes["metrics-config"]["configMap"]["name"] == "my-cluster-kafka-metrics"
+        assert "emptyDir" in volumes["metrics-agent"]
+
+
+@pytest.mark.tools
+def test_the_headless_service_declares_the_metrics_port_and_the_bootstrap_does_not(strimzi_example):
+    _, manifests = strimzi_example
+    services = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Service"}
+    metrics_port = {"name": "tcp-prometheus", "port": 9404, "targetPort": 9404, "protocol": "TCP"}
+    assert metrics_port in services["my-cluster-kafka-brokers"]["spec"]["ports"]
+    assert all(p["port"] != 9404 for p in services["my-cluster-kafka-bootstrap"]["spec"]["ports"])
+
+
+@pytest.mark.tools
+def test_without_metrics_config_nothing_of_it_is_rendered(tmp_path, installed_tools):
+    spec = strimzi_metrics_example()
+    kafka_start = spec.index("    metricsConfig:")
+    kafka_end = spec.index("  entityOperator:")
+    manifests = rendered(tmp_path, spec[:kafka_start] + spec[kafka_end:])
+    text = yaml.safe_dump_all(manifests)
+    assert "9404" not in text and "metrics-agent" not in text and "-javaagent:" not in text
+
+
+@pytest.mark.tools
+def test_template_syntax_in_the_rules_comes_out_literally(tmp_path, installed_tools):
+    spec = strimzi_metrics_example().replace(
+        "    lowercaseOutputName: true\n",
+        f"    lowercaseOutputName: true\n    # {TEMPLATE_LOOKING}\n")
+    manifests = rendered(tmp_path, spec)
+    config_map = next(m for m in manifests if m["metadata"]["name"] == "my-cluster-kafka-metrics")
+    assert f"# {TEMPLATE_LOOKING}\n" in config_map["data"]["metrics-config.yml"]
+
+
+def run_copy(init: dict, image_root, agent_dir, source: str) -> subprocess.CompletedProcess:
+    env = {e["name"]: e["value"] for e in init["env"]}
+    env.update({"KAFKAC_AGENT_SOURCE": str(image_root) + source, "KAFKAC_AGENT_DIR": str(agent_dir),
+                "PATH": os.environ["PATH"]})
+    return subprocess.run(init["command"], env=env, capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.tools
+def test_the_init_container_copies_exactly_one_agent_jar(strimzi_example, tmp_path):
+    _, manifests = strimzi_example
+    pod = next(m for m in manifests if m["kind"] == "StatefulSet")["spec"]["template"]["spec"]
+    (init,) = [c for c in pod["initContainers"] if c["name"] == "metrics-agent"]
+    source = next(e["value"] for e in init["env"] if e["name"] == "KAFKAC_AGENT_SOURCE")
+    libs = tmp_path / "image" / "opt" / "kafka" / "libs"
+    libs.mkdir(parents=True)
+    agent_dir = tmp_path / "agent"
+    agent_dir.mkdir()
+
+    missing = run_copy(init, tmp_path / "image", agent_dir, source)
+    assert missing.returncode == 1 and "expected one file" in missing.stderr
+
+    (libs / "jmx_prometheus_javaagent-1.3.0.jar").write_bytes(b"agent")
+    copied = run_copy(init, tmp_path / "image", agent_dir, source)
+    assert copied.returncode == 0, copied.stderr
+    assert (agent_dir / METRICS_AGENT_JAR).read_bytes() == b"agent"
+
+    (libs / "jmx_prometheus_javaagent-1.4.0.jar").write_bytes(b"other")
+    two = run_copy(init, tmp_path / "image", agent_dir, source)
+    assert two.returncode == 1 and "expected one file" in two.stderr
