@@ -167,6 +167,27 @@ VALUES_DOCS = {
     "metrics.agent.source": "Path (a shell pattern matching one file) of the jar in that image.",
     "metrics.agent.container": "The rest of the init container: the copy command, resources, "
                                "security context, the emptyDir it copies into.",
+    "kafkaExporter": "Kafka Exporter (spec.kafkaExporter): a Deployment and Service serving consumer "
+                     "group lag and topic offsets on the metrics port; null without kafkaExporter.",
+    "kafkaExporter.name": "Name of the Deployment, its Service and ServiceAccount.",
+    "kafkaExporter.image": "Kafka Exporter's image.",
+    "kafkaExporter.port": "Port of its /metrics and /healthz.",
+    "kafkaExporter.portName": "Name of that port.",
+    "kafkaExporter.args": "Its command line: the bootstrap address of a listener that asks no "
+                          "credentials, the filters, TLS with the cluster CA, log level.",
+    "kafkaExporter.podLabels": "Labels of its pod (not selected by the Kafka Services or the "
+                               "PodDisruptionBudget); the Deployment's selector.",
+    "kafkaExporter.deploymentMetadata": "Extra Deployment labels and annotations (template.deployment).",
+    "kafkaExporter.podMetadata": "Extra pod labels and annotations (template.pod.metadata).",
+    "kafkaExporter.serviceAccountMetadata": "Extra ServiceAccount labels and annotations.",
+    "kafkaExporter.podSpec": "Pod-level fields: restricted security context, scheduling from template.pod.",
+    "kafkaExporter.env": "Extra environment (template.container.env).",
+    "kafkaExporter.resources": "CPU and memory of the container (spec.kafkaExporter.resources).",
+    "kafkaExporter.livenessProbe": "Liveness probe timing (HTTP /healthz).",
+    "kafkaExporter.readinessProbe": "Readiness probe timing (HTTP /healthz).",
+    "kafkaExporter.containerSecurityContext": "Security context of the container (restricted by default).",
+    "kafkaExporter.volumes": "Scratch space, the cluster CA certificate with TLS, template.pod.volumes.",
+    "kafkaExporter.volumeMounts": "Where the container mounts them.",
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")

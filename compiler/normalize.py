@@ -15,8 +15,9 @@ from .findings import Finding, error
 from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
-                    DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, CertSecret, Cluster, ClusterCa,
-                    JvmOptions, Listener, Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
+                    DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
+                    CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener, Logging, Metrics,
+                    Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
 
 CLUSTER_LABEL = "strimzi.io/cluster"
@@ -120,6 +121,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     cluster_ca = _cluster_ca(doc, findings)
     logging = _logging(doc, config_maps, findings)
     metrics = _metrics(doc, config_maps, findings)
+    kafka_exporter = _kafka_exporter(doc, listeners, findings)
     if pools is None:
         return None
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
@@ -142,6 +144,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         cluster_ca=cluster_ca,
         logging=logging,
         metrics=metrics,
+        kafka_exporter=kafka_exporter,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
         bootstrap_service_template=_template_section(doc, "bootstrapService"),
@@ -284,6 +287,47 @@ def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[F
     if content is None:
         return None
     return Metrics(exporter_config=content)
+
+
+def _kafka_exporter(doc: Document, listeners: list[Listener], findings: list[Finding]) -> KafkaExporter | None:
+    """spec.kafkaExporter, connected to the first listener it can use without credentials."""
+    raw = doc.get("spec", "kafkaExporter")
+    if raw is None:
+        return None
+    listener = _exporter_listener(doc, listeners)
+    if listener is None:
+        path = ("spec", "kafkaExporter")
+        findings.append(error(
+            "kafka-exporter.no-listener", "Kafka Exporter has no listener to connect to: every "
+            "listener requires client authentication or presents a certificate from your own "
+            "Secret, and credentials for the exporter are not supported yet",
+            doc.span_of(path), path, "a listener without authentication, with tls: false or with "
+            "the cluster CA's certificate (no brokerCertChainAndKey), or no kafkaExporter"))
+        return None
+    return KafkaExporter(
+        listener=listener,
+        image=raw.get("image") or DEFAULT_KAFKA_EXPORTER_IMAGE,
+        topic_regex=raw.get("topicRegex", ".*"),
+        group_regex=raw.get("groupRegex", ".*"),
+        topic_exclude_regex=raw.get("topicExcludeRegex"),
+        group_exclude_regex=raw.get("groupExcludeRegex"),
+        resources=dict(raw.get("resources") or {}),
+        logging=raw.get("logging", "info"),
+        enable_sarama_logging=bool(raw.get("enableSaramaLogging", False)),
+        show_all_offsets=bool(raw.get("showAllOffsets", True)),
+        liveness_probe=dict(raw.get("livenessProbe") or {}),
+        readiness_probe=dict(raw.get("readinessProbe") or {}),
+        template={k: dict(v or {}) for k, v in (raw.get("template") or {}).items()},
+    )
+
+
+def _exporter_listener(doc: Document, listeners: list[Listener]) -> Listener | None:
+    """The first listener that asks no credentials of a client and whose CA the chart holds."""
+    raw_listeners = doc.get("spec", "kafka", "listeners", default=[])
+    for listener, raw in zip(listeners, raw_listeners):
+        if raw.get("authentication") is None and listener.cert_secret is None:
+            return listener
+    return None
 
 
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,

@@ -141,6 +141,7 @@ def cluster_values(cluster: Cluster) -> dict:
         "kafkaClient": kafka_client(cluster),
         "topics": topics_values(cluster),
         "metrics": metrics_values(cluster),
+        "kafkaExporter": kafka_exporter_values(cluster),
     }
 
 
@@ -846,3 +847,82 @@ def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
         return []
     return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True},
             {"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]
+
+
+# --- Kafka Exporter: consumer lag and topic offsets, from a Deployment -------------------
+
+KAFKA_EXPORTER_CA_DIR = "/etc/kafka-exporter/cluster-ca"
+KAFKA_EXPORTER_UID = 65534  # nobody, in the exporter's busybox image
+KAFKA_EXPORTER_VERBOSITY = {"info": "0", "debug": "1", "trace": "2"}
+
+
+def kafka_exporter_values(cluster: Cluster) -> dict | None:
+    """The Kafka Exporter Deployment and its Service; null without spec.kafkaExporter."""
+    exporter = cluster.kafka_exporter
+    if exporter is None:
+        return None
+    name = f"{cluster.name}-kafka-exporter"
+    template = exporter.template
+    pod = template.get("pod", {})
+    container = template.get("container", {})
+    tls = exporter.listener.tls
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}]
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
+    if tls:
+        volumes.append({"name": "cluster-ca-cert", "secret": {
+            "secretName": f"{cluster.name}-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
+        mounts.append({"name": "cluster-ca-cert", "mountPath": KAFKA_EXPORTER_CA_DIR, "readOnly": True})
+    spec = {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": pod.get("enableServiceLinks", False),
+        "terminationGracePeriodSeconds": pod.get("terminationGracePeriodSeconds", 30),
+        "securityContext": pod.get("securityContext", {
+            "runAsNonRoot": True, "runAsUser": KAFKA_EXPORTER_UID, "runAsGroup": KAFKA_EXPORTER_UID,
+            "seccompProfile": {"type": "RuntimeDefault"}}),
+    }
+    spec.update({key: pod[key] for key in POD_SPEC_FIELDS if key in pod})
+    return {
+        "name": name,
+        "image": {"name": exporter.image, "pullPolicy": "IfNotPresent"},
+        "port": METRICS_PORT,
+        "portName": METRICS_PORT_NAME,
+        "args": kafka_exporter_args(cluster),
+        "podLabels": hook_pod_labels(cluster, "kafka-exporter"),
+        "deploymentMetadata": metadata_of(template.get("deployment", {})),
+        "podMetadata": metadata_of(pod),
+        "serviceAccountMetadata": metadata_of(template.get("serviceAccount", {})),
+        "podSpec": spec,
+        "env": list(container.get("env", [])),
+        "resources": exporter.resources or {"requests": {"cpu": "100m", "memory": "64Mi"},
+                                            "limits": {"memory": "256Mi"}},
+        "livenessProbe": {**PROBE_DEFAULTS, **exporter.liveness_probe},
+        "readinessProbe": {**PROBE_DEFAULTS, **exporter.readiness_probe},
+        "containerSecurityContext": container.get("securityContext", CONTAINER_SECURITY_CONTEXT),
+        "volumes": volumes + list(pod.get("volumes", [])),
+        "volumeMounts": mounts + list(container.get("volumeMounts", [])),
+    }
+
+
+def kafka_exporter_args(cluster: Cluster) -> list[str]:
+    """Kafka Exporter's command line: one argument per setting, never through a shell."""
+    exporter = cluster.kafka_exporter
+    listener = exporter.listener
+    args = [
+        f"--kafka.server={cluster.name}-kafka-bootstrap:{listener.port}",
+        f"--kafka.version={cluster.kafka_version}",
+        f"--web.listen-address=:{METRICS_PORT}",
+        f"--topic.filter={exporter.topic_regex}",
+        f"--group.filter={exporter.group_regex}",
+    ]
+    if exporter.topic_exclude_regex is not None:
+        args.append(f"--topic.exclude={exporter.topic_exclude_regex}")
+    if exporter.group_exclude_regex is not None:
+        args.append(f"--group.exclude={exporter.group_exclude_regex}")
+    if listener.tls:
+        args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt"]
+    args.append("--offset.show-all" if exporter.show_all_offsets else "--no-offset.show-all")
+    if exporter.enable_sarama_logging:
+        args.append("--log.enable-sarama")
+    args.append(f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}")
+    return args

@@ -145,3 +145,72 @@ def test_the_init_container_copies_exactly_one_agent_jar(strimzi_example, tmp_pa
     (libs / "jmx_prometheus_javaagent-1.4.0.jar").write_bytes(b"other")
     two = run_copy(init, tmp_path / "image", agent_dir, source)
     assert two.returncode == 1 and "expected one file" in two.stderr
+
+
+# --- Kafka Exporter ---------------------------------------------------------------------
+
+EXPORTER = """\
+  kafkaExporter:
+    topicRegex: "orders.*"
+    groupRegex: "{{ .Release.Name }}"
+    groupExcludeRegex: "^console-consumer-.*"
+    showAllOffsets: false
+    logging: debug
+    resources:
+      requests: {cpu: 50m, memory: 32Mi}
+      limits: {memory: 128Mi}
+"""
+
+
+def with_exporter(spec: str, exporter: str = EXPORTER) -> str:
+    return spec.replace('  kafkaExporter:\n    topicRegex: ".*"\n    groupRegex: ".*"\n', "") \
+        .replace("  entityOperator:\n", exporter + "  entityOperator:\n", 1)
+
+
+@pytest.mark.tools
+def test_kafka_exporter_runs_with_the_specs_settings_as_single_arguments(tmp_path, installed_tools):
+    manifests = rendered(tmp_path, with_exporter(strimzi_metrics_example()))
+    objects = {(m["kind"], m["metadata"]["name"]) for m in manifests}
+    assert {("Deployment", "my-cluster-kafka-exporter"), ("Service", "my-cluster-kafka-exporter"),
+            ("ServiceAccount", "my-cluster-kafka-exporter")} <= objects
+    deployment = next(m for m in manifests if m["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"] == "danielqsj/kafka-exporter:v1.9.0"
+    # The first listener of Strimzi's example is plain: no TLS options, no CA mounted.
+    assert container["args"] == [
+        "--kafka.server=my-cluster-kafka-bootstrap:9092", "--kafka.version=4.3.1",
+        "--web.listen-address=:9404", "--topic.filter=orders.*", "--group.filter={{ .Release.Name }}",
+        "--group.exclude=^console-consumer-.*", "--no-offset.show-all", "--verbosity=1"]
+    assert "command" not in container, "the image's entrypoint is the exporter itself"
+    assert container["resources"] == {"requests": {"cpu": "50m", "memory": "32Mi"},
+                                      "limits": {"memory": "128Mi"}}
+    for probe in ("livenessProbe", "readinessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/healthz", "port": "tcp-prometheus"}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert "strimzi.io/kind" not in labels, "the Kafka Services select strimzi.io/kind: Kafka"
+    service = next(m for m in manifests if m["kind"] == "Service"
+                   and m["metadata"]["name"] == "my-cluster-kafka-exporter")
+    assert service["spec"]["selector"] == deployment["spec"]["selector"]["matchLabels"]
+    assert service["spec"]["ports"] == [{"name": "tcp-prometheus", "port": 9404, "targetPort": 9404,
+                                         "protocol": "TCP"}]
+
+
+@pytest.mark.tools
+def test_kafka_exporter_on_a_tls_listener_trusts_the_cluster_ca(tmp_path, installed_tools):
+    spec = with_exporter(strimzi_metrics_example()).replace(
+        "      - name: plain\n        port: 9092\n        type: internal\n        tls: false\n", "")
+    manifests = rendered(tmp_path, spec)
+    deployment = next(m for m in manifests if m["kind"] == "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert "--kafka.server=my-cluster-kafka-bootstrap:9093" in container["args"]
+    assert "--tls.enabled" in container["args"]
+    assert "--tls.ca-file=/etc/kafka-exporter/cluster-ca/ca.crt" in container["args"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert volumes["cluster-ca-cert"]["secret"] == {
+        "secretName": "my-cluster-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+    assert {"name": "cluster-ca-cert", "mountPath": "/etc/kafka-exporter/cluster-ca",
+            "readOnly": True} in container["volumeMounts"]
