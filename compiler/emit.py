@@ -180,6 +180,8 @@ VALUES_DOCS = {
     "kafkaExporter.deploymentMetadata": "Extra Deployment labels and annotations (template.deployment).",
     "kafkaExporter.podMetadata": "Extra pod labels and annotations (template.pod.metadata).",
     "kafkaExporter.serviceAccountMetadata": "Extra ServiceAccount labels and annotations.",
+    "kafkaExporter.podDisruptionBudget": "Its PodDisruptionBudget (template.podDisruptionBudget): "
+                                         "maxUnavailable, extra labels and annotations.",
     "kafkaExporter.podSpec": "Pod-level fields: restricted security context, scheduling from template.pod.",
     "kafkaExporter.env": "Extra environment (template.container.env).",
     "kafkaExporter.resources": "CPU and memory of the container (spec.kafkaExporter.resources).",
@@ -188,6 +190,19 @@ VALUES_DOCS = {
     "kafkaExporter.containerSecurityContext": "Security context of the container (restricted by default).",
     "kafkaExporter.volumes": "Scratch space, the cluster CA certificate with TLS, template.pod.volumes.",
     "kafkaExporter.volumeMounts": "Where the container mounts them.",
+    "prometheusOperator": "Prometheus Operator resources (annotation kafkac.io/prometheus-operator: "
+                          "\"true\" on the Kafka): PodMonitors, alert rules, Grafana dashboards; "
+                          "null without it.",
+    "prometheusOperator.podMonitors": "A PodMonitor for the Kafka nodes (metricsConfig) and one for "
+                                      "Kafka Exporter; pod labels strimzi.io/* become series labels "
+                                      "strimzi_io_*.",
+    "prometheusOperator.ruleName": "Name of the PrometheusRule and of its group.",
+    "prometheusOperator.thresholds": "Alert thresholds and durations, by name; override any with "
+                                     "--set prometheusOperator.thresholds.<name>=<value>.",
+    "prometheusOperator.alerts": "The alerts: each expression is completed with its operator and "
+                                 "threshold (a literal, or the name of a threshold).",
+    "prometheusOperator.dashboards": "Grafana dashboards (files/dashboards), each in a ConfigMap "
+                                     "labelled grafana_dashboard: \"1\" for Grafana's sidecar.",
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")

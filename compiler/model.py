@@ -212,6 +212,8 @@ class Cluster:
     # Prometheus JMX exporter in every node; None: no metrics endpoint.
     metrics: Metrics | None = None
     kafka_exporter: KafkaExporter | None = None
+    # Annotation kafkac.io/prometheus-operator: "true": PodMonitors, alerts and dashboards.
+    prometheus_operator: bool = False
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)
     # Kafka-level `template` sections that are not per pool.

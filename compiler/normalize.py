@@ -21,6 +21,7 @@ from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_I
 from .topics import attach_topics
 
 CLUSTER_LABEL = "strimzi.io/cluster"
+PROMETHEUS_OPERATOR_ANNOTATION = "kafkac.io/prometheus-operator"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
 
 # Options Strimzi sets itself from other fields; a user value would be silently
@@ -122,6 +123,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     logging = _logging(doc, config_maps, findings)
     metrics = _metrics(doc, config_maps, findings)
     kafka_exporter = _kafka_exporter(doc, listeners, findings)
+    prometheus_operator = _prometheus_operator(doc, findings)
     if pools is None:
         return None
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
@@ -145,6 +147,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         logging=logging,
         metrics=metrics,
         kafka_exporter=kafka_exporter,
+        prometheus_operator=prometheus_operator,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
         bootstrap_service_template=_template_section(doc, "bootstrapService"),
@@ -319,6 +322,26 @@ def _kafka_exporter(doc: Document, listeners: list[Listener], findings: list[Fin
         readiness_probe=dict(raw.get("readinessProbe") or {}),
         template={k: dict(v or {}) for k, v in (raw.get("template") or {}).items()},
     )
+
+
+def _prometheus_operator(doc: Document, findings: list[Finding]) -> bool:
+    """Whether the chart has Prometheus Operator resources: the Kafka's annotation says so."""
+    value = doc.annotations.get(PROMETHEUS_OPERATOR_ANNOTATION)
+    if value is None:
+        return False
+    path = ("metadata", "annotations", PROMETHEUS_OPERATOR_ANNOTATION)
+    if value not in ("true", "false"):
+        findings.append(error(
+            "prometheus-operator.annotation", f"{PROMETHEUS_OPERATOR_ANNOTATION}: {value!r} is "
+            "neither true nor false", doc.span_of(path), path, '"true" or "false"'))
+        return False
+    if value == "true" and not (doc.get("spec", "kafka", "metricsConfig") or doc.get("spec", "kafkaExporter")):
+        findings.append(error(
+            "prometheus-operator.nothing-to-monitor", f"{PROMETHEUS_OPERATOR_ANNOTATION} is true but the "
+            "cluster serves no metrics", doc.span_of(path), path,
+            "spec.kafka.metricsConfig and/or spec.kafkaExporter, or no annotation"))
+        return False
+    return value == "true"
 
 
 def _exporter_listener(doc: Document, listeners: list[Listener]) -> Listener | None:

@@ -142,6 +142,7 @@ def cluster_values(cluster: Cluster) -> dict:
         "topics": topics_values(cluster),
         "metrics": metrics_values(cluster),
         "kafkaExporter": kafka_exporter_values(cluster),
+        "prometheusOperator": prometheus_operator_values(cluster),
     }
 
 
@@ -892,6 +893,8 @@ def kafka_exporter_values(cluster: Cluster) -> dict | None:
         "deploymentMetadata": metadata_of(template.get("deployment", {})),
         "podMetadata": metadata_of(pod),
         "serviceAccountMetadata": metadata_of(template.get("serviceAccount", {})),
+        "podDisruptionBudget": {"maxUnavailable": template.get("podDisruptionBudget", {}).get("maxUnavailable", 1),
+                                **metadata_of(template.get("podDisruptionBudget", {}))},
         "podSpec": spec,
         "env": list(container.get("env", [])),
         "resources": exporter.resources or {"requests": {"cpu": "100m", "memory": "64Mi"},
@@ -926,3 +929,110 @@ def kafka_exporter_args(cluster: Cluster) -> list[str]:
         args.append("--log.enable-sarama")
     args.append(f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}")
     return args
+
+
+# --- Prometheus Operator: PodMonitors, alerts, Grafana dashboards ------------------------
+
+# Every pod label strimzi.io/<x> becomes the series label strimzi_io_<x>, so queries can
+# tell clusters, pools and roles apart.
+STRIMZI_LABELS_RELABELING = {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(strimzi_io_.+)",
+                             "replacement": "$1"}
+ALERT_THRESHOLDS = {
+    "underReplicatedFor": "5m",
+    "consumerLag": 1000,
+    "consumerLagFor": "10m",
+    "diskAvailablePercent": 15,
+}
+DASHBOARDS = ("kafka-cluster.json", "kafka-consumer-lag.json")
+
+
+def prometheus_operator_values(cluster: Cluster) -> dict | None:
+    """PodMonitors, a PrometheusRule and dashboard ConfigMaps; null unless the Kafka asks for them."""
+    if not cluster.prometheus_operator:
+        return None
+    name = f"{cluster.name}-kafka"
+    pod_monitors = []
+    if cluster.metrics is not None:
+        pod_monitors.append({
+            "name": name,
+            "matchLabels": {"strimzi.io/cluster": cluster.name, "strimzi.io/kind": "Kafka"},
+            "port": METRICS_PORT_NAME,
+            "relabelings": [STRIMZI_LABELS_RELABELING],
+        })
+    if cluster.kafka_exporter is not None:
+        pod_monitors.append({
+            "name": f"{cluster.name}-kafka-exporter",
+            "matchLabels": hook_pod_labels(cluster, "kafka-exporter"),
+            "port": METRICS_PORT_NAME,
+            "relabelings": [STRIMZI_LABELS_RELABELING],
+        })
+    return {
+        "podMonitors": pod_monitors,
+        "ruleName": f"{name}-alerts",
+        "thresholds": dict(ALERT_THRESHOLDS),
+        "alerts": alerts(cluster),
+        "dashboards": [{"configMapName": f"{name}-dashboard-{file.removesuffix('.json')}", "file": file}
+                       for file in DASHBOARDS
+                       if file != "kafka-consumer-lag.json" or cluster.kafka_exporter is not None],
+    }
+
+
+def alerts(cluster: Cluster) -> list[dict]:
+    """The alert rules; `expr` is completed with `operator` and the value of `threshold`
+    (a key of the thresholds), so that a threshold is a value to override."""
+    selector = f'strimzi_io_cluster="{cluster.name}"'
+    rules = []
+    if cluster.metrics is not None:
+        rules += [
+            alert("KafkaOfflinePartitions", "critical", "1m",
+                  f"sum by (namespace, strimzi_io_cluster) "
+                  f"(kafka_controller_kafkacontroller_offlinepartitionscount{{{selector}}})", ">", 0,
+                  "Partitions without a leader",
+                  "{{ $value }} partitions of Kafka {{ $labels.strimzi_io_cluster }} have no leader: "
+                  "producers and consumers of them fail."),
+            alert("KafkaUnderReplicatedPartitions", "warning", "underReplicatedFor",
+                  f"kafka_server_replicamanager_underreplicatedpartitions{{{selector}}}", ">", 0,
+                  "Under-replicated partitions",
+                  "Broker {{ $labels.pod }} leads {{ $value }} partitions whose followers are behind."),
+            alert("KafkaUnderMinIsrPartitions", "critical", "1m",
+                  f"kafka_server_replicamanager_underminisrpartitioncount{{{selector}}}", ">", 0,
+                  "Partitions under min.insync.replicas",
+                  "Broker {{ $labels.pod }} leads {{ $value }} partitions with fewer in-sync replicas "
+                  "than min.insync.replicas: producers with acks=all fail."),
+            alert("KafkaNoActiveController", "critical", "2m",
+                  f"sum by (namespace, strimzi_io_cluster) "
+                  f"(kafka_controller_kafkacontroller_activecontrollercount{{{selector}}})", "!=", 1,
+                  "No single active controller",
+                  "Kafka {{ $labels.strimzi_io_cluster }} has {{ $value }} active controllers instead "
+                  "of one."),
+            alert("KafkaNodeDown", "critical", "3m",
+                  f'up{{{selector},strimzi_io_kind="Kafka"}}', "==", 0,
+                  "Kafka node not answering",
+                  "The metrics endpoint of {{ $labels.pod }} has not answered for 3 minutes."),
+            alert("KafkaBrokerNotRunning", "warning", "5m",
+                  f"kafka_server_kafkaserver_brokerstate{{{selector}}}", "!=", 3,
+                  "Broker not in the running state",
+                  "Broker {{ $labels.pod }} is in state {{ $value }} (3 is running)."),
+            alert("KafkaDiskFillingUp", "warning", "5m",
+                  f'100 * kubelet_volume_stats_available_bytes{{persistentvolumeclaim=~"data(-[0-9]+)?-'
+                  f'{cluster.name}-.+"}} / kubelet_volume_stats_capacity_bytes{{persistentvolumeclaim=~'
+                  f'"data(-[0-9]+)?-{cluster.name}-.+"}}', "<", "diskAvailablePercent",
+                  "Kafka volume almost full",
+                  "Volume {{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% space left."),
+        ]
+    if cluster.kafka_exporter is not None:
+        rules.append(alert(
+            "KafkaConsumerGroupLag", "warning", "consumerLagFor",
+            f"sum by (namespace, strimzi_io_cluster, consumergroup, topic) "
+            f"(kafka_consumergroup_lag{{{selector}}})", ">", "consumerLag",
+            "Consumer group lagging",
+            "Consumer group {{ $labels.consumergroup }} is {{ $value }} records behind on topic "
+            "{{ $labels.topic }}."))
+    return rules
+
+
+def alert(name: str, severity: str, for_: str, expr: str, operator: str, threshold,
+          summary: str, description: str) -> dict:
+    """One alert; `threshold` and `for_` are literal values or keys of the thresholds."""
+    return {"alert": name, "expr": expr, "operator": operator, "threshold": threshold, "for": for_,
+            "severity": severity, "summary": summary, "description": description}

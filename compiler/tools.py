@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import yaml
+
 MIN_GO = (1, 26)
 INSTALL_HINT = "kafkac tools install"
 
@@ -68,6 +70,8 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     # kubeconform's release build sets main.version; without it `-v` says "development".
     Tool("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", "v0.8.0", ("-v",),
          ("-X main.version=v0.8.0",)),
+    # Checks the alert rules of charts with Prometheus Operator resources.
+    Tool("promtool", "github.com/prometheus/prometheus/cmd/promtool", "v0.316.0", ("--version",)),
 )}
 
 # What kubernetes-validate 1.37.0 ships in kubernetes_validate/kubernetes-json-schema/.
@@ -397,6 +401,81 @@ def kubeconform_schema_location(kube_version: str) -> str:
     return str(kube_schema_dir(kube_version) / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
 
 
+# --- Prometheus Operator CRD schemas for kubeconform ---------------------------------------
+
+PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+PROMETHEUS_OPERATOR_VERSION = "v0.85.0"
+# The kinds charts emit, from the CRDs the module publishes in example/prometheus-operator-crd.
+PROMETHEUS_OPERATOR_CRDS = ("monitoring.coreos.com_podmonitors.yaml",
+                            "monitoring.coreos.com_prometheusrules.yaml")
+
+
+def crd_schema_dir() -> Path:
+    """kubeconform schemas made from the Prometheus Operator's CRDs, as
+    `<group>/<kind>_<version>.json` (strict: no field the CRD does not define).
+
+    The CRDs come from the pinned Go module (`go mod download`), made once, atomically.
+    """
+    final = cache_dir() / "crd-schemas" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}"
+    if final.is_dir():
+        return final
+    crd_dir = _go_module_dir(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION) / \
+        "example" / "prometheus-operator-crd"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        for name in PROMETHEUS_OPERATOR_CRDS:
+            crd = yaml.safe_load((crd_dir / name).read_text(encoding="utf-8"))
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"].lower()
+            (staging / group).mkdir(exist_ok=True)
+            for version in crd["spec"]["versions"]:
+                schema = _strict_json_schema(version["schema"]["openAPIV3Schema"])
+                (staging / group / f"{kind}_{version['name']}.json").write_text(
+                    json.dumps(schema), encoding="utf-8")
+        _move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def crd_schema_location() -> str:
+    """The `-schema-location` template for `crd_schema_dir()`."""
+    return str(crd_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+
+
+def _go_module_dir(module: str, version: str) -> Path:
+    """The source folder of a Go module version, downloaded into Go's module cache."""
+    go = _go()
+    argv = [go, "mod", "download", "-json", f"{module}@{version}"]
+    env = {**os.environ, "GOWORK": "off", "GO111MODULE": "on", "GOFLAGS": "-mod=mod"}
+    with tempfile.TemporaryDirectory(prefix="kafkac-go-") as empty:
+        done = subprocess.run(argv, cwd=empty, env=env, capture_output=True, text=True, timeout=600)
+    try:
+        info = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise ToolError("go", argv, done.returncode, done.stderr) from None
+    if done.returncode != 0 or not info.get("Dir"):
+        raise ToolError("go", argv, done.returncode, info.get("Error") or done.stderr)
+    return Path(info["Dir"])
+
+
+def _strict_json_schema(node):
+    """A CRD's OpenAPI v3 schema as kubeconform reads it: int-or-string spelled out, and
+    objects with properties closed to other fields unless the CRD keeps unknown fields."""
+    if isinstance(node, list):
+        return [_strict_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    schema = {key: _strict_json_schema(value) for key, value in node.items()}
+    if schema.pop("x-kubernetes-int-or-string", False):
+        schema.pop("type", None)
+        schema["anyOf"] = [{"type": "string"}, {"type": "integer"}]
+    if ("properties" in schema and "additionalProperties" not in schema
+            and not schema.get("x-kubernetes-preserve-unknown-fields")):
+        schema["additionalProperties"] = False
+    return schema
+
+
 def _install_everything() -> None:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -404,6 +483,7 @@ def _install_everything() -> None:
     install(log=log)
     for kube_version in DEFAULT_KUBE_VERSIONS:
         log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
+    log(f"Prometheus Operator {PROMETHEUS_OPERATOR_VERSION} schemas: {crd_schema_dir()}")
     for name, reported in versions().items():
         log(f"{name} {reported}")
 

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from . import tools
 from .findings import FieldPath, Finding, Span, dotted, error
 from .tools import DEFAULT_KUBE_VERSIONS
@@ -106,6 +108,7 @@ def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release
         if template.returncode != 0:
             return problems + [_helm_failure("helm.template", template, shown)]
         problems += _kubeconform(Path(rendered), shown, kube_version, kinds_skip)
+        problems += _promtool(Path(rendered), shown)
     return problems
 
 
@@ -167,6 +170,34 @@ def _helm_problem(rule: str, message: str, shown: Path, file: str) -> _Problem:
     return _Problem(rule, target.as_posix(), message)
 
 
+# --- Prometheus Operator resources --------------------------------------------------------
+
+_PROMETHEUS_OPERATOR_API = "apiVersion: monitoring.coreos.com/"
+
+
+def _has_prometheus_operator_resources(rendered: Path) -> bool:
+    return any(_PROMETHEUS_OPERATOR_API in f.read_text() for f in rendered.rglob("*.yaml"))
+
+
+def _promtool(rendered: Path, shown: Path) -> list[_Problem]:
+    """`promtool check rules` on the rule groups of every rendered PrometheusRule."""
+    problems = []
+    for file in sorted(rendered.rglob("*.yaml")):
+        for document in yaml.safe_load_all(file.read_text()):
+            if not (isinstance(document, dict) and document.get("kind") == "PrometheusRule"):
+                continue
+            resource = f"PrometheusRule/{document['metadata']['name']}"
+            with tempfile.TemporaryDirectory(prefix="kafkac-rules-") as folder:
+                rules = Path(folder) / "rules.yaml"
+                rules.write_text(yaml.safe_dump({"groups": document["spec"]["groups"]}))
+                done = tools.run("promtool", "check", "rules", str(rules), check=False)
+            if done.returncode != 0:
+                said = (done.stderr or done.stdout).replace(str(rules), "rules").strip()
+                problems.append(_Problem("promtool.rules", _template_file(str(file), rendered, shown),
+                                         f"{resource}: {said}", resource=resource))
+    return problems
+
+
 # --- kubeconform --------------------------------------------------------------------------
 
 def _kubeconform(rendered: Path, shown: Path, kube_version: str,
@@ -174,6 +205,8 @@ def _kubeconform(rendered: Path, shown: Path, kube_version: str,
     args = ["-strict", "-summary", "-verbose", "-output", "json",
             "-kubernetes-version", kube_version,
             "-schema-location", tools.kubeconform_schema_location(kube_version)]
+    if _has_prometheus_operator_resources(rendered):
+        args += ["-schema-location", tools.crd_schema_location()]
     if kinds_skip:
         args += ["-skip", ",".join(kinds_skip)]
     done = tools.run("kubeconform", *args, str(rendered), check=False)

@@ -5,8 +5,11 @@ section left out: kafkac does not support it yet) and rendered with the real
 helm; the init container's copy command is run for real with /bin/sh.
 """
 
+import json
 import os
+import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,6 +21,7 @@ from compiler.plan import METRICS_AGENT_JAR
 from compiler.verify import render
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
+from .promql import metric_names
 
 TEMPLATE_LOOKING = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
 
@@ -214,3 +218,137 @@ def test_kafka_exporter_on_a_tls_listener_trusts_the_cluster_ca(tmp_path, instal
         "secretName": "my-cluster-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
     assert {"name": "cluster-ca-cert", "mountPath": "/etc/kafka-exporter/cluster-ca",
             "readOnly": True} in container["volumeMounts"]
+
+
+# --- Prometheus Operator resources ------------------------------------------------------
+
+# The metrics Kafka Exporter documents (its README, "Metrics").
+KAFKA_EXPORTER_METRICS = frozenset({
+    "kafka_brokers", "kafka_broker_info", "kafka_topic_partitions", "kafka_topic_partition_current_offset",
+    "kafka_topic_partition_oldest_offset", "kafka_topic_partition_in_sync_replica",
+    "kafka_topic_partition_leader", "kafka_topic_partition_leader_is_preferred",
+    "kafka_topic_partition_replicas", "kafka_topic_partition_under_replicated_partition",
+    "kafka_consumergroup_current_offset", "kafka_consumergroup_current_offset_sum",
+    "kafka_consumergroup_lag", "kafka_consumergroup_lag_sum", "kafka_consumergroup_members",
+})
+KUBELET_METRICS = frozenset({"kubelet_volume_stats_available_bytes", "kubelet_volume_stats_capacity_bytes"})
+DASHBOARDS = Path(__file__).resolve().parent.parent / "charts" / "kafka" / "files" / "dashboards"
+
+
+def with_prometheus_operator(spec: str) -> str:
+    return spec.replace("  name: my-cluster\nspec:\n",
+                        '  name: my-cluster\n  annotations:\n    kafkac.io/prometheus-operator: "true"\nspec:\n')
+
+
+def shipped_queries(manifests: list[dict]) -> list[str]:
+    """Every PromQL expression of the rendered alerts and of the dashboards the chart ships."""
+    rule = next(m for m in manifests if m["kind"] == "PrometheusRule")
+    queries = [r["expr"] for group in rule["spec"]["groups"] for r in group["rules"]]
+    for dashboard in sorted(DASHBOARDS.glob("*.json")):
+        panels = json.loads(dashboard.read_text())["panels"]
+        queries += [target["expr"] for panel in panels for target in panel["targets"]]
+    return queries
+
+
+@pytest.fixture(scope="module")
+def monitored(tmp_path_factory, installed_tools):
+    spec = with_prometheus_operator(strimzi_metrics_example())
+    return rendered(tmp_path_factory.mktemp("monitored"), with_exporter(spec, "  kafkaExporter: {}\n"))
+
+
+@pytest.mark.tools
+def test_pod_monitors_select_the_kafka_nodes_and_the_exporter(monitored):
+    monitors = {m["metadata"]["name"]: m["spec"] for m in monitored if m["kind"] == "PodMonitor"}
+    assert set(monitors) == {"my-cluster-kafka", "my-cluster-kafka-exporter"}
+    nodes = next(p for p in monitored if p["kind"] == "StatefulSet")["spec"]["template"]["metadata"]["labels"]
+    exporter = next(m for m in monitored if m["kind"] == "Deployment")["spec"]["template"]["metadata"]["labels"]
+    for name, labels in (("my-cluster-kafka", nodes), ("my-cluster-kafka-exporter", exporter)):
+        selector = monitors[name]["selector"]["matchLabels"]
+        assert selector.items() <= labels.items()
+        assert monitors[name]["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
+    assert not exporter.items() >= monitors["my-cluster-kafka"]["selector"]["matchLabels"].items()
+
+
+@pytest.mark.tools
+def test_alerts_cover_what_an_on_call_team_expects(monitored):
+    (rule,) = [m for m in monitored if m["kind"] == "PrometheusRule"]
+    alerts = {r["alert"]: r for r in rule["spec"]["groups"][0]["rules"]}
+    assert set(alerts) == {"KafkaOfflinePartitions", "KafkaUnderReplicatedPartitions",
+                           "KafkaUnderMinIsrPartitions", "KafkaNoActiveController", "KafkaNodeDown",
+                           "KafkaBrokerNotRunning", "KafkaDiskFillingUp", "KafkaConsumerGroupLag"}
+    assert alerts["KafkaConsumerGroupLag"]["expr"].endswith("> 1000")
+    assert alerts["KafkaConsumerGroupLag"]["for"] == "10m"
+    assert alerts["KafkaDiskFillingUp"]["expr"].endswith("< 15")
+    # Prometheus's own templates in the annotations reach it as they are.
+    assert "{{ $labels.pod }}" in alerts["KafkaNodeDown"]["annotations"]["description"]
+
+
+@pytest.mark.tools
+def test_a_threshold_is_a_value_to_override(tmp_path, installed_tools):
+    spec = with_exporter(with_prometheus_operator(strimzi_metrics_example()), "  kafkaExporter: {}\n")
+    (tmp_path / "kafka.yaml").write_text(spec)
+    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out",
+                                   check=CheckOptions(profile="dev")))
+    assert result.ok
+    overrides = tmp_path / "overrides.yaml"
+    overrides.write_text("prometheusOperator:\n  thresholds:\n    consumerLag: 5000\n    consumerLagFor: 30m\n")
+    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "my-cluster", "kafka", [overrides])) if m]
+    (rule,) = [m for m in manifests if m["kind"] == "PrometheusRule"]
+    lag = next(r for r in rule["spec"]["groups"][0]["rules"] if r["alert"] == "KafkaConsumerGroupLag")
+    assert lag["expr"].endswith("> 5000") and lag["for"] == "30m"
+
+
+@pytest.mark.tools
+def test_dashboards_are_configmaps_for_grafanas_sidecar(monitored):
+    dashboards = {m["metadata"]["name"]: m for m in monitored
+                  if m["kind"] == "ConfigMap" and m["metadata"]["labels"].get("grafana_dashboard") == "1"}
+    assert set(dashboards) == {"my-cluster-kafka-dashboard-kafka-cluster",
+                               "my-cluster-kafka-dashboard-kafka-consumer-lag"}
+    for config_map in dashboards.values():
+        ((file, content),) = config_map["data"].items()
+        assert content == (DASHBOARDS / file).read_text()
+        assert json.loads(content)["panels"]
+
+
+@pytest.mark.tools
+def test_without_the_annotation_there_are_no_prometheus_operator_resources(strimzi_example):
+    _, manifests = strimzi_example
+    assert not [m for m in manifests if m["apiVersion"].startswith("monitoring.coreos.com/")]
+    assert not [m for m in manifests if "grafana_dashboard" in (m["metadata"].get("labels") or {})]
+
+
+@pytest.mark.tools
+def test_kafka_exporter_metrics_in_queries_are_ones_it_documents(monitored):
+    """Kafka Exporter cannot run here; its metrics are checked against the names it documents.
+    The JMX metrics are checked against a real scrape in tests/e2e/test_metrics.py."""
+    names = set().union(*(metric_names(q) for q in shipped_queries(monitored)))
+    exporter_names = {n for n in names if n.startswith(("kafka_consumergroup_", "kafka_topic_", "kafka_broker"))
+                      and not n.startswith("kafka_server_")}
+    assert exporter_names and exporter_names <= KAFKA_EXPORTER_METRICS, exporter_names - KAFKA_EXPORTER_METRICS
+    assert {n for n in names if n.startswith("kubelet_")} <= KUBELET_METRICS
+
+
+def test_the_production_rules_produce_every_jmx_metric_the_queries_use():
+    """examples/production's own rules: each JMX metric name queried matches one of their
+    `name` templates (a `$n` standing for any text), or is the agent's JVM metrics."""
+    config_map = yaml.safe_load((Path(__file__).resolve().parent.parent / "examples" / "production"
+                                 / "metrics.yaml").read_text())
+    rules = yaml.safe_load(config_map["data"]["metrics-config.yml"])["rules"]
+    templates = [re.compile(re.sub(r"\\\$\d+", ".+", re.escape(r["name"].lower())) + "$") for r in rules]
+    queries = [q for q in (json.loads(d.read_text()) for d in DASHBOARDS.glob("kafka-cluster.json"))
+               for q in (t["expr"] for p in q["panels"] for t in p["targets"])]
+    queries += [a["expr"] for a in plan_alerts_of_production()]
+    names = set().union(*(metric_names(q) for q in queries)) - KUBELET_METRICS - {"up"}
+    unmatched = {n for n in names if not n.startswith("jvm_") and not any(t.match(n) for t in templates)}
+    assert names and not unmatched, unmatched
+
+
+def plan_alerts_of_production() -> list[dict]:
+    from compiler.load import load
+    from compiler.normalize import normalize
+    from compiler.plan import alerts
+    model = normalize(load([Path(__file__).resolve().parent.parent / "examples" / "production"]))
+    (cluster,) = model.clusters
+    return [a for a in alerts(cluster) if not a["expr"].startswith("sum by (namespace, strimzi_io_cluster, "
+                                                                     "consumergroup")]
