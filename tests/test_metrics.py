@@ -18,7 +18,7 @@ from compiler import tools
 from compiler.check import CheckOptions
 from compiler.pipeline import Options, compile_specs
 from compiler.plan import METRICS_AGENT_JAR
-from compiler.verify import render
+from compiler.verify import render, verify
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
 from .promql import metric_names
@@ -352,3 +352,26 @@ def plan_alerts_of_production() -> list[dict]:
     (cluster,) = model.clusters
     return [a for a in alerts(cluster) if not a["expr"].startswith("sum by (namespace, strimzi_io_cluster, "
                                                                      "consumergroup")]
+
+
+@pytest.mark.tools
+def test_verify_runs_promtool_and_checks_the_operator_kinds_against_their_crds(tmp_path, installed_tools):
+    spec = with_exporter(with_prometheus_operator(strimzi_metrics_example()), "  kafkaExporter: {}\n")
+    (tmp_path / "kafka.yaml").write_text(spec)
+    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out",
+                                   check=CheckOptions(profile="dev")))
+    assert result.ok
+    chart = result.charts[0]
+    assert verify(chart, tools.DEFAULT_KUBE_VERSIONS[-1:]) == []
+    values = (chart / "values.yaml").read_text()
+    # A rule that helm accepts but Prometheus would not: promtool says so.
+    (chart / "values.yaml").write_text(values.replace(
+        "kafka_server_kafkaserver_brokerstate{", "kafka_server_kafkaserver_brokerstate{{", 1))
+    findings = verify(chart, tools.DEFAULT_KUBE_VERSIONS[-1:])
+    assert [f.rule for f in findings] == ["promtool.rules"], [f.message for f in findings]
+    assert "PrometheusRule/my-cluster-kafka-alerts" in findings[0].message
+    # A PodMonitor field the Prometheus Operator's CRD does not define.
+    (chart / "values.yaml").write_text(values.replace(
+        '        - action: "labelmap"\n', '        - action: "labelmap"\n          sourceLabel: "x"\n', 1))
+    findings = verify(chart, tools.DEFAULT_KUBE_VERSIONS[-1:])
+    assert {f.rule for f in findings} == {"kubeconform.invalid"}, [f.message for f in findings]

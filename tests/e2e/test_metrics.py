@@ -8,11 +8,18 @@ Kafka image keeps it) into the emptyDir the Kafka container loads it from.
 
 from __future__ import annotations
 
+import json
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 
+from compiler.load import load
+from compiler.normalize import normalize
+from compiler.plan import alerts
+
+from .. import promql
 from ..conftest import STRIMZI_CORPUS, require_strimzi_corpus
 from . import kafka_dist
 from .conftest import boot
@@ -20,6 +27,8 @@ from .conftest import boot
 pytestmark = pytest.mark.e2e
 
 METRICS_PORT = 9404
+DASHBOARDS = Path(__file__).resolve().parents[2] / "charts" / "kafka" / "files" / "dashboards"
+KUBELET_METRICS = {"kubelet_volume_stats_available_bytes", "kubelet_volume_stats_capacity_bytes"}
 SPEC = """\
 apiVersion: kafka.strimzi.io/v1
 kind: Kafka
@@ -89,10 +98,15 @@ def agent():
 
 
 @pytest.fixture(scope="module")
-def cluster(e2e, agent, tmp_path_factory):
-    specs = tmp_path_factory.mktemp("metrics-specs")
-    (specs / "kafka.yaml").write_text(SPEC + POOL.format(name="controller") + POOL.format(name="broker"))
-    (specs / "kafka-metrics.yaml").write_text(strimzi_rules_config_map())
+def specs(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("metrics-specs")
+    (folder / "kafka.yaml").write_text(SPEC + POOL.format(name="controller") + POOL.format(name="broker"))
+    (folder / "kafka-metrics.yaml").write_text(strimzi_rules_config_map())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def cluster(e2e, agent, specs, tmp_path_factory):
     with boot(specs, e2e, tmp_path_factory.mktemp("metrics"), address_block=7,
               extra_jars=(agent,)) as running:
         yield running
@@ -135,8 +149,17 @@ def test_the_metrics_port_is_the_one_the_pods_declare(cluster):
         assert scrape(pod).startswith("#")
 
 
-def scraped_names(cluster) -> set[str]:
-    """Every metric name the cluster's nodes serve (for checks of queries against them)."""
-    return set().union(*(metric_names(scrape(pod)) for pod in cluster.pods.values()))
+def test_every_jmx_metric_the_alerts_and_dashboards_query_is_served(cluster, specs):
+    """So that no dashboard shows "No data" and no alert stays silent because of a name.
+    Kubelet's volume metrics and Prometheus's `up` come from elsewhere; Kafka Exporter's
+    are checked against its documentation in tests/test_metrics.py."""
+    served = set().union(*(metric_names(scrape(pod)) for pod in cluster.pods.values()))
+    model = normalize(load([specs]))
+    (kafka,) = model.clusters
+    queries = [alert["expr"] for alert in alerts(kafka)]
+    dashboard = json.loads((DASHBOARDS / "kafka-cluster.json").read_text())
+    queries += [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    queried = set().union(*(promql.metric_names(q) for q in queries)) - KUBELET_METRICS - {"up"}
+    assert queried and queried <= served, sorted(queried - served)
 
 
