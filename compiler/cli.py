@@ -217,10 +217,12 @@ def version_command():
 
 @cli.group("tools")
 def tools_group():
-    """Install and list the pinned external tools (helm, kubeconform, opa, cue).
+    """Install and list the pinned external tools (helm, kubeconform, opa, cue, promtool).
 
     Tools are built with `go install` at exact versions into a cache outside
-    the repository ($KAFKAC_CACHE, default ~/.cache/kafkac) and reused.
+    the repository ($KAFKAC_CACHE, default ~/.cache/kafkac) and reused, with
+    kubeconform's schemas for Kubernetes and for the Prometheus Operator's
+    PodMonitor and PrometheusRule (from its pinned Go module's CRDs).
     """
 
 
@@ -230,6 +232,7 @@ def tools_install_command():
     tools.install(log=lambda message: click.echo(message, err=True))
     for version in tools.DEFAULT_KUBE_VERSIONS:
         tools.kube_schema_dir(version)
+    tools.crd_schema_dir()
     click.echo(f"tools ready in {tools.cache_dir()}", err=True)
 
 

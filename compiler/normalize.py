@@ -345,10 +345,10 @@ def _prometheus_operator(doc: Document, findings: list[Finding]) -> bool:
 
 
 def _exporter_listener(doc: Document, listeners: list[Listener]) -> Listener | None:
-    """The first listener that asks no credentials of a client and whose CA the chart holds."""
+    """The first internal listener that asks no credentials of a client and whose CA the chart holds."""
     raw_listeners = doc.get("spec", "kafka", "listeners", default=[])
     for listener, raw in zip(listeners, raw_listeners):
-        if raw.get("authentication") is None and listener.cert_secret is None:
+        if listener.type == "internal" and raw.get("authentication") is None and listener.cert_secret is None:
             return listener
     return None
 
