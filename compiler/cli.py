@@ -217,22 +217,26 @@ def version_command():
 
 @cli.group("tools")
 def tools_group():
-    """Install and list the pinned external tools (helm, kubeconform, opa, cue).
+    """Install and list the pinned external tools (helm, kubeconform, opa, cue, promtool).
 
     Tools are built with `go install` at exact versions into a cache outside
-    the repository ($KAFKAC_CACHE, default ~/.cache/kafkac) and reused.
+    the repository ($KAFKAC_CACHE, default ~/.cache/kafkac) and reused, with
+    kubeconform's schemas for Kubernetes and for the Prometheus Operator's
+    PodMonitor and PrometheusRule (from its pinned Go module's CRDs).
     """
 
 
 @tools_group.command("install")
 def tools_install_command():
     """Build every pinned tool that is not in the cache yet (needs Go), and prepare the
-    schemas kubeconform checks charts against (Kubernetes', and OpenShift's Route from the
-    pinned github.com/openshift/api module, downloaded with `go mod download`)."""
+    schemas kubeconform checks charts against: Kubernetes', OpenShift's Route and the
+    Prometheus Operator's PodMonitor and PrometheusRule, from their pinned Go modules
+    (`go mod download`)."""
     tools.install(log=lambda message: click.echo(message, err=True))
     for version in tools.DEFAULT_KUBE_VERSIONS:
         tools.kube_schema_dir(version)
     tools.openshift_schema_dir(log=lambda message: click.echo(message, err=True))
+    tools.crd_schema_dir()
     click.echo(f"tools ready in {tools.cache_dir()}", err=True)
 
 

@@ -219,6 +219,55 @@ VALUES_DOCS = {
     "users.job.containerSecurityContext": "Security context of every step.",
     "users.job.kubectlResources": "CPU and memory of the kubectl steps.",
     "users.job.toolResources": "CPU and memory of keytool and of the Kafka tools (one JVM at a time).",
+    "metrics": "Prometheus metrics (spec.kafka.metricsConfig): the Prometheus JMX exporter runs as a "
+               "javaagent in every Kafka node; null without metricsConfig.",
+    "metrics.port": "Port of the metrics endpoint (/metrics) on every node and on the headless Service.",
+    "metrics.portName": "Name of that port, as in Strimzi.",
+    "metrics.configMapName": "ConfigMap holding the exporter's configuration.",
+    "metrics.fileName": "Its key, and the file the agent reads.",
+    "metrics.content": "The exporter's configuration (rules), from the ConfigMap key metricsConfig names.",
+    "metrics.agent": "The init container that copies the javaagent jar into the pod (the Kafka image "
+                     "has none); nothing is downloaded at run time.",
+    "metrics.agent.image": "Image that holds the jar: Strimzi's Kafka image, or your mirror of it.",
+    "metrics.agent.source": "Path (a shell pattern matching one file) of the jar in that image.",
+    "metrics.agent.container": "The rest of the init container: the copy command, resources, "
+                               "security context, the emptyDir it copies into.",
+    "kafkaExporter": "Kafka Exporter (spec.kafkaExporter): a Deployment and Service serving consumer "
+                     "group lag and topic offsets on the metrics port; null without kafkaExporter.",
+    "kafkaExporter.name": "Name of the Deployment, its Service and ServiceAccount.",
+    "kafkaExporter.image": "Kafka Exporter's image.",
+    "kafkaExporter.port": "Port of its /metrics and /healthz.",
+    "kafkaExporter.portName": "Name of that port.",
+    "kafkaExporter.args": "Its command line: the bootstrap address of a listener that asks no "
+                          "credentials, the filters, TLS with the cluster CA, log level.",
+    "kafkaExporter.podLabels": "Labels of its pod (not selected by the Kafka Services or the "
+                               "PodDisruptionBudget); the Deployment's selector.",
+    "kafkaExporter.deploymentMetadata": "Extra Deployment labels and annotations (template.deployment).",
+    "kafkaExporter.podMetadata": "Extra pod labels and annotations (template.pod.metadata).",
+    "kafkaExporter.serviceAccountMetadata": "Extra ServiceAccount labels and annotations.",
+    "kafkaExporter.podDisruptionBudget": "Its PodDisruptionBudget (template.podDisruptionBudget): "
+                                         "maxUnavailable, extra labels and annotations.",
+    "kafkaExporter.podSpec": "Pod-level fields: restricted security context, scheduling from template.pod.",
+    "kafkaExporter.env": "Extra environment (template.container.env).",
+    "kafkaExporter.resources": "CPU and memory of the container (spec.kafkaExporter.resources).",
+    "kafkaExporter.livenessProbe": "Liveness probe timing (HTTP /healthz).",
+    "kafkaExporter.readinessProbe": "Readiness probe timing (HTTP /healthz).",
+    "kafkaExporter.containerSecurityContext": "Security context of the container (restricted by default).",
+    "kafkaExporter.volumes": "Scratch space, the cluster CA certificate with TLS, template.pod.volumes.",
+    "kafkaExporter.volumeMounts": "Where the container mounts them.",
+    "prometheusOperator": "Prometheus Operator resources (annotation kafkac.io/prometheus-operator: "
+                          "\"true\" on the Kafka): PodMonitors, alert rules, Grafana dashboards; "
+                          "null without it.",
+    "prometheusOperator.podMonitors": "A PodMonitor for the Kafka nodes (metricsConfig) and one for "
+                                      "Kafka Exporter; pod labels strimzi.io/* become series labels "
+                                      "strimzi_io_*.",
+    "prometheusOperator.ruleName": "Name of the PrometheusRule and of its group.",
+    "prometheusOperator.thresholds": "Alert thresholds and durations, by name; override any with "
+                                     "--set prometheusOperator.thresholds.<name>=<value>.",
+    "prometheusOperator.alerts": "The alerts: each expression is completed with its operator and "
+                                 "threshold (a literal, or the name of a threshold).",
+    "prometheusOperator.dashboards": "Grafana dashboards (files/dashboards), each in a ConfigMap "
+                                     "labelled grafana_dashboard: \"1\" for Grafana's sidecar.",
 }
 
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")

@@ -19,6 +19,8 @@ DEFAULT_RACK_INIT_IMAGE = "quay.io/strimzi/operator:1.2.0"
 # The certificates Job reads and writes Secrets with the official kubectl image
 # (Debian-based, with bash, jq and coreutils since Kubernetes 1.28).
 DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.35.10"
+# Kafka Exporter's own image (a static binary on busybox), as published by its author.
+DEFAULT_KAFKA_EXPORTER_IMAGE = "danielqsj/kafka-exporter:v1.9.0"
 # Strimzi's defaults for spec.clusterCa (CertificateAuthority.java).
 DEFAULT_CA_VALIDITY_DAYS = 365
 DEFAULT_CA_RENEWAL_DAYS = 30
@@ -179,6 +181,32 @@ class Logging:
 
 
 @dataclass(frozen=True)
+class Metrics:
+    """spec.kafka.metricsConfig of type jmxPrometheusExporter: the exporter's configuration file."""
+
+    exporter_config: str
+
+
+@dataclass(frozen=True)
+class KafkaExporter:
+    """spec.kafkaExporter, with the listener it connects to."""
+
+    listener: Listener
+    image: str = DEFAULT_KAFKA_EXPORTER_IMAGE
+    topic_regex: str = ".*"
+    group_regex: str = ".*"
+    topic_exclude_regex: str | None = None
+    group_exclude_regex: str | None = None
+    resources: dict = field(default_factory=dict)
+    logging: str = "info"
+    enable_sarama_logging: bool = False
+    show_all_offsets: bool = True
+    liveness_probe: dict = field(default_factory=dict)
+    readiness_probe: dict = field(default_factory=dict)
+    template: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class NodePool:
     name: str
     roles: tuple[str, ...]
@@ -284,6 +312,11 @@ class Cluster:
     clients_ca: ClusterCa = field(default_factory=ClusterCa)
     authorization: Authorization | None = None
     logging: Logging = field(default_factory=Logging)
+    # Prometheus JMX exporter in every node; None: no metrics endpoint.
+    metrics: Metrics | None = None
+    kafka_exporter: KafkaExporter | None = None
+    # Annotation kafkac.io/prometheus-operator: "true": PodMonitors, alerts and dashboards.
+    prometheus_operator: bool = False
     liveness_probe: dict = field(default_factory=dict)
     readiness_probe: dict = field(default_factory=dict)
     # Kafka-level `template` sections that are not per pool.

@@ -17,12 +17,14 @@ from .listener_checks import (check_listener_brokers, check_listener_fields, che
                               listener_settings)
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
-                    DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE, Authorization, CertSecret, Cluster, ClusterCa,
-                    JvmOptions, Listener, Logging, Model, NodePool, PodTemplate, Rack, Volume)
+                    DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
+                    Authorization, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener,
+                    Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
 from .users import attach_users
 
 CLUSTER_LABEL = "strimzi.io/cluster"
+PROMETHEUS_OPERATOR_ANNOTATION = "kafkac.io/prometheus-operator"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
 REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"
 
@@ -131,6 +133,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     cluster_ca = _certificate_authority(doc, "clusterCa", findings)
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
     logging = _logging(doc, config_maps, findings)
+    metrics = _metrics(doc, config_maps, findings)
+    kafka_exporter = _kafka_exporter(doc, listeners, findings)
+    prometheus_operator = _prometheus_operator(doc, findings)
     if pools is None:
         return None
     check_listener_brokers(doc, listeners, pools, findings)
@@ -156,6 +161,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         clients_ca=clients_ca,
         authorization=_authorization(spec),
         logging=logging,
+        metrics=metrics,
+        kafka_exporter=kafka_exporter,
+        prometheus_operator=prometheus_operator,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
         bootstrap_service_template=_template_section(doc, "bootstrapService"),
@@ -246,25 +254,128 @@ def _logging(doc: Document, config_maps: dict[tuple, Document], findings: list[F
                     "logging.level", f"{level!r} is not a log level", doc.span_of(path), path,
                     ", ".join(LOG_LEVELS) + " (a logger.<id>.name entry takes a logger name)"))
         return Logging("inline", loggers=loggers)
-    ref = raw["valueFrom"]["configMapKeyRef"]
     path = ("spec", "kafka", "logging", "valueFrom", "configMapKeyRef")
+    content = _config_map_value(doc, config_maps, path, "logging", "the log4j2 configuration", findings)
+    return Logging() if content is None else Logging("external", external_content=content)
+
+
+def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tuple, rule: str,
+                      what: str, findings: list[Finding]) -> str | None:
+    """The value a `configMapKeyRef` at `path` names, from a ConfigMap among the inputs.
+
+    None when the ConfigMap or its key is absent: an error unless the reference is optional.
+    """
+    ref = doc.get(*path)
     config_map = config_maps.get((_namespace(doc), ref["name"]))
     if config_map is None:
         if not ref.get("optional"):
             findings.append(error(
-                "logging.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
+                f"{rule}.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
                 doc.span_of(path + ("name",)), path + ("name",),
-                "a ConfigMap in the inputs, in the Kafka's namespace, holding the log4j2 configuration"))
-        return Logging()
+                f"a ConfigMap in the inputs, in the Kafka's namespace, holding {what}"))
+        return None
     content = (config_map.get("data") or {}).get(ref["key"])
     if content is None:
         if not ref.get("optional"):
             keys = ", ".join(sorted(config_map.get("data") or {})) or "none"
             findings.append(error(
-                "logging.config-map-key", f"ConfigMap {ref['name']} has no key {ref['key']!r}",
+                f"{rule}.config-map-key", f"ConfigMap {ref['name']} has no key {ref['key']!r}",
                 doc.span_of(path + ("key",)), path + ("key",), f"one of its keys: {keys}"))
-        return Logging()
-    return Logging("external", external_content=content)
+        return None
+    return content
+
+
+def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[Finding]) -> Metrics | None:
+    """spec.kafka.metricsConfig: the JMX exporter's rules, from a ConfigMap among the inputs."""
+    raw = doc.get("spec", "kafka", "metricsConfig")
+    if not raw:
+        return None
+    path = ("spec", "kafka", "metricsConfig")
+    if raw["type"] != "jmxPrometheusExporter":
+        findings.append(error(
+            "metrics.unsupported", f"metricsConfig type {raw['type']!r} is not supported yet",
+            doc.span_of(path + ("type",)), path + ("type",),
+            "type: jmxPrometheusExporter, with valueFrom.configMapKeyRef naming the exporter's rules"))
+        return None
+    if "valueFrom" not in raw:
+        findings.append(error(
+            "metrics.config-missing", "metricsConfig of type jmxPrometheusExporter has no valueFrom",
+            doc.span_of(path), path, "valueFrom.configMapKeyRef naming a ConfigMap key that holds "
+            "the exporter's configuration (rules)"))
+        return None
+    for field in ("values",):
+        if field in raw:
+            findings.append(error(
+                "metrics.unsupported", f"metricsConfig.{field} belongs to strimziMetricsReporter, "
+                "not to jmxPrometheusExporter", doc.span_of(path + (field,)), path + (field,),
+                "valueFrom only"))
+    ref_path = path + ("valueFrom", "configMapKeyRef")
+    content = _config_map_value(doc, config_maps, ref_path, "metrics",
+                                "the Prometheus JMX exporter's configuration", findings)
+    if content is None:
+        return None
+    return Metrics(exporter_config=content)
+
+
+def _kafka_exporter(doc: Document, listeners: list[Listener], findings: list[Finding]) -> KafkaExporter | None:
+    """spec.kafkaExporter, connected to the first listener it can use without credentials."""
+    raw = doc.get("spec", "kafkaExporter")
+    if raw is None:
+        return None
+    listener = _exporter_listener(doc, listeners)
+    if listener is None:
+        path = ("spec", "kafkaExporter")
+        findings.append(error(
+            "kafka-exporter.no-listener", "Kafka Exporter has no listener to connect to: every "
+            "listener requires client authentication or presents a certificate from your own "
+            "Secret, and credentials for the exporter are not supported yet",
+            doc.span_of(path), path, "a listener without authentication, with tls: false or with "
+            "the cluster CA's certificate (no brokerCertChainAndKey), or no kafkaExporter"))
+        return None
+    return KafkaExporter(
+        listener=listener,
+        image=raw.get("image") or DEFAULT_KAFKA_EXPORTER_IMAGE,
+        topic_regex=raw.get("topicRegex", ".*"),
+        group_regex=raw.get("groupRegex", ".*"),
+        topic_exclude_regex=raw.get("topicExcludeRegex"),
+        group_exclude_regex=raw.get("groupExcludeRegex"),
+        resources=dict(raw.get("resources") or {}),
+        logging=raw.get("logging", "info"),
+        enable_sarama_logging=bool(raw.get("enableSaramaLogging", False)),
+        show_all_offsets=bool(raw.get("showAllOffsets", True)),
+        liveness_probe=dict(raw.get("livenessProbe") or {}),
+        readiness_probe=dict(raw.get("readinessProbe") or {}),
+        template={k: dict(v or {}) for k, v in (raw.get("template") or {}).items()},
+    )
+
+
+def _prometheus_operator(doc: Document, findings: list[Finding]) -> bool:
+    """Whether the chart has Prometheus Operator resources: the Kafka's annotation says so."""
+    value = doc.annotations.get(PROMETHEUS_OPERATOR_ANNOTATION)
+    if value is None:
+        return False
+    path = ("metadata", "annotations", PROMETHEUS_OPERATOR_ANNOTATION)
+    if value not in ("true", "false"):
+        findings.append(error(
+            "prometheus-operator.annotation", f"{PROMETHEUS_OPERATOR_ANNOTATION}: {value!r} is "
+            "neither true nor false", doc.span_of(path), path, '"true" or "false"'))
+        return False
+    if value == "true" and not (doc.get("spec", "kafka", "metricsConfig") or doc.get("spec", "kafkaExporter")):
+        findings.append(error(
+            "prometheus-operator.nothing-to-monitor", f"{PROMETHEUS_OPERATOR_ANNOTATION} is true but the "
+            "cluster serves no metrics", doc.span_of(path), path,
+            "spec.kafka.metricsConfig and/or spec.kafkaExporter, or no annotation"))
+        return False
+    return value == "true"
+
+
+def _exporter_listener(doc: Document, listeners: list[Listener]) -> Listener | None:
+    """The first internal listener that asks no credentials of a client and whose CA the chart holds."""
+    raw_listeners = doc.get("spec", "kafka", "listeners", default=[])
+    for listener, raw in zip(listeners, raw_listeners):
+        if listener.type == "internal" and raw.get("authentication") is None and listener.cert_secret is None:
+            return listener
+    return None
 
 
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,

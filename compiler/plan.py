@@ -155,6 +155,9 @@ def cluster_values(cluster: Cluster) -> dict:
         "listenerObjects": listener_objects(cluster),
         "addressDiscovery": address_discovery(cluster),
         "users": users_values(cluster),
+        "metrics": metrics_values(cluster),
+        "kafkaExporter": kafka_exporter_values(cluster),
+        "prometheusOperator": prometheus_operator_values(cluster),
     }
 
 
@@ -342,7 +345,7 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
         "serverProperties": server_properties(cluster, pool, listeners),
         "env": pool_env(cluster, pool, listeners),
         "ports": [{"name": port_name(listener), "containerPort": listener.port, "protocol": "TCP"}
-                  for listener in listeners],
+                  for listener in listeners] + metrics_container_ports(cluster),
         "probePort": probe_port,
         "readinessProbe": {**PROBE_DEFAULTS, **cluster.readiness_probe},
         "livenessProbe": {**PROBE_DEFAULTS, **cluster.liveness_probe},
@@ -549,6 +552,7 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
             env["KAFKAC_RACK_ENV_VAR"] = cluster.rack.env_var_name
     env.update(external_address_env(cluster, pool, listeners))
     env.update(jvm_env(pool.jvm_options, pool.resources))
+    env.update(metrics_env(cluster))
     user_env = pool.template.kafka_container.get("env", [])
     return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
 
@@ -631,6 +635,7 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
         volumes.append({"name": "rack-volume", "emptyDir": {}})
     if address_init_container(cluster, pool):
         volumes.append({"name": "address-volume", "emptyDir": {"sizeLimit": "1Mi"}})
+    volumes.extend(metrics_volumes(cluster))
     volumes.extend(pool.template.pod.get("volumes", []))
     return volumes
 
@@ -654,6 +659,7 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         mounts.append({"name": "rack-volume", "mountPath": RACK_INIT_DIR, "readOnly": True})
     if address_init_container(cluster, pool):
         mounts.append({"name": "address-volume", "mountPath": ADDRESS_INIT_DIR, "readOnly": True})
+    mounts.extend(metrics_volume_mounts(cluster))
     mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
 
@@ -1182,3 +1188,272 @@ def users_values(cluster: Cluster) -> dict | None:
             "toolResources": {"requests": {"cpu": "200m", "memory": "384Mi"}, "limits": {"memory": "512Mi"}},
         },
     }
+
+
+# --- Prometheus metrics: the JMX exporter as a javaagent in every Kafka node -------------
+
+METRICS_PORT = 9404  # Strimzi's port for the exporter, named tcp-prometheus
+METRICS_PORT_NAME = "tcp-prometheus"
+METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
+METRICS_CONFIG_FILE = "metrics-config.yml"
+METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
+METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
+# The apache/kafka image has no JMX exporter; Strimzi's Kafka image ships it in
+# its libs folder. An init container copies it from there into an emptyDir.
+DEFAULT_METRICS_AGENT_IMAGE = "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0"
+DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
+# Copies the one file the source pattern matches; the pattern comes from the
+# environment and is only split and matched, never evaluated.
+METRICS_AGENT_COPY_SCRIPT = (
+    'set -- $KAFKAC_AGENT_SOURCE\n'
+    'if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then\n'
+    '  echo "metrics-agent: expected one file matching $KAFKAC_AGENT_SOURCE, found: $*" >&2\n'
+    '  exit 1\n'
+    'fi\n'
+    'cp "$1" "$KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
+    'echo "metrics-agent: copied $1 to $KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
+)
+
+
+def metrics_values(cluster: Cluster) -> dict | None:
+    """The exporter's rules ConfigMap and the init container that brings the agent; null without metricsConfig."""
+    if cluster.metrics is None:
+        return None
+    return {
+        "port": METRICS_PORT,
+        "portName": METRICS_PORT_NAME,
+        "configMapName": f"{cluster.name}-kafka-metrics",
+        "fileName": METRICS_CONFIG_FILE,
+        "content": cluster.metrics.exporter_config,
+        "agent": {
+            "image": {"name": DEFAULT_METRICS_AGENT_IMAGE, "pullPolicy": "IfNotPresent"},
+            "source": DEFAULT_METRICS_AGENT_SOURCE,
+            "container": {
+                "name": "metrics-agent",
+                "command": ["/bin/sh", "-c", METRICS_AGENT_COPY_SCRIPT],
+                "env": env_list({"KAFKAC_AGENT_DIR": METRICS_AGENT_DIR,
+                                 "KAFKAC_AGENT_JAR": METRICS_AGENT_JAR}),
+                "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
+                              "limits": {"memory": "64Mi"}},
+                "securityContext": CONTAINER_SECURITY_CONTEXT,
+                "volumeMounts": [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR}],
+            },
+        },
+    }
+
+
+def metrics_container_ports(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}]
+
+
+def metrics_env(cluster: Cluster) -> dict:
+    """The javaagent option kafka-run.sh adds for the Kafka process only (not its tools)."""
+    if cluster.metrics is None:
+        return {}
+    agent = f"{METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}"
+    return {"KAFKAC_METRICS_AGENT_OPTS":
+            f"-javaagent:{agent}={METRICS_PORT}:{METRICS_CONFIG_DIR}/{METRICS_CONFIG_FILE}"}
+
+
+def metrics_volumes(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": "metrics-config", "configMap": {"name": f"{cluster.name}-kafka-metrics"}},
+            {"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
+
+
+def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True},
+            {"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]
+
+
+# --- Kafka Exporter: consumer lag and topic offsets, from a Deployment -------------------
+
+KAFKA_EXPORTER_CA_DIR = "/etc/kafka-exporter/cluster-ca"
+KAFKA_EXPORTER_UID = 65534  # nobody, in the exporter's busybox image
+KAFKA_EXPORTER_VERBOSITY = {"info": "0", "debug": "1", "trace": "2"}
+
+
+def kafka_exporter_values(cluster: Cluster) -> dict | None:
+    """The Kafka Exporter Deployment and its Service; null without spec.kafkaExporter."""
+    exporter = cluster.kafka_exporter
+    if exporter is None:
+        return None
+    name = f"{cluster.name}-kafka-exporter"
+    template = exporter.template
+    pod = template.get("pod", {})
+    container = template.get("container", {})
+    tls = exporter.listener.tls
+    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}]
+    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
+    if tls:
+        volumes.append({"name": "cluster-ca-cert", "secret": {
+            "secretName": f"{cluster.name}-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
+        mounts.append({"name": "cluster-ca-cert", "mountPath": KAFKA_EXPORTER_CA_DIR, "readOnly": True})
+    spec = {
+        "serviceAccountName": name,
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": pod.get("enableServiceLinks", False),
+        "terminationGracePeriodSeconds": pod.get("terminationGracePeriodSeconds", 30),
+        "securityContext": pod.get("securityContext", {
+            "runAsNonRoot": True, "runAsUser": KAFKA_EXPORTER_UID, "runAsGroup": KAFKA_EXPORTER_UID,
+            "seccompProfile": {"type": "RuntimeDefault"}}),
+    }
+    spec.update({key: pod[key] for key in POD_SPEC_FIELDS if key in pod})
+    return {
+        "name": name,
+        "image": {"name": exporter.image, "pullPolicy": "IfNotPresent"},
+        "port": METRICS_PORT,
+        "portName": METRICS_PORT_NAME,
+        "args": kafka_exporter_args(cluster),
+        "podLabels": hook_pod_labels(cluster, "kafka-exporter"),
+        "deploymentMetadata": metadata_of(template.get("deployment", {})),
+        "podMetadata": metadata_of(pod),
+        "serviceAccountMetadata": metadata_of(template.get("serviceAccount", {})),
+        "podDisruptionBudget": {"maxUnavailable": template.get("podDisruptionBudget", {}).get("maxUnavailable", 1),
+                                **metadata_of(template.get("podDisruptionBudget", {}))},
+        "podSpec": spec,
+        "env": list(container.get("env", [])),
+        "resources": exporter.resources or {"requests": {"cpu": "100m", "memory": "64Mi"},
+                                            "limits": {"memory": "256Mi"}},
+        "livenessProbe": {**PROBE_DEFAULTS, **exporter.liveness_probe},
+        "readinessProbe": {**PROBE_DEFAULTS, **exporter.readiness_probe},
+        "containerSecurityContext": container.get("securityContext", CONTAINER_SECURITY_CONTEXT),
+        "volumes": volumes + list(pod.get("volumes", [])),
+        "volumeMounts": mounts + list(container.get("volumeMounts", [])),
+    }
+
+
+def kafka_exporter_args(cluster: Cluster) -> list[str]:
+    """Kafka Exporter's command line: one argument per setting, never through a shell."""
+    exporter = cluster.kafka_exporter
+    listener = exporter.listener
+    args = [
+        f"--kafka.server={cluster.name}-kafka-bootstrap:{listener.port}",
+        f"--kafka.version={cluster.kafka_version}",
+        f"--web.listen-address=:{METRICS_PORT}",
+        f"--topic.filter={exporter.topic_regex}",
+        f"--group.filter={exporter.group_regex}",
+    ]
+    if exporter.topic_exclude_regex is not None:
+        args.append(f"--topic.exclude={exporter.topic_exclude_regex}")
+    if exporter.group_exclude_regex is not None:
+        args.append(f"--group.exclude={exporter.group_exclude_regex}")
+    if listener.tls:
+        args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt"]
+    args.append("--offset.show-all" if exporter.show_all_offsets else "--no-offset.show-all")
+    if exporter.enable_sarama_logging:
+        args.append("--log.enable-sarama")
+    args.append(f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}")
+    return args
+
+
+# --- Prometheus Operator: PodMonitors, alerts, Grafana dashboards ------------------------
+
+# Every pod label strimzi.io/<x> becomes the series label strimzi_io_<x>, so queries can
+# tell clusters, pools and roles apart.
+STRIMZI_LABELS_RELABELING = {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(strimzi_io_.+)",
+                             "replacement": "$1"}
+ALERT_THRESHOLDS = {
+    "underReplicatedFor": "5m",
+    "consumerLag": 1000,
+    "consumerLagFor": "10m",
+    "diskAvailablePercent": 15,
+}
+DASHBOARDS = ("kafka-cluster.json", "kafka-consumer-lag.json")
+
+
+def prometheus_operator_values(cluster: Cluster) -> dict | None:
+    """PodMonitors, a PrometheusRule and dashboard ConfigMaps; null unless the Kafka asks for them."""
+    if not cluster.prometheus_operator:
+        return None
+    name = f"{cluster.name}-kafka"
+    pod_monitors = []
+    if cluster.metrics is not None:
+        pod_monitors.append({
+            "name": name,
+            "matchLabels": {"strimzi.io/cluster": cluster.name, "strimzi.io/kind": "Kafka"},
+            "port": METRICS_PORT_NAME,
+            "relabelings": [STRIMZI_LABELS_RELABELING],
+        })
+    if cluster.kafka_exporter is not None:
+        pod_monitors.append({
+            "name": f"{cluster.name}-kafka-exporter",
+            "matchLabels": hook_pod_labels(cluster, "kafka-exporter"),
+            "port": METRICS_PORT_NAME,
+            "relabelings": [STRIMZI_LABELS_RELABELING],
+        })
+    return {
+        "podMonitors": pod_monitors,
+        "ruleName": f"{name}-alerts",
+        "thresholds": dict(ALERT_THRESHOLDS),
+        "alerts": alerts(cluster),
+        "dashboards": [{"configMapName": f"{name}-dashboard-{file.removesuffix('.json')}", "file": file}
+                       for file in DASHBOARDS
+                       if file != "kafka-consumer-lag.json" or cluster.kafka_exporter is not None],
+    }
+
+
+def alerts(cluster: Cluster) -> list[dict]:
+    """The alert rules; `expr` is completed with `operator` and the value of `threshold`
+    (a key of the thresholds), so that a threshold is a value to override."""
+    selector = f'strimzi_io_cluster="{cluster.name}"'
+    rules = []
+    if cluster.metrics is not None:
+        rules += [
+            alert("KafkaOfflinePartitions", "critical", "1m",
+                  f"sum by (namespace, strimzi_io_cluster) "
+                  f"(kafka_controller_kafkacontroller_offlinepartitionscount{{{selector}}})", ">", 0,
+                  "Partitions without a leader",
+                  "{{ $value }} partitions of Kafka {{ $labels.strimzi_io_cluster }} have no leader: "
+                  "producers and consumers of them fail."),
+            alert("KafkaUnderReplicatedPartitions", "warning", "underReplicatedFor",
+                  f"kafka_server_replicamanager_underreplicatedpartitions{{{selector}}}", ">", 0,
+                  "Under-replicated partitions",
+                  "Broker {{ $labels.pod }} leads {{ $value }} partitions whose followers are behind."),
+            alert("KafkaUnderMinIsrPartitions", "critical", "1m",
+                  f"kafka_server_replicamanager_underminisrpartitioncount{{{selector}}}", ">", 0,
+                  "Partitions under min.insync.replicas",
+                  "Broker {{ $labels.pod }} leads {{ $value }} partitions with fewer in-sync replicas "
+                  "than min.insync.replicas: producers with acks=all fail."),
+            alert("KafkaNoActiveController", "critical", "2m",
+                  f"sum by (namespace, strimzi_io_cluster) "
+                  f"(kafka_controller_kafkacontroller_activecontrollercount{{{selector}}})", "!=", 1,
+                  "No single active controller",
+                  "Kafka {{ $labels.strimzi_io_cluster }} has {{ $value }} active controllers instead "
+                  "of one."),
+            alert("KafkaNodeDown", "critical", "3m",
+                  f'up{{{selector},strimzi_io_kind="Kafka"}}', "==", 0,
+                  "Kafka node not answering",
+                  "The metrics endpoint of {{ $labels.pod }} has not answered for 3 minutes."),
+            alert("KafkaBrokerNotRunning", "warning", "5m",
+                  f"kafka_server_kafkaserver_brokerstate{{{selector}}}", "!=", 3,
+                  "Broker not in the running state",
+                  "Broker {{ $labels.pod }} is in state {{ $value }} (3 is running)."),
+            alert("KafkaDiskFillingUp", "warning", "5m",
+                  f'100 * kubelet_volume_stats_available_bytes{{persistentvolumeclaim=~"data(-[0-9]+)?-'
+                  f'{cluster.name}-.+"}} / kubelet_volume_stats_capacity_bytes{{persistentvolumeclaim=~'
+                  f'"data(-[0-9]+)?-{cluster.name}-.+"}}', "<", "diskAvailablePercent",
+                  "Kafka volume almost full",
+                  "Volume {{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% space left."),
+        ]
+    if cluster.kafka_exporter is not None:
+        rules.append(alert(
+            "KafkaConsumerGroupLag", "warning", "consumerLagFor",
+            f"sum by (namespace, strimzi_io_cluster, consumergroup, topic) "
+            f"(kafka_consumergroup_lag{{{selector}}})", ">", "consumerLag",
+            "Consumer group lagging",
+            "Consumer group {{ $labels.consumergroup }} is {{ $value }} records behind on topic "
+            "{{ $labels.topic }}."))
+    return rules
+
+
+def alert(name: str, severity: str, for_: str, expr: str, operator: str, threshold,
+          summary: str, description: str) -> dict:
+    """One alert; `threshold` and `for_` are literal values or keys of the thresholds."""
+    return {"alert": name, "expr": expr, "operator": operator, "threshold": threshold, "for": for_,
+            "severity": severity, "summary": summary, "description": description}

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
+import yaml
+
 MIN_GO = (1, 26)
 INSTALL_HINT = "kafkac tools install"
 
@@ -68,6 +70,8 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
     # kubeconform's release build sets main.version; without it `-v` says "development".
     Tool("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", "v0.8.0", ("-v",),
          ("-X main.version=v0.8.0",)),
+    # Checks the alert rules of charts with Prometheus Operator resources.
+    Tool("promtool", "github.com/prometheus/prometheus/cmd/promtool", "v0.316.0", ("--version",)),
 )}
 
 # What kubernetes-validate 1.37.0 ships in kubernetes_validate/kubernetes-json-schema/.
@@ -407,30 +411,16 @@ OPENSHIFT_CRDS = {"route-route-v1.json": ("route/v1/zz_generated.crd-manifests/r
 
 
 def openshift_schema_dir(log: Callable[[str], None] = _silent) -> Path:
-    """kubeconform schemas converted from the pinned OpenShift API module's CRD manifests.
-
-    The module comes from the Go module proxy with `go mod download` (checked
-    against the Go checksum database) into a scratch module cache; only the
-    converted schemas are kept, once, per module version.
-    """
+    """kubeconform schemas converted from the pinned OpenShift API module's CRD manifests,
+    made once per module version, atomically."""
     final = cache_dir() / "openshift-schemas" / OPENSHIFT_API_VERSION
     if final.is_dir():
         return final
+    log(f"downloading {OPENSHIFT_API_MODULE}@{OPENSHIFT_API_VERSION} (go mod download) for the Route schema")
+    module_dir = _go_module_dir(OPENSHIFT_API_MODULE, OPENSHIFT_API_VERSION)
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".schemas-", dir=final.parent))
-    mod_cache = Path(tempfile.mkdtemp(prefix=".modcache-", dir=final.parent))
-    spec = f"{OPENSHIFT_API_MODULE}@{OPENSHIFT_API_VERSION}"
     try:
-        log(f"downloading {spec} (go mod download) for the Route schema")
-        argv = [_go(), "mod", "download", "-json", spec]
-        env = {**os.environ, "GOMODCACHE": str(mod_cache), "GOFLAGS": "-modcacherw", "GOWORK": "off",
-               "GO111MODULE": "on"}
-        done = subprocess.run(argv, cwd=staging, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ToolError("go", argv, done.returncode, done.stderr or done.stdout)
-        module_dir = Path(json.loads(done.stdout)["Dir"])
-        import yaml  # imported late: only schema preparation needs it
-
         for name, (manifest, version) in OPENSHIFT_CRDS.items():
             crd = yaml.safe_load((module_dir / manifest).read_text(encoding="utf-8"))
             served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
@@ -439,7 +429,6 @@ def openshift_schema_dir(log: Callable[[str], None] = _silent) -> Path:
         _move_into_place(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(mod_cache, ignore_errors=True)
     return final
 
 
@@ -455,7 +444,7 @@ def kubeconform_schema(openapi):
               if not key.startswith("x-kubernetes-") and value is not None}
     if openapi.get("x-kubernetes-int-or-string"):
         schema.pop("type", None)
-        schema["oneOf"] = [{"type": "string"}, {"type": "integer"}]
+        schema["anyOf"] = [{"type": "string"}, {"type": "integer"}]
     if schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema \
             and not openapi.get("x-kubernetes-preserve-unknown-fields"):
         schema["additionalProperties"] = False
@@ -469,6 +458,64 @@ def openshift_schema_location() -> str:
     return str(openshift_schema_dir() / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
 
 
+# --- Prometheus Operator CRD schemas for kubeconform ---------------------------------------
+
+PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+PROMETHEUS_OPERATOR_VERSION = "v0.85.0"
+# The kinds charts emit, from the CRDs the module publishes in example/prometheus-operator-crd.
+PROMETHEUS_OPERATOR_CRDS = ("monitoring.coreos.com_podmonitors.yaml",
+                            "monitoring.coreos.com_prometheusrules.yaml")
+
+
+def crd_schema_dir() -> Path:
+    """kubeconform schemas made from the Prometheus Operator's CRDs, as
+    `<group>/<kind>_<version>.json` (strict: no field the CRD does not define).
+
+    The CRDs come from the pinned Go module (`go mod download`), made once, atomically.
+    """
+    final = cache_dir() / "crd-schemas" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}"
+    if final.is_dir():
+        return final
+    crd_dir = _go_module_dir(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION) / \
+        "example" / "prometheus-operator-crd"
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        for name in PROMETHEUS_OPERATOR_CRDS:
+            crd = yaml.safe_load((crd_dir / name).read_text(encoding="utf-8"))
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"].lower()
+            (staging / group).mkdir(exist_ok=True)
+            for version in crd["spec"]["versions"]:
+                schema = kubeconform_schema(version["schema"]["openAPIV3Schema"])
+                (staging / group / f"{kind}_{version['name']}.json").write_text(
+                    json.dumps(schema), encoding="utf-8")
+        _move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def crd_schema_location() -> str:
+    """The `-schema-location` template for `crd_schema_dir()`."""
+    return str(crd_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+
+
+def _go_module_dir(module: str, version: str) -> Path:
+    """The source folder of a Go module version, downloaded into Go's module cache."""
+    go = _go()
+    argv = [go, "mod", "download", "-json", f"{module}@{version}"]
+    env = {**os.environ, "GOWORK": "off", "GO111MODULE": "on", "GOFLAGS": "-mod=mod"}
+    with tempfile.TemporaryDirectory(prefix="kafkac-go-") as empty:
+        done = subprocess.run(argv, cwd=empty, env=env, capture_output=True, text=True, timeout=600)
+    try:
+        info = json.loads(done.stdout)
+    except json.JSONDecodeError:
+        raise ToolError("go", argv, done.returncode, done.stderr) from None
+    if done.returncode != 0 or not info.get("Dir"):
+        raise ToolError("go", argv, done.returncode, info.get("Error") or done.stderr)
+    return Path(info["Dir"])
+
+
 def _install_everything() -> None:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
@@ -477,6 +524,7 @@ def _install_everything() -> None:
     for kube_version in DEFAULT_KUBE_VERSIONS:
         log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
     log(f"OpenShift schemas: {openshift_schema_dir(log)}")
+    log(f"Prometheus Operator {PROMETHEUS_OPERATOR_VERSION} schemas: {crd_schema_dir()}")
     for name, reported in versions().items():
         log(f"{name} {reported}")
 

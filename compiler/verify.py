@@ -3,7 +3,10 @@
 For each Kubernetes version: `helm lint --strict`, `helm template` into a
 folder (one file per template, so findings point at the template that made the
 resource), and `kubeconform -strict` against local schemas. A resource that
-kubeconform cannot check is an error, never a silent skip. The same problem
+kubeconform cannot check is an error, never a silent skip; PodMonitors and
+PrometheusRules are checked against schemas made from the Prometheus
+Operator's CRDs, and `promtool check rules` checks every rule (once, as rules
+do not depend on the Kubernetes version). The same problem
 seen for several versions is one finding that lists them. Given a
 `rendered_check` (check.RenderedCheck), the policies on rendered manifests
 (pod security, probes, images, disruption budget) run on the rendering for the
@@ -18,6 +21,8 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import yaml
 
 from . import tools
 from .findings import FieldPath, Finding, Span, dotted, error
@@ -56,10 +61,11 @@ def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS
         message = f"no Chart.yaml in {chart_dir}"
         return [error("verify.not-a-chart", message, Span(shown.as_posix()))]
     seen: dict[_Problem, list[str]] = {}
-    for kube_version in kube_versions:
+    for index, kube_version in enumerate(kube_versions):
         kube_version = tools.normalize_kube_version(kube_version)
+        # Alert rules do not depend on the Kubernetes version: promtool checks them once.
         for problem in _verify_one_version(chart_dir, shown, kube_version, release, namespace,
-                                           tuple(extra_kinds_skip)):
+                                           tuple(extra_kinds_skip), check_rules=index == 0):
             seen.setdefault(problem, []).append(kube_version)
     findings = [_finding(problem, versions) for problem, versions in seen.items()]
     if rendered_check is not None and kube_versions:
@@ -98,7 +104,8 @@ def _finding(problem: _Problem, versions: list[str]) -> Finding:
 
 
 def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release: str,
-                        namespace: str, kinds_skip: tuple[str, ...]) -> list[_Problem]:
+                        namespace: str, kinds_skip: tuple[str, ...],
+                        check_rules: bool = True) -> list[_Problem]:
     problems = _lint(chart_dir, shown, kube_version, namespace)
     with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as rendered:
         template = tools.run("helm", "template", release, str(chart_dir), "--namespace", namespace,
@@ -106,6 +113,8 @@ def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release
         if template.returncode != 0:
             return problems + [_helm_failure("helm.template", template, shown)]
         problems += _kubeconform(Path(rendered), shown, kube_version, kinds_skip)
+        if check_rules:
+            problems += _promtool(Path(rendered), shown)
     return problems
 
 
@@ -167,6 +176,34 @@ def _helm_problem(rule: str, message: str, shown: Path, file: str) -> _Problem:
     return _Problem(rule, target.as_posix(), message)
 
 
+# --- Prometheus Operator resources --------------------------------------------------------
+
+_PROMETHEUS_OPERATOR_API = "apiVersion: monitoring.coreos.com/"
+
+
+def _has_prometheus_operator_resources(rendered: Path) -> bool:
+    return any(_PROMETHEUS_OPERATOR_API in f.read_text() for f in rendered.rglob("*.yaml"))
+
+
+def _promtool(rendered: Path, shown: Path) -> list[_Problem]:
+    """`promtool check rules` on the rule groups of every rendered PrometheusRule."""
+    problems = []
+    for file in sorted(rendered.rglob("*.yaml")):
+        for document in yaml.safe_load_all(file.read_text()):
+            if not (isinstance(document, dict) and document.get("kind") == "PrometheusRule"):
+                continue
+            resource = f"PrometheusRule/{document['metadata']['name']}"
+            with tempfile.TemporaryDirectory(prefix="kafkac-rules-") as folder:
+                rules = Path(folder) / "rules.yaml"
+                rules.write_text(yaml.safe_dump({"groups": document["spec"]["groups"]}))
+                done = tools.run("promtool", "check", "rules", str(rules), check=False)
+            if done.returncode != 0:
+                said = (done.stderr or done.stdout).replace(str(rules), "rules").strip()
+                problems.append(_Problem("promtool.rules", _template_file(str(file), rendered, shown),
+                                         f"{resource}: {said}", resource=resource))
+    return problems
+
+
 # --- kubeconform --------------------------------------------------------------------------
 
 def _kubeconform(rendered: Path, shown: Path, kube_version: str,
@@ -175,6 +212,8 @@ def _kubeconform(rendered: Path, shown: Path, kube_version: str,
             "-kubernetes-version", kube_version,
             "-schema-location", tools.kubeconform_schema_location(kube_version),
             "-schema-location", tools.openshift_schema_location()]
+    if _has_prometheus_operator_resources(rendered):
+        args += ["-schema-location", tools.crd_schema_location()]
     if kinds_skip:
         args += ["-skip", ",".join(kinds_skip)]
     done = tools.run("kubeconform", *args, str(rendered), check=False)

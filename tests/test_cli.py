@@ -116,5 +116,5 @@ def test_version_names_every_tool(installed_tools):
     result = kafkac("version")
     assert result.returncode == 0
     names = [line.split()[0] for line in result.stdout.splitlines()]
-    assert sorted(names) == ["cue", "helm", "kafkac", "kubeconform", "opa"]
+    assert sorted(names) == ["cue", "helm", "kafkac", "kubeconform", "opa", "promtool"]
     assert "not installed" not in result.stdout

@@ -187,7 +187,7 @@ def test_route_schema_is_strict_and_takes_int_or_string():
         "type": "object", "additionalProperties": False,
         "properties": {
             "port": {"type": "object", "additionalProperties": False,
-                     "properties": {"targetPort": {"oneOf": [{"type": "string"}, {"type": "integer"}]}}},
+                     "properties": {"targetPort": {"anyOf": [{"type": "string"}, {"type": "integer"}]}}},
             "free": {"type": "object", "properties": {}},
         },
     }

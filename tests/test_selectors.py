@@ -1,4 +1,5 @@
-"""The Kafka Services and PodDisruptionBudgets select Kafka nodes and nothing else.
+"""The Kafka Services and PodDisruptionBudgets select Kafka nodes and nothing else
+(Kafka Exporter's select its own Deployment's pod and nothing else).
 
 A hook Job's pod that a Service selected would receive client traffic, and one
 a PodDisruptionBudget selected would count against the nodes' budget.
@@ -55,5 +56,9 @@ def test_kafka_selectors_match_only_statefulset_pods(example):
         matched = [owner for owner, labels in pods
                    if all(labels.get(key) == value for key, value in selector.items())]
         assert matched, f"{selector_name} selects no pod"
+        _, name = selector_name.split("/")
+        if name.endswith("-kafka-exporter"):
+            assert matched == [f"Deployment/{name}"], f"{selector_name} {selector} selects {matched}"
+            continue
         assert all(owner.startswith("StatefulSet/") for owner in matched), \
             f"{selector_name} {selector} selects {matched}"

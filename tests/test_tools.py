@@ -101,7 +101,7 @@ def test_installed_binaries_report_their_pinned_versions(installed):
     reported = tools.versions()
     assert reported["helm"] == "v3.22.0 (v3.22.0)"
     assert reported["kubeconform"] == "v0.8.0 (v0.8.0)"
-    assert set(reported) == {"cue", "opa", "helm", "kubeconform"}
+    assert set(reported) == {"cue", "opa", "helm", "kubeconform", "promtool"}
 
 
 def test_run_returns_output_and_raises_tool_error_on_failure(installed, tmp_path):

@@ -125,7 +125,7 @@ def _stopped_on_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def compile_example(example: str, out: Path) -> Path:
+def compile_example(example: str | Path, out: Path) -> Path:
     result = compile_specs(Options((str(EXAMPLES / example),), out, verify=False))
     assert result.ok, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in result.findings)
     (chart,) = result.charts
@@ -147,31 +147,32 @@ def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE
 
 
 @contextlib.contextmanager
-def boot(example: str, env: Environment, work: Path, *, address_block: int,
-         secrets: dict[str, dict[str, bytes]] | None = None,
-         prepare: Callable[[podrunner.LocalCluster, podrunner.Pod], None] | None = None):
+def boot(example: str | Path, env: Environment, work: Path, *, address_block: int,
+         secrets: dict[str, dict[str, bytes]] | None = None, extra_jars: tuple[Path, ...] = (),
+         init_commands: dict[str, Callable[[podrunner.Pod], list[str] | None]] | None = None):
     """Compile, issue the certificates, start and wait for every pod of `example`; stop everything afterwards.
 
-    `secrets` are Secrets that a user would have made before installing (e.g. a
-    listener's own certificate); the certificates Job's are added to them.
-    `prepare` runs for each pod once its sandbox exists and before its container
-    starts: it does what an init container the runner cannot run would have done.
+    `example` is the name of an example or a folder of specs. `secrets` are Secrets
+    that a user would have made before installing (e.g. a listener's own
+    certificate); the certificates Job's are added to them. `extra_jars` are added
+    to the image's /opt/kafka/libs. `init_commands` stand in for init containers
+    of images the runner does not have (see podrunner.LocalCluster).
     """
     chart = compile_example(example, work / "chart")
     # The Kafka the chart's image would hold: apache/kafka:<spec.kafka.version>.
     version = yaml.safe_load((chart / "values.yaml").read_text())["cluster"]["kafkaVersion"]
+    kafka_home = env.kafka_home(version)
+    for jar in extra_jars:
+        kafka_home = kafka_dist.kafka_home_with_agent(kafka_home, jar)
     cluster = podrunner.LocalCluster(
-        chart, work / "run", kafka_home=env.kafka_home(version), shim=env.shim,
+        chart, work / "run", kafka_home=kafka_home, shim=env.shim,
         java_home=env.java_home, namespace=NAMESPACE,
         secrets={**issue_certificates(chart, env), **(secrets or {})},
-        address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry)
+        address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry,
+        init_commands=init_commands)
     with _stopped_on_sigterm():
         try:
             with resolving(cluster):
-                if prepare is not None:
-                    for pod in cluster.pods.values():
-                        cluster.create_pod(pod)
-                        prepare(cluster, pod)
                 cluster.start()
                 cluster.wait_ready(timeout=BOOT_TIMEOUT)
                 yield cluster

@@ -32,10 +32,17 @@ SHIM_SOURCE = HERE / "shim" / "loopback.c"
 
 DEFAULT_KAFKA_VERSION = "4.3.1"
 MAVEN_TIMEOUT = 900
+# The Prometheus JMX exporter's javaagent that the metrics tests run in every node.
+JMX_EXPORTER_VERSION = "1.0.1"
+JMX_EXPORTER_ARTIFACT = "io.prometheus.jmx:jmx_prometheus_javaagent"
 
 
 class MissingPrerequisite(Exception):
     """A program the end-to-end tests need is not on this machine."""
+
+
+class ArtifactNotServed(Exception):
+    """The Maven repository this machine reaches answered that it has no such artifact."""
 
 
 def require_programs(*names: str) -> None:
@@ -94,6 +101,55 @@ def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
         for path in staging.rglob("*"):
             if path.is_dir():
                 path.chmod(0o755)
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def jmx_exporter_agent(version: str = JMX_EXPORTER_VERSION) -> Path:
+    """The Prometheus JMX exporter's javaagent jar from Maven Central (resolved once)."""
+    final = tools.cache_dir() / "jmx-exporter" / version
+    jar = final / f"jmx_prometheus_javaagent-{version}.jar"
+    if jar.is_file():
+        return jar
+    require_programs("mvn")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=final.parent))
+    try:
+        command = ["mvn", "-B", "-q", "dependency:copy",
+                   f"-Dartifact={JMX_EXPORTER_ARTIFACT}:{version}", f"-DoutputDirectory={staging}"]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
+        output = result.stdout[-4000:] + result.stderr[-4000:]
+        # Maven's two ways of saying the repository has no such artifact (the second when
+        # an earlier answer is cached in ~/.m2).
+        if result.returncode != 0 and ("Could not find artifact" in output
+                                       or "was not found in" in output):
+            raise ArtifactNotServed(f"Maven's repository has no {JMX_EXPORTER_ARTIFACT}:{version}:\n"
+                                    f"{' '.join(command)}\n{output}")
+        if result.returncode != 0 or not (staging / jar.name).is_file():
+            raise RuntimeError(f"Maven could not resolve {JMX_EXPORTER_ARTIFACT}:{version}:\n"
+                               f"{' '.join(command)}\n{output}")
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return jar
+
+
+def kafka_home_with_agent(kafka: Path, agent: Path) -> Path:
+    """`kafka` with the agent jar beside Kafka's in libs/, as Strimzi's Kafka image has it."""
+    final = kafka.parent / f"{kafka.name}+{agent.stem}"
+    if (final / "libs" / agent.name).is_file():
+        return final
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=kafka.parent))
+    try:
+        shutil.copytree(kafka, staging, dirs_exist_ok=True, copy_function=os.link)
+        shutil.copy2(agent, staging / "libs" / agent.name)
+        (staging / "libs" / agent.name).chmod(0o644)
         staging.chmod(0o755)
         _move_into_place(staging, final)
     finally:

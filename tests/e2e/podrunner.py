@@ -28,6 +28,11 @@ volumes and security context exactly as rendered, and runs them:
   /etc/resolv.conf names no server, so no lookup leaves the machine.
   `KAFKAC_E2E_POD_IP` and `LD_PRELOAD` are the only variables a real pod does
   not have.
+* Init containers run to completion, in order, before the container starts,
+  each in a sandbox of its own mounts; emptyDirs are shared with the container.
+  Their image is taken to be the Kafka image; an init container of another
+  image (Strimzi's kafka-init, kubectl) needs a stand-in command from the test
+  (`init_commands`), which then runs in its place with its mounts and environment.
 * Probes: an exec probe runs its command inside the pod the same way (as
   `kubectl exec` would); a tcpSocket probe connects to the pod's address.
 * Secrets: those the chart defines come from the rendered manifests; those it
@@ -129,8 +134,13 @@ class LocalCluster:
                  java_home: Path, namespace: str = "kafka", release: str | None = None,
                  secrets: dict[str, dict[str, bytes]] | None = None,
                  address_prefix: str = "127.42.0", registry: Path | None = None,
-                 kube_version: str = tools.DEFAULT_KUBE_VERSIONS[-1]):
+                 kube_version: str = tools.DEFAULT_KUBE_VERSIONS[-1],
+                 init_commands: dict[str, Callable[[Pod], list[str] | None]] | None = None):
         self.chart_dir = Path(chart_dir)
+        # Init containers whose image the runner cannot stand in for (it lays out the
+        # Kafka image only): name -> the command to run instead, in the init container's
+        # own mounts, user and environment, or None to leave it to the test.
+        self.init_commands = dict(init_commands or {})
         self.work_dir = Path(work_dir)
         self.kafka_home = Path(kafka_home)
         self.shim = Path(shim)
@@ -234,9 +244,9 @@ class LocalCluster:
             lines.extend(f"{address}\t{name}" for address in addresses)
         return "\n".join(lines) + "\n"
 
-    def _security(self, pod: Pod) -> tuple[int, int, int | None]:
+    def _security(self, pod: Pod, container: dict | None = None) -> tuple[int, int, int | None]:
         pod_ctx = pod.spec.get("securityContext") or {}
-        ctx = {**pod_ctx, **(pod.container_spec.get("securityContext") or {})}
+        ctx = {**pod_ctx, **((container or pod.container_spec).get("securityContext") or {})}
         uid = ctx.get("runAsUser", 0)
         gid = ctx.get("runAsGroup", uid)
         if ctx.get("runAsNonRoot") and uid == 0:
@@ -253,7 +263,9 @@ class LocalCluster:
                 _own(folder, 0, fs_group, 0o2775 if fs_group is not None else 0o755)
             return folder
         folder = pod.dir / "volumes" / name
-        folder.mkdir(parents=True)
+        if "emptyDir" in volume and folder.is_dir():
+            return folder  # made for an init container of the same pod: the same emptyDir
+        folder.mkdir(parents=True, exist_ok="configMap" in volume or "secret" in volume)
         if "emptyDir" in volume:
             _own(folder, 0, fs_group, 0o2777 if fs_group is not None else 0o777)
         elif "configMap" in volume:
@@ -287,7 +299,7 @@ class LocalCluster:
             _own(target, 0, fs_group, item.get("mode", mode))
         _own(folder, 0, fs_group, 0o755)
 
-    def _sandbox_script(self, pod: Pod, fs_group: int | None) -> str:
+    def _sandbox_script(self, pod: Pod, fs_group: int | None, container: dict | None = None) -> str:
         root = shlex.quote(str(pod.root))
         lines = [
             "set -eu",
@@ -319,7 +331,7 @@ class LocalCluster:
         lines.append(f'bind_ro {shlex.quote(str(self.shim.parent))} "$root"{SHIM_DIR}')
         volumes = {v["name"]: v for v in pod.spec.get("volumes") or []}
         claims = set(pod.claim_names)
-        mounts = sorted(pod.container_spec.get("volumeMounts") or [],
+        mounts = sorted((container or pod.container_spec).get("volumeMounts") or [],
                         key=lambda m: m["mountPath"].count("/"))
         for mount in mounts:
             name = mount["name"]
@@ -347,28 +359,57 @@ class LocalCluster:
         return "\n".join(lines) + "\n"
 
     def create_pod(self, pod: Pod) -> None:
-        """Make the pod's sandbox: fresh emptyDirs, its claims as they are."""
+        """Make the pod's sandbox: fresh emptyDirs, its claims as they are; then run its init containers."""
         if pod.sandbox is not None:
             raise PodError(f"{pod.name} already exists")
         self._remove_pod_dir(pod)
         pod.dir.mkdir(parents=True)
         pod.root.mkdir()
-        _, _, fs_group = self._security(pod)
+        for init in pod.spec.get("initContainers") or []:
+            self._run_init_container(pod, init)
+        pod.sandbox = self._make_sandbox(pod, pod.container_spec)
+        pod.generation += 1
+
+    def _make_sandbox(self, pod: Pod, container: dict) -> subprocess.Popen:
+        _, _, fs_group = self._security(pod, container)
+        (pod.dir / "sandbox.ready").unlink(missing_ok=True)
         script = pod.dir / "sandbox.sh"
-        script.write_text(self._sandbox_script(pod, fs_group))
+        script.write_text(self._sandbox_script(pod, fs_group, container))
         log = open(pod.dir / "sandbox.log", "wb")
         with log:
-            pod.sandbox = self._spawn(["unshare", "--mount", "--uts", "--propagation", "private",
-                                       "/bin/sh", str(script)], log)
+            sandbox = self._spawn(["unshare", "--mount", "--uts", "--propagation", "private",
+                                   "/bin/sh", str(script)], log)
         deadline = time.monotonic() + SANDBOX_START_TIMEOUT
         while not (pod.dir / "sandbox.ready").exists():
-            if pod.sandbox.poll() is not None:
+            if sandbox.poll() is not None:
                 raise PodError(f"{pod.name}: the sandbox failed:\n"
                                f"{(pod.dir / 'sandbox.log').read_text(errors='replace')}")
             if time.monotonic() > deadline:
                 raise PodError(f"{pod.name}: the sandbox was not ready in {SANDBOX_START_TIMEOUT:g} s")
             time.sleep(0.05)
-        pod.generation += 1
+        return sandbox
+
+    def _run_init_container(self, pod: Pod, init: dict) -> None:
+        """Run an init container to completion in a sandbox with its own mounts, as the kubelet does.
+
+        Its image is taken to be the Kafka image the runner lays out (the jars at
+        /opt/kafka/libs); emptyDirs it writes are the ones the main container mounts.
+        """
+        command = list(init.get("command") or []) + list(init.get("args") or [])
+        if init["name"] in self.init_commands:
+            command = self.init_commands[init["name"]](pod)
+            if command is None:
+                return
+        sandbox = self._make_sandbox(pod, init)
+        try:
+            argv = self._in_pod(pod, command, container=init, sandbox=sandbox)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        finally:
+            self._kill_group(sandbox)
+        (pod.dir / f"init-{init['name']}.log").write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise PodError(f"{pod.name}: init container {init['name']} failed "
+                           f"({done.returncode}):\n{done.stdout}{done.stderr}")
 
     def _remove_pod_dir(self, pod: Pod) -> None:
         if pod.dir.exists():
@@ -412,15 +453,18 @@ class LocalCluster:
             return self.secrets[ref["name"]][ref["key"]].decode()
         raise PodError(f"{pod.name}: env {item['name']} has a source the runner does not know")
 
-    def _in_pod(self, pod: Pod, command: list[str], env: dict[str, str] | None = None) -> list[str]:
+    def _in_pod(self, pod: Pod, command: list[str], env: dict[str, str] | None = None,
+                container: dict | None = None, sandbox: subprocess.Popen | None = None) -> list[str]:
         """argv that runs `command` in the pod as its container runs: user, root, environment."""
-        if pod.sandbox is None or pod.sandbox.poll() is not None:
+        sandbox = sandbox or pod.sandbox
+        if sandbox is None or sandbox.poll() is not None:
             raise PodError(f"{pod.name} has no sandbox")
-        uid, gid, fs_group = self._security(pod)
+        container = container or pod.container_spec
+        uid, gid, fs_group = self._security(pod, container)
         groups = ",".join(str(g) for g in dict.fromkeys([gid, fs_group]) if g is not None)
-        variables = self._env(pod, pod.container_spec.get("env") or [])
+        variables = self._env(pod, container.get("env") or [])
         variables.update(env or {})
-        return ["nsenter", f"--target={pod.sandbox.pid}", "--mount", "--uts", "--",
+        return ["nsenter", f"--target={sandbox.pid}", "--mount", "--uts", "--",
                 "chroot", f"--userspec={uid}:{gid}", f"--groups={groups}", str(pod.root),
                 "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in variables.items()), *command]
 

@@ -295,7 +295,8 @@ def external(e2e, tmp_path_factory):
     cluster = podrunner.LocalCluster(
         chart, work / "run", kafka_home=e2e.kafka_home(version), shim=e2e.shim,
         java_home=e2e.java_home, namespace=NAMESPACE, secrets=issue_certificates(chart, e2e),
-        address_prefix=prefix, registry=e2e.slot.registry)
+        address_prefix=prefix, registry=e2e.slot.registry,
+        init_commands={"kafka-address": lambda pod: None})  # run_address_init runs it
     cluster.config_maps[STAND_IN_CONFIG_MAP] = {"data": {"kubectl": STAND_IN.read_text()}}
     platform = Platform(cluster, prefix)
     try:

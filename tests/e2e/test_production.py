@@ -4,16 +4,16 @@ chart's topics Job.
 
 The rack init container (Strimzi's kafka-init, which reads the label
 `topologyKey` of the pod's node through the Kubernetes API) cannot run here: for
-each broker the test gives the node a zone, and writes that label's value where
-kafka-init writes it (`<INIT_FOLDER>/rack.id`), before the Kafka container
-starts. Everything after that — the start script turning the file into
-`broker.rack`, Kafka placing replicas by rack — runs as rendered.
+each broker the test gives the node a zone, and a stand-in command writes that
+label's value where kafka-init writes it (`$INIT_FOLDER/rack.id`), in the init
+container's own mounts and environment. Everything after that — the start
+script turning the file into `broker.rack`, Kafka placing replicas by rack —
+runs as rendered.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections import Counter
 
@@ -23,12 +23,13 @@ import yaml
 from compiler import tools
 from compiler.verify import render
 
-from . import clients, topicjob
+from . import clients, kafka_dist, tls, topicjob
 from .conftest import EXAMPLES, NAMESPACE, boot
 
 pytestmark = pytest.mark.e2e
 
-PLAIN = 9092
+REPLICATION = 9091
+NODE_SECRET, CLUSTER_CA_SECRET = "prod-kafka-node-certs", "prod-cluster-ca-cert"
 ZONES = ("zone-a", "zone-b", "zone-c")
 RACK_INIT_CONTAINER = "kafka-init"
 
@@ -39,24 +40,34 @@ def node_zone(pod) -> str:
     return ZONES[pod.ordinal % len(ZONES)]
 
 
-def fake_rack_init(cluster, pod) -> None:
-    """Write what kafka-init would write for a node whose `topologyKey` label is `node_zone(pod)`."""
-    init = [c for c in pod.spec.get("initContainers") or [] if c["name"] == RACK_INIT_CONTAINER]
-    if not init:
-        return
-    env = {item["name"]: item.get("value") for item in init[0]["env"]}
-    assert env["RACK_TOPOLOGY_KEY"] == "topology.kubernetes.io/zone"
-    node_labels = {env["RACK_TOPOLOGY_KEY"]: node_zone(pod)}
-    rack_file = cluster.host_path(pod, f"{env['INIT_FOLDER']}/rack.id")
-    rack_file.write_text(node_labels[env["RACK_TOPOLOGY_KEY"]])
-    os.chmod(rack_file, 0o644)
+def rack_init_stand_in(pod) -> list[str]:
+    """What kafka-init does on a node whose `$RACK_TOPOLOGY_KEY` label is `node_zone(pod)`."""
+    return ["/bin/sh", "-c", 'test -n "$RACK_TOPOLOGY_KEY" && printf %s "$1" > "$INIT_FOLDER/rack.id"',
+            "kafka-init", node_zone(pod)]
 
 
 @pytest.fixture(scope="module")
 def production(e2e, tmp_path_factory):
     work = tmp_path_factory.mktemp("production")
-    with boot("production", e2e, work, address_block=6, prepare=fake_rack_init) as cluster:
+    # The example serves metrics: its init container copies the agent out of the image.
+    with boot("production", e2e, work, address_block=6, extra_jars=(kafka_dist.jmx_exporter_agent(),),
+              init_commands={RACK_INIT_CONTAINER: rack_init_stand_in}) as cluster:
         yield cluster, work / "chart" / "prod"
+
+
+@pytest.fixture(scope="module")
+def admin(production, tmp_path_factory):
+    """Client settings of a super user: the node identity on the replication listener (the
+    example's only client listener wants a clients CA certificate, and ACLs decide)."""
+    cluster, _ = production
+    folder = tmp_path_factory.mktemp("admin")
+    ca = folder / "ca.crt"
+    ca.write_bytes(cluster.secrets[CLUSTER_CA_SECRET]["ca.crt"])
+    node = cluster.secrets[NODE_SECRET]
+    pem = tls.pkcs12_to_pem(node["node.p12"], node["node.password"], folder / "node")
+    bootstrap = ",".join(f"{pod.name}.prod-kafka-brokers.{NAMESPACE}.svc:{REPLICATION}" for pod in cluster.brokers)
+    return bootstrap, {"security_protocol": "SSL", "ssl_cafile": str(ca), "ssl_certfile": str(pem),
+                       "ssl_check_hostname": True}
 
 
 def planned_topics(chart) -> dict[str, tuple[int, int]]:
@@ -66,17 +77,19 @@ def planned_topics(chart) -> dict[str, tuple[int, int]]:
     return {t["name"]: (t["partitions"], t["replicas"]) for t in lines}
 
 
-def test_every_node_runs_and_brokers_carry_the_zone_of_their_node(production):
+def test_every_node_runs_and_brokers_carry_the_zone_of_their_node(production, admin):
     cluster, _ = production
+    bootstrap, options = admin
     assert len(cluster.controllers) == 3 and len(cluster.brokers) == 6
-    racks = {b["broker_id"]: b["rack"] for b in clients.brokers(cluster.bootstrap(PLAIN))}
+    racks = {b["broker_id"]: b["rack"] for b in clients.brokers(bootstrap, **options)}
     expected = {pod.ordinal: node_zone(pod) for pod in cluster.brokers}
     assert sorted(expected) == [100, 101, 102, 200, 201, 202]
     assert racks == expected
 
 
-def test_topics_job_creates_every_topic_with_replicas_in_every_zone(production):
+def test_topics_job_creates_every_topic_with_replicas_in_every_zone(production, admin):
     cluster, chart = production
+    bootstrap, options = admin
     manifests = topicjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], cluster.release, NAMESPACE))
     api = topicjob.api_server(cluster, manifests)
     api.apply(manifests)
@@ -87,9 +100,8 @@ def test_topics_job_creates_every_topic_with_replicas_in_every_zone(production):
     assert sorted(run.report["created"]) == sorted(topics)
 
     rack_of = {pod.ordinal: node_zone(pod) for pod in cluster.brokers}
-    bootstrap = cluster.bootstrap(PLAIN)
     for topic, (partitions, replicas) in topics.items():
-        described = clients.describe_topic(bootstrap, topic)
+        described = clients.describe_topic(bootstrap, topic, **options)
         assert len(described) == partitions, topic
         for partition in described:
             zones = Counter(rack_of[node] for node in partition["replica_nodes"])

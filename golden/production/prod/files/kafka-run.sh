@@ -145,4 +145,9 @@ if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
 fi
 "$kafka_home/bin/kafka-storage.sh" format "$@"
 
+# The metrics javaagent serves a port: only the server gets it, not the tools above
+# or the probes (which share this environment).
+if [ -n "${KAFKAC_METRICS_AGENT_OPTS:-}" ]; then
+  export KAFKA_OPTS="${KAFKA_OPTS:-} $KAFKAC_METRICS_AGENT_OPTS"
+fi
 exec "$kafka_home/bin/kafka-server-start.sh" "$properties"
