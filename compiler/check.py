@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import policy
+from .cluster_members import CLUSTER_LABEL
 from .findings import FieldPath, Finding, Severity, Span, error, warning
 from .load import Document, load_text
 from .model import Cluster, Model, NodePool
@@ -41,7 +42,6 @@ PROFILES = ("dev", "prod")
 DEFAULT_PROFILE = "prod"
 PROFILE_ANNOTATION = "kafkac.io/profile"
 WAIVERS_ANNOTATION = "kafkac.io/waivers"
-CLUSTER_LABEL = "strimzi.io/cluster"
 RULE_PREFIX = "policy."
 _SEVERITIES = {"deny": Severity.ERROR, "warn": Severity.WARNING}
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")

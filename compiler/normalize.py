@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from .cluster_members import CLUSTER_LABEL
 from .findings import Finding, error
 from .kafka_configs import check_config
 from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
@@ -23,7 +24,6 @@ from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_I
 from .topics import attach_topics
 from .users import attach_users
 
-CLUSTER_LABEL = "strimzi.io/cluster"
 PROMETHEUS_OPERATOR_ANNOTATION = "kafkac.io/prometheus-operator"
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
 REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"

@@ -30,11 +30,11 @@ import re
 from .findings import FieldPath, Finding, dotted, error
 from .kafka_configs import ConfigKey, check_config
 from .kafka_configs import load as load_kafka_configs
+from .cluster_members import CLUSTER_LABEL, group_by_cluster
 from .load import Document, Documents
 from .model import Cluster, Topic
 from .properties import config_text
 
-CLUSTER_LABEL = "strimzi.io/cluster"
 MANAGED_ANNOTATION = "strimzi.io/managed"
 MAX_TOPIC_NAME_LENGTH = 249
 LEGAL_TOPIC_NAME = re.compile(r"^[a-zA-Z0-9._-]+$")
@@ -51,30 +51,7 @@ _LIST_SEPARATOR = re.compile(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*")
 
 def attach_topics(documents: Documents, clusters: list[Cluster]) -> tuple[list[Cluster], list[Finding]]:
     """The clusters with their managed topics, and the findings about every KafkaTopic."""
-    findings: list[Finding] = []
-    kafkas = {(_namespace(d), d.name) for d in documents.documents if d.kind == "Kafka"}
-    by_cluster: dict[tuple[str | None, str], list[Document]] = {}
-    for doc in documents.documents:
-        if doc.kind != "KafkaTopic":
-            continue
-        path: FieldPath = ("metadata", "labels")
-        cluster = doc.labels.get(CLUSTER_LABEL)
-        if not cluster:
-            findings.append(error(
-                "topic.cluster-label", f"KafkaTopic {doc.name} has no {CLUSTER_LABEL} label",
-                doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>", doc.describe()))
-            continue
-        key = (_namespace(doc), cluster)
-        if key not in kafkas:
-            known = ", ".join(sorted(name for ns, name in kafkas if ns == key[0])) or "none"
-            where = f" in namespace {key[0]}" if key[0] else ""
-            findings.append(error(
-                "topic.unknown-cluster",
-                f"KafkaTopic {doc.name} belongs to Kafka {cluster}, which is not among the inputs{where}",
-                doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
-                f"the name of a Kafka in the same namespace (found: {known})", doc.describe()))
-            continue
-        by_cluster.setdefault(key, []).append(doc)
+    by_cluster, findings = group_by_cluster(documents, "KafkaTopic", "topic")
 
     result = []
     for cluster in clusters:
@@ -253,9 +230,6 @@ def _value_problem(key: str, text: str) -> tuple[str, str] | None:
                 "letters, digits and punctuation")
     return None
 
-
-def _namespace(doc: Document) -> str | None:
-    return doc.get("metadata", "namespace")
 
 
 def spec_line(topic: Topic) -> str:

@@ -22,10 +22,10 @@ import dataclasses
 import json
 
 from .findings import FieldPath, Finding, error, warning
+from .cluster_members import CLUSTER_LABEL, group_by_cluster
 from .load import Document, Documents
 from .model import Acl, Cluster, User
 
-CLUSTER_LABEL = "strimzi.io/cluster"
 MAX_CERTIFICATE_USER_NAME = 64  # a certificate's common name holds at most 64 characters
 CLUSTER_RESOURCE_NAME = "kafka-cluster"  # Kafka's one cluster resource
 # Kafka's ACL operation matrix (AclEntry.supportedOperations); All is valid everywhere.
@@ -46,29 +46,7 @@ LISTENER_AUTHENTICATION = {"tls": "tls", "tls-external": "tls", "scram-sha-512":
 
 def attach_users(documents: Documents, clusters: list[Cluster]) -> tuple[list[Cluster], list[Finding]]:
     """The clusters with their managed users, and the findings about every KafkaUser."""
-    findings: list[Finding] = []
-    kafkas = {(_namespace(d), d.name) for d in documents.documents if d.kind == "Kafka"}
-    by_cluster: dict[tuple[str | None, str], list[Document]] = {}
-    for doc in documents.documents:
-        if doc.kind != "KafkaUser":
-            continue
-        path: FieldPath = ("metadata", "labels")
-        cluster = doc.labels.get(CLUSTER_LABEL)
-        if not cluster:
-            findings.append(error(
-                "user.cluster-label", f"KafkaUser {doc.name} has no {CLUSTER_LABEL} label",
-                doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>", doc.describe()))
-            continue
-        key = (_namespace(doc), cluster)
-        if key not in kafkas:
-            known = ", ".join(sorted(name for ns, name in kafkas if ns == key[0])) or "none"
-            findings.append(error(
-                "user.unknown-cluster",
-                f"KafkaUser {doc.name} belongs to Kafka {cluster}, which is not among the inputs",
-                doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
-                f"the name of a Kafka in the same namespace (found: {known})", doc.describe()))
-            continue
-        by_cluster.setdefault(key, []).append(doc)
+    by_cluster, findings = group_by_cluster(documents, "KafkaUser", "user")
 
     result = []
     for cluster in clusters:
@@ -273,9 +251,6 @@ def _check_text(doc: Document, text: str, path: FieldPath, what: str, findings: 
             "user.acl-text", f"the {what} {text!r} holds control characters (tab, line end, ...)",
             doc.span_of(path), path, "printable characters only", doc.describe()))
 
-
-def _namespace(doc: Document) -> str | None:
-    return doc.get("metadata", "namespace")
 
 
 # --- the users Job's data files ----------------------------------------------------------
