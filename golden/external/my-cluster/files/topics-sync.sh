@@ -45,39 +45,13 @@ log() {
   printf 'kafkac-topics: %s\n' "$*"
 }
 
-# A Kafka tool's JVM: small and quick to start, with the tools' console logging.
-export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
-export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
-export KAFKA_JMX_OPTS=" "
-unset KAFKA_LOG4J_OPTS KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
+# A small, quick tool JVM, and kafka_client_settings.
+. "${0%/*}/kafka-tools.sh"
 
 mkdir -p "$work/actions"
 rm -f "$work"/state-*.jsonl "$work/status" "$work"/actions/*
 
-# --- the client's settings: the static ones, then the key store password --------------
-umask 077
-client="$KAFKAC_CLIENT_DIR/client.properties"
-{
-  printf '%s\n' "${KAFKAC_CLIENT_PROPERTIES:-}"
-  if [ -n "${KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE:-}" ]; then
-    password=$(cat "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
-    case $password in
-      *'
-'*|'') log "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" >&2; exit 1 ;;
-    esac
-    # As a properties value: a backslash is written doubled.
-    password=$(printf '%s\n' "$password" | sed 's/\\/\\\\/g')
-    printf '%s=%s\n' ssl.keystore.password "$password" ssl.key.password "$password"
-  fi
-} > "$client.new"
-mv "$client.new" "$client"
-# Short timeouts for the questions asked while waiting for the cluster.
-probe="$KAFKAC_CLIENT_DIR/probe.properties"
-{
-  cat "$client"
-  printf 'request.timeout.ms=10000\ndefault.api.timeout.ms=15000\n'
-} > "$probe"
-umask 022
+kafka_client_settings
 
 kafka_topics() {
   "$kafka_home/bin/kafka-topics.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"

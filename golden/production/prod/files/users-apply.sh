@@ -37,35 +37,13 @@ failures=0
 
 log() { printf 'kafkac-users: %s\n' "$*"; }
 
-export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
-export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
-export KAFKA_JMX_OPTS=" "
-unset KAFKA_LOG4J_OPTS KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
+# A small, quick tool JVM, and kafka_client_settings.
+. "${0%/*}/kafka-tools.sh"
 
 rm -rf "$work"
 mkdir -p "$work"
 
-# --- the client's settings, as the topics Job writes them -------------------------------
-umask 077
-client="$KAFKAC_CLIENT_DIR/client.properties"
-{
-  printf '%s\n' "${KAFKAC_CLIENT_PROPERTIES:-}"
-  if [ -n "${KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE:-}" ]; then
-    password=$(cat "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
-    case $password in
-      *'
-'*|'') log "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" >&2; exit 1 ;;
-    esac
-    password=$(printf '%s\n' "$password" | sed 's/\\/\\\\/g')
-    printf '%s=%s\n' ssl.keystore.password "$password" ssl.key.password "$password"
-  fi
-} > "$client.new"
-mv "$client.new" "$client"
-probe="$KAFKAC_CLIENT_DIR/probe.properties"
-{
-  cat "$client"
-  printf 'request.timeout.ms=10000\ndefault.api.timeout.ms=15000\n'
-} > "$probe"
+kafka_client_settings
 
 kafka_acls() {
   "$kafka_home/bin/kafka-acls.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"

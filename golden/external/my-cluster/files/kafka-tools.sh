@@ -1,0 +1,38 @@
+# Sourced by the Job steps that run Kafka's own tools (topics-sync.sh,
+# users-apply.sh), after they define log(): a tool JVM that is small and quick
+# to start, with the tools' console logging, and kafka_client_settings.
+
+export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
+export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
+export KAFKA_JMX_OPTS=" "
+unset KAFKA_LOG4J_OPTS KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
+
+# Writes the client's settings, readable by this user only, in $KAFKAC_CLIENT_DIR
+# (memory): $client, the static ones ($KAFKAC_CLIENT_PROPERTIES) and the key
+# store password (from $KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE), and $probe, the
+# same with short timeouts for the questions asked while waiting for the cluster.
+kafka_client_settings() {
+  previous_umask=$(umask)
+  umask 077
+  client="$KAFKAC_CLIENT_DIR/client.properties"
+  {
+    printf '%s\n' "${KAFKAC_CLIENT_PROPERTIES:-}"
+    if [ -n "${KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE:-}" ]; then
+      password=$(cat "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
+      case $password in
+        *'
+'*|'') log "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" >&2; exit 1 ;;
+      esac
+      # As a properties value: a backslash is written doubled.
+      password=$(printf '%s\n' "$password" | sed 's/\\/\\\\/g')
+      printf '%s=%s\n' ssl.keystore.password "$password" ssl.key.password "$password"
+    fi
+  } > "$client.new"
+  mv "$client.new" "$client"
+  probe="$KAFKAC_CLIENT_DIR/probe.properties"
+  {
+    cat "$client"
+    printf 'request.timeout.ms=10000\ndefault.api.timeout.ms=15000\n'
+  } > "$probe"
+  umask "$previous_umask"
+}
