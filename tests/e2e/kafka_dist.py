@@ -41,10 +41,6 @@ class MissingPrerequisite(Exception):
     """A program the end-to-end tests need is not on this machine."""
 
 
-class ArtifactNotServed(Exception):
-    """The Maven repository this machine reaches answered that it has no such artifact."""
-
-
 def require_programs(*names: str) -> None:
     missing = [name for name in names if shutil.which(name) is None]
     if missing:
@@ -123,12 +119,6 @@ def jmx_exporter_agent(version: str = JMX_EXPORTER_VERSION) -> Path:
                    f"-Dartifact={JMX_EXPORTER_ARTIFACT}:{version}", f"-DoutputDirectory={staging}"]
         result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
         output = result.stdout[-4000:] + result.stderr[-4000:]
-        # Maven's two ways of saying the repository has no such artifact (the second when
-        # an earlier answer is cached in ~/.m2).
-        if result.returncode != 0 and ("Could not find artifact" in output
-                                       or "was not found in" in output):
-            raise ArtifactNotServed(f"Maven's repository has no {JMX_EXPORTER_ARTIFACT}:{version}:\n"
-                                    f"{' '.join(command)}\n{output}")
         if result.returncode != 0 or not (staging / jar.name).is_file():
             raise RuntimeError(f"Maven could not resolve {JMX_EXPORTER_ARTIFACT}:{version}:\n"
                                f"{' '.join(command)}\n{output}")

@@ -45,7 +45,7 @@ log() {
   printf 'kafkac-topics: %s\n' "$*"
 }
 
-# A small, quick tool JVM, and kafka_client_settings.
+# A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
 . "${0%/*}/kafka-tools.sh"
 
 mkdir -p "$work/actions"
@@ -55,20 +55,6 @@ kafka_client_settings
 
 kafka_topics() {
   "$kafka_home/bin/kafka-topics.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"
-}
-
-kafka_configs() {
-  "$kafka_home/bin/kafka-configs.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"
-}
-
-# The message a failed tool run ends with: its exception, else its last line.
-tool_error() { # file
-  found=$(grep -v '^[[:space:]]*at ' "$1" | grep -E 'Exception: |Error while executing' | tail -n 1 |
-    sed 's/^.*[.$]\([A-Za-z]*Exception: \)/\1/')
-  if [ -z "$found" ]; then
-    found=$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)
-  fi
-  printf '%s\n' "$found" | tr '\t' ' '
 }
 
 # --- wait for the cluster: answering, with enough brokers for the widest topic ----------

@@ -1,6 +1,7 @@
 # Sourced by the Job steps that run Kafka's own tools (topics-sync.sh,
 # users-apply.sh), after they define log(): a tool JVM that is small and quick
-# to start, with the tools' console logging, and kafka_client_settings.
+# to start, with the tools' console logging, kafka_client_settings, kafka_configs
+# (once the settings are written; $kafka_home is the caller's) and tool_error.
 
 export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
 export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
@@ -35,4 +36,19 @@ kafka_client_settings() {
     printf 'request.timeout.ms=10000\ndefault.api.timeout.ms=15000\n'
   } > "$probe"
   umask "$previous_umask"
+}
+
+kafka_configs() {
+  "$kafka_home/bin/kafka-configs.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"
+}
+
+# The message a failed tool run ends with: its exception, else its last line.
+tool_error() { # file
+  found=$(grep -v '^[[:space:]]*at ' "$1" | grep -E 'Exception: |Error while executing' | tail -n 1 |
+    sed 's/^.*[.$]\([A-Za-z]*Exception: \)/\1/')
+  if [ -z "$found" ]; then
+    found=$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)
+  fi
+  # Tabs would split a line of the topics Job's tab-separated results.
+  printf '%s\n' "$found" | tr '\t' ' '
 }

@@ -37,7 +37,7 @@ failures=0
 
 log() { printf 'kafkac-users: %s\n' "$*"; }
 
-# A small, quick tool JVM, and kafka_client_settings.
+# A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
 . "${0%/*}/kafka-tools.sh"
 
 rm -rf "$work"
@@ -47,19 +47,6 @@ kafka_client_settings
 
 kafka_acls() {
   "$kafka_home/bin/kafka-acls.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"
-}
-kafka_configs() {
-  "$kafka_home/bin/kafka-configs.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"
-}
-
-# The message a failed tool run ends with: its exception, else its last line.
-tool_error() { # file
-  found=$(grep -v '^[[:space:]]*at ' "$1" | grep -E 'Exception: |Error while executing' | tail -n 1 |
-    sed 's/^.*[.$]\([A-Za-z]*Exception: \)/\1/')
-  if [ -z "$found" ]; then
-    found=$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)
-  fi
-  printf '%s\n' "$found"
 }
 
 failed() { # what, output file
