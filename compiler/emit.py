@@ -86,8 +86,9 @@ VALUES_DOCS = {
     "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
     "certificates.job.name": "Name of the Job, its ServiceAccount, Role and RoleBinding.",
     "certificates.job.scriptsConfigMapName": "ConfigMap (a hook too) holding the Job's scripts.",
-    "certificates.job.kubectlImage": "Image of the steps that read and create Secrets; the keytool "
-                                     "step runs in the Kafka image.",
+    "certificates.job.kubectlImage": "Image of the steps that read and create Secrets.",
+    "certificates.job.tlsToolsImage": "Image of the issue step: keytool and openssl (Strimzi's Kafka "
+                                      "image has both; apache/kafka has no openssl).",
     "certificates.job.scriptsDir": "Where the Job's containers mount their scripts.",
     "certificates.job.workDir": "In-memory folder the Job's steps share.",
     "certificates.job.podSecurityContext": "Pod security context of the Job (restricted).",
@@ -206,8 +207,11 @@ VALUES_DOCS = {
     "users.userSecrets": "The users' Secrets the Job creates when absent (users with tls or "
                          "scram-sha-512 authentication).",
     "users.podLabels": HOOK_POD_LABELS_DOC,
-    "users.job": "The Job's pod: fetch and store (kubectl), issue and apply (the Kafka image).",
+    "users.job": "The Job's pod: fetch and store (kubectl), issue (keytool and openssl), apply (the "
+                 "Kafka image).",
     "users.job.kubectlImage": "Image of the fetch and store steps.",
+    "users.job.tlsToolsImage": "Image of the issue step: keytool and openssl (Strimzi's Kafka image "
+                               "has both); the apply step runs in the Kafka image.",
     "users.job.activeDeadlineSeconds": "Longest the Job may run: waiting for the brokers, then the users.",
     "users.job.backoffLimit": "Retries after a failure.",
     "users.job.filesDir": "Where the files ConfigMap is mounted.",

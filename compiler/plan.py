@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from .model import DEFAULT_KUBECTL_IMAGE, Cluster, JvmOptions, Listener, Logging, NodePool, Volume
+from .model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, JvmOptions, Listener, Logging, NodePool, Volume
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
 from .users import acl_lines, quota_lines, secret_metadata, users_lines
@@ -199,6 +199,7 @@ def certificates(cluster: Cluster) -> dict:
             "name": name,
             "scriptsConfigMapName": f"{name}-scripts",
             "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
+            "tlsToolsImage": {"name": STRIMZI_KAFKA_IMAGE, "pullPolicy": "IfNotPresent"},
             "scriptsDir": CERTS_SCRIPTS_DIR,
             "workDir": CERTS_WORK_DIR,
             "podSecurityContext": POD_SECURITY_CONTEXT,
@@ -1174,6 +1175,7 @@ def users_values(cluster: Cluster) -> dict | None:
         "podLabels": hook_pod_labels(cluster, "users"),
         "job": {
             "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
+            "tlsToolsImage": {"name": STRIMZI_KAFKA_IMAGE, "pullPolicy": "IfNotPresent"},
             "activeDeadlineSeconds": TOPICS_WAIT_SECONDS + 300 + len(cluster.users) * USER_SECONDS,
             "backoffLimit": 6,
             "filesDir": USERS_DIR,
@@ -1200,7 +1202,6 @@ METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
 METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
 # The apache/kafka image has no JMX exporter; Strimzi's Kafka image ships it in
 # its libs folder. An init container copies it from there into an emptyDir.
-DEFAULT_METRICS_AGENT_IMAGE = "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0"
 DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
 # Copies the one file the source pattern matches; the pattern comes from the
 # environment and is only split and matched, never evaluated.
@@ -1226,7 +1227,7 @@ def metrics_values(cluster: Cluster) -> dict | None:
         "fileName": METRICS_CONFIG_FILE,
         "content": cluster.metrics.exporter_config,
         "agent": {
-            "image": {"name": DEFAULT_METRICS_AGENT_IMAGE, "pullPolicy": "IfNotPresent"},
+            "image": {"name": STRIMZI_KAFKA_IMAGE, "pullPolicy": "IfNotPresent"},
             "source": DEFAULT_METRICS_AGENT_SOURCE,
             "container": {
                 "name": "metrics-agent",
