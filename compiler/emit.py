@@ -71,6 +71,11 @@ VALUES_DOCS = {
     "certificates.externalIpAddresses": "IP addresses of external listeners known at compile time "
                                         "(advertisedHost, loadBalancerIP), certified as IP addresses.",
     "certificates.clusterDomain": "The Kubernetes cluster's DNS domain.",
+    "certificates.addressObjects": "Objects whose addresses the platform assigns (load balancer Services, "
+                                   "Routes without a host): the Job reads them, by name, and the node "
+                                   "certificate covers what they have by then.",
+    "certificates.addressObjects.services": "LoadBalancer Services of the listeners.",
+    "certificates.addressObjects.routes": "Routes of route listeners without a host in the spec.",
     "certificates.clientsCa": "The clients CA (spec.clientsCa): it signs the KafkaUsers' certificates, "
                               "and listeners with authentication: tls trust only it.",
     "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "
@@ -104,11 +109,12 @@ VALUES_DOCS = {
     "listenerObjects.services": "ClusterIP, NodePort or LoadBalancer Services, by listener type.",
     "listenerObjects.routes": "OpenShift Routes with TLS passthrough (type route).",
     "listenerObjects.ingresses": "Ingresses with TLS passthrough for ingress-nginx (type ingress).",
-    "addressDiscovery": "A Role that lets the brokers get their own per-broker Services, by name, to "
-                        "learn a load balancer's address or a node port when they start; null when "
-                        "the spec pins every address.",
+    "addressDiscovery": "A Role that lets the brokers get their own per-broker Services or Routes, by "
+                        "name, to learn a load balancer's address, a node port or a Route's host when "
+                        "they start; null when the spec pins every address.",
     "addressDiscovery.roleName": "Name of the Role and its RoleBinding to the Kafka ServiceAccount.",
     "addressDiscovery.serviceNames": "The Services the brokers may read.",
+    "addressDiscovery.routeNames": "The Routes the brokers may read (route listeners without hosts).",
     "logging": "log4j2 configuration of every node (spec.kafka.logging): Kafka's defaults, "
                "inline logger levels, or the content of the referenced ConfigMap.",
     "nodePools": "One StatefulSet per KafkaNodePool.",

@@ -34,10 +34,12 @@ TYPES_OF_FIELD = {
 MAX_SERVICE_NAME = 63  # a Service name is a DNS label
 # Types whose clients connect through a TLS passthrough proxy that routes by SNI host name.
 HOST_ROUTED_TYPES = ("route", "ingress")
+# OpenShift gives a Route without a host one of its own; an Ingress has no such default.
+HOST_REQUIRED_TYPES = ("ingress",)
 
 
 def check_listener_fields(doc: Document, index: int, raw: dict, findings: list[Finding]) -> None:
-    """Fields the listener's type does not take, and what route and ingress require."""
+    """Fields the listener's type does not take, and what route and ingress listeners require."""
     path = ("spec", "kafka", "listeners", index)
     kind = raw["type"]
     configuration = raw.get("configuration") or {}
@@ -59,13 +61,13 @@ def check_listener_fields(doc: Document, index: int, raw: dict, findings: list[F
             "listener.tls-required",
             f"{_a(kind)} listener passes TLS through to the brokers, routed by host name, so it "
             "needs TLS", doc.span_of((*path, "tls")), (*path, "tls"), "tls: true"))
-    if kind in HOST_ROUTED_TYPES and not bootstrap.get("host"):
+    if kind in HOST_REQUIRED_TYPES and not bootstrap.get("host"):
         at = (*path, "configuration", "bootstrap") if bootstrap else (*path, "type")
         findings.append(error(
             "listener.host-required",
-            f"{_a(kind)} listener needs the host name of its bootstrap {_object_of(kind)}",
+            "an ingress listener needs the host name of its bootstrap Ingress",
             doc.span_of(at), at, "configuration.bootstrap.host: a DNS name that reaches the "
-            f"cluster's {'router' if kind == 'route' else 'ingress controller'}"))
+            "cluster's ingress controller"))
 
 
 def listener_settings(raw: dict) -> dict:
@@ -98,7 +100,7 @@ def listener_settings(raw: dict) -> dict:
 
 def check_listener_brokers(doc: Document, listeners: list[Listener], pools: list[NodePool],
                            findings: list[Finding]) -> None:
-    """`brokers[].broker` names a broker once; routes and ingresses name every broker's host."""
+    """`brokers[].broker` names a broker once; ingresses name every broker's host."""
     broker_ids = sorted(node_id for pool in pools if pool.is_broker for node_id in pool.node_ids)
     accepted = f"a broker node id ({_id_list(broker_ids)})" if broker_ids else "no entry: there are no brokers"
     for index, listener in enumerate(listeners):
@@ -115,15 +117,15 @@ def check_listener_brokers(doc: Document, listeners: list[Listener], pools: list
                     "listener.duplicate-broker", f"broker {broker.broker} is configured twice",
                     doc.span_of(at), at, "one entry per broker"))
             seen.add(broker.broker)
-        if listener.type not in HOST_ROUTED_TYPES or not broker_ids:
+        if listener.type not in HOST_REQUIRED_TYPES or not broker_ids:
             continue
         missing = [node_id for node_id in broker_ids if not listener.broker(node_id).host]
         if missing:
             at = path if listener.brokers else ("spec", "kafka", "listeners", index, "type")
             findings.append(error(
                 "listener.host-required",
-                f"{_a(listener.type)} listener needs a host name for every broker's "
-                f"{_object_of(listener.type)}; brokers without one: {_id_list(missing)}",
+                f"an ingress listener needs a host name for every broker's Ingress; "
+                f"brokers without one: {_id_list(missing)}",
                 doc.span_of(at), at,
                 f"configuration.brokers: an entry with broker and host for each of {_id_list(broker_ids)}"))
 
@@ -151,10 +153,6 @@ def check_object_names(doc: Document, listeners: list[Listener], pools: list[Nod
 
 def _a(kind: str) -> str:
     return f"an {kind}" if kind == "ingress" else f"a {kind}"
-
-
-def _object_of(kind: str) -> str:
-    return "Route" if kind == "route" else "Ingress"
 
 
 def _id_list(ids: list[int]) -> str:

@@ -179,6 +179,7 @@ def certificates(cluster: Cluster) -> dict:
         # Addresses of listeners with their own Services, known at compile time, as they are.
         "externalDnsNames": external_names(cluster)[0],
         "externalIpAddresses": external_names(cluster)[1],
+        "addressObjects": address_objects(cluster),
         "clusterDomain": CLUSTER_DOMAIN,
         # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
         "clientsCa": {
@@ -938,14 +939,19 @@ def listener_service(listener: Listener, name: str, selector: dict, node_port: i
     return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": spec}
 
 
-def route(listener: Listener, name: str, host: str, annotations: dict, labels: dict) -> dict:
-    """An OpenShift Route that passes TLS through to the Service of the same name."""
-    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": {
-        "host": host,
+def route(listener: Listener, name: str, host: str | None, annotations: dict, labels: dict) -> dict:
+    """An OpenShift Route that passes TLS through to the Service of the same name; without a
+    host, OpenShift gives it one (`<name>-<namespace>.<the router's domain>`)."""
+    spec = {"host": host} if host else {}
+    spec.update({
         "to": {"kind": "Service", "name": name, "weight": 100},
         "port": {"targetPort": port_name(listener)},
         "tls": {"termination": "passthrough"},
-    }}
+        # OpenShift's default, written out: the Route schema rejects an absent host unless
+        # wildcardPolicy is known not to be Subdomain, and kubeconform applies no defaults.
+        "wildcardPolicy": "None",
+    })
+    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": spec}
 
 
 def ingress(listener: Listener, name: str, host: str, annotations: dict, labels: dict) -> dict:
@@ -1030,17 +1036,20 @@ def discovers_node_address(cluster: Cluster) -> bool:
 
 
 def address_discovery(cluster: Cluster) -> dict | None:
-    """The Role that lets brokers read their own Services, by name, to learn their addresses."""
-    services = [listener_broker_name(cluster, listener, pool, node_id)
-                for pool in cluster.brokers for listener in discovered_listeners(cluster, pool)
-                for node_id in discovering_nodes(cluster, listener, pool)]
-    if not services:
+    """The Role that lets brokers read their own Services or Routes, by name, to learn their addresses."""
+    discovered = [(listener.type, listener_broker_name(cluster, listener, pool, node_id))
+                  for pool in cluster.brokers for listener in discovered_listeners(cluster, pool)
+                  for node_id in discovering_nodes(cluster, listener, pool)]
+    if not discovered:
         return None
-    return {"roleName": f"{cluster.name}-kafka-address", "serviceNames": services}
+    return {"roleName": f"{cluster.name}-kafka-address",
+            "serviceNames": [name for kind, name in discovered if kind != "route"],
+            "routeNames": [name for kind, name in discovered if kind == "route"]}
 
 
 def address_init_container(cluster: Cluster, pool: NodePool) -> list[dict]:
-    """`kafka-address`: reads the pod's own Services (and Node) and writes the addresses to advertise."""
+    """`kafka-address`: reads the pod's own Services or Routes (and Node) and writes the addresses
+    to advertise."""
     listeners = discovered_listeners(cluster, pool)
     if not listeners:
         return []
@@ -1095,6 +1104,21 @@ def external_names(cluster: Cluster) -> tuple[list[str], list[str]]:
     unique = sorted({name.lower() for name in names if name})
     ips = [java_ip_text(name) for name in unique if is_ip_address(name)]
     return [name for name in unique if not is_ip_address(name)], ips
+
+
+def address_objects(cluster: Cluster) -> dict:
+    """The listeners' objects whose addresses the platform assigns, for the node certificate:
+    the load balancer Services and the Routes without a host in the spec."""
+    services, routes = [], []
+    for listener in own_service_listeners(cluster):
+        names = [(listener_bootstrap_name(cluster, listener), listener.bootstrap.host)]
+        names += [(listener_broker_name(cluster, listener, pool, node_id), listener.broker(node_id).host)
+                  for pool, node_id in broker_nodes(cluster)]
+        if listener.type == "loadbalancer":
+            services.extend(name for name, _ in names)
+        elif listener.type == "route":
+            routes.extend(name for name, host in names if not host)
+    return {"services": services, "routes": routes}
 
 
 def java_ip_text(text: str) -> str:

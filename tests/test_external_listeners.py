@@ -1,6 +1,8 @@
 """Listeners with Services of their own: objects, advertised addresses, RBAC, certificate names."""
 
 import json
+import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -13,6 +15,8 @@ from compiler.plan import plan
 from compiler.verify import render
 
 from .conftest import EXAMPLES
+
+STAND_IN = Path(__file__).resolve().parent / "e2e" / "kubectl-address-stand-in" / "kubectl"
 
 
 def external_values() -> dict:
@@ -68,7 +72,8 @@ def test_routes_and_ingresses_pass_tls_through_by_host_name():
     route = by_name(objects["routes"])["my-cluster-broker-route-4"]["spec"]
     assert route == {"host": "kafka-4.apps.example.com",
                      "to": {"kind": "Service", "name": "my-cluster-broker-route-4", "weight": 100},
-                     "port": {"targetPort": "tcp-route"}, "tls": {"termination": "passthrough"}}
+                     "port": {"targetPort": "tcp-route"}, "tls": {"termination": "passthrough"},
+                     "wildcardPolicy": "None"}
     ingress = by_name(objects["ingresses"])["my-cluster-kafka-ingress-bootstrap"]
     assert ingress["annotations"]["nginx.ingress.kubernetes.io/ssl-passthrough"] == "true"
     assert ingress["spec"]["ingressClassName"] == "nginx"
@@ -211,3 +216,86 @@ def test_template_syntax_in_listener_annotations_and_labels_comes_out_literally(
     service = named[("Service", "my-cluster-kafka-external-bootstrap")]
     assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
     assert named[("Ingress", "my-cluster-broker-ingress-4")]["metadata"]["labels"]["team"] == value
+
+
+ROUTE_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: dual
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 2
+  roles: [controller, broker]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  annotations: {kafkac.io/profile: dev}
+spec:
+  kafka:
+    listeners:
+      - name: external
+        port: 9094
+        type: route
+        tls: true
+        authentication: {type: tls}
+"""
+
+
+def run_address_script(chart, pod_name: str, objects: dict, rules: dict, tmp_path) -> tuple[str, str]:
+    """The chart's kafka-address.sh, run for real for `pod_name` against the kubectl stand-in."""
+    manifests = [m for m in yaml.safe_load_all(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "my-cluster", "kafka")) if m]
+    (statefulset,) = [m for m in manifests if m["kind"] == "StatefulSet"]
+    (init,) = statefulset["spec"]["template"]["spec"]["initContainers"]
+    env = {e["name"]: e["value"] for e in init["env"] if "value" in e}
+    (tmp_path / "api").mkdir(parents=True)
+    (tmp_path / "api" / "objects.json").write_text(json.dumps(objects))
+    (tmp_path / "address").mkdir()
+    env.update({"POD_NAME": pod_name, "POD_NAMESPACE": "kafka", "NODE_NAME": "node-a",
+                "KAFKAC_ADDRESS_DIR": str(tmp_path / "address"), "KAFKAC_ADDRESS_WAIT_SECONDS": "0",
+                "PATH": f"{STAND_IN.parent}:/usr/local/bin:/usr/bin:/bin",
+                "KAFKAC_TEST_KUBECTL_OBJECTS": str(tmp_path / "api" / "objects.json"),
+                "KAFKAC_TEST_KUBECTL_RULES": json.dumps(rules)})
+    done = subprocess.run(["bash", str(chart / "files" / "kafka-address.sh")], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return (tmp_path / "address" / "advertised-addresses").read_text(), done.stderr
+
+
+def route_rules(chart) -> dict:
+    """The Routes the chart's Role lets the Kafka pods get, by name."""
+    manifests = yaml.safe_load_all(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], "my-cluster", "kafka"))
+    (role,) = [m for m in manifests if m and m["kind"] == "Role" and m["metadata"]["name"] == "my-cluster-kafka-address"]
+    (rule,) = role["rules"]
+    assert rule["apiGroups"] == ["route.openshift.io"] and rule["verbs"] == ["get"]
+    return {"routes": rule["resourceNames"]}
+
+
+@pytest.mark.tools
+def test_a_route_without_host_gets_the_host_openshift_gives_it(tmp_path, installed_tools):
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "kafka.yaml").write_text(ROUTE_SPEC)
+    result = compile_specs(Options((str(tmp_path / "spec"),), tmp_path / "out", kube_versions=("1.37",)))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]
+    (chart,) = result.charts
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+    routes = by_name(values["listenerObjects"]["routes"])
+    assert "host" not in routes["my-cluster-dual-external-0"]["spec"]
+    assert "host" not in routes["my-cluster-kafka-external-bootstrap"]["spec"]
+    assert values["nodePools"][0]["advertisedAddresses"] == "0 EXTERNAL-9094 - 443 -\n1 EXTERNAL-9094 - 443 -\n"
+    rules = route_rules(chart)
+    assert rules == {"routes": ["my-cluster-dual-external-0", "my-cluster-dual-external-1"]}
+    # OpenShift writes the host it allocates into spec.host; a router's status has it too.
+    objects = {"routes": {
+        "kafka/my-cluster-dual-external-0": {"spec": {"host": "my-cluster-dual-external-0-kafka.apps.example.com"}},
+        "kafka/my-cluster-dual-external-1": {"spec": {}, "status": {"ingress": [
+            {"host": "my-cluster-dual-external-1-kafka.apps.example.com"}]}}}}
+    found, log = run_address_script(chart, "my-cluster-dual-0", objects, rules, tmp_path / "0")
+    assert found == "EXTERNAL-9094 my-cluster-dual-external-0-kafka.apps.example.com 443\n"
+    assert "(Route my-cluster-dual-external-0)" in log
+    found, _ = run_address_script(chart, "my-cluster-dual-1", objects, rules, tmp_path / "1")
+    assert found == "EXTERNAL-9094 my-cluster-dual-external-1-kafka.apps.example.com 443\n"

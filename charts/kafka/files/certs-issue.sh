@@ -19,7 +19,9 @@
 #                  cluster (name, name.<ns>, name.<ns>.svc,
 #                  name.<ns>.svc.<cluster domain>), and every name in
 #                  $KAFKAC_EXTERNAL_DNS_NAMES and address in
-#                  $KAFKAC_EXTERNAL_IP_ADDRESSES as it is. Issued anew only when it is
+#                  $KAFKAC_EXTERNAL_IP_ADDRESSES as it is, and the addresses
+#                  certs-fetch.sh found on the listeners' load balancer
+#                  Services and Routes. Issued anew only when it is
 #                  absent, not signed by the current CA, does not cover every
 #                  one of those names, expires within $KAFKAC_RENEWAL_DAYS days,
 #                  or its Secret carries the annotation kafkac.io/force-renew=true.
@@ -143,6 +145,27 @@ for ip in ${KAFKAC_EXTERNAL_IP_ADDRESSES:-}; do
   esac
   required_ips="$required_ips $ip"
 done
+
+# Addresses the platform gave the listeners' Services and Routes (certs-fetch.sh
+# read them): IPv4 addresses and DNS names, lower-cased, each once.
+contains() { # list, word
+  case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac
+}
+if [ -f "$existing/addresses" ]; then
+  while IFS= read -r address; do
+    address=$(printf '%s' "$address" | tr 'A-Z' 'a-z')
+    case $address in
+      '') ;;
+      *:*) log "WARNING: $address (IPv6) is not added to the node certificate; pin the listener's address" ;;
+      *[!0-9.]*)
+        case $address in
+          *[!a-z0-9.-]*|.*|*.) fail "a listener's Service or Route has the address $address, not a DNS name" ;;
+        esac
+        contains "$required_names" "$address" || required_names="$required_names $address" ;;
+      *) contains "$required_ips" "$address" || required_ips="$required_ips $address" ;;
+    esac
+  done < "$existing/addresses"
+fi
 
 now=$(date -u +%s)
 renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))

@@ -3,10 +3,10 @@
 # the platform has made them, and writes them for kafka-run.sh.
 #
 # Init container `kafka-address` (the kubectl image) of the broker pods of a
-# pool with a "loadbalancer" or "nodeport" listener whose address the spec does
-# not pin. For each entry of $KAFKAC_DISCOVER, <listener id>:<type>:<listener
-# name>:<preferred node address type or ->:<node ids, comma-separated> that
-# names this broker's node id, it reads the pod's own Service
+# pool with a "loadbalancer", "nodeport" or "route" listener whose address the
+# spec does not pin. For each entry of $KAFKAC_DISCOVER, <listener id>:<type>:
+# <listener name>:<preferred node address type or ->:<node ids, comma-separated>
+# that names this broker's node id, it reads the pod's own Service or Route
 # <statefulset>-<listener name>-<node id>:
 #
 #   loadbalancer  the load balancer's first ingress IP, else its host name, and
@@ -15,6 +15,8 @@
 #   nodeport      the Service's node port, and an address of the node the pod
 #                 runs on: the preferred type, then ExternalDNS, ExternalIP,
 #                 Hostname, InternalDNS, InternalIP (Strimzi's order)
+#   route         the host OpenShift gave the Route (its spec.host, else the
+#                 first router's status.ingress host), and port 443
 #
 # and writes "<listener id> <host> <port>" lines to
 # $KAFKAC_ADDRESS_DIR/advertised-addresses. What the spec pins (in the pool's
@@ -33,6 +35,14 @@ fail() { log "$*"; exit 1; }
 
 service_field() { # service, jsonpath
   kubectl get service "$1" --namespace "$POD_NAMESPACE" -o "jsonpath=$2"
+}
+
+route_host() { # route
+  local host
+  host=$(kubectl get route "$1" --namespace "$POD_NAMESPACE" -o 'jsonpath={.spec.host}')
+  if [ -n "$host" ]; then echo "$host"; else
+    kubectl get route "$1" --namespace "$POD_NAMESPACE" -o 'jsonpath={.status.ingress[0].host}'
+  fi
 }
 
 load_balancer_host() { # service
@@ -85,6 +95,7 @@ for entry in $KAFKAC_DISCOVER; do
   IFS=: read -r listener type name preferred nodes <<<"$entry"
   [[ ,$nodes, == *,$node_id,* ]] || continue
   service=$statefulset-$name-$node_id
+  object="Service $service"
   case $type in
     loadbalancer)
       host=$(wait_for "the load balancer address of Service $service" load_balancer_host "$service")
@@ -95,11 +106,16 @@ for entry in $KAFKAC_DISCOVER; do
       [ "$preferred" != - ] || preferred=ExternalDNS
       host=$(wait_for "an address of node ${NODE_NAME:-}" node_address "$preferred")
       ;;
+    route)
+      object="Route $service"
+      host=$(wait_for "the host of Route $service" route_host "$service")
+      port=443
+      ;;
     *) fail "cannot find addresses of a $type listener" ;;
   esac
-  check_host "$host" "the address of Service $service"
-  check_port "$port" "the port of Service $service"
-  log "listener $listener: $host:$port (Service $service)"
+  check_host "$host" "the address of $object"
+  check_port "$port" "the port of $object"
+  log "listener $listener: $host:$port ($object)"
   found+="$listener $host $port"$'\n'
 done
 

@@ -11,6 +11,13 @@
 #
 # The users Job runs it too, with the Secrets to read in $KAFKAC_FETCH_SECRETS
 # (names separated by spaces) instead of the certificate Secrets.
+#
+# For the node certificate, it also reads the addresses the platform gave the
+# listeners' objects: the load balancer IPs or host names of the Services in
+# $KAFKAC_ADDRESS_SERVICES and the hosts of the Routes in $KAFKAC_ADDRESS_ROUTES
+# (OpenShift's, for routes without a host in the spec), one per line, into
+# $KAFKAC_WORK_DIR/existing/addresses. An object that does not exist yet (a
+# first install: the Job runs before them) adds nothing.
 set -euo pipefail
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
@@ -48,3 +55,27 @@ for name in "${secrets[@]}"; do
   done < <(jq -r '.data // {} | keys[]' <<< "$json")
   echo "$log_prefix: Secret $name exists (keys: $(jq -r '.data // {} | keys | join(", ")' <<< "$json"))"
 done
+
+# Prints the addresses the jq filter finds in an object, one per line.
+object_addresses() { # kind, name, jq filter
+  local json
+  json=$(kubectl get "$1" "$2" --namespace "$KAFKAC_NAMESPACE" --ignore-not-found --output json)
+  if [ -z "$json" ]; then
+    echo "$log_prefix: $1 $2 does not exist yet: no address of it in the node certificate"
+    return
+  fi
+  jq -r "$3" <<< "$json"
+}
+
+: > "$existing/addresses"
+for name in ${KAFKAC_ADDRESS_SERVICES:-}; do
+  object_addresses service "$name" '.status.loadBalancer.ingress[]? | (.ip // .hostname // empty)' \
+    >> "$existing/addresses"
+done
+for name in ${KAFKAC_ADDRESS_ROUTES:-}; do
+  object_addresses route "$name" '(.spec.host // empty), (.status.ingress[]? | .host // empty)' \
+    >> "$existing/addresses"
+done
+if [ -s "$existing/addresses" ]; then
+  echo "$log_prefix: addresses of the listeners' Services and Routes: $(sort -u "$existing/addresses" | tr '\n' ' ')"
+fi
