@@ -12,11 +12,12 @@ What stands in for the cluster:
 * Volumes: each of the Job's volumes is a folder, shared by the steps as the
   pod's volumes are; a mount path in a command or environment value is
   rewritten to its folder (this is the only change made to what was rendered).
-* Images: the issue step finds the machine's JDK `keytool` on PATH, as the
-  Kafka image's JRE has it; the fetch and store steps find bash, jq and
-  coreutils, as the kubectl image has them, and `kubectl-stand-in/kubectl`
-  first on PATH: no Kubernetes API server runs here, so that stand-in keeps
-  Secrets as files in a store folder (see its docstring).
+* Images: the steps of the kubectl image (fetch, store) find bash, jq and
+  coreutils, as that image has them, and `kubectl-stand-in/kubectl` first on
+  PATH: no Kubernetes API server runs here, so that stand-in keeps Secrets as
+  files in a store folder (see its docstring). Every other step (issue, in
+  Strimzi's Kafka image; the users Job's apply, in the Kafka image) finds the
+  machine's JDK first on PATH, for keytool and java, and its openssl.
 
 `secrets_in(store, namespace)` reads the store back as Secret data, which
 podrunner.LocalCluster mounts into the Kafka pods.
@@ -35,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+
+from compiler.model import DEFAULT_KUBECTL_IMAGE
 
 HERE = Path(__file__).resolve().parent
 KUBECTL_STAND_IN = HERE / "kubectl-stand-in"
@@ -99,8 +102,6 @@ def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work
     only (the users Job), and `steps` runs only the steps so named.
     """
     job, scripts = certificate_job(manifests, job_suffix)
-    kafka_image = next(m["spec"]["template"]["spec"]["containers"][0]["image"]
-                       for m in manifests if m.get("kind") == "StatefulSet")
     pod = job["spec"]["template"]["spec"]
     security = pod.get("securityContext") or {}
     uid, gid = security.get("runAsUser", 0), security.get("runAsGroup", 0)
@@ -142,10 +143,10 @@ def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work
                     return str(mounts[path]) + text[len(path):]
             return text
 
-        if container["image"] == kafka_image:
-            path = f"{java_home}/bin:/usr/local/bin:/usr/bin:/bin"
-        else:
+        if container["image"] == DEFAULT_KUBECTL_IMAGE:
             path = f"{stand_in}:/usr/local/bin:/usr/bin:/bin"
+        else:
+            path = f"{java_home}/bin:/usr/local/bin:/usr/bin:/bin"
         variables = {"PATH": path, "LANG": "C.UTF-8", "KAFKAC_TEST_KUBECTL_STORE": str(store)}
         for item in container.get("env", []):
             if "value" in item:
