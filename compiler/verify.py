@@ -16,9 +16,11 @@ newest Kubernetes version.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,17 +62,23 @@ def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS
     if not (chart_dir / "Chart.yaml").is_file():
         message = f"no Chart.yaml in {chart_dir}"
         return [error("verify.not-a-chart", message, Span(shown.as_posix()))]
+    versions = [tools.normalize_kube_version(v) for v in kube_versions]
+    # The versions are checked side by side: each is a few helm and kubeconform runs
+    # that share nothing but the chart they read. Alert rules do not depend on the
+    # Kubernetes version: promtool checks them once.
+    def check(kube_version: str, check_rules: bool) -> list[_Problem]:
+        return _verify_one_version(chart_dir, shown, kube_version, release, namespace,
+                                   tuple(extra_kinds_skip), check_rules)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(len(versions), os.cpu_count() or 1))) as pool:
+        results = list(pool.map(check, versions, [index == 0 for index in range(len(versions))]))
     seen: dict[_Problem, list[str]] = {}
-    for index, kube_version in enumerate(kube_versions):
-        kube_version = tools.normalize_kube_version(kube_version)
-        # Alert rules do not depend on the Kubernetes version: promtool checks them once.
-        for problem in _verify_one_version(chart_dir, shown, kube_version, release, namespace,
-                                           tuple(extra_kinds_skip), check_rules=index == 0):
+    for kube_version, problems in zip(versions, results):
+        for problem in problems:
             seen.setdefault(problem, []).append(kube_version)
     findings = [_finding(problem, versions) for problem, versions in seen.items()]
     if rendered_check is not None and kube_versions:
-        newest = max((tools.normalize_kube_version(v) for v in kube_versions),
-                     key=lambda v: tuple(int(p) for p in v.split(".")))
+        newest = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
         findings += _check_rendered(chart_dir, shown, newest, release, namespace, rendered_check)
     return sorted(findings, key=Finding.sort_key)
 
