@@ -39,13 +39,12 @@ mkdir -p "$new" "$scram" "$scratch"
 : > "$scram/new"
 tab=$(printf '\t')
 
-log() { echo "kafkac-users: $*"; }
-fail() { echo "kafkac-users: error: $*" >&2; exit 1; }
+log_name=kafkac-users
+. "${0%/*}/log.sh"
 
 keytool_quiet() {
   if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
-    echo "$output" >&2
-    fail "keytool $1 failed"
+    fail "keytool $1 failed: $output"
   fi
 }
 

@@ -45,8 +45,8 @@ rm -rf "$new" "$scratch"
 mkdir -p "$new" "$scratch"
 : > "$new/order"
 
-log() { echo "certificates: $*"; }
-fail() { echo "certificates: error: $*" >&2; exit 1; }
+log_name=certificates
+. "${0%/*}/log.sh"
 
 case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$KAFKAC_CLIENTS_CA_RENEWAL_DAYS in
   *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
@@ -56,8 +56,7 @@ esac
 # reads the same everywhere. Its chatter goes to the log only when it fails.
 keytool_quiet() {
   if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
-    echo "$output" >&2
-    fail "keytool $1 failed"
+    fail "keytool $1 failed: $output"
   fi
 }
 printcert() { # PEM file
