@@ -16,12 +16,12 @@ LOG_LINE = (r"^(?P<time>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z) (?P<level>T
 LOG_LINE_RE = re.compile(LOG_LINE)
 
 
-def events(text: str) -> list[re.Match]:
+def events(text: str, what: str = "the output") -> list[re.Match]:
     """Every line of `text` as a parsed event; a line off the format fails the assertion, naming it."""
     found = []
     for number, line in enumerate(text.splitlines(), 1):
         match = LOG_LINE_RE.match(line)
-        assert match, f"line {number} is not in the chart's log format: {line!r}"
+        assert match, f"line {number} of {what} is not in the chart's log format: {line!r}"
         found.append(match)
     return found
 
