@@ -15,7 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, JvmOptions, Listener, Logging, NodePool, Volume
+from .model import (DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, JvmOptions, KafkaExporter, Listener, Logging,
+                    NodePool, Volume)
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
 from .users import acl_lines, quota_lines, secret_metadata, users_lines
@@ -81,12 +82,18 @@ DEFAULT_LOGGERS = {
     "logger.statechange.name": "state.change.logger",
     "logger.statechange.level": "INFO",
 }
+# The line format of everything the chart runs (README, "Logging"); the Jobs' Kafka
+# tools use it too (files/tools-log4j2.properties). The line breaks of a message
+# or a stack trace are written as the two characters \n: one event, one line.
+LOG4J2_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}{UTC} %p [%t] %c: %enc{%m%notEmpty{ %ex}}{CRLF}%n"
 LOG4J2_APPENDER = (
     "appender.stdout.type=Console",
     "appender.stdout.name=STDOUT",
     "appender.stdout.target=SYSTEM_OUT",
     "appender.stdout.layout.type=PatternLayout",
-    "appender.stdout.layout.pattern=%d{yyyy-MM-dd'T'HH:mm:ss.SSSXXX} %p [%t] %c: %m%n",
+    f"appender.stdout.layout.pattern={LOG4J2_PATTERN}",
+    # The pattern places the stack trace itself, inside the one line.
+    "appender.stdout.layout.alwaysWriteExceptions=false",
     "rootLogger.appenderRef.stdout.ref=STDOUT",
 )
 
@@ -1229,14 +1236,17 @@ METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
 DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
 # Copies the one file the source pattern matches; the pattern comes from the
 # environment and is only split and matched, never evaluated.
+# Its two messages are in the chart's line format (README, "Logging"); the
+# scripts' log.sh is not mounted in this container.
 METRICS_AGENT_COPY_SCRIPT = (
+    'log() { printf \'%s %s [metrics-agent] metrics-agent: %s\\n\' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$@"; }\n'
     'set -- $KAFKAC_AGENT_SOURCE\n'
     'if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then\n'
-    '  echo "metrics-agent: expected one file matching $KAFKAC_AGENT_SOURCE, found: $*" >&2\n'
+    '  log ERROR "expected one file matching $KAFKAC_AGENT_SOURCE, found: $*" >&2\n'
     '  exit 1\n'
     'fi\n'
     'cp "$1" "$KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
-    'echo "metrics-agent: copied $1 to $KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
+    'log INFO "copied $1 to $KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
 )
 
 
@@ -1371,10 +1381,18 @@ def kafka_exporter_args(cluster: Cluster) -> list[str]:
     if listener.tls:
         args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt"]
     args.append("--offset.show-all" if exporter.show_all_offsets else "--no-offset.show-all")
-    if exporter.enable_sarama_logging:
-        args.append("--log.enable-sarama")
-    args.append(f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}")
-    return args
+    return args + kafka_exporter_logging_args(exporter)
+
+
+def kafka_exporter_logging_args(exporter: KafkaExporter) -> list[str]:
+    """The exporter's logging: klog's verbosity from spec.kafkaExporter.logging, Sarama's log if asked for.
+
+    v1.9.0 logs through klog only, in klog's fixed line format on stderr; its
+    `--log.level`/`--log.format` flags are parsed but drive nothing, so they are
+    not given (README, "Logging").
+    """
+    args = ["--log.enable-sarama"] if exporter.enable_sarama_logging else []
+    return args + [f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}"]
 
 
 # --- Prometheus Operator: PodMonitors, alerts, Grafana dashboards ------------------------

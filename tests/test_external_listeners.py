@@ -263,7 +263,7 @@ def run_address_script(chart, pod_name: str, objects: dict, rules: dict, tmp_pat
     done = subprocess.run(["bash", str(chart / "files" / "kafka-address.sh")], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
-    return (tmp_path / "address" / "advertised-addresses").read_text(), done.stderr
+    return (tmp_path / "address" / "advertised-addresses").read_text(), done.stdout + done.stderr
 
 
 def route_rules(chart) -> dict:

@@ -24,6 +24,7 @@ from compiler.resources import CHARTS
 from compiler.topics_sync import TopicState, compare, differs, report_json, report_lines
 
 from . import fake_kafka_tools
+from .log_format import events, messages
 
 SYNC = CHARTS / "kafka" / "files" / "topics-sync.sh"
 RECORD = CHARTS / "kafka" / "files" / "topics-record.sh"
@@ -124,13 +125,13 @@ class Job:
 
 
 def report(done: subprocess.CompletedProcess) -> dict:
-    (line,) = [line for line in done.stdout.splitlines() if line.startswith('{"report":')]
+    (line,) = [m for m in messages(done.stdout, "kafkac-topics") if m.startswith('{"report":')]
     return json.loads(line)
 
 
 def lines(done: subprocess.CompletedProcess) -> list[str]:
-    return [line.removeprefix("kafkac-topics: ") for line in done.stdout.splitlines()
-            if line.startswith("kafkac-topics: ")]
+    """The report for a person: the sync step's messages on stdout, every line of which is an event."""
+    return [m for m in (e["message"] for e in events(done.stdout)) if not m.startswith('{"report":')]
 
 
 @pytest.fixture(params=SHELLS)

@@ -280,7 +280,7 @@ def run_address_init(cluster: podrunner.LocalCluster, platform: Platform, pod: p
     for file in init.claim_dir("address-volume").iterdir():
         shutil.copy(file, target / file.name)
         (target / file.name).chmod(0o644)
-    return done.stderr
+    return done.stdout + done.stderr
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from compiler import tools
 from compiler.cli import cli
 from compiler.verify import render
 
+from ..log_format import events
 from . import clients, topicjob
 from .conftest import NAMESPACE, boot, compile_example
 
@@ -45,6 +46,7 @@ class Deployment:
         self.manifests = self._render()
         self.api = topicjob.api_server(cluster, self.manifests)
         self.api.apply(self.manifests)
+        self.runs: list[topicjob.JobRun] = []
 
     def _render(self) -> list[dict]:
         chart = compile_example(str(self.specs), self.work / f"chart-{self.upgrades}")
@@ -66,7 +68,9 @@ class Deployment:
         self.api.apply(self.manifests)
 
     def run_job(self) -> topicjob.JobRun:
-        return topicjob.run_topics_job(self.cluster, self.manifests, self.api)
+        run = topicjob.run_topics_job(self.cluster, self.manifests, self.api)
+        self.runs.append(run)
+        return run
 
     def kafka_tool(self, *args: str) -> str:
         """A Kafka tool in the first broker pod, on its plain listener, as `kubectl exec` would run it."""
@@ -231,3 +235,27 @@ def test_kafkac_topics_diff_and_pull_read_the_live_cluster(deployment, tmp_path)
     deployment.redeploy()
     run = deployment.run_job()
     assert run.exit_code == 0 and run.report["topics"] == 7 and run.report["created"] == [], run.log
+
+
+def test_every_line_every_container_wrote_is_in_the_log_format(deployment):
+    """What a log shipper reads: the brokers' and controllers' whole output since boot (each
+    start of each pod), their init containers', and every step of every Job run above,
+    successful, refused and failed alike; each line parses with the README's expression."""
+    outputs = {}
+    for pod in deployment.cluster.pods.values():
+        for path in pod.logs:
+            outputs[f"pod log {path.name}"] = path.read_text(errors="replace")
+        for path in pod.dir.glob("init-*.log"):
+            outputs[f"{pod.name} {path.name}"] = path.read_text(errors="replace")
+    for number, run in enumerate(deployment.runs, 1):
+        for step in run.steps:
+            outputs[f"Job run {number}, step {step.name}"] = step.output
+    assert len(deployment.runs) >= 9 and len(deployment.cluster.pods) == 3
+    parsed = {what: events(text, what) for what, text in outputs.items()}
+    nodes = [e for what, found in parsed.items() if what.startswith("pod log") for e in found]
+    # Kafka's own events, through the chart's log4j2 configuration, and kafka-run.sh's.
+    assert any(e["logger"].startswith(("kafka.", "org.apache.kafka.")) for e in nodes)
+    assert any(e["logger"] == "kafka-run" and e["message"].startswith("kafka-storage format: ") for e in nodes)
+    # Refused runs end with an ERROR event; the reports' WARN lines are there too.
+    steps = [e for what, found in parsed.items() if what.startswith("Job run") for e in found]
+    assert {"INFO", "WARN", "ERROR"} <= {e["level"] for e in steps}

@@ -37,6 +37,7 @@ from pathlib import Path
 
 import yaml
 
+from ..log_format import messages
 from . import podrunner
 
 HERE = Path(__file__).resolve().parent
@@ -74,13 +75,14 @@ class JobRun:
 
     @property
     def report_lines(self) -> list[str]:
-        """The sync step's report for a person: its `kafkac-topics: ...` lines."""
-        return [line for line in self.output("sync").splitlines() if line.startswith("kafkac-topics: ")]
+        """The sync step's report for a person: its `kafkac-topics: ...` events, without time and level."""
+        return [f"kafkac-topics: {message}" for message in messages(self.output("sync"), "kafkac-topics")
+                if not message.startswith('{"report":')]
 
     @property
     def report(self) -> dict:
-        """The sync step's report for a machine: its last line of JSON."""
-        lines = [line for line in self.output("sync").splitlines() if line.startswith('{"report":')]
+        """The sync step's report for a machine: the message of its last event that is JSON."""
+        lines = [m for m in messages(self.output("sync"), "kafkac-topics") if m.startswith('{"report":')]
         assert lines, f"the sync step printed no JSON report:\n{self.log}"
         return json.loads(lines[-1])
 

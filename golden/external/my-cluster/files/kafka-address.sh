@@ -30,8 +30,8 @@ node_id=${POD_NAME##*-}
 statefulset=${POD_NAME%-*}
 deadline=$(($(date +%s) + wait_seconds))
 
-log() { echo "kafka-address: $*" >&2; }
-fail() { log "$*"; exit 1; }
+log_name=kafka-address
+. "${0%/*}/log.sh"
 
 service_field() { # service, jsonpath
   kubectl get service "$1" --namespace "$POD_NAMESPACE" -o "jsonpath=$2"
@@ -77,7 +77,7 @@ wait_for() { # description, command...
     if [ "$(date +%s)" -ge "$deadline" ]; then
       fail "gave up after ${wait_seconds}s waiting for $what${why:+: $why}"
     fi
-    log "waiting for $what${why:+: $why}"
+    log "waiting for $what${why:+: $why}" >&2 # stdout is wait_for's answer
     sleep 5
   done
 }

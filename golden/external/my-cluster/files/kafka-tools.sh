@@ -1,12 +1,14 @@
 # Sourced by the Job steps that run Kafka's own tools (topics-sync.sh,
-# users-apply.sh), after they define log(): a tool JVM that is small and quick
-# to start, with the tools' console logging, kafka_client_settings, kafka_configs
-# (once the settings are written; $kafka_home is the caller's) and tool_error.
+# users-apply.sh), after log.sh: a tool JVM that is small and quick to start,
+# logging WARN and above in the chart's line format (tools-log4j2.properties),
+# kafka_client_settings, kafka_configs (once the settings are written;
+# $kafka_home is the caller's) and tool_error.
 
 export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
 export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
 export KAFKA_JMX_OPTS=" "
-unset KAFKA_LOG4J_OPTS KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
+export KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=${0%/*}/tools-log4j2.properties"
+unset KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
 
 # Writes the client's settings, readable by this user only, in $KAFKAC_CLIENT_DIR
 # (memory): $client, the static ones ($KAFKAC_CLIENT_PROPERTIES) and the key
@@ -22,7 +24,7 @@ kafka_client_settings() {
       password=$(cat "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
       case $password in
         *'
-'*|'') log "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" >&2; exit 1 ;;
+'*|'') fail "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" ;;
       esac
       # As a properties value: a backslash is written doubled.
       password=$(printf '%s\n' "$password" | sed 's/\\/\\\\/g')

@@ -13,6 +13,8 @@ set -euo pipefail
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}" "${KAFKAC_STATE_CONFIGMAPS:?}" "${KAFKAC_TOPICS_DIR:?}"
 work=$KAFKAC_WORK_DIR
+log_name=kafkac-topics
+. "${0%/*}/log.sh"
 status=$(cat "$work/status")
 
 digest() {
@@ -24,10 +26,10 @@ for name in $KAFKAC_STATE_CONFIGMAPS; do
   new="$work/state-$i.jsonl"
   old="$KAFKAC_TOPICS_DIR/state/$i/state.jsonl"
   if [ "$(digest "$new")" == "$(digest "$old")" ]; then
-    echo "kafkac-topics: ConfigMap $name: the record is unchanged"
+    log "ConfigMap $name: the record is unchanged"
   else
     jq --null-input --rawfile record "$new" '{data: {"state.jsonl": $record}}' > "$work/patch-$i.json"
-    kubectl patch configmap "$name" --namespace "$KAFKAC_NAMESPACE" --type merge \
+    log_run kubectl patch configmap "$name" --namespace "$KAFKAC_NAMESPACE" --type merge \
       --patch-file "$work/patch-$i.json"
   fi
   i=$((i + 1))
@@ -35,6 +37,6 @@ done
 
 case $status in
   ok) exit 0 ;;
-  refused) echo "kafkac-topics: some changes were refused; see the sync step's report" >&2; exit 3 ;;
-  *) echo "kafkac-topics: some changes failed; see the sync step's report" >&2; exit 1 ;;
+  refused) log_error "some changes were refused; see the sync step's report"; exit 3 ;;
+  *) fail "some changes failed; see the sync step's report" ;;
 esac

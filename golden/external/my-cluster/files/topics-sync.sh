@@ -41,9 +41,8 @@ wait_seconds=${KAFKAC_WAIT_SECONDS:-900}
 need_brokers=${KAFKAC_MAX_REPLICAS:-1}
 tab=$(printf '\t')
 
-log() {
-  printf 'kafkac-topics: %s\n' "$*"
-}
+log_name=kafkac-topics
+. "${0%/*}/log.sh"
 
 # A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
 . "${0%/*}/kafka-tools.sh"
@@ -75,8 +74,8 @@ while :; do
     problem=$(tool_error "$work/endpoints.out")
   fi
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    log "the cluster did not get ready in ${wait_seconds}s: $problem" >&2
-    sed 's/^/  /' "$work/endpoints.out" | tail -n 40 >&2
+    log_error "the cluster did not get ready in ${wait_seconds}s: $problem"
+    log_tail ERROR "$work/endpoints.out"
     exit 1
   fi
   log "waiting for the cluster ($problem); next try in ${delay}s"
@@ -87,13 +86,13 @@ done
 
 # --- what is in Kafka --------------------------------------------------------------------
 if ! kafka_topics --describe --exclude-internal > "$work/live-topics.txt" 2> "$work/live-topics.err"; then
-  log "cannot describe the topics: $(tool_error "$work/live-topics.err")" >&2
-  sed 's/^/  /' "$work/live-topics.err" | tail -n 40 >&2
+  log_error "cannot describe the topics: $(tool_error "$work/live-topics.err")"
+  log_tail ERROR "$work/live-topics.err"
   exit 1
 fi
 if ! kafka_configs --describe --entity-type topics > "$work/live-configs.txt" 2> "$work/live-configs.err"; then
-  log "cannot describe the topics' configs: $(tool_error "$work/live-configs.err")" >&2
-  sed 's/^/  /' "$work/live-configs.err" | tail -n 40 >&2
+  log_error "cannot describe the topics' configs: $(tool_error "$work/live-configs.err")"
+  log_tail ERROR "$work/live-configs.err"
   exit 1
 fi
 
@@ -102,7 +101,7 @@ fi
 # one field of one line; they are unescaped only into the files the tools read.
 # shellcheck disable=SC2016
 common_awk='
-function fail(message) { printf "kafkac-topics: %s\n", message > "/dev/stderr"; failed_parse = 1; exit 2 }
+function fail(message) { print message > "/dev/stderr"; failed_parse = 1; exit 2 }
 function ws() { sub(/^[ \t]+/, "", P) }
 function eat(c) { ws(); if (substr(P, 1, 1) != c) return 0; P = substr(P, 2); return 1 }
 function str() {
@@ -321,7 +320,7 @@ set --
 shard=0
 while [ "$shard" -lt "$KAFKAC_TOPICS_SHARDS" ]; do
   spec_file="$KAFKAC_TOPICS_DIR/spec/$shard/topics.jsonl"
-  [ -f "$spec_file" ] || { log "$spec_file is missing" >&2; exit 1; }
+  [ -f "$spec_file" ] || fail "$spec_file is missing"
   set -- "$@" kind=spec "shard=$shard" "$spec_file"
   shard=$((shard + 1))
 done
@@ -329,7 +328,14 @@ for state_file in "$KAFKAC_TOPICS_DIR"/state/*/state.jsonl; do
   if [ -f "$state_file" ]; then set -- "$@" kind=state "$state_file"; fi
 done
 set -- "$@" kind=topics "$work/live-topics.txt" kind=configs "$work/live-configs.txt"
-awk "$common_awk$plan_awk" work="$work" "$@"
+# An awk step; what it could not read becomes ERROR events, and its exit code the script's.
+run_awk() { # program, then its arguments
+  awk_code=0
+  awk "$@" 2> "$work/awk.err" || awk_code=$?
+  while IFS= read -r text; do log_error "$text"; done < "$work/awk.err"
+  if [ "$awk_code" -ne 0 ]; then exit "$awk_code"; fi
+}
+run_awk "$common_awk$plan_awk" work="$work" "$@"
 
 # --- the actions, a few at a time (each tool run is a JVM) -----------------------------
 # actions.tsv: id, topic, create|update, partitions, replicas, raise-to, options to
@@ -381,8 +387,9 @@ done
 # The whole output of a failed tool run, for a person to read.
 while IFS="$tab" read -r id outcome message; do
   if [ "$outcome" = failed ]; then
-    log "topic $(cat "$work/actions/$id.topic"): the Kafka tool failed:"
-    grep -v '^[[:space:]]*at ' "$work/actions/$id.log" | sed 's/^/  /' | tail -n 40
+    log_warn "topic $(cat "$work/actions/$id.topic"): the Kafka tool failed:"
+    grep -v '^[[:space:]]*at ' "$work/actions/$id.log" > "$work/actions/$id.shown" || true
+    log_tail WARN "$work/actions/$id.shown"
   fi
 done < "$work/results.tsv"
 
@@ -472,7 +479,7 @@ END {
   if (kept) summary = summary "; " plural(kept, "change") " made in Kafka kept"
   if (conflicts) summary = summary "; " plural(conflicts, "conflict") " resolved from the spec"
   print "kafkac-topics: " summary
-  printf "{\"report\":\"kafkac-topics\",\"status\":\"%s\",\"topics\":%d,\"created\":[%s],\"updated\":[%s],\"unchanged\":%d,\"changes\":[%s],\"kept\":[%s],\"conflicts\":[%s],\"refused\":[%s],\"failed\":[%s]}\n", \
+  printf "kafkac-topics: {\"report\":\"kafkac-topics\",\"status\":\"%s\",\"topics\":%d,\"created\":[%s],\"updated\":[%s],\"unchanged\":%d,\"changes\":[%s],\"kept\":[%s],\"conflicts\":[%s],\"refused\":[%s],\"failed\":[%s]}\n", \
     status, total, j_created, j_updated, unchanged, j_changes, j_kept, j_conflicts, j_refused, j_failed
   print status > (work "/status")
 }
@@ -483,4 +490,13 @@ for state_file in "$KAFKAC_TOPICS_DIR"/state/*/state.jsonl; do
   if [ -f "$state_file" ]; then set -- "$@" kind=state "$state_file"; fi
 done
 set -- "$@" kind=next "$work/next-state.tsv"
-awk "$common_awk$report_awk" work="$work" shards="$KAFKAC_TOPICS_SHARDS" "$@"
+run_awk "$common_awk$report_awk" work="$work" shards="$KAFKAC_TOPICS_SHARDS" "$@" > "$work/report.txt"
+# The report, in order, on stdout: a line's level says what it tells.
+while IFS= read -r text; do
+  case $text in
+    *": FAILED: "*) level=ERROR ;;
+    *": REFUSED: "*|*": KEPT: "*|*": CONFLICT on "*) level=WARN ;;
+    *) level=INFO ;;
+  esac
+  log_line "$level" "$text"
+done < "$work/report.txt"

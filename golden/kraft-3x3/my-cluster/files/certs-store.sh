@@ -14,7 +14,8 @@
 set -euo pipefail
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
-log_prefix=${KAFKAC_LOG_PREFIX:-certificates}
+log_name=${KAFKAC_LOG_PREFIX:-certificates}
+. "${0%/*}/log.sh"
 if [ -z "${KAFKAC_SECRET_METADATA_FILE:-}" ]; then
   : "${KAFKAC_SECRET_LABELS:?}"
   : "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}"
@@ -25,7 +26,7 @@ new=$KAFKAC_WORK_DIR/new
 umask 077
 
 if [ ! -s "$new/order" ]; then
-  echo "$log_prefix: every Secret exists and is current; nothing to write"
+  log "every Secret exists and is current; nothing to write"
   exit 0
 fi
 
@@ -59,19 +60,18 @@ while IFS= read -r name; do
   done
   case $action in
     create)
-      kubectl create --filename "$manifest"
+      log_run kubectl create --filename "$manifest"
       ;;
     replace)
       jq --arg version "$(cat "$dir/resourceVersion")" '.metadata.resourceVersion = $version' \
         "$manifest" > "$manifest.next"
       mv "$manifest.next" "$manifest"
-      kubectl replace --filename "$manifest"
-      echo "$log_prefix: Secret $name was updated; restart the Kafka pods, one pool after the" \
+      log_run kubectl replace --filename "$manifest"
+      log "Secret $name was updated; restart the Kafka pods, one pool after the" \
         "other, for them to use the new certificate (see the README, section Certificates)"
       ;;
     *)
-      echo "$log_prefix: error: unknown action $action for Secret $name" >&2
-      exit 1
+      fail "unknown action $action for Secret $name"
       ;;
   esac
   rm -f "$manifest"

@@ -21,7 +21,8 @@
 set -euo pipefail
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
-log_prefix=${KAFKAC_LOG_PREFIX:-certificates}
+log_name=${KAFKAC_LOG_PREFIX:-certificates}
+. "${0%/*}/log.sh"
 if [ -n "${KAFKAC_FETCH_SECRETS:-}" ]; then
   read -r -a secrets <<< "$KAFKAC_FETCH_SECRETS"
 else
@@ -37,9 +38,14 @@ rm -rf "$existing"
 mkdir -p "$existing"
 
 for name in "${secrets[@]}"; do
-  json=$(kubectl get secret "$name" --namespace "$KAFKAC_NAMESPACE" --ignore-not-found --output json)
+  if ! json=$(kubectl get secret "$name" --namespace "$KAFKAC_NAMESPACE" --ignore-not-found --output json \
+      2> "$KAFKAC_WORK_DIR/kubectl.err"); then
+    log_error "cannot read Secret $name:"
+    log_tail ERROR "$KAFKAC_WORK_DIR/kubectl.err"
+    exit 1
+  fi
   if [ -z "$json" ] || [ "$(jq -r '.kind' <<< "$json")" != Secret ]; then
-    echo "$log_prefix: Secret $name does not exist"
+    log "Secret $name does not exist"
     continue
   fi
   dir=$existing/$name
@@ -50,18 +56,19 @@ for name in "${secrets[@]}"; do
   fi
   while IFS= read -r key; do
     # Kubernetes allows only these characters in a Secret's keys.
-    [[ $key =~ ^[-._a-zA-Z0-9]+$ ]] || { echo "$log_prefix: error: Secret $name has a key $key" >&2; exit 1; }
+    [[ $key =~ ^[-._a-zA-Z0-9]+$ ]] || { fail "Secret $name has a key $key"; }
     jq -r --arg key "$key" '.data[$key]' <<< "$json" | base64 --decode > "$dir/data/$key"
   done < <(jq -r '.data // {} | keys[]' <<< "$json")
-  echo "$log_prefix: Secret $name exists (keys: $(jq -r '.data // {} | keys | join(", ")' <<< "$json"))"
+  log "Secret $name exists (keys: $(jq -r '.data // {} | keys | join(", ")' <<< "$json"))"
 done
 
-# Prints the addresses the jq filter finds in an object, one per line.
+# Prints the addresses the jq filter finds in an object, one per line (its log
+# line goes to stderr: stdout is the list).
 object_addresses() { # kind, name, jq filter
   local json
   json=$(kubectl get "$1" "$2" --namespace "$KAFKAC_NAMESPACE" --ignore-not-found --output json)
   if [ -z "$json" ]; then
-    echo "$log_prefix: $1 $2 does not exist yet: no address of it in the node certificate"
+    log "$1 $2 does not exist yet: no address of it in the node certificate" >&2
     return
   fi
   jq -r "$3" <<< "$json"
@@ -77,5 +84,5 @@ for name in ${KAFKAC_ADDRESS_ROUTES:-}; do
     >> "$existing/addresses"
 done
 if [ -s "$existing/addresses" ]; then
-  echo "$log_prefix: addresses of the listeners' Services and Routes: $(sort -u "$existing/addresses" | tr '\n' ' ')"
+  log "addresses of the listeners' Services and Routes: $(sort -u "$existing/addresses" | tr '\n' ' ')"
 fi

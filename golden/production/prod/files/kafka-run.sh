@@ -19,12 +19,14 @@ config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
 certificates_dir=${KAFKAC_CERTIFICATES_DIR:-/opt/kafka/certificates}
 node_certs_dir=${KAFKAC_NODE_CERTS_DIR:-/opt/kafka/node-certs}
 work_dir=${KAFKAC_WORK_DIR:-/tmp/kafka}
+log_name=kafka-run
+. "${0%/*}/log.sh"
 
 # A StatefulSet pod is named <statefulset>-<ordinal>; ordinals start at the
 # pool's first node id, so the ordinal is the node id.
 node_id=${POD_NAME##*-}
 case $node_id in
-  ''|*[!0-9]*) echo "kafka-run: cannot read a node id from pod name $POD_NAME" >&2; exit 1 ;;
+  ''|*[!0-9]*) fail "cannot read a node id from pod name $POD_NAME" ;;
 esac
 
 pod_address() { # pod-name dns-suffix
@@ -65,14 +67,14 @@ $(awk -v node="$node_id" -v name="$listener" '$1 == node && $2 == name { print $
     "${KAFKAC_PINNED_ADDRESSES_FILE:?}")
 EOF
   if [ -z "${suffix:-}" ]; then
-    echo "kafka-run: $KAFKAC_PINNED_ADDRESSES_FILE has no address of node $node_id on $listener" >&2; exit 1
+    fail "$KAFKAC_PINNED_ADDRESSES_FILE has no address of node $node_id on $listener"
   fi
   if [ "$host" = - ] || [ "$port" = - ]; then
     read -r found_host found_port <<EOF
 $(awk -v name="$listener" '$1 == name { print $2, $3; exit }' "${KAFKAC_DISCOVERED_ADDRESSES_FILE:?}")
 EOF
     if [ -z "${found_port:-}" ]; then
-      echo "kafka-run: the address init container found no address on $listener" >&2; exit 1
+      fail "the address init container found no address on $listener"
     fi
     [ "$host" != - ] || host=$found_host
     [ "$port" != - ] || port=$found_port
@@ -93,7 +95,7 @@ elif [ -n "${KAFKAC_RACK_ENV_VAR:-}" ]; then
 fi
 case $rack in
   *'
-'*) echo "kafka-run: the rack id must be one line" >&2; exit 1 ;;
+'*) fail "the rack id must be one line" ;;
 esac
 
 mkdir -p "$work_dir"
@@ -111,7 +113,7 @@ if [ -n "${KAFKAC_NODE_CERT_LISTENERS:-}" ]; then
   node_password=$(cat "$node_certs_dir/node.password")
   case $node_password in
     *'
-'*|'') echo "kafka-run: $node_certs_dir/node.password must hold one line" >&2; exit 1 ;;
+'*|'') fail "$node_certs_dir/node.password must hold one line" ;;
   esac
   node_password=$(printf '%s\n' "$node_password" | sed 's/\\/\\\\/g')
 fi
@@ -143,7 +145,14 @@ set -- --cluster-id "$KAFKAC_CLUSTER_ID" --config "$properties" --ignore-formatt
 if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
   set -- "$@" --release-version "$KAFKAC_METADATA_VERSION"
 fi
-"$kafka_home/bin/kafka-storage.sh" format "$@"
+# The tool prints plain lines: each becomes an event.
+if "$kafka_home/bin/kafka-storage.sh" format "$@" > "$work_dir/format.out" 2>&1; then
+  while IFS= read -r text; do log "kafka-storage format: $text"; done < "$work_dir/format.out"
+else
+  log_error "kafka-storage format failed:"
+  log_tail ERROR "$work_dir/format.out"
+  exit 1
+fi
 
 # The metrics javaagent serves a port: only the server gets it, not the tools above
 # or the probes (which share this environment).

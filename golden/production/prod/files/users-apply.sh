@@ -35,7 +35,8 @@ tab=$(printf '\t')
 changes=0
 failures=0
 
-log() { printf 'kafkac-users: %s\n' "$*"; }
+log_name=kafkac-users
+. "${0%/*}/log.sh"
 
 # A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
 . "${0%/*}/kafka-tools.sh"
@@ -50,7 +51,7 @@ kafka_acls() {
 }
 
 failed() { # what, output file
-  log "FAILED: $1: $(tool_error "$2")" >&2
+  log_error "FAILED: $1: $(tool_error "$2")"
   failures=$((failures + 1))
 }
 
@@ -60,7 +61,7 @@ delay=2
 while ! "$kafka_home/bin/kafka-cluster.sh" list-endpoints --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" \
     --command-config "$probe" > "$work/endpoints.out" 2>&1; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
-    log "the cluster did not answer in ${wait_seconds}s: $(tool_error "$work/endpoints.out")" >&2
+    log_error "the cluster did not answer in ${wait_seconds}s: $(tool_error "$work/endpoints.out")"
     exit 1
   fi
   log "waiting for the cluster ($(tool_error "$work/endpoints.out")); next try in ${delay}s"
@@ -80,7 +81,7 @@ while IFS="$tab" read -r name authentication _; do
   if grep -q 'SCRAM-SHA-512=' "$work/describe.out" && ! grep -qxF "$name" "$scram/new"; then
     continue
   fi
-  [ -s "$scram/$name" ] || { log "FAILED: user $name: no password from the issue step" >&2; failures=$((failures + 1)); continue; }
+  [ -s "$scram/$name" ] || { log_error "FAILED: user $name: no password from the issue step"; failures=$((failures + 1)); continue; }
   # A properties file: backslashes doubled, so that the password is read back as it is.
   printf '%s%s\n' 'SCRAM-SHA-512=iterations=4096,password=' "$(sed 's/\\/\\\\/g' "$scram/$name")" \
     > "$KAFKAC_CLIENT_DIR/scram.properties"
@@ -136,7 +137,7 @@ acl_command() { # --add or --remove, then the fields of one ACL line
     GROUP) set -- "$@" --group "$name" ;;
     CLUSTER) set -- "$@" --cluster ;;
     TRANSACTIONAL_ID) set -- "$@" --transactional-id "$name" ;;
-    *) log "FAILED: unknown resource type $type" >&2; return 1 ;;
+    *) log_error "FAILED: unknown resource type $type"; return 1 ;;
   esac
   [ "$action" = --remove ] && set -- "$@" --force
   kafka_acls "$@" > "$work/acl.out" 2>&1
@@ -160,7 +161,7 @@ while IFS="$tab" read -r name authentication principal _; do
   [ -n "$name" ] || continue
   if ! kafka_acls --list --principal "$principal" > "$work/list.out" 2>&1; then
     if grep -q 'SecurityDisabledException' "$work/list.out"; then
-      log "WARNING: the cluster has no authorizer: ACLs are neither read nor set"
+      log_warn "the cluster has no authorizer: ACLs are neither read nor set"
       break
     fi
     failed "user $name: cannot list the ACLs of $principal" "$work/list.out"
@@ -211,7 +212,7 @@ while IFS="$tab" read -r name authentication principal _; do
 done < "$KAFKAC_FILES_DIR/users.tsv"
 
 if [ "$failures" -gt 0 ]; then
-  log "$failures change(s) failed, $changes applied; the Job will try again" >&2
+  log_error "$failures change(s) failed, $changes applied; the Job will try again"
   exit 1
 fi
 if [ "$changes" -eq 0 ]; then

@@ -39,13 +39,12 @@ mkdir -p "$new" "$scram" "$scratch"
 : > "$scram/new"
 tab=$(printf '\t')
 
-log() { echo "kafkac-users: $*"; }
-fail() { echo "kafkac-users: error: $*" >&2; exit 1; }
+log_name=kafkac-users
+. "${0%/*}/log.sh"
 
 keytool_quiet() {
   if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
-    echo "$output" >&2
-    fail "keytool $1 failed"
+    fail "keytool $1 failed: $output"
   fi
 }
 
@@ -69,7 +68,7 @@ scram_user() { # name, password Secret, password key
     [ -s "$existing/$user/data/password" ] || fail "Secret $user exists but has no key password"
     cp "$existing/$user/data/password" "$scram/$user"
     if [ "$2" != - ] && ! cmp -s "$existing/$user/data/password" "$existing/$2/data/$3" 2>/dev/null; then
-      log "WARNING: user $user: Secret $user keeps its password, which differs from key $3 of" \
+      log_warn "user $user: Secret $user keeps its password, which differs from key $3 of" \
         "Secret $2; delete Secret $user for the Job to take the new one"
     fi
     log "user $user: Secret $user kept"

@@ -47,8 +47,8 @@ rm -rf "$new" "$scratch"
 mkdir -p "$new" "$scratch"
 : > "$new/order"
 
-log() { echo "certificates: $*"; }
-fail() { echo "certificates: error: $*" >&2; exit 1; }
+log_name=certificates
+. "${0%/*}/log.sh"
 
 case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$KAFKAC_CLIENTS_CA_RENEWAL_DAYS in
   *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
@@ -58,8 +58,7 @@ esac
 # reads the same everywhere. Its chatter goes to the log only when it fails.
 keytool_quiet() {
   if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
-    echo "$output" >&2
-    fail "keytool $1 failed"
+    fail "keytool $1 failed: $output"
   fi
 }
 printcert() { # PEM file
@@ -156,7 +155,7 @@ if [ -f "$existing/addresses" ]; then
     address=$(printf '%s' "$address" | tr 'A-Z' 'a-z')
     case $address in
       '') ;;
-      *:*) log "WARNING: $address (IPv6) is not added to the node certificate; pin the listener's address" ;;
+      *:*) log_warn "$address (IPv6) is not added to the node certificate; pin the listener's address" ;;
       *[!0-9.]*)
         case $address in
           *[!a-z0-9.-]*|.*|*.) fail "a listener's Service or Route has the address $address, not a DNS name" ;;
@@ -215,7 +214,7 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
   [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
     "kafkac cannot renew a CA yet: see the README, section Certificates."
   if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
-    log "WARNING: the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
+    log_warn "the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
       "($renewal). kafkac cannot renew a CA yet: see the README, section Certificates."
   fi
 
@@ -281,7 +280,7 @@ if [ -z "$reason" ]; then
     if [ "$ca_until" -gt $((node_until + 86400)) ]; then
       reason="its certificate expires on $(utc_date "$node_until"), within renewalDays ($KAFKAC_RENEWAL_DAYS)"
     else
-      log "WARNING: the node certificate expires on $(utc_date "$node_until") and cannot be renewed" \
+      log_warn "the node certificate expires on $(utc_date "$node_until") and cannot be renewed" \
         "past the cluster CA certificate, which expires on $(utc_date "$ca_until")"
     fi
   fi
