@@ -39,7 +39,8 @@ VALUES_DOCS = {
     "services": "The Services clients and nodes use.",
     "services.bootstrap": "ClusterIP Service in front of all brokers: the address clients bootstrap from.",
     "services.bootstrap.name": "Service name, <cluster>-kafka-bootstrap as in Strimzi.",
-    "services.bootstrap.ports": "One port per internal listener of spec.kafka.listeners.",
+    "services.bootstrap.ports": "The replication port (9091, for Kafka Exporter, as in Strimzi) and one "
+                                "port per internal listener of spec.kafka.listeners.",
     "services.brokers": "Headless Service that gives every node its DNS name.",
     "services.brokers.name": "Service name, <cluster>-kafka-brokers as in Strimzi.",
     "services.brokers.ports": "Controller (9090), replication (9091) and internal listener ports.",
@@ -76,6 +77,12 @@ VALUES_DOCS = {
                                    "certificate covers what they have by then.",
     "certificates.addressObjects.services": "LoadBalancer Services of the listeners.",
     "certificates.addressObjects.routes": "Routes of route listeners without a host in the spec.",
+    "certificates.kafkaExporter": "Kafka Exporter's client certificate, signed by the cluster CA and "
+                                  "renewed as the node certificate is; null without kafkaExporter.",
+    "certificates.kafkaExporter.secret": "Secret with kafka-exporter.crt (PEM) and kafka-exporter.key "
+                                         "(PEM, unencrypted PKCS#8).",
+    "certificates.kafkaExporter.subject": "Its subject: Kafka Exporter's principal on the replication "
+                                          "listener (a super user with authorization: simple).",
     "certificates.clientsCa": "The clients CA (spec.clientsCa): it signs the KafkaUsers' certificates, "
                               "and listeners with authentication: tls trust only it.",
     "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "
@@ -248,8 +255,8 @@ VALUES_DOCS = {
     "kafkaExporter.image": "Kafka Exporter's image.",
     "kafkaExporter.port": "Port of its /metrics and /healthz.",
     "kafkaExporter.portName": "Name of that port.",
-    "kafkaExporter.args": "Its command line: the bootstrap address of a listener that asks no "
-                          "credentials, the filters, TLS with the cluster CA, log level.",
+    "kafkaExporter.args": "Its command line: the bootstrap Service's replication port, TLS with the "
+                          "cluster CA and its own certificate, the filters, log level.",
     "kafkaExporter.podLabels": "Labels of its pod (not selected by the Kafka Services or the "
                                "PodDisruptionBudget); the Deployment's selector.",
     "kafkaExporter.deploymentMetadata": "Extra Deployment labels and annotations (template.deployment).",
@@ -263,7 +270,8 @@ VALUES_DOCS = {
     "kafkaExporter.livenessProbe": "Liveness probe timing (HTTP /healthz).",
     "kafkaExporter.readinessProbe": "Readiness probe timing (HTTP /healthz).",
     "kafkaExporter.containerSecurityContext": "Security context of the container (restricted by default).",
-    "kafkaExporter.volumes": "Scratch space, the cluster CA certificate with TLS, template.pod.volumes.",
+    "kafkaExporter.volumes": "Scratch space, the cluster CA certificate, its own certificate and key, "
+                             "template.pod.volumes.",
     "kafkaExporter.volumeMounts": "Where the container mounts them.",
     "prometheusOperator": "Prometheus Operator resources (annotation kafkac.io/prometheus-operator: "
                           "\"true\" on the Kafka): PodMonitors, alert rules, Grafana dashboards; "

@@ -193,9 +193,8 @@ class Metrics:
 
 @dataclass(frozen=True)
 class KafkaExporter:
-    """spec.kafkaExporter, with the listener it connects to."""
+    """spec.kafkaExporter. It connects to the replication listener with a certificate of its own."""
 
-    listener: Listener
     image: str = DEFAULT_KAFKA_EXPORTER_IMAGE
     topic_regex: str = ".*"
     group_regex: str = ".*"

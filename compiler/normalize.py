@@ -134,7 +134,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
     logging = _logging(doc, config_maps, findings)
     metrics = _metrics(doc, config_maps, findings)
-    kafka_exporter = _kafka_exporter(doc, listeners, findings)
+    kafka_exporter = _kafka_exporter(doc)
     prometheus_operator = _prometheus_operator(doc, findings)
     if pools is None:
         return None
@@ -317,23 +317,12 @@ def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[F
     return Metrics(exporter_config=content)
 
 
-def _kafka_exporter(doc: Document, listeners: list[Listener], findings: list[Finding]) -> KafkaExporter | None:
-    """spec.kafkaExporter, connected to the first listener it can use without credentials."""
+def _kafka_exporter(doc: Document) -> KafkaExporter | None:
+    """spec.kafkaExporter."""
     raw = doc.get("spec", "kafkaExporter")
     if raw is None:
         return None
-    listener = _exporter_listener(doc, listeners)
-    if listener is None:
-        path = ("spec", "kafkaExporter")
-        findings.append(error(
-            "kafka-exporter.no-listener", "Kafka Exporter has no listener to connect to: every "
-            "listener requires client authentication or presents a certificate from your own "
-            "Secret, and credentials for the exporter are not supported yet",
-            doc.span_of(path), path, "a listener without authentication, with tls: false or with "
-            "the cluster CA's certificate (no brokerCertChainAndKey), or no kafkaExporter"))
-        return None
     return KafkaExporter(
-        listener=listener,
         image=raw.get("image") or DEFAULT_KAFKA_EXPORTER_IMAGE,
         topic_regex=raw.get("topicRegex", ".*"),
         group_regex=raw.get("groupRegex", ".*"),
@@ -367,15 +356,6 @@ def _prometheus_operator(doc: Document, findings: list[Finding]) -> bool:
             "spec.kafka.metricsConfig and/or spec.kafkaExporter, or no annotation"))
         return False
     return value == "true"
-
-
-def _exporter_listener(doc: Document, listeners: list[Listener]) -> Listener | None:
-    """The first internal listener that asks no credentials of a client and whose CA the chart holds."""
-    raw_listeners = doc.get("spec", "kafka", "listeners", default=[])
-    for listener, raw in zip(listeners, raw_listeners):
-        if listener.type == "internal" and raw.get("authentication") is None and listener.cert_secret is None:
-            return listener
-    return None
 
 
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,

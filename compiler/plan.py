@@ -132,7 +132,8 @@ def cluster_values(cluster: Cluster) -> dict:
         "services": {
             "bootstrap": {
                 "name": f"{cluster.name}-kafka-bootstrap",
-                "ports": [service_port(listener) for listener in cluster.listeners
+                # The replication port too, as in Strimzi: Kafka Exporter bootstraps from it.
+                "ports": [service_port(listener) for listener in (REPLICATION, *cluster.listeners)
                           if not listener.has_own_services],
                 **metadata_of(cluster.bootstrap_service_template),
                 **service_ip_families(cluster.bootstrap_service_template),
@@ -188,6 +189,7 @@ def certificates(cluster: Cluster) -> dict:
         "externalIpAddresses": external_names(cluster)[1],
         "addressObjects": address_objects(cluster),
         "clusterDomain": CLUSTER_DOMAIN,
+        "kafkaExporter": kafka_exporter_certificate(cluster),
         # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
         "clientsCa": {
             "certSecret": f"{cluster.name}-clients-ca-cert",
@@ -218,6 +220,18 @@ def certificates(cluster: Cluster) -> dict:
                                  "limits": {"memory": "256Mi"}},
         },
     }
+
+
+def kafka_exporter_certificate(cluster: Cluster) -> dict | None:
+    """Kafka Exporter's client certificate, signed by the cluster CA; null without spec.kafkaExporter."""
+    if cluster.kafka_exporter is None:
+        return None
+    return {"secret": f"{cluster.name}-kafka-exporter-certs",
+            "subject": f"CN={kafka_exporter_name(cluster)}, O=io.strimzi"}
+
+
+def kafka_exporter_name(cluster: Cluster) -> str:
+    return f"{cluster.name}-kafka-exporter"
 
 
 def hook_pod_labels(cluster: Cluster, component: str) -> dict:
@@ -494,15 +508,23 @@ def node_principal(cluster: Cluster) -> str:
     return f"User:CN={cluster.name}-kafka,O=io.strimzi"
 
 
+def kafka_exporter_principal(cluster: Cluster) -> str:
+    """The principal Kafka gives Kafka Exporter's certificate."""
+    return f"User:CN={kafka_exporter_name(cluster)},O=io.strimzi"
+
+
 def authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
     """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both).
 
     The nodes are super users: they reach each other, and the chart's Jobs reach
-    them, with the node certificate.
+    them, with the node certificate. So is Kafka Exporter, as in Strimzi: it
+    describes every topic and consumer group.
     """
     if cluster.authorization is None:
         return []
     super_users = [node_principal(cluster), *cluster.authorization.super_users]
+    if cluster.kafka_exporter is not None:
+        super_users.insert(1, kafka_exporter_principal(cluster))
     props = [("authorizer.class.name", STANDARD_AUTHORIZER),
              ("super.users", ";".join(dict.fromkeys(super_users)))]
     if ALLOW_EVERYONE not in cluster.config:
@@ -1309,6 +1331,8 @@ def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
 # --- Kafka Exporter: consumer lag and topic offsets, from a Deployment -------------------
 
 KAFKA_EXPORTER_CA_DIR = "/etc/kafka-exporter/cluster-ca"
+KAFKA_EXPORTER_CERTS_DIR = "/etc/kafka-exporter/certs"
+KAFKA_EXPORTER_CERT, KAFKA_EXPORTER_KEY = "kafka-exporter.crt", "kafka-exporter.key"
 KAFKA_EXPORTER_UID = 65534  # nobody, in the exporter's busybox image
 KAFKA_EXPORTER_VERBOSITY = {"info": "0", "debug": "1", "trace": "2"}
 
@@ -1318,17 +1342,24 @@ def kafka_exporter_values(cluster: Cluster) -> dict | None:
     exporter = cluster.kafka_exporter
     if exporter is None:
         return None
-    name = f"{cluster.name}-kafka-exporter"
+    name = kafka_exporter_name(cluster)
     template = exporter.template
     pod = template.get("pod", {})
     container = template.get("container", {})
-    tls = exporter.listener.tls
-    volumes = [{"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}}]
-    mounts = [{"name": "tmp", "mountPath": "/tmp"}]
-    if tls:
-        volumes.append({"name": "cluster-ca-cert", "secret": {
-            "secretName": f"{cluster.name}-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}})
-        mounts.append({"name": "cluster-ca-cert", "mountPath": KAFKA_EXPORTER_CA_DIR, "readOnly": True})
+    secrets = certificates(cluster)
+    volumes = [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
+        {"name": "cluster-ca-cert", "secret": {
+            "secretName": secrets["clusterCaCertSecret"], "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"name": "kafka-exporter-certs", "secret": {
+            "secretName": secrets["kafkaExporter"]["secret"],
+            "items": [{"key": key, "path": key} for key in (KAFKA_EXPORTER_CERT, KAFKA_EXPORTER_KEY)]}},
+    ]
+    mounts = [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "cluster-ca-cert", "mountPath": KAFKA_EXPORTER_CA_DIR, "readOnly": True},
+        {"name": "kafka-exporter-certs", "mountPath": KAFKA_EXPORTER_CERTS_DIR, "readOnly": True},
+    ]
     spec = {
         "serviceAccountName": name,
         "automountServiceAccountToken": False,
@@ -1364,11 +1395,15 @@ def kafka_exporter_values(cluster: Cluster) -> dict | None:
 
 
 def kafka_exporter_args(cluster: Cluster) -> list[str]:
-    """Kafka Exporter's command line: one argument per setting, never through a shell."""
+    """Kafka Exporter's command line: one argument per setting, never through a shell.
+
+    It connects as Strimzi's does: to the bootstrap Service's replication port,
+    which every broker serves with TLS and asks a certificate of the cluster CA,
+    with its own certificate from the certificates Job. No client listener is needed.
+    """
     exporter = cluster.kafka_exporter
-    listener = exporter.listener
     args = [
-        f"--kafka.server={cluster.name}-kafka-bootstrap:{listener.port}",
+        f"--kafka.server={cluster.name}-kafka-bootstrap:{REPLICATION.port}",
         f"--kafka.version={cluster.kafka_version}",
         f"--web.listen-address=:{METRICS_PORT}",
         f"--topic.filter={exporter.topic_regex}",
@@ -1378,8 +1413,9 @@ def kafka_exporter_args(cluster: Cluster) -> list[str]:
         args.append(f"--topic.exclude={exporter.topic_exclude_regex}")
     if exporter.group_exclude_regex is not None:
         args.append(f"--group.exclude={exporter.group_exclude_regex}")
-    if listener.tls:
-        args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt"]
+    args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt",
+             f"--tls.cert-file={KAFKA_EXPORTER_CERTS_DIR}/{KAFKA_EXPORTER_CERT}",
+             f"--tls.key-file={KAFKA_EXPORTER_CERTS_DIR}/{KAFKA_EXPORTER_KEY}"]
     args.append("--offset.show-all" if exporter.show_all_offsets else "--no-offset.show-all")
     return args + kafka_exporter_logging_args(exporter)
 
@@ -1425,7 +1461,7 @@ def prometheus_operator_values(cluster: Cluster) -> dict | None:
         })
     if cluster.kafka_exporter is not None:
         pod_monitors.append({
-            "name": f"{cluster.name}-kafka-exporter",
+            "name": kafka_exporter_name(cluster),
             "matchLabels": hook_pod_labels(cluster, "kafka-exporter"),
             "port": METRICS_PORT_NAME,
             "relabelings": [STRIMZI_LABELS_RELABELING],

@@ -138,18 +138,47 @@ def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
     assert weight["ConfigMap"] < weight["Job"]
 
 
-@pytest.mark.tools
-def test_the_job_may_read_its_five_secrets_create_secrets_and_update_only_the_node_certificate(kraft_chart):
-    objects = manifests(kraft_chart)
+def role_rules(objects: list[dict]) -> list[tuple[tuple, tuple]]:
     (role,) = _by_kind(objects, "Role")
-    rules = sorted((tuple(r["verbs"]), tuple(r.get("resourceNames", ()))) for r in role["rules"])
     assert all(r["resources"] == ["secrets"] and r["apiGroups"] == [""] for r in role["rules"])
-    assert rules == [
+    return sorted((tuple(r["verbs"]), tuple(r.get("resourceNames", ()))) for r in role["rules"])
+
+
+@pytest.mark.tools
+def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_only_the_node_certificate(charts):
+    objects = manifests(charts["quickstart"])
+    assert role_rules(objects) == [
         (("create",), ()),
         (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
                     "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
         (("update",), ("my-cluster-kafka-node-certs",)),
     ]
+    (job,) = _by_kind(objects, "Job")
+    pod = job["spec"]["template"]["spec"]
+    assert not [e for c in pod["initContainers"] + pod["containers"] for e in c["env"]
+                if e["name"].startswith("KAFKAC_EXPORTER_")]
+
+
+@pytest.mark.tools
+def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret(kraft_chart):
+    objects = manifests(kraft_chart)
+    (role,) = _by_kind(objects, "Role")
+    assert role_rules(objects) == [
+        (("create",), ()),
+        (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
+                    "my-cluster-clients-ca-cert", "my-cluster-clients-ca", "my-cluster-kafka-exporter-certs")),
+        (("update",), ("my-cluster-kafka-node-certs", "my-cluster-kafka-exporter-certs")),
+    ]
+    (job,) = _by_kind(objects, "Job")
+    pod = job["spec"]["template"]["spec"]
+    env = {c["name"]: {e["name"]: e.get("value") for e in c["env"]} for c in pod["initContainers"] + pod["containers"]}
+    for step in ("fetch", "issue", "store"):
+        assert env[step]["KAFKAC_EXPORTER_CERT_SECRET"] == "my-cluster-kafka-exporter-certs", step
+    assert env["issue"]["KAFKAC_EXPORTER_SUBJECT"] == "CN=my-cluster-kafka-exporter, O=io.strimzi"
+    # The Secret the Job makes is the one Kafka Exporter mounts.
+    (deployment,) = _by_kind(objects, "Deployment")
+    secrets = {v["secret"]["secretName"] for v in deployment["spec"]["template"]["spec"]["volumes"] if "secret" in v}
+    assert secrets == {"my-cluster-cluster-ca-cert", "my-cluster-kafka-exporter-certs"}
     (binding,) = _by_kind(objects, "RoleBinding")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "my-cluster-kafka-certificates",
                                     "namespace": NAMESPACE}]

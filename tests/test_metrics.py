@@ -1,8 +1,12 @@
 """spec.kafka.metricsConfig: the Prometheus JMX exporter wired into every Kafka node.
 
 The chart is compiled from Strimzi's own metrics example (its Kafka Exporter
-section left out: kafkac does not support it yet) and rendered with the real
-helm; the init container's copy command is run for real with /bin/sh.
+section left out, and put back where a test is about Kafka Exporter) and
+rendered with the real helm; the init container's copy command is run for real
+with /bin/sh. Kafka Exporter itself cannot run here (no image registry, and the
+Go module proxy refuses its module): its arguments, mounts and identity are
+checked here, and tests/e2e/test_production.py connects with its certificate
+as it would.
 """
 
 import json
@@ -181,11 +185,15 @@ def test_kafka_exporter_runs_with_the_specs_settings_as_single_arguments(tmp_pat
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["image"] == "danielqsj/kafka-exporter:v1.9.0"
-    # The first listener of Strimzi's example is plain: no TLS options, no CA mounted.
+    # Not the example's plain listener: the replication port, with TLS and its own certificate.
     assert container["args"] == [
-        "--kafka.server=my-cluster-kafka-bootstrap:9092", "--kafka.version=4.3.1",
+        "--kafka.server=my-cluster-kafka-bootstrap:9091", "--kafka.version=4.3.1",
         "--web.listen-address=:9404", "--topic.filter=orders.*", "--group.filter={{ .Release.Name }}",
-        "--group.exclude=^console-consumer-.*", "--no-offset.show-all", "--verbosity=1"]
+        "--group.exclude=^console-consumer-.*", "--tls.enabled",
+        "--tls.ca-file=/etc/kafka-exporter/cluster-ca/ca.crt",
+        "--tls.cert-file=/etc/kafka-exporter/certs/kafka-exporter.crt",
+        "--tls.key-file=/etc/kafka-exporter/certs/kafka-exporter.key",
+        "--no-offset.show-all", "--verbosity=1"]
     assert "command" not in container, "the image's entrypoint is the exporter itself"
     assert container["resources"] == {"requests": {"cpu": "50m", "memory": "32Mi"},
                                       "limits": {"memory": "128Mi"}}
@@ -202,22 +210,104 @@ def test_kafka_exporter_runs_with_the_specs_settings_as_single_arguments(tmp_pat
                                          "protocol": "TCP"}]
 
 
+# The listeners a client without credentials cannot use: a certificate of the clients CA
+# is required, and ACLs decide. Kafka Exporter used to be refused on such a cluster.
+AUTHENTICATED_ONLY = """\
+    listeners:
+      - name: tls
+        port: 9093
+        type: internal
+        tls: true
+        authentication:
+          type: tls
+    authorization:
+      type: simple
+"""
+EXPORTER_PRINCIPAL = "User:CN=my-cluster-kafka-exporter,O=io.strimzi"
+
+
+def with_authenticated_listeners_only(spec: str) -> str:
+    start = spec.index("    listeners:\n")
+    end = spec.index("    config:\n", start)
+    return spec[:start] + AUTHENTICATED_ONLY + spec[end:]
+
+
+def server_properties(manifests: list[dict]) -> dict[str, str]:
+    """Every node pool's server.properties, by ConfigMap name."""
+    return {m["metadata"]["name"]: m["data"]["server.properties"] for m in manifests
+            if m["kind"] == "ConfigMap" and "server.properties" in (m.get("data") or {})}
+
+
+def property_value(properties: str, key: str) -> str | None:
+    values = [line.split("=", 1)[1] for line in properties.splitlines() if line.startswith(f"{key}=")]
+    return values[-1] if values else None
+
+
+@pytest.fixture(scope="module")
+def authenticated_only(tmp_path_factory, installed_tools):
+    spec = with_exporter(with_authenticated_listeners_only(strimzi_metrics_example()), "  kafkaExporter: {}\n")
+    return rendered(tmp_path_factory.mktemp("authenticated"), spec)
+
+
 @pytest.mark.tools
-def test_kafka_exporter_on_a_tls_listener_trusts_the_cluster_ca(tmp_path, installed_tools):
-    spec = with_exporter(strimzi_metrics_example()).replace(
-        "      - name: plain\n        port: 9092\n        type: internal\n        tls: false\n", "")
-    manifests = rendered(tmp_path, spec)
-    deployment = next(m for m in manifests if m["kind"] == "Deployment")
-    pod = deployment["spec"]["template"]["spec"]
+def test_kafka_exporter_needs_no_client_listener_it_uses_the_replication_port(authenticated_only):
+    deployment = next(m for m in authenticated_only if m["kind"] == "Deployment")
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    (server,) = [a.split("=", 1)[1] for a in container["args"] if a.startswith("--kafka.server=")]
+    host, port = server.rsplit(":", 1)
+    (bootstrap,) = [m for m in authenticated_only if m["kind"] == "Service" and m["metadata"]["name"] == host]
+    assert {"name": "tcp-replication", "port": 9091, "targetPort": 9091, "protocol": "TCP"} in \
+        bootstrap["spec"]["ports"] and port == "9091"
+    assert bootstrap["spec"]["selector"]["strimzi.io/broker-role"] == "true"
+    # Every broker serves that port with TLS and asks a certificate the cluster CA signed.
+    brokers = {name: props for name, props in server_properties(authenticated_only).items()
+               if "broker" in (property_value(props, "process.roles") or "")}
+    assert brokers
+    for props in brokers.values():
+        assert "REPLICATION-9091://0.0.0.0:9091" in property_value(props, "listeners")
+        assert property_value(props, "listener.name.replication-9091.ssl.client.auth") == "required"
+        assert property_value(props, "listener.name.replication-9091.ssl.truststore.location") \
+            == "/opt/kafka/cluster-ca-certs/ca.crt"
+        # Kafka's default principal for a certificate is its subject; no mapping rewrites it.
+        assert property_value(props, "ssl.principal.mapping.rules") is None
+
+
+@pytest.mark.tools
+def test_every_tls_file_kafka_exporter_reads_is_a_key_of_a_mounted_secret(authenticated_only):
+    pod = next(m for m in authenticated_only if m["kind"] == "Deployment")["spec"]["template"]["spec"]
     (container,) = pod["containers"]
-    assert "--kafka.server=my-cluster-kafka-bootstrap:9093" in container["args"]
-    assert "--tls.enabled" in container["args"]
-    assert "--tls.ca-file=/etc/kafka-exporter/cluster-ca/ca.crt" in container["args"]
-    volumes = {v["name"]: v for v in pod["volumes"]}
-    assert volumes["cluster-ca-cert"]["secret"] == {
-        "secretName": "my-cluster-cluster-ca-cert", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
-    assert {"name": "cluster-ca-cert", "mountPath": "/etc/kafka-exporter/cluster-ca",
-            "readOnly": True} in container["volumeMounts"]
+    files = dict(a.removeprefix("--").split("=", 1) for a in container["args"] if a.startswith("--tls.")
+                 and "=" in a)
+    assert set(files) == {"tls.ca-file", "tls.cert-file", "tls.key-file"}
+    secrets = {v["name"]: v["secret"] for v in pod["volumes"] if "secret" in v}
+    mounted = {}
+    for mount in container["volumeMounts"]:
+        if mount["name"] in secrets:
+            assert mount.get("readOnly") is True, mount
+            for item in secrets[mount["name"]]["items"]:
+                mounted[f"{mount['mountPath']}/{item['path']}"] = (secrets[mount["name"]]["secretName"], item["key"])
+    assert {option: mounted.get(path) for option, path in files.items()} == {
+        "tls.ca-file": ("my-cluster-cluster-ca-cert", "ca.crt"),
+        "tls.cert-file": ("my-cluster-kafka-exporter-certs", "kafka-exporter.crt"),
+        "tls.key-file": ("my-cluster-kafka-exporter-certs", "kafka-exporter.key"),
+    }
+
+
+@pytest.mark.tools
+def test_with_simple_authorization_kafka_exporter_is_a_super_user_of_every_node(authenticated_only):
+    properties = server_properties(authenticated_only)
+    assert properties
+    for name, props in properties.items():
+        super_users = property_value(props, "super.users").split(";")
+        assert super_users == ["User:CN=my-cluster-kafka,O=io.strimzi", EXPORTER_PRINCIPAL], name
+
+
+@pytest.mark.tools
+def test_without_kafka_exporter_no_node_makes_it_a_super_user(tmp_path, installed_tools):
+    manifests = rendered(tmp_path, with_authenticated_listeners_only(strimzi_metrics_example()))
+    assert not [m for m in manifests if m["kind"] == "Deployment"]
+    for props in server_properties(manifests).values():
+        assert property_value(props, "super.users") == "User:CN=my-cluster-kafka,O=io.strimzi"
 
 
 # --- Prometheus Operator resources ------------------------------------------------------

@@ -11,6 +11,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
     from kafka.admin import NewTopic
+    from kafka.structs import OffsetAndMetadata
 
 CLIENT_TIMEOUTS = {"request_timeout_ms": 30000}
 
@@ -102,5 +103,16 @@ def consume_all(bootstrap: str, topic: str, timeout: float = 120, **config) -> l
             for records in consumer.poll(timeout_ms=1000).values():
                 values.extend(record.value for record in records)
         return values
+    finally:
+        consumer.close()
+
+
+def commit_offsets(bootstrap: str, group: str, topic: str, offsets: dict[int, int], **config) -> None:
+    """Commit `offsets` (partition -> offset) of `topic` for `group`, as a consumer of it would."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False,
+                             **CLIENT_TIMEOUTS, **config)
+    try:
+        consumer.commit({TopicPartition(topic, p): OffsetAndMetadata(offset, "", -1)
+                         for p, offset in offsets.items()})
     finally:
         consumer.close()

@@ -3,8 +3,8 @@
 `kafka_home(version)` returns a KAFKA_HOME like the apache/kafka image's
 /opt/kafka: `libs/` holds the jars Maven resolves from kafka-dist/pom.xml
 (kafka_2.13, kafka-tools and their runtime dependencies), `bin/` the
-stand-ins for the distribution's start scripts that the chart and its probes
-call (kafka-dist/bin: the real ones are in the release tarball, not on Maven),
+stand-ins for the distribution's scripts that the chart, its probes and the
+tests call (kafka-dist/bin: the real ones are in the release tarball, not on Maven),
 `config/` the distribution's default log configurations.
 
 `loopback_shim()` compiles shim/loopback.c, the LD_PRELOAD library that gives

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Issues what is missing of a kafkac cluster's certificates, with keytool only.
+# Issues what is missing of a kafkac cluster's certificates, with keytool (and openssl).
 #
-# Second step of the certificates Job, in the Kafka image (its JRE has keytool).
+# Second step of the certificates Job, in Strimzi's Kafka image (keytool and openssl).
 # certs-fetch.sh left the Secrets that already exist in $KAFKAC_WORK_DIR/existing/
 # (<secret>/data/<key>, <secret>/resourceVersion, <secret>/force-renew); this
 # script writes what certs-store.sh must create or update into
@@ -25,6 +25,12 @@
 #                  absent, not signed by the current CA, does not cover every
 #                  one of those names, expires within $KAFKAC_RENEWAL_DAYS days,
 #                  or its Secret carries the annotation kafkac.io/force-renew=true.
+#   Kafka Exporter when $KAFKAC_EXPORTER_CERT_SECRET is set: a client certificate
+#                  (extended key usage clientAuth) signed by the cluster CA,
+#                  subject $KAFKAC_EXPORTER_SUBJECT, in PEM: kafka-exporter.crt
+#                  and kafka-exporter.key (unencrypted PKCS#8, made with openssl
+#                  from keytool's key store). Issued anew on the same
+#                  conditions as the node certificate, names aside.
 #
 # A run over Secrets that are all current writes nothing at all, so running the
 # Job again, or rendering the chart again, never rotates anything. Every input
@@ -244,90 +250,150 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
 ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
   "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS"
 
-# ----------------------------------------------------------------- node
-node_secret=$KAFKAC_NODE_CERT_SECRET
-reason=""
-if [ "$ca_created" = true ]; then
-  reason="the cluster CA is new"
-elif [ ! -d "$existing/$node_secret" ]; then
-  reason="Secret $node_secret does not exist"
-elif [ -e "$existing/$node_secret/force-renew" ]; then
-  reason="Secret $node_secret has the annotation kafkac.io/force-renew=true"
-else
-  for key in node.crt node.p12 node.password; do
-    if [ ! -s "$existing/$node_secret/data/$key" ] && [ -z "$reason" ]; then
-      reason="Secret $node_secret has no key $key"
-    fi
-  done
-fi
-if [ -z "$reason" ]; then
-  node_info=$(printcert "$existing/$node_secret/data/node.crt") || fail "cannot read node.crt of Secret $node_secret"
-  node_until=$(echo "$node_info" | not_after) || fail "cannot read the node certificate's validity"
-  present=$(echo "$node_info" | sed -n 's/^ *DNSName: //p')
-  missing=""
-  for name in $required_names; do
-    if ! echo "$present" | grep -qxF "$name"; then missing="$missing $name"; fi
-  done
-  present_ips=$(echo "$node_info" | sed -n 's/^ *IPAddress: //p')
-  for ip in $required_ips; do
-    if ! echo "$present_ips" | grep -qxF "$ip"; then missing="$missing $ip"; fi
-  done
-  if [ "$(echo "$node_info" | key_identifier AuthorityKeyIdentifier)" != "$ca_id" ]; then
+# ------------------------------------------------------ leaf certificates
+# A key and a certificate signed by the cluster CA, in a Secret: the node
+# certificate, and Kafka Exporter's. Both follow the same lifecycle.
+
+# Why the certificate in a Secret must be issued anew; empty when it is current.
+# Sets reason, and leaf_info (keytool's printcert output) and leaf_until when
+# there is a certificate to read. `check` is a function run on a certificate
+# that is signed by the current CA, to find more reasons (or `:`).
+leaf_reason() { # what (for the log), Secret, certificate key, check, then every key the Secret must have
+  what=$1; secret=$2; crt_key=$3; check=$4; shift 4
+  reason=""; leaf_info=""; leaf_until=""
+  if [ "$ca_created" = true ]; then
+    reason="the cluster CA is new"
+  elif [ ! -d "$existing/$secret" ]; then
+    reason="Secret $secret does not exist"
+  elif [ -e "$existing/$secret/force-renew" ]; then
+    reason="Secret $secret has the annotation kafkac.io/force-renew=true"
+  else
+    for key in "$@"; do
+      if [ ! -s "$existing/$secret/data/$key" ] && [ -z "$reason" ]; then
+        reason="Secret $secret has no key $key"
+      fi
+    done
+  fi
+  [ -z "$reason" ] || return 0
+  leaf_info=$(printcert "$existing/$secret/data/$crt_key") || fail "cannot read $crt_key of Secret $secret"
+  leaf_until=$(echo "$leaf_info" | not_after) || fail "cannot read the $what's validity"
+  if [ "$(echo "$leaf_info" | key_identifier AuthorityKeyIdentifier)" != "$ca_id" ]; then
     reason="its certificate is not signed by the cluster CA"
-  elif [ -n "$missing" ]; then
-    reason="its certificate does not cover these names:$missing"
-  elif [ $((node_until - now)) -le "$renewal_seconds" ]; then
-    if [ "$ca_until" -gt $((node_until + 86400)) ]; then
-      reason="its certificate expires on $(utc_date "$node_until"), within renewalDays ($KAFKAC_RENEWAL_DAYS)"
+    return 0
+  fi
+  "$check"
+  [ -z "$reason" ] || return 0
+  if [ $((leaf_until - now)) -le "$renewal_seconds" ]; then
+    if [ "$ca_until" -gt $((leaf_until + 86400)) ]; then
+      reason="its certificate expires on $(utc_date "$leaf_until"), within renewalDays ($KAFKAC_RENEWAL_DAYS)"
     else
-      log_warn "the node certificate expires on $(utc_date "$node_until") and cannot be renewed" \
+      log_warn "the $what expires on $(utc_date "$leaf_until") and cannot be renewed" \
         "past the cluster CA certificate, which expires on $(utc_date "$ca_until")"
     fi
   fi
-fi
+}
 
-if [ -z "$reason" ]; then
-  log "node certificate: kept (Secret $node_secret is current, valid until $(utc_date "$node_until"))"
-else
+# Issues a new key and a certificate for it signed by the cluster CA:
+# $scratch/<name>.p12 (PKCS#12 key store, the key under alias <name> with its
+# chain), $scratch/<name>.crt (PEM) and leaf_password, the key store's password.
+issue_leaf() { # name (of its files and alias), subject, extended key usage, then more keytool -ext options
+  leaf=$1; subject=$2; usage=$3; shift 3
   # Never valid longer than the CA that signs it (both start an hour back, for
   # clocks that are a little behind).
   days=$KAFKAC_VALIDITY_DAYS
   ca_days=$(((ca_until - now + 7200) / 86400))
   [ "$ca_days" -ge "$days" ] || days=$ca_days
-  [ "$days" -ge 1 ] || fail "the cluster CA expires in less than a day; cannot issue a node certificate"
+  [ "$days" -ge 1 ] || fail "the cluster CA expires in less than a day; cannot issue a $leaf certificate"
+  leaf_password=$(new_password)
+  leaf_store=$scratch/$leaf.p12
+  keytool_quiet -genkeypair -alias "$leaf" -keyalg RSA -keysize 2048 -dname "$subject" \
+    -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
+  keytool_quiet -certreq -alias "$leaf" -keystore "$leaf_store" -storetype PKCS12 \
+    -storepass "$leaf_password" -file "$scratch/$leaf.csr"
+  keytool_quiet -gencert -alias ca -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password" \
+    -infile "$scratch/$leaf.csr" -outfile "$scratch/$leaf.crt.export" -rfc -startdate -1H -validity "$days" \
+    "$@" -ext KU:c=digitalSignature,keyEncipherment -ext "EKU=$usage"
+  tr -d '\r' < "$scratch/$leaf.crt.export" > "$scratch/$leaf.crt"
+  # Install the signed certificate with its chain (leaf, CA) under the key.
+  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/cluster-ca.crt" \
+    -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
+  keytool_quiet -importcert -noprompt -alias "$leaf" -file "$scratch/$leaf.crt" \
+    -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
+  keytool_quiet -delete -alias ca -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
+}
+
+# Queues a Secret whose keys are in $new/<Secret>/data: created when it is
+# absent, else replaced at the resourceVersion that was read.
+queue_leaf_secret() { # what (for the log), Secret
+  if [ -d "$existing/$2" ]; then
+    echo replace > "$new/$2/action"
+    cp "$existing/$2/resourceVersion" "$new/$2/resourceVersion"
+    log "$1: re-issuing it with the existing cluster CA, because $reason"
+  else
+    echo create > "$new/$2/action"
+    log "$1: issuing it, because $reason"
+  fi
+  echo "$2" >> "$new/order"
+}
+
+# ----------------------------------------------------------------- node
+node_secret=$KAFKAC_NODE_CERT_SECRET
+
+# Sets reason when the node certificate misses a name or address it must cover.
+node_names_missing() {
+  present=$(echo "$leaf_info" | sed -n 's/^ *DNSName: //p')
+  missing=""
+  for name in $required_names; do
+    if ! echo "$present" | grep -qxF "$name"; then missing="$missing $name"; fi
+  done
+  present_ips=$(echo "$leaf_info" | sed -n 's/^ *IPAddress: //p')
+  for ip in $required_ips; do
+    if ! echo "$present_ips" | grep -qxF "$ip"; then missing="$missing $ip"; fi
+  done
+  [ -z "$missing" ] || reason="its certificate does not cover these names:$missing"
+}
+
+leaf_reason "node certificate" "$node_secret" node.crt node_names_missing node.crt node.p12 node.password
+if [ -z "$reason" ]; then
+  log "node certificate: kept (Secret $node_secret is current, valid until $(utc_date "$leaf_until"))"
+else
   sans=""
   for name in $required_names; do sans="${sans:+$sans,}dns:$name"; done
   for ip in $required_ips; do sans="$sans,ip:$ip"; done
-  node_password=$(new_password)
-  node_store=$scratch/node.p12
-  keytool_quiet -genkeypair -alias node -keyalg RSA -keysize 2048 -dname "$KAFKAC_NODE_SUBJECT" \
-    -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
-  keytool_quiet -certreq -alias node -keystore "$node_store" -storetype PKCS12 \
-    -storepass "$node_password" -file "$scratch/node.csr"
-  keytool_quiet -gencert -alias ca -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password" \
-    -infile "$scratch/node.csr" -outfile "$scratch/node.crt.export" -rfc -startdate -1H -validity "$days" \
-    -ext "SAN=$sans" -ext KU:c=digitalSignature,keyEncipherment -ext EKU=serverAuth,clientAuth
-  tr -d '\r' < "$scratch/node.crt.export" > "$scratch/node.crt"
-  # Install the signed certificate with its chain (node, CA) under the key.
-  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/cluster-ca.crt" \
-    -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
-  keytool_quiet -importcert -noprompt -alias node -file "$scratch/node.crt" \
-    -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
-  keytool_quiet -delete -alias ca -keystore "$node_store" -storetype PKCS12 -storepass "$node_password"
+  issue_leaf node "$KAFKAC_NODE_SUBJECT" serverAuth,clientAuth -ext "SAN=$sans"
   mkdir -p "$new/$node_secret/data"
-  cp "$node_store" "$new/$node_secret/data/node.p12"
+  cp "$leaf_store" "$new/$node_secret/data/node.p12"
   cp "$scratch/node.crt" "$new/$node_secret/data/node.crt"
-  printf '%s' "$node_password" > "$new/$node_secret/data/node.password"
-  if [ -d "$existing/$node_secret" ]; then
-    echo replace > "$new/$node_secret/action"
-    cp "$existing/$node_secret/resourceVersion" "$new/$node_secret/resourceVersion"
-    log "node certificate: re-issuing it with the existing cluster CA, because $reason"
-  else
-    echo create > "$new/$node_secret/action"
-    log "node certificate: issuing it, because $reason"
-  fi
-  echo "$node_secret" >> "$new/order"
+  printf '%s' "$leaf_password" > "$new/$node_secret/data/node.password"
+  queue_leaf_secret "node certificate" "$node_secret"
   log "node certificate: $KAFKAC_NODE_SUBJECT, valid $days days, for:$required_names"
+fi
+
+# --------------------------------------------------------- Kafka Exporter
+# Its client certificate for the replication listener, in PEM as Kafka
+# Exporter (Go's tls.LoadX509KeyPair) reads it: the key unencrypted, PKCS#8.
+if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
+  : "${KAFKAC_EXPORTER_SUBJECT:?}"
+  exporter_secret=$KAFKAC_EXPORTER_CERT_SECRET
+  leaf_reason "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt : \
+    kafka-exporter.crt kafka-exporter.key
+  if [ -z "$reason" ]; then
+    log "Kafka Exporter certificate: kept (Secret $exporter_secret is current," \
+      "valid until $(utc_date "$leaf_until"))"
+  else
+    issue_leaf kafka-exporter "$KAFKAC_EXPORTER_SUBJECT" clientAuth
+    mkdir -p "$new/$exporter_secret/data"
+    cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
+    # The password reaches openssl through its environment, never its command line.
+    KAFKAC_KEY_STORE_PASSWORD=$leaf_password openssl pkcs12 -in "$leaf_store" -nocerts -nodes \
+      -passin env:KAFKAC_KEY_STORE_PASSWORD -out "$scratch/kafka-exporter.key.bags" 2>"$scratch/openssl.log" \
+      || { cat "$scratch/openssl.log" >&2; fail "openssl could not read the Kafka Exporter key store"; }
+    openssl pkey -in "$scratch/kafka-exporter.key.bags" -out "$new/$exporter_secret/data/kafka-exporter.key" \
+      2>"$scratch/openssl.log" \
+      || { cat "$scratch/openssl.log" >&2; fail "openssl could not write the Kafka Exporter key"; }
+    queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
+    log "Kafka Exporter certificate: $KAFKAC_EXPORTER_SUBJECT, valid $days days"
+  fi
 fi
 
 # The clients CA signs nothing here: KafkaUsers' certificates are issued by the

@@ -30,6 +30,10 @@ else
   : "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}"
   secrets=("$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" "$KAFKAC_NODE_CERT_SECRET"
            "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET")
+  # Kafka Exporter's certificate, when the cluster runs it.
+  if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
+    secrets+=("$KAFKAC_EXPORTER_CERT_SECRET")
+  fi
 fi
 
 existing=$KAFKAC_WORK_DIR/existing

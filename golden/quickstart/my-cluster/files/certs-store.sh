@@ -3,11 +3,12 @@
 #
 # Last step of the certificates Job, in the kubectl image. Each Secret listed
 # in $KAFKAC_WORK_DIR/new/order is created with `kubectl create`, which fails
-# rather than overwrite a Secret that appeared meanwhile. The one exception is
-# a re-issued node certificate: its Secret is replaced with `kubectl replace`
+# rather than overwrite a Secret that appeared meanwhile. The exception is a
+# re-issued node certificate: its Secret is replaced with `kubectl replace`
 # carrying the resourceVersion that was read, so a concurrent change makes it
-# fail instead of being lost. The CA Secrets are only ever created (the Job's
-# Role cannot update them). Labels come from $KAFKAC_SECRET_LABELS (JSON).
+# fail instead of being lost; so is a re-issued Kafka Exporter certificate. The
+# CA Secrets are only ever created (the Job's Role cannot update them). Labels
+# come from $KAFKAC_SECRET_LABELS (JSON).
 #
 # The users Job runs it too, with $KAFKAC_SECRET_METADATA_FILE instead: a JSON
 # object of each Secret's labels and annotations, by Secret name.
@@ -67,8 +68,13 @@ while IFS= read -r name; do
         "$manifest" > "$manifest.next"
       mv "$manifest.next" "$manifest"
       log_run kubectl replace --filename "$manifest"
-      log "Secret $name was updated; restart the Kafka pods, one pool after the" \
-        "other, for them to use the new certificate (see the README, section Certificates)"
+      if [ "$name" = "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
+        log "Secret $name was updated; restart Kafka Exporter for it to use the new" \
+          "certificate (see the README, section Certificates)"
+      else
+        log "Secret $name was updated; restart the Kafka pods, one pool after the" \
+          "other, for them to use the new certificate (see the README, section Certificates)"
+      fi
       ;;
     *)
       fail "unknown action $action for Secret $name"
