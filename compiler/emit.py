@@ -236,17 +236,20 @@ VALUES_DOCS = {
     "users.job.containerSecurityContext": "Security context of every step.",
     "users.job.kubectlResources": "CPU and memory of the kubectl steps.",
     "users.job.toolResources": "CPU and memory of keytool and of the Kafka tools (one JVM at a time).",
-    "metrics": "Prometheus metrics (spec.kafka.metricsConfig): the Prometheus JMX exporter runs as a "
-               "javaagent in every Kafka node; null without metricsConfig.",
+    "metrics": "Prometheus metrics (spec.kafka.metricsConfig): the Prometheus JMX exporter as a "
+               "javaagent, or Strimzi's metrics reporter, in every Kafka node; null without metricsConfig.",
+    "metrics.type": "jmxPrometheusExporter or strimziMetricsReporter, as metricsConfig.type says.",
     "metrics.port": "Port of the metrics endpoint (/metrics) on every node and on the headless Service.",
     "metrics.portName": "Name of that port, as in Strimzi.",
-    "metrics.configMapName": "ConfigMap holding the exporter's configuration.",
-    "metrics.fileName": "Its key, and the file the agent reads.",
-    "metrics.content": "The exporter's configuration (rules), from the ConfigMap key metricsConfig names.",
-    "metrics.agent": "The init container that copies the javaagent jar into the pod (the Kafka image "
-                     "has none); nothing is downloaded at run time.",
-    "metrics.agent.image": "Image that holds the jar: Strimzi's Kafka image, or your mirror of it.",
-    "metrics.agent.source": "Path (a shell pattern matching one file) of the jar in that image.",
+    "metrics.configMapName": "ConfigMap holding the exporter's configuration; null for the reporter.",
+    "metrics.fileName": "Its key, and the file the agent reads; null for the reporter.",
+    "metrics.content": "The exporter's configuration (rules), from the ConfigMap key metricsConfig names; "
+                       "null for the reporter.",
+    "metrics.agent": "The init container that copies the javaagent jar, or the reporter's jars, into the "
+                     "pod (the Kafka image has none); nothing is downloaded at run time.",
+    "metrics.agent.image": "Image that holds the jars: Strimzi's Kafka image, or your mirror of it.",
+    "metrics.agent.source": "Paths of the jars in that image, as shell patterns separated by spaces: "
+                            "the agent's matches one file; each of the reporter's at least one.",
     "metrics.agent.container": "The rest of the init container: the copy command, resources, "
                                "security context, the emptyDir it copies into.",
     "kafkaExporter": "Kafka Exporter (spec.kafkaExporter): a Deployment and Service serving consumer "
@@ -284,6 +287,8 @@ VALUES_DOCS = {
                                      "--set prometheusOperator.thresholds.<name>=<value>.",
     "prometheusOperator.alerts": "The alerts: each expression is completed with its operator and "
                                  "threshold (a literal, or the name of a threshold).",
+    "prometheusOperator.metricNames": "Metric names the dashboards and alerts are written with (the JMX "
+                                      "exporter's) -> the name the metricsConfig type serves instead.",
     "prometheusOperator.dashboards": "Grafana dashboards (files/dashboards), each in a ConfigMap "
                                      "labelled grafana_dashboard: \"1\" for Grafana's sidecar.",
 }

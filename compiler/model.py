@@ -184,11 +184,42 @@ class Logging:
     external_content: str | None = None
 
 
+JMX_PROMETHEUS_EXPORTER = "jmxPrometheusExporter"
+STRIMZI_METRICS_REPORTER = "strimziMetricsReporter"
+# KafkaCluster.DEFAULT_METRICS_ALLOW_LIST of Strimzi's operator: what the reporter
+# serves when metricsConfig.values.allowList is not given.
+DEFAULT_METRICS_ALLOW_LIST = (
+    "kafka_cluster_partition.*",
+    "kafka_controller_kafkacontroller.*",
+    "kafka_controller_controllerstats_uncleanleaderelectionspersec_total",
+    "kafka_log_log_size",
+    "kafka_network_requestmetrics.*",
+    "kafka_network_socketserver_networkprocessoravgidlepercent",
+    "kafka_server_app_info.*",
+    "kafka_server_brokertopicmetrics.*",
+    "kafka_server_kafkarequesthandlerpool_requesthandleravgidlepercent_total",
+    "kafka_server_kafkaserver_brokerstate",
+    "kafka_server_kafkaserver_clusterid_info",
+    "kafka_server_kafkaserver_linux.*",
+    "kafka_server_raft.*",
+    "kafka_server_replicamanager.*",
+    "kafka_server_request_queue_size",
+    "kafka_server_socket_server.*",
+)
+
+
 @dataclass(frozen=True)
 class Metrics:
-    """spec.kafka.metricsConfig of type jmxPrometheusExporter: the exporter's configuration file."""
+    """spec.kafka.metricsConfig: the JMX exporter's configuration file (jmxPrometheusExporter),
+    or the names Strimzi's metrics reporter lets through (strimziMetricsReporter)."""
 
-    exporter_config: str
+    type: str  # JMX_PROMETHEUS_EXPORTER or STRIMZI_METRICS_REPORTER
+    exporter_config: str | None = None
+    allow_list: tuple[str, ...] = ()
+
+    @property
+    def is_reporter(self) -> bool:
+        return self.type == STRIMZI_METRICS_REPORTER
 
 
 @dataclass(frozen=True)
@@ -315,7 +346,7 @@ class Cluster:
     clients_ca: ClusterCa = field(default_factory=ClusterCa)
     authorization: Authorization | None = None
     logging: Logging = field(default_factory=Logging)
-    # Prometheus JMX exporter in every node; None: no metrics endpoint.
+    # The JMX exporter or Strimzi's metrics reporter in every node; None: no metrics endpoint.
     metrics: Metrics | None = None
     kafka_exporter: KafkaExporter | None = None
     # Annotation kafkac.io/prometheus-operator: "true": PodMonitors, alerts and dashboards.

@@ -12,13 +12,14 @@ from __future__ import annotations
 import re
 
 from .cluster_members import CLUSTER_LABEL
-from .findings import Finding, error
+from .findings import FieldPath, Finding, error
 from .kafka_configs import check_config
 from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
                               listener_settings)
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
-                    DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
+                    DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
+                    DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener,
                     Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
@@ -286,16 +287,19 @@ def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: t
 
 
 def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[Finding]) -> Metrics | None:
-    """spec.kafka.metricsConfig: the JMX exporter's rules, from a ConfigMap among the inputs."""
+    """spec.kafka.metricsConfig: the JMX exporter's rules from a ConfigMap among the inputs,
+    or Strimzi's metrics reporter with its allow list."""
     raw = doc.get("spec", "kafka", "metricsConfig")
     if not raw:
         return None
     path = ("spec", "kafka", "metricsConfig")
-    if raw["type"] != "jmxPrometheusExporter":
+    if raw["type"] == STRIMZI_METRICS_REPORTER:
+        return _metrics_reporter(doc, raw, path, findings)
+    if raw["type"] != JMX_PROMETHEUS_EXPORTER:
         findings.append(error(
-            "metrics.unsupported", f"metricsConfig type {raw['type']!r} is not supported yet",
+            "metrics.unsupported", f"metricsConfig type {raw['type']!r} is not supported",
             doc.span_of(path + ("type",)), path + ("type",),
-            "type: jmxPrometheusExporter, with valueFrom.configMapKeyRef naming the exporter's rules"))
+            f"type: {JMX_PROMETHEUS_EXPORTER} or {STRIMZI_METRICS_REPORTER}"))
         return None
     if "valueFrom" not in raw:
         findings.append(error(
@@ -314,7 +318,49 @@ def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[F
                                 "the Prometheus JMX exporter's configuration", findings)
     if content is None:
         return None
-    return Metrics(exporter_config=content)
+    return Metrics(type=JMX_PROMETHEUS_EXPORTER, exporter_config=content)
+
+
+def _metrics_reporter(doc: Document, raw: dict, path: FieldPath, findings: list[Finding]) -> Metrics | None:
+    """metricsConfig of type strimziMetricsReporter: values.allowList, or Strimzi's default list."""
+    before = len(findings)
+    if "valueFrom" in raw:
+        findings.append(error(
+            "metrics.unsupported", "metricsConfig.valueFrom belongs to jmxPrometheusExporter, "
+            "not to strimziMetricsReporter", doc.span_of(path + ("valueFrom",)), path + ("valueFrom",),
+            "values.allowList only, or nothing for Strimzi's default allow list"))
+    allow_list = (raw.get("values") or {}).get("allowList")
+    if allow_list is None:
+        return None if len(findings) > before else Metrics(
+            type=STRIMZI_METRICS_REPORTER, allow_list=DEFAULT_METRICS_ALLOW_LIST)
+    list_path = path + ("values", "allowList")
+    if not allow_list:
+        findings.append(error(
+            "metrics.allow-list-empty", "metricsConfig.values.allowList is empty: the reporter "
+            "would serve no metric", doc.span_of(list_path), list_path,
+            "at least one regular expression of metric names, or no allowList for Strimzi's default"))
+    for index, pattern in enumerate(allow_list):
+        problem = _allow_list_problem(pattern)
+        if problem is not None:
+            findings.append(error(
+                "metrics.allow-list-pattern", f"allowList[{index}] {pattern!r} {problem}",
+                doc.span_of(list_path + (index,)), list_path + (index,),
+                "a regular expression of metric names without commas, such as kafka_server_replicamanager_.*"))
+    if len(findings) > before:
+        return None
+    return Metrics(type=STRIMZI_METRICS_REPORTER, allow_list=tuple(allow_list))
+
+
+def _allow_list_problem(pattern: str) -> str | None:
+    """Why the reporter cannot use `pattern`: it splits its allow list at commas, and
+    compiles every piece as a regular expression."""
+    if "," in pattern:
+        return "has a comma, which the reporter reads as the end of a pattern"
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return f"is not a regular expression: {exc}"
+    return None
 
 
 def _kafka_exporter(doc: Document) -> KafkaExporter | None:

@@ -15,8 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
-from .model import (DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, JvmOptions, KafkaExporter, Listener, Logging,
-                    NodePool, Volume)
+from .model import (DEFAULT_KUBECTL_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER,
+                    Cluster, JvmOptions, KafkaExporter, Listener, Logging, NodePool, Volume)
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
 from .users import acl_lines, quota_lines, secret_metadata, users_lines
@@ -474,11 +474,14 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
             props.extend(client_listener_properties(listener))
         props.extend(listener_limits(cluster))
     props.extend(authorization_properties(cluster))
+    reporter = metrics_reporter_properties(cluster)
+    props.extend(reporter)
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
-    if cluster.config:
+    user_config = {k: v for k, v in cluster.config.items() if k not in dict(reporter)}
+    if user_config:
         lines.append("# spec.kafka.config")
         lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
-                     for k, v in cluster.config.items())
+                     for k, v in user_config.items())
     return "\n".join(lines) + "\n"
 
 
@@ -1245,51 +1248,77 @@ def users_values(cluster: Cluster) -> dict | None:
     }
 
 
-# --- Prometheus metrics: the JMX exporter as a javaagent in every Kafka node -------------
+# --- Prometheus metrics: the JMX exporter's javaagent or Strimzi's metrics reporter -------
 
-METRICS_PORT = 9404  # Strimzi's port for the exporter, named tcp-prometheus
+METRICS_PORT = 9404  # Strimzi's port for the exporter and the reporter, named tcp-prometheus
 METRICS_PORT_NAME = "tcp-prometheus"
 METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
 METRICS_CONFIG_FILE = "metrics-config.yml"
 METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
 METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
-# The apache/kafka image has no JMX exporter; Strimzi's Kafka image ships it in
-# its libs folder. An init container copies it from there into an emptyDir.
+# The apache/kafka image has neither the JMX exporter nor Strimzi's metrics reporter;
+# Strimzi's Kafka image ships both in its libs folder. An init container copies them
+# from there into an emptyDir: the agent's one jar, or the reporter's jar with the
+# Prometheus client library it runs on (io.strimzi:metrics-reporter 0.2.0 and
+# io.prometheus:prometheus-metrics-* 1.3.6 in the image of Kafka 4.1.0).
 DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
-# Copies the one file the source pattern matches; the pattern comes from the
-# environment and is only split and matched, never evaluated.
-# Its two messages are in the chart's line format (README, "Logging"); the
-# scripts' log.sh is not mounted in this container.
+DEFAULT_METRICS_REPORTER_SOURCE = ("/opt/kafka/libs/metrics-reporter-*.jar "
+                                   "/opt/kafka/libs/prometheus-metrics-*.jar")
+# The reporter's classes, for Kafka's metrics and for the brokers' Yammer metrics.
+METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.KafkaPrometheusMetricsReporter"
+YAMMER_METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.YammerPrometheusMetricsReporter"
+# Copies what the source patterns match: each pattern must match a file; with
+# KAFKAC_AGENT_JAR (the agent), exactly one, copied under that name. The patterns
+# come from the environment and are only split and matched, never evaluated.
+# Its messages are in the chart's line format (README, "Logging"); the scripts'
+# log.sh is not mounted in this container.
 METRICS_AGENT_COPY_SCRIPT = (
     'log() { printf \'%s %s [metrics-agent] metrics-agent: %s\\n\' "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$@"; }\n'
-    'set -- $KAFKAC_AGENT_SOURCE\n'
-    'if [ "$#" -ne 1 ] || [ ! -f "$1" ]; then\n'
-    '  log ERROR "expected one file matching $KAFKAC_AGENT_SOURCE, found: $*" >&2\n'
-    '  exit 1\n'
-    'fi\n'
-    'cp "$1" "$KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
-    'log INFO "copied $1 to $KAFKAC_AGENT_DIR/$KAFKAC_AGENT_JAR"\n'
+    'set -f\n'
+    'for pattern in $KAFKAC_AGENT_SOURCE; do\n'
+    '  set +f\n'
+    '  set -- $pattern\n'
+    '  set -f\n'
+    '  if [ ! -f "$1" ]; then\n'
+    '    log ERROR "expected one file or more matching $pattern, found none" >&2\n'
+    '    exit 1\n'
+    '  fi\n'
+    '  if [ -n "${KAFKAC_AGENT_JAR:-}" ] && [ "$#" -ne 1 ]; then\n'
+    '    log ERROR "expected one file matching $pattern, found: $*" >&2\n'
+    '    exit 1\n'
+    '  fi\n'
+    '  for file in "$@"; do\n'
+    '    target="$KAFKAC_AGENT_DIR/${KAFKAC_AGENT_JAR:-${file##*/}}"\n'
+    '    cp "$file" "$target"\n'
+    '    log INFO "copied $file to $target"\n'
+    '  done\n'
+    'done\n'
 )
 
 
 def metrics_values(cluster: Cluster) -> dict | None:
-    """The exporter's rules ConfigMap and the init container that brings the agent; null without metricsConfig."""
-    if cluster.metrics is None:
+    """The exporter's rules ConfigMap and the init container that brings the agent or the
+    reporter's jars; null without metricsConfig."""
+    metrics = cluster.metrics
+    if metrics is None:
         return None
+    copy_env = {"KAFKAC_AGENT_DIR": METRICS_AGENT_DIR}
+    if not metrics.is_reporter:
+        copy_env["KAFKAC_AGENT_JAR"] = METRICS_AGENT_JAR
     return {
+        "type": metrics.type,
         "port": METRICS_PORT,
         "portName": METRICS_PORT_NAME,
-        "configMapName": f"{cluster.name}-kafka-metrics",
-        "fileName": METRICS_CONFIG_FILE,
-        "content": cluster.metrics.exporter_config,
+        "configMapName": None if metrics.is_reporter else f"{cluster.name}-kafka-metrics",
+        "fileName": None if metrics.is_reporter else METRICS_CONFIG_FILE,
+        "content": metrics.exporter_config,
         "agent": {
             "image": {"name": STRIMZI_KAFKA_IMAGE, "pullPolicy": "IfNotPresent"},
-            "source": DEFAULT_METRICS_AGENT_SOURCE,
+            "source": DEFAULT_METRICS_REPORTER_SOURCE if metrics.is_reporter else DEFAULT_METRICS_AGENT_SOURCE,
             "container": {
                 "name": "metrics-agent",
                 "command": ["/bin/sh", "-c", METRICS_AGENT_COPY_SCRIPT],
-                "env": env_list({"KAFKAC_AGENT_DIR": METRICS_AGENT_DIR,
-                                 "KAFKAC_AGENT_JAR": METRICS_AGENT_JAR}),
+                "env": env_list(copy_env),
                 "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
                               "limits": {"memory": "64Mi"}},
                 "securityContext": CONTAINER_SECURITY_CONTEXT,
@@ -1299,6 +1328,26 @@ def metrics_values(cluster: Cluster) -> dict | None:
     }
 
 
+def metrics_reporter_properties(cluster: Cluster) -> list[tuple[str, str]]:
+    """Strimzi's metrics reporter in every node, as Strimzi's operator configures it, after
+    the reporters spec.kafka.config names (which server_properties leaves out)."""
+    if cluster.metrics is None or not cluster.metrics.is_reporter:
+        return []
+
+    def with_user_reporters(key: str, reporter: str) -> str:
+        listed = [c.strip() for c in config_text(cluster.config.get(key, "")).split(",") if c.strip()]
+        return ",".join(dict.fromkeys([*listed, reporter]))
+
+    return [
+        ("metric.reporters", with_user_reporters("metric.reporters", METRICS_REPORTER_CLASS)),
+        ("kafka.metrics.reporters", with_user_reporters("kafka.metrics.reporters",
+                                                        YAMMER_METRICS_REPORTER_CLASS)),
+        ("prometheus.metrics.reporter.listener.enable", "true"),
+        ("prometheus.metrics.reporter.listener", f"http://:{METRICS_PORT}"),
+        ("prometheus.metrics.reporter.allowlist", ",".join(cluster.metrics.allow_list)),
+    ]
+
+
 def metrics_container_ports(cluster: Cluster) -> list[dict]:
     if cluster.metrics is None:
         return []
@@ -1306,9 +1355,12 @@ def metrics_container_ports(cluster: Cluster) -> list[dict]:
 
 
 def metrics_env(cluster: Cluster) -> dict:
-    """The javaagent option kafka-run.sh adds for the Kafka process only (not its tools)."""
+    """What kafka-run.sh adds for the Kafka process only (not its tools): the javaagent
+    option, or the reporter's jars on the class path."""
     if cluster.metrics is None:
         return {}
+    if cluster.metrics.is_reporter:
+        return {"KAFKAC_METRICS_CLASSPATH": f"{METRICS_AGENT_DIR}/*"}
     agent = f"{METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}"
     return {"KAFKAC_METRICS_AGENT_OPTS":
             f"-javaagent:{agent}={METRICS_PORT}:{METRICS_CONFIG_DIR}/{METRICS_CONFIG_FILE}"}
@@ -1317,15 +1369,19 @@ def metrics_env(cluster: Cluster) -> dict:
 def metrics_volumes(cluster: Cluster) -> list[dict]:
     if cluster.metrics is None:
         return []
-    return [{"name": "metrics-config", "configMap": {"name": f"{cluster.name}-kafka-metrics"}},
-            {"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
+    agent = [{"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
+    if cluster.metrics.is_reporter:
+        return agent
+    return [{"name": "metrics-config", "configMap": {"name": f"{cluster.name}-kafka-metrics"}}, *agent]
 
 
 def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
     if cluster.metrics is None:
         return []
-    return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True},
-            {"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]
+    agent = [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]
+    if cluster.metrics.is_reporter:
+        return agent
+    return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True}, *agent]
 
 
 # --- Kafka Exporter: consumer lag and topic offsets, from a Deployment -------------------
@@ -1444,6 +1500,19 @@ ALERT_THRESHOLDS = {
     "diskAvailablePercent": 15,
 }
 DASHBOARDS = ("kafka-cluster.json", "kafka-consumer-lag.json")
+# The alerts and dashboards query the names that Strimzi's JMX exporter rules give;
+# per metricsConfig type, the names that differ from those. Strimzi's metrics
+# reporter names the brokers' Yammer meters after their MBeans, with "persec" (the
+# real scrape of tests/e2e/test_metrics_reporter.py has every other queried name).
+METRIC_NAMES = {
+    JMX_PROMETHEUS_EXPORTER: {},
+    STRIMZI_METRICS_REPORTER: {
+        "kafka_server_brokertopicmetrics_bytesin_total": "kafka_server_brokertopicmetrics_bytesinpersec_total",
+        "kafka_server_brokertopicmetrics_bytesout_total": "kafka_server_brokertopicmetrics_bytesoutpersec_total",
+        "kafka_server_brokertopicmetrics_messagesin_total":
+            "kafka_server_brokertopicmetrics_messagesinpersec_total",
+    },
+}
 
 
 def prometheus_operator_values(cluster: Cluster) -> dict | None:
@@ -1471,13 +1540,29 @@ def prometheus_operator_values(cluster: Cluster) -> dict | None:
         "ruleName": f"{name}-alerts",
         "thresholds": dict(ALERT_THRESHOLDS),
         "alerts": alerts(cluster),
+        "metricNames": metric_names(cluster),
         "dashboards": [{"configMapName": f"{name}-dashboard-{file.removesuffix('.json')}", "file": file}
                        for file in DASHBOARDS
                        if file != "kafka-consumer-lag.json" or cluster.kafka_exporter is not None],
     }
 
 
+def metric_names(cluster: Cluster) -> dict[str, str]:
+    """The queried names that the cluster's metricsConfig type serves under another name."""
+    return dict(METRIC_NAMES[cluster.metrics.type]) if cluster.metrics is not None else {}
+
+
+def with_metric_names(expr: str, names: dict[str, str]) -> str:
+    return re.sub(r"[a-zA-Z_:][a-zA-Z0-9_:]*", lambda m: names.get(m.group(0), m.group(0)), expr)
+
+
 def alerts(cluster: Cluster) -> list[dict]:
+    """The alert rules, with the metric names of the cluster's metricsConfig type."""
+    names = metric_names(cluster)
+    return [{**rule, "expr": with_metric_names(rule["expr"], names)} for rule in alert_rules(cluster)]
+
+
+def alert_rules(cluster: Cluster) -> list[dict]:
     """The alert rules; `expr` is completed with `operator` and the value of `threshold`
     (a key of the thresholds), so that a threshold is a value to override."""
     selector = f'strimzi_io_cluster="{cluster.name}"'

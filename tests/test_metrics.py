@@ -21,6 +21,7 @@ import yaml
 from compiler import tools
 from compiler.check import CheckOptions
 from compiler.pipeline import Options, compile_specs
+from compiler.model import DEFAULT_METRICS_ALLOW_LIST
 from compiler.plan import METRICS_AGENT_JAR
 from compiler.verify import render, verify
 
@@ -153,6 +154,98 @@ def test_the_init_container_copies_exactly_one_agent_jar(strimzi_example, tmp_pa
     (libs / "jmx_prometheus_javaagent-1.4.0.jar").write_bytes(b"other")
     two = run_copy(init, tmp_path / "image", agent_dir, source)
     assert two.returncode == 1 and "expected one file" in two.stderr
+
+
+# --- Strimzi's metrics reporter ----------------------------------------------------------
+
+def strimzi_reporter_example() -> str:
+    require_strimzi_corpus()
+    return (STRIMZI_CORPUS / "examples" / "metrics" / "strimzi-metrics-reporter" / "kafka-metrics.yaml").read_text()
+
+
+def properties_of(manifests: list[dict], pool: str) -> dict[str, str]:
+    config_map = next(m for m in manifests if m["kind"] == "ConfigMap"
+                      and m["metadata"]["name"] == f"my-cluster-{pool}-config")
+    lines = config_map["data"]["server.properties"].splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+@pytest.fixture(scope="module")
+def reporter_example(tmp_path_factory, installed_tools):
+    return rendered(tmp_path_factory.mktemp("reporter"), strimzi_reporter_example())
+
+
+@pytest.mark.tools
+def test_every_node_runs_the_reporter_on_port_9404_with_strimzis_default_allow_list(reporter_example):
+    for pool in ("broker", "controller"):
+        props = properties_of(reporter_example, pool)
+        assert props["metric.reporters"] == "io.strimzi.kafka.metrics.KafkaPrometheusMetricsReporter"
+        assert props["kafka.metrics.reporters"] == "io.strimzi.kafka.metrics.YammerPrometheusMetricsReporter"
+        assert props["prometheus.metrics.reporter.listener.enable"] == "true"
+        assert props["prometheus.metrics.reporter.listener"] == "http://:9404"
+        assert props["prometheus.metrics.reporter.allowlist"].split(",") == list(DEFAULT_METRICS_ALLOW_LIST)
+
+
+@pytest.mark.tools
+def test_the_reporters_jars_join_the_class_path_of_the_server_and_no_rules_configmap_is_made(reporter_example):
+    assert not [m for m in reporter_example if m["metadata"]["name"] == "my-cluster-kafka-metrics"]
+    stateful_sets = [m for m in reporter_example if m["kind"] == "StatefulSet"]
+    assert len(stateful_sets) == 2
+    for stateful_set in stateful_sets:
+        pod = stateful_set["spec"]["template"]["spec"]
+        kafka = pod["containers"][0]
+        assert {"name": "tcp-prometheus", "containerPort": 9404, "protocol": "TCP"} in kafka["ports"]
+        env = {e["name"]: e.get("value") for e in kafka["env"]}
+        assert env["KAFKAC_METRICS_CLASSPATH"] == "/opt/kafka/metrics-agent/*"
+        assert "KAFKAC_METRICS_AGENT_OPTS" not in env and "CLASSPATH" not in env
+        assert {m["mountPath"]: m["name"] for m in kafka["volumeMounts"]}["/opt/kafka/metrics-agent"] == "metrics-agent"
+        assert "metrics-config" not in {v["name"] for v in pod["volumes"]}
+        (init,) = [c for c in pod["initContainers"] if c["name"] == "metrics-agent"]
+        assert init["image"] == "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0"
+    services = {m["metadata"]["name"]: m for m in reporter_example if m["kind"] == "Service"}
+    assert {"name": "tcp-prometheus", "port": 9404, "targetPort": 9404, "protocol": "TCP"} in \
+        services["my-cluster-kafka-brokers"]["spec"]["ports"]
+
+
+@pytest.mark.tools
+def test_an_allow_list_and_reporters_of_the_config_are_kept(tmp_path, installed_tools):
+    spec = strimzi_reporter_example().replace(
+        "      type: strimziMetricsReporter\n",
+        "      type: strimziMetricsReporter\n      values:\n"
+        "        allowList: [\"kafka_server_replicamanager_.*\", \"kafka_log_log_size\"]\n").replace(
+        "      min.insync.replicas: 2\n",
+        "      min.insync.replicas: 2\n      metric.reporters: org.apache.kafka.common.metrics.JmxReporter\n")
+    props = properties_of(rendered(tmp_path, spec), "broker")
+    assert props["prometheus.metrics.reporter.allowlist"] == "kafka_server_replicamanager_.*,kafka_log_log_size"
+    assert props["metric.reporters"] == (
+        "org.apache.kafka.common.metrics.JmxReporter,io.strimzi.kafka.metrics.KafkaPrometheusMetricsReporter")
+
+
+@pytest.mark.tools
+def test_the_init_container_copies_every_jar_the_reporter_needs(reporter_example, tmp_path):
+    pod = next(m for m in reporter_example if m["kind"] == "StatefulSet")["spec"]["template"]["spec"]
+    (init,) = [c for c in pod["initContainers"] if c["name"] == "metrics-agent"]
+    source = next(e["value"] for e in init["env"] if e["name"] == "KAFKAC_AGENT_SOURCE")
+    assert "KAFKAC_AGENT_JAR" not in {e["name"] for e in init["env"]}
+    image = tmp_path / "image"
+    libs = image / "opt" / "kafka" / "libs"
+    libs.mkdir(parents=True)
+    in_image = " ".join(f"{image}{pattern}" for pattern in source.split())
+    copied_into = tmp_path / "agent"
+    copied_into.mkdir()
+
+    (libs / "metrics-reporter-0.2.0.jar").write_bytes(b"reporter")
+    missing = run_copy(init, "", copied_into, in_image)
+    assert missing.returncode == 1 and "prometheus-metrics-*.jar, found none" in missing.stderr
+
+    jars = ["prometheus-metrics-model-1.3.6.jar", "prometheus-metrics-exporter-httpserver-1.3.6.jar"]
+    for jar in jars:
+        (libs / jar).write_bytes(jar.encode())
+    (libs / "kafka-clients-4.1.0.jar").write_bytes(b"kafka")
+    copied = run_copy(init, "", copied_into, in_image)
+    assert copied.returncode == 0, copied.stderr
+    assert sorted(p.name for p in copied_into.iterdir()) == sorted(["metrics-reporter-0.2.0.jar", *jars])
+    assert (copied_into / jars[0]).read_bytes() == jars[0].encode()
 
 
 # --- Kafka Exporter ---------------------------------------------------------------------
@@ -465,3 +558,21 @@ def test_verify_runs_promtool_and_checks_the_operator_kinds_against_their_crds(t
         '        - action: "labelmap"\n', '        - action: "labelmap"\n          sourceLabel: "x"\n', 1))
     findings = verify(chart, tools.DEFAULT_KUBE_VERSIONS[-1:])
     assert {f.rule for f in findings} == {"kubeconform.invalid"}, [f.message for f in findings]
+
+
+@pytest.mark.tools
+def test_with_the_reporter_the_dashboards_and_alerts_query_the_names_it_serves(tmp_path, installed_tools):
+    """The rendered chart passes verify (promtool, kubeconform); what it queries is checked
+    against a real scrape in tests/e2e/test_metrics_reporter.py."""
+    manifests = rendered(tmp_path, with_prometheus_operator(strimzi_reporter_example()))
+    (monitor,) = [m for m in manifests if m["kind"] == "PodMonitor" and m["metadata"]["name"] == "my-cluster-kafka"]
+    assert monitor["spec"]["podMetricsEndpoints"][0]["port"] == "tcp-prometheus"
+    dashboard = next(m for m in manifests if m["metadata"]["name"] == "my-cluster-kafka-dashboard-kafka-cluster")
+    queried = set().union(*(metric_names(target["expr"])
+                            for panel in json.loads(dashboard["data"]["kafka-cluster.json"])["panels"]
+                            for target in panel["targets"]))
+    assert "kafka_server_brokertopicmetrics_bytesinpersec_total" in queried
+    assert "kafka_server_brokertopicmetrics_bytesin_total" not in queried
+    assert "kafka_server_replicamanager_underreplicatedpartitions" in queried
+    shipped = json.loads((DASHBOARDS / "kafka-cluster.json").read_text())
+    assert len(json.loads(dashboard["data"]["kafka-cluster.json"])["panels"]) == len(shipped["panels"])

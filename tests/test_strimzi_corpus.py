@@ -27,7 +27,8 @@ def kafka_cluster_files() -> list[Path]:
 
 FILES = kafka_cluster_files()
 # Examples that must keep compiling, so that a supported feature cannot regress unseen.
-MUST_COMPILE = {"security/tls-auth/kafka.yaml", "security/scram-sha-512-auth/kafka.yaml"}
+MUST_COMPILE = {"security/tls-auth/kafka.yaml", "security/scram-sha-512-auth/kafka.yaml",
+                "metrics/kafka-metrics.yaml", "metrics/strimzi-metrics-reporter/kafka-metrics.yaml"}
 
 
 @pytest.mark.tools

@@ -149,21 +149,28 @@ def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE
 @contextlib.contextmanager
 def boot(example: str | Path, env: Environment, work: Path, *, address_block: int,
          secrets: dict[str, dict[str, bytes]] | None = None, extra_jars: tuple[Path, ...] = (),
+         extra_folders: dict[str, list[Path]] | None = None, values: dict | None = None,
          init_commands: dict[str, Callable[[podrunner.Pod], list[str] | None]] | None = None):
     """Compile, issue the certificates, start and wait for every pod of `example`; stop everything afterwards.
 
     `example` is the name of an example or a folder of specs. `secrets` are Secrets
     that a user would have made before installing (e.g. a listener's own
     certificate); the certificates Job's are added to them. `extra_jars` are added
-    to the image's /opt/kafka/libs. `init_commands` stand in for init containers
-    of images the runner does not have (see podrunner.LocalCluster).
+    to the image's /opt/kafka/libs; `extra_folders` (name -> jars) are folders of
+    their own beside it. `values` are set over the chart's values, as `helm --set`
+    does. `init_commands` stand in for init containers of images the runner does
+    not have (see podrunner.LocalCluster).
     """
     chart = compile_example(example, work / "chart")
+    if values:
+        set_values(chart / "values.yaml", values)
     # The Kafka the chart's image would hold: apache/kafka:<spec.kafka.version>.
     version = yaml.safe_load((chart / "values.yaml").read_text())["cluster"]["kafkaVersion"]
     kafka_home = env.kafka_home(version)
     for jar in extra_jars:
         kafka_home = kafka_dist.kafka_home_with_agent(kafka_home, jar)
+    for folder, jars in (extra_folders or {}).items():
+        kafka_home = kafka_dist.kafka_home_with_jars(kafka_home, jars, folder)
     cluster = podrunner.LocalCluster(
         chart, work / "run", kafka_home=kafka_home, shim=env.shim,
         java_home=env.java_home, namespace=NAMESPACE,
@@ -178,6 +185,18 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
                 yield cluster
         finally:
             cluster.close()
+
+
+def set_values(values_file: Path, overrides: dict) -> None:
+    """Set dotted keys (`metrics.agent.source`) in a chart's values file."""
+    values = yaml.safe_load(values_file.read_text())
+    for dotted, value in overrides.items():
+        *parents, last = dotted.split(".")
+        node = values
+        for key in parents:
+            node = node[key]
+        node[last] = value
+    values_file.write_text(yaml.safe_dump(values, sort_keys=False))
 
 
 def assert_within_size_limits(cluster: podrunner.LocalCluster) -> None:

@@ -7,10 +7,14 @@ stand-ins for the distribution's scripts that the chart, its probes and the
 tests call (kafka-dist/bin: the real ones are in the release tarball, not on Maven),
 `config/` the distribution's default log configurations.
 
+`jmx_exporter_agent()` and `metrics_reporter_jars()` resolve what Strimzi's Kafka
+image adds to libs/ for metrics: the JMX exporter's javaagent, and Strimzi's
+metrics reporter with its runtime dependencies (metrics-reporter/pom.xml).
+
 `loopback_shim()` compiles shim/loopback.c, the LD_PRELOAD library that gives
 each emulated pod its own loopback address.
 
-Both are built once into the kafkac cache (`compiler.tools.cache_dir()`),
+All are resolved or built once into the kafkac cache (`compiler.tools.cache_dir()`),
 keyed by version and by a digest of their sources, so an edit rebuilds them and
 an interrupted build leaves nothing half-made behind.
 """
@@ -35,6 +39,9 @@ MAVEN_TIMEOUT = 900
 # The Prometheus JMX exporter's javaagent that the metrics tests run in every node.
 JMX_EXPORTER_VERSION = "1.0.1"
 JMX_EXPORTER_ARTIFACT = "io.prometheus.jmx:jmx_prometheus_javaagent"
+# Strimzi's metrics reporter, at the version of Strimzi's Kafka 4.1 image (0.48.0).
+METRICS_REPORTER_VERSION = "0.2.0"
+METRICS_REPORTER_SOURCES = HERE / "metrics-reporter"
 
 
 class MissingPrerequisite(Exception):
@@ -128,6 +135,50 @@ def jmx_exporter_agent(version: str = JMX_EXPORTER_VERSION) -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return jar
+
+
+def metrics_reporter_jars(version: str = METRICS_REPORTER_VERSION) -> list[Path]:
+    """io.strimzi:metrics-reporter and its runtime dependencies from Maven Central (resolved once)."""
+    final = tools.cache_dir() / "metrics-reporter" / f"{version}-{_digest(METRICS_REPORTER_SOURCES)}"
+    if not (final / f"metrics-reporter-{version}.jar").is_file():
+        require_programs("mvn")
+        final.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=final.parent))
+        try:
+            command = ["mvn", "-B", "-q", "-f", str(METRICS_REPORTER_SOURCES / "pom.xml"),
+                       f"-Dmetrics-reporter.version={version}", "dependency:copy-dependencies",
+                       "-DincludeScope=runtime", f"-DoutputDirectory={staging}"]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
+            if result.returncode != 0 or not (staging / f"metrics-reporter-{version}.jar").is_file():
+                raise RuntimeError(f"Maven could not resolve io.strimzi:metrics-reporter:{version}:\n"
+                                   f"{' '.join(command)}\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
+            staging.chmod(0o755)
+            _move_into_place(staging, final)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+    return sorted(final.glob("*.jar"))
+
+
+def kafka_home_with_jars(kafka: Path, jars: list[Path], folder: str) -> Path:
+    """`kafka` with `jars` in a folder of its own beside libs/, where Kafka does not load them."""
+    final = kafka.parent / f"{kafka.name}+{folder}-{_digest(*jars)}"
+    if (final / folder).is_dir():
+        return final
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=kafka.parent))
+    try:
+        shutil.copytree(kafka, staging, dirs_exist_ok=True, copy_function=os.link)
+        (staging / folder).mkdir(mode=0o755)
+        for jar in jars:
+            shutil.copy2(jar, staging / folder / jar.name)
+            (staging / folder / jar.name).chmod(0o644)
+        (staging / folder).chmod(0o755)
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final
 
 
 def kafka_home_with_agent(kafka: Path, agent: Path) -> Path:

@@ -159,4 +159,9 @@ fi
 if [ -n "${KAFKAC_METRICS_AGENT_OPTS:-}" ]; then
   export KAFKA_OPTS="${KAFKA_OPTS:-} $KAFKAC_METRICS_AGENT_OPTS"
 fi
+# Strimzi's metrics reporter and its libraries, which an init container copied
+# into the pod; kafka-run-class.sh puts CLASSPATH before the jars of libs/.
+if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then
+  export CLASSPATH="${CLASSPATH:+$CLASSPATH:}$KAFKAC_METRICS_CLASSPATH"
+fi
 exec "$kafka_home/bin/kafka-server-start.sh" "$properties"

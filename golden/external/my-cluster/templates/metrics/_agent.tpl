@@ -1,4 +1,5 @@
-{{- /* The init container that copies the JMX exporter's javaagent into the pod (see metrics.agent). */}}
+{{- /* The init container that copies the JMX exporter's javaagent, or Strimzi's metrics
+     reporter and its libraries, into the pod (see metrics.agent). */}}
 {{- define "kafkac.metricsAgentContainer" -}}
 - name: {{ .agent.container.name | toJson }}
   image: {{ .agent.image.name | toJson }}
