@@ -54,8 +54,8 @@ VALUES_DOCS = {
     "certificates.podLabels": HOOK_POD_LABELS_DOC,
     "certificates.clusterCaCertSecret": "Secret with the cluster CA certificate for clients: ca.crt "
                                         "(PEM), ca.p12 (PKCS#12 trust store), ca.password.",
-    "certificates.clusterCaSecret": "Secret with the cluster CA's key: ca.p12 (PKCS#12 key store, key "
-                                    "and certificate under alias ca) and ca.password.",
+    "certificates.clusterCaSecret": "Secret with the cluster CA's key: ca.key (PEM), ca.p12 (PKCS#12 key "
+                                    "store, key and certificate under alias ca) and ca.password.",
     "certificates.nodeCertSecret": "Secret with the certificate every Kafka node presents: node.p12 "
                                    "(PKCS#12 key store with the chain), node.password, node.crt (PEM).",
     "certificates.validityDays": "Days a new certificate is valid (spec.clusterCa.validityDays).",
@@ -75,8 +75,8 @@ VALUES_DOCS = {
                               "and listeners with authentication: tls trust only it.",
     "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "
                                          "(PKCS#12 trust store), ca.password.",
-    "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.p12 (PKCS#12 key store, key "
-                                     "and certificate under alias ca) and ca.password.",
+    "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.key (PEM), ca.p12 (PKCS#12 key "
+                                     "store, key and certificate under alias ca) and ca.password.",
     "certificates.clientsCa.subject": "Subject of a new clients CA certificate.",
     "certificates.clientsCa.validityDays": "Days a new clients CA certificate is valid "
                                            "(spec.clientsCa.validityDays).",

@@ -127,6 +127,12 @@ def verify(ca_pem: bytes, cert_pem: bytes, folder: Path) -> str:
                    str(folder / "node.crt"))
 
 
+def assert_pem_key_of(key_pem: bytes, certificate_pem: bytes) -> None:
+    """An unencrypted PKCS#8 PEM key (as Strimzi writes ca.key), the key of that certificate."""
+    assert key_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n") and b"Bag Attributes" not in key_pem
+    assert openssl("pkey", "-pubout", data=key_pem) == openssl("x509", "-noout", "-pubkey", data=certificate_pem)
+
+
 def keytool_list(store: bytes, password: bytes, folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "store.p12").write_bytes(store)
@@ -144,7 +150,7 @@ def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_pa
                                                      start=1)], run.log
     secrets = job.secrets()
     assert sorted(secrets[CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
-    assert sorted(secrets[CA]) == ["ca.p12", "ca.password"]
+    assert sorted(secrets[CA]) == ["ca.key", "ca.p12", "ca.password"]
     assert sorted(secrets[NODE]) == ["node.crt", "node.p12", "node.password"]
     for name in (CA_CERT, CA, NODE):
         labels = job.manifest(name)["metadata"]["labels"]
@@ -163,6 +169,7 @@ def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_pa
     # The CA key store: the key and the same certificate.
     key = keytool_list(secrets[CA]["ca.p12"], secrets[CA]["ca.password"], tmp_path / "key")
     assert "PrivateKeyEntry" in key
+    assert_pem_key_of(secrets[CA]["ca.key"], ca_pem)
 
     node_pem = secrets[NODE]["node.crt"]
     node_text = certificate_text(node_pem)
@@ -183,7 +190,8 @@ def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_pa
 def test_first_run_creates_a_clients_ca_apart_from_the_cluster_ca(installed, tmp_path):
     secrets = installed.secrets()
     assert sorted(secrets[CLIENTS_CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
-    assert sorted(secrets[CLIENTS_CA]) == ["ca.p12", "ca.password"]
+    assert sorted(secrets[CLIENTS_CA]) == ["ca.key", "ca.p12", "ca.password"]
+    assert_pem_key_of(secrets[CLIENTS_CA]["ca.key"], secrets[CLIENTS_CA_CERT]["ca.crt"])
     assert installed.manifest(CLIENTS_CA_CERT)["metadata"]["annotations"] == {"strimzi.io/ca-cert-generation": "0"}
     assert installed.manifest(CLIENTS_CA)["metadata"]["annotations"] == {"strimzi.io/ca-key-generation": "0"}
     clients_pem = secrets[CLIENTS_CA_CERT]["ca.crt"]

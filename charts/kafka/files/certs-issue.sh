@@ -1,7 +1,8 @@
 #!/bin/sh
-# Issues what is missing of a kafkac cluster's certificates, with keytool only.
+# Issues what is missing of a kafkac cluster's certificates, with keytool and openssl.
 #
-# Second step of the certificates Job, in the Kafka image (its JRE has keytool).
+# Second step of the certificates Job, in the Kafka image (its JRE's keytool,
+# and openssl for the PEM keys).
 # certs-fetch.sh left the Secrets that already exist in $KAFKAC_WORK_DIR/existing/
 # (<secret>/data/<key>, <secret>/resourceVersion, <secret>/force-renew); this
 # script writes what certs-store.sh must create or update into
@@ -72,6 +73,19 @@ export_pem() { # key store, its password, alias, file
     -file "$4.export"
   tr -d '\r' < "$4.export" > "$4"
   rm -f "$4.export"
+}
+
+# A key store's private key as unencrypted PKCS#8 PEM, as Strimzi writes ca.key
+# and user.key. The password reaches openssl through its environment, never argv.
+export_key() { # key store, its password, file
+  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nocerts -nodes \
+        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
+     ! output=$(openssl pkey -in "$3.bag" -out "$3" 2>&1); then
+    rm -f "$3.bag"
+    echo "$output" >&2
+    fail "openssl cannot read the private key of a key store"
+  fi
+  rm -f "$3.bag"
 }
 
 new_password() {
@@ -148,7 +162,7 @@ now=$(date -u +%s)
 renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 
 # ---------------------------------------------------------------- the CAs
-# Makes sure a CA exists: its key Secret (ca.p12, ca.password) and its
+# Makes sure a CA exists: its key Secret (ca.p12, ca.password, ca.key) and its
 # certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password).
 # A CA is created only when neither Secret exists, and never replaced.
 # Sets ca_store, ca_password, ca_created, ca_until and ca_id, and leaves the
@@ -178,6 +192,7 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
     mkdir -p "$new/$ca_secret/data"
     cp "$ca_store" "$new/$ca_secret/data/ca.p12"
     printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
+    export_key "$ca_store" "$ca_password" "$new/$ca_secret/data/ca.key"
     echo create > "$new/$ca_secret/action"
     echo "$ca_secret" >> "$new/order"
     ca_created=true
