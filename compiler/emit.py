@@ -58,6 +58,10 @@ VALUES_DOCS = {
                                     "store, key and certificate under alias ca) and ca.password.",
     "certificates.nodeCertSecret": "Secret with the certificate every Kafka node presents: node.p12 "
                                    "(PKCS#12 key store with the chain), node.password, node.crt (PEM).",
+    "certificates.generateCertificateAuthority": "false: the cluster CA is yours "
+                                                 "(spec.clusterCa.generateCertificateAuthority): "
+                                                 "the Job signs with ca.key and ca.crt of its two "
+                                                 "Secrets and never writes or renews them.",
     "certificates.validityDays": "Days a new certificate is valid (spec.clusterCa.validityDays).",
     "certificates.renewalDays": "The Job issues a new node certificate when the current one expires "
                                 "within this many days (spec.clusterCa.renewalDays).",
@@ -77,6 +81,9 @@ VALUES_DOCS = {
                                          "(PKCS#12 trust store), ca.password.",
     "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.key (PEM), ca.p12 (PKCS#12 key "
                                      "store, key and certificate under alias ca) and ca.password.",
+    "certificates.clientsCa.generateCertificateAuthority": "false: the clients CA is yours "
+                                                           "(spec.clientsCa.generateCertificateAuthority), "
+                                                           "as for the cluster CA.",
     "certificates.clientsCa.subject": "Subject of a new clients CA certificate.",
     "certificates.clientsCa.validityDays": "Days a new clients CA certificate is valid "
                                            "(spec.clientsCa.validityDays).",

@@ -211,3 +211,22 @@ def test_kafka_pods_mount_the_certificate_secrets_read_only(kraft_chart):
         assert secrets["node-certs"] == "my-cluster-kafka-node-certs"
         mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
         assert mounts["cluster-ca-cert"]["readOnly"] and mounts["node-certs"]["readOnly"]
+
+
+@pytest.mark.tools
+def test_a_ca_you_provide_reaches_the_job_as_false(tmp_path):
+    """generateCertificateAuthority: false compiles, and the issue step learns it from its environment."""
+    case = Path(__file__).parent / "cases" / "valid" / "cluster-ca-user-provided.yaml"
+    spec = tmp_path / "kafka.yaml"  # in the dev profile: the production policies are not the point here
+    spec.write_text(case.read_text().replace("  name: my-cluster\nspec:",
+                                             "  name: my-cluster\n  annotations:\n    kafkac.io/profile: dev\nspec:", 1))
+    result = compile_specs(Options((str(spec),), tmp_path / "out", verify=False))
+    assert result.ok, [f.message for f in result.findings]
+    (chart,) = result.charts
+    values = yaml.safe_load((chart / "values.yaml").read_text())["certificates"]
+    assert values["generateCertificateAuthority"] is False
+    assert values["clientsCa"]["generateCertificateAuthority"] is True
+    (job,) = _by_kind(manifests(chart), "Job")
+    (issue,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "issue"]
+    env = {e["name"]: e.get("value") for e in issue["env"]}
+    assert (env["KAFKAC_CLUSTER_CA_GENERATE"], env["KAFKAC_CLIENTS_CA_GENERATE"]) == ("false", "true")

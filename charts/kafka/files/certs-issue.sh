@@ -12,8 +12,11 @@
 #   cluster CA     a 2048-bit RSA key and a self-signed CA certificate,
 #                  CN=cluster-ca v0, O=io.strimzi. Created only when neither
 #                  of its Secrets exists; never replaced or renewed here.
+#                  With $KAFKAC_CLUSTER_CA_GENERATE false the CA is the user's:
+#                  read from its two Secrets, never written.
 #   clients CA     the same, CN=clients-ca v0, O=io.strimzi, in its own two
-#                  Secrets; it signs the KafkaUsers' certificates.
+#                  Secrets ($KAFKAC_CLIENTS_CA_GENERATE); it signs the
+#                  KafkaUsers' certificates.
 #   node           one key and certificate for every Kafka node, signed by the
 #                  cluster CA, subject $KAFKAC_NODE_SUBJECT, for every name in
 #                  $KAFKAC_DNS_NAMES in the four forms a name has inside the
@@ -37,6 +40,7 @@ set -f # the names include wildcards (*.<service>): never expand them as file pa
 : "${KAFKAC_VALIDITY_DAYS:?}" "${KAFKAC_RENEWAL_DAYS:?}"
 : "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}" "${KAFKAC_CLIENTS_CA_SUBJECT:?}"
 : "${KAFKAC_CLIENTS_CA_VALIDITY_DAYS:?}" "${KAFKAC_CLIENTS_CA_RENEWAL_DAYS:?}"
+: "${KAFKAC_CLUSTER_CA_GENERATE:?}" "${KAFKAC_CLIENTS_CA_GENERATE:?}"
 
 existing=$KAFKAC_WORK_DIR/existing
 new=$KAFKAC_WORK_DIR/new
@@ -49,6 +53,12 @@ mkdir -p "$new" "$scratch"
 log() { echo "certificates: $*"; }
 fail() { echo "certificates: error: $*" >&2; exit 1; }
 
+for generate in "$KAFKAC_CLUSTER_CA_GENERATE" "$KAFKAC_CLIENTS_CA_GENERATE"; do
+  case $generate in
+    true|false) ;;
+    *) fail "KAFKAC_CLUSTER_CA_GENERATE and KAFKAC_CLIENTS_CA_GENERATE must be true or false" ;;
+  esac
+done
 case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$KAFKAC_CLIENTS_CA_RENEWAL_DAYS in
   *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
 esac
@@ -162,16 +172,45 @@ now=$(date -u +%s)
 renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 
 # ---------------------------------------------------------------- the CAs
-# Makes sure a CA exists: its key Secret (ca.p12, ca.password, ca.key) and its
-# certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password).
-# A CA is created only when neither Secret exists, and never replaced.
-# Sets ca_store, ca_password, ca_created, ca_until and ca_id, and leaves the
-# CA certificate in $scratch/<prefix>-ca.crt.
-ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days
-  what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7
+# A CA kafkac generates has a key Secret (ca.key, ca.p12, ca.password) and a
+# certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password). It
+# is created only when neither Secret exists, and never replaced.
+#
+# A CA the user provides (generateCertificateAuthority: false) is Strimzi's
+# contract: ca.crt in the certificate Secret, ca.key (PEM) in the key Secret.
+# kafkac never writes either; keytool signs with a key store made of them in
+# scratch memory, and renewing them is the user's.
+#
+# ensure_ca sets ca_store, ca_password, ca_created, ca_until and ca_id, and
+# leaves the CA certificate in $scratch/<prefix>-ca.crt.
+
+# The key store of a provided CA, made from its ca.key and ca.crt.
+load_provided_ca() { # what, prefix, key Secret, certificate Secret, spec field
+  missing=""
+  [ -s "$existing/$4/data/ca.crt" ] || missing="$missing Secret $4 with the key ca.crt (the CA certificate, PEM);"
+  [ -s "$existing/$3/data/ca.key" ] || missing="$missing Secret $3 with the key ca.key (its private key, PEM);"
+  [ -z "$missing" ] || fail "spec.$5.generateCertificateAuthority is false, so the $1 is yours and kafkac" \
+    "creates neither of its Secrets. Missing:$missing see the README, section Certificates."
+  ca_store=$scratch/$2-ca.p12
+  ca_password=$(new_password)
+  if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
+        -in "$existing/$4/data/ca.crt" -inkey "$existing/$3/data/ca.key" -passin pass: \
+        -out "$ca_store" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
+    echo "$output" >&2
+    fail "openssl cannot make a key store of ca.key of Secret $3 and ca.crt of Secret $4:" \
+      "ca.key must be the unencrypted PEM private key of the certificate in ca.crt"
+  fi
+}
+
+ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days, generate (true or false), spec field
+  what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7; generate=$8; field=$9
   ca_crt=$scratch/$prefix-ca.crt
   ca_created=false
-  if [ -d "$existing/$ca_secret" ]; then
+  if [ "$generate" = false ]; then
+    load_provided_ca "$what" "$prefix" "$ca_secret" "$ca_cert_secret" "$field"
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    log "$what: yours (spec.$field.generateCertificateAuthority: false), from Secrets $ca_secret and $ca_cert_secret"
+  elif [ -d "$existing/$ca_secret" ]; then
     require_keys "$ca_secret" ca.p12 ca.password
     ca_store=$existing/$ca_secret/data/ca.p12
     ca_password=$(cat "$existing/$ca_secret/data/ca.password")
@@ -203,7 +242,18 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
   ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $what certificate's validity"
   ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
   ca_fingerprint=$(echo "$ca_info" | fingerprint)
-  [ -n "$ca_id" ] && [ -n "$ca_fingerprint" ] || fail "cannot read the $what certificate's key identifier"
+  [ -n "$ca_fingerprint" ] || fail "cannot read the $what certificate"
+  [ -n "$ca_id" ] || fail "the $what certificate has no SubjectKeyIdentifier extension, which kafkac" \
+    "needs to tell the certificates it signed"
+  if [ "$generate" = false ]; then
+    [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
+      "It is yours to renew: put the new one in Secret $ca_cert_secret (and its key in $ca_secret)."
+    if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
+      log "WARNING: the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
+        "($renewal). It is yours to renew: put the new one in Secret $ca_cert_secret."
+    fi
+    return
+  fi
   [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
     "kafkac cannot renew a CA yet: see the README, section Certificates."
   if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
@@ -235,7 +285,7 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
 }
 
 ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
-  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS"
+  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS" "$KAFKAC_CLUSTER_CA_GENERATE" clusterCa
 
 # ----------------------------------------------------------------- node
 node_secret=$KAFKAC_NODE_CERT_SECRET
@@ -326,5 +376,6 @@ fi
 # The clients CA signs nothing here: KafkaUsers' certificates are issued by the
 # users Job. The brokers trust it on listeners with `authentication: tls`.
 ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
-  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS"
+  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS" \
+  "$KAFKAC_CLIENTS_CA_GENERATE" clientsCa
 rm -rf "$scratch"

@@ -109,18 +109,32 @@ scram_user() { # name, password Secret, password key
   log "user $user: creating Secret $user with $how"
 }
 
+# The clients CA's key store: ca.p12 of a CA kafkac generated, or one made in
+# scratch from ca.key and ca.crt of a CA the user provides (Strimzi's keys).
 clients_ca_ready=false
 load_clients_ca() {
   [ "$clients_ca_ready" = true ] && return
-  for key in ca.p12 ca.password; do
-    [ -s "$existing/$KAFKAC_CLIENTS_CA_SECRET/data/$key" ] ||
-      fail "Secret $KAFKAC_CLIENTS_CA_SECRET (the clients CA) has no $key: has the certificates Job run?"
-  done
+  ca_dir=$existing/$KAFKAC_CLIENTS_CA_SECRET/data
   [ -s "$existing/$KAFKAC_CLIENTS_CA_CERT_SECRET/data/ca.crt" ] ||
     fail "Secret $KAFKAC_CLIENTS_CA_CERT_SECRET has no ca.crt: has the certificates Job run?"
-  ca_store=$existing/$KAFKAC_CLIENTS_CA_SECRET/data/ca.p12
-  ca_password=$(cat "$existing/$KAFKAC_CLIENTS_CA_SECRET/data/ca.password")
   tr -d '\r' < "$existing/$KAFKAC_CLIENTS_CA_CERT_SECRET/data/ca.crt" > "$scratch/clients-ca.crt"
+  if [ -s "$ca_dir/ca.p12" ] && [ -s "$ca_dir/ca.password" ]; then
+    ca_store=$ca_dir/ca.p12
+    ca_password=$(cat "$ca_dir/ca.password")
+  elif [ -s "$ca_dir/ca.key" ]; then
+    ca_store=$scratch/clients-ca.p12
+    ca_password=$(new_password)
+    if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
+          -in "$scratch/clients-ca.crt" -inkey "$ca_dir/ca.key" -passin pass: \
+          -out "$ca_store" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
+      echo "$output" >&2
+      fail "openssl cannot make a key store of ca.key of Secret $KAFKAC_CLIENTS_CA_SECRET and ca.crt of" \
+        "Secret $KAFKAC_CLIENTS_CA_CERT_SECRET: ca.key must be the unencrypted PEM key of that certificate"
+    fi
+  else
+    fail "Secret $KAFKAC_CLIENTS_CA_SECRET (the clients CA) has neither ca.key nor ca.p12 and ca.password:" \
+      "has the certificates Job run?"
+  fi
   clients_ca_ready=true
 }
 
