@@ -63,8 +63,9 @@ VALUES_DOCS = {
                                                  "the Job signs with ca.key and ca.crt of its two "
                                                  "Secrets and never writes or renews them.",
     "certificates.validityDays": "Days a new certificate is valid (spec.clusterCa.validityDays).",
-    "certificates.renewalDays": "The Job issues a new node certificate when the current one expires "
-                                "within this many days (spec.clusterCa.renewalDays).",
+    "certificates.renewalDays": "The Job renews the cluster CA certificate (same key) and issues a new "
+                                "node certificate when the current one expires within this many days "
+                                "(spec.clusterCa.renewalDays).",
     "certificates.caSubject": "Subject of a new cluster CA certificate.",
     "certificates.nodeSubject": "Subject of the node certificate: the nodes' TLS principal.",
     "certificates.dnsNames": "Names the node certificate covers, each as name, name.<namespace>, "
@@ -87,8 +88,8 @@ VALUES_DOCS = {
     "certificates.clientsCa.subject": "Subject of a new clients CA certificate.",
     "certificates.clientsCa.validityDays": "Days a new clients CA certificate is valid "
                                            "(spec.clientsCa.validityDays).",
-    "certificates.clientsCa.renewalDays": "The Job warns when the clients CA expires within this many "
-                                          "days (spec.clientsCa.renewalDays).",
+    "certificates.clientsCa.renewalDays": "The Job renews the clients CA certificate (same key) when it "
+                                          "expires within this many days (spec.clientsCa.renewalDays).",
     "certificates.secretLabels": "Labels of the Secrets the Job creates.",
     "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
     "certificates.job.name": "Name of the Job, its ServiceAccount, Role and RoleBinding.",

@@ -139,7 +139,7 @@ def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
 
 
 @pytest.mark.tools
-def test_the_job_may_read_its_five_secrets_create_secrets_and_update_only_the_node_certificate(kraft_chart):
+def test_the_job_may_read_its_five_secrets_create_secrets_and_update_only_those_it_renews(kraft_chart):
     objects = manifests(kraft_chart)
     (role,) = _by_kind(objects, "Role")
     rules = sorted((tuple(r["verbs"]), tuple(r.get("resourceNames", ()))) for r in role["rules"])
@@ -148,7 +148,8 @@ def test_the_job_may_read_its_five_secrets_create_secrets_and_update_only_the_no
         (("create",), ()),
         (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
                     "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
-        (("update",), ("my-cluster-kafka-node-certs",)),
+        (("update",), ("my-cluster-kafka-node-certs", "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca",
+                       "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
     ]
     (binding,) = _by_kind(objects, "RoleBinding")
     assert binding["subjects"] == [{"kind": "ServiceAccount", "name": "my-cluster-kafka-certificates",
@@ -230,3 +231,8 @@ def test_a_ca_you_provide_reaches_the_job_as_false(tmp_path):
     (issue,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "issue"]
     env = {e["name"]: e.get("value") for e in issue["env"]}
     assert (env["KAFKAC_CLUSTER_CA_GENERATE"], env["KAFKAC_CLIENTS_CA_GENERATE"]) == ("false", "true")
+    # The Job renews the clients CA it generates, and may never update the Secrets of yours.
+    (role,) = _by_kind(manifests(chart), "Role")
+    (update,) = [r for r in role["rules"] if r["verbs"] == ["update"]]
+    assert update["resourceNames"] == ["my-cluster-kafka-node-certs", "my-cluster-clients-ca-cert",
+                                       "my-cluster-clients-ca"]

@@ -11,9 +11,11 @@
 #
 #   cluster CA     a 2048-bit RSA key and a self-signed CA certificate,
 #                  CN=cluster-ca v0, O=io.strimzi. Created only when neither
-#                  of its Secrets exists; never replaced or renewed here.
-#                  With $KAFKAC_CLUSTER_CA_GENERATE false the CA is the user's:
-#                  read from its two Secrets, never written.
+#                  of its Secrets exists; its key is never replaced. Its
+#                  certificate is renewed, for the same key, within renewalDays
+#                  of its end or on the annotation kafkac.io/force-renew=true of
+#                  its certificate Secret. With $KAFKAC_CLUSTER_CA_GENERATE false
+#                  the CA is the user's: read from its two Secrets, never written.
 #   clients CA     the same, CN=clients-ca v0, O=io.strimzi, in its own two
 #                  Secrets ($KAFKAC_CLIENTS_CA_GENERATE); it signs the
 #                  KafkaUsers' certificates.
@@ -26,7 +28,8 @@
 #                  $KAFKAC_EXTERNAL_IP_ADDRESSES as it is. Issued anew only when it is
 #                  absent, not signed by the current CA, does not cover every
 #                  one of those names, expires within $KAFKAC_RENEWAL_DAYS days,
-#                  or its Secret carries the annotation kafkac.io/force-renew=true.
+#                  or its Secret carries the annotation kafkac.io/force-renew=true,
+#                  and after the cluster CA certificate was renewed.
 #
 # A run over Secrets that are all current writes nothing at all, so running the
 # Job again, or rendering the chart again, never rotates anything. Every input
@@ -174,15 +177,20 @@ renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 # ---------------------------------------------------------------- the CAs
 # A CA kafkac generates has a key Secret (ca.key, ca.p12, ca.password) and a
 # certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password). It
-# is created only when neither Secret exists, and never replaced.
+# is created only when neither Secret exists, and its key is never replaced.
+# Its certificate is renewed for the same key, subject and key identifier when
+# it expires within renewalDays (or has expired), or when its certificate
+# Secret carries the annotation kafkac.io/force-renew=true: what the old one
+# signed verifies against the new one, and clients that still trust the old
+# one trust what the new one signs until the old one expires.
 #
 # A CA the user provides (generateCertificateAuthority: false) is Strimzi's
 # contract: ca.crt in the certificate Secret, ca.key (PEM) in the key Secret.
 # kafkac never writes either; keytool signs with a key store made of them in
 # scratch memory, and renewing them is the user's.
 #
-# ensure_ca sets ca_store, ca_password, ca_created, ca_until and ca_id, and
-# leaves the CA certificate in $scratch/<prefix>-ca.crt.
+# ensure_ca sets ca_store, ca_password, ca_created, ca_renewed, ca_until and
+# ca_id, and leaves the CA certificate in $scratch/<prefix>-ca.crt.
 
 # The key store of a provided CA, made from its ca.key and ca.crt.
 load_provided_ca() { # what, prefix, key Secret, certificate Secret, spec field
@@ -202,19 +210,60 @@ load_provided_ca() { # what, prefix, key Secret, certificate Secret, spec field
   fi
 }
 
+# Sets ca_until, ca_id and ca_fingerprint from the CA certificate.
+read_ca_certificate() { # what, PEM file
+  ca_info=$(printcert "$2")
+  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $1 certificate's validity"
+  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
+  ca_fingerprint=$(echo "$ca_info" | fingerprint)
+  [ -n "$ca_fingerprint" ] || fail "cannot read the $1 certificate"
+  [ -n "$ca_id" ] || fail "the $1 certificate has no SubjectKeyIdentifier extension, which kafkac" \
+    "needs to tell the certificates it signed"
+}
+
+# A new self-signed certificate for the CA's key, with the subject of the
+# current one (keytool takes it from the key store), in place of the current
+# one in the key store.
+renew_ca_certificate() { # prefix, key store, its password, validity days
+  keytool_quiet -certreq -alias ca -keystore "$2" -storetype PKCS12 -storepass "$3" \
+    -file "$scratch/$1-ca.csr"
+  keytool_quiet -gencert -alias ca -keystore "$2" -storetype PKCS12 -storepass "$3" \
+    -infile "$scratch/$1-ca.csr" -outfile "$scratch/$1-ca.renewed" -rfc -startdate -1H -validity "$4" \
+    -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign
+  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/$1-ca.renewed" \
+    -keystore "$2" -storetype PKCS12 -storepass "$3"
+}
+
+# A Secret to write, created when absent, else replaced at the resourceVersion read.
+stage_secret() { # Secret
+  mkdir -p "$new/$1/data"
+  if [ -d "$existing/$1" ]; then
+    echo replace > "$new/$1/action"
+    cp "$existing/$1/resourceVersion" "$new/$1/resourceVersion"
+  else
+    echo create > "$new/$1/action"
+  fi
+  echo "$1" >> "$new/order"
+}
+
 ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days, generate (true or false), spec field
   what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7; generate=$8; field=$9
   ca_crt=$scratch/$prefix-ca.crt
   ca_created=false
+  ca_renewed=false
+  write_key_secret=false
   if [ "$generate" = false ]; then
     load_provided_ca "$what" "$prefix" "$ca_secret" "$ca_cert_secret" "$field"
     export_pem "$ca_store" "$ca_password" ca "$ca_crt"
     log "$what: yours (spec.$field.generateCertificateAuthority: false), from Secrets $ca_secret and $ca_cert_secret"
   elif [ -d "$existing/$ca_secret" ]; then
     require_keys "$ca_secret" ca.p12 ca.password
-    ca_store=$existing/$ca_secret/data/ca.p12
+    ca_store=$scratch/$prefix-ca.p12
+    cp "$existing/$ca_secret/data/ca.p12" "$ca_store"
     ca_password=$(cat "$existing/$ca_secret/data/ca.password")
     export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    # A CA made by an older chart has no ca.key yet.
+    [ -s "$existing/$ca_secret/data/ca.key" ] || write_key_secret=true
     log "$what: kept (Secret $ca_secret exists)"
   elif [ -d "$existing/$ca_cert_secret" ]; then
     fail "Secret $ca_cert_secret exists but $ca_secret, which holds the CA's private key, does not." \
@@ -228,23 +277,12 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
       -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign -startdate -1H -validity "$validity" \
       -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password"
     export_pem "$ca_store" "$ca_password" ca "$ca_crt"
-    mkdir -p "$new/$ca_secret/data"
-    cp "$ca_store" "$new/$ca_secret/data/ca.p12"
-    printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
-    export_key "$ca_store" "$ca_password" "$new/$ca_secret/data/ca.key"
-    echo create > "$new/$ca_secret/action"
-    echo "$ca_secret" >> "$new/order"
     ca_created=true
+    write_key_secret=true
     log "$what: created a new CA ($subject), Secret $ca_secret"
   fi
+  read_ca_certificate "$what" "$ca_crt"
 
-  ca_info=$(printcert "$ca_crt")
-  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $what certificate's validity"
-  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
-  ca_fingerprint=$(echo "$ca_info" | fingerprint)
-  [ -n "$ca_fingerprint" ] || fail "cannot read the $what certificate"
-  [ -n "$ca_id" ] || fail "the $what certificate has no SubjectKeyIdentifier extension, which kafkac" \
-    "needs to tell the certificates it signed"
   if [ "$generate" = false ]; then
     [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
       "It is yours to renew: put the new one in Secret $ca_cert_secret (and its key in $ca_secret)."
@@ -254,32 +292,67 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
     fi
     return
   fi
-  [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
-    "kafkac cannot renew a CA yet: see the README, section Certificates."
-  if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
-    log "WARNING: the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
-      "($renewal). kafkac cannot renew a CA yet: see the README, section Certificates."
+
+  renewal_reason=""
+  if [ "$ca_created" = true ]; then
+    :
+  elif [ -e "$existing/$ca_cert_secret/force-renew" ]; then
+    renewal_reason="Secret $ca_cert_secret has the annotation kafkac.io/force-renew=true"
+  elif [ "$ca_until" -le "$now" ]; then
+    renewal_reason="it expired on $(utc_date "$ca_until")"
+  elif [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
+    renewal_reason="it expires on $(utc_date "$ca_until"), within renewalDays ($renewal)"
+  fi
+  if [ -n "$renewal_reason" ]; then
+    old_id=$ca_id
+    renew_ca_certificate "$prefix" "$ca_store" "$ca_password" "$validity"
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    read_ca_certificate "$what" "$ca_crt"
+    [ "$ca_id" = "$old_id" ] || fail "the renewed $what certificate has another key identifier"
+    ca_renewed=true
+    write_key_secret=true
+    log "$what: renewed its certificate for the same key, because $renewal_reason;" \
+      "valid until $(utc_date "$ca_until")"
   fi
 
+  if [ "$write_key_secret" = true ]; then
+    stage_secret "$ca_secret"
+    cp "$ca_store" "$new/$ca_secret/data/ca.p12"
+    printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
+    export_key "$ca_store" "$ca_password" "$new/$ca_secret/data/ca.key"
+    [ "$ca_created" = true ] || log "$what: updating Secret $ca_secret (ca.key, ca.p12, ca.password)"
+  fi
+
+  truststore_password=""
   if [ -d "$existing/$ca_cert_secret" ]; then
     require_keys "$ca_cert_secret" ca.crt
     published=$(printcert "$existing/$ca_cert_secret/data/ca.crt" | fingerprint) || true
-    if [ "$published" != "$ca_fingerprint" ]; then
-      fail "ca.crt in Secret $ca_cert_secret is not the certificate of the CA key in Secret $ca_secret." \
+    if [ "$published" = "$ca_fingerprint" ]; then
+      log "$what certificate: kept (Secret $ca_cert_secret exists)"
+      return
+    fi
+    published_key=$(openssl x509 -noout -pubkey -in "$existing/$ca_cert_secret/data/ca.crt" 2>/dev/null) || true
+    if [ "$published_key" != "$(openssl x509 -noout -pubkey -in "$ca_crt")" ]; then
+      fail "ca.crt in Secret $ca_cert_secret is not a certificate of the CA key in Secret $ca_secret." \
         "kafkac replaces neither; restore the pair from a backup."
     fi
-    log "$what certificate: kept (Secret $ca_cert_secret exists)"
+    # An earlier certificate of the same key: a renewal, or one whose write failed midway.
+    ca_renewed=true
+    if [ -s "$existing/$ca_cert_secret/data/ca.password" ]; then
+      truststore_password=$(cat "$existing/$ca_cert_secret/data/ca.password")
+    fi
+  fi
+  # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
+  [ -n "$truststore_password" ] || truststore_password=$(new_password)
+  keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
+    -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
+  stage_secret "$ca_cert_secret"
+  cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
+  cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
+  printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+  if [ -d "$existing/$ca_cert_secret" ]; then
+    log "$what certificate: updating Secret $ca_cert_secret with the renewed certificate (ca.crt, ca.p12)"
   else
-    # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
-    truststore_password=$(new_password)
-    keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
-      -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
-    mkdir -p "$new/$ca_cert_secret/data"
-    cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
-    cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
-    printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
-    echo create > "$new/$ca_cert_secret/action"
-    echo "$ca_cert_secret" >> "$new/order"
     log "$what certificate: created Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
   fi
 }
@@ -292,6 +365,8 @@ node_secret=$KAFKAC_NODE_CERT_SECRET
 reason=""
 if [ "$ca_created" = true ]; then
   reason="the cluster CA is new"
+elif [ "$ca_renewed" = true ]; then
+  reason="the cluster CA certificate was renewed"
 elif [ ! -d "$existing/$node_secret" ]; then
   reason="Secret $node_secret does not exist"
 elif [ -e "$existing/$node_secret/force-renew" ]; then
