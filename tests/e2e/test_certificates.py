@@ -1,9 +1,9 @@
 """The certificates Job of a compiled chart, run for real (see certjob.py).
 
 Its scripts run as rendered, keytool from this machine's JDK makes the keys
-and certificates, and the Secrets go to the kubectl stand-in's store (no
-Kubernetes API server runs here). openssl, a tool the Job does not use, reads
-back what it made.
+and certificates (openssl writes the PEM keys), and the Secrets go to the
+kubectl stand-in's store (no Kubernetes API server runs here). openssl, used
+apart from the Job's scripts, reads back what it made.
 """
 
 from __future__ import annotations
