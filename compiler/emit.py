@@ -55,13 +55,18 @@ VALUES_DOCS = {
     "certificates.podLabels": HOOK_POD_LABELS_DOC,
     "certificates.clusterCaCertSecret": "Secret with the cluster CA certificate for clients: ca.crt "
                                         "(PEM), ca.p12 (PKCS#12 trust store), ca.password.",
-    "certificates.clusterCaSecret": "Secret with the cluster CA's key: ca.p12 (PKCS#12 key store, key "
-                                    "and certificate under alias ca) and ca.password.",
+    "certificates.clusterCaSecret": "Secret with the cluster CA's key: ca.key (PEM), ca.p12 (PKCS#12 key "
+                                    "store, key and certificate under alias ca) and ca.password.",
     "certificates.nodeCertSecret": "Secret with the certificate every Kafka node presents: node.p12 "
                                    "(PKCS#12 key store with the chain), node.password, node.crt (PEM).",
+    "certificates.generateCertificateAuthority": "false: the cluster CA is yours "
+                                                 "(spec.clusterCa.generateCertificateAuthority): "
+                                                 "the Job signs with ca.key and ca.crt of its two "
+                                                 "Secrets and never writes or renews them.",
     "certificates.validityDays": "Days a new certificate is valid (spec.clusterCa.validityDays).",
-    "certificates.renewalDays": "The Job issues a new node certificate when the current one expires "
-                                "within this many days (spec.clusterCa.renewalDays).",
+    "certificates.renewalDays": "The Job renews the cluster CA certificate (same key) and issues a new "
+                                "node certificate when the current one expires within this many days "
+                                "(spec.clusterCa.renewalDays).",
     "certificates.caSubject": "Subject of a new cluster CA certificate.",
     "certificates.nodeSubject": "Subject of the node certificate: the nodes' TLS principal.",
     "certificates.dnsNames": "Names the node certificate covers, each as name, name.<namespace>, "
@@ -87,13 +92,16 @@ VALUES_DOCS = {
                               "and listeners with authentication: tls trust only it.",
     "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "
                                          "(PKCS#12 trust store), ca.password.",
-    "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.p12 (PKCS#12 key store, key "
-                                     "and certificate under alias ca) and ca.password.",
+    "certificates.clientsCa.secret": "Secret with the clients CA's key: ca.key (PEM), ca.p12 (PKCS#12 key "
+                                     "store, key and certificate under alias ca) and ca.password.",
+    "certificates.clientsCa.generateCertificateAuthority": "false: the clients CA is yours "
+                                                           "(spec.clientsCa.generateCertificateAuthority), "
+                                                           "as for the cluster CA.",
     "certificates.clientsCa.subject": "Subject of a new clients CA certificate.",
     "certificates.clientsCa.validityDays": "Days a new clients CA certificate is valid "
                                            "(spec.clientsCa.validityDays).",
-    "certificates.clientsCa.renewalDays": "The Job warns when the clients CA expires within this many "
-                                          "days (spec.clientsCa.renewalDays).",
+    "certificates.clientsCa.renewalDays": "The Job renews the clients CA certificate (same key) when it "
+                                          "expires within this many days (spec.clientsCa.renewalDays).",
     "certificates.secretLabels": "Labels of the Secrets the Job creates.",
     "certificates.job": "The hook Job (and its ServiceAccount, Role and RoleBinding) that creates them.",
     "certificates.job.name": "Name of the Job, its ServiceAccount, Role and RoleBinding.",

@@ -41,10 +41,12 @@ class CertSecret:
 
 @dataclass(frozen=True)
 class ClusterCa:
-    """spec.clusterCa or spec.clientsCa: a CA that kafkac generates in the cluster, and its certificates' lifetimes."""
+    """spec.clusterCa or spec.clientsCa: a CA that kafkac generates in the cluster (or, with `generate`
+    false, one the user provides), and its certificates' lifetimes."""
 
     validity_days: int = DEFAULT_CA_VALIDITY_DAYS
     renewal_days: int = DEFAULT_CA_RENEWAL_DAYS
+    generate: bool = True
 
 
 @dataclass(frozen=True)

@@ -210,16 +210,10 @@ def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> 
 
 
 def _certificate_authority(doc: Document, field_name: str, findings: list[Finding]) -> ClusterCa:
-    """spec.clusterCa or spec.clientsCa: kafkac generates the CA in the cluster and keeps its key."""
+    """spec.clusterCa or spec.clientsCa: a CA kafkac generates in the cluster and keeps the key of,
+    or one the user provides in Strimzi's two Secrets (generateCertificateAuthority: false)."""
     raw = doc.get("spec", field_name) or {}
     path = ("spec", field_name)
-    what = "cluster CA" if field_name == "clusterCa" else "clients CA"
-    if raw.get("generateCertificateAuthority", True) is False:
-        findings.append(error(
-            "cluster-ca.unsupported", f"spec.{field_name}.generateCertificateAuthority: false (a CA you "
-            f"provide) is not supported yet: kafkac generates the {what} in the cluster",
-            doc.span_of(path + ("generateCertificateAuthority",)), path + ("generateCertificateAuthority",),
-            "true, or no generateCertificateAuthority"))
     if raw.get("certificateExpirationPolicy", "renew-certificate") != "renew-certificate":
         findings.append(error(
             "cluster-ca.unsupported", f"spec.{field_name}.certificateExpirationPolicy: "
@@ -234,7 +228,8 @@ def _certificate_authority(doc: Document, field_name: str, findings: list[Findin
             "cluster-ca.renewal-days", f"renewalDays ({renewal}) is not shorter than validityDays "
             f"({validity}): every certificate would be due for renewal as soon as it is issued",
             doc.span_of(at), at, f"renewalDays smaller than validityDays ({validity})"))
-    return ClusterCa(validity_days=validity, renewal_days=renewal)
+    return ClusterCa(validity_days=validity, renewal_days=renewal,
+                     generate=raw.get("generateCertificateAuthority", True) is not False)
 
 
 def _container_env(spec: dict | None) -> list[dict]:

@@ -177,6 +177,7 @@ def certificates(cluster: Cluster) -> dict:
         "clusterCaCertSecret": f"{cluster.name}-cluster-ca-cert",
         "clusterCaSecret": f"{cluster.name}-cluster-ca",
         "nodeCertSecret": f"{cluster.name}-kafka-node-certs",
+        "generateCertificateAuthority": cluster.cluster_ca.generate,
         "validityDays": cluster.cluster_ca.validity_days,
         "renewalDays": cluster.cluster_ca.renewal_days,
         "caSubject": CA_SUBJECT,
@@ -194,6 +195,7 @@ def certificates(cluster: Cluster) -> dict:
         "clientsCa": {
             "certSecret": f"{cluster.name}-clients-ca-cert",
             "secret": f"{cluster.name}-clients-ca",
+            "generateCertificateAuthority": cluster.clients_ca.generate,
             "subject": CLIENTS_CA_SUBJECT,
             "validityDays": cluster.clients_ca.validity_days,
             "renewalDays": cluster.clients_ca.renewal_days,

@@ -145,13 +145,14 @@ def role_rules(objects: list[dict]) -> list[tuple[tuple, tuple]]:
 
 
 @pytest.mark.tools
-def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_only_the_node_certificate(charts):
+def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_those_it_renews(charts):
     objects = manifests(charts["quickstart"])
     assert role_rules(objects) == [
         (("create",), ()),
         (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
                     "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
-        (("update",), ("my-cluster-kafka-node-certs",)),
+        (("update",), ("my-cluster-kafka-node-certs", "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca",
+                       "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
     ]
     (job,) = _by_kind(objects, "Job")
     pod = job["spec"]["template"]["spec"]
@@ -167,7 +168,9 @@ def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret
         (("create",), ()),
         (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
                     "my-cluster-clients-ca-cert", "my-cluster-clients-ca", "my-cluster-kafka-exporter-certs")),
-        (("update",), ("my-cluster-kafka-node-certs", "my-cluster-kafka-exporter-certs")),
+        (("update",), ("my-cluster-kafka-node-certs", "my-cluster-kafka-exporter-certs",
+                       "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca",
+                       "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
     ]
     (job,) = _by_kind(objects, "Job")
     pod = job["spec"]["template"]["spec"]
@@ -240,3 +243,27 @@ def test_kafka_pods_mount_the_certificate_secrets_read_only(kraft_chart):
         assert secrets["node-certs"] == "my-cluster-kafka-node-certs"
         mounts = {m["name"]: m for m in pod["containers"][0]["volumeMounts"]}
         assert mounts["cluster-ca-cert"]["readOnly"] and mounts["node-certs"]["readOnly"]
+
+
+@pytest.mark.tools
+def test_a_ca_you_provide_reaches_the_job_as_false(tmp_path):
+    """generateCertificateAuthority: false compiles, and the issue step learns it from its environment."""
+    case = Path(__file__).parent / "cases" / "valid" / "cluster-ca-user-provided.yaml"
+    spec = tmp_path / "kafka.yaml"  # in the dev profile: the production policies are not the point here
+    spec.write_text(case.read_text().replace("  name: my-cluster\nspec:",
+                                             "  name: my-cluster\n  annotations:\n    kafkac.io/profile: dev\nspec:", 1))
+    result = compile_specs(Options((str(spec),), tmp_path / "out", verify=False))
+    assert result.ok, [f.message for f in result.findings]
+    (chart,) = result.charts
+    values = yaml.safe_load((chart / "values.yaml").read_text())["certificates"]
+    assert values["generateCertificateAuthority"] is False
+    assert values["clientsCa"]["generateCertificateAuthority"] is True
+    (job,) = _by_kind(manifests(chart), "Job")
+    (issue,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "issue"]
+    env = {e["name"]: e.get("value") for e in issue["env"]}
+    assert (env["KAFKAC_CLUSTER_CA_GENERATE"], env["KAFKAC_CLIENTS_CA_GENERATE"]) == ("false", "true")
+    # The Job renews the clients CA it generates, and may never update the Secrets of yours.
+    (role,) = _by_kind(manifests(chart), "Role")
+    (update,) = [r for r in role["rules"] if r["verbs"] == ["update"]]
+    assert update["resourceNames"] == ["my-cluster-kafka-node-certs", "my-cluster-clients-ca-cert",
+                                       "my-cluster-clients-ca"]

@@ -182,6 +182,20 @@ def secrets_in(store: Path, namespace: str) -> dict[str, dict[str, bytes]]:
     return secrets
 
 
+def put_secrets(store: Path, namespace: str, secrets: dict[str, dict[str, bytes]]) -> None:
+    """Put Secrets in the stand-in's store, as `kubectl create secret generic` would before install."""
+    folder = store / namespace
+    folder.mkdir(parents=True, exist_ok=True)
+    counter = store / "resource-version"  # the stand-in's, so that versions stay unique
+    for name, data in secrets.items():
+        version = int(counter.read_text()) + 1 if counter.exists() else 1
+        manifest = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                    "metadata": {"name": name, "namespace": namespace, "resourceVersion": str(version)},
+                    "data": {key: base64.b64encode(value).decode() for key, value in data.items()}}
+        (folder / f"{name}.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        counter.write_text(str(version))
+
+
 def secret_manifest(store: Path, namespace: str, name: str) -> dict:
     return json.loads((store / namespace / f"{name}.json").read_text())
 

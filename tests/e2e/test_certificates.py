@@ -1,13 +1,14 @@
 """The certificates Job of a compiled chart, run for real (see certjob.py).
 
 Its scripts run as rendered, keytool from this machine's JDK makes the keys
-and certificates, and the Secrets go to the kubectl stand-in's store (no
-Kubernetes API server runs here). openssl, a tool the Job does not use, reads
-back what it made.
+and certificates (openssl writes the PEM keys), and the Secrets go to the
+kubectl stand-in's store (no Kubernetes API server runs here). openssl, used
+apart from the Job's scripts, reads back what it made.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import subprocess
@@ -19,8 +20,8 @@ import pytest
 from compiler import tools
 from compiler.verify import render
 
-from . import certjob
-from .conftest import NAMESPACE, compile_example
+from . import certjob, clients
+from .conftest import NAMESPACE, boot, compile_example
 
 pytestmark = pytest.mark.e2e
 
@@ -127,6 +128,12 @@ def verify(ca_pem: bytes, cert_pem: bytes, folder: Path) -> str:
                    str(folder / "node.crt"))
 
 
+def assert_pem_key_of(key_pem: bytes, certificate_pem: bytes) -> None:
+    """An unencrypted PKCS#8 PEM key (as Strimzi writes ca.key), the key of that certificate."""
+    assert key_pem.startswith(b"-----BEGIN PRIVATE KEY-----\n") and b"Bag Attributes" not in key_pem
+    assert openssl("pkey", "-pubout", data=key_pem) == openssl("x509", "-noout", "-pubkey", data=certificate_pem)
+
+
 def keytool_list(store: bytes, password: bytes, folder: Path) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "store.p12").write_bytes(store)
@@ -144,7 +151,7 @@ def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_pa
                                                      start=1)], run.log
     secrets = job.secrets()
     assert sorted(secrets[CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
-    assert sorted(secrets[CA]) == ["ca.p12", "ca.password"]
+    assert sorted(secrets[CA]) == ["ca.key", "ca.p12", "ca.password"]
     assert sorted(secrets[NODE]) == ["node.crt", "node.p12", "node.password"]
     for name in (CA_CERT, CA, NODE):
         labels = job.manifest(name)["metadata"]["labels"]
@@ -163,6 +170,7 @@ def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_pa
     # The CA key store: the key and the same certificate.
     key = keytool_list(secrets[CA]["ca.p12"], secrets[CA]["ca.password"], tmp_path / "key")
     assert "PrivateKeyEntry" in key
+    assert_pem_key_of(secrets[CA]["ca.key"], ca_pem)
 
     node_pem = secrets[NODE]["node.crt"]
     node_text = certificate_text(node_pem)
@@ -183,7 +191,8 @@ def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_pa
 def test_first_run_creates_a_clients_ca_apart_from_the_cluster_ca(installed, tmp_path):
     secrets = installed.secrets()
     assert sorted(secrets[CLIENTS_CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
-    assert sorted(secrets[CLIENTS_CA]) == ["ca.p12", "ca.password"]
+    assert sorted(secrets[CLIENTS_CA]) == ["ca.key", "ca.p12", "ca.password"]
+    assert_pem_key_of(secrets[CLIENTS_CA]["ca.key"], secrets[CLIENTS_CA_CERT]["ca.crt"])
     assert installed.manifest(CLIENTS_CA_CERT)["metadata"]["annotations"] == {"strimzi.io/ca-cert-generation": "0"}
     assert installed.manifest(CLIENTS_CA)["metadata"]["annotations"] == {"strimzi.io/ca-key-generation": "0"}
     clients_pem = secrets[CLIENTS_CA_CERT]["ca.crt"]
@@ -310,3 +319,141 @@ def test_a_secret_written_meanwhile_by_someone_else_is_never_overwritten(job, in
         assert job.secrets()[NODE] == before
     finally:
         subprocess.run(["rm", "-rf", str(job.folder)], check=False)
+
+
+# --- renewing a CA ----------------------------------------------------------------------------
+
+RENEWAL_SPEC = Path(__file__).resolve().parent / "renewal-spec"
+
+
+def subject_key_identifier(pem: bytes) -> str:
+    text = certificate_text(pem)
+    return re.search(r"Subject Key Identifier:\s*\n\s*([0-9A-F:]+)", text).group(1)
+
+
+def subject(pem: bytes) -> str:
+    return openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", data=pem).strip()
+
+
+def public_key(pem: bytes) -> str:
+    return openssl("x509", "-noout", "-pubkey", data=pem)
+
+
+def pkcs12_certificates(store: bytes, password: bytes, folder: Path) -> list[str]:
+    """The certificates of a PKCS#12 key store, as PEM blocks (openssl)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "store.p12").write_bytes(store)
+    (folder / "store.password").write_bytes(password)
+    dump = openssl("pkcs12", "-in", str(folder / "store.p12"), "-nokeys",
+                   "-passin", f"file:{folder / 'store.password'}")
+    return re.findall(r"-----BEGIN CERTIFICATE-----\n.*?\n-----END CERTIFICATE-----", dump, re.S)
+
+
+@pytest.fixture(scope="module")
+def renewal_manifests(e2e, tmp_path_factory) -> list[dict]:
+    chart = compile_example(str(RENEWAL_SPEC), tmp_path_factory.mktemp("renewal") / "chart")
+    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+
+
+def test_a_ca_certificate_due_is_renewed_for_the_same_key_and_clients_of_the_old_one_still_connect(
+        e2e, renewal_manifests, tmp_path):
+    job = JobRunner(renewal_manifests, e2e.java_home)
+    try:
+        # A cluster CA that lives 20 days (as a chart with spec.clusterCa.validityDays: 20 makes
+        # it), then the chart as compiled: it expires within renewalDays (30).
+        job(env={"issue": {"KAFKAC_VALIDITY_DAYS": "20"}})
+        old = job.secrets()
+        writes = job.writes()
+        run = job()
+        issued = run.output("issue")
+        assert "cluster CA: renewed its certificate for the same key, because it expires on" in issued
+        assert "within renewalDays (30)" in issued
+        assert "node certificate: re-issuing it with the existing cluster CA, because the cluster CA " \
+               "certificate was renewed" in issued
+        assert job.writes()[len(writes):] == [
+            f"replace secret {NAMESPACE}/{name} resourceVersion={version}"
+            for version, name in enumerate((CA, CA_CERT, NODE), start=len(writes) + 1)], run.log
+        new = job.secrets()
+        assert new[CLIENTS_CA] == old[CLIENTS_CA] and new[CLIENTS_CA_CERT] == old[CLIENTS_CA_CERT]
+
+        old_ca, new_ca = old[CA_CERT]["ca.crt"], new[CA_CERT]["ca.crt"]
+        assert new_ca != old_ca
+        assert new[CA]["ca.key"] == old[CA]["ca.key"] and new[CA]["ca.password"] == old[CA]["ca.password"]
+        assert public_key(new_ca) == public_key(old_ca)
+        assert subject(new_ca) == subject(old_ca) == "subject=CN=cluster-ca v0,O=io.strimzi"
+        assert subject_key_identifier(new_ca) == subject_key_identifier(old_ca)
+        assert "CA:TRUE" in certificate_text(new_ca) and "Certificate Sign" in certificate_text(new_ca)
+        assert not_after(new_ca) - datetime.now(timezone.utc) > timedelta(days=364)
+        # The key store and the trust store hold the new certificate; clients keep their password.
+        assert pkcs12_certificates(new[CA]["ca.p12"], new[CA]["ca.password"], tmp_path / "key") == \
+            [new_ca.decode().strip()]
+        assert new[CA_CERT]["ca.password"] == old[CA_CERT]["ca.password"]
+        assert pkcs12_certificates(new[CA_CERT]["ca.p12"], new[CA_CERT]["ca.password"], tmp_path / "trust") == \
+            [new_ca.decode().strip()]
+        # Old and new trust each other's certificates; the new node certificate's chain carries the new CA.
+        old_node, new_node = old[NODE]["node.crt"], new[NODE]["node.crt"]
+        assert verify(new_ca, old_node, tmp_path / "old-node").strip().endswith(": OK")
+        assert verify(old_ca, new_node, tmp_path / "new-node").strip().endswith(": OK")
+        chain = pkcs12_certificates(new[NODE]["node.p12"], new[NODE]["node.password"], tmp_path / "chain")
+        assert chain == [new_node.decode().strip(), new_ca.decode().strip()]
+
+        # Renewed, everything is current: the next run writes nothing.
+        writes = job.writes()
+        assert "nothing to write" in job().output("store")
+        assert job.writes() == writes
+
+        # The brokers restarted with the re-issued node certificate serve a client that holds
+        # only the old ca.crt.
+        (tmp_path / "old-ca.crt").write_bytes(old_ca)
+        options = {"security_protocol": "SSL", "ssl_cafile": str(tmp_path / "old-ca.crt"),
+                   "ssl_check_hostname": True}
+        with boot(str(RENEWAL_SPEC), e2e, tmp_path / "kafka", address_block=14, secrets=new) as cluster:
+            assert cluster.secrets[NODE] == new[NODE]
+            assert [b["broker_id"] for b in clients.brokers(cluster.bootstrap(9093), **options)] == [0]
+    finally:
+        subprocess.run(["rm", "-rf", str(job.folder)], check=False)
+
+
+def test_a_ca_certificate_is_renewed_on_request_and_a_ca_without_ca_key_gets_one(job, installed):
+    job.seed(installed)
+    before = job.secrets()
+    job.annotate(CLIENTS_CA_CERT, "kafkac.io/force-renew", "true")
+    # A CA Secret made by an older chart, before ca.key.
+    path = job.store / NAMESPACE / f"{CA}.json"
+    manifest = json.loads(path.read_text())
+    del manifest["data"]["ca.key"]
+    path.write_text(json.dumps(manifest))
+    run = job()
+    issued = run.output("issue")
+    assert "clients CA: renewed its certificate for the same key, because Secret my-cluster-clients-ca-cert " \
+           "has the annotation kafkac.io/force-renew=true" in issued
+    assert "cluster CA: updating Secret my-cluster-cluster-ca (ca.key, ca.p12, ca.password)" in issued
+    assert "node certificate: kept" in issued
+    after = job.secrets()
+    assert after[CA] == before[CA] and after[CA_CERT] == before[CA_CERT] and after[NODE] == before[NODE]
+    assert after[CLIENTS_CA]["ca.key"] == before[CLIENTS_CA]["ca.key"]
+    renewed = after[CLIENTS_CA_CERT]["ca.crt"]
+    assert renewed != before[CLIENTS_CA_CERT]["ca.crt"]
+    assert public_key(renewed) == public_key(before[CLIENTS_CA_CERT]["ca.crt"])
+    assert "kafkac.io/force-renew" not in (job.manifest(CLIENTS_CA_CERT)["metadata"].get("annotations") or {})
+    writes = job.writes()
+    job()
+    assert job.writes() == writes
+
+
+def test_a_certificate_secret_behind_its_key_secret_is_brought_up_to_date(job, installed):
+    """As when a renewal wrote the key Secret but failed to write the certificate Secret: the
+    next run publishes the key store's certificate, of the same key, rather than fail."""
+    job.seed(installed)
+    old_ca = job.secrets()[CA_CERT]["ca.crt"]
+    job.annotate(CA_CERT, "kafkac.io/force-renew", "true")
+    job()
+    renewed = job.secrets()[CA_CERT]["ca.crt"]
+    assert renewed != old_ca
+    path = job.store / NAMESPACE / f"{CA_CERT}.json"
+    manifest = json.loads(path.read_text())
+    manifest["data"]["ca.crt"] = base64.b64encode(old_ca).decode()
+    path.write_text(json.dumps(manifest))
+    run = job()
+    assert "updating Secret my-cluster-cluster-ca-cert with the renewed certificate" in run.output("issue")
+    assert job.secrets()[CA_CERT]["ca.crt"] == renewed

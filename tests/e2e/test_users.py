@@ -94,7 +94,10 @@ def test_the_first_run_creates_each_users_secret_with_strimzis_keys(store, tmp_p
     assert password not in run.log
 
     tls = secrets["billing"]
-    assert set(tls) == {"ca.crt", "user.crt", "user.p12", "user.password"}
+    assert set(tls) == {"ca.crt", "user.crt", "user.key", "user.p12", "user.password"}
+    # user.key: the certificate's key as unencrypted PKCS#8 PEM, as Strimzi writes it.
+    assert tls["user.key"].startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert openssl("pkey", "-pubout", data=tls["user.key"]) == openssl("x509", "-noout", "-pubkey", data=tls["user.crt"])
     assert tls["ca.crt"] == secrets[CLIENTS_CA_CERT]["ca.crt"]
     (tmp_path / "ca.crt").write_bytes(tls["ca.crt"])
     (tmp_path / "user.crt").write_bytes(tls["user.crt"])
@@ -272,13 +275,19 @@ def test_the_scram_user_writes_and_reads_its_topic_and_nothing_else(deployment, 
 
 def test_the_tls_user_authenticates_with_the_certificate_of_its_secret(deployment, first_run, tmp_path):
     secret = deployment.secret("reader")
-    pem = tls.pkcs12_to_pem(secret["user.p12"], secret["user.password"], tmp_path / "reader")
     (tmp_path / "cluster-ca.crt").write_bytes(deployment.cluster.secrets[CLUSTER_CA_CERT]["ca.crt"])
-    options = {"security_protocol": "SSL", "ssl_cafile": str(tmp_path / "cluster-ca.crt"),
-               "ssl_certfile": str(pem), "ssl_check_hostname": True}
     bootstrap = deployment.cluster.bootstrap(TLS)
-    assert topic_error(bootstrap, ALLOWED, **options) == 0
-    assert topic_error(bootstrap, OTHER, **options) == TOPIC_AUTHORIZATION_FAILED
+    # As a Java client: the PKCS#12 key store (here converted, the Python client reads PEM only);
+    # as clients that take PEM: user.crt and user.key as they are in the Secret.
+    pem = tls.pkcs12_to_pem(secret["user.p12"], secret["user.password"], tmp_path / "reader")
+    (tmp_path / "user.crt").write_bytes(secret["user.crt"])
+    (tmp_path / "user.key").write_bytes(secret["user.key"])
+    for certificate in ({"ssl_certfile": str(pem)},
+                        {"ssl_certfile": str(tmp_path / "user.crt"), "ssl_keyfile": str(tmp_path / "user.key")}):
+        options = {"security_protocol": "SSL", "ssl_cafile": str(tmp_path / "cluster-ca.crt"),
+                   "ssl_check_hostname": True, **certificate}
+        assert topic_error(bootstrap, ALLOWED, **options) == 0
+        assert topic_error(bootstrap, OTHER, **options) == TOPIC_AUTHORIZATION_FAILED
 
 
 def test_the_quotas_are_set_on_the_users_entity(deployment, first_run):

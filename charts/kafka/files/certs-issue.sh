@@ -1,7 +1,8 @@
 #!/bin/sh
-# Issues what is missing of a kafkac cluster's certificates, with keytool (and openssl).
+# Issues what is missing of a kafkac cluster's certificates, with keytool and openssl.
 #
-# Second step of the certificates Job, in Strimzi's Kafka image (keytool and openssl).
+# Second step of the certificates Job, in Strimzi's Kafka image (keytool, and
+# openssl for the PEM keys).
 # certs-fetch.sh left the Secrets that already exist in $KAFKAC_WORK_DIR/existing/
 # (<secret>/data/<key>, <secret>/resourceVersion, <secret>/force-renew); this
 # script writes what certs-store.sh must create or update into
@@ -10,9 +11,14 @@
 #
 #   cluster CA     a 2048-bit RSA key and a self-signed CA certificate,
 #                  CN=cluster-ca v0, O=io.strimzi. Created only when neither
-#                  of its Secrets exists; never replaced or renewed here.
+#                  of its Secrets exists; its key is never replaced. Its
+#                  certificate is renewed, for the same key, within renewalDays
+#                  of its end or on the annotation kafkac.io/force-renew=true of
+#                  its certificate Secret. With $KAFKAC_CLUSTER_CA_GENERATE false
+#                  the CA is the user's: read from its two Secrets, never written.
 #   clients CA     the same, CN=clients-ca v0, O=io.strimzi, in its own two
-#                  Secrets; it signs the KafkaUsers' certificates.
+#                  Secrets ($KAFKAC_CLIENTS_CA_GENERATE); it signs the
+#                  KafkaUsers' certificates.
 #   node           one key and certificate for every Kafka node, signed by the
 #                  cluster CA, subject $KAFKAC_NODE_SUBJECT, for every name in
 #                  $KAFKAC_DNS_NAMES in the four forms a name has inside the
@@ -24,7 +30,8 @@
 #                  Services and Routes. Issued anew only when it is
 #                  absent, not signed by the current CA, does not cover every
 #                  one of those names, expires within $KAFKAC_RENEWAL_DAYS days,
-#                  or its Secret carries the annotation kafkac.io/force-renew=true.
+#                  or its Secret carries the annotation kafkac.io/force-renew=true,
+#                  and after the cluster CA certificate was renewed.
 #   Kafka Exporter when $KAFKAC_EXPORTER_CERT_SECRET is set: a client certificate
 #                  (extended key usage clientAuth) signed by the cluster CA,
 #                  subject $KAFKAC_EXPORTER_SUBJECT, in PEM: kafka-exporter.crt
@@ -44,6 +51,7 @@ set -f # the names include wildcards (*.<service>): never expand them as file pa
 : "${KAFKAC_VALIDITY_DAYS:?}" "${KAFKAC_RENEWAL_DAYS:?}"
 : "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}" "${KAFKAC_CLIENTS_CA_SECRET:?}" "${KAFKAC_CLIENTS_CA_SUBJECT:?}"
 : "${KAFKAC_CLIENTS_CA_VALIDITY_DAYS:?}" "${KAFKAC_CLIENTS_CA_RENEWAL_DAYS:?}"
+: "${KAFKAC_CLUSTER_CA_GENERATE:?}" "${KAFKAC_CLIENTS_CA_GENERATE:?}"
 
 existing=$KAFKAC_WORK_DIR/existing
 new=$KAFKAC_WORK_DIR/new
@@ -56,6 +64,12 @@ mkdir -p "$new" "$scratch"
 log_name=certificates
 . "${0%/*}/log.sh"
 
+for generate in "$KAFKAC_CLUSTER_CA_GENERATE" "$KAFKAC_CLIENTS_CA_GENERATE"; do
+  case $generate in
+    true|false) ;;
+    *) fail "KAFKAC_CLUSTER_CA_GENERATE and KAFKAC_CLIENTS_CA_GENERATE must be true or false" ;;
+  esac
+done
 case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$KAFKAC_CLIENTS_CA_RENEWAL_DAYS in
   *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
 esac
@@ -79,6 +93,19 @@ export_pem() { # key store, its password, alias, file
     -file "$4.export"
   tr -d '\r' < "$4.export" > "$4"
   rm -f "$4.export"
+}
+
+# A key store's private key as unencrypted PKCS#8 PEM, as Strimzi writes ca.key,
+# user.key and kafka-exporter.key. The password reaches openssl through its environment, never argv.
+export_key() { # key store, its password, file
+  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nocerts -nodes \
+        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
+     ! output=$(openssl pkey -in "$3.bag" -out "$3" 2>&1); then
+    rm -f "$3.bag"
+    echo "$output" >&2
+    fail "openssl cannot read the private key of a key store"
+  fi
+  rm -f "$3.bag"
 }
 
 new_password() {
@@ -176,20 +203,95 @@ now=$(date -u +%s)
 renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 
 # ---------------------------------------------------------------- the CAs
-# Makes sure a CA exists: its key Secret (ca.p12, ca.password) and its
-# certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password).
-# A CA is created only when neither Secret exists, and never replaced.
-# Sets ca_store, ca_password, ca_created, ca_until and ca_id, and leaves the
-# CA certificate in $scratch/<prefix>-ca.crt.
-ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days
-  what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7
+# A CA kafkac generates has a key Secret (ca.key, ca.p12, ca.password) and a
+# certificate Secret for clients (ca.crt, ca.p12 trust store, ca.password). It
+# is created only when neither Secret exists, and its key is never replaced.
+# Its certificate is renewed for the same key, subject and key identifier when
+# it expires within renewalDays (or has expired), or when its certificate
+# Secret carries the annotation kafkac.io/force-renew=true: what the old one
+# signed verifies against the new one, and clients that still trust the old
+# one trust what the new one signs until the old one expires.
+#
+# A CA the user provides (generateCertificateAuthority: false) is Strimzi's
+# contract: ca.crt in the certificate Secret, ca.key (PEM) in the key Secret.
+# kafkac never writes either; keytool signs with a key store made of them in
+# scratch memory, and renewing them is the user's.
+#
+# ensure_ca sets ca_store, ca_password, ca_created, ca_renewed, ca_until and
+# ca_id, and leaves the CA certificate in $scratch/<prefix>-ca.crt.
+
+# The key store of a provided CA, made from its ca.key and ca.crt.
+load_provided_ca() { # what, prefix, key Secret, certificate Secret, spec field
+  missing=""
+  [ -s "$existing/$4/data/ca.crt" ] || missing="$missing Secret $4 with the key ca.crt (the CA certificate, PEM);"
+  [ -s "$existing/$3/data/ca.key" ] || missing="$missing Secret $3 with the key ca.key (its private key, PEM);"
+  [ -z "$missing" ] || fail "spec.$5.generateCertificateAuthority is false, so the $1 is yours and kafkac" \
+    "creates neither of its Secrets. Missing:$missing see the README, section Certificates."
+  ca_store=$scratch/$2-ca.p12
+  ca_password=$(new_password)
+  if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
+        -in "$existing/$4/data/ca.crt" -inkey "$existing/$3/data/ca.key" -passin pass: \
+        -out "$ca_store" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
+    echo "$output" >&2
+    fail "openssl cannot make a key store of ca.key of Secret $3 and ca.crt of Secret $4:" \
+      "ca.key must be the unencrypted PEM private key of the certificate in ca.crt"
+  fi
+}
+
+# Sets ca_until, ca_id and ca_fingerprint from the CA certificate.
+read_ca_certificate() { # what, PEM file
+  ca_info=$(printcert "$2")
+  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $1 certificate's validity"
+  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
+  ca_fingerprint=$(echo "$ca_info" | fingerprint)
+  [ -n "$ca_fingerprint" ] || fail "cannot read the $1 certificate"
+  [ -n "$ca_id" ] || fail "the $1 certificate has no SubjectKeyIdentifier extension, which kafkac" \
+    "needs to tell the certificates it signed"
+}
+
+# A new self-signed certificate for the CA's key, with the subject of the
+# current one (keytool takes it from the key store), in place of the current
+# one in the key store.
+renew_ca_certificate() { # prefix, key store, its password, validity days
+  keytool_quiet -certreq -alias ca -keystore "$2" -storetype PKCS12 -storepass "$3" \
+    -file "$scratch/$1-ca.csr"
+  keytool_quiet -gencert -alias ca -keystore "$2" -storetype PKCS12 -storepass "$3" \
+    -infile "$scratch/$1-ca.csr" -outfile "$scratch/$1-ca.renewed" -rfc -startdate -1H -validity "$4" \
+    -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign
+  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/$1-ca.renewed" \
+    -keystore "$2" -storetype PKCS12 -storepass "$3"
+}
+
+# A Secret to write, created when absent, else replaced at the resourceVersion read.
+stage_secret() { # Secret
+  mkdir -p "$new/$1/data"
+  if [ -d "$existing/$1" ]; then
+    echo replace > "$new/$1/action"
+    cp "$existing/$1/resourceVersion" "$new/$1/resourceVersion"
+  else
+    echo create > "$new/$1/action"
+  fi
+  echo "$1" >> "$new/order"
+}
+
+ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days, generate (true or false), spec field
+  what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7; generate=$8; field=$9
   ca_crt=$scratch/$prefix-ca.crt
   ca_created=false
-  if [ -d "$existing/$ca_secret" ]; then
+  ca_renewed=false
+  write_key_secret=false
+  if [ "$generate" = false ]; then
+    load_provided_ca "$what" "$prefix" "$ca_secret" "$ca_cert_secret" "$field"
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    log "$what: yours (spec.$field.generateCertificateAuthority: false), from Secrets $ca_secret and $ca_cert_secret"
+  elif [ -d "$existing/$ca_secret" ]; then
     require_keys "$ca_secret" ca.p12 ca.password
-    ca_store=$existing/$ca_secret/data/ca.p12
+    ca_store=$scratch/$prefix-ca.p12
+    cp "$existing/$ca_secret/data/ca.p12" "$ca_store"
     ca_password=$(cat "$existing/$ca_secret/data/ca.password")
     export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    # A CA made by an older chart has no ca.key yet.
+    [ -s "$existing/$ca_secret/data/ca.key" ] || write_key_secret=true
     log "$what: kept (Secret $ca_secret exists)"
   elif [ -d "$existing/$ca_cert_secret" ]; then
     fail "Secret $ca_cert_secret exists but $ca_secret, which holds the CA's private key, does not." \
@@ -203,52 +305,88 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
       -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign -startdate -1H -validity "$validity" \
       -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password"
     export_pem "$ca_store" "$ca_password" ca "$ca_crt"
-    mkdir -p "$new/$ca_secret/data"
-    cp "$ca_store" "$new/$ca_secret/data/ca.p12"
-    printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
-    echo create > "$new/$ca_secret/action"
-    echo "$ca_secret" >> "$new/order"
     ca_created=true
+    write_key_secret=true
     log "$what: created a new CA ($subject), Secret $ca_secret"
   fi
+  read_ca_certificate "$what" "$ca_crt"
 
-  ca_info=$(printcert "$ca_crt")
-  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $what certificate's validity"
-  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
-  ca_fingerprint=$(echo "$ca_info" | fingerprint)
-  [ -n "$ca_id" ] && [ -n "$ca_fingerprint" ] || fail "cannot read the $what certificate's key identifier"
-  [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
-    "kafkac cannot renew a CA yet: see the README, section Certificates."
-  if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
-    log_warn "the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
-      "($renewal). kafkac cannot renew a CA yet: see the README, section Certificates."
+  if [ "$generate" = false ]; then
+    [ "$ca_until" -gt "$now" ] || fail "the $what certificate expired on $(utc_date "$ca_until")." \
+      "It is yours to renew: put the new one in Secret $ca_cert_secret (and its key in $ca_secret)."
+    if [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
+      log_warn "the $what certificate expires on $(utc_date "$ca_until"), within renewalDays" \
+        "($renewal). It is yours to renew: put the new one in Secret $ca_cert_secret."
+    fi
+    return
   fi
 
+  renewal_reason=""
+  if [ "$ca_created" = true ]; then
+    :
+  elif [ -e "$existing/$ca_cert_secret/force-renew" ]; then
+    renewal_reason="Secret $ca_cert_secret has the annotation kafkac.io/force-renew=true"
+  elif [ "$ca_until" -le "$now" ]; then
+    renewal_reason="it expired on $(utc_date "$ca_until")"
+  elif [ $((ca_until - now)) -le $((renewal * 86400)) ]; then
+    renewal_reason="it expires on $(utc_date "$ca_until"), within renewalDays ($renewal)"
+  fi
+  if [ -n "$renewal_reason" ]; then
+    old_id=$ca_id
+    renew_ca_certificate "$prefix" "$ca_store" "$ca_password" "$validity"
+    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    read_ca_certificate "$what" "$ca_crt"
+    [ "$ca_id" = "$old_id" ] || fail "the renewed $what certificate has another key identifier"
+    ca_renewed=true
+    write_key_secret=true
+    log "$what: renewed its certificate for the same key, because $renewal_reason;" \
+      "valid until $(utc_date "$ca_until")"
+  fi
+
+  if [ "$write_key_secret" = true ]; then
+    stage_secret "$ca_secret"
+    cp "$ca_store" "$new/$ca_secret/data/ca.p12"
+    printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
+    export_key "$ca_store" "$ca_password" "$new/$ca_secret/data/ca.key"
+    [ "$ca_created" = true ] || log "$what: updating Secret $ca_secret (ca.key, ca.p12, ca.password)"
+  fi
+
+  truststore_password=""
   if [ -d "$existing/$ca_cert_secret" ]; then
     require_keys "$ca_cert_secret" ca.crt
     published=$(printcert "$existing/$ca_cert_secret/data/ca.crt" | fingerprint) || true
-    if [ "$published" != "$ca_fingerprint" ]; then
-      fail "ca.crt in Secret $ca_cert_secret is not the certificate of the CA key in Secret $ca_secret." \
+    if [ "$published" = "$ca_fingerprint" ]; then
+      log "$what certificate: kept (Secret $ca_cert_secret exists)"
+      return
+    fi
+    published_key=$(openssl x509 -noout -pubkey -in "$existing/$ca_cert_secret/data/ca.crt" 2>/dev/null) || true
+    if [ "$published_key" != "$(openssl x509 -noout -pubkey -in "$ca_crt")" ]; then
+      fail "ca.crt in Secret $ca_cert_secret is not a certificate of the CA key in Secret $ca_secret." \
         "kafkac replaces neither; restore the pair from a backup."
     fi
-    log "$what certificate: kept (Secret $ca_cert_secret exists)"
+    # An earlier certificate of the same key: a renewal, or one whose write failed midway.
+    ca_renewed=true
+    if [ -s "$existing/$ca_cert_secret/data/ca.password" ]; then
+      truststore_password=$(cat "$existing/$ca_cert_secret/data/ca.password")
+    fi
+  fi
+  # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
+  [ -n "$truststore_password" ] || truststore_password=$(new_password)
+  keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
+    -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
+  stage_secret "$ca_cert_secret"
+  cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
+  cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
+  printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+  if [ -d "$existing/$ca_cert_secret" ]; then
+    log "$what certificate: updating Secret $ca_cert_secret with the renewed certificate (ca.crt, ca.p12)"
   else
-    # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
-    truststore_password=$(new_password)
-    keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
-      -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
-    mkdir -p "$new/$ca_cert_secret/data"
-    cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
-    cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
-    printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
-    echo create > "$new/$ca_cert_secret/action"
-    echo "$ca_cert_secret" >> "$new/order"
     log "$what certificate: created Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
   fi
 }
 
 ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
-  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS"
+  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS" "$KAFKAC_CLUSTER_CA_GENERATE" clusterCa
 
 # ------------------------------------------------------ leaf certificates
 # A key and a certificate signed by the cluster CA, in a Secret: the node
@@ -263,6 +401,8 @@ leaf_reason() { # what (for the log), Secret, certificate key, check, then every
   reason=""; leaf_info=""; leaf_until=""
   if [ "$ca_created" = true ]; then
     reason="the cluster CA is new"
+  elif [ "$ca_renewed" = true ]; then
+    reason="the cluster CA certificate was renewed"
   elif [ ! -d "$existing/$secret" ]; then
     reason="Secret $secret does not exist"
   elif [ -e "$existing/$secret/force-renew" ]; then
@@ -384,13 +524,7 @@ if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
     issue_leaf kafka-exporter "$KAFKAC_EXPORTER_SUBJECT" clientAuth
     mkdir -p "$new/$exporter_secret/data"
     cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
-    # The password reaches openssl through its environment, never its command line.
-    KAFKAC_KEY_STORE_PASSWORD=$leaf_password openssl pkcs12 -in "$leaf_store" -nocerts -nodes \
-      -passin env:KAFKAC_KEY_STORE_PASSWORD -out "$scratch/kafka-exporter.key.bags" 2>"$scratch/openssl.log" \
-      || { cat "$scratch/openssl.log" >&2; fail "openssl could not read the Kafka Exporter key store"; }
-    openssl pkey -in "$scratch/kafka-exporter.key.bags" -out "$new/$exporter_secret/data/kafka-exporter.key" \
-      2>"$scratch/openssl.log" \
-      || { cat "$scratch/openssl.log" >&2; fail "openssl could not write the Kafka Exporter key"; }
+    export_key "$leaf_store" "$leaf_password" "$new/$exporter_secret/data/kafka-exporter.key"
     queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
     log "Kafka Exporter certificate: $KAFKAC_EXPORTER_SUBJECT, valid $days days"
   fi
@@ -399,5 +533,6 @@ fi
 # The clients CA signs nothing here: KafkaUsers' certificates are issued by the
 # users Job. The brokers trust it on listeners with `authentication: tls`.
 ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
-  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS"
+  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS" \
+  "$KAFKAC_CLIENTS_CA_GENERATE" clientsCa
 rm -rf "$scratch"

@@ -3,12 +3,11 @@
 #
 # Last step of the certificates Job, in the kubectl image. Each Secret listed
 # in $KAFKAC_WORK_DIR/new/order is created with `kubectl create`, which fails
-# rather than overwrite a Secret that appeared meanwhile. The exception is a
-# re-issued node certificate: its Secret is replaced with `kubectl replace`
-# carrying the resourceVersion that was read, so a concurrent change makes it
-# fail instead of being lost; so is a re-issued Kafka Exporter certificate. The
-# CA Secrets are only ever created (the Job's Role cannot update them). Labels
-# come from $KAFKAC_SECRET_LABELS (JSON).
+# rather than overwrite a Secret that appeared meanwhile. The exceptions are a
+# re-issued node or Kafka Exporter certificate and a renewed CA certificate (the
+# CA's two Secrets): such a Secret is replaced with `kubectl replace` carrying
+# the resourceVersion that was read, so a concurrent change makes it fail
+# instead of being lost. Labels come from $KAFKAC_SECRET_LABELS (JSON).
 #
 # The users Job runs it too, with $KAFKAC_SECRET_METADATA_FILE instead: a JSON
 # object of each Secret's labels and annotations, by Secret name.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes the Secrets of the cluster's KafkaUsers that do not exist yet.
 #
-# Second step of the users Job, in the Kafka image (its JRE has keytool).
+# Second step of the users Job, in the Kafka image (its JRE's keytool, and openssl).
 # certs-fetch.sh left the Secrets that exist in $KAFKAC_WORK_DIR/existing/
 # (<secret>/data/<key>); this script writes what certs-store.sh must create into
 # $KAFKAC_WORK_DIR/new/ (<secret>/data/<key>, <secret>/action, and `order`).
@@ -10,10 +10,9 @@
 #                  clients. The password is the one in the Secret the user names
 #                  (spec.authentication.password), else 32 random letters and digits.
 #   tls            Secret <user>: a 2048-bit RSA key and a certificate CN=<user>
-#                  signed by the clients CA: user.crt (PEM), user.p12 (PKCS#12,
-#                  key and certificate chain), user.password, and ca.crt, the
-#                  clients CA certificate. keytool cannot write a private key as
-#                  PEM, so there is no user.key: clients use user.p12.
+#                  signed by the clients CA: user.crt (PEM), user.key (PEM,
+#                  unencrypted PKCS#8), user.p12 (PKCS#12, key and certificate
+#                  chain), user.password, and ca.crt, the clients CA certificate.
 #
 # A Secret that exists is kept as it is, whatever it holds: running the Job
 # again, or rendering the chart again, changes nothing. For the apply step it
@@ -46,6 +45,19 @@ keytool_quiet() {
   if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
     fail "keytool $1 failed: $output"
   fi
+}
+
+# A key store's private key as unencrypted PKCS#8 PEM, as Strimzi writes user.key.
+# The password reaches openssl through its environment, never argv.
+export_key() { # key store, its password, file
+  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nocerts -nodes \
+        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
+     ! output=$(openssl pkey -in "$3.bag" -out "$3" 2>&1); then
+    rm -f "$3.bag"
+    echo "$output" >&2
+    fail "openssl cannot read the private key of a key store"
+  fi
+  rm -f "$3.bag"
 }
 
 new_password() {
@@ -96,18 +108,32 @@ scram_user() { # name, password Secret, password key
   log "user $user: creating Secret $user with $how"
 }
 
+# The clients CA's key store: ca.p12 of a CA kafkac generated, or one made in
+# scratch from ca.key and ca.crt of a CA the user provides (Strimzi's keys).
 clients_ca_ready=false
 load_clients_ca() {
   [ "$clients_ca_ready" = true ] && return
-  for key in ca.p12 ca.password; do
-    [ -s "$existing/$KAFKAC_CLIENTS_CA_SECRET/data/$key" ] ||
-      fail "Secret $KAFKAC_CLIENTS_CA_SECRET (the clients CA) has no $key: has the certificates Job run?"
-  done
+  ca_dir=$existing/$KAFKAC_CLIENTS_CA_SECRET/data
   [ -s "$existing/$KAFKAC_CLIENTS_CA_CERT_SECRET/data/ca.crt" ] ||
     fail "Secret $KAFKAC_CLIENTS_CA_CERT_SECRET has no ca.crt: has the certificates Job run?"
-  ca_store=$existing/$KAFKAC_CLIENTS_CA_SECRET/data/ca.p12
-  ca_password=$(cat "$existing/$KAFKAC_CLIENTS_CA_SECRET/data/ca.password")
   tr -d '\r' < "$existing/$KAFKAC_CLIENTS_CA_CERT_SECRET/data/ca.crt" > "$scratch/clients-ca.crt"
+  if [ -s "$ca_dir/ca.p12" ] && [ -s "$ca_dir/ca.password" ]; then
+    ca_store=$ca_dir/ca.p12
+    ca_password=$(cat "$ca_dir/ca.password")
+  elif [ -s "$ca_dir/ca.key" ]; then
+    ca_store=$scratch/clients-ca.p12
+    ca_password=$(new_password)
+    if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
+          -in "$scratch/clients-ca.crt" -inkey "$ca_dir/ca.key" -passin pass: \
+          -out "$ca_store" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
+      echo "$output" >&2
+      fail "openssl cannot make a key store of ca.key of Secret $KAFKAC_CLIENTS_CA_SECRET and ca.crt of" \
+        "Secret $KAFKAC_CLIENTS_CA_CERT_SECRET: ca.key must be the unencrypted PEM key of that certificate"
+    fi
+  else
+    fail "Secret $KAFKAC_CLIENTS_CA_SECRET (the clients CA) has neither ca.key nor ca.p12 and ca.password:" \
+      "has the certificates Job run?"
+  fi
   clients_ca_ready=true
 }
 
@@ -142,6 +168,7 @@ tls_user() { # name, validity days
   cp "$scratch/$user.crt" "$new/$user/data/user.crt"
   cp "$scratch/clients-ca.crt" "$new/$user/data/ca.crt"
   printf '%s' "$password" > "$new/$user/data/user.password"
+  export_key "$store" "$password" "$new/$user/data/user.key"
   add_secret "$user"
   log "user $user: creating Secret $user with a certificate CN=$user, valid $2 days, signed by the clients CA"
 }
