@@ -26,6 +26,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from compiler import tools
@@ -78,32 +79,23 @@ def _move_into_place(staging: Path, final: Path) -> None:
             raise
 
 
-def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
-    """A KAFKA_HOME for `version`, resolved with Maven the first time."""
-    final = tools.cache_dir() / "kafka" / f"{version}-{_digest(DIST_SOURCES)}"
-    if (final / "libs").is_dir():
+def _resolve_once(final: Path, expected: str, what: str, maven_args: Callable[[Path], list[str]],
+                  finish: Callable[[Path], None] | None = None) -> Path:
+    """`final`, made the first time by `mvn <maven_args(staging)>` into a staging folder
+    (then `finish(staging)`) and moved into place; `expected` must be in it."""
+    if (final / expected).exists():
         return final
     require_programs("java", "mvn")
     final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=final.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
-        command = ["mvn", "-B", "-q", "-f", str(DIST_SOURCES / "pom.xml"),
-                   f"-Dkafka.version={version}", "dependency:copy-dependencies",
-                   "-DincludeScope=runtime", f"-DoutputDirectory={staging / 'libs'}"]
+        command = ["mvn", "-B", "-q", *maven_args(staging)]
         result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
-        if result.returncode != 0:
-            raise RuntimeError(f"Maven could not resolve Kafka {version}:\n"
+        if result.returncode != 0 or not (staging / expected).exists():
+            raise RuntimeError(f"Maven could not resolve {what}:\n"
                                f"{' '.join(command)}\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
-        if not any((staging / "libs").glob(f"kafka_2.13-{version}.jar")):
-            raise RuntimeError(f"Maven resolved no kafka_2.13-{version}.jar into {staging / 'libs'}")
-        for folder in ("bin", "config"):
-            shutil.copytree(DIST_SOURCES / folder, staging / folder)
-        for script in (staging / "bin").iterdir():
-            script.chmod(0o755)
-        # As in the image: readable by everyone, writable by nobody but the owner.
-        for path in staging.rglob("*"):
-            if path.is_dir():
-                path.chmod(0o755)
+        if finish is not None:
+            finish(staging)
         staging.chmod(0o755)
         _move_into_place(staging, final)
     finally:
@@ -112,51 +104,46 @@ def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
     return final
 
 
+def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
+    """A KAFKA_HOME for `version`, resolved with Maven the first time."""
+
+    def lay_out(staging: Path) -> None:
+        for folder in ("bin", "config"):
+            shutil.copytree(DIST_SOURCES / folder, staging / folder)
+        for script in (staging / "bin").iterdir():
+            script.chmod(0o755)
+        # As in the image: readable by everyone, writable by nobody but the owner.
+        for path in staging.rglob("*"):
+            if path.is_dir():
+                path.chmod(0o755)
+
+    return _resolve_once(
+        tools.cache_dir() / "kafka" / f"{version}-{_digest(DIST_SOURCES)}", f"libs/kafka_2.13-{version}.jar",
+        f"Kafka {version}",
+        lambda staging: ["-f", str(DIST_SOURCES / "pom.xml"), f"-Dkafka.version={version}",
+                         "dependency:copy-dependencies", "-DincludeScope=runtime",
+                         f"-DoutputDirectory={staging / 'libs'}"],
+        lay_out)
+
+
 def jmx_exporter_agent(version: str = JMX_EXPORTER_VERSION) -> Path:
     """The Prometheus JMX exporter's javaagent jar from Maven Central (resolved once)."""
-    final = tools.cache_dir() / "jmx-exporter" / version
-    jar = final / f"jmx_prometheus_javaagent-{version}.jar"
-    if jar.is_file():
-        return jar
-    require_programs("mvn")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=final.parent))
-    try:
-        command = ["mvn", "-B", "-q", "dependency:copy",
-                   f"-Dartifact={JMX_EXPORTER_ARTIFACT}:{version}", f"-DoutputDirectory={staging}"]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
-        output = result.stdout[-4000:] + result.stderr[-4000:]
-        if result.returncode != 0 or not (staging / jar.name).is_file():
-            raise RuntimeError(f"Maven could not resolve {JMX_EXPORTER_ARTIFACT}:{version}:\n"
-                               f"{' '.join(command)}\n{output}")
-        staging.chmod(0o755)
-        _move_into_place(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return jar
+    jar = f"jmx_prometheus_javaagent-{version}.jar"
+    final = _resolve_once(
+        tools.cache_dir() / "jmx-exporter" / version, jar, f"{JMX_EXPORTER_ARTIFACT}:{version}",
+        lambda staging: ["dependency:copy", f"-Dartifact={JMX_EXPORTER_ARTIFACT}:{version}",
+                         f"-DoutputDirectory={staging}"])
+    return final / jar
 
 
 def metrics_reporter_jars(version: str = METRICS_REPORTER_VERSION) -> list[Path]:
     """io.strimzi:metrics-reporter and its runtime dependencies from Maven Central (resolved once)."""
-    final = tools.cache_dir() / "metrics-reporter" / f"{version}-{_digest(METRICS_REPORTER_SOURCES)}"
-    if not (final / f"metrics-reporter-{version}.jar").is_file():
-        require_programs("mvn")
-        final.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{version}-", dir=final.parent))
-        try:
-            command = ["mvn", "-B", "-q", "-f", str(METRICS_REPORTER_SOURCES / "pom.xml"),
-                       f"-Dmetrics-reporter.version={version}", "dependency:copy-dependencies",
-                       "-DincludeScope=runtime", f"-DoutputDirectory={staging}"]
-            result = subprocess.run(command, capture_output=True, text=True, timeout=MAVEN_TIMEOUT)
-            if result.returncode != 0 or not (staging / f"metrics-reporter-{version}.jar").is_file():
-                raise RuntimeError(f"Maven could not resolve io.strimzi:metrics-reporter:{version}:\n"
-                                   f"{' '.join(command)}\n{result.stdout[-4000:]}{result.stderr[-4000:]}")
-            staging.chmod(0o755)
-            _move_into_place(staging, final)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+    final = _resolve_once(
+        tools.cache_dir() / "metrics-reporter" / f"{version}-{_digest(METRICS_REPORTER_SOURCES)}",
+        f"metrics-reporter-{version}.jar", f"io.strimzi:metrics-reporter:{version}",
+        lambda staging: ["-f", str(METRICS_REPORTER_SOURCES / "pom.xml"), f"-Dmetrics-reporter.version={version}",
+                         "dependency:copy-dependencies", "-DincludeScope=runtime",
+                         f"-DoutputDirectory={staging}"])
     return sorted(final.glob("*.jar"))
 
 

@@ -27,6 +27,7 @@ pytestmark = pytest.mark.e2e
 
 CA_CERT, CA, NODE = "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs"
 CLIENTS_CA_CERT, CLIENTS_CA = "my-cluster-clients-ca-cert", "my-cluster-clients-ca"
+EXPORTER = "my-cluster-kafka-exporter-certs"  # kraft-3x3 runs Kafka Exporter
 EXPECTED_NAMES = sorted(
     f"{name}{suffix}"
     for name in ("my-cluster-kafka-bootstrap", "my-cluster-kafka-brokers", "*.my-cluster-kafka-brokers")
@@ -144,10 +145,10 @@ def keytool_list(store: bytes, password: bytes, folder: Path) -> str:
     return done.stdout
 
 
-def test_first_run_creates_the_five_secrets_with_strimzis_keys(installed, tmp_path):
+def test_first_run_creates_the_secrets_with_strimzis_keys(installed, tmp_path):
     job, run = installed, installed.first_run
     assert job.writes() == [f"create secret {NAMESPACE}/{name} resourceVersion={i}"
-                            for i, name in enumerate((CA, CA_CERT, NODE, CLIENTS_CA, CLIENTS_CA_CERT),
+                            for i, name in enumerate((CA, CA_CERT, NODE, EXPORTER, CLIENTS_CA, CLIENTS_CA_CERT),
                                                      start=1)], run.log
     secrets = job.secrets()
     assert sorted(secrets[CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
@@ -240,7 +241,7 @@ def test_node_certificate_without_every_name_is_reissued_with_the_same_ca(job, t
     assert new[CA] == old[CA] and new[CA_CERT] == old[CA_CERT], "the CA changed"
     assert dns_names(new[NODE]["node.crt"]) == EXPECTED_NAMES
     assert verify(new[CA_CERT]["ca.crt"], new[NODE]["node.crt"], tmp_path / "verify").strip().endswith(": OK")
-    assert job.writes()[-1] == f"replace secret {NAMESPACE}/{NODE} resourceVersion=6"
+    assert job.writes()[-1] == f"replace secret {NAMESPACE}/{NODE} resourceVersion=7"
     assert "restart the Kafka pods" in run.output("store")
 
 

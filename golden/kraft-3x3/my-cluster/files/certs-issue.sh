@@ -63,6 +63,7 @@ mkdir -p "$new" "$scratch"
 
 log_name=certificates
 . "${0%/*}/log.sh"
+. "${0%/*}/tls-tools.sh"
 
 for generate in "$KAFKAC_CLUSTER_CA_GENERATE" "$KAFKAC_CLIENTS_CA_GENERATE"; do
   case $generate in
@@ -74,13 +75,6 @@ case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$K
   *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
 esac
 
-# keytool, in English and UTC whatever the image's locale, so that its output
-# reads the same everywhere. Its chatter goes to the log only when it fails.
-keytool_quiet() {
-  if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
-    fail "keytool $1 failed: $output"
-  fi
-}
 printcert() { # PEM file
   keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC -printcert -file "$1"
 }
@@ -95,22 +89,6 @@ export_pem() { # key store, its password, alias, file
   rm -f "$4.export"
 }
 
-# A key store's private key as unencrypted PKCS#8 PEM, as Strimzi writes ca.key,
-# user.key and kafka-exporter.key. The password reaches openssl through its environment, never argv.
-export_key() { # key store, its password, file
-  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nocerts -nodes \
-        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
-     ! output=$(openssl pkey -in "$3.bag" -out "$3" 2>&1); then
-    rm -f "$3.bag"
-    echo "$output" >&2
-    fail "openssl cannot read the private key of a key store"
-  fi
-  rm -f "$3.bag"
-}
-
-new_password() {
-  tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 32
-}
 
 # Seconds since the epoch of a certificate's end of validity, from keytool's
 # "Valid from: <date> until: Tue Sep 21 09:23:50 UTC 2027" (Date.toString in UTC).
@@ -228,14 +206,8 @@ load_provided_ca() { # what, prefix, key Secret, certificate Secret, spec field
   [ -z "$missing" ] || fail "spec.$5.generateCertificateAuthority is false, so the $1 is yours and kafkac" \
     "creates neither of its Secrets. Missing:$missing see the README, section Certificates."
   ca_store=$scratch/$2-ca.p12
-  ca_password=$(new_password)
-  if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
-        -in "$existing/$4/data/ca.crt" -inkey "$existing/$3/data/ca.key" -passin pass: \
-        -out "$ca_store" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
-    echo "$output" >&2
-    fail "openssl cannot make a key store of ca.key of Secret $3 and ca.crt of Secret $4:" \
-      "ca.key must be the unencrypted PEM private key of the certificate in ca.crt"
-  fi
+  import_ca_key "$existing/$4/data/ca.crt" "$existing/$3/data/ca.key" "$ca_store" \
+    "ca.key of Secret $3 and ca.crt of Secret $4"
 }
 
 # Sets ca_until, ca_id and ca_fingerprint from the CA certificate.

@@ -40,29 +40,7 @@ tab=$(printf '\t')
 
 log_name=kafkac-users
 . "${0%/*}/log.sh"
-
-keytool_quiet() {
-  if ! output=$(keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC "$@" 2>&1); then
-    fail "keytool $1 failed: $output"
-  fi
-}
-
-# A key store's private key as unencrypted PKCS#8 PEM, as Strimzi writes user.key.
-# The password reaches openssl through its environment, never argv.
-export_key() { # key store, its password, file
-  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nocerts -nodes \
-        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
-     ! output=$(openssl pkey -in "$3.bag" -out "$3" 2>&1); then
-    rm -f "$3.bag"
-    echo "$output" >&2
-    fail "openssl cannot read the private key of a key store"
-  fi
-  rm -f "$3.bag"
-}
-
-new_password() {
-  tr -dc 'A-Za-z0-9' < /dev/urandom | head -c 32
-}
+. "${0%/*}/tls-tools.sh"
 
 # A value inside a JAAS option's double quotes: backslash and quote escaped.
 jaas_quoted() {
@@ -122,14 +100,8 @@ load_clients_ca() {
     ca_password=$(cat "$ca_dir/ca.password")
   elif [ -s "$ca_dir/ca.key" ]; then
     ca_store=$scratch/clients-ca.p12
-    ca_password=$(new_password)
-    if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
-          -in "$scratch/clients-ca.crt" -inkey "$ca_dir/ca.key" -passin pass: \
-          -out "$ca_store" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
-      echo "$output" >&2
-      fail "openssl cannot make a key store of ca.key of Secret $KAFKAC_CLIENTS_CA_SECRET and ca.crt of" \
-        "Secret $KAFKAC_CLIENTS_CA_CERT_SECRET: ca.key must be the unencrypted PEM key of that certificate"
-    fi
+    import_ca_key "$scratch/clients-ca.crt" "$ca_dir/ca.key" "$ca_store" \
+      "ca.key of Secret $KAFKAC_CLIENTS_CA_SECRET and ca.crt of Secret $KAFKAC_CLIENTS_CA_CERT_SECRET"
   else
     fail "Secret $KAFKAC_CLIENTS_CA_SECRET (the clients CA) has neither ca.key nor ca.p12 and ca.password:" \
       "has the certificates Job run?"
