@@ -28,7 +28,7 @@ import kubernetes_validate
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from .findings import FieldPath, Finding, dotted, error
+from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, Documents, ScalarFloat
 from .resources import SCHEMAS
 from .schemas import schema_file
@@ -78,6 +78,26 @@ REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("Kafka", "spec.kafka.resources"): _NODE_POOL_INSTEAD,
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
 }
+
+# Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
+# that they change nothing. (kind, field path in strimzi-fields notation, and what is
+# below it) -> what they configure.
+NO_EFFECT_FIELDS: dict[tuple[str, str], str] = {
+    ("Kafka", "spec.entityOperator.topicOperator"):
+        "Strimzi's Topic Operator, which kafkac does not run (the chart's topics Job manages the KafkaTopics)",
+    ("Kafka", "spec.entityOperator.userOperator"):
+        "Strimzi's User Operator, which kafkac does not run (the chart's users Job manages the KafkaUsers)",
+    ("Kafka", "spec.entityOperator.template"): "the Entity Operator's pod, which kafkac does not run",
+    ("Kafka", "spec.entityOperator.tlsSidecar"): "the Entity Operator's pod, which kafkac does not run",
+}
+
+
+def _no_effect(kind: str, notation: str) -> str | None:
+    for (field_kind, prefix), what in NO_EFFECT_FIELDS.items():
+        if field_kind == kind and (notation == prefix or notation.startswith(prefix + ".")):
+            return what
+    return None
+
 
 # --- Kubernetes-typed subtrees ---------------------------------------------------------
 # Values of Kubernetes API types inside a template (affinity, tolerations, security
@@ -550,6 +570,12 @@ class _Explainer:
             if key in allowed:
                 continue
             path = parent + (key,)
+            no_effect = _no_effect(self.kind, _notation(path))
+            if no_effect and _strimzi_fields().knows(self.kind, path):
+                findings.append(warning(
+                    "schema.noEffect", f"{dotted(path)}: configures {no_effect}, so it has no effect",
+                    self.document.span_of(path, key=True), path, "remove it", self.document.describe()))
+                continue
             findings.append(self._finding(err, self._why_refused(path, allowed, choice), expected, choice,
                                           path=path, span=self.document.span_of(path, key=True),
                                           rule="schema.additionalProperties"))
