@@ -127,6 +127,12 @@ VALUES_DOCS = {
     "addressDiscovery": "A Role that lets the brokers get their own per-broker Services or Routes, by "
                         "name, to learn a load balancer's address, a node port or a Route's host when "
                         "they start; null when the spec pins every address.",
+    "networkPolicy": "The Kafka pods' NetworkPolicy (listeners with networkPolicyPeers): control plane "
+                     "from the Kafka pods, replication from them and the chart's Jobs and Kafka Exporter, "
+                     "each listener from its peers (everyone without), metrics from everyone; null when no "
+                     "listener has peers.",
+    "networkPolicy.name": "Its name, as Strimzi's.",
+    "networkPolicy.spec": "Its spec.",
     "addressDiscovery.roleName": "Name of the Role and its RoleBinding to the Kafka ServiceAccount.",
     "addressDiscovery.serviceNames": "The Services the brokers may read.",
     "addressDiscovery.routeNames": "The Routes the brokers may read (route listeners without hosts).",

@@ -94,6 +94,8 @@ class Listener:
     ip_families: tuple[str, ...] = ()
     max_connections: int | None = None
     max_connection_creation_rate: int | None = None
+    # Kubernetes NetworkPolicyPeers that may reach the listener's port; () is everyone.
+    network_policy_peers: tuple[dict, ...] = ()
 
     @property
     def has_own_services(self) -> bool:

@@ -452,6 +452,7 @@ def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
             name=raw["name"], port=raw["port"], type=raw["type"], tls=raw["tls"],
             cert_secret=CertSecret(cert["secretName"], cert["certificate"], cert["key"]) if cert else None,
             use_service_dns_domain=bool(configuration.get("useServiceDnsDomain", False)),
+            network_policy_peers=tuple(raw.get("networkPolicyPeers") or ()),
             **listener_settings(raw),
             authentication=authentication,
         ))

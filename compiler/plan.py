@@ -162,6 +162,7 @@ def cluster_values(cluster: Cluster) -> dict:
         "topics": topics_values(cluster),
         "listenerObjects": listener_objects(cluster),
         "addressDiscovery": address_discovery(cluster),
+        "networkPolicy": network_policy(cluster),
         "users": users_values(cluster),
         "metrics": metrics_values(cluster),
         "kafkaExporter": kafka_exporter_values(cluster),
@@ -1067,6 +1068,36 @@ def discovered_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
 def discovers_node_address(cluster: Cluster) -> bool:
     return any(listener.type == "nodeport" for pool in cluster.brokers
                for listener in discovered_listeners(cluster, pool))
+
+
+def network_policy(cluster: Cluster) -> dict | None:
+    """Strimzi's NetworkPolicy of the Kafka pods, when a listener names who may connect to it.
+
+    The control plane port is open to the Kafka pods, the replication port to them
+    and to the chart's own clients of it (the topics and users Jobs, Kafka
+    Exporter), each listener's port to its peers (to everyone without them), and
+    the metrics port to everyone, as Strimzi's. Without peers on any listener
+    there is none: every port is open, as Strimzi's policy would leave them.
+    """
+    if not any(listener.network_policy_peers for listener in cluster.listeners):
+        return None
+    kafka_pods = {"podSelector": {"matchLabels": {
+        "strimzi.io/cluster": cluster.name, "strimzi.io/kind": "Kafka", "strimzi.io/name": f"{cluster.name}-kafka"}}}
+    components = [component for component, present in (
+        ("topics", cluster.manage_topics), ("users", cluster.manage_users),
+        ("kafka-exporter", cluster.kafka_exporter is not None)) if present]
+    replication_clients = [kafka_pods] + [{"podSelector": {"matchLabels": hook_pod_labels(cluster, component)}}
+                                          for component in components]
+
+    def rule(port: int, peers: list[dict]) -> dict:
+        return {"ports": [{"port": port, "protocol": "TCP"}], **({"from": peers} if peers else {})}
+
+    rules = [rule(CONTROL_PLANE.port, [kafka_pods]), rule(REPLICATION.port, replication_clients)]
+    rules += [rule(listener.port, list(listener.network_policy_peers)) for listener in cluster.listeners]
+    if cluster.metrics is not None:
+        rules.append(rule(METRICS_PORT, []))
+    return {"name": f"{cluster.name}-network-policy-kafka", "spec": {
+        "podSelector": kafka_pods["podSelector"], "policyTypes": ["Ingress"], "ingress": rules}}
 
 
 def address_discovery(cluster: Cluster) -> dict | None:

@@ -300,3 +300,39 @@ def test_a_route_without_host_gets_the_host_openshift_gives_it(tmp_path, install
     assert "(Route my-cluster-dual-external-0)" in log
     found, _ = run_address_script(chart, "my-cluster-dual-1", objects, rules, tmp_path / "1")
     assert found == "EXTERNAL-9094 my-cluster-dual-external-1-kafka.apps.example.com 443\n"
+
+
+@pytest.mark.tools
+def test_network_policy_peers_restrict_their_listener_and_the_nodes_ports_stay_the_clusters(tmp_path, installed_tools):
+    text = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "        type: internal\n        tls: false\n",
+        "        type: internal\n        tls: false\n"
+        "        networkPolicyPeers:\n"
+        "          - podSelector: {matchLabels: {app: orders}}\n"
+        "          - namespaceSelector: {matchExpressions: [{key: team, operator: In, values: [payments]}]}\n"
+        "      - name: tls\n        port: 9093\n        type: internal\n        tls: true\n", 1)
+    (tmp_path / "spec").mkdir()
+    (tmp_path / "spec" / "kafka.yaml").write_text(text)
+    result = compile_specs(Options((str(tmp_path / "spec"),), tmp_path / "out", kube_versions=("1.37",)))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]  # kubeconform too
+    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "my-cluster", "kafka")) if m]
+    (policy,) = [m for m in manifests if m["kind"] == "NetworkPolicy"]
+    assert policy["metadata"]["name"] == "my-cluster-network-policy-kafka"
+    spec = policy["spec"]
+    assert spec["policyTypes"] == ["Ingress"]
+    (statefulset,) = [m for m in manifests if m["kind"] == "StatefulSet"]
+    pod_labels = statefulset["spec"]["template"]["metadata"]["labels"]
+    assert spec["podSelector"]["matchLabels"].items() <= pod_labels.items()
+    by_port = {rule["ports"][0]["port"]: rule.get("from") for rule in spec["ingress"]}
+    kafka_pods = {"podSelector": spec["podSelector"]}
+    assert by_port[9090] == [kafka_pods] and by_port[9091] == [kafka_pods]  # no Jobs, no exporter here
+    assert by_port[9092] == [{"podSelector": {"matchLabels": {"app": "orders"}}},
+                             {"namespaceSelector": {"matchExpressions": [
+                                 {"key": "team", "operator": "In", "values": ["payments"]}]}}]
+    assert by_port[9093] is None  # no peers: open, as Strimzi leaves it
+    assert set(by_port) == {9090, 9091, 9092, 9093}
+
+
+def test_no_network_policy_without_peers():
+    assert external_values()["networkPolicy"] is None

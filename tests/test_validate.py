@@ -163,7 +163,7 @@ def test_reserved_port_names_the_reserved_values():
 def test_unknown_field_points_at_the_key_and_suggests_a_name():
     finding = only(findings_for_text(KAFKA.replace("        tls: false", "        tls: false\n        tsl: true")))
     assert finding.message == "spec.kafka.listeners[0].tsl: unknown field (did you mean tls?)"
-    assert finding.expected == "one of the fields authentication, configuration, name, port, tls, type"
+    assert finding.expected == "one of the fields authentication, configuration, name, networkPolicyPeers, port, tls, type"
     assert (finding.span.line, finding.span.col) == (12, 9)
 
 
