@@ -1,4 +1,5 @@
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,17 @@ def require_strimzi_corpus() -> None:
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
+
+
+BUSYBOX = shutil.which("busybox") or "/bin/busybox"
+
+
+def with_busybox(value):
+    """A test parameter that runs with BusyBox: outside CI a missing BusyBox skips it; in CI it
+    must be there, so the test fails."""
+    return pytest.param(value, marks=pytest.mark.skipif(
+        not os.path.exists(BUSYBOX) and not os.environ.get("CI"),
+        reason="BusyBox is not installed (Debian package busybox)"))
 
 
 def pytest_addoption(parser):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,14 +18,12 @@ from compiler.plan import (LOG4J2_PATTERN, METRICS_AGENT_COPY_SCRIPT, kafka_expo
                            log4j2_properties)
 from compiler.resources import CHARTS
 
+from .conftest import BUSYBOX, with_busybox
 from .log_format import LOG_LINE, LOG_LINE_RE, events
 
 FILES = CHARTS / "kafka" / "files"
 README = Path(__file__).resolve().parent.parent / "README.md"
-BUSYBOX = shutil.which("busybox") or "/bin/busybox"
-SHELLS = [["/bin/sh"], pytest.param([BUSYBOX, "sh"], marks=pytest.mark.skipif(
-    not os.path.exists(BUSYBOX) and not os.environ.get("CI"),
-    reason="BusyBox is not installed (Debian package busybox)"))]
+SHELLS = [["/bin/sh"], with_busybox([BUSYBOX, "sh"])]
 
 
 def properties(text: str) -> dict[str, str]:

@@ -24,18 +24,15 @@ from compiler.resources import CHARTS
 from compiler.topics_sync import TopicState, compare, differs, report_json, report_lines
 
 from . import fake_kafka_tools
+from .conftest import BUSYBOX, with_busybox
 from .log_format import events, messages
 
 SYNC = CHARTS / "kafka" / "files" / "topics-sync.sh"
 RECORD = CHARTS / "kafka" / "files" / "topics-record.sh"
 KUBECTL_STAND_IN = Path(__file__).parent / "e2e" / "kubectl-configmap-stand-in"
-BUSYBOX = shutil.which("busybox") or "/bin/busybox"
 BUSYBOX_APPLETS = ("sh", "awk", "sed", "grep", "tr", "cat", "mv", "rm", "mkdir", "date", "sleep", "wc",
                    "tail", "head", "printf", "echo", "cp", "ls")
-# Outside CI a missing program skips its tests; in CI it must be there, so they fail.
-SHELLS = ["system", pytest.param("busybox", marks=pytest.mark.skipif(
-    not os.path.exists(BUSYBOX) and not os.environ.get("CI"),
-    reason="BusyBox is not installed (Debian package busybox)"))]
+SHELLS = ["system", with_busybox("busybox")]
 
 
 def topic(name: str, partitions: int = 1, replicas: int = 1, **config: str) -> dict:

@@ -149,35 +149,26 @@ def metrics_reporter_jars(version: str = METRICS_REPORTER_VERSION) -> list[Path]
 
 def kafka_home_with_jars(kafka: Path, jars: list[Path], folder: str) -> Path:
     """`kafka` with `jars` in a folder of its own beside libs/, where Kafka does not load them."""
-    final = kafka.parent / f"{kafka.name}+{folder}-{_digest(*jars)}"
-    if (final / folder).is_dir():
-        return final
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=kafka.parent))
-    try:
-        shutil.copytree(kafka, staging, dirs_exist_ok=True, copy_function=os.link)
-        (staging / folder).mkdir(mode=0o755)
-        for jar in jars:
-            shutil.copy2(jar, staging / folder / jar.name)
-            (staging / folder / jar.name).chmod(0o644)
-        (staging / folder).chmod(0o755)
-        staging.chmod(0o755)
-        _move_into_place(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return final
+    return _kafka_home_plus(kafka, kafka.parent / f"{kafka.name}+{folder}-{_digest(*jars)}", folder, jars)
 
 
 def kafka_home_with_agent(kafka: Path, agent: Path) -> Path:
     """`kafka` with the agent jar beside Kafka's in libs/, as Strimzi's Kafka image has it."""
-    final = kafka.parent / f"{kafka.name}+{agent.stem}"
-    if (final / "libs" / agent.name).is_file():
+    return _kafka_home_plus(kafka, kafka.parent / f"{kafka.name}+{agent.stem}", "libs", [agent])
+
+
+def _kafka_home_plus(kafka: Path, final: Path, folder: str, jars: list[Path]) -> Path:
+    """`final`: a copy of `kafka` (hard links) with `jars` added to its `folder`, made once."""
+    if all((final / folder / jar.name).is_file() for jar in jars):
         return final
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=kafka.parent))
     try:
         shutil.copytree(kafka, staging, dirs_exist_ok=True, copy_function=os.link)
-        shutil.copy2(agent, staging / "libs" / agent.name)
-        (staging / "libs" / agent.name).chmod(0o644)
+        (staging / folder).mkdir(mode=0o755, exist_ok=True)
+        for jar in jars:
+            shutil.copy2(jar, staging / folder / jar.name)
+            (staging / folder / jar.name).chmod(0o644)
+        (staging / folder).chmod(0o755)
         staging.chmod(0o755)
         _move_into_place(staging, final)
     finally:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -25,57 +24,15 @@ from .. import promql
 from ..test_metrics import KUBELET_METRICS, rendered
 from . import kafka_dist
 from .conftest import boot
+from .test_metrics import METRICS_PORT, POOL, metric_names, scrape
+from .test_metrics import SPEC as JMX_EXPORTER_SPEC
 
 pytestmark = pytest.mark.e2e
 
-METRICS_PORT = 9404
 IMAGE_FOLDER = "strimzi-libs"
-SPEC = """\
-apiVersion: kafka.strimzi.io/v1
-kind: Kafka
-metadata:
-  name: my-cluster
-  annotations:
-    kafkac.io/profile: dev
-spec:
-  kafka:
-    version: 4.3.1
-    listeners:
-      - name: plain
-        port: 9092
-        type: internal
-        tls: false
-    config:
-      offsets.topic.replication.factor: 1
-      transaction.state.log.replication.factor: 1
-      transaction.state.log.min.isr: 1
-      default.replication.factor: 1
-      min.insync.replicas: 1
-    metricsConfig:
-      type: strimziMetricsReporter
-"""
-POOL = """\
----
-apiVersion: kafka.strimzi.io/v1
-kind: KafkaNodePool
-metadata:
-  name: {name}
-  labels:
-    strimzi.io/cluster: my-cluster
-spec:
-  replicas: 1
-  roles: [{name}]
-  storage:
-    type: ephemeral
-    sizeLimit: 2Gi
-  resources:
-    requests:
-      cpu: 250m
-      memory: 768Mi
-    limits:
-      memory: 768Mi
-"""
-_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{[^}]*\})? ", re.MULTILINE)
+# The JMX exporter test's cluster, with the reporter instead of the exporter.
+SPEC = JMX_EXPORTER_SPEC[:JMX_EXPORTER_SPEC.index("    metricsConfig:\n")] + \
+    "    metricsConfig:\n      type: strimziMetricsReporter\n"
 
 
 @pytest.fixture(scope="module")
@@ -97,15 +54,6 @@ def cluster(e2e, reporter_jars, specs, tmp_path_factory):
               extra_folders={IMAGE_FOLDER: reporter_jars},
               values={"metrics.agent.source": source}) as running:
         yield running
-
-
-def scrape(pod) -> str:
-    with urllib.request.urlopen(f"http://{pod.address}:{METRICS_PORT}/metrics", timeout=30) as response:
-        return response.read().decode()
-
-
-def metric_names(exposition: str) -> set[str]:
-    return set(_SAMPLE.findall(exposition))
 
 
 def test_the_init_container_copied_every_jar_from_the_image(cluster, reporter_jars):
