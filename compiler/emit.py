@@ -216,7 +216,7 @@ VALUES_DOCS = {
     "topics.job.record.resources": "CPU and memory of kubectl.",
     "topics.job.record.volumeMounts": "Scripts, the record as it was, and the new one.",
     "users": "The KafkaUsers of the cluster (spec.entityOperator.userOperator), and the hook Job that "
-             "creates their Secrets in the cluster (only when absent) and applies their SCRAM credentials, "
+             "creates their Secrets in the cluster, renews the TLS users' certificates, and applies their SCRAM credentials, "
              "ACLs and quotas in Kafka after every install and upgrade (null: none).",
     "users.jobName": "Name of the Job.",
     "users.serviceAccountName": "Name of the Job's ServiceAccount, Role and RoleBinding.",
@@ -233,6 +233,8 @@ VALUES_DOCS = {
                          "holding given passwords.",
     "users.userSecrets": "The users' Secrets the Job creates when absent (users with tls or "
                          "scram-sha-512 authentication).",
+    "users.tlsUserSecrets": "The TLS users' Secrets, which the Job may also update, by name: it "
+                            "re-issues a certificate that is due and puts a renewed clients CA in ca.crt.",
     "users.podLabels": HOOK_POD_LABELS_DOC,
     "users.job": "The Job's pod: fetch and store (kubectl), issue (keytool and openssl), apply (the "
                  "Kafka image).",

@@ -1261,6 +1261,8 @@ def users_values(cluster: Cluster) -> dict | None:
         # Read by name: the clients CA, the users' Secrets, the Secrets of given passwords.
         "readSecrets": sorted({clients_ca["secret"], clients_ca["certSecret"], *secrets, *password_secrets}),
         "userSecrets": secrets,
+        # Updated by name: a TLS user's Secret gets a re-issued certificate or a renewed ca.crt.
+        "tlsUserSecrets": [user.name for user in cluster.users if user.authentication == "tls"],
         "podLabels": hook_pod_labels(cluster, "users"),
         "job": {
             "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},

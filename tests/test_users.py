@@ -79,6 +79,8 @@ def test_the_job_reads_only_the_secrets_it_needs_by_name():
     values = users_values()
     assert values["readSecrets"] == ["billing", "orders-app", "secure-clients-ca", "secure-clients-ca-cert"]
     assert values["userSecrets"] == ["billing", "orders-app"]
+    # Only a TLS user's Secret is ever updated (a renewed certificate); a SCRAM user's never.
+    assert values["tlsUserSecrets"] == ["billing"]
 
 
 def test_a_given_password_secret_is_read_and_a_tls_external_user_gets_no_secret(tmp_path):
@@ -115,6 +117,7 @@ spec:
     values = chart.values["users"]
     assert "legacy-password" in values["readSecrets"]
     assert "external" not in values["readSecrets"] and "external" not in values["userSecrets"]
+    assert values["tlsUserSecrets"] == ["billing"]
     assert ["legacy-app", "scram-sha-512", "User:legacy-app", "365", "30", "legacy-password", "secret"] \
         in rows(values["files"]["users.tsv"])
     assert ["external", "tls-external", "User:CN=external", "365", "30", "-", "-"] \
@@ -159,7 +162,7 @@ def test_user_strings_render_literally_and_no_secret_material_reaches_the_chart(
 
 
 @pytest.mark.tools
-def test_the_users_job_role_reads_by_name_and_only_creates(installed_tools, tmp_path):
+def test_the_users_job_role_reads_by_name_creates_and_updates_only_tls_users_secrets(installed_tools, tmp_path):
     result = compile_specs(Options((str(SECURE),), tmp_path / "out"))
     assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
     manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
@@ -169,6 +172,7 @@ def test_the_users_job_role_reads_by_name_and_only_creates(installed_tools, tmp_
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
          "resourceNames": ["billing", "orders-app", "secure-clients-ca", "secure-clients-ca-cert"]},
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["update"], "resourceNames": ["billing"]},
     ]
     (job,) = [m for m in manifests if m["kind"] == "Job" and m["metadata"]["name"] == "secure-kafka-users"]
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
