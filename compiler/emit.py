@@ -88,6 +88,18 @@ VALUES_DOCS = {
                                          "(PEM, unencrypted PKCS#8).",
     "certificates.kafkaExporter.subject": "Its subject: Kafka Exporter's principal on the replication "
                                           "listener (a super user with authorization: simple).",
+    "certificates.certManager": "With spec.clusterCa.type cert-manager.io: cert-manager issues the node "
+                                "and Kafka Exporter certificates; the Job asks for them, waits, and "
+                                "copies them into the Secrets above. null: the Job signs them.",
+    "certificates.certManager.issuerRef": "The Issuer or ClusterIssuer that signs them.",
+    "certificates.certManager.caCert": "Secret and key holding the CA certificates (PEM) to trust; the Job "
+                                       "copies them into clusterCaCertSecret.",
+    "certificates.certManager.waitSeconds": "How long the Job waits for cert-manager to issue.",
+    "certificates.certManager.certificates": "The cert-manager Certificates the Job creates or updates: "
+                                             "cert-manager writes each into <name>-cm.",
+    "certificates.clientsCa.certManager": "With spec.clientsCa.type cert-manager.io: the issuer of the "
+                                          "users' certificates and the CA certificates that listeners "
+                                          "with authentication: tls trust; null otherwise.",
     "certificates.clientsCa": "The clients CA (spec.clientsCa): it signs the KafkaUsers' certificates, "
                               "and listeners with authentication: tls trust only it.",
     "certificates.clientsCa.certSecret": "Secret with the clients CA certificate: ca.crt (PEM), ca.p12 "

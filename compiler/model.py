@@ -40,13 +40,27 @@ class CertSecret:
 
 
 @dataclass(frozen=True)
+class CertManager:
+    """A CA's `certManager` (type cert-manager.io): the issuer of its certificates and the Secret
+    key holding the CA certificates to trust."""
+
+    issuer_name: str
+    issuer_kind: str
+    issuer_group: str
+    ca_cert_secret: str
+    ca_cert_key: str
+
+
+@dataclass(frozen=True)
 class ClusterCa:
     """spec.clusterCa or spec.clientsCa: a CA that kafkac generates in the cluster (or, with `generate`
-    false, one the user provides), and its certificates' lifetimes."""
+    false, one the user provides, or with `cert_manager` one whose certificates cert-manager issues),
+    and its certificates' lifetimes."""
 
     validity_days: int = DEFAULT_CA_VALIDITY_DAYS
     renewal_days: int = DEFAULT_CA_RENEWAL_DAYS
     generate: bool = True
+    cert_manager: CertManager | None = None
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
-                    Authorization, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener,
-                    Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
+                    Authorization, CertManager, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter,
+                    Listener, Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
 from .topics import attach_topics
 from .users import attach_users
 
@@ -228,8 +228,38 @@ def _certificate_authority(doc: Document, field_name: str, findings: list[Findin
             "cluster-ca.renewal-days", f"renewalDays ({renewal}) is not shorter than validityDays "
             f"({validity}): every certificate would be due for renewal as soon as it is issued",
             doc.span_of(at), at, f"renewalDays smaller than validityDays ({validity})"))
-    return ClusterCa(validity_days=validity, renewal_days=renewal,
-                     generate=raw.get("generateCertificateAuthority", True) is not False)
+    generate = raw.get("generateCertificateAuthority", True) is not False
+    return ClusterCa(validity_days=validity, renewal_days=renewal, generate=generate,
+                     cert_manager=_cert_manager(doc, field_name, generate, findings))
+
+
+def _cert_manager(doc: Document, field_name: str, generate: bool, findings: list[Finding]) -> CertManager | None:
+    """The CA's cert-manager issuer when its type is cert-manager.io (Strimzi's proposal 087 API)."""
+    raw = doc.get("spec", field_name) or {}
+    path = ("spec", field_name)
+    if raw.get("type", "strimzi.io") != "cert-manager.io":
+        if "certManager" in raw:
+            findings.append(error(
+                "cluster-ca.cert-manager", f"spec.{field_name}.certManager is used only with type: cert-manager.io",
+                doc.span_of(path + ("certManager",)), path + ("certManager",),
+                "type: cert-manager.io beside certManager, or no certManager"))
+        return None
+    if generate:
+        at = path + ("generateCertificateAuthority" if "generateCertificateAuthority" in raw else "type",)
+        findings.append(error(
+            "cluster-ca.cert-manager", f"spec.{field_name}.type cert-manager.io needs "
+            "generateCertificateAuthority: false: cert-manager's issuer holds the CA, not kafkac",
+            doc.span_of(at), at, "generateCertificateAuthority: false"))
+    if "certManager" not in raw:
+        findings.append(error(
+            "cluster-ca.cert-manager", f"spec.{field_name}.type cert-manager.io needs certManager: the issuer "
+            "and the CA certificates to trust", doc.span_of(path + ("type",)), path + ("type",),
+            "certManager with issuerRef (name, kind) and caCert (secretName, certificate)"))
+        return None
+    issuer, ca_cert = raw["certManager"]["issuerRef"], raw["certManager"]["caCert"]
+    return CertManager(issuer_name=issuer["name"], issuer_kind=issuer["kind"],
+                       issuer_group=issuer.get("group", "cert-manager.io"),
+                       ca_cert_secret=ca_cert["secretName"], ca_cert_key=ca_cert["certificate"])
 
 
 def _container_env(spec: dict | None) -> list[dict]:

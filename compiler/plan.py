@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 
 from .model import (DEFAULT_KUBECTL_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER,
-                    Cluster, JvmOptions, KafkaExporter, Listener, Logging, NodePool, Volume)
+                    Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener, Logging, NodePool, Volume)
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
 from .users import acl_lines, quota_lines, secret_metadata, users_lines
@@ -174,24 +174,28 @@ def certificates(cluster: Cluster) -> dict:
     """The CA and node certificate Secrets, and the hook Job that creates what is absent."""
     bootstrap, brokers = f"{cluster.name}-kafka-bootstrap", f"{cluster.name}-kafka-brokers"
     name = f"{cluster.name}-kafka-certificates"
+    node_secret = f"{cluster.name}-kafka-node-certs"
+    # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
+    # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
+    dns_names = [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster)]
+    # Addresses of listeners with their own Services, known at compile time, as they are.
+    external_dns_names, external_ips = external_names(cluster)
     return {
         "clusterCaCertSecret": f"{cluster.name}-cluster-ca-cert",
         "clusterCaSecret": f"{cluster.name}-cluster-ca",
-        "nodeCertSecret": f"{cluster.name}-kafka-node-certs",
+        "nodeCertSecret": node_secret,
         "generateCertificateAuthority": cluster.cluster_ca.generate,
         "validityDays": cluster.cluster_ca.validity_days,
         "renewalDays": cluster.cluster_ca.renewal_days,
         "caSubject": CA_SUBJECT,
         "nodeSubject": f"CN={cluster.name}-kafka, O=io.strimzi",
-        # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
-        # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
-        "dnsNames": [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster)],
-        # Addresses of listeners with their own Services, known at compile time, as they are.
-        "externalDnsNames": external_names(cluster)[0],
-        "externalIpAddresses": external_names(cluster)[1],
+        "dnsNames": dns_names,
+        "externalDnsNames": external_dns_names,
+        "externalIpAddresses": external_ips,
         "addressObjects": address_objects(cluster),
         "clusterDomain": CLUSTER_DOMAIN,
         "kafkaExporter": kafka_exporter_certificate(cluster),
+        "certManager": cluster_cert_manager(cluster, node_secret, dns_names, external_dns_names, external_ips),
         # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
         "clientsCa": {
             "certSecret": f"{cluster.name}-clients-ca-cert",
@@ -200,6 +204,7 @@ def certificates(cluster: Cluster) -> dict:
             "subject": CLIENTS_CA_SUBJECT,
             "validityDays": cluster.clients_ca.validity_days,
             "renewalDays": cluster.clients_ca.renewal_days,
+            "certManager": cert_manager_issuer(cluster.clients_ca),
         },
         "secretLabels": {
             "app.kubernetes.io/name": "kafka",
@@ -223,6 +228,62 @@ def certificates(cluster: Cluster) -> dict:
                                  "limits": {"memory": "256Mi"}},
         },
     }
+
+
+# Seconds the certificates Job waits for cert-manager to issue what it asked for.
+CERT_MANAGER_WAIT_SECONDS = 300
+
+
+def cert_manager_issuer(ca: ClusterCa) -> dict | None:
+    """A CA of type cert-manager.io: its issuer and the Secret key holding the CA certificates to
+    trust; null for a CA whose certificates kafkac's Jobs sign."""
+    if ca.cert_manager is None:
+        return None
+    cm = ca.cert_manager
+    return {"issuerRef": {"name": cm.issuer_name, "kind": cm.issuer_kind, "group": cm.issuer_group},
+            "caCert": {"secretName": cm.ca_cert_secret, "certificate": cm.ca_cert_key},
+            "waitSeconds": CERT_MANAGER_WAIT_SECONDS}
+
+
+def cert_manager_certificate(ca: ClusterCa, secret: str, common_name: str, usages: list[str],
+                             cluster_dns_names: list[str] = (), dns_names: list[str] = (),
+                             ip_addresses: list[str] = ()) -> dict:
+    """A cert-manager Certificate the certificates Job applies, for the certificate kafkac keeps in
+    Secret `secret`: cert-manager writes it to `<secret>-cm`, the Job copies it with Strimzi's keys.
+    `clusterDnsNames` get their in-cluster forms (namespace, cluster domain) when the chart renders."""
+    spec = {
+        "secretName": f"{secret}-cm",
+        "commonName": common_name,
+        "subject": {"organizations": ["io.strimzi"]},
+        "usages": ["digital signature", "key encipherment", *usages],
+        "duration": f"{ca.validity_days * 24}h",
+        "renewBefore": f"{ca.renewal_days * 24}h",
+        "privateKey": {"algorithm": "RSA", "size": 2048, "encoding": "PKCS8", "rotationPolicy": "Always"},
+        "issuerRef": {"name": ca.cert_manager.issuer_name, "kind": ca.cert_manager.issuer_kind,
+                      "group": ca.cert_manager.issuer_group},
+    }
+    if dns_names:
+        spec["dnsNames"] = list(dns_names)
+    if ip_addresses:
+        spec["ipAddresses"] = list(ip_addresses)
+    return {"name": secret, "clusterDnsNames": list(cluster_dns_names), "spec": spec}
+
+
+def cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str], external_dns_names: list[str],
+                         external_ips: list[str]) -> dict | None:
+    """With spec.clusterCa type cert-manager.io: the issuer, and the Certificates of the node and
+    Kafka Exporter certificates; else null."""
+    issuer = cert_manager_issuer(cluster.cluster_ca)
+    if issuer is None:
+        return None
+    certificates = [cert_manager_certificate(cluster.cluster_ca, node_secret, f"{cluster.name}-kafka",
+                                             ["server auth", "client auth"], dns_names, external_dns_names,
+                                             external_ips)]
+    if cluster.kafka_exporter is not None:
+        certificates.append(cert_manager_certificate(
+            cluster.cluster_ca, kafka_exporter_certificate(cluster)["secret"], kafka_exporter_name(cluster),
+            ["client auth"]))
+    return {**issuer, "certificates": certificates}
 
 
 def kafka_exporter_certificate(cluster: Cluster) -> dict | None:

@@ -474,15 +474,21 @@ def crd_schema_dir() -> Path:
     The CRDs come from the pinned Go module (`go mod download`), made once, atomically.
     """
     final = cache_dir() / "crd-schemas" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}"
-    if final.is_dir():
-        return final
-    crd_dir = _go_module_dir(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION) / \
-        "example" / "prometheus-operator-crd"
+    if not final.is_dir():
+        crd_dir = _go_module_dir(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION) / \
+            "example" / "prometheus-operator-crd"
+        _write_crd_schemas(final, [crd_dir / name for name in PROMETHEUS_OPERATOR_CRDS])
+    return final
+
+
+def _write_crd_schemas(final: Path, crd_files: list[Path]) -> None:
+    """kubeconform schemas of every served version of the CRDs, as `<final>/<group>/<kind>_<version>.json`,
+    written atomically."""
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
-        for name in PROMETHEUS_OPERATOR_CRDS:
-            crd = yaml.safe_load((crd_dir / name).read_text(encoding="utf-8"))
+        for path in crd_files:
+            crd = yaml.safe_load(path.read_text(encoding="utf-8"))
             group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"].lower()
             (staging / group).mkdir(exist_ok=True)
             for version in crd["spec"]["versions"]:
@@ -492,12 +498,33 @@ def crd_schema_dir() -> Path:
         _move_into_place(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return final
 
 
 def crd_schema_location() -> str:
     """The `-schema-location` template for `crd_schema_dir()`."""
     return str(crd_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+
+
+# --- cert-manager CRD schemas for kubeconform -----------------------------------------------
+
+CERT_MANAGER_MODULE = "github.com/cert-manager/cert-manager"
+CERT_MANAGER_VERSION = "v1.21.2"
+# The Certificates the certificates and users Jobs apply (a chart ships them as data).
+CERT_MANAGER_CRDS = ("deploy/crds/cert-manager.io_certificates.yaml",)
+
+
+def cert_manager_schema_dir() -> Path:
+    """kubeconform schemas made from cert-manager's CRDs, laid out as `crd_schema_dir()`'s."""
+    final = cache_dir() / "crd-schemas" / f"cert-manager-{CERT_MANAGER_VERSION}"
+    if not final.is_dir():
+        module_dir = _go_module_dir(CERT_MANAGER_MODULE, CERT_MANAGER_VERSION)
+        _write_crd_schemas(final, [module_dir / name for name in CERT_MANAGER_CRDS])
+    return final
+
+
+def cert_manager_schema_location() -> str:
+    """The `-schema-location` template for `cert_manager_schema_dir()`."""
+    return str(cert_manager_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
 
 
 def _go_module_dir(module: str, version: str) -> Path:
@@ -525,6 +552,7 @@ def _install_everything() -> None:
         log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
     log(f"OpenShift schemas: {openshift_schema_dir(log)}")
     log(f"Prometheus Operator {PROMETHEUS_OPERATOR_VERSION} schemas: {crd_schema_dir()}")
+    log(f"cert-manager {CERT_MANAGER_VERSION} schemas: {cert_manager_schema_dir()}")
     for name, reported in versions().items():
         log(f"{name} {reported}")
 

@@ -87,7 +87,8 @@ def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding
 def reserved_secret_names(cluster: Cluster) -> frozenset[str]:
     """Secrets of the cluster that the certificates Job owns: no user's Secret may take their names."""
     return frozenset(f"{cluster.name}-{suffix}" for suffix in (
-        "cluster-ca", "cluster-ca-cert", "clients-ca", "clients-ca-cert", "kafka-node-certs"))
+        "cluster-ca", "cluster-ca-cert", "clients-ca", "clients-ca-cert", "kafka-node-certs", "kafka-node-certs-cm",
+        "kafka-exporter-certs", "kafka-exporter-certs-cm"))
 
 
 def _user(cluster: Cluster, doc: Document, findings: list[Finding]) -> User | None:
@@ -106,6 +107,14 @@ def _user(cluster: Cluster, doc: Document, findings: list[Finding]) -> User | No
             "user.name", f"user {doc.name} would need a Secret named {doc.name}, which holds one of "
             f"Kafka {cluster.name}'s certificates", doc.span_of(name_path), name_path,
             "another user name", doc.describe()))
+    if authentication == "tls" and cluster.clients_ca.cert_manager is not None:
+        path = ("spec", "authentication", "type")
+        findings.append(error(
+            "user.cert-manager", f"user {doc.name}: certificates for KafkaUsers from cert-manager "
+            f"(Kafka {cluster.name} has spec.clientsCa.type cert-manager.io) are not supported yet",
+            doc.span_of(path), path,
+            "type: tls-external with a certificate your issuer signs (a cert-manager Certificate of your own), "
+            "or scram-sha-512", doc.describe()))
     _check_authentication(doc, spec.get("authentication") or {}, findings)
     acls = _acls(doc, findings)
     _check_listeners(cluster, doc, authentication, findings)

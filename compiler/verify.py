@@ -120,6 +120,7 @@ def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release
                              "--kube-version", kube_version, "--output-dir", rendered, check=False)
         if template.returncode != 0:
             return problems + [_helm_failure("helm.template", template, shown)]
+        _write_applied_manifests(Path(rendered))
         problems += _kubeconform(Path(rendered), shown, kube_version, kinds_skip)
         if check_rules:
             problems += _promtool(Path(rendered), shown)
@@ -212,6 +213,28 @@ def _promtool(rendered: Path, shown: Path) -> list[_Problem]:
     return problems
 
 
+# --- manifests a Job applies ---------------------------------------------------------------
+
+# A ConfigMap key holding manifests (a JSON list) that a Job of the chart applies; kubeconform
+# checks them as if the chart held them, in a file named after the ConfigMap's plus this suffix.
+APPLIED_MANIFESTS_KEY = "cert-manager-certificates.json"
+_APPLIED_SUFFIX = "~applied.yaml"
+
+
+def _write_applied_manifests(rendered: Path) -> None:
+    for file in sorted(rendered.rglob("*.yaml")):
+        applied = [manifest for document in yaml.safe_load_all(file.read_text())
+                   if isinstance(document, dict) and document.get("kind") == "ConfigMap"
+                   for key, text in (document.get("data") or {}).items() if key == APPLIED_MANIFESTS_KEY
+                   for manifest in json.loads(text)]
+        if applied:
+            file.with_name(file.name + _APPLIED_SUFFIX).write_text(yaml.safe_dump_all(applied))
+
+
+def _has_cert_manager_resources(rendered: Path) -> bool:
+    return any(rendered.rglob("*" + _APPLIED_SUFFIX))
+
+
 # --- kubeconform --------------------------------------------------------------------------
 
 def _kubeconform(rendered: Path, shown: Path, kube_version: str,
@@ -222,6 +245,8 @@ def _kubeconform(rendered: Path, shown: Path, kube_version: str,
             "-schema-location", tools.openshift_schema_location()]
     if _has_prometheus_operator_resources(rendered):
         args += ["-schema-location", tools.crd_schema_location()]
+    if _has_cert_manager_resources(rendered):
+        args += ["-schema-location", tools.cert_manager_schema_location()]
     if kinds_skip:
         args += ["-skip", ",".join(kinds_skip)]
     done = tools.run("kubeconform", *args, str(rendered), check=False)
@@ -275,7 +300,7 @@ def _invalid(file: str, resource: str, pointer: str, why: str) -> _Problem:
 def _template_file(filename: str, rendered: Path, shown: Path) -> str:
     """`<rendered>/<chart name>/templates/x.yaml` -> `<shown>/templates/x.yaml`."""
     try:
-        parts = Path(filename).relative_to(rendered).parts
+        parts = Path(filename.removesuffix(_APPLIED_SUFFIX)).relative_to(rendered).parts
     except ValueError:
         return filename
     return (shown.joinpath(*parts[1:])).as_posix()

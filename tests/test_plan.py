@@ -236,7 +236,8 @@ def test_clients_ca_has_its_own_secrets_subject_and_lifetimes(tmp_path):
     assert certificates["clientsCa"] == {
         "certSecret": "my-cluster-clients-ca-cert", "secret": "my-cluster-clients-ca",
         "generateCertificateAuthority": True,
-        "subject": "CN=clients-ca v0, O=io.strimzi", "validityDays": 90, "renewalDays": 10}
+        "subject": "CN=clients-ca v0, O=io.strimzi", "validityDays": 90, "renewalDays": 10,
+        "certManager": None}
     assert (certificates["validityDays"], certificates["renewalDays"]) == (365, 30)
 
 

@@ -133,16 +133,20 @@ def compile_example(example: str | Path, out: Path) -> Path:
 
 
 def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE,
-                       provided: dict[str, dict[str, bytes]] | None = None) -> dict[str, dict[str, bytes]]:
+                       provided: dict[str, dict[str, bytes]] | None = None,
+                       issuer: Callable[[Path], contextlib.AbstractContextManager] | None = None
+                       ) -> dict[str, dict[str, bytes]]:
     """The Secrets in the namespace after the chart's certificates Job ran, name -> key -> bytes:
-    the ones `provided` (made by the user before install; none by default) and the Job's."""
+    the ones `provided` (made by the user before install; none by default) and the Job's.
+    `issuer(store)` runs beside the Job (cert-manager's stand-in, for CAs of type cert-manager.io)."""
     folder = certjob.shared_folder("kafkac-e2e-certificates-")
     try:
         manifests = certjob.load_manifests(
             render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, namespace))
         certjob.put_secrets(folder / "store", namespace, provided or {})
-        certjob.run_certificate_job(manifests, namespace, folder / "store", folder / "work",
-                                    env.java_home)
+        with issuer(folder / "store") if issuer else contextlib.nullcontext():
+            certjob.run_certificate_job(manifests, namespace, folder / "store", folder / "work",
+                                        env.java_home)
         return certjob.secrets_in(folder / "store", namespace)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -153,7 +157,8 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
          secrets: dict[str, dict[str, bytes]] | None = None, ca_secrets: dict[str, dict[str, bytes]] | None = None,
          extra_jars: tuple[Path, ...] = (),
          extra_folders: dict[str, list[Path]] | None = None, values: dict | None = None,
-         init_commands: dict[str, Callable[[podrunner.Pod], list[str] | None]] | None = None):
+         init_commands: dict[str, Callable[[podrunner.Pod], list[str] | None]] | None = None,
+         certificate_issuer: Callable[[Path], contextlib.AbstractContextManager] | None = None):
     """Compile, issue the certificates, start and wait for every pod of `example`; stop everything afterwards.
 
     `example` is the name of an example or a folder of specs. `secrets` are Secrets
@@ -164,7 +169,8 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
     /opt/kafka/libs; `extra_folders` (name -> jars) are folders of their own
     beside it. `values` are set over the chart's values, as `helm --set` does.
     `init_commands` stand in for init containers of images the runner does not
-    have (see podrunner.LocalCluster).
+    have (see podrunner.LocalCluster). `certificate_issuer` runs beside the
+    certificates Job (see issue_certificates).
     """
     chart = compile_example(example, work / "chart")
     if values:
@@ -179,7 +185,8 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
     cluster = podrunner.LocalCluster(
         chart, work / "run", kafka_home=kafka_home, shim=env.shim,
         java_home=env.java_home, namespace=NAMESPACE,
-        secrets={**issue_certificates(chart, env, provided=ca_secrets), **(secrets or {})},
+        secrets={**issue_certificates(chart, env, provided=ca_secrets, issuer=certificate_issuer),
+                 **(secrets or {})},
         address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry,
         init_commands=init_commands)
     with _stopped_on_sigterm():

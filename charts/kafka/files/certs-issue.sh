@@ -39,6 +39,13 @@
 #                  from keytool's key store). Issued anew on the same
 #                  conditions as the node certificate, names aside.
 #
+# With a CA of type cert-manager.io ($KAFKAC_CLUSTER_CA_TRUST_SECRET or
+# $KAFKAC_CLIENTS_CA_TRUST_SECRET set) kafkac has no key of that CA: its CA
+# certificate Secret holds the CA certificates to trust that the spec names
+# (trust_ca), and the node and Kafka Exporter certificates are the ones
+# cert-manager issued into <Secret>-cm, checked and copied with the keys above
+# (issued_leaf); cert-manager renews them, the next run copies the renewed ones.
+#
 # A run over Secrets that are all current writes nothing at all, so running the
 # Job again, or rendering the chart again, never rotates anything. Every input
 # is an environment variable or a file; values are used as data, never evaluated.
@@ -317,8 +324,51 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
   fi
 }
 
-ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
-  "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS" "$KAFKAC_CLUSTER_CA_GENERATE" clusterCa
+# A CA of type cert-manager.io: kafkac holds no key of it. The CA certificates
+# to trust (one PEM bundle, in the Secret and key of spec.<ca>.certManager.caCert)
+# are copied into Strimzi's CA certificate Secret: ca.crt (the bundle), ca.p12
+# (a trust store of each certificate in it) and ca.password; again whenever the
+# bundle changes, so that a new issuer CA is trusted after the next upgrade.
+trust_ca() { # what, prefix, certificate Secret, bundle Secret, its key, spec field
+  what=$1; prefix=$2; ca_cert_secret=$3; bundle_secret=$4; bundle_key=$5; field=$6
+  ca_crt=$scratch/$prefix-ca.crt
+  [ -s "$existing/$bundle_secret/data/$bundle_key" ] || fail "spec.$field.certManager.caCert names key" \
+    "$bundle_key of Secret $bundle_secret, which does not exist: create it with the PEM certificate(s) of" \
+    "the CA that the issuer signs with (see the README, section Certificates)."
+  count=$(split_pem "$existing/$bundle_secret/data/$bundle_key" "$scratch/$prefix-trusted-")
+  [ "$count" -ge 1 ] || fail "key $bundle_key of Secret $bundle_secret holds no PEM certificate"
+  : > "$ca_crt"
+  for i in $(seq 1 "$count"); do
+    openssl x509 -noout -in "$scratch/$prefix-trusted-$i.crt" 2> /dev/null ||
+      fail "certificate $i in key $bundle_key of Secret $bundle_secret is not a valid PEM certificate"
+    cat "$scratch/$prefix-trusted-$i.crt" >> "$ca_crt"
+  done
+  if [ -d "$existing/$ca_cert_secret" ] && cmp -s "$ca_crt" "$existing/$ca_cert_secret/data/ca.crt"; then
+    log "$what: cert-manager's (spec.$field.type: cert-manager.io); Secret $ca_cert_secret kept"
+    return
+  fi
+  truststore_password=$(cat "$existing/$ca_cert_secret/data/ca.password" 2>/dev/null || new_password)
+  for i in $(seq 1 "$count"); do
+    keytool_quiet -importcert -noprompt -alias "ca-$i" -file "$scratch/$prefix-trusted-$i.crt" \
+      -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
+  done
+  stage_secret "$ca_cert_secret"
+  cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
+  cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
+  printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+  log "$what: cert-manager's (spec.$field.type: cert-manager.io); writing the $count CA certificate(s)" \
+    "of key $bundle_key of Secret $bundle_secret into Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
+}
+
+trust_secret=${KAFKAC_CLUSTER_CA_TRUST_SECRET:-}
+if [ -n "$trust_secret" ]; then
+  : "${KAFKAC_CLUSTER_CA_TRUST_KEY:?}"
+  trust_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_CERT_SECRET" "$trust_secret" \
+    "$KAFKAC_CLUSTER_CA_TRUST_KEY" clusterCa
+else
+  ensure_ca "cluster CA" cluster "$KAFKAC_CLUSTER_CA_SECRET" "$KAFKAC_CLUSTER_CA_CERT_SECRET" \
+    "$KAFKAC_CA_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "$KAFKAC_RENEWAL_DAYS" "$KAFKAC_CLUSTER_CA_GENERATE" clusterCa
+fi
 
 # ------------------------------------------------------ leaf certificates
 # The node certificate and Kafka Exporter's, signed by the cluster CA (see
@@ -342,7 +392,11 @@ queue_leaf_secret() { # what (for the log), Secret
   if [ -d "$existing/$2" ]; then
     echo replace > "$new/$2/action"
     cp "$existing/$2/resourceVersion" "$new/$2/resourceVersion"
-    log "$1: re-issuing it with the existing cluster CA, because $reason"
+    if [ -n "$trust_secret" ]; then
+      log "$1: updating it, because $reason"
+    else
+      log "$1: re-issuing it with the existing cluster CA, because $reason"
+    fi
   else
     echo create > "$new/$2/action"
     log "$1: issuing it, because $reason"
@@ -350,10 +404,58 @@ queue_leaf_secret() { # what (for the log), Secret
   echo "$2" >> "$new/order"
 }
 
+# With a cluster CA of type cert-manager.io, cert-manager issues each
+# certificate into Secret <Secret>-cm (tls.crt, the certificate and its chain;
+# tls.key), for the Certificate the request step asked for; kafkac copies it
+# into its own Secret with Strimzi's keys. Sets reason, empty when <Secret>
+# already holds that certificate, leaf_info and leaf_until, and leaves
+# $scratch/<name>.crt (the certificate), <name>.chain (with its chain) and
+# <name>.key.
+issued_leaf() { # what (for the log), Secret, certificate key, name (of the files), openssl verify purpose, then every key the Secret must have
+  what=$1; secret=$2; crt_key=$3; leaf=$4; purpose=$5; shift 5
+  issued=$secret-cm
+  for key in tls.crt tls.key; do
+    [ -s "$existing/$issued/data/$key" ] || fail "Secret $issued, where cert-manager issues the $what" \
+      "(Certificate $secret), has no $key"
+  done
+  tr -d '\r' < "$existing/$issued/data/tls.crt" > "$scratch/$leaf.chain"
+  [ "$(split_pem "$scratch/$leaf.chain" "$scratch/$leaf-chain-")" -ge 1 ] ||
+    fail "tls.crt of Secret $issued holds no PEM certificate"
+  cp "$scratch/$leaf-chain-1.crt" "$scratch/$leaf.crt"
+  cp "$existing/$issued/data/tls.key" "$scratch/$leaf.key"
+  if ! output=$(openssl verify -CAfile "$scratch/cluster-ca.crt" -untrusted "$scratch/$leaf.chain" \
+      -purpose "$purpose" "$scratch/$leaf.crt" 2>&1); then
+    fail "the $what cert-manager issued (Secret $issued) does not verify against the CA certificates" \
+      "in key $KAFKAC_CLUSTER_CA_TRUST_KEY of Secret $trust_secret: $output. That key must hold the" \
+      "certificate(s) of the CA your issuer signs with (spec.clusterCa.certManager.caCert)."
+  fi
+  if [ "$(openssl pkey -pubout -in "$scratch/$leaf.key" 2>&1)" != \
+       "$(openssl x509 -noout -pubkey -in "$scratch/$leaf.crt")" ]; then
+    fail "tls.key of Secret $issued is not the key of its certificate"
+  fi
+  leaf_info=$(printcert "$scratch/$leaf.crt")
+  leaf_until=$(echo "$leaf_info" | not_after) || fail "cannot read the $what's validity"
+  reason=""
+  if [ ! -d "$existing/$secret" ]; then
+    reason="Secret $secret does not exist"
+  else
+    for key in "$@"; do
+      if [ ! -s "$existing/$secret/data/$key" ] && [ -z "$reason" ]; then
+        reason="Secret $secret has no key $key"
+      fi
+    done
+    if [ -z "$reason" ] && [ "$(printcert "$existing/$secret/data/$crt_key" | fingerprint)" != \
+                              "$(echo "$leaf_info" | fingerprint)" ]; then
+      reason="cert-manager issued a new certificate (Secret $issued)"
+    fi
+  fi
+}
+
 # ----------------------------------------------------------------- node
 node_secret=$KAFKAC_NODE_CERT_SECRET
 
-# Sets reason when the node certificate misses a name or address it must cover.
+# Sets missing to the names and addresses the node certificate ($leaf_info)
+# does not cover, and reason when there are any.
 node_names_missing() {
   present=$(echo "$leaf_info" | sed -n 's/^ *DNSName: //p')
   missing=""
@@ -367,11 +469,38 @@ node_names_missing() {
   [ -z "$missing" ] || reason="its certificate does not cover these names:$missing"
 }
 
-cluster_leaf_reason "node certificate" "$node_secret" node.crt "$KAFKAC_RENEWAL_DAYS" node_names_missing \
-  node.crt node.p12 node.password
-if [ -z "$reason" ]; then
-  log "node certificate: kept (Secret $node_secret is current, valid until $(utc_date "$leaf_until"))"
-else
+# The node certificate that cert-manager issued, with Strimzi's keys.
+copy_node_certificate() {
+  issued_leaf "node certificate" "$node_secret" node.crt node sslserver node.crt node.p12 node.password
+  # The Certificate asks for every name known when the chart renders; the
+  # platform's addresses (load balancers, Routes) come later and are not in it.
+  copy_reason=$reason
+  node_names_missing
+  reason=$copy_reason
+  [ -z "$missing" ] || log_warn "node certificate: cert-manager's does not cover these addresses the" \
+    "platform gave the listeners:$missing; pin them in the listeners' configuration (host," \
+    "loadBalancerIP, alternativeNames) for the chart's Certificate to ask for them"
+  if [ -z "$reason" ]; then
+    log "node certificate: kept (Secret $node_secret holds cert-manager's, valid until $(utc_date "$leaf_until"))"
+    return
+  fi
+  leaf_password=$(new_password)
+  mkdir -p "$new/$node_secret/data"
+  pem_key_store "$scratch/node.chain" "$scratch/node.key" "$new/$node_secret/data/node.p12" node \
+    "$leaf_password" "Secret $node_secret-cm"
+  cp "$scratch/node.crt" "$new/$node_secret/data/node.crt"
+  printf '%s' "$leaf_password" > "$new/$node_secret/data/node.password"
+  queue_leaf_secret "node certificate" "$node_secret"
+}
+
+# The node certificate, issued here with the cluster CA's key when it is due.
+issue_node_certificate() {
+  cluster_leaf_reason "node certificate" "$node_secret" node.crt "$KAFKAC_RENEWAL_DAYS" node_names_missing \
+    node.crt node.p12 node.password
+  if [ -z "$reason" ]; then
+    log "node certificate: kept (Secret $node_secret is current, valid until $(utc_date "$leaf_until"))"
+    return
+  fi
   sans=""
   for name in $required_names; do sans="${sans:+$sans,}dns:$name"; done
   for ip in $required_ips; do sans="$sans,ip:$ip"; done
@@ -382,7 +511,9 @@ else
   printf '%s' "$leaf_password" > "$new/$node_secret/data/node.password"
   queue_leaf_secret "node certificate" "$node_secret"
   log "node certificate: $KAFKAC_NODE_SUBJECT, valid $days days, for:$required_names"
-fi
+}
+
+if [ -n "$trust_secret" ]; then copy_node_certificate; else issue_node_certificate; fi
 
 # --------------------------------------------------------- Kafka Exporter
 # Its client certificate for the replication listener, in PEM as Kafka
@@ -390,24 +521,41 @@ fi
 if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
   : "${KAFKAC_EXPORTER_SUBJECT:?}"
   exporter_secret=$KAFKAC_EXPORTER_CERT_SECRET
-  cluster_leaf_reason "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt "$KAFKAC_RENEWAL_DAYS" : \
-    kafka-exporter.crt kafka-exporter.key
+  if [ -n "$trust_secret" ]; then
+    issued_leaf "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt kafka-exporter sslclient \
+      kafka-exporter.crt kafka-exporter.key
+  else
+    cluster_leaf_reason "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt "$KAFKAC_RENEWAL_DAYS" : \
+      kafka-exporter.crt kafka-exporter.key
+  fi
   if [ -z "$reason" ]; then
     log "Kafka Exporter certificate: kept (Secret $exporter_secret is current," \
       "valid until $(utc_date "$leaf_until"))"
   else
-    issue_leaf kafka-exporter "$KAFKAC_EXPORTER_SUBJECT" "$KAFKAC_VALIDITY_DAYS" clientAuth
     mkdir -p "$new/$exporter_secret/data"
-    cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
-    export_key "$leaf_store" "$leaf_password" "$new/$exporter_secret/data/kafka-exporter.key"
-    queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
-    log "Kafka Exporter certificate: $KAFKAC_EXPORTER_SUBJECT, valid $days days"
+    if [ -n "$trust_secret" ]; then
+      cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
+      openssl pkey -in "$scratch/kafka-exporter.key" -out "$new/$exporter_secret/data/kafka-exporter.key"
+      queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
+    else
+      issue_leaf kafka-exporter "$KAFKAC_EXPORTER_SUBJECT" "$KAFKAC_VALIDITY_DAYS" clientAuth
+      cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
+      export_key "$leaf_store" "$leaf_password" "$new/$exporter_secret/data/kafka-exporter.key"
+      queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
+      log "Kafka Exporter certificate: $KAFKAC_EXPORTER_SUBJECT, valid $days days"
+    fi
   fi
 fi
 
 # The clients CA signs nothing here: KafkaUsers' certificates are issued by the
 # users Job. The brokers trust it on listeners with `authentication: tls`.
-ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
-  "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS" \
-  "$KAFKAC_CLIENTS_CA_GENERATE" clientsCa
+if [ -n "${KAFKAC_CLIENTS_CA_TRUST_SECRET:-}" ]; then
+  : "${KAFKAC_CLIENTS_CA_TRUST_KEY:?}"
+  trust_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_CERT_SECRET" "$KAFKAC_CLIENTS_CA_TRUST_SECRET" \
+    "$KAFKAC_CLIENTS_CA_TRUST_KEY" clientsCa
+else
+  ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
+    "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS" \
+    "$KAFKAC_CLIENTS_CA_GENERATE" clientsCa
+fi
 rm -rf "$scratch"

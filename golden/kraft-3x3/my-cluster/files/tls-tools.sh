@@ -29,16 +29,31 @@ export_key() { # key store, its password, file
   rm -f "$3.bag"
 }
 
+# A PKCS#12 key store of a PEM private key and its certificate (and chain).
+pem_key_store() { # certificate PEM, key PEM, key store, alias, its password, what (for an error)
+  if ! output=$(KAFKAC_STORE_PASSWORD=$5 openssl pkcs12 -export -name "$4" \
+        -in "$1" -inkey "$2" -passin pass: -keypbe AES-256-CBC -certpbe AES-256-CBC -macalg sha256 \
+        -out "$3" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
+    fail "openssl cannot make a key store of $6: $output"
+  fi
+}
+
 # A PKCS#12 key store (alias ca, a new password in $ca_password) of a CA the user
 # provides as Strimzi's ca.key and ca.crt, for keytool to sign with.
 import_ca_key() { # ca.crt, ca.key, key store, what (for an error)
   ca_password=$(new_password)
-  if ! output=$(KAFKAC_STORE_PASSWORD=$ca_password openssl pkcs12 -export -name ca \
-        -in "$1" -inkey "$2" -passin pass: \
-        -out "$3" -passout env:KAFKAC_STORE_PASSWORD 2>&1 < /dev/null); then
-    fail "openssl cannot make a key store of $4: ca.key must be the unencrypted PEM private key" \
-      "of the certificate in ca.crt. $output"
-  fi
+  pem_key_store "$1" "$2" "$3" ca "$ca_password" \
+    "$4: ca.key must be the unencrypted PEM private key of the certificate in ca.crt."
+}
+
+# Writes each certificate of a PEM file to <prefix>1.crt, <prefix>2.crt, ...
+# in their order, and prints how many there are.
+split_pem() { # PEM file, prefix
+  tr -d '\r' < "$1" | awk -v prefix="$2" -v label=CERTIFICATE '
+    $0 == "-----BEGIN " label "-----" { n++; inside = 1 }
+    inside { print > (prefix n ".crt") }
+    $0 == "-----END " label "-----" { inside = 0 }
+    END { print n + 0 }'
 }
 
 # ---------------------------------------------------------- reading certificates

@@ -10,7 +10,8 @@
 # server) fails the Job: nothing is created from a guess.
 #
 # The users Job runs it too, with the Secrets to read in $KAFKAC_FETCH_SECRETS
-# (names separated by spaces) instead of the certificate Secrets.
+# (names separated by spaces) instead of the certificate Secrets. Both add
+# those in $KAFKAC_CERT_MANAGER_SECRETS (CAs of type cert-manager.io).
 #
 # For the node certificate, it also reads the addresses the platform gave the
 # listeners' objects: the load balancer IPs or host names of the Services in
@@ -35,6 +36,10 @@ else
     secrets+=("$KAFKAC_EXPORTER_CERT_SECRET")
   fi
 fi
+# With a CA of type cert-manager.io: the Secrets cert-manager wrote and the CA
+# certificates to trust.
+read -r -a cert_manager_secrets <<< "${KAFKAC_CERT_MANAGER_SECRETS:-}"
+secrets+=("${cert_manager_secrets[@]}")
 
 existing=$KAFKAC_WORK_DIR/existing
 umask 077

@@ -1,0 +1,159 @@
+"""cert-manager's part, for the end-to-end tests of CAs of type cert-manager.io.
+
+cert-manager cannot run here (it is a controller of a Kubernetes API server,
+and none runs here), so `CertManagerStandIn` does what its CA issuer does for
+the Certificates the chart's Job creates in the kubectl stand-in's store
+(`<store>/<namespace>/certificates/<name>.json`): for each Certificate that is
+not Ready for its current generation, it issues a key and a certificate
+exactly as the Certificate's spec asks (commonName, organizations, dnsNames,
+ipAddresses, usages, duration, issuerRef) with openssl, writes them into
+Secret spec.secretName with cert-manager's keys (tls.crt: the certificate and
+the issuer's chain, tls.key: PKCS#8 PEM, ca.crt: the issuer's CA), and sets
+the Ready condition with its observedGeneration. A Certificate whose issuer it
+does not know gets Ready False, as cert-manager reports a missing issuer.
+
+The issuers are made here: a root CA, and under it an intermediate CA that
+signs (so tls.crt carries a chain, as with most real issuers); what clients
+trust is the root.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import certjob
+
+EXTENDED_USAGES = {"server auth": "serverAuth", "client auth": "clientAuth"}
+KEY_USAGES = {"digital signature": "digitalSignature", "key encipherment": "keyEncipherment"}
+
+
+def openssl(*args: str, cwd: Path) -> None:
+    done = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """A CA issuer: the intermediate CA that signs, and the root that clients trust."""
+
+    folder: Path
+
+    @property
+    def root_pem(self) -> bytes:
+        return (self.folder / "root.crt").read_bytes()
+
+    @property
+    def chain_pem(self) -> bytes:
+        return (self.folder / "intermediate.crt").read_bytes()
+
+    @staticmethod
+    def make(folder: Path, name: str) -> "Issuer":
+        folder.mkdir(parents=True, exist_ok=True)
+        ca = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "root.key", "-out", "root.crt",
+                "-days", "400", "-subj", f"/O=Example Corp/CN={name} root", *ca, cwd=folder)
+        openssl("req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", "intermediate.key",
+                "-out", "intermediate.csr", "-subj", f"/O=Example Corp/CN={name} issuing", cwd=folder)
+        (folder / "intermediate.ext").write_text(
+            "basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\n"
+            "subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+        openssl("x509", "-req", "-in", "intermediate.csr", "-CA", "root.crt", "-CAkey", "root.key",
+                "-CAcreateserial", "-days", "390", "-extfile", "intermediate.ext", "-out", "intermediate.crt",
+                cwd=folder)
+        return Issuer(folder)
+
+    def issue(self, spec: dict, work: Path) -> dict[str, bytes]:
+        """Key and certificate for a Certificate's spec, in cert-manager's Secret keys."""
+        work.mkdir(parents=True, exist_ok=True)
+        subject = "".join(f"/O={o}" for o in spec.get("subject", {}).get("organizations", []))
+        subject += f"/CN={spec['commonName']}"
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", f"rsa_keygen_bits:{spec['privateKey']['size']}",
+                "-out", "tls.key", cwd=work)
+        openssl("req", "-new", "-key", "tls.key", "-subj", subject, "-out", "tls.csr", cwd=work)
+        names = [f"DNS:{n}" for n in spec.get("dnsNames", [])] + [f"IP:{a}" for a in spec.get("ipAddresses", [])]
+        key_usages = [KEY_USAGES[u] for u in spec["usages"] if u in KEY_USAGES]
+        extended_usages = [EXTENDED_USAGES[u] for u in spec["usages"] if u in EXTENDED_USAGES]
+        extensions = ["basicConstraints=critical,CA:FALSE", "subjectKeyIdentifier=hash",
+                      "authorityKeyIdentifier=keyid"]
+        if key_usages:
+            extensions.append("keyUsage=critical," + ",".join(key_usages))
+        if extended_usages:
+            extensions.append("extendedKeyUsage=" + ",".join(extended_usages))
+        if names:
+            extensions.append("subjectAltName=" + ",".join(names))
+        (work / "tls.ext").write_text("\n".join(extensions) + "\n")
+        days = max(1, int(spec["duration"].removesuffix("h")) // 24)
+        openssl("x509", "-req", "-in", "tls.csr", "-CA", str(self.folder / "intermediate.crt"),
+                "-CAkey", str(self.folder / "intermediate.key"), "-CAcreateserial", "-days", str(days),
+                "-extfile", "tls.ext", "-out", "tls.crt", cwd=work)
+        return {"tls.crt": (work / "tls.crt").read_bytes() + self.chain_pem,
+                "tls.key": (work / "tls.key").read_bytes(), "ca.crt": self.root_pem}
+
+
+class CertManagerStandIn:
+    """Issues the Certificates in a kubectl stand-in store, in a thread, inside each `with`."""
+
+    def __init__(self, store: Path, namespace: str, issuers: dict[str, Issuer], work: Path):
+        self.store, self.namespace, self.issuers, self.work = store, namespace, issuers, work
+        self.issued: list[str] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> "CertManagerStandIn":
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.reconcile()
+            time.sleep(0.2)
+
+    def certificate_files(self) -> list[Path]:
+        return sorted((self.store / self.namespace / "certificates").glob("*.json"))
+
+    def reconcile(self, renew: tuple[str, ...] = ()) -> None:
+        """Issue what is not Ready for its generation, and the Certificates named in `renew`."""
+        for path in self.certificate_files():
+            try:
+                certificate = json.loads(path.read_text())
+            except json.JSONDecodeError:  # being written by the kubectl stand-in
+                continue
+            name, generation = certificate["metadata"]["name"], certificate["metadata"]["generation"]
+            ready = [c for c in certificate.get("status", {}).get("conditions", [])
+                     if c["type"] == "Ready" and c["status"] == "True" and c["observedGeneration"] == generation]
+            if ready and name not in renew:
+                continue
+            issuer = self.issuers.get(certificate["spec"]["issuerRef"]["name"])
+            if issuer is None:
+                condition = {"type": "Ready", "status": "False", "reason": "IssuerNotFound",
+                             "message": "Referenced issuer does not exist", "observedGeneration": generation}
+            else:
+                data = issuer.issue(certificate["spec"], self.work / f"{name}-{len(self.issued)}")
+                self._write_secret(certificate["spec"]["secretName"], data)
+                self.issued.append(name)
+                condition = {"type": "Ready", "status": "True", "reason": "Ready",
+                             "message": "Certificate is up to date and has not expired",
+                             "observedGeneration": generation}
+            certificate["status"] = {"conditions": [condition]}
+            path.write_text(json.dumps(certificate, indent=2, sort_keys=True) + "\n")
+
+    def _write_secret(self, name: str, data: dict[str, bytes]) -> None:
+        path = self.store / self.namespace / f"{name}.json"
+        if path.exists():
+            manifest = json.loads(path.read_text())
+            manifest["data"] = {k: base64.b64encode(v).decode() for k, v in data.items()}
+            path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        else:
+            certjob.put_secrets(self.store, self.namespace, {name: data})
