@@ -247,6 +247,12 @@ VALUES_DOCS = {
                          "scram-sha-512 authentication).",
     "users.tlsUserSecrets": "The TLS users' Secrets, which the Job may also update, by name: it "
                             "re-issues a certificate that is due and puts a renewed clients CA in ca.crt.",
+    "users.certManager": "With spec.clientsCa.type cert-manager.io: cert-manager issues the TLS users' "
+                         "certificates; the Job asks for them, waits, checks them against the clients CA "
+                         "and copies them into the users' Secrets. null otherwise.",
+    "users.certManager.waitSeconds": "How long the Job waits for cert-manager to issue.",
+    "users.certManager.certificates": "The cert-manager Certificates the Job creates or updates, one per "
+                                      "TLS user: cert-manager writes each into <user>-cm.",
     "users.podLabels": HOOK_POD_LABELS_DOC,
     "users.job": "The Job's pod: fetch and store (kubectl), issue (keytool and openssl), apply (the "
                  "Kafka image).",

@@ -25,6 +25,12 @@
 #                  never valid past the clients CA certificate. When only the
 #                  clients CA certificate was renewed (same key), the user's
 #                  certificate still verifies, and only ca.crt is replaced.
+#                  With a clients CA of type cert-manager.io ($KAFKAC_CERT_MANAGER
+#                  true), cert-manager issues it into Secret <user>-cm (the
+#                  request step asked for it): it must verify against the
+#                  clients CA certificates (ca.crt of the clients CA certificate
+#                  Secret), and is copied with Strimzi's keys, user.crt holding
+#                  cert-manager's chain; again whenever cert-manager renews it.
 #
 # A Secret that is current is kept as it is: running the Job again, or
 # rendering the chart again, writes nothing. For the apply step it leaves each
@@ -38,6 +44,7 @@ set -eu
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_FILES_DIR:?}"
 : "${KAFKAC_CLIENTS_CA_SECRET:?}" "${KAFKAC_CLIENTS_CA_CERT_SECRET:?}"
+cert_manager=${KAFKAC_CERT_MANAGER:-false}
 
 existing=$KAFKAC_WORK_DIR/existing
 new=$KAFKAC_WORK_DIR/new
@@ -109,12 +116,19 @@ read_clients_ca() {
     fail "Secret $KAFKAC_CLIENTS_CA_CERT_SECRET has no ca.crt: has the certificates Job run?"
   ca_crt=$scratch/clients-ca.crt
   tr -d '\r' < "$existing/$KAFKAC_CLIENTS_CA_CERT_SECRET/data/ca.crt" > "$ca_crt"
+  clients_ca_read=true
+  if [ "$cert_manager" = true ]; then
+    # cert-manager's CA certificates, trusted as a bundle: what issued_leaf checks against.
+    ca_trust="the clients CA certificates (ca.crt of Secret $KAFKAC_CLIENTS_CA_CERT_SECRET)"
+    ca_trust_hint="The certificates Job copies them there from spec.clientsCa.certManager.caCert:"
+    ca_trust_hint="$ca_trust_hint it must hold the certificate(s) of the CA your issuer signs with."
+    return 0
+  fi
   ca_info=$(printcert "$ca_crt") || fail "cannot read ca.crt of Secret $KAFKAC_CLIENTS_CA_CERT_SECRET"
   ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the clients CA certificate's validity"
   ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
   [ -n "$ca_id" ] || fail "the clients CA certificate has no SubjectKeyIdentifier extension, which kafkac" \
     "needs to tell the certificates it signed"
-  clients_ca_read=true
 }
 
 # The clients CA's key store, for signing: ca.p12 of a CA kafkac generated, or
@@ -150,6 +164,51 @@ has_current_ca() { # user
   tr -d '\r' < "$existing/$1/data/ca.crt" | cmp -s - "$ca_crt"
 }
 
+# Keeps ca.crt of a user's Secret whose certificate is current up to date: the
+# clients CA certificate renewed for the same key (or, with cert-manager, the
+# CA certificates to trust changed) leaves the user's certificate valid.
+refresh_ca() { # user
+  user=$1
+  if has_current_ca "$user"; then
+    log "user $user: Secret $user kept (its certificate is valid until $(utc_date "$leaf_until"))"
+    return
+  fi
+  mkdir -p "$new/$user/data"
+  cp "$existing/$user/data/"* "$new/$user/data/"
+  cp "$ca_crt" "$new/$user/data/ca.crt"
+  replace_secret "$user"
+  log "user $user: updating ca.crt in Secret $user to the current clients CA certificate; the user's" \
+    "certificate still verifies against it and is kept (valid until $(utc_date "$leaf_until"))"
+}
+
+# The certificate cert-manager issued into Secret <user>-cm, copied with Strimzi's keys.
+cert_manager_user() { # name
+  user=$1
+  read_clients_ca
+  issued_leaf "user $user's certificate" "$user" user.crt "$user" sslclient \
+    ca.crt user.crt user.key user.p12 user.password
+  if [ -z "$reason" ]; then
+    refresh_ca "$user"
+    return
+  fi
+  leaf_password=$(new_password)
+  mkdir -p "$new/$user/data"
+  pem_key_store "$scratch/$user.chain" "$scratch/$user.key" "$new/$user/data/user.p12" "$user" \
+    "$leaf_password" "Secret $user-cm"
+  cp "$scratch/$user.chain" "$new/$user/data/user.crt"
+  openssl pkey -in "$scratch/$user.key" -out "$new/$user/data/user.key"
+  cp "$ca_crt" "$new/$user/data/ca.crt"
+  printf '%s' "$leaf_password" > "$new/$user/data/user.password"
+  if [ -d "$existing/$user" ]; then
+    replace_secret "$user"
+    log "user $user: updating Secret $user with the certificate cert-manager issued, because $reason"
+  else
+    add_secret "$user"
+    log "user $user: creating Secret $user with the certificate cert-manager issued (Secret $user-cm," \
+      "valid until $(utc_date "$leaf_until"))"
+  fi
+}
+
 tls_user() { # name, validity days, renewal days
   user=$1
   case $2$3 in
@@ -158,17 +217,7 @@ tls_user() { # name, validity days, renewal days
   read_clients_ca
   leaf_reason "user $user's certificate" "$user" user.crt "$3" : ca.crt user.crt user.key user.p12 user.password
   if [ -z "$reason" ]; then
-    if has_current_ca "$user"; then
-      log "user $user: Secret $user kept (its certificate is valid until $(utc_date "$leaf_until"))"
-      return
-    fi
-    # The clients CA certificate was renewed for the same key: what it signed still verifies.
-    mkdir -p "$new/$user/data"
-    cp "$existing/$user/data/"* "$new/$user/data/"
-    cp "$ca_crt" "$new/$user/data/ca.crt"
-    replace_secret "$user"
-    log "user $user: updating ca.crt in Secret $user to the current clients CA certificate, renewed for" \
-      "the same key; the user's certificate still verifies and is kept (valid until $(utc_date "$leaf_until"))"
+    refresh_ca "$user"
     return
   fi
   load_clients_ca_key
@@ -193,7 +242,8 @@ while IFS="$tab" read -r name authentication _principal validity renewal secret 
   [ -n "$name" ] || continue
   case $authentication in
     scram-sha-512) scram_user "$name" "$secret" "$key" ;;
-    tls) tls_user "$name" "$validity" "$renewal" ;;
+    tls)
+      if [ "$cert_manager" = true ]; then cert_manager_user "$name"; else tls_user "$name" "$validity" "$renewal"; fi ;;
     *) log "user $name: no Secret ($authentication authentication)" ;;
   esac
 done < "$KAFKAC_FILES_DIR/users.tsv"

@@ -375,6 +375,9 @@ fi
 # leaf_reason and issue_leaf in tls-tools.sh), are issued anew, too, when the
 # cluster CA is new or its certificate was renewed: their chains carry it.
 ca_name="cluster CA"
+# What issued_leaf (tls-tools.sh) checks cert-manager's certificates against.
+ca_trust="the CA certificates in key ${KAFKAC_CLUSTER_CA_TRUST_KEY:-} of Secret $trust_secret"
+ca_trust_hint="That key must hold the certificate(s) of the CA your issuer signs with (spec.clusterCa.certManager.caCert)."
 
 cluster_leaf_reason() { # as leaf_reason
   if [ "$ca_created" = true ]; then
@@ -402,53 +405,6 @@ queue_leaf_secret() { # what (for the log), Secret
     log "$1: issuing it, because $reason"
   fi
   echo "$2" >> "$new/order"
-}
-
-# With a cluster CA of type cert-manager.io, cert-manager issues each
-# certificate into Secret <Secret>-cm (tls.crt, the certificate and its chain;
-# tls.key), for the Certificate the request step asked for; kafkac copies it
-# into its own Secret with Strimzi's keys. Sets reason, empty when <Secret>
-# already holds that certificate, leaf_info and leaf_until, and leaves
-# $scratch/<name>.crt (the certificate), <name>.chain (with its chain) and
-# <name>.key.
-issued_leaf() { # what (for the log), Secret, certificate key, name (of the files), openssl verify purpose, then every key the Secret must have
-  what=$1; secret=$2; crt_key=$3; leaf=$4; purpose=$5; shift 5
-  issued=$secret-cm
-  for key in tls.crt tls.key; do
-    [ -s "$existing/$issued/data/$key" ] || fail "Secret $issued, where cert-manager issues the $what" \
-      "(Certificate $secret), has no $key"
-  done
-  tr -d '\r' < "$existing/$issued/data/tls.crt" > "$scratch/$leaf.chain"
-  [ "$(split_pem "$scratch/$leaf.chain" "$scratch/$leaf-chain-")" -ge 1 ] ||
-    fail "tls.crt of Secret $issued holds no PEM certificate"
-  cp "$scratch/$leaf-chain-1.crt" "$scratch/$leaf.crt"
-  cp "$existing/$issued/data/tls.key" "$scratch/$leaf.key"
-  if ! output=$(openssl verify -CAfile "$scratch/cluster-ca.crt" -untrusted "$scratch/$leaf.chain" \
-      -purpose "$purpose" "$scratch/$leaf.crt" 2>&1); then
-    fail "the $what cert-manager issued (Secret $issued) does not verify against the CA certificates" \
-      "in key $KAFKAC_CLUSTER_CA_TRUST_KEY of Secret $trust_secret: $output. That key must hold the" \
-      "certificate(s) of the CA your issuer signs with (spec.clusterCa.certManager.caCert)."
-  fi
-  if [ "$(openssl pkey -pubout -in "$scratch/$leaf.key" 2>&1)" != \
-       "$(openssl x509 -noout -pubkey -in "$scratch/$leaf.crt")" ]; then
-    fail "tls.key of Secret $issued is not the key of its certificate"
-  fi
-  leaf_info=$(printcert "$scratch/$leaf.crt")
-  leaf_until=$(echo "$leaf_info" | not_after) || fail "cannot read the $what's validity"
-  reason=""
-  if [ ! -d "$existing/$secret" ]; then
-    reason="Secret $secret does not exist"
-  else
-    for key in "$@"; do
-      if [ ! -s "$existing/$secret/data/$key" ] && [ -z "$reason" ]; then
-        reason="Secret $secret has no key $key"
-      fi
-    done
-    if [ -z "$reason" ] && [ "$(printcert "$existing/$secret/data/$crt_key" | fingerprint)" != \
-                              "$(echo "$leaf_info" | fingerprint)" ]; then
-      reason="cert-manager issued a new certificate (Secret $issued)"
-    fi
-  fi
 }
 
 # ----------------------------------------------------------------- node
