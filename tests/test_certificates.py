@@ -7,6 +7,7 @@ renders from it.
 """
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -18,7 +19,7 @@ import yaml
 
 from compiler import tools
 from compiler.pipeline import Options, compile_specs
-from compiler.verify import render
+from compiler.verify import APPLIED_MANIFESTS_KEY, render
 
 from .conftest import EXAMPLES, example_names
 
@@ -189,6 +190,39 @@ def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret
     # The Kafka pods themselves still have no token and no rights.
     for sts in _by_kind(objects, "StatefulSet"):
         assert sts["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+
+
+@pytest.mark.tools
+def test_with_cert_manager_the_job_may_manage_only_its_certificates_and_read_what_cert_manager_wrote(charts):
+    objects = manifests(charts["cert-manager"])
+    (role,) = _by_kind(objects, "Role")
+    rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(r["verbs"]), tuple(r.get("resourceNames", ())))
+                   for r in role["rules"])
+    certificates = ("cm-cluster-kafka-node-certs", "cm-cluster-kafka-exporter-certs")
+    assert rules == [
+        (("",), ("secrets",), ("create",), ()),
+        (("",), ("secrets",), ("get",), (
+            "cm-cluster-cluster-ca-cert", "cm-cluster-cluster-ca", "cm-cluster-kafka-node-certs",
+            "cm-cluster-clients-ca-cert", "cm-cluster-clients-ca", "cm-cluster-kafka-exporter-certs",
+            "cm-cluster-kafka-node-certs-cm", "cm-cluster-kafka-exporter-certs-cm", "cluster-ca-bundle",
+            "clients-ca-bundle")),
+        # The CA certificate Secrets take the bundles; the CA key Secrets are never written.
+        (("",), ("secrets",), ("update",), ("cm-cluster-kafka-node-certs", "cm-cluster-kafka-exporter-certs",
+                                            "cm-cluster-cluster-ca-cert", "cm-cluster-clients-ca-cert")),
+        (("cert-manager.io",), ("certificates",), ("create",), ()),
+        (("cert-manager.io",), ("certificates",), ("get", "update"), certificates),
+    ]
+    (job,) = _by_kind(objects, "Job")
+    pod = job["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"] + pod["containers"]] == ["request", "fetch", "issue", "store"]
+    (config_map,) = [m for m in _by_kind(objects, "ConfigMap") if APPLIED_MANIFESTS_KEY in m.get("data", {})]
+    applied = json.loads(config_map["data"][APPLIED_MANIFESTS_KEY])
+    assert [(c["metadata"]["name"], c["spec"]["secretName"]) for c in applied] == \
+        [(name, f"{name}-cm") for name in certificates]
+    assert all(c["spec"]["issuerRef"] == {"name": "cluster-issuer", "kind": "Issuer", "group": "cert-manager.io"}
+               and (c["spec"]["duration"], c["spec"]["renewBefore"]) == ("2160h", "720h") for c in applied)
+    # Certificates are the Job's: the chart holds none that Helm would delete and re-create.
+    assert not _by_kind(objects, "Certificate")
 
 
 @pytest.mark.tools

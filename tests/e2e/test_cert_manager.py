@@ -169,6 +169,29 @@ def test_a_changed_certificate_spec_is_updated_and_issued_anew(namespace, issuer
                                               data=namespace.secrets()[NODE]["node.crt"])
 
 
+def test_a_new_ca_in_the_bundle_reaches_the_ca_certificate_secret_as_the_next_generation(namespace, issuers,
+                                                                                          tmp_path):
+    certjob.put_secrets(namespace.store, NAMESPACE, bundles(issuers))
+    with namespace.cert_manager:
+        namespace.certificates()
+    # The user adds the CA of a next issuer to the bundle, before switching the issuer to it.
+    both = issuers["cluster-issuer"].root_pem + issuers["clients-issuer"].root_pem
+    certjob.put_secrets(namespace.store, NAMESPACE, {"cluster-ca-bundle": {"ca.crt": both}})
+    writes = namespace.writes()
+    with namespace.cert_manager:
+        run = namespace.certificates()
+    assert namespace.writes()[len(writes):] == [f"replace secret {NAMESPACE}/{CA_CERT}"], run.log
+    ca_cert = namespace.secrets()[CA_CERT]
+    assert ca_cert["ca.crt"] == both
+    (tmp_path / "ca.p12").write_bytes(ca_cert["ca.p12"])
+    listed = subprocess.run(["keytool", "-list", "-keystore", str(tmp_path / "ca.p12"), "-storetype", "PKCS12",
+                             "-storepass", ca_cert["ca.password"].decode()], capture_output=True,
+                            timeout=60).stdout.decode()
+    assert "contains 2 entries" in listed, listed
+    annotations = certjob.secret_manifest(namespace.store, NAMESPACE, CA_CERT)["metadata"]["annotations"]
+    assert annotations == {"strimzi.io/ca-cert-generation": "1"}
+
+
 def test_a_certificate_that_the_bundle_does_not_trust_fails_the_job(namespace, issuers):
     wrong = bundles(issuers)
     wrong["cluster-ca-bundle"] = {"ca.crt": issuers["clients-issuer"].root_pem}

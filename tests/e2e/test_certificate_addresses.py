@@ -62,7 +62,7 @@ spec:
 # What the platform gives the objects once they exist.
 LOAD_BALANCERS = {"my-cluster-kafka-lb-bootstrap": {"hostname": "LB-Bootstrap.elb.example.com"},
                   "my-cluster-dual-lb-0": {"ip": "203.0.113.10"},
-                  "my-cluster-dual-lb-1": {"ip": "203.0.113.11"}}
+                  "my-cluster-dual-lb-1": {"ip": "2001:DB8::B"}}
 ROUTE_HOSTS = {"my-cluster-kafka-route-bootstrap": "my-cluster-kafka-route-bootstrap-kafka.apps.example.com",
                "my-cluster-dual-route-0": "my-cluster-dual-route-0-kafka.apps.example.com"}
 
@@ -118,7 +118,8 @@ def test_an_upgrade_adds_the_platforms_addresses_to_the_node_certificate(manifes
         certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "run-2", e2e.java_home)
         upgraded = certjob.secrets_in(store, NAMESPACE)
         names, ips = san(upgraded[NODE]["node.crt"])
-        assert ips == ["203.0.113.10", "203.0.113.11"]
+        # IPv6 as openssl prints it back: every group, upper case.
+        assert ips == ["2001:DB8:0:0:0:0:0:B", "203.0.113.10"]
         assert {"lb-bootstrap.elb.example.com", *ROUTE_HOSTS.values(), "kafka-1.apps.example.com"} <= set(names)
         assert upgraded[CA_CERT] == installed[CA_CERT]  # the same CA signs it
 

@@ -419,6 +419,7 @@ def test_a_ca_certificate_is_renewed_on_request_and_a_ca_without_ca_key_gets_one
     job.seed(installed)
     before = job.secrets()
     job.annotate(CLIENTS_CA_CERT, "kafkac.io/force-renew", "true")
+    job.annotate(CLIENTS_CA_CERT, "example.com/owner", "team-a")  # someone else's: it stays
     # A CA Secret made by an older chart, before ca.key.
     path = job.store / NAMESPACE / f"{CA}.json"
     manifest = json.loads(path.read_text())
@@ -436,7 +437,10 @@ def test_a_ca_certificate_is_renewed_on_request_and_a_ca_without_ca_key_gets_one
     renewed = after[CLIENTS_CA_CERT]["ca.crt"]
     assert renewed != before[CLIENTS_CA_CERT]["ca.crt"]
     assert public_key(renewed) == public_key(before[CLIENTS_CA_CERT]["ca.crt"])
-    assert "kafkac.io/force-renew" not in (job.manifest(CLIENTS_CA_CERT)["metadata"].get("annotations") or {})
+    # Strimzi's generations: a new certificate of the same key.
+    assert job.manifest(CLIENTS_CA_CERT)["metadata"]["annotations"] == {
+        "strimzi.io/ca-cert-generation": "1", "example.com/owner": "team-a"}
+    assert job.manifest(CA)["metadata"]["annotations"] == {"strimzi.io/ca-key-generation": "0"}
     writes = job.writes()
     job()
     assert job.writes() == writes

@@ -125,16 +125,54 @@ for ip in ${KAFKAC_EXTERNAL_IP_ADDRESSES:-}; do
 done
 
 # Addresses the platform gave the listeners' Services and Routes (certs-fetch.sh
-# read them): IPv4 addresses and DNS names, lower-cased, each once.
+# read them): IP addresses and DNS names, lower-cased, each once.
 contains() { # list, word
   case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac
+}
+
+# An IPv6 address as keytool prints it: eight groups of lower-case hex digits
+# without leading zeros (2001:db8:0:0:0:0:0:1); fails when it is not one (or
+# ends in an IPv4 address).
+ipv6_text() {
+  printf '%s\n' "$1" | tr 'A-F' 'a-f' | awk '
+    function groups(text, into,   n, i, part) {
+      if (text == "") return 0
+      n = split(text, part, ":")
+      for (i = 1; i <= n; i++) {
+        if (part[i] !~ /^[0-9a-f][0-9a-f]?[0-9a-f]?[0-9a-f]?$/) exit 1
+        sub(/^0+/, "", part[i]); into[i] = part[i] == "" ? "0" : part[i]
+      }
+      return n
+    }
+    {
+      if (/:::/ || /[^0-9a-f:]/) exit 1
+      gap = index($0, "::")
+      if (gap) {
+        left = groups(substr($0, 1, gap - 1), head); right = groups(substr($0, gap + 2), tail)
+        if (left + right > 7) exit 1
+        out = ""
+        for (i = 1; i <= left; i++) out = out head[i] ":"
+        for (i = 1; i <= 8 - left - right; i++) out = out "0" ":"
+        for (i = 1; i <= right; i++) out = out tail[i] ":"
+        print substr(out, 1, length(out) - 1)
+      } else {
+        if (groups($0, all) != 8) exit 1
+        print all[1] ":" all[2] ":" all[3] ":" all[4] ":" all[5] ":" all[6] ":" all[7] ":" all[8]
+      }
+    }'
 }
 if [ -f "$existing/addresses" ]; then
   while IFS= read -r address; do
     address=$(printf '%s' "$address" | tr 'A-Z' 'a-z')
     case $address in
       '') ;;
-      *:*) log_warn "$address (IPv6) is not added to the node certificate; pin the listener's address" ;;
+      *:*)
+        if ipv6=$(ipv6_text "$address") && [ -n "$ipv6" ]; then
+          contains "$required_ips" "$ipv6" || required_ips="$required_ips $ipv6"
+        else
+          log_warn "$address, an address of a listener's Service, is not added to the node" \
+            "certificate: kafkac reads IPv6 addresses in hex groups only; pin the listener's address"
+        fi ;;
       *[!0-9.]*)
         case $address in
           *[!a-z0-9.-]*|.*|*.) fail "a listener's Service or Route has the address $address, not a DNS name" ;;

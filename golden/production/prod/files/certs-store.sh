@@ -7,7 +7,9 @@
 # re-issued node or Kafka Exporter certificate and a renewed CA certificate (the
 # CA's two Secrets): such a Secret is replaced with `kubectl replace` carrying
 # the resourceVersion that was read, so a concurrent change makes it fail
-# instead of being lost. Labels come from $KAFKAC_SECRET_LABELS (JSON).
+# instead of being lost; annotations others put on it are kept, but for
+# kafkac.io/force-renew, which the renewal answered. Labels come from
+# $KAFKAC_SECRET_LABELS (JSON).
 #
 # The users Job runs it too, with $KAFKAC_SECRET_METADATA_FILE instead: a JSON
 # object of each Secret's labels and annotations, by Secret name. It replaces a
@@ -26,6 +28,21 @@ fi
 new=$KAFKAC_WORK_DIR/new
 umask 077
 
+# The annotations of the Secret as certs-fetch.sh read it.
+annotations_read() { # Secret
+  local file=$KAFKAC_WORK_DIR/existing/$1/annotations.json
+  [ -s "$file" ] || { file=$KAFKAC_WORK_DIR/no-annotations.json; echo '{}' > "$file"; }
+  echo "$file"
+}
+
+# A generation annotation of the Secret as it was read; 0 when absent or not a number.
+read_generation() { # Secret, annotation
+  local value
+  value=$(jq -r --arg key "$2" '.[$key] // "0"' "$(annotations_read "$1")")
+  [[ $value =~ ^[0-9]+$ ]] || value=0
+  echo "$value"
+}
+
 if [ ! -s "$new/order" ]; then
   log "every Secret exists and is current; nothing to write"
   exit 0
@@ -40,12 +57,17 @@ while IFS= read -r name; do
     annotations=$(jq --arg name "$name" '.[$name].annotations // {}' "$KAFKAC_SECRET_METADATA_FILE")
   else
     labels=$KAFKAC_SECRET_LABELS
-    # Strimzi's generation annotations, so tools written for it read these Secrets.
+    # Strimzi's generation annotations, so tools written for it read these
+    # Secrets: a renewed CA certificate is the next generation, of the same key.
     case $name in
       "$KAFKAC_CLUSTER_CA_CERT_SECRET"|"$KAFKAC_CLIENTS_CA_CERT_SECRET")
-        annotations='{"strimzi.io/ca-cert-generation": "0"}' ;;
+        generation=0
+        [ "$action" = create ] || generation=$(($(read_generation "$name" strimzi.io/ca-cert-generation) + 1))
+        annotations=$(jq -n --arg g "$generation" '{"strimzi.io/ca-cert-generation": $g}') ;;
       "$KAFKAC_CLUSTER_CA_SECRET"|"$KAFKAC_CLIENTS_CA_SECRET")
-        annotations='{"strimzi.io/ca-key-generation": "0"}' ;;
+        generation=0
+        [ "$action" = create ] || generation=$(read_generation "$name" strimzi.io/ca-key-generation)
+        annotations=$(jq -n --arg g "$generation" '{"strimzi.io/ca-key-generation": $g}') ;;
       *) annotations='{}' ;;
     esac
   fi
@@ -64,7 +86,10 @@ while IFS= read -r name; do
       log_run kubectl create --filename "$manifest"
       ;;
     replace)
-      jq --arg version "$(cat "$dir/resourceVersion")" '.metadata.resourceVersion = $version' \
+      # Annotations others put on the Secret stay; the request to renew is done.
+      jq --arg version "$(cat "$dir/resourceVersion")" --slurpfile read "$(annotations_read "$name")" \
+        '.metadata.resourceVersion = $version
+         | .metadata.annotations = ($read[0] | del(.["kafkac.io/force-renew"])) + .metadata.annotations' \
         "$manifest" > "$manifest.next"
       mv "$manifest.next" "$manifest"
       log_run kubectl replace --filename "$manifest"

@@ -4,8 +4,9 @@
 # First step of the certificates Job, in the kubectl image. For each Secret
 # named in the environment that exists in the namespace, writes its keys into
 # $KAFKAC_WORK_DIR/existing/<secret>/data/<key> (decoded), its resourceVersion
-# into <secret>/resourceVersion, and an empty <secret>/force-renew when it
-# carries the annotation kafkac.io/force-renew=true. An absent Secret leaves
+# into <secret>/resourceVersion, its annotations into <secret>/annotations.json,
+# and an empty <secret>/force-renew when it carries the annotation
+# kafkac.io/force-renew=true. An absent Secret leaves
 # no folder. Any error other than "not found" (no right to read, no API
 # server) fails the Job: nothing is created from a guess.
 #
@@ -60,6 +61,7 @@ for name in "${secrets[@]}"; do
   dir=$existing/$name
   mkdir -p "$dir/data"
   jq -r '.metadata.resourceVersion' <<< "$json" > "$dir/resourceVersion"
+  jq '.metadata.annotations // {}' <<< "$json" > "$dir/annotations.json"
   if [ "$(jq -r '.metadata.annotations["kafkac.io/force-renew"] // ""' <<< "$json")" = true ]; then
     touch "$dir/force-renew"
   fi
