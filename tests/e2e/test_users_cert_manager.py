@@ -10,9 +10,10 @@ Certificate the request step created from the rendered chart, it issues
 Secret reader-cm with openssl from a test issuer (an intermediate CA under a
 root), exactly as the Certificate's spec asks. The broker's clients CA trust
 is that issuer's root (spec.clientsCa.certManager.caCert), and reader then
-authenticates with what the Job copied into its Secret. The apply step (ACLs
-and quotas in Kafka) is the default mode's, tested in test_users.py; this
-cluster has no authorizer, so the user's subject is checked instead.
+authenticates with what the Job copied into its Secret (describing the
+cluster needs no ACL). The apply step (ACLs and quotas in Kafka) is the
+default mode's, tested in test_users.py; here the user's subject, its
+principal in Kafka, is checked instead.
 """
 
 from __future__ import annotations
