@@ -228,7 +228,7 @@ VALUES_DOCS = {
     "topics.job.record.resources": "CPU and memory of kubectl.",
     "topics.job.record.volumeMounts": "Scripts, the record as it was, and the new one.",
     "users": "The KafkaUsers of the cluster (spec.entityOperator.userOperator), and the hook Job that "
-             "creates their Secrets in the cluster (only when absent) and applies their SCRAM credentials, "
+             "creates their Secrets in the cluster, renews the TLS users' certificates, and applies their SCRAM credentials, "
              "ACLs and quotas in Kafka after every install and upgrade (null: none).",
     "users.jobName": "Name of the Job.",
     "users.serviceAccountName": "Name of the Job's ServiceAccount, Role and RoleBinding.",
@@ -245,6 +245,14 @@ VALUES_DOCS = {
                          "holding given passwords.",
     "users.userSecrets": "The users' Secrets the Job creates when absent (users with tls or "
                          "scram-sha-512 authentication).",
+    "users.tlsUserSecrets": "The TLS users' Secrets, which the Job may also update, by name: it "
+                            "re-issues a certificate that is due and puts a renewed clients CA in ca.crt.",
+    "users.certManager": "With spec.clientsCa.type cert-manager.io: cert-manager issues the TLS users' "
+                         "certificates; the Job asks for them, waits, checks them against the clients CA "
+                         "and copies them into the users' Secrets. null otherwise.",
+    "users.certManager.waitSeconds": "How long the Job waits for cert-manager to issue.",
+    "users.certManager.certificates": "The cert-manager Certificates the Job creates or updates, one per "
+                                      "TLS user: cert-manager writes each into <user>-cm.",
     "users.podLabels": HOOK_POD_LABELS_DOC,
     "users.job": "The Job's pod: fetch and store (kubectl), issue (keytool and openssl), apply (the "
                  "Kafka image).",

@@ -13,10 +13,10 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .model import (DEFAULT_KUBECTL_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER,
-                    Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener, Logging, NodePool, Volume)
+                    Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener, Logging, NodePool, User, Volume)
 from .properties import config_text, escape_key, escape_value
 from .topics import spec_shards
 from .users import acl_lines, quota_lines, secret_metadata, users_lines
@@ -1307,6 +1307,12 @@ def users_values(cluster: Cluster) -> dict | None:
     clients_ca = certificates(cluster)["clientsCa"]
     secrets = [user.name for user in cluster.users if user.has_secret]
     password_secrets = sorted({user.password_secret[0] for user in cluster.users if user.password_secret})
+    tls_users = [user for user in cluster.users if user.authentication == "tls"]
+    cert_manager = users_cert_manager(cluster, tls_users)
+    # With a clients CA of cert-manager.io there is no CA key to read, but what cert-manager issued.
+    ca_secrets = [clients_ca["certSecret"]] + (
+        [certificate["spec"]["secretName"] for certificate in cert_manager["certificates"]] if cert_manager
+        else [clients_ca["secret"]])
     return {
         "jobName": name,
         "serviceAccountName": name,
@@ -1319,9 +1325,13 @@ def users_values(cluster: Cluster) -> dict | None:
             "secret-metadata.json": json.dumps(
                 secret_metadata(cluster.users, cluster), sort_keys=True, indent=2) + "\n",
         },
-        # Read by name: the clients CA, the users' Secrets, the Secrets of given passwords.
-        "readSecrets": sorted({clients_ca["secret"], clients_ca["certSecret"], *secrets, *password_secrets}),
+        # Read by name: the clients CA (or what cert-manager issued), the users' Secrets, the
+        # Secrets of given passwords.
+        "readSecrets": sorted({*ca_secrets, *secrets, *password_secrets}),
         "userSecrets": secrets,
+        # Updated by name: a TLS user's Secret gets a renewed certificate or ca.crt.
+        "tlsUserSecrets": [user.name for user in tls_users],
+        "certManager": cert_manager,
         "podLabels": hook_pod_labels(cluster, "users"),
         "job": {
             "kubectlImage": {"name": DEFAULT_KUBECTL_IMAGE, "pullPolicy": "IfNotPresent"},
@@ -1340,6 +1350,22 @@ def users_values(cluster: Cluster) -> dict | None:
             "toolResources": {"requests": {"cpu": "200m", "memory": "384Mi"}, "limits": {"memory": "512Mi"}},
         },
     }
+
+
+def users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
+    """With spec.clientsCa type cert-manager.io: a cert-manager Certificate for each TLS user, which
+    the users Job applies (as the certificates Job does the node's), each with the user's days; else
+    null. Strimzi's principal of a TLS user is its subject, CN=<user> alone."""
+    issuer = cert_manager_issuer(cluster.clients_ca)
+    if issuer is None or not tls_users:
+        return None
+    certificates = []
+    for user in tls_users:
+        days = replace(cluster.clients_ca, validity_days=user.validity_days, renewal_days=user.renewal_days)
+        certificate = cert_manager_certificate(days, user.name, user.name, ["client auth"])
+        del certificate["spec"]["subject"]
+        certificates.append(certificate)
+    return {"waitSeconds": issuer["waitSeconds"], "certificates": certificates}
 
 
 # --- Prometheus metrics: the JMX exporter's javaagent or Strimzi's metrics reporter -------

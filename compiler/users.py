@@ -81,7 +81,26 @@ def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding
         user = _user(cluster, doc, findings)
         if user is not None:
             users.append(user)
+    _check_cert_manager_secrets(cluster, users, seen, findings)
     return tuple(sorted(users, key=lambda u: u.name))
+
+
+def _check_cert_manager_secrets(cluster: Cluster, users: list[User], docs: dict[str, Document],
+                                findings: list[Finding]) -> None:
+    """With a clients CA of type cert-manager.io, cert-manager writes a TLS user's certificate into
+    Secret <user>-cm: no other user's Secret may take that name."""
+    if cluster.clients_ca.cert_manager is None:
+        return
+    with_secret = {user.name for user in users if user.has_secret}
+    for user in users:
+        issued = f"{user.name}-cm"
+        if user.authentication == "tls" and issued in with_secret:
+            path = ("metadata", "name")
+            findings.append(error(
+                "user.name", f"user {issued} would need a Secret named {issued}, where cert-manager issues "
+                f"the certificate of TLS user {user.name} (Kafka {cluster.name} has spec.clientsCa.type "
+                "cert-manager.io)", docs[issued].span_of(path), path, "another user name",
+                docs[issued].describe()))
 
 
 def reserved_secret_names(cluster: Cluster) -> frozenset[str]:
@@ -107,14 +126,6 @@ def _user(cluster: Cluster, doc: Document, findings: list[Finding]) -> User | No
             "user.name", f"user {doc.name} would need a Secret named {doc.name}, which holds one of "
             f"Kafka {cluster.name}'s certificates", doc.span_of(name_path), name_path,
             "another user name", doc.describe()))
-    if authentication == "tls" and cluster.clients_ca.cert_manager is not None:
-        path = ("spec", "authentication", "type")
-        findings.append(error(
-            "user.cert-manager", f"user {doc.name}: certificates for KafkaUsers from cert-manager "
-            f"(Kafka {cluster.name} has spec.clientsCa.type cert-manager.io) are not supported yet",
-            doc.span_of(path), path,
-            "type: tls-external with a certificate your issuer signs (a cert-manager Certificate of your own), "
-            "or scram-sha-512", doc.describe()))
     _check_authentication(doc, spec.get("authentication") or {}, findings)
     acls = _acls(doc, findings)
     _check_listeners(cluster, doc, authentication, findings)

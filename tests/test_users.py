@@ -79,6 +79,8 @@ def test_the_job_reads_only_the_secrets_it_needs_by_name():
     values = users_values()
     assert values["readSecrets"] == ["billing", "orders-app", "secure-clients-ca", "secure-clients-ca-cert"]
     assert values["userSecrets"] == ["billing", "orders-app"]
+    # Only a TLS user's Secret is ever updated (a renewed certificate); a SCRAM user's never.
+    assert values["tlsUserSecrets"] == ["billing"]
 
 
 def test_a_given_password_secret_is_read_and_a_tls_external_user_gets_no_secret(tmp_path):
@@ -115,6 +117,7 @@ spec:
     values = chart.values["users"]
     assert "legacy-password" in values["readSecrets"]
     assert "external" not in values["readSecrets"] and "external" not in values["userSecrets"]
+    assert values["tlsUserSecrets"] == ["billing"]
     assert ["legacy-app", "scram-sha-512", "User:legacy-app", "365", "30", "legacy-password", "secret"] \
         in rows(values["files"]["users.tsv"])
     assert ["external", "tls-external", "User:CN=external", "365", "30", "-", "-"] \
@@ -159,7 +162,7 @@ def test_user_strings_render_literally_and_no_secret_material_reaches_the_chart(
 
 
 @pytest.mark.tools
-def test_the_users_job_role_reads_by_name_and_only_creates(installed_tools, tmp_path):
+def test_the_users_job_role_reads_by_name_creates_and_updates_only_tls_users_secrets(installed_tools, tmp_path):
     result = compile_specs(Options((str(SECURE),), tmp_path / "out"))
     assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
     manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
@@ -169,6 +172,7 @@ def test_the_users_job_role_reads_by_name_and_only_creates(installed_tools, tmp_
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
          "resourceNames": ["billing", "orders-app", "secure-clients-ca", "secure-clients-ca-cert"]},
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]},
+        {"apiGroups": [""], "resources": ["secrets"], "verbs": ["update"], "resourceNames": ["billing"]},
     ]
     (job,) = [m for m in manifests if m["kind"] == "Job" and m["metadata"]["name"] == "secure-kafka-users"]
     assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
@@ -190,3 +194,83 @@ def test_strimzis_security_examples_with_their_users_are_accepted(example):
     (cluster,) = model.clusters
     (user,) = cluster.users
     assert user.acls and user.authentication in ("tls", "scram-sha-512")
+
+
+CERT_MANAGER = EXAMPLES / "cert-manager"
+CERT_MANAGER_USERS = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaUser
+metadata:
+  name: reader
+  namespace: kafka
+  labels:
+    strimzi.io/cluster: cm-cluster
+spec:
+  authentication:
+    type: tls
+    validityDays: 60
+    renewalDays: 10
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaUser
+metadata:
+  name: writer
+  namespace: kafka
+  labels:
+    strimzi.io/cluster: cm-cluster
+spec:
+  authentication:
+    type: scram-sha-512
+"""
+
+
+def cert_manager_specs(folder):
+    """examples/cert-manager with the user operator and a TLS and a SCRAM user."""
+    kafka = (CERT_MANAGER / "kafka.yaml").read_text()
+    assert kafka.count("  clientsCa:\n") == 1
+    (folder / "kafka.yaml").write_text(kafka.replace("  clientsCa:\n", "  entityOperator:\n    userOperator: {}\n"
+                                                                       "  clientsCa:\n"))
+    (folder / "node-pools.yaml").write_text((CERT_MANAGER / "node-pools.yaml").read_text())
+    (folder / "users.yaml").write_text(CERT_MANAGER_USERS)
+    return folder
+
+
+def test_with_a_cert_manager_clients_ca_each_tls_user_gets_a_certificate_with_its_days(tmp_path):
+    model = normalize(load([cert_manager_specs(tmp_path)]))
+    assert not [f for f in model.findings if f.is_error], [f"{f.span} {f.message}" for f in model.findings]
+    (chart,) = plan(model.clusters)
+    values = chart.values["users"]
+    (certificate,) = values["certManager"]["certificates"]
+    assert certificate == {"name": "reader", "clusterDnsNames": [], "spec": {
+        "secretName": "reader-cm", "commonName": "reader",
+        "usages": ["digital signature", "key encipherment", "client auth"],
+        "duration": "1440h", "renewBefore": "240h",
+        "privateKey": {"algorithm": "RSA", "size": 2048, "encoding": "PKCS8", "rotationPolicy": "Always"},
+        "issuerRef": {"name": "clients-issuer", "kind": "ClusterIssuer", "group": "cert-manager.io"}}}
+    # No clients CA key to read; what cert-manager issued instead.
+    assert values["readSecrets"] == ["cm-cluster-clients-ca-cert", "reader", "reader-cm", "writer"]
+    assert values["tlsUserSecrets"] == ["reader"]
+    assert users_values()["certManager"] is None
+
+
+@pytest.mark.tools
+def test_with_a_cert_manager_clients_ca_the_users_job_asks_for_the_certificates(installed_tools, tmp_path):
+    (tmp_path / "specs").mkdir()
+    result = compile_specs(Options((str(cert_manager_specs(tmp_path / "specs")),), tmp_path / "out"))
+    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
+    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
+                                                      "cm-cluster", "kafka")) if m]
+    (job,) = [m for m in manifests if m["kind"] == "Job" and m["metadata"]["name"] == "cm-cluster-kafka-users"]
+    pod = job["spec"]["template"]["spec"]
+    assert [c["name"] for c in pod["initContainers"]] == ["request", "fetch", "issue", "store"]
+    issue = next(c for c in pod["initContainers"] if c["name"] == "issue")
+    assert {"name": "KAFKAC_CERT_MANAGER", "value": "true"} in issue["env"]
+    (role,) = [m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "cm-cluster-kafka-users"]
+    assert {"apiGroups": ["cert-manager.io"], "resources": ["certificates"], "verbs": ["get", "update"],
+            "resourceNames": ["reader"]} in role["rules"]
+    assert {"apiGroups": [""], "resources": ["secrets"], "verbs": ["update"], "resourceNames": ["reader"]} \
+        in role["rules"]
+    files = next(m for m in manifests if m["kind"] == "ConfigMap" and m["metadata"]["name"] == "cm-cluster-kafka-users-files")
+    (certificate,) = json.loads(files["data"]["cert-manager-certificates.json"])
+    assert certificate["kind"] == "Certificate" and certificate["metadata"]["name"] == "reader"
+    assert "certs-request.sh" in files["data"]

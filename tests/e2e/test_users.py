@@ -11,7 +11,7 @@ authorization): the same three steps make the Secrets, and the apply step runs
 in a pod of the running cluster (topicjob.py) with the Kafka tools. Each run is
 one pod: the apply step finds in its emptyDir what the issue step left. What
 the Job did is checked with clients logging in with the Secrets it made, and
-with Kafka's own tools as a super user.
+with Kafka's own tools as a super user; a TLS user's renewed certificate, too.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,23 @@ class Store:
     def secrets(self) -> dict[str, dict[str, bytes]]:
         return certjob.secrets_in(self.store, NAMESPACE)
 
+    def writes(self) -> list[str]:
+        return writes(self.store)
+
+
+def annotate(store: Path, name: str, key: str, value: str) -> None:
+    """`kubectl annotate secret NAME KEY=VALUE`, done to the stand-in's store."""
+    path = store / NAMESPACE / f"{name}.json"
+    manifest = json.loads(path.read_text())
+    manifest["metadata"].setdefault("annotations", {})[key] = value
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def writes(store: Path) -> list[str]:
+    """The stand-in's writes, as "<verb> secret <namespace>/<name>" (resource versions left out)."""
+    log = store / "writes.log"
+    return [line.split(" resourceVersion=")[0] for line in log.read_text().splitlines()] if log.exists() else []
+
 
 @pytest.fixture(scope="module")
 def store(manifests, e2e) -> Store:
@@ -78,6 +96,28 @@ def store(manifests, e2e) -> Store:
 def openssl(*args: str, data: bytes | None = None) -> str:
     done = subprocess.run(["openssl", *args], input=data, capture_output=True, check=True)
     return done.stdout.decode()
+
+
+def not_after(pem: bytes) -> datetime:
+    line = openssl("x509", "-noout", "-enddate", data=pem).strip()
+    return datetime.strptime(line.split("=", 1)[1], "%b %d %H:%M:%S %Y %Z").replace(tzinfo=timezone.utc)
+
+
+def assert_tls_user_secret(secret: dict[str, bytes], user: str, folder: Path) -> None:
+    """Strimzi's keys of a TLS user: a certificate CN=<user> that verifies against ca.crt, its key
+    as PKCS#8 PEM, and a key store that opens with user.password and holds key and chain."""
+    folder.mkdir(parents=True, exist_ok=True)
+    assert secret["user.key"].startswith(b"-----BEGIN PRIVATE KEY-----\n")
+    assert openssl("pkey", "-pubout", data=secret["user.key"]) == \
+        openssl("x509", "-noout", "-pubkey", data=secret["user.crt"])
+    for key in ("ca.crt", "user.crt", "user.p12"):
+        (folder / key).write_bytes(secret[key])
+    assert "user.crt: OK" in openssl("verify", "-CAfile", str(folder / "ca.crt"), str(folder / "user.crt"))
+    subject = openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", str(folder / "user.crt"))
+    assert subject.strip() == f"subject=CN={user}"
+    dump = openssl("pkcs12", "-in", str(folder / "user.p12"), "-nodes", "-passin", "stdin",
+                   data=secret["user.password"])
+    assert "PRIVATE KEY" in dump and dump.count("BEGIN CERTIFICATE") == 2
 
 
 def test_the_first_run_creates_each_users_secret_with_strimzis_keys(store, tmp_path):
@@ -95,19 +135,9 @@ def test_the_first_run_creates_each_users_secret_with_strimzis_keys(store, tmp_p
 
     tls = secrets["billing"]
     assert set(tls) == {"ca.crt", "user.crt", "user.key", "user.p12", "user.password"}
-    # user.key: the certificate's key as unencrypted PKCS#8 PEM, as Strimzi writes it.
-    assert tls["user.key"].startswith(b"-----BEGIN PRIVATE KEY-----\n")
-    assert openssl("pkey", "-pubout", data=tls["user.key"]) == openssl("x509", "-noout", "-pubkey", data=tls["user.crt"])
     assert tls["ca.crt"] == secrets[CLIENTS_CA_CERT]["ca.crt"]
-    (tmp_path / "ca.crt").write_bytes(tls["ca.crt"])
-    (tmp_path / "user.crt").write_bytes(tls["user.crt"])
-    assert "user.crt: OK" in openssl("verify", "-CAfile", str(tmp_path / "ca.crt"), str(tmp_path / "user.crt"))
-    subject = openssl("x509", "-noout", "-subject", "-nameopt", "RFC2253", "-in", str(tmp_path / "user.crt"))
-    assert subject.strip() == "subject=CN=billing"
-    # The key store opens with the Secret's password and holds the key with the chain up to the clients CA.
-    (tmp_path / "user.p12").write_bytes(tls["user.p12"])
-    dump = openssl("pkcs12", "-in", str(tmp_path / "user.p12"), "-nodes", "-passin", "stdin", data=tls["user.password"])
-    assert "PRIVATE KEY" in dump and dump.count("BEGIN CERTIFICATE") == 2
+    assert_tls_user_secret(tls, "billing", tmp_path)
+    assert not_after(tls["user.crt"]) - datetime.now(timezone.utc) > timedelta(days=364)
 
     manifest = certjob.secret_manifest(store.store, NAMESPACE, "orders-app")
     assert manifest["metadata"]["labels"]["strimzi.io/kind"] == "KafkaUser"
@@ -135,6 +165,84 @@ def test_a_deleted_secret_is_made_again_and_the_others_kept(store):
     assert "creating Secret orders-app" in run.output("issue")
 
 
+def test_a_force_renew_annotation_reissues_a_tls_users_certificate_once(store, tmp_path):
+    before = store.secrets()
+    annotate(store.store, "billing", "kafkac.io/force-renew", "true")
+    done = store.writes()
+    run = store.users()
+    assert "user billing: re-issuing its certificate (a new key, CN=billing, valid 365 days, signed by the " \
+           "clients CA), because Secret billing has the annotation kafkac.io/force-renew=true" in run.output("issue")
+    assert store.writes()[len(done):] == [f"replace secret {NAMESPACE}/billing"], run.log
+    assert "Secret billing was updated" in run.output("store")
+    after = store.secrets()
+    assert after["orders-app"] == before["orders-app"]
+    for key in ("user.crt", "user.key", "user.p12", "user.password"):
+        assert after["billing"][key] != before["billing"][key], key
+    assert after["billing"]["ca.crt"] == before["billing"]["ca.crt"]
+    assert_tls_user_secret(after["billing"], "billing", tmp_path)
+    manifest = certjob.secret_manifest(store.store, NAMESPACE, "billing")
+    assert "kafkac.io/force-renew" not in (manifest["metadata"].get("annotations") or {})
+    assert manifest["metadata"]["labels"]["strimzi.io/kind"] == "KafkaUser"
+
+    # Renewed, the Secret is current: the next run writes nothing.
+    unchanged = certjob.store_bytes(store.store)
+    run = store.users()
+    assert certjob.store_bytes(store.store) == unchanged
+    assert "nothing to write" in run.output("store")
+
+
+def test_a_renewed_clients_ca_certificate_replaces_only_ca_crt(store, tmp_path):
+    """The clients CA certificate renewed for the same key (certs-issue.sh): the user's certificate
+    still verifies, so the user keeps its key and certificate and gets the new ca.crt."""
+    before = store.secrets()
+    annotate(store.store, CLIENTS_CA_CERT, "kafkac.io/force-renew", "true")
+    store.certificates()
+    renewed = store.secrets()[CLIENTS_CA_CERT]["ca.crt"]
+    assert renewed != before[CLIENTS_CA_CERT]["ca.crt"]
+    done = store.writes()
+    run = store.users()
+    assert "user billing: updating ca.crt in Secret billing to the current clients CA certificate" \
+        in run.output("issue")
+    assert store.writes()[len(done):] == [f"replace secret {NAMESPACE}/billing"], run.log
+    after = store.secrets()
+    assert after["billing"]["ca.crt"] == renewed
+    assert {k: v for k, v in after["billing"].items() if k != "ca.crt"} == \
+        {k: v for k, v in before["billing"].items() if k != "ca.crt"}
+    assert after["orders-app"] == before["orders-app"]
+    assert_tls_user_secret(after["billing"], "billing", tmp_path)
+
+    unchanged = certjob.store_bytes(store.store)
+    store.users()
+    assert certjob.store_bytes(store.store) == unchanged
+
+
+def test_a_certificate_of_another_clients_ca_or_a_secret_without_a_key_is_reissued(store, tmp_path):
+    # A new clients CA (a new key): its two Secrets deleted, the certificates Job makes them again.
+    before = store.secrets()
+    for name in (CLIENTS_CA_CERT, CLIENTS_CA_CERT.removesuffix("-cert")):
+        (store.store / NAMESPACE / f"{name}.json").unlink()
+    store.certificates()
+    new_ca = store.secrets()[CLIENTS_CA_CERT]["ca.crt"]
+    assert openssl("x509", "-noout", "-pubkey", data=new_ca) != \
+        openssl("x509", "-noout", "-pubkey", data=before[CLIENTS_CA_CERT]["ca.crt"])
+    run = store.users()
+    assert "user billing: re-issuing its certificate (a new key, CN=billing, valid 365 days, signed by the " \
+           "clients CA), because its certificate is not signed by the clients CA" in run.output("issue")
+    after = store.secrets()
+    assert after["billing"]["ca.crt"] == new_ca and after["billing"]["user.crt"] != before["billing"]["user.crt"]
+    assert_tls_user_secret(after["billing"], "billing", tmp_path / "new-ca")
+    assert after["orders-app"] == before["orders-app"]
+
+    # A Secret without user.key (as an older chart made them).
+    path = store.store / NAMESPACE / "billing.json"
+    manifest = json.loads(path.read_text())
+    del manifest["data"]["user.key"]
+    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    run = store.users()
+    assert "because Secret billing has no key user.key" in run.output("issue")
+    assert_tls_user_secret(store.secrets()["billing"], "billing", tmp_path / "no-key")
+
+
 # --- with Kafka ------------------------------------------------------------------------------
 
 SPEC = Path(__file__).resolve().parent / "users-spec"
@@ -145,6 +253,8 @@ ALLOWED, OTHER = "allowed", "other"
 TOPIC_AUTHORIZATION_FAILED = 29
 REMOVED_QUOTA = "    consumerByteRate: 2097152\n"
 REMOVED_ACL = "      - resource: {type: topic, name: audit}\n        operations: [Describe]\n"
+TLS_AUTHENTICATION = "    type: tls\n"
+SHORT_VALIDITY = "    validityDays: 20\n    renewalDays: 10\n"
 
 
 class Deployment:
@@ -273,21 +383,26 @@ def test_the_scram_user_writes_and_reads_its_topic_and_nothing_else(deployment, 
         topic_error(bootstrap, ALLOWED, **scram_options("writer", "not-the-password"))
 
 
-def test_the_tls_user_authenticates_with_the_certificate_of_its_secret(deployment, first_run, tmp_path):
-    secret = deployment.secret("reader")
-    (tmp_path / "cluster-ca.crt").write_bytes(deployment.cluster.secrets[CLUSTER_CA_CERT]["ca.crt"])
+def assert_reader_authenticates(deployment: Deployment, secret: dict[str, bytes], folder: Path) -> None:
+    """reader, with the certificate of `secret`, sees the topic it may read and not the other."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cluster-ca.crt").write_bytes(deployment.cluster.secrets[CLUSTER_CA_CERT]["ca.crt"])
     bootstrap = deployment.cluster.bootstrap(TLS)
     # As a Java client: the PKCS#12 key store (here converted, the Python client reads PEM only);
     # as clients that take PEM: user.crt and user.key as they are in the Secret.
-    pem = tls.pkcs12_to_pem(secret["user.p12"], secret["user.password"], tmp_path / "reader")
-    (tmp_path / "user.crt").write_bytes(secret["user.crt"])
-    (tmp_path / "user.key").write_bytes(secret["user.key"])
+    pem = tls.pkcs12_to_pem(secret["user.p12"], secret["user.password"], folder / "reader")
+    (folder / "user.crt").write_bytes(secret["user.crt"])
+    (folder / "user.key").write_bytes(secret["user.key"])
     for certificate in ({"ssl_certfile": str(pem)},
-                        {"ssl_certfile": str(tmp_path / "user.crt"), "ssl_keyfile": str(tmp_path / "user.key")}):
-        options = {"security_protocol": "SSL", "ssl_cafile": str(tmp_path / "cluster-ca.crt"),
+                        {"ssl_certfile": str(folder / "user.crt"), "ssl_keyfile": str(folder / "user.key")}):
+        options = {"security_protocol": "SSL", "ssl_cafile": str(folder / "cluster-ca.crt"),
                    "ssl_check_hostname": True, **certificate}
         assert topic_error(bootstrap, ALLOWED, **options) == 0
         assert topic_error(bootstrap, OTHER, **options) == TOPIC_AUTHORIZATION_FAILED
+
+
+def test_the_tls_user_authenticates_with_the_certificate_of_its_secret(deployment, first_run, tmp_path):
+    assert_reader_authenticates(deployment, deployment.secret("reader"), tmp_path)
 
 
 def test_the_quotas_are_set_on_the_users_entity(deployment, first_run):
@@ -326,3 +441,36 @@ def test_an_acl_and_a_quota_removed_from_the_spec_are_removed_from_kafka(deploym
     described = deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users",
                                      "--entity-name", "writer")
     assert "consumer_byte_rate" not in described and "producer_byte_rate=1048576" in described, described
+
+
+def test_a_certificate_within_its_renewal_days_is_reissued_and_authenticates(deployment, first_run, tmp_path):
+    # A chart whose reader certificate lives 20 days, and a force-renew request: a short-lived
+    # certificate. Then the chart back to the clients CA's days (365, renewal 30): it is due.
+    deployment.upgrade(TLS_AUTHENTICATION, TLS_AUTHENTICATION + SHORT_VALIDITY)
+    annotate(deployment.store, "reader", "kafkac.io/force-renew", "true")
+    output = deployment.run_job()
+    assert "user reader: re-issuing its certificate (a new key, CN=reader, valid 20 days, signed by the " \
+           "clients CA), because Secret reader has the annotation kafkac.io/force-renew=true" in output["issue"]
+    short = deployment.secret("reader")
+    assert not_after(short["user.crt"]) - datetime.now(timezone.utc) < timedelta(days=20)
+    assert_reader_authenticates(deployment, short, tmp_path / "short")
+
+    deployment.upgrade(TLS_AUTHENTICATION + SHORT_VALIDITY, TLS_AUTHENTICATION)
+    done = writes(deployment.store)
+    output = deployment.run_job()
+    issued = output["issue"]
+    assert "user reader: re-issuing its certificate (a new key, CN=reader, valid 365 days, signed by the " \
+           "clients CA), because its certificate expires on" in issued, issued
+    assert "within renewalDays (30)" in issued
+    assert writes(deployment.store)[len(done):] == [f"replace secret {NAMESPACE}/reader"]
+    renewed = deployment.secret("reader")
+    assert renewed["user.key"] != short["user.key"] and renewed["user.crt"] != short["user.crt"]
+    assert not_after(renewed["user.crt"]) - datetime.now(timezone.utc) > timedelta(days=364)
+    assert_reader_authenticates(deployment, renewed, tmp_path / "renewed")
+
+    # Renewed, it is current: the next run writes nothing.
+    unchanged = certjob.store_bytes(deployment.store)
+    output = deployment.run_job()
+    assert "user reader: Secret reader kept" in output["issue"]
+    assert "nothing to write" in output["store"]
+    assert certjob.store_bytes(deployment.store) == unchanged

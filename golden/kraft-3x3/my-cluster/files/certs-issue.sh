@@ -82,51 +82,12 @@ case $KAFKAC_VALIDITY_DAYS$KAFKAC_RENEWAL_DAYS$KAFKAC_CLIENTS_CA_VALIDITY_DAYS$K
   *[!0-9]*) fail "the validity and renewal days must be whole numbers of days" ;;
 esac
 
-printcert() { # PEM file
-  keytool -J-Duser.language=en -J-Duser.country=US -J-Duser.timezone=UTC -printcert -file "$1"
-}
-fingerprint() { # printcert output on stdin
-  sed -n 's/^[[:space:]]*SHA256: //p' | head -n 1
-}
 # A certificate in PEM with plain line ends (some keytool versions write CRLF).
 export_pem() { # key store, its password, alias, file
   keytool_quiet -exportcert -rfc -alias "$3" -keystore "$1" -storetype PKCS12 -storepass "$2" \
     -file "$4.export"
   tr -d '\r' < "$4.export" > "$4"
   rm -f "$4.export"
-}
-
-
-# Seconds since the epoch of a certificate's end of validity, from keytool's
-# "Valid from: <date> until: Tue Sep 21 09:23:50 UTC 2027" (Date.toString in UTC).
-not_after() { # printcert output on stdin
-  sed -n 's/^Valid from: .* until: //p' | head -n 1 | awk '
-    {
-      split("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec", names, " ")
-      for (i = 1; i <= 12; i++) if (names[i] == $2) month = i
-      split($4, hms, ":"); day = $3; year = $6
-      if (!month || $5 != "UTC") exit 1
-      # Days since 1970-01-01 of a proleptic Gregorian date.
-      y = year - (month <= 2); era = int(y / 400); yoe = y - era * 400
-      doy = int((153 * ((month + 9) % 12) + 2) / 5) + day - 1
-      doe = yoe * 365 + int(yoe / 4) - int(yoe / 100) + doy
-      printf "%d\n", (era * 146097 + doe - 719468) * 86400 + hms[1] * 3600 + hms[2] * 60 + hms[3]
-    }'
-}
-
-# The hex digits of a key identifier extension (AuthorityKeyIdentifier or
-# SubjectKeyIdentifier) in printcert output; keytool prints the bytes as a hex
-# dump whose byte columns are characters 7 to 55 of each line.
-key_identifier() { # extension name; printcert output on stdin
-  awk -v name="$1" '
-    $0 == name " [" { inside = 1; next }
-    inside && /^[0-9A-F][0-9A-F][0-9A-F][0-9A-F]: / { id = id substr($0, 7, 49); next }
-    inside && /^\]/ { inside = 0 }
-    END { gsub(/[^0-9A-F]/, "", id); print id }'
-}
-
-utc_date() { # seconds since the epoch
-  date -u -d "@$1" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || echo "$1 (seconds since 1970)"
 }
 
 require_keys() { # secret, then keys
@@ -223,7 +184,6 @@ if [ -f "$existing/addresses" ]; then
 fi
 
 now=$(date -u +%s)
-renewal_seconds=$((KAFKAC_RENEWAL_DAYS * 86400))
 
 # ---------------------------------------------------------------- the CAs
 # A CA kafkac generates has a key Secret (ca.key, ca.p12, ca.password) and a
@@ -449,77 +409,22 @@ else
 fi
 
 # ------------------------------------------------------ leaf certificates
-# A key and a certificate signed by the cluster CA, in a Secret: the node
-# certificate, and Kafka Exporter's. Both follow the same lifecycle.
+# The node certificate and Kafka Exporter's, signed by the cluster CA (see
+# leaf_reason and issue_leaf in tls-tools.sh), are issued anew, too, when the
+# cluster CA is new or its certificate was renewed: their chains carry it.
+ca_name="cluster CA"
+# What issued_leaf (tls-tools.sh) checks cert-manager's certificates against.
+ca_trust="the CA certificates in key ${KAFKAC_CLUSTER_CA_TRUST_KEY:-} of Secret $trust_secret"
+ca_trust_hint="That key must hold the certificate(s) of the CA your issuer signs with (spec.clusterCa.certManager.caCert)."
 
-# Why the certificate in a Secret must be issued anew; empty when it is current.
-# Sets reason, and leaf_info (keytool's printcert output) and leaf_until when
-# there is a certificate to read. `check` is a function run on a certificate
-# that is signed by the current CA, to find more reasons (or `:`).
-leaf_reason() { # what (for the log), Secret, certificate key, check, then every key the Secret must have
-  what=$1; secret=$2; crt_key=$3; check=$4; shift 4
-  reason=""; leaf_info=""; leaf_until=""
+cluster_leaf_reason() { # as leaf_reason
   if [ "$ca_created" = true ]; then
-    reason="the cluster CA is new"
+    reason="the cluster CA is new"; leaf_info=""; leaf_until=""
   elif [ "$ca_renewed" = true ]; then
-    reason="the cluster CA certificate was renewed"
-  elif [ ! -d "$existing/$secret" ]; then
-    reason="Secret $secret does not exist"
-  elif [ -e "$existing/$secret/force-renew" ]; then
-    reason="Secret $secret has the annotation kafkac.io/force-renew=true"
+    reason="the cluster CA certificate was renewed"; leaf_info=""; leaf_until=""
   else
-    for key in "$@"; do
-      if [ ! -s "$existing/$secret/data/$key" ] && [ -z "$reason" ]; then
-        reason="Secret $secret has no key $key"
-      fi
-    done
+    leaf_reason "$@"
   fi
-  [ -z "$reason" ] || return 0
-  leaf_info=$(printcert "$existing/$secret/data/$crt_key") || fail "cannot read $crt_key of Secret $secret"
-  leaf_until=$(echo "$leaf_info" | not_after) || fail "cannot read the $what's validity"
-  if [ "$(echo "$leaf_info" | key_identifier AuthorityKeyIdentifier)" != "$ca_id" ]; then
-    reason="its certificate is not signed by the cluster CA"
-    return 0
-  fi
-  "$check"
-  [ -z "$reason" ] || return 0
-  if [ $((leaf_until - now)) -le "$renewal_seconds" ]; then
-    if [ "$ca_until" -gt $((leaf_until + 86400)) ]; then
-      reason="its certificate expires on $(utc_date "$leaf_until"), within renewalDays ($KAFKAC_RENEWAL_DAYS)"
-    else
-      log_warn "the $what expires on $(utc_date "$leaf_until") and cannot be renewed" \
-        "past the cluster CA certificate, which expires on $(utc_date "$ca_until")"
-    fi
-  fi
-}
-
-# Issues a new key and a certificate for it signed by the cluster CA:
-# $scratch/<name>.p12 (PKCS#12 key store, the key under alias <name> with its
-# chain), $scratch/<name>.crt (PEM) and leaf_password, the key store's password.
-issue_leaf() { # name (of its files and alias), subject, extended key usage, then more keytool -ext options
-  leaf=$1; subject=$2; usage=$3; shift 3
-  # Never valid longer than the CA that signs it (both start an hour back, for
-  # clocks that are a little behind).
-  days=$KAFKAC_VALIDITY_DAYS
-  ca_days=$(((ca_until - now + 7200) / 86400))
-  [ "$ca_days" -ge "$days" ] || days=$ca_days
-  [ "$days" -ge 1 ] || fail "the cluster CA expires in less than a day; cannot issue a $leaf certificate"
-  leaf_password=$(new_password)
-  leaf_store=$scratch/$leaf.p12
-  keytool_quiet -genkeypair -alias "$leaf" -keyalg RSA -keysize 2048 -dname "$subject" \
-    -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
-  keytool_quiet -certreq -alias "$leaf" -keystore "$leaf_store" -storetype PKCS12 \
-    -storepass "$leaf_password" -file "$scratch/$leaf.csr"
-  keytool_quiet -gencert -alias ca -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password" \
-    -infile "$scratch/$leaf.csr" -outfile "$scratch/$leaf.crt.export" -rfc -startdate -1H -validity "$days" \
-    "$@" -ext KU:c=digitalSignature,keyEncipherment -ext "EKU=$usage"
-  tr -d '\r' < "$scratch/$leaf.crt.export" > "$scratch/$leaf.crt"
-  # Install the signed certificate with its chain (leaf, CA) under the key.
-  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/cluster-ca.crt" \
-    -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
-  keytool_quiet -importcert -noprompt -alias "$leaf" -file "$scratch/$leaf.crt" \
-    -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
-  keytool_quiet -delete -alias ca -keystore "$leaf_store" -storetype PKCS12 -storepass "$leaf_password"
 }
 
 # Queues a Secret whose keys are in $new/<Secret>/data: created when it is
@@ -538,53 +443,6 @@ queue_leaf_secret() { # what (for the log), Secret
     log "$1: issuing it, because $reason"
   fi
   echo "$2" >> "$new/order"
-}
-
-# With a cluster CA of type cert-manager.io, cert-manager issues each
-# certificate into Secret <Secret>-cm (tls.crt, the certificate and its chain;
-# tls.key), for the Certificate the request step asked for; kafkac copies it
-# into its own Secret with Strimzi's keys. Sets reason, empty when <Secret>
-# already holds that certificate, leaf_info and leaf_until, and leaves
-# $scratch/<name>.crt (the certificate), <name>.chain (with its chain) and
-# <name>.key.
-issued_leaf() { # what (for the log), Secret, certificate key, name (of the files), openssl verify purpose, then every key the Secret must have
-  what=$1; secret=$2; crt_key=$3; leaf=$4; purpose=$5; shift 5
-  issued=$secret-cm
-  for key in tls.crt tls.key; do
-    [ -s "$existing/$issued/data/$key" ] || fail "Secret $issued, where cert-manager issues the $what" \
-      "(Certificate $secret), has no $key"
-  done
-  tr -d '\r' < "$existing/$issued/data/tls.crt" > "$scratch/$leaf.chain"
-  [ "$(split_pem "$scratch/$leaf.chain" "$scratch/$leaf-chain-")" -ge 1 ] ||
-    fail "tls.crt of Secret $issued holds no PEM certificate"
-  cp "$scratch/$leaf-chain-1.crt" "$scratch/$leaf.crt"
-  cp "$existing/$issued/data/tls.key" "$scratch/$leaf.key"
-  if ! output=$(openssl verify -CAfile "$scratch/cluster-ca.crt" -untrusted "$scratch/$leaf.chain" \
-      -purpose "$purpose" "$scratch/$leaf.crt" 2>&1); then
-    fail "the $what cert-manager issued (Secret $issued) does not verify against the CA certificates" \
-      "in key $KAFKAC_CLUSTER_CA_TRUST_KEY of Secret $trust_secret: $output. That key must hold the" \
-      "certificate(s) of the CA your issuer signs with (spec.clusterCa.certManager.caCert)."
-  fi
-  if [ "$(openssl pkey -pubout -in "$scratch/$leaf.key" 2>&1)" != \
-       "$(openssl x509 -noout -pubkey -in "$scratch/$leaf.crt")" ]; then
-    fail "tls.key of Secret $issued is not the key of its certificate"
-  fi
-  leaf_info=$(printcert "$scratch/$leaf.crt")
-  leaf_until=$(echo "$leaf_info" | not_after) || fail "cannot read the $what's validity"
-  reason=""
-  if [ ! -d "$existing/$secret" ]; then
-    reason="Secret $secret does not exist"
-  else
-    for key in "$@"; do
-      if [ ! -s "$existing/$secret/data/$key" ] && [ -z "$reason" ]; then
-        reason="Secret $secret has no key $key"
-      fi
-    done
-    if [ -z "$reason" ] && [ "$(printcert "$existing/$secret/data/$crt_key" | fingerprint)" != \
-                              "$(echo "$leaf_info" | fingerprint)" ]; then
-      reason="cert-manager issued a new certificate (Secret $issued)"
-    fi
-  fi
 }
 
 # ----------------------------------------------------------------- node
@@ -631,7 +489,8 @@ copy_node_certificate() {
 
 # The node certificate, issued here with the cluster CA's key when it is due.
 issue_node_certificate() {
-  leaf_reason "node certificate" "$node_secret" node.crt node_names_missing node.crt node.p12 node.password
+  cluster_leaf_reason "node certificate" "$node_secret" node.crt "$KAFKAC_RENEWAL_DAYS" node_names_missing \
+    node.crt node.p12 node.password
   if [ -z "$reason" ]; then
     log "node certificate: kept (Secret $node_secret is current, valid until $(utc_date "$leaf_until"))"
     return
@@ -639,7 +498,7 @@ issue_node_certificate() {
   sans=""
   for name in $required_names; do sans="${sans:+$sans,}dns:$name"; done
   for ip in $required_ips; do sans="$sans,ip:$ip"; done
-  issue_leaf node "$KAFKAC_NODE_SUBJECT" serverAuth,clientAuth -ext "SAN=$sans"
+  issue_leaf node "$KAFKAC_NODE_SUBJECT" "$KAFKAC_VALIDITY_DAYS" serverAuth,clientAuth -ext "SAN=$sans"
   mkdir -p "$new/$node_secret/data"
   cp "$leaf_store" "$new/$node_secret/data/node.p12"
   cp "$scratch/node.crt" "$new/$node_secret/data/node.crt"
@@ -660,7 +519,7 @@ if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
     issued_leaf "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt kafka-exporter sslclient \
       kafka-exporter.crt kafka-exporter.key
   else
-    leaf_reason "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt : \
+    cluster_leaf_reason "Kafka Exporter certificate" "$exporter_secret" kafka-exporter.crt "$KAFKAC_RENEWAL_DAYS" : \
       kafka-exporter.crt kafka-exporter.key
   fi
   if [ -z "$reason" ]; then
@@ -673,7 +532,7 @@ if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
       openssl pkey -in "$scratch/kafka-exporter.key" -out "$new/$exporter_secret/data/kafka-exporter.key"
       queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
     else
-      issue_leaf kafka-exporter "$KAFKAC_EXPORTER_SUBJECT" clientAuth
+      issue_leaf kafka-exporter "$KAFKAC_EXPORTER_SUBJECT" "$KAFKAC_VALIDITY_DAYS" clientAuth
       cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
       export_key "$leaf_store" "$leaf_password" "$new/$exporter_secret/data/kafka-exporter.key"
       queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"

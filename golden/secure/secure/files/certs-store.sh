@@ -12,7 +12,8 @@
 # $KAFKAC_SECRET_LABELS (JSON).
 #
 # The users Job runs it too, with $KAFKAC_SECRET_METADATA_FILE instead: a JSON
-# object of each Secret's labels and annotations, by Secret name.
+# object of each Secret's labels and annotations, by Secret name. It replaces a
+# TLS user's Secret whose certificate was re-issued or whose ca.crt was renewed.
 set -euo pipefail
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
@@ -92,7 +93,10 @@ while IFS= read -r name; do
         "$manifest" > "$manifest.next"
       mv "$manifest.next" "$manifest"
       log_run kubectl replace --filename "$manifest"
-      if [ "$name" = "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
+      if [ -n "${KAFKAC_SECRET_METADATA_FILE:-}" ]; then
+        log "Secret $name was updated; the user's clients must load it again (restart them," \
+          "or have them reload their key and trust stores) to use the new certificate"
+      elif [ "$name" = "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
         log "Secret $name was updated; restart Kafka Exporter for it to use the new" \
           "certificate (see the README, section Certificates)"
       else
