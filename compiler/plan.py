@@ -13,7 +13,7 @@ import itertools
 import json
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .model import (DEFAULT_KUBECTL_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER,
                     Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener, Logging, NodePool, User, Volume)
@@ -245,19 +245,22 @@ def cert_manager_issuer(ca: ClusterCa) -> dict | None:
             "waitSeconds": CERT_MANAGER_WAIT_SECONDS}
 
 
-def cert_manager_certificate(ca: ClusterCa, secret: str, common_name: str, usages: list[str],
+def cert_manager_certificate(ca: ClusterCa, secret: str, common_name: str, usages: list[str], *,
+                             organizations: tuple[str, ...] = ("io.strimzi",), days: tuple[int, int] | None = None,
                              cluster_dns_names: list[str] = (), dns_names: list[str] = (),
                              ip_addresses: list[str] = ()) -> dict:
-    """A cert-manager Certificate the certificates Job applies, for the certificate kafkac keeps in
-    Secret `secret`: cert-manager writes it to `<secret>-cm`, the Job copies it with Strimzi's keys.
+    """A cert-manager Certificate a Job applies, for the certificate kafkac keeps in Secret `secret`:
+    cert-manager writes it to `<secret>-cm`, the Job copies it with Strimzi's keys. Its subject is
+    CN=`common_name` with `organizations`; it is valid `days` (validity, renewal), the CA's by default.
     `clusterDnsNames` get their in-cluster forms (namespace, cluster domain) when the chart renders."""
+    validity, renewal = days or (ca.validity_days, ca.renewal_days)
     spec = {
         "secretName": f"{secret}-cm",
         "commonName": common_name,
-        "subject": {"organizations": ["io.strimzi"]},
+        **({"subject": {"organizations": list(organizations)}} if organizations else {}),
         "usages": ["digital signature", "key encipherment", *usages],
-        "duration": f"{ca.validity_days * 24}h",
-        "renewBefore": f"{ca.renewal_days * 24}h",
+        "duration": f"{validity * 24}h",
+        "renewBefore": f"{renewal * 24}h",
         "privateKey": {"algorithm": "RSA", "size": 2048, "encoding": "PKCS8", "rotationPolicy": "Always"},
         "issuerRef": {"name": ca.cert_manager.issuer_name, "kind": ca.cert_manager.issuer_kind,
                       "group": ca.cert_manager.issuer_group},
@@ -277,8 +280,8 @@ def cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str
     if issuer is None:
         return None
     certificates = [cert_manager_certificate(cluster.cluster_ca, node_secret, f"{cluster.name}-kafka",
-                                             ["server auth", "client auth"], dns_names, external_dns_names,
-                                             external_ips)]
+                                             ["server auth", "client auth"], cluster_dns_names=dns_names,
+                                             dns_names=external_dns_names, ip_addresses=external_ips)]
     if cluster.kafka_exporter is not None:
         certificates.append(cert_manager_certificate(
             cluster.cluster_ca, kafka_exporter_certificate(cluster)["secret"], kafka_exporter_name(cluster),
@@ -1359,12 +1362,9 @@ def users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
     issuer = cert_manager_issuer(cluster.clients_ca)
     if issuer is None or not tls_users:
         return None
-    certificates = []
-    for user in tls_users:
-        days = replace(cluster.clients_ca, validity_days=user.validity_days, renewal_days=user.renewal_days)
-        certificate = cert_manager_certificate(days, user.name, user.name, ["client auth"])
-        del certificate["spec"]["subject"]
-        certificates.append(certificate)
+    certificates = [cert_manager_certificate(cluster.clients_ca, user.name, user.name, ["client auth"],
+                                             organizations=(), days=(user.validity_days, user.renewal_days))
+                    for user in tls_users]
     return {"waitSeconds": issuer["waitSeconds"], "certificates": certificates}
 
 
