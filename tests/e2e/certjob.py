@@ -182,6 +182,25 @@ def secrets_in(store: Path, namespace: str) -> dict[str, dict[str, bytes]]:
     return secrets
 
 
+class StoreReader:
+    """Reads back one namespace of a kubectl stand-in store: its Secrets, its cert-manager
+    Certificates, and the writes made so far (verb, kind and name, without resourceVersion)."""
+
+    store: Path
+    namespace: str
+
+    def secrets(self) -> dict[str, dict[str, bytes]]:
+        return secrets_in(self.store, self.namespace)
+
+    def certificate(self, name: str) -> dict:
+        return json.loads((self.store / self.namespace / "certificates" / f"{name}.json").read_text())
+
+    def writes(self) -> list[str]:
+        log = self.store / "writes.log"
+        return [line.rsplit(" resourceVersion=", 1)[0] for line in log.read_text().splitlines()] \
+            if log.exists() else []
+
+
 def put_secrets(store: Path, namespace: str, secrets: dict[str, dict[str, bytes]]) -> None:
     """Put Secrets in the stand-in's store, as `kubectl create secret generic` would before install."""
     folder = store / namespace

@@ -56,13 +56,13 @@ def manifests(e2e, tmp_path_factory) -> list[dict]:
     return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
 
 
-class Namespace:
+class Namespace(certjob.StoreReader):
     """One namespace: its Secrets and Certificates, cert-manager's stand-in, and the certificates Job."""
 
     def __init__(self, manifests: list[dict], java_home: Path, issuers: dict[str, Issuer]):
         self.manifests, self.java_home = manifests, java_home
         self.folder = certjob.shared_folder("kafkac-e2e-cert-manager-")
-        self.store = self.folder / "store"
+        self.store, self.namespace = self.folder / "store", NAMESPACE
         self.cert_manager = CertManagerStandIn(self.store, NAMESPACE, issuers, self.folder / "issued")
         self.runs = 0
 
@@ -70,17 +70,6 @@ class Namespace:
         self.runs += 1
         return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, self.folder / f"run-{self.runs}",
                                            self.java_home, check=check, env=env)
-
-    def secrets(self) -> dict[str, dict[str, bytes]]:
-        return certjob.secrets_in(self.store, NAMESPACE)
-
-    def certificate(self, name: str) -> dict:
-        return json.loads((self.store / NAMESPACE / "certificates" / f"{name}.json").read_text())
-
-    def writes(self) -> list[str]:
-        log = self.store / "writes.log"
-        return [line.rsplit(" resourceVersion=", 1)[0] for line in log.read_text().splitlines()] \
-            if log.exists() else []
 
 
 @pytest.fixture

@@ -64,13 +64,13 @@ def spec_folder(folder: Path) -> Path:
     return folder
 
 
-class UsersJob:
+class UsersJob(certjob.StoreReader):
     """The users Job's Secret steps against one store, with cert-manager's stand-in beside them."""
 
     def __init__(self, manifests: list[dict], java_home: Path, secrets: dict, issuers: dict[str, Issuer]):
         self.manifests, self.java_home = manifests, java_home
         self.folder = certjob.shared_folder("kafkac-e2e-users-cert-manager-")
-        self.store = self.folder / "store"
+        self.store, self.namespace = self.folder / "store", NAMESPACE
         certjob.put_secrets(self.store, NAMESPACE, secrets)
         self.cert_manager = CertManagerStandIn(self.store, NAMESPACE, issuers, self.folder / "issued")
         self.runs = 0
@@ -81,17 +81,6 @@ class UsersJob:
             return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store,
                                                self.folder / f"run-{self.runs}", self.java_home,
                                                job_suffix="-kafka-users", steps=USER_STEPS)
-
-    def secrets(self) -> dict[str, dict[str, bytes]]:
-        return certjob.secrets_in(self.store, NAMESPACE)
-
-    def certificate(self, name: str) -> dict:
-        return json.loads((self.store / NAMESPACE / "certificates" / f"{name}.json").read_text())
-
-    def writes(self) -> list[str]:
-        log = self.store / "writes.log"
-        return [line.rsplit(" resourceVersion=", 1)[0] for line in log.read_text().splitlines()] \
-            if log.exists() else []
 
 
 def rendered_certificate(manifests: list[dict], name: str) -> dict:
