@@ -195,7 +195,7 @@ def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret
 @pytest.mark.tools
 def test_with_cert_manager_the_job_may_manage_only_its_certificates_and_read_what_cert_manager_wrote(charts):
     objects = manifests(charts["cert-manager"])
-    (role,) = _by_kind(objects, "Role")
+    (role,) = [r for r in _by_kind(objects, "Role") if r["metadata"]["name"] == "cm-cluster-kafka-certificates"]
     rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(r["verbs"]), tuple(r.get("resourceNames", ())))
                    for r in role["rules"])
     certificates = ("cm-cluster-kafka-node-certs", "cm-cluster-kafka-exporter-certs")
@@ -212,10 +212,11 @@ def test_with_cert_manager_the_job_may_manage_only_its_certificates_and_read_wha
         (("cert-manager.io",), ("certificates",), ("create",), ()),
         (("cert-manager.io",), ("certificates",), ("get", "update"), certificates),
     ]
-    (job,) = _by_kind(objects, "Job")
+    (job,) = [j for j in _by_kind(objects, "Job") if j["metadata"]["name"] == "cm-cluster-kafka-certificates"]
     pod = job["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["initContainers"] + pod["containers"]] == ["request", "fetch", "issue", "store"]
-    (config_map,) = [m for m in _by_kind(objects, "ConfigMap") if APPLIED_MANIFESTS_KEY in m.get("data", {})]
+    (config_map,) = [m for m in _by_kind(objects, "ConfigMap") if APPLIED_MANIFESTS_KEY in m.get("data", {})
+                     and m["metadata"]["name"] == "cm-cluster-kafka-certificates-scripts"]
     applied = json.loads(config_map["data"][APPLIED_MANIFESTS_KEY])
     assert [(c["metadata"]["name"], c["spec"]["secretName"]) for c in applied] == \
         [(name, f"{name}-cm") for name in certificates]

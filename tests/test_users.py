@@ -225,12 +225,9 @@ spec:
 
 
 def cert_manager_specs(folder):
-    """examples/cert-manager with the user operator and a TLS and a SCRAM user."""
-    kafka = (CERT_MANAGER / "kafka.yaml").read_text()
-    assert kafka.count("  clientsCa:\n") == 1
-    (folder / "kafka.yaml").write_text(kafka.replace("  clientsCa:\n", "  entityOperator:\n    userOperator: {}\n"
-                                                                       "  clientsCa:\n"))
-    (folder / "node-pools.yaml").write_text((CERT_MANAGER / "node-pools.yaml").read_text())
+    """examples/cert-manager with a TLS and a SCRAM user of its own."""
+    for name in ("kafka.yaml", "node-pools.yaml"):
+        (folder / name).write_text((CERT_MANAGER / name).read_text())
     (folder / "users.yaml").write_text(CERT_MANAGER_USERS)
     return folder
 

@@ -143,7 +143,7 @@ def test_a_changed_certificate_spec_is_updated_and_issued_anew(namespace, issuer
         namespace.certificates()
     # The next chart asks for one more name (as a new listener host would).
     changed = json.loads(json.dumps(manifests))
-    (config_map,) = [m for m in changed if APPLIED_MANIFESTS_KEY in (m.get("data") or {})]
+    (config_map,) = [m for m in changed if m["metadata"]["name"] == "cm-cluster-kafka-certificates-scripts"]
     certificates = json.loads(config_map["data"][APPLIED_MANIFESTS_KEY])
     certificates[0]["spec"]["dnsNames"].append("kafka.example.com")
     config_map["data"][APPLIED_MANIFESTS_KEY] = json.dumps(certificates)
