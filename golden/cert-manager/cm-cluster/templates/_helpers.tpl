@@ -35,3 +35,47 @@ Called with (dict "root" $ "certificates" LIST "labels" DICT).
 {{- end }}
 {{- toJson $manifests }}
 {{- end }}
+
+{{/*
+The `request` step of a Job with cert-manager Certificates to ask for
+(files/certs-request.sh, in the kubectl image). Called with (dict "job" JOB
+"scriptsDir" DIR "env" LIST "mounts" LIST "waitSeconds" N).
+*/}}
+{{- define "kafkac.certManagerRequestContainer" -}}
+- name: request
+  image: {{ .job.kubectlImage.name | toJson }}
+  imagePullPolicy: {{ .job.kubectlImage.pullPolicy | toJson }}
+  command:
+    - /bin/bash
+    - {{ printf "%s/certs-request.sh" .scriptsDir | toJson }}
+  env:
+    {{- toYaml .env | nindent 4 }}
+    - name: KAFKAC_CERTIFICATES_FILE
+      value: {{ printf "%s/cert-manager-certificates.json" .scriptsDir | toJson }}
+    - name: KAFKAC_CERT_MANAGER_WAIT_SECONDS
+      value: {{ .waitSeconds | toString | toJson }}
+  resources:
+    {{- toYaml .job.kubectlResources | nindent 4 }}
+  securityContext:
+    {{- toYaml .job.containerSecurityContext | nindent 4 }}
+  volumeMounts:
+    {{- toYaml .mounts | nindent 4 }}
+{{- end }}
+
+{{/*
+The Role rules of a Job that asks for cert-manager Certificates: create them
+(Kubernetes cannot limit create to names), and read and update only those it
+asks for, by name. Called with the list of certificates.
+*/}}
+{{- define "kafkac.certManagerRules" -}}
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["create"]
+- apiGroups: ["cert-manager.io"]
+  resources: ["certificates"]
+  verbs: ["get", "update"]
+  resourceNames:
+    {{- range . }}
+    - {{ .name | toJson }}
+    {{- end }}
+{{- end }}
