@@ -223,10 +223,13 @@ _APPLIED_SUFFIX = "~applied.yaml"
 
 def _write_applied_manifests(rendered: Path) -> None:
     for file in sorted(rendered.rglob("*.yaml")):
-        applied = [manifest for document in yaml.safe_load_all(file.read_text())
+        text = file.read_text()
+        if APPLIED_MANIFESTS_KEY not in text:  # parsing every rendered file would cost each verify
+            continue
+        applied = [manifest for document in yaml.safe_load_all(text)
                    if isinstance(document, dict) and document.get("kind") == "ConfigMap"
-                   for key, text in (document.get("data") or {}).items() if key == APPLIED_MANIFESTS_KEY
-                   for manifest in json.loads(text)]
+                   for key, value in (document.get("data") or {}).items() if key == APPLIED_MANIFESTS_KEY
+                   for manifest in json.loads(value)]
         if applied:
             file.with_name(file.name + _APPLIED_SUFFIX).write_text(yaml.safe_dump_all(applied))
 

@@ -9,7 +9,10 @@ import yaml
 
 from compiler import tools
 from compiler.findings import Severity
+from compiler.pipeline import Options, compile_specs
 from compiler.verify import _schema_errors, render, verify
+
+from .conftest import EXAMPLES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "charts"
 ALL_VERSIONS = ", ".join(tools.DEFAULT_KUBE_VERSIONS)
@@ -116,3 +119,15 @@ def test_nested_schema_errors_keep_only_the_leaves():
         ("/spec/template/metadata/labels/a", "got number, want string"),
         ("/spec/replicas", "got string, want null or integer"),
     ]
+
+
+def test_a_certificate_a_job_applies_is_checked_against_cert_managers_crd(tmp_path):
+    """The Certificates the Jobs apply are data in a ConfigMap; kubeconform still checks them."""
+    (chart,) = compile_specs(Options((str(EXAMPLES / "cert-manager"),), tmp_path, verify=False)).charts
+    values = chart / "values.yaml"
+    values.write_text(values.read_text().replace('- "client auth"', '- "client authentication"'))
+    findings = verify(chart, kube_versions=[tools.DEFAULT_KUBE_VERSIONS[-1]], display_dir="out/cm")
+    assert {(str(f.span), f.resource) for f in _by_rule(findings, "kubeconform.invalid")} == {
+        ("out/cm/templates/certificates/configmap.yaml", "Certificate/cm-cluster-kafka-node-certs"),
+        ("out/cm/templates/certificates/configmap.yaml", "Certificate/cm-cluster-kafka-exporter-certs"),
+        ("out/cm/templates/users/configmap.yaml", "Certificate/billing")}
