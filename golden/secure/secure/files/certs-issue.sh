@@ -251,6 +251,22 @@ stage_secret() { # Secret
   echo "$1" >> "$new/order"
 }
 
+# Stages a CA certificate Secret for clients: ca.crt (the PEM file), ca.p12 (a
+# PKCS#12 trust store of each certificate, under its alias) and ca.password.
+stage_ca_cert_secret() { # Secret, ca.crt file, trust store password, then an alias and a PEM file per certificate
+  stage=$1; stage_pem=$2; stage_password=$3; shift 3
+  stage_store=$scratch/$stage-truststore.p12
+  while [ $# -ge 2 ]; do
+    keytool_quiet -importcert -noprompt -alias "$1" -file "$2" \
+      -keystore "$stage_store" -storetype PKCS12 -storepass "$stage_password"
+    shift 2
+  done
+  stage_secret "$stage"
+  cp "$stage_pem" "$new/$stage/data/ca.crt"
+  cp "$stage_store" "$new/$stage/data/ca.p12"
+  printf '%s' "$stage_password" > "$new/$stage/data/ca.password"
+}
+
 ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days, generate (true or false), spec field
   what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7; generate=$8; field=$9
   ca_crt=$scratch/$prefix-ca.crt
@@ -349,12 +365,7 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
   fi
   # The certificate for clients: PEM, and a PKCS#12 trust store with its password.
   [ -n "$truststore_password" ] || truststore_password=$(new_password)
-  keytool_quiet -importcert -noprompt -alias ca.crt -file "$ca_crt" \
-    -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
-  stage_secret "$ca_cert_secret"
-  cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
-  cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
-  printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+  stage_ca_cert_secret "$ca_cert_secret" "$ca_crt" "$truststore_password" ca.crt "$ca_crt"
   if [ -d "$existing/$ca_cert_secret" ]; then
     log "$what certificate: updating Secret $ca_cert_secret with the renewed certificate (ca.crt, ca.p12)"
   else
@@ -386,14 +397,9 @@ trust_ca() { # what, prefix, certificate Secret, bundle Secret, its key, spec fi
     return
   fi
   truststore_password=$(cat "$existing/$ca_cert_secret/data/ca.password" 2>/dev/null || new_password)
-  for i in $(seq 1 "$count"); do
-    keytool_quiet -importcert -noprompt -alias "ca-$i" -file "$scratch/$prefix-trusted-$i.crt" \
-      -keystore "$scratch/$prefix-truststore.p12" -storetype PKCS12 -storepass "$truststore_password"
-  done
-  stage_secret "$ca_cert_secret"
-  cp "$ca_crt" "$new/$ca_cert_secret/data/ca.crt"
-  cp "$scratch/$prefix-truststore.p12" "$new/$ca_cert_secret/data/ca.p12"
-  printf '%s' "$truststore_password" > "$new/$ca_cert_secret/data/ca.password"
+  set --
+  for i in $(seq 1 "$count"); do set -- "$@" "ca-$i" "$scratch/$prefix-trusted-$i.crt"; done
+  stage_ca_cert_secret "$ca_cert_secret" "$ca_crt" "$truststore_password" "$@"
   log "$what: cert-manager's (spec.$field.type: cert-manager.io); writing the $count CA certificate(s)" \
     "of key $bundle_key of Secret $bundle_secret into Secret $ca_cert_secret (ca.crt, ca.p12, ca.password)"
 }
