@@ -39,10 +39,9 @@ get_certificate() { # name
 
 count=$(jq 'length' "$KAFKAC_CERTIFICATES_FILE")
 for ((i = 0; i < count; i++)); do
-  jq ".[$i]" "$KAFKAC_CERTIFICATES_FILE" > "$requested/wanted.json"
-  name=$(jq -r '.metadata.name' "$requested/wanted.json")
+  name=$(jq -r ".[$i].metadata.name" "$KAFKAC_CERTIFICATES_FILE")
   manifest=$requested/$name.json
-  mv "$requested/wanted.json" "$manifest"
+  jq ".[$i]" "$KAFKAC_CERTIFICATES_FILE" > "$manifest"
   existing=$(get_certificate "$name")
   if [ -z "$existing" ]; then
     log_run kubectl create --filename "$manifest"
