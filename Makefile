@@ -10,7 +10,9 @@ OUT ?= out
 
 .PHONY: quickstart test setup tools clean
 
-quickstart: setup
+# compile needs opa, helm and kubeconform; the quickstart chart has no alert rules, so no promtool.
+quickstart: $(VENV)/.installed
+	$(BIN)/kafkac tools install opa helm kubeconform
 	$(BIN)/kafkac compile $(EXAMPLE) -o $(OUT)
 	@echo "Chart written to $(OUT)/. Try it with the pinned helm:"
 	@echo "  $$($(BIN)/kafkac tools path helm) install my-cluster $(OUT)/my-cluster -n kafka --dry-run"
@@ -18,6 +20,7 @@ quickstart: setup
 	@echo "  $$($(BIN)/kafkac tools path helm) template my-cluster $(OUT)/my-cluster -n kafka"
 
 test: setup
+	$(BIN)/python -m tests.host_tools install
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.installed tools

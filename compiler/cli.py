@@ -227,12 +227,22 @@ def tools_group():
 
 
 @tools_group.command("install")
-def tools_install_command():
-    """Build every pinned tool that is not in the cache yet (needs Go), and prepare the
-    schemas kubeconform checks charts against: Kubernetes', OpenShift's Route and the
-    Prometheus Operator's PodMonitor and PrometheusRule, from their pinned Go modules
-    (`go mod download`)."""
-    tools.install(log=lambda message: click.echo(message, err=True))
+@click.argument("names", nargs=-1, type=click.Choice(sorted(tools.TOOLS)))
+def tools_install_command(names):
+    """Build the pinned tools NAMES (default: all) that are not in the cache yet (needs Go),
+    and prepare the schemas kubeconform checks charts against: Kubernetes', OpenShift's
+    Route and the Prometheus Operator's PodMonitor and PrometheusRule, from their pinned
+    Go modules (`go mod download`).
+
+    `compile` needs opa, helm and kubeconform; promtool only for charts with alert rules
+    (spec.kafkaExporter or Prometheus Operator resources); cue only to regenerate schemas.
+
+    \b
+    Examples:
+      kafkac tools install                       # everything
+      kafkac tools install opa helm kubeconform  # what compile needs
+    """
+    tools.install(names or tuple(tools.TOOLS), log=lambda message: click.echo(message, err=True))
     for version in tools.DEFAULT_KUBE_VERSIONS:
         tools.kube_schema_dir(version)
     tools.openshift_schema_dir(log=lambda message: click.echo(message, err=True))

@@ -12,6 +12,7 @@ kubernetes-validate ships, rewritten so that they resolve without a network.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import re
@@ -43,6 +44,8 @@ class Tool:
     version: str
     version_args: tuple[str, ...]
     ldflags: tuple[str, ...] = ()
+    # Minutes of CPU a cold build took on two cores: the longest builds start first.
+    build_minutes: int = 1
 
     @property
     def spec(self) -> str:
@@ -63,15 +66,17 @@ _HELM_LDFLAGS = (
 )
 
 TOOLS: dict[str, Tool] = {t.name: t for t in (
-    Tool("cue", "cuelang.org/go/cmd/cue", "v0.17.1", ("version",)),
-    Tool("opa", "github.com/open-policy-agent/opa", "v1.22.2", ("version",)),
+    Tool("cue", "cuelang.org/go/cmd/cue", "v0.17.1", ("version",), build_minutes=2),
+    Tool("opa", "github.com/open-policy-agent/opa", "v1.22.2", ("version",), build_minutes=4),
     Tool("helm", "helm.sh/helm/v3/cmd/helm", _HELM_VERSION, ("version", "--short"),
-         _HELM_LDFLAGS),
+         _HELM_LDFLAGS, build_minutes=5),
     # kubeconform's release build sets main.version; without it `-v` says "development".
     Tool("kubeconform", "github.com/yannh/kubeconform/cmd/kubeconform", "v0.8.0", ("-v",),
          ("-X main.version=v0.8.0",)),
     # Checks the alert rules of charts with Prometheus Operator resources.
-    Tool("promtool", "github.com/prometheus/prometheus/cmd/promtool", "v0.316.0", ("--version",)),
+    # Only charts with alert rules need it, so `make quickstart` does not build it.
+    Tool("promtool", "github.com/prometheus/prometheus/cmd/promtool", "v0.316.0", ("--version",),
+         build_minutes=15),
 )}
 
 # What kubernetes-validate 1.37.0 ships in kubernetes_validate/kubernetes-json-schema/.
@@ -127,7 +132,7 @@ def path(tool: str) -> Path:
     if not binary.is_file():
         raise ToolMissing(
             f"{pinned.name} {pinned.version} is not installed (looked for {binary}). "
-            f"Run `{INSTALL_HINT}` (or `python -m compiler.tools install`) to build it with Go.")
+            f"Run `{INSTALL_HINT} {pinned.name}` (or `{INSTALL_HINT}` for every tool) to build it with Go.")
     return binary
 
 
@@ -262,9 +267,23 @@ def _go() -> str:
 
 
 def _build(go: str, tool: Tool, log: Callable[[str], None]) -> None:
-    """`go install` one tool into a temporary folder, then move the folder into place."""
+    """`go install` one tool, unless another process is building it: then wait for that build."""
     final = _tool_dir(tool)
     final.parent.mkdir(parents=True, exist_ok=True)
+    locks = cache_dir() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(locks / f"{final.name}.lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another process that builds {tool.name} {tool.version}")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (final / tool.name).is_file():
+            _go_install(go, tool, final, log)
+
+
+def _go_install(go: str, tool: Tool, final: Path, log: Callable[[str], None]) -> None:
+    """`go install` one tool into a temporary folder, then move the folder into place."""
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     argv = [go, "install", "-trimpath"]
     if tool.ldflags:
@@ -307,7 +326,9 @@ def install(tools: Iterable[str] = tuple(TOOLS), log: Callable[[str], None] = _s
     if not missing:
         return
     go = _go()
-    # Two at a time: Go already compiles in parallel; this overlaps downloads and links.
+    missing.sort(key=lambda tool: -tool.build_minutes)
+    # Two at a time, the longest first: Go already compiles in parallel; this overlaps
+    # downloads, links and the short builds with the long one.
     with ThreadPoolExecutor(max_workers=2) as pool:
         for future in [pool.submit(_build, go, t, log) for t in missing]:
             future.result()

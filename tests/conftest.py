@@ -1,10 +1,11 @@
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from compiler import tools
+
+from . import host_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -26,15 +27,15 @@ def require_strimzi_corpus() -> None:
     pytest.skip(message)
 
 
-BUSYBOX = shutil.which("busybox") or "/bin/busybox"
+BUSYBOX = str(host_tools.busybox())
 
 
 def with_busybox(value):
-    """A test parameter that runs with BusyBox: outside CI a missing BusyBox skips it; in CI it
-    must be there, so the test fails."""
+    """A test parameter that runs with the pinned BusyBox (`make test` installs it): outside CI a
+    missing BusyBox skips it; in CI it must be there, so the test fails."""
     return pytest.param(value, marks=pytest.mark.skipif(
         not os.path.exists(BUSYBOX) and not os.environ.get("CI"),
-        reason="BusyBox is not installed (Debian package busybox)"))
+        reason=f"BusyBox is not installed at {BUSYBOX}; `python -m tests.host_tools install` fetches it"))
 
 
 def pytest_addoption(parser):

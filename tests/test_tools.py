@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import kubernetes_validate
@@ -95,6 +96,19 @@ def test_install_is_a_no_op_when_the_tools_are_there(installed):
         assert binary.parent.name == f"{name}-{tools.TOOLS[name].version}"
     leftovers = [p.name for p in (tools.cache_dir() / "tools").iterdir() if p.name.startswith(".")]
     assert leftovers == []
+
+
+def test_two_installs_at_once_build_a_tool_once(installed, monkeypatch, tmp_path):
+    """Test runs, CI steps and a developer's shell may all install at once: the second waits
+    for the first build instead of building the same tool again."""
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path))
+    said: list[str] = []
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for done in [pool.submit(tools.install, ["kubeconform"], said.append) for _ in range(2)]:
+            done.result()
+    assert len([line for line in said if line.startswith("building kubeconform")]) == 1
+    assert any(line.startswith("waiting for another process that builds kubeconform") for line in said)
+    assert tools.path("kubeconform").parent == tmp_path / "tools" / "kubeconform-v0.8.0"
 
 
 def test_installed_binaries_report_their_pinned_versions(installed):

@@ -37,13 +37,12 @@ from compiler.pipeline import Options, compile_specs
 from compiler.plan import quantity_bytes
 from compiler.verify import render
 
+from .. import host_tools
 from ..conftest import EXAMPLES
 from . import certjob, kafka_dist, podrunner
 
 NAMESPACE = "kafka"
 BOOT_TIMEOUT = 420.0  # seconds until every pod is ready, on a busy two-core machine
-PROGRAMS = ("java", "keytool", "mvn", "gcc", "openssl", "jq", "unshare", "nsenter", "setpriv", "chroot",
-            "mount", "sleep")
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,11 @@ class Environment:
 
 
 def _missing_prerequisite() -> str | None:
-    missing = [name for name in PROGRAMS if shutil.which(name) is None]
+    missing = host_tools.missing_programs()
     if missing:
         return (f"the end-to-end tests need {', '.join(missing)} "
-                "(Java 17+ and Maven run Kafka; gcc builds the loopback shim; "
-                "util-linux runs the pods)")
+                "(Java 17+ and Maven run Kafka; gcc builds the loopback shim; util-linux runs the pods): "
+                f"apt-get install {' '.join(sorted(set(missing.values())))}")
     if os.geteuid() != 0:
         return "the end-to-end tests make a mount namespace per pod and need to run as root"
     version = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr

@@ -1,0 +1,132 @@
+"""The programs of the machine that the tests run, beside kafkac's pinned Go tools.
+
+Every external command a test starts is listed here with the Debian package
+that provides it. All of them but BusyBox come with every machine the project
+runs on (Debian 12 with Java 17 and Maven); BusyBox, the shell and awk that the
+chart's scripts meet in the Kafka image, is fetched pinned from Debian's
+archive with `apt-get download`, checked against its SHA-256, unpacked into
+the cache (`<cache>/host/busybox-<version>/busybox`) and used from there, so
+a test never depends on what was installed by hand.
+
+`python -m tests.host_tools install` (run by `make test`) does that and fails,
+naming the packages, when a listed program is missing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from compiler import tools
+
+# command -> Debian package that provides it
+PROGRAMS: dict[str, str] = {
+    "java": "openjdk-17-jdk-headless",
+    "keytool": "openjdk-17-jdk-headless",
+    "mvn": "maven",
+    "gcc": "gcc",
+    "openssl": "openssl",
+    "jq": "jq",
+    "awk": "mawk",
+    "sh": "dash",
+    "unshare": "util-linux",
+    "nsenter": "util-linux",
+    "setpriv": "util-linux",
+    "chroot": "coreutils",
+    "sleep": "coreutils",
+    "mount": "mount",
+    "git": "git",
+}
+
+BUSYBOX_PACKAGE = "busybox"
+BUSYBOX_VERSION = "1:1.35.0-4+deb12u1+b1"
+BUSYBOX_SHA256 = "4b355fad07d4fe1f5aa282e949281f8dcb7bcdebb023d7e40f4f8fe475e21e29"
+
+
+class HostToolMissing(Exception):
+    """A program the tests need is not on this machine and could not be installed."""
+
+
+def busybox_dir() -> Path:
+    version = BUSYBOX_VERSION.split(":", 1)[-1]
+    return tools.cache_dir() / "host" / f"busybox-{version}"
+
+
+def busybox() -> Path:
+    """The pinned BusyBox binary (it may not be installed yet: see install())."""
+    return busybox_dir() / "busybox"
+
+
+def missing_programs() -> dict[str, str]:
+    return {name: package for name, package in PROGRAMS.items() if shutil.which(name) is None}
+
+
+def install(log=print) -> None:
+    """Install the pinned BusyBox into the cache and check that every listed program is there."""
+    if not busybox().is_file():
+        _install_busybox(log)
+    missing = missing_programs()
+    if missing:
+        packages = " ".join(sorted(set(missing.values())))
+        raise HostToolMissing(
+            f"the tests need {', '.join(sorted(missing))}, which this machine lacks; "
+            f"install them with `apt-get install {packages}`")
+
+
+def _install_busybox(log) -> None:
+    final = busybox_dir()
+    final.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=final.parent, prefix=".busybox-") as staging:
+        staging = Path(staging)
+        log(f"fetching BusyBox {BUSYBOX_VERSION} (apt-get download {BUSYBOX_PACKAGE})")
+        deb = _download_deb(staging)
+        digest = hashlib.sha256(deb.read_bytes()).hexdigest()
+        if digest != BUSYBOX_SHA256:
+            raise HostToolMissing(f"{deb.name} has SHA-256 {digest}, expected {BUSYBOX_SHA256}")
+        unpacked = staging / "root"
+        _run(["dpkg-deb", "-x", str(deb), str(unpacked)])
+        tree = staging / "tree"
+        tree.mkdir()
+        shutil.copy2(unpacked / "bin" / "busybox", tree / "busybox")
+        shutil.rmtree(final, ignore_errors=True)
+        tree.rename(final)
+
+
+def _download_deb(into: Path) -> Path:
+    spec = f"{BUSYBOX_PACKAGE}={BUSYBOX_VERSION}"
+    # apt's package lists may be empty or stale on a new machine: refresh them once on failure.
+    if _run(["apt-get", "download", spec], cwd=into, check=False).returncode != 0:
+        _run(["apt-get", "update", "-qq"])
+        _run(["apt-get", "download", spec], cwd=into)
+    [deb] = into.glob("*.deb")
+    return deb
+
+
+def _run(argv: list[str], cwd: Path | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    if shutil.which(argv[0]) is None:
+        raise HostToolMissing(f"installing BusyBox needs `{argv[0]}` (Debian's apt and dpkg)")
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise HostToolMissing(f"`{' '.join(argv)}` failed ({done.returncode}): "
+                              f"{(done.stderr or done.stdout).strip()}")
+    return done
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["install"]:
+        print("usage: python -m tests.host_tools install", file=sys.stderr)
+        return 2
+    try:
+        install()
+    except HostToolMissing as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
