@@ -371,41 +371,74 @@ def _packaged_schemas() -> tuple[str, Path]:
 
 
 def kube_schema_dir(kube_version: str) -> Path:
-    """A self-resolving copy of kubernetes-validate's strict schemas for one Kubernetes version.
+    """Self-contained copies of kubernetes-validate's strict schemas for one Kubernetes version.
 
     The package's files carry `$id: https://kubernetes.io/api/...` and
-    `$ref: /api/_definitions.json#...`; kubeconform resolves those against the
-    `$id` and goes to the network. The copy has no `$id` and refers to the
-    sibling `_definitions.json`. Made once, atomically, per package and
-    Kubernetes version.
+    `$ref: /api/_definitions.json#/$defs/...`; kubeconform resolves those against
+    the `$id` and goes to the network, and with the refs made local it would
+    still parse the whole 1.8 MB `_definitions.json` for every kind it checks.
+    Each copy has no `$id` and carries, under its own `$defs`, just the
+    definitions it reaches (what kubeconform's "standalone-strict" schema sets
+    are). Made once, atomically, per package and Kubernetes version, for the
+    files that describe a resource (those with a `kind`).
     """
     version = normalize_kube_version(kube_version)
     package_version, packaged = _packaged_schemas()
-    name = f"v{version}-local-strict"
+    name = f"v{version}-standalone-strict"
     final = cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}" / name
     if final.is_dir():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
+    source_dir = packaged / f"v{version}-local-strict"
+    definitions = json.loads((source_dir / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
     try:
-        for source in sorted((packaged / name).glob("*.json")):
-            schema = _self_resolving(json.loads(source.read_text(encoding="utf-8")))
-            (staging / source.name).write_text(json.dumps(schema), encoding="utf-8")
+        for source in sorted(source_dir.glob("*.json")):
+            schema = json.loads(source.read_text(encoding="utf-8"))
+            if "kind" not in schema.get("properties", {}):
+                continue
+            (staging / source.name).write_text(json.dumps(_standalone(schema, definitions)),
+                                               encoding="utf-8")
         _move_into_place(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return final
 
 
-def _self_resolving(schema: dict) -> dict:
-    schema = dict(schema)
-    schema.pop("$id", None)
-    return _local_refs(schema)
+_SHARED_DEFINITIONS = "/api/_definitions.json#/$defs/"
+
+
+def _standalone(schema: dict, definitions: dict) -> dict:
+    """`schema` without `$id`, its refs into the shared definitions made local, and the
+    definitions it reaches (transitively) under its own `$defs`."""
+    schema = _local_refs({key: value for key, value in schema.items() if key != "$id"})
+    reached: dict[str, dict] = {}
+    pending = list(_referenced(schema))
+    while pending:
+        name = pending.pop()
+        if name not in reached:
+            reached[name] = definitions[name]
+            pending.extend(_referenced(definitions[name]))
+    if reached:
+        schema["$defs"] = {name: reached[name] for name in sorted(reached)}
+    return schema
+
+
+def _referenced(node) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                yield value[len("#/$defs/"):]
+            else:
+                yield from _referenced(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _referenced(item)
 
 
 def _local_refs(node):
     if isinstance(node, dict):
-        return {key: (value.replace("/api/_definitions.json#", "_definitions.json#", 1)
+        return {key: (value.replace(_SHARED_DEFINITIONS, "#/$defs/", 1)
                       if key == "$ref" and isinstance(value, str) else _local_refs(value))
                 for key, value in node.items()}
     if isinstance(node, list):

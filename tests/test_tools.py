@@ -139,20 +139,28 @@ def test_run_passes_stdin(installed):
     assert "Valid: 1" in done.stdout
 
 
-def test_schema_copy_resolves_locally():
+def test_schema_copy_is_self_contained():
     schema_dir = tools.kube_schema_dir("1.37")
-    assert schema_dir.name == "v1.37.0-local-strict"
+    assert schema_dir.name == "v1.37.0-standalone-strict"
     assert schema_dir.parent.name == "kubernetes-validate-1.37.0"
     packaged = PACKAGED_SCHEMAS / "v1.37.0-local-strict"
-    assert sorted(p.name for p in schema_dir.iterdir()) == sorted(
-        p.name for p in packaged.iterdir())
+    resources = sorted(p.name for p in packaged.glob("*.json")
+                       if "kind" in json.loads(p.read_text()).get("properties", {}))
+    assert sorted(p.name for p in schema_dir.iterdir()) == resources
+    assert {"statefulset-apps-v1.json", "configmap-v1.json", "prometheusrule-monitoring-v1.json"} \
+        - set(resources) == {"prometheusrule-monitoring-v1.json"}
     for schema_file in schema_dir.iterdir():
         text = schema_file.read_text()
         assert '"$id"' not in text, schema_file
-        assert '"/api/' not in text, schema_file
+        assert '"/api/' not in text and "_definitions.json" not in text, schema_file
     statefulset = json.loads((schema_dir / "statefulset-apps-v1.json").read_text())
-    assert statefulset["properties"]["spec"]["$ref"] == (
-        "_definitions.json#/$defs/io.k8s.api.apps.v1.StatefulSetSpec")
+    assert statefulset["properties"]["spec"]["$ref"] == "#/$defs/io.k8s.api.apps.v1.StatefulSetSpec"
+    # Every definition it reaches is there, and only those: a PodSpec, but no Ingress.
+    defined = statefulset["$defs"]
+    assert "io.k8s.api.core.v1.PodSpec" in defined
+    assert "io.k8s.api.networking.v1.IngressSpec" not in defined
+    refs = set(re.findall(r'"\$ref": "#/\$defs/([^"]+)"', json.dumps(statefulset)))
+    assert refs == set(defined)
 
 
 def test_schema_copy_is_made_once(monkeypatch, tmp_path):
@@ -162,7 +170,7 @@ def test_schema_copy_is_made_once(monkeypatch, tmp_path):
     marker.write_text("")
     assert tools.kube_schema_dir("v1.34") == first
     assert marker.exists()
-    assert [p.name for p in first.parent.iterdir()] == ["v1.34.0-local-strict"]
+    assert [p.name for p in first.parent.iterdir()] == ["v1.34.0-standalone-strict"]
 
 
 def test_schema_location_is_a_kubeconform_template():
