@@ -1,11 +1,11 @@
 """OPA, the engine of the check stage, driven through opa-python-client.
 
 By default the policy library (`policies/`, and every `--policy` directory)
-is loaded into a local `opa run --server` that lives for one kafkac run. Each
-module is uploaded once, with opa-python-client's rewriting of old Rego syntax
-turned off, so that a module which is not Rego v1 fails to load instead of
-being changed behind the author's back. With an OPA URL an existing server is
-used as it is: it must hold the same bundle (`opa run --server policies/`).
+is loaded by a local `opa run --server` when it starts, modules and data.json
+files alike, compiled once; the server lives for one kafkac run. OPA 1.x reads
+Rego v1 only, so a module in the old syntax fails to load instead of being
+changed behind the author's back. With an OPA URL an existing server is used
+as it is: it must hold the same bundle (`opa run --server policies/`).
 
 Either way, all inputs of a run are evaluated in one request: the input
 `{"inputs": [...]}` to `data.kafkac.main.bulk`, which evaluates
@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -38,6 +38,8 @@ ENTRY_RULE = "findings"
 BULK_RULE = "bulk"
 ENTRY = f"data.{ENTRY_PACKAGE}.{ENTRY_RULE}"
 DATA_FILE = "data.json"
+# What `opa run` leaves out of the folders it loads: the rules' tests, hidden files.
+NOT_LOADED = ("*_test.rego", ".*")
 # Past this size the inputs of one run are split over several requests.
 MAX_REQUEST_BYTES = 32 * 1024 * 1024
 REQUEST_TIMEOUT = 300.0
@@ -73,39 +75,14 @@ def _display(path: Path) -> str:
 
 
 def modules(policy_dirs: Sequence[str | Path] = ()) -> list[Path]:
-    """Every Rego module to load (tests left out): the built-in library, then each directory's."""
+    """Every Rego module OPA loads (tests and hidden files left out, as NOT_LOADED says):
+    the built-in library, then each directory's."""
     found: list[Path] = []
-    for directory in (POLICIES, *map(Path, policy_dirs)):
-        if not directory.is_dir():
-            raise PolicyError(f"--policy {directory}: no such directory")
+    for directory in library_dirs(policy_dirs):
         found += sorted(p for p in directory.rglob("*.rego")
                         if not p.name.endswith("_test.rego")
                         and not any(part.startswith(".") for part in p.relative_to(directory).parts))
     return found
-
-
-def data_documents(policy_dirs: Sequence[str | Path] = ()) -> dict:
-    """The `data.json` files of the library and the directories, merged (later ones win)."""
-    merged: dict = {}
-    for directory in (POLICIES, *map(Path, policy_dirs)):
-        for file in sorted(Path(directory).rglob(DATA_FILE)):
-            try:
-                document = json.loads(file.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise PolicyError(f"{_display(file)}: not a JSON document: {exc}") from None
-            prefix = file.parent.relative_to(directory).parts
-            for part in reversed(prefix):
-                document = {part: document}
-            _merge(merged, document)
-    return merged
-
-
-def _merge(into: dict, document: dict) -> None:
-    for key, value in document.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
 
 
 _METADATA_START = re.compile(r"^#\s*METADATA\s*$")
@@ -228,14 +205,15 @@ def engine(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()) -
         finally:
             client.close_connection()
         return
-    with tools.opa_server() as port:
+    with ExitStack() as stack:
+        try:
+            port = stack.enter_context(tools.opa_server(*library_dirs(policy_dirs), ignore=NOT_LOADED))
+        except tools.ToolError as exc:
+            raise PolicyError(f"the policies do not compile as Rego v1:\n{_opa_load_errors(exc.stderr)}") from None
         where = f"http://{tools.OPA_HOST}:{port}"
         client = _client(where)
-        try:
-            _load(client, policy_dirs)
-            yield Engine(client, f"{where} (started by kafkac)", documentation)
-        finally:
-            client.close_connection()
+        stack.callback(client.close_connection)
+        yield Engine(client, f"{where} (started by kafkac)", documentation)
 
 
 def _client(url: str):
@@ -259,33 +237,16 @@ def _check_reachable(client, url: str) -> None:
                           "or leave out --opa-url to let kafkac run its own") from None
 
 
-def _load(client, policy_dirs: Sequence[str | Path]) -> None:
-    """Upload every module, strictly as Rego v1, then the data documents.
+def library_dirs(policy_dirs: Sequence[str | Path] = ()) -> list[Path]:
+    """The folders OPA loads, modules and data.json files alike: the library, then each --policy."""
+    for directory in map(Path, policy_dirs):
+        if not directory.is_dir():
+            raise PolicyError(f"--policy {directory}: no such directory")
+    return [POLICIES, *map(Path, policy_dirs)]
 
-    OPA compiles all loaded modules on each upload, so a module that calls a
-    function from one not loaded yet fails; such modules are tried again
-    after the others, and only what still fails is reported.
-    """
-    from opa_client.errors import RegoParseError
 
-    pending = modules(policy_dirs)
-    pending.sort(key=lambda p: "/lib/" not in p.as_posix())  # shared predicates first
-    while pending:
-        failed: list[tuple[Path, RegoParseError]] = []
-        for module in pending:
-            try:
-                client.update_policy_from_string(module.read_text(encoding="utf-8"), _display(module),
-                                                 rego_compat=False)
-            except RegoParseError as exc:
-                failed.append((module, exc))
-        if len(failed) == len(pending):
-            raise PolicyError("the policies do not compile as Rego v1:\n" + "\n".join(
-                _located(e) for _, exc in failed for e in (exc.errors or [{"message": str(exc)}])))
-        pending = [module for module, _ in failed]
-    for key, value in data_documents(policy_dirs).items():
-        if not isinstance(value, dict):
-            raise PolicyError(f"{DATA_FILE}: the value of {key!r} must be an object")
-        for inner, document in value.items():
-            if not isinstance(document, dict):
-                raise PolicyError(f"{DATA_FILE}: the value of {key}.{inner} must be an object")
-            client.update_or_create_data(document, f"{key}/{inner}")
+def _opa_load_errors(said: str) -> str:
+    """OPA's complaint about the modules it could not load, without its start-up noise."""
+    lines = [line.strip() for line in said.splitlines()
+             if line.strip() and not line.lstrip().startswith("{")]
+    return "\n".join(lines) or said.strip()

@@ -179,11 +179,12 @@ OPA_HOST = "127.0.0.1"
 
 
 @contextmanager
-def opa_server(*load_paths: str | os.PathLike, ready_timeout: float = 15) -> Iterator[int]:
+def opa_server(*load_paths: str | os.PathLike, ignore: Iterable[str] = (),
+               ready_timeout: float = 15) -> Iterator[int]:
     """A pinned `opa run --server` on a free loopback port for the duration of the block.
 
-    `load_paths` are policy and data files or directories OPA loads itself
-    (kafkac loads its own through the API instead, see policy.py). Yields the
+    `load_paths` are policy and data files or directories OPA loads and compiles
+    at start, leaving out the names that match a pattern of `ignore`. Yields the
     port once the server answers its health check; the server is
     stopped when the block ends, however it ends. OPA only logs the address it
     was given, not a port it picked itself, so the port is chosen here (bind to
@@ -196,7 +197,8 @@ def opa_server(*load_paths: str | os.PathLike, ready_timeout: float = 15) -> Ite
     for attempt in range(3):
         port = _free_loopback_port()
         argv = [binary, "run", "--server", "--addr", f"{OPA_HOST}:{port}",
-                "--skip-version-check", "--log-level", "error", *map(str, load_paths)]
+                "--skip-version-check", "--log-level", "error",
+                *(f"--ignore={pattern}" for pattern in ignore), *map(str, load_paths)]
         with tempfile.TemporaryFile(mode="w+") as log:
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
             try:

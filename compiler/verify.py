@@ -1,16 +1,18 @@
 """Stage "verify": the emitted chart lints, renders, and its manifests match Kubernetes.
 
-For each Kubernetes version: `helm lint --strict`, `helm template` into a
-folder (one file per template, so findings point at the template that made the
-resource), and `kubeconform -strict` against local schemas. A resource that
-kubeconform cannot check is an error, never a silent skip; PodMonitors and
-PrometheusRules are checked against schemas made from the Prometheus
-Operator's CRDs, and `promtool check rules` checks every rule (once, as rules
-do not depend on the Kubernetes version). The same problem
-seen for several versions is one finding that lists them. Given a
-`rendered_check` (check.RenderedCheck), the policies on rendered manifests
-(pod security, probes, images, disruption budget) run on the rendering for the
-newest Kubernetes version.
+`helm lint --strict`, `helm template` into a folder (one file per template, so
+findings point at the template that made the resource), and `kubeconform
+-strict` against local schemas of each Kubernetes version. kafkac's templates
+never ask for the Kubernetes version, so the chart is linted and rendered once
+(for the newest version) and that rendering is checked against every version's
+schemas side by side; a chart whose templates use `.Capabilities` is linted
+and rendered for each version. A resource that kubeconform cannot check is an
+error, never a silent skip; PodMonitors and PrometheusRules are checked against
+schemas made from the Prometheus Operator's CRDs, and `promtool check rules`
+checks every rule once. The same problem seen for several versions is one
+finding that lists them. Given a `rendered_check` (check.RenderedCheck), the
+policies on rendered manifests (pod security, probes, images, disruption
+budget) run on the rendering for the newest Kubernetes version.
 """
 
 from __future__ import annotations
@@ -63,24 +65,81 @@ def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS
         message = f"no Chart.yaml in {chart_dir}"
         return [error("verify.not-a-chart", message, Span(shown.as_posix()))]
     versions = [tools.normalize_kube_version(v) for v in kube_versions]
-    # The versions are checked side by side: each is a few helm and kubeconform runs
-    # that share nothing but the chart they read. Alert rules do not depend on the
-    # Kubernetes version: promtool checks them once.
-    def check(kube_version: str, check_rules: bool) -> list[_Problem]:
-        return _verify_one_version(chart_dir, shown, kube_version, release, namespace,
-                                   tuple(extra_kinds_skip), check_rules)
+    if not versions:
+        return []
+    newest = max(versions, key=_version_key)
+    kinds = tuple(extra_kinds_skip)
+    if _depends_on_kube_version(chart_dir):
+        seen = _verify_each_version(chart_dir, shown, versions, release, namespace, kinds)
+        findings = [_finding(problem, found_in) for problem, found_in in seen.items()]
+        if rendered_check is not None:
+            findings += _check_rendered(chart_dir, shown, newest, release, namespace, rendered_check)
+        return sorted(findings, key=Finding.sort_key)
+    return sorted(_verify_one_rendering(chart_dir, shown, versions, newest, release, namespace, kinds,
+                                        rendered_check), key=Finding.sort_key)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(len(versions), os.cpu_count() or 1))) as pool:
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def _depends_on_kube_version(chart_dir: Path) -> bool:
+    """Whether a template asks for the Kubernetes version (or the cluster's APIs): kafkac's do not,
+    so one rendering serves every version."""
+    return any("Capabilities" in file.read_text(errors="replace")
+               for file in (chart_dir / "templates").rglob("*") if file.is_file())
+
+
+def _parallel(versions: Sequence[str]) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max(1, min(len(versions), os.cpu_count() or 1)))
+
+
+def _verify_one_rendering(chart_dir: Path, shown: Path, versions: list[str], newest: str, release: str,
+                          namespace: str, kinds_skip: tuple[str, ...],
+                          rendered_check: Callable[[Path, Path], list[Finding]] | None) -> list[Finding]:
+    """Lint and render once, for the newest version, and check that rendering against the schemas
+    of every version side by side. What lint, the rendering and the alert rules say holds for
+    every version; what kubeconform says, for the versions it says it of."""
+    common = _lint(chart_dir, shown, newest, namespace)
+    seen: dict[_Problem, list[str]] = {}
+    findings: list[Finding] = []
+    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as rendered:
+        template = tools.run("helm", "template", release, str(chart_dir), "--namespace", namespace,
+                             "--kube-version", newest, "--output-dir", rendered, check=False)
+        if template.returncode != 0:
+            common.append(_helm_failure("helm.template", template, shown))
+        else:
+            _write_applied_manifests(Path(rendered))
+            common += _promtool(Path(rendered), shown)
+            with _parallel(versions) as pool:
+                checked = list(pool.map(lambda version: _kubeconform(Path(rendered), shown, version, kinds_skip),
+                                        versions))
+            for version, problems in zip(versions, checked):
+                for problem in problems:
+                    seen.setdefault(problem, []).append(version)
+            charts = [p for p in Path(rendered).iterdir() if p.is_dir()]
+            if rendered_check is not None and len(charts) == 1:
+                findings += rendered_check(charts[0], shown)
+    for problem in common:
+        seen.setdefault(problem, list(versions))
+    return [_finding(problem, found_in) for problem, found_in in seen.items()] + findings
+
+
+def _verify_each_version(chart_dir: Path, shown: Path, versions: list[str], release: str,
+                         namespace: str, kinds_skip: tuple[str, ...]) -> dict[_Problem, list[str]]:
+    """Lint, render and check the chart for each version side by side (a chart whose templates
+    depend on the version). Alert rules do not: promtool checks them once."""
+    def check(kube_version: str, check_rules: bool) -> list[_Problem]:
+        return _verify_one_version(chart_dir, shown, kube_version, release, namespace, kinds_skip,
+                                   check_rules)
+
+    with _parallel(versions) as pool:
         results = list(pool.map(check, versions, [index == 0 for index in range(len(versions))]))
     seen: dict[_Problem, list[str]] = {}
     for kube_version, problems in zip(versions, results):
         for problem in problems:
             seen.setdefault(problem, []).append(kube_version)
-    findings = [_finding(problem, versions) for problem, versions in seen.items()]
-    if rendered_check is not None and kube_versions:
-        newest = max(versions, key=lambda v: tuple(int(p) for p in v.split(".")))
-        findings += _check_rendered(chart_dir, shown, newest, release, namespace, rendered_check)
-    return sorted(findings, key=Finding.sort_key)
+    return seen
 
 
 def _check_rendered(chart_dir: Path, shown: Path, kube_version: str, release: str, namespace: str,
