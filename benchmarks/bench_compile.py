@@ -1,7 +1,12 @@
-"""Wall time and peak memory of `kafkac compile`, with and without verify.
+"""Wall time, CPU time and peak memory of `kafkac compile`, with and without verify.
 
-Each run is a fresh process, as in CI. Prints a Markdown table; the figures in
-benchmarks/README.md come from it.
+Each run is a fresh process, as in CI. CPU time is the process's and its
+tools' (helm, kubeconform, promtool, opa), user plus system. The baseline row
+of each example, measured in the same run, is what a chart costs without
+kafkac: one `helm template` of the chart kafkac wrote, piped to one
+`kubeconform -strict` for the newest Kubernetes version, with the same
+schemas. Prints a Markdown table; the figures in benchmarks/README.md come
+from it.
 
     python benchmarks/bench_compile.py [--runs 5]
 """
@@ -34,8 +39,36 @@ except SystemExit as exc:
 elapsed = time.perf_counter() - start
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 tools = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": elapsed, "python_kib": own, "tools_kib": tools}), file=sys.stderr)
+cpu = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+          for field in ("ru_utime", "ru_stime"))
+print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "python_kib": own, "tools_kib": tools}),
+      file=sys.stderr)
 """
+
+# One helm template | kubeconform -strict of a chart, for the newest Kubernetes version.
+BASELINE = """
+import json, resource, subprocess, sys, time
+from compiler import tools
+chart, version = sys.argv[1], tools.DEFAULT_KUBE_VERSIONS[-1]
+start = time.perf_counter()
+rendered = tools.run("helm", "template", "bench", chart, "--namespace", "kafka", "--kube-version", version).stdout
+tools.run("kubeconform", "-strict", "-summary", "-ignore-missing-schemas", "-kubernetes-version", version,
+          "-schema-location", tools.kubeconform_schema_location(version),
+          "-schema-location", tools.openshift_schema_location(),
+          "-schema-location", tools.crd_schema_location(), "-", input=rendered)
+elapsed = time.perf_counter() - start
+children = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": elapsed, "cpu_seconds": children.ru_utime + children.ru_stime,
+                  "python_kib": 0, "tools_kib": children.ru_maxrss}), file=sys.stderr)
+"""
+
+
+def _run(program: str, *args: str) -> dict:
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", program, *args], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    process_seconds = time.perf_counter() - start
+    return {**json.loads(proc.stderr.strip().splitlines()[-1]), "process_seconds": process_seconds}
 
 
 def measure(example: str, verify: bool) -> dict:
@@ -43,11 +76,14 @@ def measure(example: str, verify: bool) -> dict:
         args = ["compile", str(ROOT / "examples" / example), "-o", out]
         if not verify:
             args.append("--no-verify")
-        start = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", MEASURE, *args], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
-        process_seconds = time.perf_counter() - start
-    return {**json.loads(proc.stderr.strip().splitlines()[-1]), "process_seconds": process_seconds}
+        return _run(MEASURE, *args)
+
+
+def measure_baseline(example: str) -> dict:
+    with tempfile.TemporaryDirectory() as out:
+        _run(MEASURE, "compile", str(ROOT / "examples" / example), "-o", out, "--no-verify")
+        (chart,) = Path(out).iterdir()
+        return _run(BASELINE, str(chart))
 
 
 def main() -> None:
@@ -56,16 +92,20 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
           f"Python {platform.python_version()}, runs: {args.runs}\n")
-    print("| example | verify | compile median s | compile min s | whole process median s "
-          "| peak RSS kafkac MiB | peak RSS tools MiB |")
-    print("|---|---|---|---|---|---|---|")
+    print("| example | what | compile median s | compile min s | whole process median s "
+          "| CPU median s | peak RSS kafkac MiB | peak RSS tools MiB |")
+    print("|---|---|---|---|---|---|---|---|")
     for example in EXAMPLES:
-        for verify in (False, True):
-            runs = [measure(example, verify) for _ in range(args.runs)]
+        for what, measured in (("compile --no-verify", lambda: measure(example, False)),
+                               ("compile (verified)", lambda: measure(example, True)),
+                               ("baseline: helm template + kubeconform", lambda: measure_baseline(example))):
+            runs = [measured() for _ in range(args.runs)]
             seconds = [r["seconds"] for r in runs]
             process = statistics.median(r["process_seconds"] for r in runs)
-            print(f"| {example} | {'yes' if verify else 'no'} | {statistics.median(seconds):.3f} "
-                  f"| {min(seconds):.3f} | {process:.3f} | {max(r['python_kib'] for r in runs) / 1024:.0f} "
+            cpu = statistics.median(r["cpu_seconds"] for r in runs)
+            print(f"| {example} | {what} | {statistics.median(seconds):.3f} "
+                  f"| {min(seconds):.3f} | {process:.3f} | {cpu:.3f} "
+                  f"| {max(r['python_kib'] for r in runs) / 1024:.0f} "
                   f"| {max(r['tools_kib'] for r in runs) / 1024:.0f} |")
 
 

@@ -556,6 +556,15 @@ class LocalCluster:
                 return ProbeResult(False, f"{pod.address}:{port}: {exc}", time.monotonic() - began)
         raise PodError(f"{pod.name}: {kind} has a handler the runner does not know: {spec}")
 
+    def _ready_now(self, pod: Pod) -> bool:
+        """The readiness probe's answer, asked only once the pod accepts connections on its
+        tcpSocket liveness port: a pod that does not cannot be ready, and Kafka's readiness
+        probe starts a JVM, which would take the CPU the booting pods need."""
+        liveness = pod.container_spec.get("livenessProbe") or {}
+        if "tcpSocket" in liveness and not self.probe(pod, "livenessProbe").ok:
+            return False
+        return self.probe(pod).ok
+
     @staticmethod
     def _port(pod: Pod, port) -> int:
         if isinstance(port, int):
@@ -586,7 +595,7 @@ class LocalCluster:
         watched = list(pending)
 
         def all_ready() -> bool:
-            pending[:] = [p for p in pending if not self.probe(p).ok]
+            pending[:] = [p for p in pending if not self._ready_now(p)]
             return not pending
 
         self.wait_until(all_ready, timeout, "pods ready", interval=1.0, pods=watched)
