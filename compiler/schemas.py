@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -104,71 +105,83 @@ def render_values(source_dir: Path = VALUES_SOURCE_DIR) -> tuple[str, str]:
 def split_values_contract(contract: dict) -> tuple[dict, dict[str, str]]:
     """The values schema without its `doc`s, and each doc by the dotted path of its key."""
     docs: dict[str, str] = {}
-    schema = _ContractWalk(contract.get("$defs", {}), docs).node(contract, "")
+    schema = _ContractWalk(contract.get("$defs", {}), docs).node(contract, "", "values")
     return schema, docs
 
 
 class _ContractWalk:
+    """One pass over the contract: `path` is a node's values key (dotted; None where no key
+    has one, in $defs or a map's values), `where` its CUE path for messages."""
+
     def __init__(self, defs: dict, docs: dict[str, str]):
         self.defs = defs
         self.docs = docs
 
-    def node(self, node, path: str | None):
-        """`node` without docs; `path` is its key's dotted path, None where no key has one."""
+    def node(self, node, path: str | None, where: str):
         if not isinstance(node, dict):
             return node
         unknown = sorted(set(node) - _VALUES_KEYWORDS - {"doc"})
         if unknown:
-            raise ValuesContractError(f"{_where(path)}: {', '.join(unknown)}: not a JSON Schema keyword")
+            raise ValuesContractError(f"{_at(where)}: {', '.join(unknown)}: not a JSON Schema keyword")
         schema = {}
         for keyword, value in node.items():
+            inner = f"{where}.{_cue_label(keyword)}"
             if keyword == "doc":
                 continue
             if keyword == "properties":
-                schema[keyword] = self.properties(value, path, node.get("$ref"))
+                schema[keyword] = self.properties(value, path, inner, node.get("$ref"))
             elif keyword in _NAMED_SUBSCHEMAS:
-                schema[keyword] = {name: self.node(sub, None) for name, sub in value.items()}
+                schema[keyword] = {name: self.node(sub, None, f"{inner}.{_cue_label(name)}")
+                                   for name, sub in value.items()}
             elif keyword in ("enum", "const", "required", "type"):
                 schema[keyword] = value
             else:
-                where = path if keyword in _SAME_KEY else None
-                schema[keyword] = [self.node(sub, where) for sub in value] if isinstance(value, list) \
-                    else self.node(value, where)
+                key = path if keyword in _SAME_KEY else None
+                schema[keyword] = [self.node(sub, key, f"{inner}[{index}]") for index, sub in enumerate(value)] \
+                    if isinstance(value, list) else self.node(value, key, inner)
         return schema
 
-    def properties(self, properties: dict, path: str | None, ref: str | None) -> dict:
+    def properties(self, properties: dict, path: str | None, where: str, ref: str | None) -> dict:
         kept = {}
         for name, node in properties.items():
             key = None if path is None else (f"{path}.{name}" if path else name)
+            inner = f"{where}.{_cue_label(name)}"
             if isinstance(node, dict) and "doc" in node:
-                self.add_doc(key, node["doc"])
+                self.add_doc(key, node["doc"], inner)
             if isinstance(node, dict) and set(node) == {"doc"}:
-                self.check_referenced(key, name, ref)
+                self.check_referenced(name, ref, inner)
                 continue
-            kept[name] = self.node(node, key)
+            kept[name] = self.node(node, key, inner)
         return kept
 
-    def add_doc(self, key: str | None, doc) -> None:
+    def add_doc(self, key: str | None, doc, where: str) -> None:
         if key is None:
             raise ValuesContractError(
-                "a doc inside $defs or a map's values has no key of its own: "
+                f"{_at(where)}: a doc in $defs or in a map's values has no key of its own; "
                 "document the key that refers to it")
         if not isinstance(doc, str) or not doc.strip():
-            raise ValuesContractError(f"{_where(key)}: doc must be a non-empty string")
+            raise ValuesContractError(f"{_at(where)}: doc must be a non-empty string")
         if key in self.docs:
-            raise ValuesContractError(f"{_where(key)}: documented twice")
+            raise ValuesContractError(f"{_at(where)}: {key} is documented twice")
         self.docs[key] = doc.replace("\n", " ")
 
-    def check_referenced(self, key: str | None, name: str, ref: str | None) -> None:
+    def check_referenced(self, name: str, ref: str | None, where: str) -> None:
         """A property holding only a doc documents a key of the `$ref` beside it."""
         target = self.defs.get((ref or "").removeprefix("#/$defs/"), {})
         if name not in target.get("properties", {}):
             raise ValuesContractError(
-                f"{_where(key)}: holds only a doc, but no $ref beside it defines {name!r}")
+                f"{_at(where)}: holds only a doc, but no $ref beside it defines {name!r}")
 
 
-def _where(path: str | None) -> str:
-    return f"schemas/values: key {path or '(root)'}" if path is not None else "schemas/values: $defs"
+_CUE_IDENTIFIER = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+
+
+def _cue_label(name: str) -> str:
+    return name if _CUE_IDENTIFIER.match(name) else json.dumps(name)
+
+
+def _at(where: str) -> str:
+    return f"{VALUES_SOURCE_DIR.relative_to(SCHEMAS.parent)}: {where}"
 
 
 def _json_text(value) -> str:

@@ -89,14 +89,18 @@ def test_docs_leave_the_schema_and_keep_their_paths():
 
 
 @pytest.mark.parametrize("contract, said", [
-    ({"properties": {"a": {"type": "string", "maxLenght": 3}}}, "key a: maxLenght: not a JSON Schema keyword"),
+    ({"properties": {"a": {"type": "string", "maxLenght": 3}}},
+     "values.properties.a: maxLenght: not a JSON Schema keyword"),
     ({"properties": {"a": {"$ref": "#/$defs/x", "properties": {"b": {"doc": "B."}}}},
-      "$defs": {"x": {"properties": {"c": {}}}}}, "key a.b: holds only a doc, but no $ref beside it defines 'b'"),
-    ({"$defs": {"x": {"properties": {"c": {"doc": "C."}}}}}, "document the key that refers to it"),
+      "$defs": {"x": {"properties": {"c": {}}}}},
+     "values.properties.a.properties.b: holds only a doc, but no $ref beside it defines 'b'"),
+    ({"$defs": {"x": {"properties": {"c": {"doc": "C."}}}}},
+     'values."$defs".x.properties.c: a doc in $defs'),
     ({"properties": {"a": {"anyOf": [{"properties": {"b": {"doc": "B.", "minItems": 1}}},
                                      {"properties": {"b": {"doc": "B.", "minItems": 2}}}]}}},
-     "key a.b: documented twice"),
-    ({"properties": {"a": {"doc": 3}}}, "key a: doc must be a non-empty string"),
+     "values.properties.a.anyOf[1].properties.b: a.b is documented twice"),
+    ({"properties": {"a": {"doc": 3}}},
+     "values.properties.a: doc must be a non-empty string"),
 ])
 def test_contract_mistakes_are_named(contract, said):
     with pytest.raises(ValuesContractError, match=re.escape(said)):
