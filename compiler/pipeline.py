@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import policy, tools
+from . import input_limits, kube_syntax, policy, tools
 from .check import CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
@@ -57,6 +57,8 @@ def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
         return None, _sorted(findings)
     model = normalize(documents)
     findings += model.findings
+    if not has_errors(findings):
+        findings += kube_syntax.check_model(model) + input_limits.check_model(model)
     if has_errors(findings):
         return None, _sorted(findings)
     return model, _sorted(findings)
