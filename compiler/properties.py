@@ -60,3 +60,39 @@ def property_line(key: str, value: str) -> str:
     if not line.isascii() or not line.isprintable():
         raise PropertiesLineError(f"properties entry for {key!r} is not one line")
     return line
+
+
+def properties_text(entries) -> str:
+    """A properties file of `(key, value)` entries, one line each, in order.
+
+    Each line is checked to read back as its own key, so that what a check saw
+    in the spec (the reserved options, for one) is exactly what Kafka reads.
+    """
+    lines = []
+    for key, value in entries:
+        line = property_line(key, value)
+        if _key_of(line) != key:
+            raise PropertiesLineError(f"properties entry for {key!r} reads back as another key")
+        lines.append(line + "\n")
+    return "".join(lines)
+
+
+_UNESCAPE = {"n": "\n", "r": "\r", "t": "\t", "f": "\f"}
+
+
+def _key_of(line: str) -> str:
+    """The key java.util.Properties reads from one line that kafkac wrote."""
+    units, index = [], 0
+    while index < len(line) and line[index] not in "=: \t\f":
+        if line[index] == "\\" and index + 1 < len(line):
+            following = line[index + 1]
+            if following == "u":
+                units.append(chr(int(line[index + 2:index + 6], 16)))
+                index += 6
+                continue
+            units.append(_UNESCAPE.get(following, following))
+            index += 2
+            continue
+        units.append(line[index])
+        index += 1
+    return "".join(units).encode("utf-16", "surrogatepass").decode("utf-16")

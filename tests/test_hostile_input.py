@@ -268,3 +268,10 @@ def test_findings_come_from_the_command_line_with_exit_1(tmp_path):
 
 def test_every_yaml_document_kind_is_still_read():
     assert yaml.safe_load(QUICKSTART.split("---")[0])["kind"] == "Kafka"
+
+
+@pytest.mark.parametrize("key", ["listeners", "x.y\nlistener.name.a.ssl.client.auth", " lead", "a=b", "é😀", "a\\"])
+def test_a_properties_file_reads_back_exactly_the_keys_it_was_given(key):
+    text = properties.properties_text([(key, "v"), ("next", "w")])
+    assert text.count("\n") == 2
+    assert properties._key_of(text.splitlines()[0]) == key
