@@ -33,6 +33,12 @@ MAX_NODE_ID = INT32_MAX
 # a pool compiles in seconds and stays far below that; Kafka clusters run with tens to
 # a few hundred brokers.
 MAX_REPLICAS_PER_POOL = 1000
+# Listeners of one cluster: each is a port on every broker and at least one Service; real
+# clusters have a handful.
+MAX_LISTENERS = 32
+# Services a chart writes per broker node and listener (external listeners have one each):
+# bounded so that the rendered release stays well within what Helm stores for a release.
+MAX_PER_BROKER_SERVICES = 3000
 # Certificates' validity: X.509 dates end at the year 9999; a century is plenty.
 MAX_CERTIFICATE_DAYS = 36500
 # A Kubernetes quantity kafkac writes (memory, storage): at most 64 characters, and a
@@ -81,6 +87,11 @@ def check_document(document: Document) -> list[Finding]:
     for path, value in _leaves(document.data, ()):
         findings.extend(_check_leaf(document, path, value))
     findings.extend(_check_jvm_options(document))
+    listeners = document.get("spec", "kafka", "listeners") if document.kind == "Kafka" else None
+    if isinstance(listeners, list) and len(listeners) > MAX_LISTENERS:
+        findings.append(_finding(document, "limits.maxItems", ("spec", "kafka", "listeners", MAX_LISTENERS),
+                                 f"{len(listeners)} listeners, more than {MAX_LISTENERS}",
+                                 f"at most {MAX_LISTENERS} listeners"))
     return findings
 
 
@@ -186,6 +197,13 @@ def _check_jvm_options(document: Document) -> Iterator[Finding]:
 def check_model(model) -> list[Finding]:
     findings: list[Finding] = []
     for cluster in model.clusters:
+        external = sum(listener.has_own_services for listener in cluster.listeners)
+        brokers = sum(pool.replicas for pool in cluster.brokers)
+        if external * brokers > MAX_PER_BROKER_SERVICES:
+            findings.append(_finding(cluster.document, "limits.services", ("spec", "kafka", "listeners"),
+                                     f"{external} listeners with a Service per broker, times {brokers} brokers, "
+                                     f"give {external * brokers} Services, more than {MAX_PER_BROKER_SERVICES}",
+                                     "fewer external listeners or brokers in one cluster"))
         for pool in cluster.pools:
             last_id = pool.first_node_id + max(pool.replicas - 1, 0)
             if last_id > MAX_NODE_ID:

@@ -18,6 +18,9 @@ import yaml
 from .findings import FieldPath, Finding, Span, error
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# All files of one run together: far more than any cluster's specs (tens of thousands of
+# topics), and a bound on what one run reads, holds and checks.
+MAX_INPUT_BYTES = 16 * 1024 * 1024
 MAX_ALIASES_PER_DOCUMENT = 64
 MAX_NODES_PER_DOCUMENT = 200_000
 # Strimzi's deepest field (a template's affinity terms) is about 12 levels down. The
@@ -163,11 +166,25 @@ def load(paths: list[str | os.PathLike]) -> Documents:
     """Read every YAML file under `paths` (files or directories, in a stable order)."""
     documents: list[Document] = []
     findings: list[Finding] = []
+    total = 0
     for file in _expand(paths, findings):
+        total += _size(file)
+        if total > MAX_INPUT_BYTES:
+            findings.append(error("yaml.too-large", f"the input files together are over the limit of "
+                                  f"{MAX_INPUT_BYTES} bytes from this file on", Span(str(file), 1, 1),
+                                  expected="fewer or smaller files in one run"))
+            break
         docs, file_findings = load_file(file)
         documents.extend(docs)
         findings.extend(file_findings)
     return Documents(documents, findings)
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
 
 
 def _expand(paths, findings: list[Finding]) -> list[Path]:

@@ -275,3 +275,27 @@ def test_a_properties_file_reads_back_exactly_the_keys_it_was_given(key):
     text = properties.properties_text([(key, "v"), ("next", "w")])
     assert text.count("\n") == 2
     assert properties._key_of(text.splitlines()[0]) == key
+
+
+def test_the_input_files_together_are_bounded(tmp_path, monkeypatch):
+    from compiler import load as load_module
+    monkeypatch.setattr(load_module, "MAX_INPUT_BYTES", 1000)
+    for index in range(3):
+        (tmp_path / f"{index}.yaml").write_text("a: " + "x" * 400 + "\n")
+    findings = load_module.load([tmp_path]).findings
+    assert [(f.span.file, f.rule) for f in findings] == [(str(tmp_path / "2.yaml"), "yaml.too-large")]
+
+
+def test_services_per_broker_are_bounded():
+    listeners = "".join(f"      - name: ext{i}\n        port: {9094 + i}\n        type: nodeport\n        tls: false\n"
+                        for i in range(4))
+    text = QUICKSTART.replace("    config:\n", "", 0).replace("        tls: false\n", "        tls: false\n" + listeners, 1)
+    text = text.replace("\n  replicas: 1\n", "\n  replicas: 1000\n")
+    assert_positioned_error(text, "limits.services")
+
+
+def test_listeners_are_bounded():
+    listeners = "".join(f"      - name: l{i}\n        port: {9094 + i}\n        type: internal\n        tls: false\n"
+                        for i in range(40))
+    text = QUICKSTART.replace("        tls: false\n", "        tls: false\n" + listeners, 1)
+    assert_positioned_error(text, "limits.maxItems")
