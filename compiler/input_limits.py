@@ -8,8 +8,6 @@ and no value fails later against a generated file instead of the spec:
   (Kubernetes' int32 fields, Kafka's node ids, ports), and for a node pool's
   replicas what one chart can carry (see MAX_REPLICAS_PER_POOL);
 - host names written where a port goes separately (`host:9095`);
-- JVM options, which Kafka's start script splits on white space and expands as
-  file name patterns;
 - an explicit heap larger than the pod's memory limit, which the kernel kills at
   start (a smaller share is a policy matter: rule `operability.heap`).
 """
@@ -74,8 +72,6 @@ KUBERNETES_INT_FIELDS: dict[str, int] = {
 QUANTITY_FIELDS = frozenset({"size", "sizeLimit", "tmpDirSizeLimit", "memory", "cpu"})
 HOST_FIELDS = frozenset({"host", "advertisedHost", "alternativeNames"})
 
-# kafka-run-class.sh expands $KAFKA_OPTS and $KAFKA_JVM_PERFORMANCE_OPTS unquoted.
-_SHELL_SPLIT = re.compile(r"[\s*?\[]")
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
 
@@ -86,7 +82,6 @@ def check_document(document: Document) -> list[Finding]:
     findings: list[Finding] = []
     for path, value in _leaves(document.data, ()):
         findings.extend(_check_leaf(document, path, value))
-    findings.extend(_check_jvm_options(document))
     listeners = document.get("spec", "kafka", "listeners") if document.kind == "Kafka" else None
     if isinstance(listeners, list) and len(listeners) > MAX_LISTENERS:
         findings.append(_finding(document, "limits.maxItems", ("spec", "kafka", "listeners", MAX_LISTENERS),
@@ -158,38 +153,6 @@ def host_problem(host: str) -> str | None:
     except ValueError:
         return "holds ':', which is neither a host name nor an IPv6 address: is it host:port?"
     return None
-
-
-# --- JVM options -------------------------------------------------------------------------------
-
-def _jvm_paths(document: Document) -> list[FieldPath]:
-    if document.kind == "Kafka":
-        return [("spec", "kafka", "jvmOptions")]
-    if document.kind == "KafkaNodePool":
-        return [("spec", "jvmOptions")]
-    return []
-
-
-def _check_jvm_options(document: Document) -> Iterator[Finding]:
-    why = "Kafka's start script splits JVM options on white space and expands *, ? and [ as file names"
-    for base in _jvm_paths(document):
-        xx = document.get(*base, "-XX")
-        for name, value in (xx.items() if isinstance(xx, dict) else ()):
-            for text, path, is_key in ((name, base + ("-XX", name), True), (value, base + ("-XX", name), False)):
-                if isinstance(text, str) and (_SHELL_SPLIT.search(text) or (is_key and "=" in text)):
-                    yield _finding(document, "jvm.option", path, f"{text!r}: {why}",
-                                   "an option name and value without white space, '*', '?' or '['", key=is_key)
-        properties = document.get(*base, "javaSystemProperties")
-        for index, entry in enumerate(properties if isinstance(properties, list) else ()):
-            if not isinstance(entry, dict):
-                continue
-            for field in ("name", "value"):
-                text = entry.get(field)
-                bad = isinstance(text, str) and (_SHELL_SPLIT.search(text) or (field == "name" and "=" in text))
-                if bad:
-                    yield _finding(document, "jvm.option", base + ("javaSystemProperties", index, field),
-                                   f"{text!r}: {why}",
-                                   "a name without '=' and a value, both without white space, '*', '?' or '['")
 
 
 # --- across resources: node ids, heap against memory ------------------------------------------------
