@@ -261,11 +261,38 @@ def _ambiguous_break_finding(text: str, name: str) -> Finding | None:
                  expected="a plain line break, or the character left out")
 
 
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on how deep the collections of `text` nest, from indentation and brackets.
+
+    A nested block collection starts further right, or after an indicator ("- ",
+    "? ", ": ") on the same line, or (a sequence in a mapping) at its parent's
+    indentation with its own items further right: so block depth is at most twice
+    the columns and indicators of a line. Flow depth is bounded by counting every
+    bracket, even inside quotes.
+    """
+    block = 0
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indicators = stripped.count("- ") + stripped.count("? ") + stripped.count(": ") + stripped.count("-\t")
+        block = max(block, 2 * (len(line) - len(stripped) + indicators + 1))
+    flow = deepest = 0
+    for bracket in _FLOW_BRACKETS.finditer(text):
+        flow = flow + 1 if bracket[0] in "[{" else max(flow - 1, 0)
+        deepest = max(deepest, flow)
+    return block + deepest
+
+
 def _depth_finding(text: str, name: str) -> Finding | None:
     """A finding for the first collection nested deeper than MAX_DEPTH, read from parser events.
 
-    Syntax errors are left to the loader, which words them better.
+    Syntax errors are left to the loader, which words them better. Most texts are
+    shown shallow enough by a cheap bound on their depth, without parsing them.
     """
+    if _depth_bound(text) <= MAX_DEPTH:
+        return None
     depth = 0
     try:
         for event in yaml.parse(text, Loader=_FastStrictLoader or _StrictLoader):

@@ -299,3 +299,14 @@ def test_listeners_are_bounded():
                         for i in range(40))
     text = QUICKSTART.replace("        tls: false\n", "        tls: false\n" + listeners, 1)
     assert_positioned_error(text, "limits.maxItems")
+
+
+def test_brackets_inside_quotes_do_not_count_as_nesting():
+    documents, findings = load_text('a: "' + "[" * (MAX_DEPTH * 2) + '"\n', "spec.yaml")
+    assert findings == [] and documents[0].data == {"a": "[" * (MAX_DEPTH * 2)}
+
+
+def test_compact_block_nesting_is_measured_too():
+    text = "a:\n" + "".join("  " + "- " * 60 + "x\n" for _ in range(1)) + "b: " + "- " * 0 + "1\n"
+    assert load_text("".join("- " * (MAX_DEPTH + 5)) + "x\n", "spec.yaml")[1][0].rule == "yaml.too-deep"
+    assert load_text(text, "spec.yaml")[1] == []
