@@ -18,8 +18,15 @@ import yaml
 from .findings import FieldPath, Finding, Span, error
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# All files of one run together: far more than any cluster's specs (tens of thousands of
+# topics), and a bound on what one run reads, holds and checks.
+MAX_INPUT_BYTES = 16 * 1024 * 1024
 MAX_ALIASES_PER_DOCUMENT = 64
 MAX_NODES_PER_DOCUMENT = 200_000
+# Strimzi's deepest field (a template's affinity terms) is about 12 levels down. The
+# limit is checked on the parser's events, which libyaml produces without recursing,
+# before any recursive step (libyaml's composer, kafkac's builder) sees the document.
+MAX_DEPTH = 100
 YAML_SUFFIXES = (".yaml", ".yml")
 
 _CORE_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
@@ -33,6 +40,19 @@ _YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OF
 _YAML11_OCTAL = re.compile(r"^[-+]?0[0-9_]+$")
 _YAML11_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _YAML11_UNDERSCORE_NUMBER = re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)$")
+
+# Characters that YAML readers treat as line breaks inconsistently (PyYAML folds them to
+# a space or a new line, Go's YAML and JSON keep them), so a spec with them would mean
+# different things to different tools: refused wherever they are written.
+_AMBIGUOUS_BREAKS = re.compile("[\u0085\u2028\u2029]")
+# Control characters refused in every scalar: C0 but tab, line feed and carriage return,
+# DEL, and C1. In a mapping key no control character is accepted at all: keys become
+# property names, label keys and file names, where a line break starts a new entry.
+# The line and paragraph separators too, which a double-quoted "\\L" or "\\P" writes.
+_VALUE_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+_KEY_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CHARACTER_NAMES = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                    "\x85": "NEL", "\u2028": "a line separator", "\u2029": "a paragraph separator"}
 
 _PLAIN = "!kafkac/plain"
 _TAG = "tag:yaml.org,2002:"
@@ -146,11 +166,25 @@ def load(paths: list[str | os.PathLike]) -> Documents:
     """Read every YAML file under `paths` (files or directories, in a stable order)."""
     documents: list[Document] = []
     findings: list[Finding] = []
+    total = 0
     for file in _expand(paths, findings):
+        total += _size(file)
+        if total > MAX_INPUT_BYTES:
+            findings.append(error("yaml.too-large", f"the input files together are over the limit of "
+                                  f"{MAX_INPUT_BYTES} bytes from this file on", Span(str(file), 1, 1),
+                                  expected="fewer or smaller files in one run"))
+            break
         docs, file_findings = load_file(file)
         documents.extend(docs)
         findings.extend(file_findings)
     return Documents(documents, findings)
+
+
+def _size(file: Path) -> int:
+    try:
+        return file.stat().st_size
+    except OSError:
+        return 0
 
 
 def _expand(paths, findings: list[Finding]) -> list[Path]:
@@ -195,7 +229,15 @@ def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
     return load_text(text, name)
 
 
+def character_name(char: str) -> str:
+    """How a refused character is named in a message: `a line break (U+000A)`."""
+    return f"{_CHARACTER_NAMES.get(char, 'a control character')} (U+{ord(char):04X})"
+
+
 def load_text(text: str, name: str) -> tuple[list[Document], list[Finding]]:
+    refused = _ambiguous_break_finding(text, name) or _depth_finding(text, name)
+    if refused is not None:
+        return [], [refused]
     if _FastStrictLoader is not None:
         documents, findings = _load_with(_FastStrictLoader, text, name)
         if not any(f.rule == "yaml.syntax" for f in findings):
@@ -204,10 +246,79 @@ def load_text(text: str, name: str) -> tuple[list[Document], list[Finding]]:
     return _load_with(_StrictLoader, text, name)
 
 
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line_start = text.rfind("\n", 0, offset) + 1
+    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _ambiguous_break_finding(text: str, name: str) -> Finding | None:
+    found = _AMBIGUOUS_BREAKS.search(text)
+    if found is None:
+        return None
+    return error("yaml.character", f"{character_name(found[0])} is read differently by different YAML "
+                 "readers (as a line break or as a character), so kafkac does not accept it",
+                 Span(name, *_position(text, found.start())),
+                 expected="a plain line break, or the character left out")
+
+
+_FLOW_BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on how deep the collections of `text` nest, from indentation and brackets.
+
+    A nested block collection starts further right, or after an indicator ("- ",
+    "? ", ": ") on the same line, or (a sequence in a mapping) at its parent's
+    indentation with its own items further right: so block depth is at most twice
+    the columns and indicators of a line. Flow depth is bounded by counting every
+    bracket, even inside quotes.
+    """
+    block = 0
+    for line in text.split("\n"):
+        stripped = line.lstrip(" ")
+        indicators = stripped.count("- ") + stripped.count("? ") + stripped.count(": ") + stripped.count("-\t")
+        block = max(block, 2 * (len(line) - len(stripped) + indicators + 1))
+    flow = deepest = 0
+    for bracket in _FLOW_BRACKETS.finditer(text):
+        flow = flow + 1 if bracket[0] in "[{" else max(flow - 1, 0)
+        deepest = max(deepest, flow)
+    return block + deepest
+
+
+def _depth_finding(text: str, name: str) -> Finding | None:
+    """A finding for the first collection nested deeper than MAX_DEPTH, read from parser events.
+
+    Syntax errors are left to the loader, which words them better. Most texts are
+    shown shallow enough by a cheap bound on their depth, without parsing them.
+    """
+    if _depth_bound(text) <= MAX_DEPTH:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_FastStrictLoader or _StrictLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    return error("yaml.too-deep", f"collections nested more than {MAX_DEPTH} deep",
+                                 Span(name, mark.line + 1, mark.column + 1),
+                                 expected=f"at most {MAX_DEPTH} levels of nested mappings and lists")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.DocumentStartEvent):
+                depth = 0
+    except yaml.YAMLError:
+        return None
+    return None
+
+
 def _load_with(loader_class, text: str, name: str) -> tuple[list[Document], list[Finding]]:
     documents: list[Document] = []
     findings: list[Finding] = []
-    loader = loader_class(text)
+    try:
+        loader = loader_class(text)
+    except yaml.reader.ReaderError as exc:
+        return [], [_reader_finding(exc, text, name)]
     try:
         index = 0
         while loader.check_node():
@@ -224,6 +335,8 @@ def _load_with(loader_class, text: str, name: str) -> tuple[list[Document], list
                 if data is not None:
                     documents.append(Document(name, index, data, builder.spans, builder.key_spans))
             index += 1
+    except yaml.reader.ReaderError as exc:
+        findings.append(_reader_finding(exc, text, name))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -235,6 +348,15 @@ def _load_with(loader_class, text: str, name: str) -> tuple[list[Document], list
     finally:
         loader.dispose()
     return documents, findings
+
+
+def _reader_finding(exc: yaml.reader.ReaderError, text: str, name: str) -> Finding:
+    """PyYAML's reader refuses non-printable characters before any parsing, with an offset only."""
+    char = chr(exc.character) if isinstance(exc.character, int) else "?"
+    return error("yaml.character", f"{character_name(char)} is not allowed in YAML text",
+                 Span(name, *_position(text, exc.position)),
+                 expected='printable characters; write a control character as an escape in a double-quoted '
+                          'string ("\\t") where a field accepts it')
 
 
 def _span(name: str, node: yaml.Node) -> Span:
@@ -305,6 +427,11 @@ class _Builder:
                 self.refuse("yaml.merge-key", "merge keys (<<) are a YAML 1.1 feature and are not supported",
                             key_node, path, "write the merged keys out in full")
             key = key_node.value
+            control = _KEY_CONTROLS.search(key)
+            if control:
+                self.note("yaml.control-character",
+                          f"key {key!r} holds {character_name(control[0])} at character {control.start() + 1}",
+                          key_node, path + (key,), "a key without control characters or line breaks")
             if key_node.tag == _PLAIN and _YAML11_BOOL.match(key):
                 self.note("yaml.ambiguous-key",
                           f"key {key!r} is read as a boolean by YAML 1.1 tools",
@@ -322,6 +449,11 @@ class _Builder:
 
     def scalar(self, node: yaml.ScalarNode, path: FieldPath):
         text = node.value
+        control = _VALUE_CONTROLS.search(text)
+        if control:
+            self.note("yaml.control-character",
+                      f"{text[:40]!r} holds {character_name(control[0])} at character {control.start() + 1}",
+                      node, path, "text without control characters (tabs and line breaks are accepted)")
         if node.tag == _PLAIN:
             return self.plain(node, text, path)
         if node.tag not in _SCALAR_TAGS:
@@ -366,6 +498,9 @@ class _Builder:
                 return int(text[2:], 16)
             return int(text)
         if _CORE_FLOAT.match(text):
+            if "inf" in text.lower() or "nan" in text.lower():
+                self.refuse("yaml.non-finite", f"{text!r} is not a finite number, and no field takes one",
+                            node, path, f'a finite number, or "{text}" (quoted) for a string')
             return ScalarFloat(float(text.replace("Inf", "inf").replace("INF", "inf")
                                      .replace("NaN", "nan").replace("NAN", "nan")), text)
         return text

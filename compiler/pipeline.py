@@ -3,18 +3,18 @@
 A compile writes every chart into a temporary directory beside the output,
 verifies them there, and only then moves them into place: a failure at any
 stage, a deny finding of the policies included, leaves the previous output
-exactly as it was. One OPA server serves the whole run.
+exactly as it was. Each chart directory is replaced in one atomic step (see
+output.py), so a reader, or a kill at any moment, sees the old chart or the new
+one, never a mix or none. One OPA server serves the whole run.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import policy, tools
+from . import input_limits, kube_syntax, output as output_dir, policy, tools
 from .check import CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
@@ -57,6 +57,8 @@ def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
         return None, _sorted(findings)
     model = normalize(documents)
     findings += model.findings
+    if not has_errors(findings):
+        findings += kube_syntax.check_model(model) + input_limits.check_model(model)
     if has_errors(findings):
         return None, _sorted(findings)
     return model, _sorted(findings)
@@ -106,7 +108,8 @@ def compile_specs(options: Options) -> Result:
 def _compile(model: Model, options: Options, result: Result, engine: policy.Engine) -> Result:
     output = options.output
     output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kafkac-", dir=output.parent))
+    output_dir.remove_stale_staging(output.parent)
+    staging = output_dir.new_staging(output.parent)
     try:
         built = [emit(chart_plan, staging / chart_plan.name) for chart_plan in plan(model.clusters)]
         if options.verify:
@@ -123,24 +126,10 @@ def _compile(model: Model, options: Options, result: Result, engine: policy.Engi
                                           rendered_check=rendered_check)
         if has_errors(result.findings):
             return result
-        result.charts = _move_into_place(built, output)
+        result.charts = output_dir.move_into_place(built, output)
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-
-
-def _move_into_place(charts: list[Path], output: Path) -> list[Path]:
-    """Replace each chart's directory under `output`; other entries of `output` stay."""
-    output.mkdir(parents=True, exist_ok=True)
-    placed = []
-    for chart in charts:
-        target = output / chart.name
-        if target.exists():
-            retired = chart.parent / f"{chart.name}.previous"
-            os.replace(target, retired)
-        os.replace(chart, target)
-        placed.append(target)
-    return placed
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

@@ -12,11 +12,13 @@ kubernetes-validate ships, rewritten so that they resolve without a network.
 
 from __future__ import annotations
 
+import ctypes
 import fcntl
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -200,7 +202,8 @@ def opa_server(*load_paths: str | os.PathLike, ignore: Iterable[str] = (),
                 "--skip-version-check", "--log-level", "error",
                 *(f"--ignore={pattern}" for pattern in ignore), *map(str, load_paths)]
         with tempfile.TemporaryFile(mode="w+") as log:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                       preexec_fn=die_with_parent())
             try:
                 # No retries: urllib3 would back off for a second on each refused connection.
                 probe = OpaClient(host=OPA_HOST, port=port, retries=0, timeout=1)
@@ -216,6 +219,32 @@ def opa_server(*load_paths: str | os.PathLike, ignore: Iterable[str] = (),
                                                          f"{ready_timeout:g} s")
             finally:
                 _stop(process)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """A preexec_fn that has the child killed when kafkac dies, however it dies (SIGKILL too).
+
+    Linux's parent-death signal (prctl PR_SET_PDEATHSIG) is sent when the thread that
+    started the child ends; kafkac starts its servers from its main thread, so that is
+    when kafkac ends. A parent that died before the call is caught by comparing the
+    parent's pid. Elsewhere (no prctl) it returns None, and only a kafkac that ends
+    normally or by a catchable signal stops the server (see _stop).
+    """
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        if prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0 or os.getppid() != parent:
+            os._exit(70)
+
+    return arm if sys.platform.startswith("linux") else None
 
 
 def _free_loopback_port() -> int:

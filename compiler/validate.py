@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import kubernetes_validate
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
+from . import input_limits, kube_syntax
 from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, Documents, ScalarFloat
 from .resources import SCHEMAS
@@ -181,6 +182,8 @@ def validate(documents: Documents) -> list[Finding]:
     findings: list[Finding] = []
     for document in documents.documents:
         findings.extend(validate_document(document))
+        findings.extend(kube_syntax.check_document(document))
+        findings.extend(input_limits.check_document(document))
     return sorted(_unique(findings), key=Finding.sort_key)
 
 
@@ -316,6 +319,16 @@ def _strimzi_narrowing(defs: dict) -> dict[str, dict]:
     return {ENV_VAR: env_var, ENV_VAR_SOURCE: env_var_source, VOLUME_MOUNT: volume_mount, EMPTY_DIR: empty_dir}
 
 
+def _is_integer(checker, instance) -> bool:
+    """Integers only: JSON Schema counts 3.0 as an integer, but kafkac would write it as "3.0"."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+# The Draft 2020-12 validator with integer fields taking integers only.
+StrictValidator = validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
 @functools.cache
 def _kubernetes_registry() -> Registry:
     return Registry().with_resource(KUBERNETES_DEFINITIONS_URI, Resource.from_contents(kubernetes_definitions()))
@@ -324,8 +337,8 @@ def _kubernetes_registry() -> Registry:
 @functools.cache
 def kubernetes_validator(definition: str) -> Draft202012Validator:
     """A validator for one Kubernetes definition, built once."""
-    return Draft202012Validator({"$ref": f"{KUBERNETES_DEFINITIONS_URI}#/$defs/{definition}"},
-                                registry=_kubernetes_registry())
+    return StrictValidator({"$ref": f"{KUBERNETES_DEFINITIONS_URI}#/$defs/{definition}"},
+                           registry=_kubernetes_registry())
 
 
 # --- choosing the schema -------------------------------------------------------------
@@ -359,7 +372,7 @@ def _schema(name: str) -> dict:
 
 @functools.cache
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(_schema(name))
+    return StrictValidator(_schema(name))
 
 
 # --- turning errors into findings ----------------------------------------------------
@@ -613,7 +626,10 @@ class _Explainer:
             wanted = [t for t in wanted if t != "null"]
         phrases = _join_or([_TYPE_PHRASES.get(t, t) for t in wanted])
         actual = "" if err.instance is None else f" {_TYPE_PHRASES[_json_type(err.instance)]},"
-        return self._finding(err, f"{_show(err.instance)} is{actual} not {phrases}", phrases, choice,
+        expected = phrases
+        if "integer" in wanted and isinstance(err.instance, float):
+            expected += " (integers only, written without a fraction or exponent)"
+        return self._finding(err, f"{_show(err.instance)} is{actual} not {phrases}", expected, choice,
                              rule="schema.type")
 
     def _strimzi_enum(self, path: FieldPath) -> list | None:

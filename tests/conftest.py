@@ -41,6 +41,8 @@ def with_busybox(value):
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="rewrite golden/ from what the compiler produces now")
+    parser.addoption("--fuzz-examples", type=int, default=int(os.environ.get("KAFKAC_FUZZ_EXAMPLES", "60")),
+                     help="examples per strategy in tests/test_fuzz.py (default 60, or KAFKAC_FUZZ_EXAMPLES)")
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,8 @@ STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
 STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
 
 _EXPECT = re.compile(r"^# expect: (\d+):(\d+) (\S+)\s*$")
-_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported)|api-version\.unknown)$")
+_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported)|api-version\.unknown"
+                   r"|kubernetes\.[a-z-]+|limits\.[A-Za-z-]+|listener\.host)$")
 
 
 def expectations(case: Path) -> list[tuple[int, int, str]]:
