@@ -35,8 +35,8 @@ from .cluster_members import CLUSTER_LABEL
 from .findings import FieldPath, Finding, Severity, Span, error, warning
 from .load import Document, load_text
 from .model import Cluster, Model, NodePool
-from .plan import quantity_bytes
 from .policy import PolicyError
+from .quantities import quantity_bytes
 
 PROFILES = ("dev", "prod")
 DEFAULT_PROFILE = "prod"

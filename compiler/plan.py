@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from .model import (DEFAULT_KUBECTL_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER,
                     Cluster, ClusterCa, JvmOptions, KafkaExporter, Listener, Logging, NodePool, User, Volume)
 from .properties import config_text, escape_key, escape_value
+from .quantities import quantity_bytes
 from .topics import spec_shards
 from .users import acl_lines, quota_lines, secret_metadata, users_lines
 
@@ -96,14 +97,6 @@ LOG4J2_APPENDER = (
     "appender.stdout.layout.alwaysWriteExceptions=false",
     "rootLogger.appenderRef.stdout.ref=STDOUT",
 )
-
-_QUANTITY = re.compile(r"^([0-9.]+(?:[eE][-+]?[0-9]+)?)([a-zA-Z]*)$")
-_QUANTITY_FACTORS = {
-    "": 1, "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15, "E": 10 ** 18,
-    "Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60,
-    "m": 10 ** -3,
-}
-
 
 @dataclass(frozen=True)
 class ChartPlan:
@@ -696,13 +689,6 @@ def heap_options(resources: dict) -> str:
     heap_bytes = min(int(quantity_bytes(memory) * HEAP_SHARE_OF_MEMORY), HEAP_MAX_BYTES)
     heap_mib = max(heap_bytes // 2 ** 20, 64)
     return f"-Xms{heap_mib}m -Xmx{heap_mib}m"
-
-
-def quantity_bytes(quantity) -> float:
-    match = _QUANTITY.match(str(quantity))
-    if not match or match.group(2) not in _QUANTITY_FACTORS:
-        raise ValueError(f"not a Kubernetes quantity: {quantity!r}")
-    return float(match.group(1)) * _QUANTITY_FACTORS[match.group(2)]
 
 
 def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:

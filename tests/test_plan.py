@@ -7,8 +7,9 @@ import yaml
 from compiler.emit import scalar, values_yaml, yaml_key
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.plan import cluster_id, heap_options, plan, quantity_bytes
+from compiler.plan import cluster_id, heap_options, plan
 from compiler.properties import escape_key, escape_value
+from compiler.quantities import quantity_bytes
 
 from .conftest import EXAMPLES
 
