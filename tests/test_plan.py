@@ -4,12 +4,13 @@ from pathlib import Path
 
 import yaml
 
-from compiler.emit import scalar, values_yaml, yaml_key
+from compiler.emit import values_yaml
 from compiler.load import load
 from compiler.normalize import normalize
 from compiler.plan import cluster_id, heap_options, plan
 from compiler.properties import escape_key, escape_value
 from compiler.quantities import quantity_bytes
+from compiler.yaml_text import scalar, yaml_key
 
 from .conftest import EXAMPLES
 
