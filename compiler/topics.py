@@ -24,7 +24,6 @@ the specs it is the upgrade policies' to refuse at check time.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 
 from .findings import FieldPath, Finding, dotted, error
@@ -229,31 +228,3 @@ def _value_problem(key: str, text: str) -> tuple[str, str] | None:
         return (f"{text!r} holds characters other than printable ASCII, which no topic option takes",
                 "letters, digits and punctuation")
     return None
-
-
-
-def spec_line(topic: Topic) -> str:
-    """The topic as one line of the topics Job's data files: a JSON object of printable ASCII.
-
-    The Job's script reads these lines as data, field by field; the same form is
-    what it records as last applied.
-    """
-    return json.dumps({"name": topic.name, "partitions": topic.partitions, "replicas": topic.replicas,
-                       "config": topic.config}, separators=(",", ":"), ensure_ascii=True)
-
-
-def spec_shards(topics: tuple[Topic, ...], limit: int) -> list[str]:
-    """The topics' lines, cut into texts of at most `limit` bytes (a ConfigMap holds at most 1 MiB)."""
-    shards: list[str] = []
-    lines: list[str] = []
-    size = 0
-    for topic in topics:
-        line = spec_line(topic) + "\n"
-        if lines and size + len(line) > limit:
-            shards.append("".join(lines))
-            lines, size = [], 0
-        lines.append(line)
-        size += len(line)
-    if lines:
-        shards.append("".join(lines))
-    return shards

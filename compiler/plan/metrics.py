@@ -1,0 +1,351 @@
+"""Prometheus metrics: the JMX exporter's javaagent or Strimzi's metrics reporter in every node,
+Kafka Exporter's Deployment, and the Prometheus Operator's PodMonitors, alerts and dashboards.
+
+Placed by templates/metrics/ (the nodes' part by templates/broker/statefulset.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import (JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER, Cluster,
+                     KafkaExporter)
+from ..properties import config_text
+from .naming import (REPLICATION, bootstrap_service_name, cluster_ca_cert_secret, hook_pod_labels,
+                     kafka_exporter_cert_secret, kafka_exporter_name, kafka_kind_selector, kafka_name,
+                     metrics_config_map_name)
+from .pods import CONTAINER_SECURITY_CONTEXT, PROBE_DEFAULTS, ca_cert_volume, env_list, image, metadata_of, pod_spec
+
+METRICS_PORT = 9404  # Strimzi's port for the exporter and the reporter, named tcp-prometheus
+METRICS_PORT_NAME = "tcp-prometheus"
+METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
+METRICS_CONFIG_FILE = "metrics-config.yml"
+METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
+METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
+# The apache/kafka image has neither the JMX exporter nor Strimzi's metrics reporter;
+# Strimzi's Kafka image ships both in its libs folder. An init container copies them
+# from there into an emptyDir: the agent's one jar, or the reporter's jar with the
+# Prometheus client library it runs on (io.strimzi:metrics-reporter 0.2.0 and
+# io.prometheus:prometheus-metrics-* 1.3.6 in the image of Kafka 4.1.0).
+DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
+DEFAULT_METRICS_REPORTER_SOURCE = ("/opt/kafka/libs/metrics-reporter-*.jar "
+                                   "/opt/kafka/libs/prometheus-metrics-*.jar")
+# The reporter's classes, for Kafka's metrics and for the brokers' Yammer metrics.
+METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.KafkaPrometheusMetricsReporter"
+YAMMER_METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.YammerPrometheusMetricsReporter"
+# Copies what the source patterns match: each pattern must match a file; with
+# KAFKAC_AGENT_JAR (the agent), exactly one, copied under that name. The patterns
+# come from the environment and are only split and matched, never evaluated.
+# Its messages are in the chart's line format (README, "Logging"); the scripts'
+# log.sh is not mounted in this container.
+METRICS_AGENT_COPY_SCRIPT = (Path(__file__).parent / "metrics-agent-copy.sh").read_text()
+
+
+def metrics_values(cluster: Cluster) -> dict | None:
+    """The exporter's rules ConfigMap and the init container that brings the agent or the
+    reporter's jars; null without metricsConfig."""
+    metrics = cluster.metrics
+    if metrics is None:
+        return None
+    copy_env = {"KAFKAC_AGENT_DIR": METRICS_AGENT_DIR}
+    if not metrics.is_reporter:
+        copy_env["KAFKAC_AGENT_JAR"] = METRICS_AGENT_JAR
+    return {
+        "type": metrics.type,
+        "port": METRICS_PORT,
+        "portName": METRICS_PORT_NAME,
+        "configMapName": None if metrics.is_reporter else metrics_config_map_name(cluster),
+        "fileName": None if metrics.is_reporter else METRICS_CONFIG_FILE,
+        "content": metrics.exporter_config,
+        "agent": {
+            "image": image(STRIMZI_KAFKA_IMAGE),
+            "source": DEFAULT_METRICS_REPORTER_SOURCE if metrics.is_reporter else DEFAULT_METRICS_AGENT_SOURCE,
+            "container": {
+                "name": "metrics-agent",
+                "command": ["/bin/sh", "-c", METRICS_AGENT_COPY_SCRIPT],
+                "env": env_list(copy_env),
+                "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
+                              "limits": {"memory": "64Mi"}},
+                "securityContext": CONTAINER_SECURITY_CONTEXT,
+                "volumeMounts": [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR}],
+            },
+        },
+    }
+
+
+def metrics_reporter_properties(cluster: Cluster) -> list[tuple[str, str]]:
+    """Strimzi's metrics reporter in every node, as Strimzi's operator configures it, after
+    the reporters spec.kafka.config names (which server_properties leaves out)."""
+    if cluster.metrics is None or not cluster.metrics.is_reporter:
+        return []
+
+    def with_user_reporters(key: str, reporter: str) -> str:
+        listed = [c.strip() for c in config_text(cluster.config.get(key, "")).split(",") if c.strip()]
+        return ",".join(dict.fromkeys([*listed, reporter]))
+
+    return [
+        ("metric.reporters", with_user_reporters("metric.reporters", METRICS_REPORTER_CLASS)),
+        ("kafka.metrics.reporters", with_user_reporters("kafka.metrics.reporters",
+                                                        YAMMER_METRICS_REPORTER_CLASS)),
+        ("prometheus.metrics.reporter.listener.enable", "true"),
+        ("prometheus.metrics.reporter.listener", f"http://:{METRICS_PORT}"),
+        ("prometheus.metrics.reporter.allowlist", ",".join(cluster.metrics.allow_list)),
+    ]
+
+
+def metrics_container_ports(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    return [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}]
+
+
+def metrics_env(cluster: Cluster) -> dict:
+    """What kafka-run.sh adds for the Kafka process only (not its tools): the javaagent
+    option, or the reporter's jars on the class path."""
+    if cluster.metrics is None:
+        return {}
+    if cluster.metrics.is_reporter:
+        return {"KAFKAC_METRICS_CLASSPATH": f"{METRICS_AGENT_DIR}/*"}
+    agent = f"{METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}"
+    return {"KAFKAC_METRICS_AGENT_OPTS":
+            f"-javaagent:{agent}={METRICS_PORT}:{METRICS_CONFIG_DIR}/{METRICS_CONFIG_FILE}"}
+
+
+def metrics_volumes(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    agent = [{"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
+    if cluster.metrics.is_reporter:
+        return agent
+    return [{"name": "metrics-config", "configMap": {"name": metrics_config_map_name(cluster)}}, *agent]
+
+
+def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
+    if cluster.metrics is None:
+        return []
+    agent = [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]
+    if cluster.metrics.is_reporter:
+        return agent
+    return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True}, *agent]
+
+
+KAFKA_EXPORTER_CA_DIR = "/etc/kafka-exporter/cluster-ca"
+KAFKA_EXPORTER_CERTS_DIR = "/etc/kafka-exporter/certs"
+KAFKA_EXPORTER_CERT, KAFKA_EXPORTER_KEY = "kafka-exporter.crt", "kafka-exporter.key"
+KAFKA_EXPORTER_UID = 65534  # nobody, in the exporter's busybox image
+KAFKA_EXPORTER_VERBOSITY = {"info": "0", "debug": "1", "trace": "2"}
+
+
+def kafka_exporter_values(cluster: Cluster) -> dict | None:
+    """The Kafka Exporter Deployment and its Service; null without spec.kafkaExporter."""
+    exporter = cluster.kafka_exporter
+    if exporter is None:
+        return None
+    name = kafka_exporter_name(cluster)
+    template = exporter.template
+    pod = template.get("pod", {})
+    container = template.get("container", {})
+    volumes = [
+        {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
+        ca_cert_volume("cluster-ca-cert", cluster_ca_cert_secret(cluster)),
+        {"name": "kafka-exporter-certs", "secret": {
+            "secretName": kafka_exporter_cert_secret(cluster),
+            "items": [{"key": key, "path": key} for key in (KAFKA_EXPORTER_CERT, KAFKA_EXPORTER_KEY)]}},
+    ]
+    mounts = [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": "cluster-ca-cert", "mountPath": KAFKA_EXPORTER_CA_DIR, "readOnly": True},
+        {"name": "kafka-exporter-certs", "mountPath": KAFKA_EXPORTER_CERTS_DIR, "readOnly": True},
+    ]
+    spec = pod_spec(pod, name, False, {
+        "runAsNonRoot": True, "runAsUser": KAFKA_EXPORTER_UID, "runAsGroup": KAFKA_EXPORTER_UID,
+        "seccompProfile": {"type": "RuntimeDefault"}})
+    return {
+        "name": name,
+        "image": image(exporter.image),
+        "port": METRICS_PORT,
+        "portName": METRICS_PORT_NAME,
+        "args": kafka_exporter_args(cluster),
+        "podLabels": hook_pod_labels(cluster, "kafka-exporter"),
+        "deploymentMetadata": metadata_of(template.get("deployment", {})),
+        "podMetadata": metadata_of(pod),
+        "serviceAccountMetadata": metadata_of(template.get("serviceAccount", {})),
+        "podDisruptionBudget": {"maxUnavailable": template.get("podDisruptionBudget", {}).get("maxUnavailable", 1),
+                                **metadata_of(template.get("podDisruptionBudget", {}))},
+        "podSpec": spec,
+        "env": list(container.get("env", [])),
+        "resources": exporter.resources or {"requests": {"cpu": "100m", "memory": "64Mi"},
+                                            "limits": {"memory": "256Mi"}},
+        "livenessProbe": {**PROBE_DEFAULTS, **exporter.liveness_probe},
+        "readinessProbe": {**PROBE_DEFAULTS, **exporter.readiness_probe},
+        "containerSecurityContext": container.get("securityContext", CONTAINER_SECURITY_CONTEXT),
+        "volumes": volumes + list(pod.get("volumes", [])),
+        "volumeMounts": mounts + list(container.get("volumeMounts", [])),
+    }
+
+
+def kafka_exporter_args(cluster: Cluster) -> list[str]:
+    """Kafka Exporter's command line: one argument per setting, never through a shell.
+
+    It connects as Strimzi's does: to the bootstrap Service's replication port,
+    which every broker serves with TLS and asks a certificate of the cluster CA,
+    with its own certificate from the certificates Job. No client listener is needed.
+    """
+    exporter = cluster.kafka_exporter
+    args = [
+        f"--kafka.server={bootstrap_service_name(cluster)}:{REPLICATION.port}",
+        f"--kafka.version={cluster.kafka_version}",
+        f"--web.listen-address=:{METRICS_PORT}",
+        f"--topic.filter={exporter.topic_regex}",
+        f"--group.filter={exporter.group_regex}",
+    ]
+    if exporter.topic_exclude_regex is not None:
+        args.append(f"--topic.exclude={exporter.topic_exclude_regex}")
+    if exporter.group_exclude_regex is not None:
+        args.append(f"--group.exclude={exporter.group_exclude_regex}")
+    args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt",
+             f"--tls.cert-file={KAFKA_EXPORTER_CERTS_DIR}/{KAFKA_EXPORTER_CERT}",
+             f"--tls.key-file={KAFKA_EXPORTER_CERTS_DIR}/{KAFKA_EXPORTER_KEY}"]
+    args.append("--offset.show-all" if exporter.show_all_offsets else "--no-offset.show-all")
+    return args + kafka_exporter_logging_args(exporter)
+
+
+def kafka_exporter_logging_args(exporter: KafkaExporter) -> list[str]:
+    """The exporter's logging: klog's verbosity from spec.kafkaExporter.logging, Sarama's log if asked for.
+
+    v1.9.0 logs through klog only, in klog's fixed line format on stderr; its
+    `--log.level`/`--log.format` flags are parsed but drive nothing, so they are
+    not given (README, "Logging").
+    """
+    args = ["--log.enable-sarama"] if exporter.enable_sarama_logging else []
+    return args + [f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}"]
+
+
+# Every pod label strimzi.io/<x> becomes the series label strimzi_io_<x>, so queries can
+# tell clusters, pools and roles apart.
+STRIMZI_LABELS_RELABELING = {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(strimzi_io_.+)",
+                             "replacement": "$1"}
+ALERT_THRESHOLDS = {
+    "underReplicatedFor": "5m",
+    "consumerLag": 1000,
+    "consumerLagFor": "10m",
+    "diskAvailablePercent": 15,
+}
+DASHBOARDS = ("kafka-cluster.json", "kafka-consumer-lag.json")
+# The alerts and dashboards query the names that Strimzi's JMX exporter rules give;
+# per metricsConfig type, the names that differ from those. Strimzi's metrics
+# reporter names the brokers' Yammer meters after their MBeans, with "persec" (the
+# real scrape of tests/e2e/test_metrics_reporter.py has every other queried name).
+METRIC_NAMES = {
+    JMX_PROMETHEUS_EXPORTER: {},
+    STRIMZI_METRICS_REPORTER: {
+        "kafka_server_brokertopicmetrics_bytesin_total": "kafka_server_brokertopicmetrics_bytesinpersec_total",
+        "kafka_server_brokertopicmetrics_bytesout_total": "kafka_server_brokertopicmetrics_bytesoutpersec_total",
+        "kafka_server_brokertopicmetrics_messagesin_total":
+            "kafka_server_brokertopicmetrics_messagesinpersec_total",
+    },
+}
+
+
+def prometheus_operator_values(cluster: Cluster) -> dict | None:
+    """PodMonitors, a PrometheusRule and dashboard ConfigMaps; null unless the Kafka asks for them."""
+    if not cluster.prometheus_operator:
+        return None
+    name = kafka_name(cluster)
+    pod_monitors = []
+    if cluster.metrics is not None:
+        pod_monitors.append(pod_monitor(name, kafka_kind_selector(cluster)))
+    if cluster.kafka_exporter is not None:
+        pod_monitors.append(pod_monitor(kafka_exporter_name(cluster), hook_pod_labels(cluster, "kafka-exporter")))
+    return {
+        "podMonitors": pod_monitors,
+        "ruleName": f"{name}-alerts",
+        "thresholds": dict(ALERT_THRESHOLDS),
+        "alerts": alerts(cluster),
+        "metricNames": metric_names(cluster),
+        "dashboards": [{"configMapName": f"{name}-dashboard-{file.removesuffix('.json')}", "file": file}
+                       for file in DASHBOARDS
+                       if file != "kafka-consumer-lag.json" or cluster.kafka_exporter is not None],
+    }
+
+
+def pod_monitor(name: str, match_labels: dict) -> dict:
+    return {"name": name, "matchLabels": match_labels, "port": METRICS_PORT_NAME,
+            "relabelings": [STRIMZI_LABELS_RELABELING]}
+
+
+def metric_names(cluster: Cluster) -> dict[str, str]:
+    """The queried names that the cluster's metricsConfig type serves under another name."""
+    return dict(METRIC_NAMES[cluster.metrics.type]) if cluster.metrics is not None else {}
+
+
+def with_metric_names(expr: str, names: dict[str, str]) -> str:
+    return re.sub(r"[a-zA-Z_:][a-zA-Z0-9_:]*", lambda m: names.get(m.group(0), m.group(0)), expr)
+
+
+def alerts(cluster: Cluster) -> list[dict]:
+    """The alert rules, with the metric names of the cluster's metricsConfig type."""
+    names = metric_names(cluster)
+    return [{**rule, "expr": with_metric_names(rule["expr"], names)} for rule in alert_rules(cluster)]
+
+
+def alert_rules(cluster: Cluster) -> list[dict]:
+    """The alert rules; `expr` is completed with `operator` and the value of `threshold`
+    (a key of the thresholds), so that a threshold is a value to override."""
+    selector = f'strimzi_io_cluster="{cluster.name}"'
+    rules = []
+    if cluster.metrics is not None:
+        rules += [
+            alert("KafkaOfflinePartitions", "critical", "1m",
+                  f"sum by (namespace, strimzi_io_cluster) "
+                  f"(kafka_controller_kafkacontroller_offlinepartitionscount{{{selector}}})", ">", 0,
+                  "Partitions without a leader",
+                  "{{ $value }} partitions of Kafka {{ $labels.strimzi_io_cluster }} have no leader: "
+                  "producers and consumers of them fail."),
+            alert("KafkaUnderReplicatedPartitions", "warning", "underReplicatedFor",
+                  f"kafka_server_replicamanager_underreplicatedpartitions{{{selector}}}", ">", 0,
+                  "Under-replicated partitions",
+                  "Broker {{ $labels.pod }} leads {{ $value }} partitions whose followers are behind."),
+            alert("KafkaUnderMinIsrPartitions", "critical", "1m",
+                  f"kafka_server_replicamanager_underminisrpartitioncount{{{selector}}}", ">", 0,
+                  "Partitions under min.insync.replicas",
+                  "Broker {{ $labels.pod }} leads {{ $value }} partitions with fewer in-sync replicas "
+                  "than min.insync.replicas: producers with acks=all fail."),
+            alert("KafkaNoActiveController", "critical", "2m",
+                  f"sum by (namespace, strimzi_io_cluster) "
+                  f"(kafka_controller_kafkacontroller_activecontrollercount{{{selector}}})", "!=", 1,
+                  "No single active controller",
+                  "Kafka {{ $labels.strimzi_io_cluster }} has {{ $value }} active controllers instead "
+                  "of one."),
+            alert("KafkaNodeDown", "critical", "3m",
+                  f'up{{{selector},strimzi_io_kind="Kafka"}}', "==", 0,
+                  "Kafka node not answering",
+                  "The metrics endpoint of {{ $labels.pod }} has not answered for 3 minutes."),
+            alert("KafkaBrokerNotRunning", "warning", "5m",
+                  f"kafka_server_kafkaserver_brokerstate{{{selector}}}", "!=", 3,
+                  "Broker not in the running state",
+                  "Broker {{ $labels.pod }} is in state {{ $value }} (3 is running)."),
+            alert("KafkaDiskFillingUp", "warning", "5m",
+                  f'100 * kubelet_volume_stats_available_bytes{{persistentvolumeclaim=~"data(-[0-9]+)?-'
+                  f'{cluster.name}-.+"}} / kubelet_volume_stats_capacity_bytes{{persistentvolumeclaim=~'
+                  f'"data(-[0-9]+)?-{cluster.name}-.+"}}', "<", "diskAvailablePercent",
+                  "Kafka volume almost full",
+                  "Volume {{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% space left."),
+        ]
+    if cluster.kafka_exporter is not None:
+        rules.append(alert(
+            "KafkaConsumerGroupLag", "warning", "consumerLagFor",
+            f"sum by (namespace, strimzi_io_cluster, consumergroup, topic) "
+            f"(kafka_consumergroup_lag{{{selector}}})", ">", "consumerLag",
+            "Consumer group lagging",
+            "Consumer group {{ $labels.consumergroup }} is {{ $value }} records behind on topic "
+            "{{ $labels.topic }}."))
+    return rules
+
+
+def alert(name: str, severity: str, for_: str, expr: str, operator: str, threshold,
+          summary: str, description: str) -> dict:
+    """One alert; `threshold` and `for_` are literal values or keys of the thresholds."""
+    return {"alert": name, "expr": expr, "operator": operator, "threshold": threshold, "for": for_,
+            "severity": severity, "summary": summary, "description": description}
