@@ -19,8 +19,8 @@ from .pods import (CERTIFICATES_DIR, CLIENTS_CA_CERTS_DIR, CLUSTER_CA_CERTS_DIR,
                    CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR,
                    WORK_DIR, ca_cert_volume, metadata_of, node_certs_volume, pod_spec)
 
-TMP_SIZE_LIMIT = "100Mi"
-RACK_INIT_DIR = "/opt/kafka/init"
+_TMP_SIZE_LIMIT = "100Mi"
+_RACK_INIT_DIR = "/opt/kafka/init"
 
 
 def services(cluster: Cluster) -> dict:
@@ -32,7 +32,7 @@ def services(cluster: Cluster) -> dict:
             "ports": [service_port(listener) for listener in (REPLICATION, *cluster.listeners)
                       if not listener.has_own_services],
             **metadata_of(cluster.bootstrap_service_template),
-            **service_ip_families(cluster.bootstrap_service_template),
+            **_service_ip_families(cluster.bootstrap_service_template),
         },
         "brokers": {
             "name": brokers_service_name(cluster),
@@ -40,7 +40,7 @@ def services(cluster: Cluster) -> dict:
                       for listener in (CONTROL_PLANE, REPLICATION, *cluster.listeners)
                       if not listener.has_own_services],
             **metadata_of(cluster.brokers_service_template),
-            **service_ip_families(cluster.brokers_service_template),
+            **_service_ip_families(cluster.brokers_service_template),
         },
     }
 
@@ -57,7 +57,7 @@ def service_account(cluster: Cluster) -> dict:
     return {"name": kafka_name(cluster), **metadata_of(cluster.service_account_template)}
 
 
-def service_ip_families(template_section: dict) -> dict:
+def _service_ip_families(template_section: dict) -> dict:
     return {key: template_section[key] for key in ("ipFamilyPolicy", "ipFamilies") if key in template_section}
 
 
@@ -99,7 +99,7 @@ def network_policy(cluster: Cluster) -> dict | None:
         "podSelector": kafka_pods["podSelector"], "policyTypes": ["Ingress"], "ingress": rules}}
 
 
-def pool_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+def _pool_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
     listeners = []
     if pool.is_controller:
         listeners.append(CONTROL_PLANE)
@@ -110,7 +110,7 @@ def pool_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
 
 
 def pool_values(cluster: Cluster, pool: NodePool) -> dict:
-    listeners = pool_listeners(cluster, pool)
+    listeners = _pool_listeners(cluster, pool)
     probe_port = REPLICATION.port if pool.is_broker else CONTROL_PLANE.port
     pod = pool.template.pod
     labels = pool_labels(pool)
@@ -126,26 +126,26 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
         "statefulSetMetadata": metadata_of(pool.template.pod_set),
         "podMetadata": metadata_of(pod),
         "serverProperties": server_properties(cluster, pool, listeners),
-        "env": pool_env(cluster, pool, listeners),
+        "env": _pool_env(cluster, pool, listeners),
         "ports": [{"name": port_name(listener), "containerPort": listener.port, "protocol": "TCP"}
                   for listener in listeners] + metrics_container_ports(cluster),
         "probePort": probe_port,
         "readinessProbe": {**PROBE_DEFAULTS, **cluster.readiness_probe},
         "livenessProbe": {**PROBE_DEFAULTS, **cluster.liveness_probe},
         "resources": pool.resources,
-        "podSpec": node_pod_spec(cluster, pool),
-        "initContainers": init_containers(cluster, pool) + address_init_container(cluster, pool),
+        "podSpec": _node_pod_spec(cluster, pool),
+        "initContainers": _init_containers(cluster, pool) + address_init_container(cluster, pool),
         "advertisedAddresses": advertised_addresses_file(cluster, pool),
         "containerSecurityContext": pool.template.kafka_container.get("securityContext",
                                                                      CONTAINER_SECURITY_CONTEXT),
-        "volumes": pool_volumes(cluster, pool),
-        "volumeMounts": pool_volume_mounts(cluster, pool),
-        "volumeClaimTemplates": volume_claim_templates(cluster, pool),
-        "persistentVolumeClaimRetentionPolicy": claim_retention_policy(pool),
+        "volumes": _pool_volumes(cluster, pool),
+        "volumeMounts": _pool_volume_mounts(cluster, pool),
+        "volumeClaimTemplates": _volume_claim_templates(cluster, pool),
+        "persistentVolumeClaimRetentionPolicy": _claim_retention_policy(pool),
     }
 
 
-def node_pod_spec(cluster: Cluster, pool: NodePool) -> dict:
+def _node_pod_spec(cluster: Cluster, pool: NodePool) -> dict:
     """Pod-level fields: Kafka's defaults, then what template.pod sets."""
     # Only the rack and address init containers talk to the Kubernetes API.
     needs_api = pool.is_broker and cluster.rack is not None and cluster.rack.type == "topology-label"
@@ -153,7 +153,7 @@ def node_pod_spec(cluster: Cluster, pool: NodePool) -> dict:
     return pod_spec(pool.template.pod, kafka_name(cluster), needs_api, POD_SECURITY_CONTEXT)
 
 
-def init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
+def _init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
     """Strimzi's kafka-init, which writes the node's topology label to rack.id."""
     if not (pool.is_broker and cluster.rack and cluster.rack.type == "topology-label"):
         return []
@@ -166,17 +166,17 @@ def init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
         "env": [
             {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
             {"name": "RACK_TOPOLOGY_KEY", "value": cluster.rack.topology_key},
-            {"name": "INIT_FOLDER", "value": RACK_INIT_DIR},
+            {"name": "INIT_FOLDER", "value": _RACK_INIT_DIR},
             *init.get("env", []),
         ],
         "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "128Mi"}},
         "securityContext": init.get("securityContext", CONTAINER_SECURITY_CONTEXT),
-        "volumeMounts": [{"name": "rack-volume", "mountPath": RACK_INIT_DIR},
+        "volumeMounts": [{"name": "rack-volume", "mountPath": _RACK_INIT_DIR},
                          *init.get("volumeMounts", [])],
     }]
 
 
-def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[dict]:
+def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[dict]:
     """Plain environment for kafka-run.sh; the pod's own name and namespace come from the API."""
     voters = [f"{node_id}@{pod_name(cluster, voter, node_id)}:{CONTROL_PLANE.port}"
               for voter in cluster.controllers for node_id in voter.node_ids]
@@ -209,7 +209,7 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
     }
     if pool.is_broker and cluster.rack is not None:
         if cluster.rack.type == "topology-label":
-            env["KAFKAC_RACK_FILE"] = f"{RACK_INIT_DIR}/rack.id"
+            env["KAFKAC_RACK_FILE"] = f"{_RACK_INIT_DIR}/rack.id"
         else:
             env["KAFKAC_RACK_ENV_VAR"] = cluster.rack.env_var_name
     env.update(external_address_env(cluster, pool, listeners))
@@ -219,9 +219,9 @@ def pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> lis
     return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
 
 
-def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
+def _pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
     volumes: list[dict] = [
-        {"name": "tmp", "emptyDir": {"sizeLimit": str(pool.template.pod.get("tmpDirSizeLimit", TMP_SIZE_LIMIT))}},
+        {"name": "tmp", "emptyDir": {"sizeLimit": str(pool.template.pod.get("tmpDirSizeLimit", _TMP_SIZE_LIMIT))}},
         {"name": "kafka-config", "configMap": {"name": pool_config_map_name(cluster, pool)}},
         {"name": "kafkac-scripts", "configMap": {"name": scripts_config_map_name(cluster)}},
         # Created by the certificates Job; the pod waits for them to exist.
@@ -232,7 +232,7 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
         if volume.type == "ephemeral":
             empty_dir = {"sizeLimit": volume.size_limit} if volume.size_limit else {}
             volumes.append({"name": volume.name, "emptyDir": empty_dir})
-    if pool.is_broker and trusts_clients_ca(cluster):
+    if pool.is_broker and _trusts_clients_ca(cluster):
         volumes.append(ca_cert_volume("clients-ca-cert", clients_ca_cert_secret(cluster)))
     if pool.is_broker:
         for listener in cluster.listeners:
@@ -242,7 +242,7 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
                     "items": [{"key": listener.cert_secret.certificate, "path": "tls.crt"},
                               {"key": listener.cert_secret.key, "path": "tls.key"}],
                 }})
-    if init_containers(cluster, pool):
+    if _init_containers(cluster, pool):
         volumes.append({"name": "rack-volume", "emptyDir": {}})
     if address_init_container(cluster, pool):
         volumes.append({"name": "address-volume", "emptyDir": {"sizeLimit": "1Mi"}})
@@ -251,7 +251,7 @@ def pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
     return volumes
 
 
-def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
+def _pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
     mounts = [
         {"name": "tmp", "mountPath": "/tmp"},
         {"name": "kafka-config", "mountPath": CONFIG_DIR, "readOnly": True},
@@ -260,14 +260,14 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
         {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
     ]
     mounts.extend({"name": v.name, "mountPath": v.mount_path} for v in pool.volumes)
-    if pool.is_broker and trusts_clients_ca(cluster):
+    if pool.is_broker and _trusts_clients_ca(cluster):
         mounts.append({"name": "clients-ca-cert", "mountPath": CLIENTS_CA_CERTS_DIR, "readOnly": True})
     if pool.is_broker:
         mounts.extend({"name": f"cert-{l.identifier.lower()}",
                        "mountPath": f"{CERTIFICATES_DIR}/{l.identifier.lower()}", "readOnly": True}
                       for l in cluster.listeners if l.cert_secret)
-    if init_containers(cluster, pool):
-        mounts.append({"name": "rack-volume", "mountPath": RACK_INIT_DIR, "readOnly": True})
+    if _init_containers(cluster, pool):
+        mounts.append({"name": "rack-volume", "mountPath": _RACK_INIT_DIR, "readOnly": True})
     if address_init_container(cluster, pool):
         mounts.append({"name": "address-volume", "mountPath": ADDRESS_INIT_DIR, "readOnly": True})
     mounts.extend(metrics_volume_mounts(cluster))
@@ -275,15 +275,15 @@ def pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
     return mounts
 
 
-def trusts_clients_ca(cluster: Cluster) -> bool:
+def _trusts_clients_ca(cluster: Cluster) -> bool:
     return any(listener.authentication == "tls" for listener in cluster.listeners)
 
 
-def volume_claim_templates(cluster: Cluster, pool: NodePool) -> list[dict]:
-    return [claim_template(cluster, pool, v) for v in pool.volumes if v.type == "persistent-claim"]
+def _volume_claim_templates(cluster: Cluster, pool: NodePool) -> list[dict]:
+    return [_claim_template(cluster, pool, v) for v in pool.volumes if v.type == "persistent-claim"]
 
 
-def claim_template(cluster: Cluster, pool: NodePool, volume: Volume) -> dict:
+def _claim_template(cluster: Cluster, pool: NodePool, volume: Volume) -> dict:
     spec: dict = {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": volume.size}}}
     if volume.storage_class is not None:
         spec["storageClassName"] = volume.storage_class
@@ -297,7 +297,7 @@ def claim_template(cluster: Cluster, pool: NodePool, volume: Volume) -> dict:
     return {"metadata": metadata, "spec": spec}
 
 
-def claim_retention_policy(pool: NodePool) -> dict | None:
+def _claim_retention_policy(pool: NodePool) -> dict | None:
     """PVCs are deleted with the StatefulSet only when every volume says deleteClaim: true."""
     claims = [v for v in pool.volumes if v.type == "persistent-claim"]
     if not claims:

@@ -15,18 +15,18 @@ from .metrics import metrics_reporter_properties
 from .naming import CONTROL_PLANE, REPLICATION, kafka_exporter_name, kafka_name
 from .pods import CLIENTS_CA_CERT, CLUSTER_CA_CERT, NODE_KEYSTORE, WORK_DIR
 
-STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
-SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
-HEAP_SHARE_OF_MEMORY = 0.5
-HEAP_MAX_BYTES = 5 * 1024 ** 3
+_STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+_SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+_ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
+_HEAP_SHARE_OF_MEMORY = 0.5
+_HEAP_MAX_BYTES = 5 * 1024 ** 3
 LOG4J2_FILE = "log4j2.properties"
 # Kafka's own defaults from kafka-run-class.sh; user -XX options come after and win.
-KAFKA_JVM_PERFORMANCE_DEFAULTS = ("-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+_KAFKA_JVM_PERFORMANCE_DEFAULTS = ("-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
                                   "-XX:InitiatingHeapOccupancyPercent=35",
                                   "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true")
 # The default log4j2 configuration: every event to stdout, one line each.
-DEFAULT_LOGGERS = {
+_DEFAULT_LOGGERS = {
     "rootLogger.level": "INFO",
     "logger.request.name": "kafka.request.logger",
     "logger.request.level": "WARN",
@@ -39,7 +39,7 @@ DEFAULT_LOGGERS = {
 # tools use it too (files/tools-log4j2.properties). The line breaks of a message
 # or a stack trace are written as the two characters \n: one event, one line.
 LOG4J2_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}{UTC} %p [%t] %c: %enc{%m%notEmpty{ %ex}}{CRLF}%n"
-LOG4J2_APPENDER = (
+_LOG4J2_APPENDER = (
     "appender.stdout.type=Console",
     "appender.stdout.name=STDOUT",
     "appender.stdout.target=SYSTEM_OUT",
@@ -76,7 +76,7 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     # use the replication listener. Both require the peer's node certificate and
     # check that the server's certificate names the address it was reached at.
     # The key store password is added at start-up from the node certificate Secret.
-    for listener in internal_listeners(pool):
+    for listener in _internal_listeners(pool):
         prefix = f"listener.name.{listener.identifier.lower()}"
         props.extend([
             (f"{prefix}.ssl.client.auth", "required"),
@@ -88,9 +88,9 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         ])
     if pool.is_broker:
         for listener in cluster.listeners:
-            props.extend(client_listener_properties(listener))
-        props.extend(listener_limits(cluster))
-    props.extend(authorization_properties(cluster))
+            props.extend(_client_listener_properties(listener))
+        props.extend(_listener_limits(cluster))
+    props.extend(_authorization_properties(cluster))
     reporter = metrics_reporter_properties(cluster)
     props.extend(reporter)
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
@@ -102,20 +102,20 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     return "\n".join(lines) + "\n"
 
 
-def internal_listeners(pool: NodePool) -> list[Listener]:
+def _internal_listeners(pool: NodePool) -> list[Listener]:
     """The internal listeners a node serves or connects to as a client."""
     return [CONTROL_PLANE, REPLICATION] if pool.is_broker else [CONTROL_PLANE]
 
 
 def node_cert_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
     """Listeners whose key store is the node certificate (their password is added at start-up)."""
-    listeners = internal_listeners(pool)
+    listeners = _internal_listeners(pool)
     if pool.is_broker:
         listeners += [l for l in cluster.listeners if l.tls and not l.cert_secret]
     return listeners
 
 
-def client_listener_properties(listener: Listener) -> list[tuple[str, str]]:
+def _client_listener_properties(listener: Listener) -> list[tuple[str, str]]:
     """A client listener's key store, and how its clients authenticate."""
     prefix = f"listener.name.{listener.identifier.lower()}"
     props = []
@@ -132,11 +132,11 @@ def client_listener_properties(listener: Listener) -> list[tuple[str, str]]:
                       (f"{prefix}.ssl.truststore.location", CLIENTS_CA_CERT)])
     elif listener.authentication == "scram-sha-512":
         props.extend([(f"{prefix}.sasl.enabled.mechanisms", "SCRAM-SHA-512"),
-                      (f"{prefix}.scram-sha-512.sasl.jaas.config", SCRAM_LOGIN_MODULE)])
+                      (f"{prefix}.scram-sha-512.sasl.jaas.config", _SCRAM_LOGIN_MODULE)])
     return props
 
 
-def listener_limits(cluster: Cluster) -> list[tuple[str, str]]:
+def _listener_limits(cluster: Cluster) -> list[tuple[str, str]]:
     """Per-listener connection limits (`maxConnections`, `maxConnectionCreationRate`)."""
     props = []
     for listener in cluster.listeners:
@@ -148,17 +148,17 @@ def listener_limits(cluster: Cluster) -> list[tuple[str, str]]:
     return props
 
 
-def node_principal(cluster: Cluster) -> str:
+def _node_principal(cluster: Cluster) -> str:
     """The principal Kafka gives the node certificate (its subject in RFC 2253 form)."""
     return f"User:CN={kafka_name(cluster)},O=io.strimzi"
 
 
-def kafka_exporter_principal(cluster: Cluster) -> str:
+def _kafka_exporter_principal(cluster: Cluster) -> str:
     """The principal Kafka gives Kafka Exporter's certificate."""
     return f"User:CN={kafka_exporter_name(cluster)},O=io.strimzi"
 
 
-def authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
+def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
     """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both).
 
     The nodes are super users: they reach each other, and the chart's Jobs reach
@@ -167,13 +167,13 @@ def authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
     """
     if cluster.authorization is None:
         return []
-    super_users = [node_principal(cluster), *cluster.authorization.super_users]
+    super_users = [_node_principal(cluster), *cluster.authorization.super_users]
     if cluster.kafka_exporter is not None:
-        super_users.insert(1, kafka_exporter_principal(cluster))
-    props = [("authorizer.class.name", STANDARD_AUTHORIZER),
+        super_users.insert(1, _kafka_exporter_principal(cluster))
+    props = [("authorizer.class.name", _STANDARD_AUTHORIZER),
              ("super.users", ";".join(dict.fromkeys(super_users)))]
-    if ALLOW_EVERYONE not in cluster.config:
-        props.append((ALLOW_EVERYONE, "false"))
+    if _ALLOW_EVERYONE not in cluster.config:
+        props.append((_ALLOW_EVERYONE, "false"))
     return props
 
 
@@ -181,15 +181,15 @@ def log4j2_properties(logging: Logging) -> str:
     """The log4j2 configuration file of every node, in log4j2's properties format."""
     if logging.type == "external":
         return logging.external_content or ""
-    loggers = dict(DEFAULT_LOGGERS)
+    loggers = dict(_DEFAULT_LOGGERS)
     for name, level in logging.loggers.items():
-        loggers.update(log4j2_logger_entries(name, level))
-    lines = ["# Kafka logs to stdout, one event per line, for the node's log shipper.", *LOG4J2_APPENDER]
+        loggers.update(_log4j2_logger_entries(name, level))
+    lines = ["# Kafka logs to stdout, one event per line, for the node's log shipper.", *_LOG4J2_APPENDER]
     lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in loggers.items())
     return "\n".join(lines) + "\n"
 
 
-def log4j2_logger_entries(name: str, level: str) -> dict:
+def _log4j2_logger_entries(name: str, level: str) -> dict:
     """One inline `loggers` entry as log4j2 properties.
 
     log4j2 keys (`rootLogger.level`, `logger.<id>.name`, `logger.<id>.level`) are
@@ -214,8 +214,8 @@ def jvm_env(jvm: JvmOptions, resources: dict) -> dict:
     if heap:
         env["KAFKA_HEAP_OPTS"] = heap
     if jvm.xx:
-        env["KAFKA_JVM_PERFORMANCE_OPTS"] = " ".join([*KAFKA_JVM_PERFORMANCE_DEFAULTS,
-                                                      *(xx_flag(k, v) for k, v in jvm.xx.items())])
+        env["KAFKA_JVM_PERFORMANCE_OPTS"] = " ".join([*_KAFKA_JVM_PERFORMANCE_DEFAULTS,
+                                                      *(_xx_flag(k, v) for k, v in jvm.xx.items())])
     if jvm.gc_logging:
         env["KAFKA_GC_LOG_OPTS"] = "-Xlog:gc*:stdout:time,tags"
     if jvm.system_properties:
@@ -223,7 +223,7 @@ def jvm_env(jvm: JvmOptions, resources: dict) -> dict:
     return env
 
 
-def xx_flag(key: str, value: str) -> str:
+def _xx_flag(key: str, value: str) -> str:
     """`UseG1GC: "true"` -> `-XX:+UseG1GC`; `MaxGCPauseMillis: "20"` -> `-XX:MaxGCPauseMillis=20`."""
     if value == "true":
         return f"-XX:+{key}"
@@ -240,6 +240,6 @@ def heap_options(resources: dict) -> str:
     memory = (resources.get("limits") or {}).get("memory") or (resources.get("requests") or {}).get("memory")
     if memory is None:
         return ""
-    heap_bytes = min(int(quantity_bytes(memory) * HEAP_SHARE_OF_MEMORY), HEAP_MAX_BYTES)
+    heap_bytes = min(int(quantity_bytes(memory) * _HEAP_SHARE_OF_MEMORY), _HEAP_MAX_BYTES)
     heap_mib = max(heap_bytes // 2 ** 20, 64)
     return f"-Xms{heap_mib}m -Xmx{heap_mib}m"

@@ -14,13 +14,13 @@ from .naming import (bootstrap_service_name, brokers_service_name, clients_ca_ce
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
 
 # Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
-CA_SUBJECT = "CN=cluster-ca v0, O=io.strimzi"
-CLIENTS_CA_SUBJECT = "CN=clients-ca v0, O=io.strimzi"
-CLUSTER_DOMAIN = "cluster.local"
-CERTS_SCRIPTS_DIR = "/opt/kafkac/scripts"
-CERTS_WORK_DIR = "/var/run/kafkac"
+_CA_SUBJECT = "CN=cluster-ca v0, O=io.strimzi"
+_CLIENTS_CA_SUBJECT = "CN=clients-ca v0, O=io.strimzi"
+_CLUSTER_DOMAIN = "cluster.local"
+_CERTS_SCRIPTS_DIR = "/opt/kafkac/scripts"
+_CERTS_WORK_DIR = "/var/run/kafkac"
 # Seconds the certificates Job waits for cert-manager to issue what it asked for.
-CERT_MANAGER_WAIT_SECONDS = 300
+_CERT_MANAGER_WAIT_SECONDS = 300
 
 
 def certificates_values(cluster: Cluster) -> dict:
@@ -40,21 +40,21 @@ def certificates_values(cluster: Cluster) -> dict:
         "generateCertificateAuthority": cluster.cluster_ca.generate,
         "validityDays": cluster.cluster_ca.validity_days,
         "renewalDays": cluster.cluster_ca.renewal_days,
-        "caSubject": CA_SUBJECT,
+        "caSubject": _CA_SUBJECT,
         "nodeSubject": f"CN={kafka_name(cluster)}, O=io.strimzi",
         "dnsNames": dns_names,
         "externalDnsNames": external_dns_names,
         "externalIpAddresses": external_ips,
         "addressObjects": address_objects(cluster),
-        "clusterDomain": CLUSTER_DOMAIN,
-        "kafkaExporter": kafka_exporter_certificate(cluster),
-        "certManager": cluster_cert_manager(cluster, node_secret, dns_names, external_dns_names, external_ips),
+        "clusterDomain": _CLUSTER_DOMAIN,
+        "kafkaExporter": _kafka_exporter_certificate(cluster),
+        "certManager": _cluster_cert_manager(cluster, node_secret, dns_names, external_dns_names, external_ips),
         # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
         "clientsCa": {
             "certSecret": clients_ca_cert_secret(cluster),
             "secret": clients_ca_secret(cluster),
             "generateCertificateAuthority": cluster.clients_ca.generate,
-            "subject": CLIENTS_CA_SUBJECT,
+            "subject": _CLIENTS_CA_SUBJECT,
             "validityDays": cluster.clients_ca.validity_days,
             "renewalDays": cluster.clients_ca.renewal_days,
             "certManager": cert_manager_issuer(cluster.clients_ca),
@@ -66,8 +66,8 @@ def certificates_values(cluster: Cluster) -> dict:
             "scriptsConfigMapName": f"{name}-scripts",
             "kubectlImage": image(DEFAULT_KUBECTL_IMAGE),
             "tlsToolsImage": image(STRIMZI_KAFKA_IMAGE),
-            "scriptsDir": CERTS_SCRIPTS_DIR,
-            "workDir": CERTS_WORK_DIR,
+            "scriptsDir": _CERTS_SCRIPTS_DIR,
+            "workDir": _CERTS_WORK_DIR,
             "podSecurityContext": POD_SECURITY_CONTEXT,
             "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
             "kubectlResources": {"requests": {"cpu": "50m", "memory": "64Mi"},
@@ -86,7 +86,7 @@ def cert_manager_issuer(ca: ClusterCa) -> dict | None:
     cm = ca.cert_manager
     return {"issuerRef": {"name": cm.issuer_name, "kind": cm.issuer_kind, "group": cm.issuer_group},
             "caCert": {"secretName": cm.ca_cert_secret, "certificate": cm.ca_cert_key},
-            "waitSeconds": CERT_MANAGER_WAIT_SECONDS}
+            "waitSeconds": _CERT_MANAGER_WAIT_SECONDS}
 
 
 def cert_manager_certificate(ca: ClusterCa, secret: str, common_name: str, usages: list[str], *,
@@ -116,7 +116,7 @@ def cert_manager_certificate(ca: ClusterCa, secret: str, common_name: str, usage
     return {"name": secret, "clusterDnsNames": list(cluster_dns_names), "spec": spec}
 
 
-def cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str], external_dns_names: list[str],
+def _cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str], external_dns_names: list[str],
                          external_ips: list[str]) -> dict | None:
     """With spec.clusterCa type cert-manager.io: the issuer, and the Certificates of the node and
     Kafka Exporter certificates; else null."""
@@ -133,7 +133,7 @@ def cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str
     return {**issuer, "certificates": certificates}
 
 
-def kafka_exporter_certificate(cluster: Cluster) -> dict | None:
+def _kafka_exporter_certificate(cluster: Cluster) -> dict | None:
     """Kafka Exporter's client certificate, signed by the cluster CA; null without spec.kafkaExporter."""
     if cluster.kafka_exporter is None:
         return None

@@ -18,22 +18,22 @@ from .naming import (REPLICATION, bootstrap_service_name, cluster_ca_cert_secret
 from .pods import CONTAINER_SECURITY_CONTEXT, PROBE_DEFAULTS, ca_cert_volume, env_list, image, metadata_of, pod_spec
 
 METRICS_PORT = 9404  # Strimzi's port for the exporter and the reporter, named tcp-prometheus
-METRICS_PORT_NAME = "tcp-prometheus"
-METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
-METRICS_CONFIG_FILE = "metrics-config.yml"
-METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
+_METRICS_PORT_NAME = "tcp-prometheus"
+_METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
+_METRICS_CONFIG_FILE = "metrics-config.yml"
+_METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
 METRICS_AGENT_JAR = "jmx_prometheus_javaagent.jar"
 # The apache/kafka image has neither the JMX exporter nor Strimzi's metrics reporter;
 # Strimzi's Kafka image ships both in its libs folder. An init container copies them
 # from there into an emptyDir: the agent's one jar, or the reporter's jar with the
 # Prometheus client library it runs on (io.strimzi:metrics-reporter 0.2.0 and
 # io.prometheus:prometheus-metrics-* 1.3.6 in the image of Kafka 4.1.0).
-DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
-DEFAULT_METRICS_REPORTER_SOURCE = ("/opt/kafka/libs/metrics-reporter-*.jar "
+_DEFAULT_METRICS_AGENT_SOURCE = "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar"
+_DEFAULT_METRICS_REPORTER_SOURCE = ("/opt/kafka/libs/metrics-reporter-*.jar "
                                    "/opt/kafka/libs/prometheus-metrics-*.jar")
 # The reporter's classes, for Kafka's metrics and for the brokers' Yammer metrics.
-METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.KafkaPrometheusMetricsReporter"
-YAMMER_METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.YammerPrometheusMetricsReporter"
+_METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.KafkaPrometheusMetricsReporter"
+_YAMMER_METRICS_REPORTER_CLASS = "io.strimzi.kafka.metrics.YammerPrometheusMetricsReporter"
 # Copies what the source patterns match: each pattern must match a file; with
 # KAFKAC_AGENT_JAR (the agent), exactly one, copied under that name. The patterns
 # come from the environment and are only split and matched, never evaluated.
@@ -48,19 +48,19 @@ def metrics_values(cluster: Cluster) -> dict | None:
     metrics = cluster.metrics
     if metrics is None:
         return None
-    copy_env = {"KAFKAC_AGENT_DIR": METRICS_AGENT_DIR}
+    copy_env = {"KAFKAC_AGENT_DIR": _METRICS_AGENT_DIR}
     if not metrics.is_reporter:
         copy_env["KAFKAC_AGENT_JAR"] = METRICS_AGENT_JAR
     return {
         "type": metrics.type,
         "port": METRICS_PORT,
-        "portName": METRICS_PORT_NAME,
+        "portName": _METRICS_PORT_NAME,
         "configMapName": None if metrics.is_reporter else metrics_config_map_name(cluster),
-        "fileName": None if metrics.is_reporter else METRICS_CONFIG_FILE,
+        "fileName": None if metrics.is_reporter else _METRICS_CONFIG_FILE,
         "content": metrics.exporter_config,
         "agent": {
             "image": image(STRIMZI_KAFKA_IMAGE),
-            "source": DEFAULT_METRICS_REPORTER_SOURCE if metrics.is_reporter else DEFAULT_METRICS_AGENT_SOURCE,
+            "source": _DEFAULT_METRICS_REPORTER_SOURCE if metrics.is_reporter else _DEFAULT_METRICS_AGENT_SOURCE,
             "container": {
                 "name": "metrics-agent",
                 "command": ["/bin/sh", "-c", METRICS_AGENT_COPY_SCRIPT],
@@ -68,7 +68,7 @@ def metrics_values(cluster: Cluster) -> dict | None:
                 "resources": {"requests": {"cpu": "50m", "memory": "32Mi"},
                               "limits": {"memory": "64Mi"}},
                 "securityContext": CONTAINER_SECURITY_CONTEXT,
-                "volumeMounts": [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR}],
+                "volumeMounts": [{"name": "metrics-agent", "mountPath": _METRICS_AGENT_DIR}],
             },
         },
     }
@@ -85,9 +85,9 @@ def metrics_reporter_properties(cluster: Cluster) -> list[tuple[str, str]]:
         return ",".join(dict.fromkeys([*listed, reporter]))
 
     return [
-        ("metric.reporters", with_user_reporters("metric.reporters", METRICS_REPORTER_CLASS)),
+        ("metric.reporters", with_user_reporters("metric.reporters", _METRICS_REPORTER_CLASS)),
         ("kafka.metrics.reporters", with_user_reporters("kafka.metrics.reporters",
-                                                        YAMMER_METRICS_REPORTER_CLASS)),
+                                                        _YAMMER_METRICS_REPORTER_CLASS)),
         ("prometheus.metrics.reporter.listener.enable", "true"),
         ("prometheus.metrics.reporter.listener", f"http://:{METRICS_PORT}"),
         ("prometheus.metrics.reporter.allowlist", ",".join(cluster.metrics.allow_list)),
@@ -97,7 +97,7 @@ def metrics_reporter_properties(cluster: Cluster) -> list[tuple[str, str]]:
 def metrics_container_ports(cluster: Cluster) -> list[dict]:
     if cluster.metrics is None:
         return []
-    return [{"name": METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}]
+    return [{"name": _METRICS_PORT_NAME, "containerPort": METRICS_PORT, "protocol": "TCP"}]
 
 
 def metrics_env(cluster: Cluster) -> dict:
@@ -106,10 +106,10 @@ def metrics_env(cluster: Cluster) -> dict:
     if cluster.metrics is None:
         return {}
     if cluster.metrics.is_reporter:
-        return {"KAFKAC_METRICS_CLASSPATH": f"{METRICS_AGENT_DIR}/*"}
-    agent = f"{METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}"
+        return {"KAFKAC_METRICS_CLASSPATH": f"{_METRICS_AGENT_DIR}/*"}
+    agent = f"{_METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}"
     return {"KAFKAC_METRICS_AGENT_OPTS":
-            f"-javaagent:{agent}={METRICS_PORT}:{METRICS_CONFIG_DIR}/{METRICS_CONFIG_FILE}"}
+            f"-javaagent:{agent}={METRICS_PORT}:{_METRICS_CONFIG_DIR}/{_METRICS_CONFIG_FILE}"}
 
 
 def metrics_volumes(cluster: Cluster) -> list[dict]:
@@ -124,17 +124,17 @@ def metrics_volumes(cluster: Cluster) -> list[dict]:
 def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
     if cluster.metrics is None:
         return []
-    agent = [{"name": "metrics-agent", "mountPath": METRICS_AGENT_DIR, "readOnly": True}]
+    agent = [{"name": "metrics-agent", "mountPath": _METRICS_AGENT_DIR, "readOnly": True}]
     if cluster.metrics.is_reporter:
         return agent
-    return [{"name": "metrics-config", "mountPath": METRICS_CONFIG_DIR, "readOnly": True}, *agent]
+    return [{"name": "metrics-config", "mountPath": _METRICS_CONFIG_DIR, "readOnly": True}, *agent]
 
 
-KAFKA_EXPORTER_CA_DIR = "/etc/kafka-exporter/cluster-ca"
-KAFKA_EXPORTER_CERTS_DIR = "/etc/kafka-exporter/certs"
-KAFKA_EXPORTER_CERT, KAFKA_EXPORTER_KEY = "kafka-exporter.crt", "kafka-exporter.key"
-KAFKA_EXPORTER_UID = 65534  # nobody, in the exporter's busybox image
-KAFKA_EXPORTER_VERBOSITY = {"info": "0", "debug": "1", "trace": "2"}
+_KAFKA_EXPORTER_CA_DIR = "/etc/kafka-exporter/cluster-ca"
+_KAFKA_EXPORTER_CERTS_DIR = "/etc/kafka-exporter/certs"
+_KAFKA_EXPORTER_CERT, _KAFKA_EXPORTER_KEY = "kafka-exporter.crt", "kafka-exporter.key"
+_KAFKA_EXPORTER_UID = 65534  # nobody, in the exporter's busybox image
+_KAFKA_EXPORTER_VERBOSITY = {"info": "0", "debug": "1", "trace": "2"}
 
 
 def kafka_exporter_values(cluster: Cluster) -> dict | None:
@@ -151,22 +151,22 @@ def kafka_exporter_values(cluster: Cluster) -> dict | None:
         ca_cert_volume("cluster-ca-cert", cluster_ca_cert_secret(cluster)),
         {"name": "kafka-exporter-certs", "secret": {
             "secretName": kafka_exporter_cert_secret(cluster),
-            "items": [{"key": key, "path": key} for key in (KAFKA_EXPORTER_CERT, KAFKA_EXPORTER_KEY)]}},
+            "items": [{"key": key, "path": key} for key in (_KAFKA_EXPORTER_CERT, _KAFKA_EXPORTER_KEY)]}},
     ]
     mounts = [
         {"name": "tmp", "mountPath": "/tmp"},
-        {"name": "cluster-ca-cert", "mountPath": KAFKA_EXPORTER_CA_DIR, "readOnly": True},
-        {"name": "kafka-exporter-certs", "mountPath": KAFKA_EXPORTER_CERTS_DIR, "readOnly": True},
+        {"name": "cluster-ca-cert", "mountPath": _KAFKA_EXPORTER_CA_DIR, "readOnly": True},
+        {"name": "kafka-exporter-certs", "mountPath": _KAFKA_EXPORTER_CERTS_DIR, "readOnly": True},
     ]
     spec = pod_spec(pod, name, False, {
-        "runAsNonRoot": True, "runAsUser": KAFKA_EXPORTER_UID, "runAsGroup": KAFKA_EXPORTER_UID,
+        "runAsNonRoot": True, "runAsUser": _KAFKA_EXPORTER_UID, "runAsGroup": _KAFKA_EXPORTER_UID,
         "seccompProfile": {"type": "RuntimeDefault"}})
     return {
         "name": name,
         "image": image(exporter.image),
         "port": METRICS_PORT,
-        "portName": METRICS_PORT_NAME,
-        "args": kafka_exporter_args(cluster),
+        "portName": _METRICS_PORT_NAME,
+        "args": _kafka_exporter_args(cluster),
         "podLabels": hook_pod_labels(cluster, "kafka-exporter"),
         "deploymentMetadata": metadata_of(template.get("deployment", {})),
         "podMetadata": metadata_of(pod),
@@ -185,7 +185,7 @@ def kafka_exporter_values(cluster: Cluster) -> dict | None:
     }
 
 
-def kafka_exporter_args(cluster: Cluster) -> list[str]:
+def _kafka_exporter_args(cluster: Cluster) -> list[str]:
     """Kafka Exporter's command line: one argument per setting, never through a shell.
 
     It connects as Strimzi's does: to the bootstrap Service's replication port,
@@ -204,9 +204,9 @@ def kafka_exporter_args(cluster: Cluster) -> list[str]:
         args.append(f"--topic.exclude={exporter.topic_exclude_regex}")
     if exporter.group_exclude_regex is not None:
         args.append(f"--group.exclude={exporter.group_exclude_regex}")
-    args += ["--tls.enabled", f"--tls.ca-file={KAFKA_EXPORTER_CA_DIR}/ca.crt",
-             f"--tls.cert-file={KAFKA_EXPORTER_CERTS_DIR}/{KAFKA_EXPORTER_CERT}",
-             f"--tls.key-file={KAFKA_EXPORTER_CERTS_DIR}/{KAFKA_EXPORTER_KEY}"]
+    args += ["--tls.enabled", f"--tls.ca-file={_KAFKA_EXPORTER_CA_DIR}/ca.crt",
+             f"--tls.cert-file={_KAFKA_EXPORTER_CERTS_DIR}/{_KAFKA_EXPORTER_CERT}",
+             f"--tls.key-file={_KAFKA_EXPORTER_CERTS_DIR}/{_KAFKA_EXPORTER_KEY}"]
     args.append("--offset.show-all" if exporter.show_all_offsets else "--no-offset.show-all")
     return args + kafka_exporter_logging_args(exporter)
 
@@ -219,14 +219,14 @@ def kafka_exporter_logging_args(exporter: KafkaExporter) -> list[str]:
     not given (README, "Logging").
     """
     args = ["--log.enable-sarama"] if exporter.enable_sarama_logging else []
-    return args + [f"--verbosity={KAFKA_EXPORTER_VERBOSITY[exporter.logging]}"]
+    return args + [f"--verbosity={_KAFKA_EXPORTER_VERBOSITY[exporter.logging]}"]
 
 
 # Every pod label strimzi.io/<x> becomes the series label strimzi_io_<x>, so queries can
 # tell clusters, pools and roles apart.
-STRIMZI_LABELS_RELABELING = {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(strimzi_io_.+)",
+_STRIMZI_LABELS_RELABELING = {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(strimzi_io_.+)",
                              "replacement": "$1"}
-ALERT_THRESHOLDS = {
+_ALERT_THRESHOLDS = {
     "underReplicatedFor": "5m",
     "consumerLag": 1000,
     "consumerLagFor": "10m",
@@ -237,7 +237,7 @@ DASHBOARDS = ("kafka-cluster.json", "kafka-consumer-lag.json")
 # per metricsConfig type, the names that differ from those. Strimzi's metrics
 # reporter names the brokers' Yammer meters after their MBeans, with "persec" (the
 # real scrape of tests/e2e/test_metrics_reporter.py has every other queried name).
-METRIC_NAMES = {
+_METRIC_NAMES = {
     JMX_PROMETHEUS_EXPORTER: {},
     STRIMZI_METRICS_REPORTER: {
         "kafka_server_brokertopicmetrics_bytesin_total": "kafka_server_brokertopicmetrics_bytesinpersec_total",
@@ -255,13 +255,13 @@ def prometheus_operator_values(cluster: Cluster) -> dict | None:
     name = kafka_name(cluster)
     pod_monitors = []
     if cluster.metrics is not None:
-        pod_monitors.append(pod_monitor(name, kafka_kind_selector(cluster)))
+        pod_monitors.append(_pod_monitor(name, kafka_kind_selector(cluster)))
     if cluster.kafka_exporter is not None:
-        pod_monitors.append(pod_monitor(kafka_exporter_name(cluster), hook_pod_labels(cluster, "kafka-exporter")))
+        pod_monitors.append(_pod_monitor(kafka_exporter_name(cluster), hook_pod_labels(cluster, "kafka-exporter")))
     return {
         "podMonitors": pod_monitors,
         "ruleName": f"{name}-alerts",
-        "thresholds": dict(ALERT_THRESHOLDS),
+        "thresholds": dict(_ALERT_THRESHOLDS),
         "alerts": alerts(cluster),
         "metricNames": metric_names(cluster),
         "dashboards": [{"configMapName": f"{name}-dashboard-{file.removesuffix('.json')}", "file": file}
@@ -270,27 +270,27 @@ def prometheus_operator_values(cluster: Cluster) -> dict | None:
     }
 
 
-def pod_monitor(name: str, match_labels: dict) -> dict:
-    return {"name": name, "matchLabels": match_labels, "port": METRICS_PORT_NAME,
-            "relabelings": [STRIMZI_LABELS_RELABELING]}
+def _pod_monitor(name: str, match_labels: dict) -> dict:
+    return {"name": name, "matchLabels": match_labels, "port": _METRICS_PORT_NAME,
+            "relabelings": [_STRIMZI_LABELS_RELABELING]}
 
 
 def metric_names(cluster: Cluster) -> dict[str, str]:
     """The queried names that the cluster's metricsConfig type serves under another name."""
-    return dict(METRIC_NAMES[cluster.metrics.type]) if cluster.metrics is not None else {}
+    return dict(_METRIC_NAMES[cluster.metrics.type]) if cluster.metrics is not None else {}
 
 
-def with_metric_names(expr: str, names: dict[str, str]) -> str:
+def _with_metric_names(expr: str, names: dict[str, str]) -> str:
     return re.sub(r"[a-zA-Z_:][a-zA-Z0-9_:]*", lambda m: names.get(m.group(0), m.group(0)), expr)
 
 
 def alerts(cluster: Cluster) -> list[dict]:
     """The alert rules, with the metric names of the cluster's metricsConfig type."""
     names = metric_names(cluster)
-    return [{**rule, "expr": with_metric_names(rule["expr"], names)} for rule in alert_rules(cluster)]
+    return [{**rule, "expr": _with_metric_names(rule["expr"], names)} for rule in _alert_rules(cluster)]
 
 
-def alert_rules(cluster: Cluster) -> list[dict]:
+def _alert_rules(cluster: Cluster) -> list[dict]:
     """The alert rules; `expr` is completed with `operator` and the value of `threshold`
     (a key of the thresholds), so that a threshold is a value to override."""
     selector = f'strimzi_io_cluster="{cluster.name}"'

@@ -19,7 +19,7 @@ from ..model import Cluster, Listener, NodePool
 CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=True)
 REPLICATION = Listener(name="replication", port=9091, type="internal", tls=True)
 
-MAX_JOB_NAME = 63  # a Job's name is a label value on its pods
+_MAX_JOB_NAME = 63  # a Job's name is a label value on its pods
 
 _CLUSTER = "strimzi.io/cluster"
 _KIND = "strimzi.io/kind"
@@ -105,10 +105,10 @@ def listener_broker_name(cluster: Cluster, listener: Listener, pool: NodePool, n
 def job_name(cluster: Cluster, purpose: str) -> str:
     """`<cluster>-kafka-<purpose>`, shortened with a digest when longer than a Job name may be."""
     name = f"{cluster.name}-kafka-{purpose}"
-    if len(name) <= MAX_JOB_NAME:
+    if len(name) <= _MAX_JOB_NAME:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-    return f"{name[:MAX_JOB_NAME - 9].rstrip('-')}-{digest}"
+    return f"{name[:_MAX_JOB_NAME - 9].rstrip('-')}-{digest}"
 
 
 def port_name(listener: Listener) -> str:
@@ -138,14 +138,14 @@ def cluster_id(cluster: Cluster) -> str:
 
 # --- labels and selectors -----------------------------------------------------------------
 
-def cluster_selector(cluster: Cluster) -> dict:
+def _cluster_selector(cluster: Cluster) -> dict:
     """Every object of the cluster Strimzi labels, pods and volume claims alike."""
     return {_CLUSTER: cluster.name}
 
 
 def kafka_kind_selector(cluster: Cluster) -> dict:
     """The pods of the Kafka resource: its nodes (and, in Strimzi, its operators' pods)."""
-    return {**cluster_selector(cluster), _KIND: "Kafka"}
+    return {**_cluster_selector(cluster), _KIND: "Kafka"}
 
 
 def kafka_pods_selector(cluster: Cluster) -> dict:
@@ -165,25 +165,25 @@ def brokers_selector(cluster: Cluster) -> dict:
 
 def broker_pod_selector(cluster: Cluster, pool: NodePool, node_id: int) -> dict:
     """One broker: its own Service on a listener."""
-    return {**cluster_selector(cluster), "statefulset.kubernetes.io/pod-name": pod_name(cluster, pool, node_id)}
+    return {**_cluster_selector(cluster), "statefulset.kubernetes.io/pod-name": pod_name(cluster, pool, node_id)}
 
 
 def claim_labels(cluster: Cluster, pool: NodePool) -> dict:
-    return {**cluster_selector(cluster), _POOL: pool.name}
+    return {**_cluster_selector(cluster), _POOL: pool.name}
 
 
-def app_labels(cluster: Cluster) -> dict:
+def _app_labels(cluster: Cluster) -> dict:
     return {"app.kubernetes.io/name": "kafka", "app.kubernetes.io/instance": cluster.name}
 
 
 def common_labels(cluster: Cluster) -> dict:
-    return {**app_labels(cluster), "app.kubernetes.io/version": cluster.kafka_version,
+    return {**_app_labels(cluster), "app.kubernetes.io/version": cluster.kafka_version,
             **kafka_pods_selector(cluster)}
 
 
 def secret_labels(cluster: Cluster) -> dict:
     """Labels of the CA and node certificate Secrets."""
-    return {**app_labels(cluster), **kafka_kind_selector(cluster)}
+    return {**_app_labels(cluster), **kafka_kind_selector(cluster)}
 
 
 def pool_labels(pool: NodePool) -> dict:
@@ -198,4 +198,4 @@ def pool_labels(pool: NodePool) -> dict:
 def hook_pod_labels(cluster: Cluster, component: str) -> dict:
     """Labels of a hook Job's pod: without strimzi.io/kind and strimzi.io/name, so that
     the Kafka Services and the PodDisruptionBudget never select it."""
-    return {**app_labels(cluster), "app.kubernetes.io/component": component, **cluster_selector(cluster)}
+    return {**_app_labels(cluster), "app.kubernetes.io/component": component, **_cluster_selector(cluster)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..model import Cluster
 from .naming import node_cert_secret
 
-KAFKA_UID = 1000  # the apache/kafka image runs as appuser, uid and gid 1000
+_KAFKA_UID = 1000  # the apache/kafka image runs as appuser, uid and gid 1000
 CONFIG_DIR = "/opt/kafka/custom-config"
 SCRIPTS_DIR = "/opt/kafka/kafkac"
 CERTIFICATES_DIR = "/opt/kafka/certificates"  # listeners' own certificates (brokerCertChainAndKey)
@@ -20,9 +20,9 @@ WORK_DIR = "/tmp/kafka"
 PROBE_DEFAULTS = {"initialDelaySeconds": 15, "timeoutSeconds": 5}
 POD_SECURITY_CONTEXT = {
     "runAsNonRoot": True,
-    "runAsUser": KAFKA_UID,
-    "runAsGroup": KAFKA_UID,
-    "fsGroup": KAFKA_UID,
+    "runAsUser": _KAFKA_UID,
+    "runAsGroup": _KAFKA_UID,
+    "fsGroup": _KAFKA_UID,
     "seccompProfile": {"type": "RuntimeDefault"},
 }
 CONTAINER_SECURITY_CONTEXT = {
@@ -31,7 +31,7 @@ CONTAINER_SECURITY_CONTEXT = {
     "capabilities": {"drop": ["ALL"]},
 }
 # template.pod fields that are pod spec fields under the same name.
-POD_SPEC_FIELDS = ("affinity", "tolerations", "topologySpreadConstraints", "priorityClassName",
+_POD_SPEC_FIELDS = ("affinity", "tolerations", "topologySpreadConstraints", "priorityClassName",
                    "schedulerName", "hostAliases", "dnsPolicy", "dnsConfig", "imagePullSecrets",
                    "hostUsers")
 
@@ -60,7 +60,7 @@ def pod_spec(pod: dict, service_account: str, uses_api: bool, security_context: 
         "terminationGracePeriodSeconds": pod.get("terminationGracePeriodSeconds", 30),
         "securityContext": pod.get("securityContext", security_context),
     }
-    spec.update({key: pod[key] for key in POD_SPEC_FIELDS if key in pod})
+    spec.update({key: pod[key] for key in _POD_SPEC_FIELDS if key in pod})
     return spec
 
 

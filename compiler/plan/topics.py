@@ -16,10 +16,10 @@ from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, env_list, im
 # A topics Job data file (one ConfigMap) holds at most this much; a ConfigMap holds at
 # most 1 MiB, and the record of what was applied takes about as much again.
 TOPICS_SHARD_BYTES = 512 * 1024
-TOPICS_DIR = "/opt/kafkac/topics"  # scripts/, spec/<shard>/, state/<shard>/
-TOPICS_WORK_DIR = "/var/run/kafkac-topics"
+_TOPICS_DIR = "/opt/kafkac/topics"  # scripts/, spec/<shard>/, state/<shard>/
+_TOPICS_WORK_DIR = "/var/run/kafkac-topics"
 # Kafka tool runs the topics Job makes at once (each is a JVM).
-TOPICS_PARALLELISM = 4
+_TOPICS_PARALLELISM = 4
 
 
 def topics_values(cluster: Cluster) -> dict | None:
@@ -35,8 +35,8 @@ def topics_values(cluster: Cluster) -> dict | None:
     shards = spec_shards(cluster.topics, TOPICS_SHARD_BYTES)
     state_names = [f"{name}-state-{i}" for i in range(len(shards))]
     count = len(cluster.topics)
-    work_seconds = math.ceil(count * 3 * TOOL_RUN_SECONDS / TOPICS_PARALLELISM)
-    scripts_dir = f"{TOPICS_DIR}/scripts"
+    work_seconds = math.ceil(count * 3 * TOOL_RUN_SECONDS / _TOPICS_PARALLELISM)
+    scripts_dir = f"{_TOPICS_DIR}/scripts"
     volumes = [
         {"name": "scripts", "configMap": {"name": f"{name}-scripts"}},
         *({"name": f"spec-{i}", "configMap": {"name": f"{name}-spec-{i}"}} for i in range(len(shards))),
@@ -49,11 +49,11 @@ def topics_values(cluster: Cluster) -> dict | None:
         {"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}},
     ]
     scripts_mount = {"name": "scripts", "mountPath": scripts_dir, "readOnly": True}
-    state_mounts = [{"name": f"state-{i}", "mountPath": f"{TOPICS_DIR}/state/{i}", "readOnly": True}
+    state_mounts = [{"name": f"state-{i}", "mountPath": f"{_TOPICS_DIR}/state/{i}", "readOnly": True}
                     for i in range(len(shards))]
-    work_mount = {"name": "work", "mountPath": TOPICS_WORK_DIR}
+    work_mount = {"name": "work", "mountPath": _TOPICS_WORK_DIR}
     tmp_mount = {"name": "tmp", "mountPath": "/tmp"}
-    common_env = {"KAFKAC_TOPICS_DIR": TOPICS_DIR, "KAFKAC_WORK_DIR": TOPICS_WORK_DIR}
+    common_env = {"KAFKAC_TOPICS_DIR": _TOPICS_DIR, "KAFKAC_WORK_DIR": _TOPICS_WORK_DIR}
     return {
         "jobName": name,
         "serviceAccountName": name,
@@ -75,7 +75,7 @@ def topics_values(cluster: Cluster) -> dict | None:
                     **common_env,
                     "KAFKAC_TOPICS_SHARDS": str(len(shards)),
                     "KAFKAC_CLIENT_DIR": KAFKA_CLIENT_DIR,
-                    "KAFKAC_PARALLELISM": str(TOPICS_PARALLELISM),
+                    "KAFKAC_PARALLELISM": str(_TOPICS_PARALLELISM),
                     "KAFKAC_WAIT_SECONDS": str(KAFKA_WAIT_SECONDS),
                     "KAFKAC_MAX_REPLICAS": str(max(topic.replicas for topic in cluster.topics)),
                     "KAFKAC_TOOL_HEAP_OPTS": TOOL_HEAP_OPTIONS,
@@ -85,7 +85,7 @@ def topics_values(cluster: Cluster) -> dict | None:
                               "limits": {"memory": "768Mi"}},
                 "volumeMounts": [
                     scripts_mount,
-                    *({"name": f"spec-{i}", "mountPath": f"{TOPICS_DIR}/spec/{i}", "readOnly": True}
+                    *({"name": f"spec-{i}", "mountPath": f"{_TOPICS_DIR}/spec/{i}", "readOnly": True}
                       for i in range(len(shards))),
                     *state_mounts, work_mount, tmp_mount,
                     {"name": "client", "mountPath": KAFKA_CLIENT_DIR},

@@ -14,10 +14,10 @@ from .kafka_client import KAFKA_CLIENT_DIR, KAFKA_WAIT_SECONDS, TOOL_HEAP_OPTION
 from .naming import clients_ca_cert_secret, clients_ca_secret, hook_pod_labels, job_name
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
 
-USERS_DIR = "/opt/kafkac/users"  # the scripts and the users as data
-USERS_WORK_DIR = "/var/run/kafkac-users"
+_USERS_DIR = "/opt/kafkac/users"  # the scripts and the users as data
+_USERS_WORK_DIR = "/var/run/kafkac-users"
 # Seconds the users Job may take for one user: its Secret, then a few Kafka tool runs.
-USER_SECONDS = 4 * TOOL_RUN_SECONDS
+_USER_SECONDS = 4 * TOOL_RUN_SECONDS
 
 
 def users_values(cluster: Cluster) -> dict | None:
@@ -32,7 +32,7 @@ def users_values(cluster: Cluster) -> dict | None:
     secrets = [user.name for user in cluster.users if user.has_secret]
     password_secrets = sorted({user.password_secret[0] for user in cluster.users if user.password_secret})
     tls_users = [user for user in cluster.users if user.authentication == "tls"]
-    cert_manager = users_cert_manager(cluster, tls_users)
+    cert_manager = _users_cert_manager(cluster, tls_users)
     # With a clients CA of cert-manager.io there is no CA key to read, but what cert-manager issued.
     ca_secrets = [clients_ca_cert_secret(cluster)] + (
         [certificate["spec"]["secretName"] for certificate in cert_manager["certificates"]] if cert_manager
@@ -43,11 +43,11 @@ def users_values(cluster: Cluster) -> dict | None:
         "filesConfigMapName": f"{name}-files",
         "userCount": len(cluster.users),
         "files": {
-            "users.tsv": users_lines(cluster.users),
+            "users.tsv": _users_lines(cluster.users),
             "acls.tsv": acl_lines(cluster.users),
-            "quotas.tsv": quota_lines(cluster.users),
+            "quotas.tsv": _quota_lines(cluster.users),
             "secret-metadata.json": json.dumps(
-                secret_metadata(cluster.users, cluster), sort_keys=True, indent=2) + "\n",
+                _secret_metadata(cluster.users, cluster), sort_keys=True, indent=2) + "\n",
         },
         # Read by name: the clients CA (or what cert-manager issued), the users' Secrets, the
         # Secrets of given passwords.
@@ -60,10 +60,10 @@ def users_values(cluster: Cluster) -> dict | None:
         "job": {
             "kubectlImage": image(DEFAULT_KUBECTL_IMAGE),
             "tlsToolsImage": image(STRIMZI_KAFKA_IMAGE),
-            "activeDeadlineSeconds": KAFKA_WAIT_SECONDS + 300 + len(cluster.users) * USER_SECONDS,
+            "activeDeadlineSeconds": KAFKA_WAIT_SECONDS + 300 + len(cluster.users) * _USER_SECONDS,
             "backoffLimit": 6,
-            "filesDir": USERS_DIR,
-            "workDir": USERS_WORK_DIR,
+            "filesDir": _USERS_DIR,
+            "workDir": _USERS_WORK_DIR,
             "clientDir": KAFKA_CLIENT_DIR,
             "waitSeconds": KAFKA_WAIT_SECONDS,
             "toolHeapOptions": TOOL_HEAP_OPTIONS,
@@ -76,7 +76,7 @@ def users_values(cluster: Cluster) -> dict | None:
     }
 
 
-def users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
+def _users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
     """With spec.clientsCa type cert-manager.io: a cert-manager Certificate for each TLS user, which
     the users Job applies (as the certificates Job does the node's), each with the user's days; else
     null. Strimzi's principal of a TLS user is its subject, CN=<user> alone."""
@@ -91,7 +91,7 @@ def users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
 
 # --- the Job's data files ----------------------------------------------------------------
 
-def users_lines(users: tuple[User, ...]) -> str:
+def _users_lines(users: tuple[User, ...]) -> str:
     """One user a line, fields split at tabs: name, authentication, principal, validity days,
     renewal days, password Secret and key ("-" when none). Names are DNS subdomains."""
     lines = []
@@ -110,7 +110,7 @@ def acl_lines(users: tuple[User, ...]) -> str:
                    for user in users for acl in user.acls)
 
 
-def quota_lines(users: tuple[User, ...]) -> str:
+def _quota_lines(users: tuple[User, ...]) -> str:
     """One quota a line: the user's quota entity, Kafka's quota key, the value."""
     return "".join(f"{user.quota_entity}\t{key}\t{_number(value)}\n"
                    for user in users for key, value in sorted(user.quotas.items()))
@@ -120,7 +120,7 @@ def _number(value) -> str:
     return json.dumps(value)
 
 
-def secret_metadata(users: tuple[User, ...], cluster: Cluster) -> dict:
+def _secret_metadata(users: tuple[User, ...], cluster: Cluster) -> dict:
     """Labels and annotations of each user's Secret: the template's, then Strimzi's labels."""
     return {user.name: {
         "labels": {**user.secret_labels, "app.kubernetes.io/instance": user.name,
