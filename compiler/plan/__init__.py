@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import Cluster
-from .broker import network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account, services
+from .broker import (network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account,
+                     services)
 from .broker_config import LOG4J2_FILE, log4j2_properties
 from .certificates import certificates_values
 from .kafka_client import kafka_client_values

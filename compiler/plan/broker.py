@@ -11,10 +11,9 @@ from .broker_config import LOG4J2_FILE, jvm_env, node_cert_listeners, server_pro
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
                         discovers_node_address, external_address_env, service_port)
 from .metrics import METRICS_PORT, metrics_container_ports, metrics_env, metrics_volume_mounts, metrics_volumes
-from .naming import (CONTROL_PLANE, REPLICATION, bootstrap_service_name, brokers_service_name, claim_labels,
-                     cluster_ca_cert_secret, cluster_id, clients_ca_cert_secret, hook_pod_labels, kafka_name,
-                     kafka_pods_selector, pod_name, pool_config_map_name, pool_labels,
-                     pool_selector, port_name, scripts_config_map_name, statefulset_name)
+from .naming import (CONTROL_PLANE, REPLICATION, claim_labels, cluster_id, cluster_names, hook_pod_labels,
+                     kafka_pods_selector, pod_name, pool_config_map_name, pool_labels, pool_selector,
+                     port_name, statefulset_name)
 from .pods import (CERTIFICATES_DIR, CLIENTS_CA_CERTS_DIR, CLUSTER_CA_CERTS_DIR, CONFIG_DIR,
                    CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR,
                    WORK_DIR, ca_cert_volume, metadata_of, node_certs_volume, pod_spec)
@@ -27,7 +26,7 @@ def services(cluster: Cluster) -> dict:
     """The bootstrap Service clients start from, and the headless Service that names every node."""
     return {
         "bootstrap": {
-            "name": bootstrap_service_name(cluster),
+            "name": cluster_names(cluster).bootstrap_service,
             # The replication port too, as in Strimzi: Kafka Exporter bootstraps from it.
             "ports": [service_port(listener) for listener in (REPLICATION, *cluster.listeners)
                       if not listener.has_own_services],
@@ -35,7 +34,7 @@ def services(cluster: Cluster) -> dict:
             **_service_ip_families(cluster.bootstrap_service_template),
         },
         "brokers": {
-            "name": brokers_service_name(cluster),
+            "name": cluster_names(cluster).brokers_service,
             "ports": [service_port(listener)
                       for listener in (CONTROL_PLANE, REPLICATION, *cluster.listeners)
                       if not listener.has_own_services],
@@ -47,14 +46,14 @@ def services(cluster: Cluster) -> dict:
 
 def pod_disruption_budget(cluster: Cluster) -> dict:
     return {
-        "name": kafka_name(cluster),
+        "name": cluster_names(cluster).kafka,
         "maxUnavailable": cluster.pod_disruption_budget_template.get("maxUnavailable", 1),
         **metadata_of(cluster.pod_disruption_budget_template),
     }
 
 
 def service_account(cluster: Cluster) -> dict:
-    return {"name": kafka_name(cluster), **metadata_of(cluster.service_account_template)}
+    return {"name": cluster_names(cluster).kafka, **metadata_of(cluster.service_account_template)}
 
 
 def _service_ip_families(template_section: dict) -> dict:
@@ -66,7 +65,7 @@ def rack_awareness(cluster: Cluster) -> dict | None:
     its addresses (nodeport listeners whose brokers find their address at start-up)."""
     if (cluster.rack is None or cluster.rack.type != "topology-label") and not discovers_node_address(cluster):
         return None
-    return {"clusterRoleBindingName": f"{kafka_name(cluster)}-init",
+    return {"clusterRoleBindingName": f"{cluster_names(cluster).kafka}-init",
             **metadata_of(cluster.cluster_role_binding_template)}
 
 
@@ -150,7 +149,7 @@ def _node_pod_spec(cluster: Cluster, pool: NodePool) -> dict:
     # Only the rack and address init containers talk to the Kubernetes API.
     needs_api = pool.is_broker and cluster.rack is not None and cluster.rack.type == "topology-label"
     needs_api = needs_api or bool(address_init_container(cluster, pool))
-    return pod_spec(pool.template.pod, kafka_name(cluster), needs_api, POD_SECURITY_CONTEXT)
+    return pod_spec(pool.template.pod, cluster_names(cluster).kafka, needs_api, POD_SECURITY_CONTEXT)
 
 
 def _init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
@@ -188,7 +187,7 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
     env = {
         "KAFKAC_CLUSTER_ID": cluster_id(cluster),
         "KAFKAC_METADATA_VERSION": cluster.metadata_version or "",
-        "KAFKAC_HEADLESS_SERVICE": brokers_service_name(cluster),
+        "KAFKAC_HEADLESS_SERVICE": cluster_names(cluster).brokers_service,
         "KAFKAC_CONTROLLER_VOTERS": " ".join(voters),
         "KAFKAC_ADVERTISED_LISTENERS": " ".join(advertised),
         "KAFKAC_LOG_DIRS": " ".join(data_dirs),
@@ -223,9 +222,9 @@ def _pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
     volumes: list[dict] = [
         {"name": "tmp", "emptyDir": {"sizeLimit": str(pool.template.pod.get("tmpDirSizeLimit", _TMP_SIZE_LIMIT))}},
         {"name": "kafka-config", "configMap": {"name": pool_config_map_name(cluster, pool)}},
-        {"name": "kafkac-scripts", "configMap": {"name": scripts_config_map_name(cluster)}},
+        {"name": "kafkac-scripts", "configMap": {"name": cluster_names(cluster).scripts_config_map}},
         # Created by the certificates Job; the pod waits for them to exist.
-        ca_cert_volume("cluster-ca-cert", cluster_ca_cert_secret(cluster)),
+        ca_cert_volume("cluster-ca-cert", cluster_names(cluster).cluster_ca_cert_secret),
         node_certs_volume("node-certs", cluster),
     ]
     for volume in pool.volumes:
@@ -233,7 +232,7 @@ def _pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
             empty_dir = {"sizeLimit": volume.size_limit} if volume.size_limit else {}
             volumes.append({"name": volume.name, "emptyDir": empty_dir})
     if pool.is_broker and _trusts_clients_ca(cluster):
-        volumes.append(ca_cert_volume("clients-ca-cert", clients_ca_cert_secret(cluster)))
+        volumes.append(ca_cert_volume("clients-ca-cert", cluster_names(cluster).clients_ca_cert_secret))
     if pool.is_broker:
         for listener in cluster.listeners:
             if listener.cert_secret:

@@ -12,7 +12,7 @@ from ..properties import config_text, escape_key, escape_value
 from ..quantities import quantity_bytes
 from ..model import Cluster, JvmOptions, Listener, Logging, NodePool
 from .metrics import metrics_reporter_properties
-from .naming import CONTROL_PLANE, REPLICATION, kafka_exporter_name, kafka_name
+from .naming import CONTROL_PLANE, REPLICATION, cluster_names
 from .pods import CLIENTS_CA_CERT, CLUSTER_CA_CERT, NODE_KEYSTORE, WORK_DIR
 
 _STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
@@ -150,12 +150,12 @@ def _listener_limits(cluster: Cluster) -> list[tuple[str, str]]:
 
 def _node_principal(cluster: Cluster) -> str:
     """The principal Kafka gives the node certificate (its subject in RFC 2253 form)."""
-    return f"User:CN={kafka_name(cluster)},O=io.strimzi"
+    return f"User:CN={cluster_names(cluster).kafka},O=io.strimzi"
 
 
 def _kafka_exporter_principal(cluster: Cluster) -> str:
     """The principal Kafka gives Kafka Exporter's certificate."""
-    return f"User:CN={kafka_exporter_name(cluster)},O=io.strimzi"
+    return f"User:CN={cluster_names(cluster).kafka_exporter},O=io.strimzi"
 
 
 def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from ..model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, ClusterCa
 from .listeners import address_objects, cluster_ip_service_names, external_names
-from .naming import (bootstrap_service_name, brokers_service_name, clients_ca_cert_secret, clients_ca_secret,
-                     cluster_ca_cert_secret, cluster_ca_secret, hook_pod_labels, kafka_exporter_cert_secret,
-                     kafka_exporter_name, kafka_name, node_cert_secret, secret_labels)
+from .naming import cluster_names, hook_pod_labels, secret_labels
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
 
 # Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
@@ -25,23 +23,24 @@ _CERT_MANAGER_WAIT_SECONDS = 300
 
 def certificates_values(cluster: Cluster) -> dict:
     """The CA and node certificate Secrets, and the hook Job that creates what is absent."""
-    bootstrap, brokers = bootstrap_service_name(cluster), brokers_service_name(cluster)
-    name = f"{kafka_name(cluster)}-certificates"
-    node_secret = node_cert_secret(cluster)
+    names = cluster_names(cluster)
+    bootstrap, brokers = names.bootstrap_service, names.brokers_service
+    name = f"{names.kafka}-certificates"
+    node_secret = names.node_cert_secret
     # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
     # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
     dns_names = [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster)]
     # Addresses of listeners with their own Services, known at compile time, as they are.
     external_dns_names, external_ips = external_names(cluster)
     return {
-        "clusterCaCertSecret": cluster_ca_cert_secret(cluster),
-        "clusterCaSecret": cluster_ca_secret(cluster),
+        "clusterCaCertSecret": names.cluster_ca_cert_secret,
+        "clusterCaSecret": names.cluster_ca_secret,
         "nodeCertSecret": node_secret,
         "generateCertificateAuthority": cluster.cluster_ca.generate,
         "validityDays": cluster.cluster_ca.validity_days,
         "renewalDays": cluster.cluster_ca.renewal_days,
         "caSubject": _CA_SUBJECT,
-        "nodeSubject": f"CN={kafka_name(cluster)}, O=io.strimzi",
+        "nodeSubject": f"CN={names.kafka}, O=io.strimzi",
         "dnsNames": dns_names,
         "externalDnsNames": external_dns_names,
         "externalIpAddresses": external_ips,
@@ -51,8 +50,8 @@ def certificates_values(cluster: Cluster) -> dict:
         "certManager": _cluster_cert_manager(cluster, node_secret, dns_names, external_dns_names, external_ips),
         # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
         "clientsCa": {
-            "certSecret": clients_ca_cert_secret(cluster),
-            "secret": clients_ca_secret(cluster),
+            "certSecret": names.clients_ca_cert_secret,
+            "secret": names.clients_ca_secret,
             "generateCertificateAuthority": cluster.clients_ca.generate,
             "subject": _CLIENTS_CA_SUBJECT,
             "validityDays": cluster.clients_ca.validity_days,
@@ -116,20 +115,20 @@ def cert_manager_certificate(ca: ClusterCa, secret: str, common_name: str, usage
     return {"name": secret, "clusterDnsNames": list(cluster_dns_names), "spec": spec}
 
 
-def _cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str], external_dns_names: list[str],
-                         external_ips: list[str]) -> dict | None:
+def _cluster_cert_manager(cluster: Cluster, node_secret: str, dns_names: list[str],
+                          external_dns_names: list[str], external_ips: list[str]) -> dict | None:
     """With spec.clusterCa type cert-manager.io: the issuer, and the Certificates of the node and
     Kafka Exporter certificates; else null."""
     issuer = cert_manager_issuer(cluster.cluster_ca)
     if issuer is None:
         return None
-    certificates = [cert_manager_certificate(cluster.cluster_ca, node_secret, kafka_name(cluster),
+    names = cluster_names(cluster)
+    certificates = [cert_manager_certificate(cluster.cluster_ca, node_secret, names.kafka,
                                              ["server auth", "client auth"], cluster_dns_names=dns_names,
                                              dns_names=external_dns_names, ip_addresses=external_ips)]
     if cluster.kafka_exporter is not None:
         certificates.append(cert_manager_certificate(
-            cluster.cluster_ca, kafka_exporter_cert_secret(cluster), kafka_exporter_name(cluster),
-            ["client auth"]))
+            cluster.cluster_ca, names.kafka_exporter_cert_secret, names.kafka_exporter, ["client auth"]))
     return {**issuer, "certificates": certificates}
 
 
@@ -137,5 +136,5 @@ def _kafka_exporter_certificate(cluster: Cluster) -> dict | None:
     """Kafka Exporter's client certificate, signed by the cluster CA; null without spec.kafkaExporter."""
     if cluster.kafka_exporter is None:
         return None
-    return {"secret": kafka_exporter_cert_secret(cluster),
-            "subject": f"CN={kafka_exporter_name(cluster)}, O=io.strimzi"}
+    names = cluster_names(cluster)
+    return {"secret": names.kafka_exporter_cert_secret, "subject": f"CN={names.kafka_exporter}, O=io.strimzi"}

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from ..model import Cluster
 from ..properties import escape_key, escape_value
-from .naming import REPLICATION, brokers_service_name, cluster_ca_cert_secret, pod_name
-from .pods import CLUSTER_CA_CERT, CLUSTER_CA_CERTS_DIR, NODE_CERTS_DIR, NODE_KEYSTORE, ca_cert_volume, node_certs_volume
+from .naming import REPLICATION, cluster_names, pod_name
+from .pods import (CLUSTER_CA_CERT, CLUSTER_CA_CERTS_DIR, NODE_CERTS_DIR, NODE_KEYSTORE, ca_cert_volume,
+                   node_certs_volume)
 
 KAFKA_CLIENT_DIR = "/var/run/kafkac-client"  # the client properties, with the key store password
 # How long a Job waits for the brokers to answer before it fails.
@@ -29,7 +30,7 @@ def kafka_client_values(cluster: Cluster) -> dict:
     client setting except the key store password, which the Job's script reads
     from `keyStorePasswordFile` (a Secret) when it writes the client's file.
     """
-    brokers_service = brokers_service_name(cluster)
+    brokers_service = cluster_names(cluster).brokers_service
     listener = REPLICATION
     client = {
         "listener": listener.identifier,
@@ -51,7 +52,7 @@ def kafka_client_values(cluster: Cluster) -> dict:
         "properties": "".join(f"{escape_key(k)}={escape_value(v)}\n" for k, v in props),
         "keyStorePasswordFile": f"{NODE_CERTS_DIR}/node.password",
         "volumes": [
-            ca_cert_volume("kafka-client-cluster-ca", cluster_ca_cert_secret(cluster)),
+            ca_cert_volume("kafka-client-cluster-ca", cluster_names(cluster).cluster_ca_cert_secret),
             node_certs_volume("kafka-client-node-certs", cluster),
         ],
         "volumeMounts": [

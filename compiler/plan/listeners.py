@@ -10,7 +10,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, NodePool
-from .naming import (brokers_selector, broker_pod_selector, kafka_name, listener_bootstrap_name,
+from .naming import (broker_pod_selector, brokers_selector, cluster_names, listener_bootstrap_name,
                      listener_broker_name, port_name)
 from .pods import CONFIG_DIR, CONTAINER_SECURITY_CONTEXT, SCRIPTS_DIR, env_list
 
@@ -131,7 +131,8 @@ class _AdvertisedAddress:
     dns_suffix: str | None = None
 
 
-def _advertised_address(cluster: Cluster, listener: Listener, pool: NodePool, node_id: int) -> _AdvertisedAddress:
+def _advertised_address(cluster: Cluster, listener: Listener, pool: NodePool,
+                        node_id: int) -> _AdvertisedAddress:
     """Strimzi's advertised address per type, with what `brokers[]` pins taking precedence."""
     broker = listener.broker(node_id)
     suffix = None
@@ -191,7 +192,7 @@ def address_discovery(cluster: Cluster) -> dict | None:
                   for node_id in _discovering_nodes(cluster, listener, pool)]
     if not discovered:
         return None
-    return {"roleName": f"{kafka_name(cluster)}-address",
+    return {"roleName": f"{cluster_names(cluster).kafka}-address",
             "serviceNames": [name for kind, name in discovered if kind != "route"],
             "routeNames": [name for kind, name in discovered if kind == "route"]}
 

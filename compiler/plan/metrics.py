@@ -9,13 +9,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
 from ..model import (JMX_PROMETHEUS_EXPORTER, STRIMZI_KAFKA_IMAGE, STRIMZI_METRICS_REPORTER, Cluster,
                      KafkaExporter)
 from ..properties import config_text
-from .naming import (REPLICATION, bootstrap_service_name, cluster_ca_cert_secret, hook_pod_labels,
-                     kafka_exporter_cert_secret, kafka_exporter_name, kafka_kind_selector, kafka_name,
-                     metrics_config_map_name)
-from .pods import CONTAINER_SECURITY_CONTEXT, PROBE_DEFAULTS, ca_cert_volume, env_list, image, metadata_of, pod_spec
+from .naming import REPLICATION, cluster_names, hook_pod_labels, kafka_kind_selector
+from .pods import (CONTAINER_SECURITY_CONTEXT, PROBE_DEFAULTS, ca_cert_volume, env_list, image, metadata_of,
+                   pod_spec)
 
 METRICS_PORT = 9404  # Strimzi's port for the exporter and the reporter, named tcp-prometheus
 _METRICS_PORT_NAME = "tcp-prometheus"
@@ -55,7 +56,7 @@ def metrics_values(cluster: Cluster) -> dict | None:
         "type": metrics.type,
         "port": METRICS_PORT,
         "portName": _METRICS_PORT_NAME,
-        "configMapName": None if metrics.is_reporter else metrics_config_map_name(cluster),
+        "configMapName": None if metrics.is_reporter else cluster_names(cluster).metrics_config_map,
         "fileName": None if metrics.is_reporter else _METRICS_CONFIG_FILE,
         "content": metrics.exporter_config,
         "agent": {
@@ -118,7 +119,7 @@ def metrics_volumes(cluster: Cluster) -> list[dict]:
     agent = [{"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
     if cluster.metrics.is_reporter:
         return agent
-    return [{"name": "metrics-config", "configMap": {"name": metrics_config_map_name(cluster)}}, *agent]
+    return [{"name": "metrics-config", "configMap": {"name": cluster_names(cluster).metrics_config_map}}, *agent]
 
 
 def metrics_volume_mounts(cluster: Cluster) -> list[dict]:
@@ -142,15 +143,16 @@ def kafka_exporter_values(cluster: Cluster) -> dict | None:
     exporter = cluster.kafka_exporter
     if exporter is None:
         return None
-    name = kafka_exporter_name(cluster)
+    names = cluster_names(cluster)
+    name = names.kafka_exporter
     template = exporter.template
     pod = template.get("pod", {})
     container = template.get("container", {})
     volumes = [
         {"name": "tmp", "emptyDir": {"sizeLimit": "16Mi"}},
-        ca_cert_volume("cluster-ca-cert", cluster_ca_cert_secret(cluster)),
+        ca_cert_volume("cluster-ca-cert", names.cluster_ca_cert_secret),
         {"name": "kafka-exporter-certs", "secret": {
-            "secretName": kafka_exporter_cert_secret(cluster),
+            "secretName": names.kafka_exporter_cert_secret,
             "items": [{"key": key, "path": key} for key in (_KAFKA_EXPORTER_CERT, _KAFKA_EXPORTER_KEY)]}},
     ]
     mounts = [
@@ -194,7 +196,7 @@ def _kafka_exporter_args(cluster: Cluster) -> list[str]:
     """
     exporter = cluster.kafka_exporter
     args = [
-        f"--kafka.server={bootstrap_service_name(cluster)}:{REPLICATION.port}",
+        f"--kafka.server={cluster_names(cluster).bootstrap_service}:{REPLICATION.port}",
         f"--kafka.version={cluster.kafka_version}",
         f"--web.listen-address=:{METRICS_PORT}",
         f"--topic.filter={exporter.topic_regex}",
@@ -226,6 +228,9 @@ def kafka_exporter_logging_args(exporter: KafkaExporter) -> list[str]:
 # tell clusters, pools and roles apart.
 _STRIMZI_LABELS_RELABELING = {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(strimzi_io_.+)",
                              "replacement": "$1"}
+# In the order of the PrometheusRule's entries.
+_ALERT_KEYS = ("alert", "expr", "operator", "threshold", "for", "severity", "summary", "description")
+_ALERT_RULES = yaml.safe_load((Path(__file__).parent / "alert-rules.yaml").read_text())
 _ALERT_THRESHOLDS = {
     "underReplicatedFor": "5m",
     "consumerLag": 1000,
@@ -252,12 +257,13 @@ def prometheus_operator_values(cluster: Cluster) -> dict | None:
     """PodMonitors, a PrometheusRule and dashboard ConfigMaps; null unless the Kafka asks for them."""
     if not cluster.prometheus_operator:
         return None
-    name = kafka_name(cluster)
+    name = cluster_names(cluster).kafka
     pod_monitors = []
     if cluster.metrics is not None:
         pod_monitors.append(_pod_monitor(name, kafka_kind_selector(cluster)))
     if cluster.kafka_exporter is not None:
-        pod_monitors.append(_pod_monitor(kafka_exporter_name(cluster), hook_pod_labels(cluster, "kafka-exporter")))
+        pod_monitors.append(_pod_monitor(cluster_names(cluster).kafka_exporter,
+                                         hook_pod_labels(cluster, "kafka-exporter")))
     return {
         "podMonitors": pod_monitors,
         "ruleName": f"{name}-alerts",
@@ -291,61 +297,7 @@ def alerts(cluster: Cluster) -> list[dict]:
 
 
 def _alert_rules(cluster: Cluster) -> list[dict]:
-    """The alert rules; `expr` is completed with `operator` and the value of `threshold`
-    (a key of the thresholds), so that a threshold is a value to override."""
-    selector = f'strimzi_io_cluster="{cluster.name}"'
-    rules = []
-    if cluster.metrics is not None:
-        rules += [
-            alert("KafkaOfflinePartitions", "critical", "1m",
-                  f"sum by (namespace, strimzi_io_cluster) "
-                  f"(kafka_controller_kafkacontroller_offlinepartitionscount{{{selector}}})", ">", 0,
-                  "Partitions without a leader",
-                  "{{ $value }} partitions of Kafka {{ $labels.strimzi_io_cluster }} have no leader: "
-                  "producers and consumers of them fail."),
-            alert("KafkaUnderReplicatedPartitions", "warning", "underReplicatedFor",
-                  f"kafka_server_replicamanager_underreplicatedpartitions{{{selector}}}", ">", 0,
-                  "Under-replicated partitions",
-                  "Broker {{ $labels.pod }} leads {{ $value }} partitions whose followers are behind."),
-            alert("KafkaUnderMinIsrPartitions", "critical", "1m",
-                  f"kafka_server_replicamanager_underminisrpartitioncount{{{selector}}}", ">", 0,
-                  "Partitions under min.insync.replicas",
-                  "Broker {{ $labels.pod }} leads {{ $value }} partitions with fewer in-sync replicas "
-                  "than min.insync.replicas: producers with acks=all fail."),
-            alert("KafkaNoActiveController", "critical", "2m",
-                  f"sum by (namespace, strimzi_io_cluster) "
-                  f"(kafka_controller_kafkacontroller_activecontrollercount{{{selector}}})", "!=", 1,
-                  "No single active controller",
-                  "Kafka {{ $labels.strimzi_io_cluster }} has {{ $value }} active controllers instead "
-                  "of one."),
-            alert("KafkaNodeDown", "critical", "3m",
-                  f'up{{{selector},strimzi_io_kind="Kafka"}}', "==", 0,
-                  "Kafka node not answering",
-                  "The metrics endpoint of {{ $labels.pod }} has not answered for 3 minutes."),
-            alert("KafkaBrokerNotRunning", "warning", "5m",
-                  f"kafka_server_kafkaserver_brokerstate{{{selector}}}", "!=", 3,
-                  "Broker not in the running state",
-                  "Broker {{ $labels.pod }} is in state {{ $value }} (3 is running)."),
-            alert("KafkaDiskFillingUp", "warning", "5m",
-                  f'100 * kubelet_volume_stats_available_bytes{{persistentvolumeclaim=~"data(-[0-9]+)?-'
-                  f'{cluster.name}-.+"}} / kubelet_volume_stats_capacity_bytes{{persistentvolumeclaim=~'
-                  f'"data(-[0-9]+)?-{cluster.name}-.+"}}', "<", "diskAvailablePercent",
-                  "Kafka volume almost full",
-                  "Volume {{ $labels.persistentvolumeclaim }} has {{ $value | humanize }}% space left."),
-        ]
-    if cluster.kafka_exporter is not None:
-        rules.append(alert(
-            "KafkaConsumerGroupLag", "warning", "consumerLagFor",
-            f"sum by (namespace, strimzi_io_cluster, consumergroup, topic) "
-            f"(kafka_consumergroup_lag{{{selector}}})", ">", "consumerLag",
-            "Consumer group lagging",
-            "Consumer group {{ $labels.consumergroup }} is {{ $value }} records behind on topic "
-            "{{ $labels.topic }}."))
-    return rules
-
-
-def alert(name: str, severity: str, for_: str, expr: str, operator: str, threshold,
-          summary: str, description: str) -> dict:
-    """One alert; `threshold` and `for_` are literal values or keys of the thresholds."""
-    return {"alert": name, "expr": expr, "operator": operator, "threshold": threshold, "for": for_,
-            "severity": severity, "summary": summary, "description": description}
+    """The rules of alert-rules.yaml whose metrics the cluster serves, for this cluster."""
+    present = {"metricsConfig": cluster.metrics is not None, "kafkaExporter": cluster.kafka_exporter is not None}
+    return [{**{key: rule[key] for key in _ALERT_KEYS}, "expr": rule["expr"].replace("<cluster>", cluster.name)}
+            for rule in _ALERT_RULES if present[rule["needs"]]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+from dataclasses import dataclass
 
 from ..model import Cluster, Listener, NodePool
 
@@ -29,19 +30,33 @@ _POOL = "strimzi.io/pool-name"
 
 # --- names --------------------------------------------------------------------------------
 
-def kafka_name(cluster: Cluster) -> str:
-    """`<cluster>-kafka`: the nodes' ServiceAccount, PodDisruptionBudget, strimzi.io/name and the
-    common name of the node certificate."""
-    return f"{cluster.name}-kafka"
+@dataclass(frozen=True)
+class ClusterNames:
+    """The names of a cluster's objects that depend on the cluster alone."""
+
+    kafka: str  # the nodes' ServiceAccount and PodDisruptionBudget, strimzi.io/name, the node certificate's CN
+    bootstrap_service: str  # in front of every broker: where clients bootstrap
+    brokers_service: str  # headless: every node's own DNS name
+    scripts_config_map: str
+    metrics_config_map: str
+    cluster_ca_cert_secret: str
+    cluster_ca_secret: str
+    clients_ca_cert_secret: str
+    clients_ca_secret: str
+    node_cert_secret: str
+    kafka_exporter: str
+    kafka_exporter_cert_secret: str
 
 
-def bootstrap_service_name(cluster: Cluster) -> str:
-    return f"{cluster.name}-kafka-bootstrap"
-
-
-def brokers_service_name(cluster: Cluster) -> str:
-    """The headless Service that gives every node its DNS name."""
-    return f"{cluster.name}-kafka-brokers"
+def cluster_names(cluster: Cluster) -> ClusterNames:
+    kafka = f"{cluster.name}-kafka"
+    return ClusterNames(
+        kafka=kafka, bootstrap_service=f"{kafka}-bootstrap", brokers_service=f"{kafka}-brokers",
+        scripts_config_map=f"{kafka}-scripts", metrics_config_map=f"{kafka}-metrics",
+        cluster_ca_cert_secret=f"{cluster.name}-cluster-ca-cert", cluster_ca_secret=f"{cluster.name}-cluster-ca",
+        clients_ca_cert_secret=f"{cluster.name}-clients-ca-cert", clients_ca_secret=f"{cluster.name}-clients-ca",
+        node_cert_secret=f"{kafka}-node-certs", kafka_exporter=f"{kafka}-exporter",
+        kafka_exporter_cert_secret=f"{kafka}-exporter-certs")
 
 
 def statefulset_name(cluster: Cluster, pool: NodePool) -> str:
@@ -54,42 +69,6 @@ def pod_name(cluster: Cluster, pool: NodePool, node_id: int) -> str:
 
 def pool_config_map_name(cluster: Cluster, pool: NodePool) -> str:
     return f"{statefulset_name(cluster, pool)}-config"
-
-
-def scripts_config_map_name(cluster: Cluster) -> str:
-    return f"{cluster.name}-kafka-scripts"
-
-
-def metrics_config_map_name(cluster: Cluster) -> str:
-    return f"{cluster.name}-kafka-metrics"
-
-
-def cluster_ca_cert_secret(cluster: Cluster) -> str:
-    return f"{cluster.name}-cluster-ca-cert"
-
-
-def cluster_ca_secret(cluster: Cluster) -> str:
-    return f"{cluster.name}-cluster-ca"
-
-
-def clients_ca_cert_secret(cluster: Cluster) -> str:
-    return f"{cluster.name}-clients-ca-cert"
-
-
-def clients_ca_secret(cluster: Cluster) -> str:
-    return f"{cluster.name}-clients-ca"
-
-
-def node_cert_secret(cluster: Cluster) -> str:
-    return f"{cluster.name}-kafka-node-certs"
-
-
-def kafka_exporter_name(cluster: Cluster) -> str:
-    return f"{cluster.name}-kafka-exporter"
-
-
-def kafka_exporter_cert_secret(cluster: Cluster) -> str:
-    return f"{cluster.name}-kafka-exporter-certs"
 
 
 def listener_bootstrap_name(cluster: Cluster, listener: Listener) -> str:
@@ -150,7 +129,7 @@ def kafka_kind_selector(cluster: Cluster) -> dict:
 
 def kafka_pods_selector(cluster: Cluster) -> dict:
     """The Kafka nodes, every pool's."""
-    return {**kafka_kind_selector(cluster), _NAME: kafka_name(cluster)}
+    return {**kafka_kind_selector(cluster), _NAME: cluster_names(cluster).kafka}
 
 
 def pool_selector(cluster: Cluster, pool: NodePool) -> dict:

@@ -4,7 +4,7 @@ folders a Kafka node's files are mounted at, and how template sections become va
 from __future__ import annotations
 
 from ..model import Cluster
-from .naming import node_cert_secret
+from .naming import cluster_names
 
 _KAFKA_UID = 1000  # the apache/kafka image runs as appuser, uid and gid 1000
 CONFIG_DIR = "/opt/kafka/custom-config"
@@ -71,6 +71,6 @@ def ca_cert_volume(name: str, secret: str) -> dict:
 
 def node_certs_volume(name: str, cluster: Cluster) -> dict:
     """A volume of the node certificate's key store and its password."""
-    return {"name": name, "secret": {"secretName": node_cert_secret(cluster),
+    return {"name": name, "secret": {"secretName": cluster_names(cluster).node_cert_secret,
                                      "items": [{"key": "node.p12", "path": "node.p12"},
                                                {"key": "node.password", "path": "node.password"}]}}

@@ -11,7 +11,7 @@ import json
 from ..model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, User
 from .certificates import cert_manager_certificate, cert_manager_issuer
 from .kafka_client import KAFKA_CLIENT_DIR, KAFKA_WAIT_SECONDS, TOOL_HEAP_OPTIONS, TOOL_RUN_SECONDS
-from .naming import clients_ca_cert_secret, clients_ca_secret, hook_pod_labels, job_name
+from .naming import cluster_names, hook_pod_labels, job_name
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
 
 _USERS_DIR = "/opt/kafkac/users"  # the scripts and the users as data
@@ -34,9 +34,10 @@ def users_values(cluster: Cluster) -> dict | None:
     tls_users = [user for user in cluster.users if user.authentication == "tls"]
     cert_manager = _users_cert_manager(cluster, tls_users)
     # With a clients CA of cert-manager.io there is no CA key to read, but what cert-manager issued.
-    ca_secrets = [clients_ca_cert_secret(cluster)] + (
+    names = cluster_names(cluster)
+    ca_secrets = [names.clients_ca_cert_secret] + (
         [certificate["spec"]["secretName"] for certificate in cert_manager["certificates"]] if cert_manager
-        else [clients_ca_secret(cluster)])
+        else [names.clients_ca_secret])
     return {
         "jobName": name,
         "serviceAccountName": name,
