@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .cluster_members import CLUSTER_LABEL
+from .cluster_members import CLUSTER_LABEL, claimed_cluster, namespace_of
 from .findings import FieldPath, Finding, error
 from .kafka_configs import check_config
 from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
@@ -76,7 +76,7 @@ def normalize(documents: Documents) -> Model:
 
     by_key: dict[tuple[str | None, str], Document] = {}
     for doc in kafkas:
-        key = (_namespace(doc), doc.name)
+        key = (namespace_of(doc), doc.name)
         if key in by_key:
             findings.append(error(
                 "cluster.duplicate", f"Kafka {doc.name} is defined twice (also in "
@@ -87,25 +87,24 @@ def normalize(documents: Documents) -> Model:
 
     pools_by_cluster: dict[tuple[str | None, str], list[Document]] = {k: [] for k in by_key}
     for doc in pools:
-        cluster = doc.labels.get(CLUSTER_LABEL)
+        key = claimed_cluster(doc)
         path = ("metadata", "labels")
-        if not cluster:
+        if key is None:
             findings.append(error(
                 "nodepool.cluster-label", f"KafkaNodePool {doc.name} has no {CLUSTER_LABEL} label",
                 doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>"))
             continue
-        key = (_namespace(doc), cluster)
         if key not in pools_by_cluster:
             known = ", ".join(sorted(name for _, name in by_key)) or "none"
             findings.append(error(
                 "nodepool.unknown-cluster",
-                f"KafkaNodePool {doc.name} belongs to Kafka {cluster}, which is not among the inputs",
+                f"KafkaNodePool {doc.name} belongs to Kafka {key[1]}, which is not among the inputs",
                 doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
                 f"the name of a Kafka in the same namespace (found: {known})"))
             continue
         pools_by_cluster[key].append(doc)
 
-    config_maps = {(_namespace(d), d.name): d for d in documents.documents if d.kind == "ConfigMap"}
+    config_maps = {(namespace_of(d), d.name): d for d in documents.documents if d.kind == "ConfigMap"}
     clusters = []
     for key, doc in by_key.items():
         cluster = _cluster(doc, pools_by_cluster[key], config_maps, findings)
@@ -116,10 +115,6 @@ def normalize(documents: Documents) -> Model:
     clusters, user_findings = attach_users(documents, clusters)
     findings.extend(user_findings)
     return Model(clusters, findings, list(documents.documents))
-
-
-def _namespace(doc: Document) -> str | None:
-    return doc.get("metadata", "namespace")
 
 
 def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, Document],
@@ -145,7 +140,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(
         name=doc.name,
-        namespace=_namespace(doc),
+        namespace=namespace_of(doc),
         kafka_version=version,
         metadata_version=spec.get("metadataVersion"),
         image=spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}",
@@ -292,7 +287,7 @@ def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: t
     None when the ConfigMap or its key is absent: an error unless the reference is optional.
     """
     ref = doc.get(*path)
-    config_map = config_maps.get((_namespace(doc), ref["name"]))
+    config_map = config_maps.get((namespace_of(doc), ref["name"]))
     if config_map is None:
         if not ref.get("optional"):
             findings.append(error(

@@ -1,4 +1,4 @@
-"""The stages put together: what `kafkac validate`, `check` and `compile` run.
+"""The stages put together: what `kafkac validate`, `check`, `compile` and `verify` run.
 
 A compile writes every chart into a temporary directory beside the output,
 verifies them there, and only then moves them into place: a failure at any
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import policy, tools
-from .check import CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
+from .check import DEFAULT_PROFILE, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
@@ -101,6 +101,17 @@ def compile_specs(options: Options) -> Result:
         if has_errors(result.findings):
             return result
         return _compile(model, options, result, engine)
+
+
+def verify_chart(chart: Path, options: Options) -> Result:
+    """What `kafkac verify` runs on a chart already written: helm, kubeconform and the policies on
+    the rendered manifests (with the profile chosen, else prod)."""
+    from .verify import verify
+
+    with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
+        rendered_check = RenderedCheck(engine, options.check.profile or DEFAULT_PROFILE)
+        findings = verify(chart, options.kube_versions or tools.DEFAULT_KUBE_VERSIONS, rendered_check=rendered_check)
+    return Result(findings, [chart])
 
 
 def _compile(model: Model, options: Options, result: Result, engine: policy.Engine) -> Result:
