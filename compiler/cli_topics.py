@@ -15,7 +15,7 @@ import click
 from .cluster_members import belongs_to
 from .findings import has_errors
 from .model import Cluster, Model
-from .pipeline import check_specs
+from .pipeline import read_specs
 from .report import REPORTERS
 from .topics import topic_name
 from .topics_live import SASL_MECHANISMS, SECURITY_PROTOCOLS, Connection, LiveError, pull_yaml, read_live
@@ -63,7 +63,7 @@ def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_h
 def _cluster(paths, name: str | None, output_format: str) -> tuple[Cluster, Model]:
     """The cluster of the specs (the one named, when there are several) and the model it is part of,
     or exit with the findings."""
-    model, findings = check_specs(paths)
+    model, findings = read_specs(paths)
     if findings:
         text = REPORTERS["text" if output_format == "text" else "json"](findings, {}, False)
         click.echo(text, err=True)

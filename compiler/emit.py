@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import __version__
 from .plan import ChartPlan
-from .resources import CHARTS
+from .project_files import CHARTS
 from .yaml_text import scalar, yaml_key
 
 CHART_LIBRARY = CHARTS / "kafka"

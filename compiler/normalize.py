@@ -14,14 +14,14 @@ import re
 from .cluster_members import CLUSTER_LABEL, claimed_cluster, namespace_of
 from .findings import FieldPath, Finding, error
 from .kafka_configs import check_config
-from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
-                              listener_settings)
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter,
                     Listener, Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
+from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
+                                  listener_settings)
 from .topics import attach_topics
 from .users import attach_users
 

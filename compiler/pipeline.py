@@ -45,12 +45,12 @@ class Result:
         return not has_errors(self.findings)
 
 
-def check_specs(paths) -> tuple[Model | None, list[Finding]]:
+def read_specs(paths) -> tuple[Model | None, list[Finding]]:
     """load → validate → normalize; the model only when all of it passed."""
-    return check_documents(load(list(paths)))
+    return read_documents(load(list(paths)))
 
 
-def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
+def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
     findings = list(documents.findings)
     findings += validate(documents)
     if has_errors(findings):
@@ -64,15 +64,15 @@ def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
 
 def check_policies(options: Options) -> Result:
     """What `kafkac check` runs: validate, then the policies (against the base, if given)."""
-    from .base import load_base
+    from .base_specs import load_base
 
-    model, findings = check_specs(options.paths)
+    model, findings = read_specs(options.paths)
     result = Result(findings)
     if model is None:
         return result
     base_model = None
     if options.base is not None:
-        base_model, base_findings = check_documents(load_base(options.base, options.paths))
+        base_model, base_findings = read_documents(load_base(options.base, options.paths))
         if base_model is None:
             first = next(f for f in base_findings if f.is_error)
             result.findings.append(error(
@@ -86,7 +86,7 @@ def check_policies(options: Options) -> Result:
 
 
 def compile_specs(options: Options) -> Result:
-    model, findings = check_specs(options.paths)
+    model, findings = read_specs(options.paths)
     result = Result(findings)
     if model is None:
         return result

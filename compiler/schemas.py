@@ -18,7 +18,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from . import tools
-from .resources import SCHEMAS
+from .project_files import SCHEMAS
 
 JSON_DIR = SCHEMAS / "json"
 

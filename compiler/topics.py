@@ -27,8 +27,7 @@ import dataclasses
 import re
 
 from .findings import FieldPath, Finding, dotted, error
-from .kafka_configs import ConfigKey, check_config
-from .kafka_configs import load as load_kafka_configs
+from .kafka_configs import ConfigKey, check_config, for_version
 from .cluster_members import CLUSTER_LABEL, group_by_cluster
 from .load import Document, Documents
 from .model import Cluster, Topic
@@ -149,7 +148,7 @@ def _topic(cluster: Cluster, doc: Document, findings: list[Finding]) -> Topic | 
             "another name; set the internal topic's options in spec.kafka.config of the Kafka",
             doc.describe()))
 
-    configs = load_kafka_configs(cluster.kafka_version)
+    configs = for_version(cluster.kafka_version)
     spec = doc.get("spec", default={})
     partitions = spec.get("partitions", _broker_int(cluster, configs, "num.partitions"))
     replicas = spec.get("replicas", _broker_int(cluster, configs, "default.replication.factor"))

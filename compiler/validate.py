@@ -30,7 +30,7 @@ from referencing import Registry, Resource
 
 from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, Documents, ScalarFloat
-from .resources import SCHEMAS
+from .project_files import SCHEMAS
 from .schemas import schema_file
 
 STRIMZI_API_VERSIONS = ("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2")

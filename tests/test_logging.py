@@ -16,7 +16,7 @@ import pytest
 from compiler.model import Logging
 from compiler.plan.broker_config import LOG4J2_PATTERN, log4j2_properties
 from compiler.plan.metrics import METRICS_AGENT_COPY_SCRIPT, kafka_exporter_logging_args
-from compiler.resources import CHARTS
+from compiler.project_files import CHARTS
 
 from .conftest import BUSYBOX, with_busybox
 from .log_format import LOG_LINE, LOG_LINE_RE, events

@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from compiler.kafka_configs import load as load_kafka_configs
+from compiler.kafka_configs import for_version
 from compiler.load import Documents, load, load_text
 from compiler.model import Listener
 from compiler.normalize import normalize
@@ -97,7 +97,7 @@ def test_unmanaged_topics_are_left_out_even_without_a_topic_operator():
     ("compression.type", " zstd", "zstd"), ("message.timestamp.type", "LogAppendTime", "LogAppendTime"),
 ])
 def test_values_take_the_form_kafka_keeps(key, value, text):
-    assert canonical_value(load_kafka_configs("4.3.1").topic[key], value) == text
+    assert canonical_value(for_version("4.3.1").topic[key], value) == text
 
 
 def test_the_collision_rule_is_kafkas():
