@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from compiler.load import load
-from compiler.normalize import is_forbidden_option, node_id_list, normalize
+from compiler.normalize import is_forbidden_option, normalize
+from compiler.normalize_pools import node_id_list
 from compiler.pipeline import read_specs
 
 from .conftest import EXAMPLES
