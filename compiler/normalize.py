@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .cluster_members import CLUSTER_LABEL, claimed_cluster, namespace_of
-from .findings import FieldPath, Finding, error
+from .findings import FieldPath, Finding, UniqueItems, error
 from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
@@ -438,22 +438,12 @@ def _check_metadata_version(doc: Document, version: str, metadata_version: str |
 
 def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
     listeners: list[Listener] = []
-    names: dict[str, int] = {}
-    ports: dict[int, int] = {}
+    names = UniqueItems(doc, "name", "listener.duplicate-name", "listeners", "a unique name per listener", findings)
+    ports = UniqueItems(doc, "port", "listener.duplicate-port", "listeners", "a unique port per listener", findings)
     for i, raw in enumerate(doc.get("spec", "kafka", "listeners", default=[])):
         path = ("spec", "kafka", "listeners", i)
-        if raw["name"] in names:
-            findings.append(error(
-                "listener.duplicate-name", f"listener name {raw['name']!r} is already used by "
-                f"listeners[{names[raw['name']]}]", doc.span_of(path + ("name",)), path + ("name",),
-                "a unique name per listener"))
-        names.setdefault(raw["name"], i)
-        if raw["port"] in ports:
-            findings.append(error(
-                "listener.duplicate-port", f"port {raw['port']} is already used by "
-                f"listeners[{ports[raw['port']]}]", doc.span_of(path + ("port",)), path + ("port",),
-                "a unique port per listener"))
-        ports.setdefault(raw["port"], i)
+        names.add(i, path, raw["name"], f"listener name {raw['name']!r}")
+        ports.add(i, path, raw["port"], f"port {raw['port']}")
         configuration = raw.get("configuration") or {}
         cert = configuration.get("brokerCertChainAndKey")
         if cert and not raw["tls"]:

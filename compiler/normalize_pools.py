@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .cluster_members import CLUSTER_LABEL
-from .findings import Finding, error
+from .findings import Finding, UniqueItems, error
 from .load import Document
 from .model import JvmOptions, NodePool, PodTemplate, Volume
 
@@ -59,16 +59,11 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
 
 def _check_jbod(doc: Document, findings: list[Finding]) -> None:
     volumes = doc.get("spec", "storage", "volumes", default=[])
-    seen_ids: dict[int, int] = {}
+    ids = UniqueItems(doc, "id", "storage.duplicate-volume-id", "volumes", "a unique id per JBOD volume", findings)
     metadata_volume = None
     for i, volume in enumerate(volumes):
         path = ("spec", "storage", "volumes", i)
-        if volume["id"] in seen_ids:
-            findings.append(error(
-                "storage.duplicate-volume-id", f"volume id {volume['id']} is already used by "
-                f"volumes[{seen_ids[volume['id']]}]", doc.span_of(path + ("id",)), path + ("id",),
-                "a unique id per JBOD volume"))
-        seen_ids.setdefault(volume["id"], i)
+        ids.add(i, path, volume["id"], f"volume id {volume['id']}")
         if volume.get("kraftMetadata") == "shared":
             if metadata_volume is not None:
                 findings.append(error(
