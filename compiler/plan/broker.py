@@ -94,7 +94,7 @@ def network_policy(cluster: Cluster) -> dict | None:
     rules += [rule(listener.port, list(listener.network_policy_peers)) for listener in cluster.listeners]
     if cluster.metrics is not None:
         rules.append(rule(METRICS_PORT, []))
-    return {"name": f"{cluster.name}-network-policy-kafka", "spec": {
+    return {"name": cluster_names(cluster).network_policy, "spec": {
         "podSelector": kafka_pods["podSelector"], "policyTypes": ["Ingress"], "ingress": rules}}
 
 

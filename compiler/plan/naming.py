@@ -46,6 +46,7 @@ class ClusterNames:
     node_cert_secret: str
     kafka_exporter: str
     kafka_exporter_cert_secret: str
+    network_policy: str
 
 
 def cluster_names(cluster: Cluster) -> ClusterNames:
@@ -56,7 +57,7 @@ def cluster_names(cluster: Cluster) -> ClusterNames:
         cluster_ca_cert_secret=f"{cluster.name}-cluster-ca-cert", cluster_ca_secret=f"{cluster.name}-cluster-ca",
         clients_ca_cert_secret=f"{cluster.name}-clients-ca-cert", clients_ca_secret=f"{cluster.name}-clients-ca",
         node_cert_secret=f"{kafka}-node-certs", kafka_exporter=f"{kafka}-exporter",
-        kafka_exporter_cert_secret=f"{kafka}-exporter-certs")
+        kafka_exporter_cert_secret=f"{kafka}-exporter-certs", network_policy=f"{cluster.name}-network-policy-kafka")
 
 
 def statefulset_name(cluster: Cluster, pool: NodePool) -> str:
@@ -172,6 +173,12 @@ def pool_labels(pool: NodePool) -> dict:
         "strimzi.io/controller-role": str(pool.is_controller).lower(),
         "strimzi.io/component-type": "kafka",
     }
+
+
+def user_secret_labels(cluster: Cluster, user_name: str) -> dict:
+    """Strimzi's labels of a KafkaUser's Secret."""
+    return {"app.kubernetes.io/instance": user_name, "app.kubernetes.io/managed-by": "kafkac",
+            **_cluster_selector(cluster), _KIND: "KafkaUser"}
 
 
 def hook_pod_labels(cluster: Cluster, component: str) -> dict:
