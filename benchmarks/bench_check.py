@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from compiler import policy, tools  # noqa: E402
 from compiler.check import CheckOptions, check, cluster_input  # noqa: E402
-from compiler.pipeline import check_specs  # noqa: E402
+from compiler.pipeline import read_specs  # noqa: E402
 
 PRODUCTION = ROOT / "examples" / "production"
 
@@ -53,7 +53,7 @@ def timed(function):
 def one_run(head: Path, base: Path) -> dict:
     figures: dict[str, float] = {}
     figures["load, validate, normalize (head and base)"], (model, base_model) = timed(
-        lambda: (check_specs([head])[0], check_specs([base])[0]))
+        lambda: (read_specs([head])[0], read_specs([base])[0]))
     assert model is not None and base_model is not None
     figures["start OPA alone"], _ = timed(_start_and_stop)
     start = time.perf_counter()

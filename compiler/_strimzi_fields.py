@@ -20,7 +20,7 @@ from pathlib import Path
 
 import yaml
 
-from .resources import SCHEMAS
+from .project_files import SCHEMAS
 
 FIELDS_FILE = SCHEMAS / "strimzi-fields.json"
 KINDS = ("Kafka", "KafkaNodePool")

@@ -31,12 +31,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import policy
-from .cluster_members import CLUSTER_LABEL
+from .cluster_members import belongs_to
 from .findings import FieldPath, Finding, Severity, Span, error, warning
 from .load import Document, load_text
 from .model import Cluster, Model, NodePool
-from .plan import quantity_bytes
 from .policy import PolicyError
+from .quantities import quantity_bytes
 
 PROFILES = ("dev", "prod")
 DEFAULT_PROFILE = "prod"
@@ -142,9 +142,7 @@ def _topic_input(cluster: Cluster, document: Document) -> dict:
 
 
 def _topics(cluster: Cluster, documents: Sequence[Document]) -> list[Document]:
-    return [doc for doc in documents if doc.kind == "KafkaTopic"
-            and doc.labels.get(CLUSTER_LABEL) == cluster.name
-            and doc.get("metadata", "namespace") == cluster.namespace]
+    return [doc for doc in documents if doc.kind == "KafkaTopic" and belongs_to(doc, cluster)]
 
 
 def cluster_facts(cluster: Cluster) -> dict:

@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 
 from . import __version__, policy, tools
-from .base import BaseNotFound
+from .base_specs import BaseNotFound
 from .check import PROFILES, CheckOptions
 from .cli_topics import topics_group
 from .findings import has_errors
-from .pipeline import Options, check_policies, check_specs, compile_specs
+from .pipeline import Options, check_policies, read_specs, compile_specs, verify_chart
 from .report import REPORTERS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ENVIRONMENT = 0, 1, 2
@@ -144,7 +144,7 @@ def validate_command(paths, output_format, color):
     Example:
       kafkac validate specs/ --format json
     """
-    _, findings = check_specs(paths)
+    _, findings = read_specs(paths)
     _report(findings, output_format, color)
     if has_errors(findings):
         sys.exit(EXIT_FINDINGS)
@@ -196,14 +196,10 @@ def verify_command(chart, kube_versions, profile, opa_url, policy_dirs, output_f
     Example:
       kafkac verify out/my-cluster --kube-version 1.35.0
     """
-    from .check import DEFAULT_PROFILE, RenderedCheck
-    from .verify import verify
-
-    with policy.engine(opa_url, policy_dirs) as engine:
-        findings = verify(chart, tuple(kube_versions) or tools.DEFAULT_KUBE_VERSIONS,
-                          rendered_check=RenderedCheck(engine, profile or DEFAULT_PROFILE))
-    _report(findings, output_format, color)
-    if has_errors(findings):
+    result = verify_chart(chart, Options((), kube_versions=tuple(kube_versions),
+                                         check=_check_options(profile, opa_url, policy_dirs)))
+    _report(result.findings, output_format, color)
+    if not result.ok:
         sys.exit(EXIT_FINDINGS)
 
 

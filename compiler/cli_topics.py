@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
+from .cluster_members import belongs_to
 from .findings import has_errors
-from .load import load
-from .model import Cluster
-from .pipeline import check_specs
+from .model import Cluster, Model
+from .pipeline import read_specs
 from .report import REPORTERS
 from .topics import topic_name
 from .topics_live import SASL_MECHANISMS, SECURITY_PROTOCOLS, Connection, LiveError, pull_yaml, read_live
@@ -60,9 +60,10 @@ def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_h
                       sasl_mechanism, sasl_username, sasl_password_file)
 
 
-def _cluster(paths, name: str | None, output_format: str) -> Cluster:
-    """The cluster of the specs (the one named, when there are several), or exit with the findings."""
-    model, findings = check_specs(paths)
+def _cluster(paths, name: str | None, output_format: str) -> tuple[Cluster, Model]:
+    """The cluster of the specs (the one named, when there are several) and the model it is part of,
+    or exit with the findings."""
+    model, findings = read_specs(paths)
     if findings:
         text = REPORTERS["text" if output_format == "text" else "json"](findings, {}, False)
         click.echo(text, err=True)
@@ -72,7 +73,7 @@ def _cluster(paths, name: str | None, output_format: str) -> Cluster:
     if len(clusters) != 1:
         names = ", ".join(c.name for c in model.clusters) or "none"
         raise click.UsageError(f"the specs hold the Kafka clusters {names}; choose one with --cluster")
-    return clusters[0]
+    return clusters[0], model
 
 
 @click.group("topics")
@@ -112,7 +113,7 @@ def diff_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
       kafkac topics diff specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
         --last-applied state.jsonl
     """
-    cluster = _cluster(paths, cluster_name, output_format)
+    cluster, _ = _cluster(paths, cluster_name, output_format)
     record = read_record(line for path in last_applied for line in path.read_text().splitlines())
     connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
                              sasl_mechanism, sasl_username, sasl_password_file)
@@ -148,15 +149,15 @@ def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
       kafkac topics pull specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
         -o specs/pulled-topics.yaml
     """
-    cluster = _cluster(paths, cluster_name, "text")
+    cluster, model = _cluster(paths, cluster_name, "text")
     connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
                              sasl_mechanism, sasl_username, sasl_password_file)
     try:
         live = read_live(connection)
     except LiveError as exc:
         raise click.ClickException(str(exc)) from exc
-    documents = _topic_documents(paths)
-    named = {topic_name(d) for d in documents if d.labels.get("strimzi.io/cluster") == cluster.name}
+    documents = [d for d in model.documents if d.kind == "KafkaTopic"]
+    named = {topic_name(d) for d in documents if belongs_to(d, cluster)}
     taken = {d.name for d in documents}
     only_in_kafka = [t for name, t in live.topics.items() if name not in named and name not in live.internal]
     text = pull_yaml(only_in_kafka, cluster.name, cluster.namespace, bootstrap, taken)
@@ -165,7 +166,3 @@ def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
     else:
         output.write_text(text)
         click.echo(f"wrote {len(only_in_kafka)} KafkaTopic{'s' * (len(only_in_kafka) != 1)} to {output}", err=True)
-
-
-def _topic_documents(paths) -> list:
-    return [d for d in load(list(paths)).documents if d.kind == "KafkaTopic"]

@@ -9,22 +9,17 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import shutil
 from pathlib import Path
 
 from . import __version__
 from .plan import ChartPlan
-from .resources import CHARTS
+from .project_files import CHARTS
 from .schemas import VALUES_DOCS_FILE
+from .yaml_text import scalar, yaml_key
 
 CHART_LIBRARY = CHARTS / "kafka"
 CHART_VERSION = "0.1.0"
-
-_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_./-]*$")
-_YAML_RESERVED_WORDS = re.compile(
-    r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF"
-    r"|null|Null|NULL|~)$")
 
 
 def emit(chart_plan: ChartPlan, dest: Path) -> Path:
@@ -131,20 +126,3 @@ def _literal_block_ok(value: str) -> bool:
     return all(line == line.rstrip() and line.isprintable() for line in value.split("\n"))
 
 
-def yaml_key(key: str) -> str:
-    if _PLAIN_KEY.match(key) and not _YAML_RESERVED_WORDS.match(key):
-        return key
-    return json.dumps(key)
-
-
-def scalar(value) -> str:
-    """A YAML scalar that every YAML reader reads back as exactly `value`."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return getattr(value, "text", repr(value))
-    return json.dumps(str(value), ensure_ascii=False)

@@ -99,3 +99,21 @@ def warning(rule: str, message: str, span: Span, path: FieldPath = (), expected:
 
 def has_errors(findings) -> bool:
     return any(f.is_error for f in findings)
+
+
+class UniqueItems:
+    """Refuses an item of a list whose `field` an earlier item already has, pointing at the earlier one:
+    `<what> is already used by <list>[<index>]`."""
+
+    def __init__(self, doc, field: str, rule: str, list_name: str, expected: str, findings: list[Finding]):
+        self.doc, self.field, self.rule, self.list_name = doc, field, rule, list_name
+        self.expected, self.findings = expected, findings
+        self.seen: dict = {}
+
+    def add(self, index: int, path: FieldPath, value, what: str) -> None:
+        where = path + (self.field,)
+        if value in self.seen:
+            self.findings.append(error(
+                self.rule, f"{what} is already used by {self.list_name}[{self.seen[value]}]",
+                self.doc.span_of(where), where, self.expected))
+        self.seen.setdefault(value, index)

@@ -136,7 +136,7 @@ def _check_leaf(document: Document, path: FieldPath, value) -> Iterator[Finding]
 
 
 def _quantity_too_large(value: str) -> bool:
-    from .plan import quantity_bytes
+    from .quantities import quantity_bytes
 
     try:
         return quantity_bytes(value) >= 2 ** 63
@@ -178,7 +178,7 @@ def check_model(model) -> list[Finding]:
 
 
 def _heap_over_limit(cluster, pool) -> Iterator[Finding]:
-    from .plan import quantity_bytes
+    from .quantities import quantity_bytes
 
     if pool.document.get("spec", "jvmOptions") is not None:
         document, base = pool.document, ("spec", "jvmOptions")

@@ -29,9 +29,9 @@ from typing import Literal
 
 from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document
+from .project_files import SCHEMAS
 # The text plan writes into server.properties is the text the broker parses.
 from .properties import config_text
-from .resources import SCHEMAS
 
 DEFINITIONS_DIR = SCHEMAS / "kafka-config"
 
@@ -131,7 +131,7 @@ def definitions_file(version: str) -> Path:
     return DEFINITIONS_DIR / f"{minor_version(version)}.json"
 
 
-def load(version: str) -> KafkaConfigs:
+def for_version(version: str) -> KafkaConfigs:
     """The definitions for `version` (any patch release of a supported minor)."""
     return _load_minor(minor_version(version))
 
@@ -153,7 +153,7 @@ def check_config(values: dict, kind: Kind, version: str, doc: Document,
     `path_prefix` is where `values` sit in `doc` (`("spec", "kafka", "config")`);
     keys that kafkac reserves for itself should be left out by the caller.
     """
-    configs = load(version)
+    configs = for_version(version)
     options = configs.options(kind)
     findings = []
     for key, value in values.items():

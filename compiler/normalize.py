@@ -11,23 +11,22 @@ from __future__ import annotations
 
 import re
 
-from .cluster_members import CLUSTER_LABEL
-from .findings import FieldPath, Finding, error
+from .cluster_members import CLUSTER_LABEL, claimed_cluster, namespace_of
+from .findings import FieldPath, Finding, UniqueItems, error
 from .kafka_configs import check_config
-from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
-                              listener_settings)
 from .load import Document, Documents
 from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
-                    Authorization, CertManager, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter,
-                    Listener, Logging, Metrics, Model, NodePool, PodTemplate, Rack, Volume)
+                    Authorization, CertManager, CertSecret, Cluster, ClusterCa, KafkaExporter, Listener, Logging,
+                    Metrics, Model, Rack)
+from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
+                                  listener_settings)
+from .normalize_pools import node_pools
 from .topics import attach_topics
 from .users import attach_users
 
 PROMETHEUS_OPERATOR_ANNOTATION = "kafkac.io/prometheus-operator"
-NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
-REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"
 
 # Options Strimzi sets itself from other fields; a user value would be silently
 # wrong, so they are refused (Strimzi drops them with a log line instead).
@@ -63,8 +62,6 @@ FORBIDDEN_CONFIG_EXCEPTIONS = frozenset({
 AUTHORIZER_OPTIONS = frozenset({"allow.everyone.if.no.acl.found"})
 PER_LISTENER_CONFIG_SUFFIXES = ("connections.max.reauth.ms", "max.connections",
                                 "max.connection.creation.rate")
-_NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
-_NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)?\s*\]\s*$")
 LOG_LEVELS = ("ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF")
 _LOGGER_NAME_KEY = re.compile(r"^logger\.[^.]+\.name$")
 
@@ -76,7 +73,7 @@ def normalize(documents: Documents) -> Model:
 
     by_key: dict[tuple[str | None, str], Document] = {}
     for doc in kafkas:
-        key = (_namespace(doc), doc.name)
+        key = (namespace_of(doc), doc.name)
         if key in by_key:
             findings.append(error(
                 "cluster.duplicate", f"Kafka {doc.name} is defined twice (also in "
@@ -87,25 +84,24 @@ def normalize(documents: Documents) -> Model:
 
     pools_by_cluster: dict[tuple[str | None, str], list[Document]] = {k: [] for k in by_key}
     for doc in pools:
-        cluster = doc.labels.get(CLUSTER_LABEL)
+        key = claimed_cluster(doc)
         path = ("metadata", "labels")
-        if not cluster:
+        if key is None:
             findings.append(error(
                 "nodepool.cluster-label", f"KafkaNodePool {doc.name} has no {CLUSTER_LABEL} label",
                 doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>"))
             continue
-        key = (_namespace(doc), cluster)
         if key not in pools_by_cluster:
             known = ", ".join(sorted(name for _, name in by_key)) or "none"
             findings.append(error(
                 "nodepool.unknown-cluster",
-                f"KafkaNodePool {doc.name} belongs to Kafka {cluster}, which is not among the inputs",
+                f"KafkaNodePool {doc.name} belongs to Kafka {key[1]}, which is not among the inputs",
                 doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
                 f"the name of a Kafka in the same namespace (found: {known})"))
             continue
         pools_by_cluster[key].append(doc)
 
-    config_maps = {(_namespace(d), d.name): d for d in documents.documents if d.kind == "ConfigMap"}
+    config_maps = {(namespace_of(d), d.name): d for d in documents.documents if d.kind == "ConfigMap"}
     clusters = []
     for key, doc in by_key.items():
         cluster = _cluster(doc, pools_by_cluster[key], config_maps, findings)
@@ -118,10 +114,6 @@ def normalize(documents: Documents) -> Model:
     return Model(clusters, findings, list(documents.documents))
 
 
-def _namespace(doc: Document) -> str | None:
-    return doc.get("metadata", "namespace")
-
-
 def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, Document],
              findings: list[Finding]) -> Cluster | None:
     spec = doc.get("spec", "kafka", default={})
@@ -129,7 +121,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     config = spec.get("config") or {}
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
-    pools = _pools(doc, pool_docs, findings)
+    pools = node_pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
     cluster_ca = _certificate_authority(doc, "clusterCa", findings)
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
@@ -145,7 +137,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(
         name=doc.name,
-        namespace=_namespace(doc),
+        namespace=namespace_of(doc),
         kafka_version=version,
         metadata_version=spec.get("metadataVersion"),
         image=spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}",
@@ -292,7 +284,7 @@ def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: t
     None when the ConfigMap or its key is absent: an error unless the reference is optional.
     """
     ref = doc.get(*path)
-    config_map = config_maps.get((_namespace(doc), ref["name"]))
+    config_map = config_maps.get((namespace_of(doc), ref["name"]))
     if config_map is None:
         if not ref.get("optional"):
             findings.append(error(
@@ -446,22 +438,12 @@ def _check_metadata_version(doc: Document, version: str, metadata_version: str |
 
 def _listeners(doc: Document, findings: list[Finding]) -> list[Listener]:
     listeners: list[Listener] = []
-    names: dict[str, int] = {}
-    ports: dict[int, int] = {}
+    names = UniqueItems(doc, "name", "listener.duplicate-name", "listeners", "a unique name per listener", findings)
+    ports = UniqueItems(doc, "port", "listener.duplicate-port", "listeners", "a unique port per listener", findings)
     for i, raw in enumerate(doc.get("spec", "kafka", "listeners", default=[])):
         path = ("spec", "kafka", "listeners", i)
-        if raw["name"] in names:
-            findings.append(error(
-                "listener.duplicate-name", f"listener name {raw['name']!r} is already used by "
-                f"listeners[{names[raw['name']]}]", doc.span_of(path + ("name",)), path + ("name",),
-                "a unique name per listener"))
-        names.setdefault(raw["name"], i)
-        if raw["port"] in ports:
-            findings.append(error(
-                "listener.duplicate-port", f"port {raw['port']} is already used by "
-                f"listeners[{ports[raw['port']]}]", doc.span_of(path + ("port",)), path + ("port",),
-                "a unique port per listener"))
-        ports.setdefault(raw["port"], i)
+        names.add(i, path, raw["name"], f"listener name {raw['name']!r}")
+        ports.add(i, path, raw["port"], f"port {raw['port']}")
         configuration = raw.get("configuration") or {}
         cert = configuration.get("brokerCertChainAndKey")
         if cert and not raw["tls"]:
@@ -519,235 +501,3 @@ def is_forbidden_option(key: str) -> bool:
     if lowered in FORBIDDEN_CONFIG_EXCEPTIONS:
         return False
     return any(lowered.startswith(prefix) for prefix in FORBIDDEN_CONFIG_PREFIXES)
-
-
-def _pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> list[NodePool] | None:
-    if not pool_docs:
-        findings.append(error(
-            "cluster.no-node-pools", f"Kafka {doc.name} has no KafkaNodePool",
-            doc.span_of(("metadata", "name")), ("metadata", "name"),
-            f"at least one KafkaNodePool labelled {CLUSTER_LABEL}: {doc.name}"))
-        return None
-    for pool_doc in pool_docs:
-        _check_jbod(pool_doc, findings)
-    starts = _first_node_ids(pool_docs, findings)
-    for pool_doc in pool_docs:
-        if pool_doc.name in starts:
-            _check_remove_node_ids(pool_doc, starts[pool_doc.name], findings)
-    pools = [_pool(doc, pool_doc, starts[pool_doc.name], findings) for pool_doc in pool_docs
-             if pool_doc.name in starts]
-    names = set()
-    for pool_doc in pool_docs:
-        if pool_doc.name in names:
-            findings.append(error(
-                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice",
-                pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
-                "one KafkaNodePool per name"))
-        names.add(pool_doc.name)
-    if not any(p.is_controller and p.replicas > 0 for p in pools):
-        findings.append(error(
-            "cluster.no-controllers", f"Kafka {doc.name} has no node pool with the controller role "
-            "and replicas > 0, so it has no KRaft quorum", doc.span_of(("metadata", "name")),
-            ("metadata", "name"), "a KafkaNodePool with roles [controller] or [controller, broker]"))
-    if not any(p.is_broker and p.replicas > 0 for p in pools):
-        findings.append(error(
-            "cluster.no-brokers", f"Kafka {doc.name} has no node pool with the broker role "
-            "and replicas > 0", doc.span_of(("metadata", "name")), ("metadata", "name"),
-            "a KafkaNodePool with roles [broker] or [controller, broker]"))
-    return pools
-
-
-def _check_jbod(doc: Document, findings: list[Finding]) -> None:
-    volumes = doc.get("spec", "storage", "volumes", default=[])
-    seen_ids: dict[int, int] = {}
-    metadata_volume = None
-    for i, volume in enumerate(volumes):
-        path = ("spec", "storage", "volumes", i)
-        if volume["id"] in seen_ids:
-            findings.append(error(
-                "storage.duplicate-volume-id", f"volume id {volume['id']} is already used by "
-                f"volumes[{seen_ids[volume['id']]}]", doc.span_of(path + ("id",)), path + ("id",),
-                "a unique id per JBOD volume"))
-        seen_ids.setdefault(volume["id"], i)
-        if volume.get("kraftMetadata") == "shared":
-            if metadata_volume is not None:
-                findings.append(error(
-                    "storage.kraft-metadata", "more than one volume has kraftMetadata: shared",
-                    doc.span_of(path + ("kraftMetadata",)), path + ("kraftMetadata",),
-                    f"kraftMetadata on one volume only (volumes[{metadata_volume}] has it)"))
-            else:
-                metadata_volume = i
-
-
-def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[str, int]:
-    """Give each pool a contiguous block of node ids (its StatefulSet ordinals).
-
-    A pool with `strimzi.io/next-node-ids: "[N-...]"` starts at N; the others take
-    the lowest free block, in input order. Ids never overlap between pools.
-    """
-    taken: list[tuple[int, int, str]] = []
-    starts: dict[str, int] = {}
-
-    def overlaps(start: int, count: int) -> str | None:
-        for other_start, other_count, other in taken:
-            if start < other_start + other_count and other_start < start + count:
-                return other
-        return None
-
-    pinned = []
-    for doc in pool_docs:
-        value = doc.annotations.get(NEXT_NODE_IDS_ANNOTATION)
-        if value is None:
-            continue
-        path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
-        match = _NODE_ID_RANGE.match(str(value))
-        if not match:
-            findings.append(error(
-                "nodepool.node-ids", f"cannot read {NEXT_NODE_IDS_ANNOTATION}: {value!r}",
-                doc.span_of(path), path, 'a list of ids or ranges such as "[100-199]"'))
-            continue
-        pinned.append((doc, int(match.group(1))))
-    for doc, start in pinned:
-        replicas = doc.get("spec", "replicas", default=0)
-        clash = overlaps(start, replicas)
-        if clash:
-            path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
-            findings.append(error(
-                "nodepool.node-ids", f"node ids {start}..{start + replicas - 1} of pool {doc.name} "
-                f"overlap those of pool {clash}", doc.span_of(path), path,
-                "a range that no other pool of the cluster uses"))
-        taken.append((start, replicas, doc.name))
-        starts[doc.name] = start
-    for doc in pool_docs:
-        if doc.name in starts or NEXT_NODE_IDS_ANNOTATION in doc.annotations:
-            continue
-        replicas = doc.get("spec", "replicas", default=0)
-        start = 0
-        while (clash := overlaps(start, max(replicas, 1))) is not None:
-            start = next(s + c for s, c, name in taken if name == clash)
-        taken.append((start, replicas, doc.name))
-        starts[doc.name] = start
-    return starts
-
-
-def node_id_list(text: str) -> list[int] | None:
-    """The ids of a Strimzi node id annotation such as "[3, 10-12]", or None if it is not one."""
-    if not _NODE_ID_LIST.match(text):
-        return None
-    ids = []
-    for item in text.strip().strip("[]").split(","):
-        if item.strip():
-            low, _, high = item.partition("-")
-            ids += range(int(low), int(high or low) + 1)
-    return ids
-
-
-def _check_remove_node_ids(doc: Document, first_node_id: int, findings: list[Finding]) -> None:
-    """Strimzi removes the ids `strimzi.io/remove-node-ids` lists first; a StatefulSet always
-    removes its highest ordinals, so an id the pool still has cannot be honoured."""
-    value = doc.annotations.get(REMOVE_NODE_IDS_ANNOTATION)
-    if value is None:
-        return
-    path = ("metadata", "annotations", REMOVE_NODE_IDS_ANNOTATION)
-    ids = node_id_list(str(value))
-    if ids is None:
-        findings.append(error(
-            "nodepool.node-ids", f"cannot read {REMOVE_NODE_IDS_ANNOTATION}: {value!r}",
-            doc.span_of(path), path, 'a list of ids or ranges such as "[3, 10-12]"'))
-        return
-    replicas = doc.get("spec", "replicas", default=0)
-    kept = [i for i in ids if first_node_id <= i < first_node_id + replicas]
-    if kept:
-        findings.append(error(
-            "nodepool.remove-node-ids", f"pool {doc.name} keeps node ids "
-            f"{first_node_id}..{first_node_id + replicas - 1} with {replicas} replicas, so "
-            f"{', '.join(map(str, kept))} would not be removed: a pool always loses its highest "
-            "node ids when replicas goes down (they are its StatefulSet's ordinals)",
-            doc.span_of(path), path,
-            f"lower replicas to remove the highest ids, and list only ids from "
-            f"{first_node_id + replicas} up, or leave the annotation out"))
-
-
-def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Finding]) -> NodePool:
-    spec = doc.get("spec", default={})
-    if spec.get("jvmOptions") is not None:
-        jvm_options = _jvm_options(doc, ("spec", "jvmOptions"), findings)
-    else:
-        jvm_options = _jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
-    storage = spec["storage"]
-    if storage["type"] == "jbod":
-        volumes = tuple(_volume(v, with_id=True) for v in storage["volumes"])
-    else:
-        volumes = (_volume(storage, with_id=False),)
-    roles = tuple(r for r in ("controller", "broker") if r in spec["roles"])
-    return NodePool(
-        name=doc.name,
-        roles=roles,
-        replicas=spec["replicas"],
-        first_node_id=first_node_id,
-        storage_type=storage["type"],
-        volumes=volumes,
-        resources=dict(spec.get("resources") or {}),
-        labels=dict(doc.labels),
-        annotations=dict(doc.annotations),
-        document=doc,
-        jvm_options=jvm_options,
-        template=_pod_template(kafka.get("spec", "kafka", "template", default={}),
-                               spec.get("template") or {}),
-    )
-
-
-def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
-    """Strimzi merges the pool's template over the Kafka's property by property."""
-    def section(name: str) -> dict:
-        return {**(cluster_template.get(name) or {}), **(pool_template.get(name) or {})}
-
-    return PodTemplate(pod=section("pod"), pod_set=section("podSet"),
-                       persistent_volume_claim=section("persistentVolumeClaim"),
-                       kafka_container=section("kafkaContainer"), init_container=section("initContainer"))
-
-
-# kafka-run-class.sh splits KAFKA_OPTS and KAFKA_JVM_PERFORMANCE_OPTS on blanks and
-# the shell expands globs in them: such characters would change the command line.
-_UNSAFE_JVM_ARGUMENT = re.compile(r"[\s*?\[\]\\'\"$`]")
-
-
-def _jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
-    raw = doc.get(*path)
-    if not raw:
-        return JvmOptions()
-    xx = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (raw.get("-XX") or {}).items()}
-    properties = tuple((p["name"], p["value"]) for p in raw.get("javaSystemProperties") or [])
-    for key, value in xx.items():
-        for text, field_path in ((key, path + ("-XX", key)), (value, path + ("-XX", key))):
-            if _UNSAFE_JVM_ARGUMENT.search(text):
-                findings.append(_unsafe_jvm_argument(doc, field_path, text))
-    for i, (name, value) in enumerate(properties):
-        for text, leaf in ((name, "name"), (value, "value")):
-            if _UNSAFE_JVM_ARGUMENT.search(text):
-                findings.append(_unsafe_jvm_argument(doc, path + ("javaSystemProperties", i, leaf), text))
-    return JvmOptions(xms=raw.get("-Xms"), xmx=raw.get("-Xmx"), xx=xx,
-                      gc_logging=bool(raw.get("gcLoggingEnabled", False)), system_properties=properties)
-
-
-def _unsafe_jvm_argument(doc: Document, path: tuple, text: str) -> Finding:
-    return error("jvm.unsafe-argument", f"{text!r} contains blanks, quotes or shell pattern characters, "
-                 "which Kafka's start scripts would split or expand", doc.span_of(path), path,
-                 "a value without blanks, quotes, backslashes, $, ` or * ? [ ]")
-
-
-def _volume(raw: dict, with_id: bool) -> Volume:
-    return Volume(
-        type=raw["type"],
-        id=raw.get("id") if with_id else None,
-        size=_quantity(raw.get("size")),
-        size_limit=_quantity(raw.get("sizeLimit")),
-        storage_class=raw.get("class"),
-        selector=dict(raw.get("selector") or {}),
-        delete_claim=bool(raw.get("deleteClaim", False)),
-        kraft_metadata=raw.get("kraftMetadata") == "shared",
-    )
-
-
-def _quantity(value) -> str | None:
-    return None if value is None else str(value)

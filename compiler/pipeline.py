@@ -1,4 +1,4 @@
-"""The stages put together: what `kafkac validate`, `check` and `compile` run.
+"""The stages put together: what `kafkac validate`, `check`, `compile` and `verify` run.
 
 A compile writes every chart into a temporary directory beside the output,
 verifies them there, and only then moves them into place: a failure at any
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import input_limits, kube_syntax, output as output_dir, policy, tools
-from .check import CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
+from .check import DEFAULT_PROFILE, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
@@ -45,12 +45,12 @@ class Result:
         return not has_errors(self.findings)
 
 
-def check_specs(paths) -> tuple[Model | None, list[Finding]]:
+def read_specs(paths) -> tuple[Model | None, list[Finding]]:
     """load → validate → normalize; the model only when all of it passed."""
-    return check_documents(load(list(paths)))
+    return read_documents(load(list(paths)))
 
 
-def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
+def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
     findings = list(documents.findings)
     findings += validate(documents)
     if has_errors(findings):
@@ -66,15 +66,15 @@ def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
 
 def check_policies(options: Options) -> Result:
     """What `kafkac check` runs: validate, then the policies (against the base, if given)."""
-    from .base import load_base
+    from .base_specs import load_base
 
-    model, findings = check_specs(options.paths)
+    model, findings = read_specs(options.paths)
     result = Result(findings)
     if model is None:
         return result
     base_model = None
     if options.base is not None:
-        base_model, base_findings = check_documents(load_base(options.base, options.paths))
+        base_model, base_findings = read_documents(load_base(options.base, options.paths))
         if base_model is None:
             first = next(f for f in base_findings if f.is_error)
             result.findings.append(error(
@@ -88,7 +88,7 @@ def check_policies(options: Options) -> Result:
 
 
 def compile_specs(options: Options) -> Result:
-    model, findings = check_specs(options.paths)
+    model, findings = read_specs(options.paths)
     result = Result(findings)
     if model is None:
         return result
@@ -103,6 +103,17 @@ def compile_specs(options: Options) -> Result:
         if has_errors(result.findings):
             return result
         return _compile(model, options, result, engine)
+
+
+def verify_chart(chart: Path, options: Options) -> Result:
+    """What `kafkac verify` runs on a chart already written: helm, kubeconform and the policies on
+    the rendered manifests (with the profile chosen, else prod)."""
+    from .verify import verify
+
+    with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
+        rendered_check = RenderedCheck(engine, options.check.profile or DEFAULT_PROFILE)
+        findings = verify(chart, options.kube_versions or tools.DEFAULT_KUBE_VERSIONS, rendered_check=rendered_check)
+    return Result(findings, [chart])
 
 
 def _compile(model: Model, options: Options, result: Result, engine: policy.Engine) -> Result:

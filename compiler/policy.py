@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import yaml
 
 from . import tools
-from .resources import POLICIES, ROOT
+from .project_files import POLICIES, ROOT
 
 ENTRY_PACKAGE = "kafkac.main"
 ENTRY_RULE = "findings"

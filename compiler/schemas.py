@@ -27,7 +27,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from . import tools
-from .resources import CHARTS, SCHEMAS
+from .project_files import CHARTS, SCHEMAS
 
 JSON_DIR = SCHEMAS / "json"
 VALUES_SOURCE_DIR = SCHEMAS / "values"

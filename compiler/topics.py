@@ -24,12 +24,10 @@ the specs it is the upgrade policies' to refuse at check time.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 
 from .findings import FieldPath, Finding, dotted, error
-from .kafka_configs import ConfigKey, check_config
-from .kafka_configs import load as load_kafka_configs
+from .kafka_configs import ConfigKey, check_config, for_version
 from .cluster_members import CLUSTER_LABEL, group_by_cluster
 from .load import Document, Documents
 from .model import Cluster, Topic
@@ -150,7 +148,7 @@ def _topic(cluster: Cluster, doc: Document, findings: list[Finding]) -> Topic | 
             "another name; set the internal topic's options in spec.kafka.config of the Kafka",
             doc.describe()))
 
-    configs = load_kafka_configs(cluster.kafka_version)
+    configs = for_version(cluster.kafka_version)
     spec = doc.get("spec", default={})
     partitions = spec.get("partitions", _broker_int(cluster, configs, "num.partitions"))
     replicas = spec.get("replicas", _broker_int(cluster, configs, "default.replication.factor"))
@@ -229,31 +227,3 @@ def _value_problem(key: str, text: str) -> tuple[str, str] | None:
         return (f"{text!r} holds characters other than printable ASCII, which no topic option takes",
                 "letters, digits and punctuation")
     return None
-
-
-
-def spec_line(topic: Topic) -> str:
-    """The topic as one line of the topics Job's data files: a JSON object of printable ASCII.
-
-    The Job's script reads these lines as data, field by field; the same form is
-    what it records as last applied.
-    """
-    return json.dumps({"name": topic.name, "partitions": topic.partitions, "replicas": topic.replicas,
-                       "config": topic.config}, separators=(",", ":"), ensure_ascii=True)
-
-
-def spec_shards(topics: tuple[Topic, ...], limit: int) -> list[str]:
-    """The topics' lines, cut into texts of at most `limit` bytes (a ConfigMap holds at most 1 MiB)."""
-    shards: list[str] = []
-    lines: list[str] = []
-    size = 0
-    for topic in topics:
-        line = spec_line(topic) + "\n"
-        if lines and size + len(line) > limit:
-            shards.append("".join(lines))
-            lines, size = [], 0
-        lines.append(line)
-        size += len(line)
-    if lines:
-        shards.append("".join(lines))
-    return shards

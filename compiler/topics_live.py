@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import __version__
-from .emit import scalar, yaml_key
 from .topics import INTERNAL_TOPICS
 from .topics_sync import TopicState
+from .yaml_text import scalar, yaml_key
 
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")

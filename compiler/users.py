@@ -19,7 +19,6 @@ users. What is checked here, each with the position of the field:
 from __future__ import annotations
 
 import dataclasses
-import json
 
 from .findings import FieldPath, Finding, error, warning
 from .cluster_members import CLUSTER_LABEL, group_by_cluster
@@ -270,45 +269,3 @@ def _check_text(doc: Document, text: str, path: FieldPath, what: str, findings: 
         findings.append(error(
             "user.acl-text", f"the {what} {text!r} holds control characters (tab, line end, ...)",
             doc.span_of(path), path, "printable characters only", doc.describe()))
-
-
-
-# --- the users Job's data files ----------------------------------------------------------
-
-def users_lines(users: tuple[User, ...]) -> str:
-    """One user a line, fields split at tabs: name, authentication, principal, validity days,
-    renewal days, password Secret and key ("-" when none). Names are DNS subdomains."""
-    lines = []
-    for user in users:
-        secret, key = user.password_secret or ("-", "-")
-        lines.append("\t".join((user.name, user.authentication or "none", user.principal,
-                                str(user.validity_days), str(user.renewal_days), secret, key)))
-    return "".join(f"{line}\n" for line in lines)
-
-
-def acl_lines(users: tuple[User, ...]) -> str:
-    """One ACL a line, tab-separated, in the form the Job reads back from kafka-acls --list:
-    principal, resource type, pattern type, resource name, operation, host, permission."""
-    return "".join("\t".join((user.principal, acl.resource_type, acl.pattern_type, acl.resource_name,
-                              acl.operation, acl.host, acl.permission)) + "\n"
-                   for user in users for acl in user.acls)
-
-
-def quota_lines(users: tuple[User, ...]) -> str:
-    """One quota a line: the user's quota entity, Kafka's quota key, the value."""
-    return "".join(f"{user.quota_entity}\t{key}\t{_number(value)}\n"
-                   for user in users for key, value in sorted(user.quotas.items()))
-
-
-def _number(value) -> str:
-    return json.dumps(value)
-
-
-def secret_metadata(users: tuple[User, ...], cluster: Cluster) -> dict:
-    """Labels and annotations of each user's Secret: the template's, then Strimzi's labels."""
-    return {user.name: {
-        "labels": {**user.secret_labels, "app.kubernetes.io/instance": user.name,
-                   "app.kubernetes.io/managed-by": "kafkac", "strimzi.io/cluster": cluster.name,
-                   "strimzi.io/kind": "KafkaUser"},
-        "annotations": user.secret_annotations,
-    } for user in users if user.has_secret}

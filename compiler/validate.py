@@ -31,7 +31,7 @@ from referencing import Registry, Resource
 from . import input_limits, kube_syntax
 from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, Documents, ScalarFloat
-from .resources import SCHEMAS
+from .project_files import SCHEMAS
 from .schemas import schema_file
 
 STRIMZI_API_VERSIONS = ("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2")

@@ -1,6 +1,6 @@
 """The one line format of everything the chart runs, as the README's "Logging" section gives it.
 
-Kafka nodes and the Jobs' Kafka tools write it through log4j2 (compiler/plan.py
+Kafka nodes and the Jobs' Kafka tools write it through log4j2 (compiler/plan/broker_config.py
 LOG4J2_PATTERN, charts/kafka/files/tools-log4j2.properties), the chart's scripts
 through charts/kafka/files/log.sh. The README shows this expression in Fluent
 Bit's (Onigmo's) named-group syntax, `(?<name>...)`; tests/test_logging.py checks

@@ -30,7 +30,7 @@ from compiler import policy, tools
 from compiler.check import CheckOptions, RenderedCheck, check
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.pipeline import Options, check_documents, check_policies, compile_specs
+from compiler.pipeline import Options, read_documents, check_policies, compile_specs
 from compiler.report import REPORTERS
 
 from .conftest import EXAMPLES, ROOT
@@ -65,7 +65,7 @@ def model_of(path: Path, unvalidated: bool):
     if unvalidated:  # only normalize: the schema refuses what these cases use
         assert not documents.findings
         return normalize(documents)
-    model, findings = check_documents(documents)
+    model, findings = read_documents(documents)
     assert model is not None, [f"{f.span} {f.rule} {f.message}" for f in findings]
     return model
 

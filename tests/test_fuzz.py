@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from compiler.emit import emit
 from compiler.findings import Finding
 from compiler.load import Documents, load_text
-from compiler.pipeline import check_documents
+from compiler.pipeline import read_documents
 from compiler.plan import plan
 from compiler.schemas import schema_file
 from compiler.validate import SCHEMA_NAMES
@@ -58,7 +58,7 @@ def run_front_end(text: str) -> list[Finding]:
     """What `kafkac compile --no-verify` runs before the policies, in process; the error findings."""
     started = time.monotonic()
     documents, findings = load_text(text, SPEC)
-    model, findings = check_documents(Documents(documents, findings))
+    model, findings = read_documents(Documents(documents, findings))
     if model is not None and model.clusters:
         with tempfile.TemporaryDirectory() as staging:
             for chart_plan in plan(model.clusters):

@@ -18,7 +18,7 @@ import yaml
 from compiler import properties
 from compiler.findings import Finding
 from compiler.load import MAX_DEPTH, load_text
-from compiler.pipeline import check_documents
+from compiler.pipeline import read_documents
 from compiler.load import Documents
 
 from .conftest import EXAMPLES, ROOT
@@ -28,7 +28,7 @@ QUICKSTART = (EXAMPLES / "quickstart" / "kafka.yaml").read_text(encoding="utf-8"
 
 def findings_of(text: str, name: str = "spec.yaml") -> list[Finding]:
     documents, findings = load_text(text, name)
-    model, more = check_documents(Documents(documents, findings))
+    model, more = read_documents(Documents(documents, findings))
     return more
 
 

@@ -23,7 +23,7 @@ import yaml
 from compiler import tools
 from compiler.emit import emit
 from compiler.load import Documents, load_text
-from compiler.pipeline import check_documents
+from compiler.pipeline import read_documents
 from compiler.plan import plan
 from compiler.verify import render
 
@@ -153,7 +153,7 @@ def _text(documents) -> str:
 
 def _validate(documents):
     loaded, findings = load_text(_text(documents), "spec.yaml")
-    model, findings = check_documents(Documents(loaded, findings))
+    model, findings = read_documents(Documents(loaded, findings))
     return model, [f for f in findings if f.is_error]
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from compiler.findings import Severity
-from compiler.kafka_configs import DEFINITIONS_DIR, check_config, definitions_file, load, minor_version
+from compiler.kafka_configs import DEFINITIONS_DIR, check_config, definitions_file, for_version, minor_version
 from compiler.load import load_text
 from compiler.model import SUPPORTED_KAFKA_VERSIONS
 
@@ -115,8 +115,8 @@ def test_every_supported_minor_has_definitions_from_its_newest_release():
     on_disk = sorted(p.stem for p in DEFINITIONS_DIR.glob("*.json"))
     assert on_disk == sorted(expected), "one definitions file per minor of SUPPORTED_KAFKA_VERSIONS"
     for minor, version in expected.items():
-        assert load(version).kafka_version == version
-        assert load(f"{minor}.0").kafka_version == version
+        assert for_version(version).kafka_version == version
+        assert for_version(f"{minor}.0").kafka_version == version
 
 
 @pytest.mark.parametrize("path", sorted(DEFINITIONS_DIR.glob("*.json")), ids=lambda p: p.name)
@@ -127,7 +127,7 @@ def test_definitions_are_in_canonical_form(path):
 
 
 def test_definitions_hold_what_the_checks_rely_on():
-    configs = load("4.3.1")
+    configs = for_version("4.3.1")
     assert configs.broker["num.partitions"].type == "INT"
     assert configs.broker["num.partitions"].validator.minimum == 1
     assert configs.broker["auto.create.topics.enable"].dynamic == "read-only"
@@ -193,7 +193,7 @@ def test_range_minimum_and_maximum():
 
 
 def test_negative_where_the_range_starts_at_zero():
-    configs = load("4.3.1")
+    configs = for_version("4.3.1")
     option = configs.broker["log.cleaner.threads"]
     assert (option.validator.minimum, option.validator.maximum) == (0, None)
     (finding,) = check("log.cleaner.threads: -1")
@@ -291,9 +291,9 @@ def test_errors_point_at_the_value():
 
 
 def test_definitions_follow_the_version():
-    only_newer = sorted(set(load("4.3.1").broker) - set(load("4.1.1").broker))
+    only_newer = sorted(set(for_version("4.3.1").broker) - set(for_version("4.1.1").broker))
     assert only_newer, "Kafka 4.3 defines broker options that 4.1 does not"
-    key = next(k for k in only_newer if load("4.3.1").broker[k].type == "BOOLEAN")
+    key = next(k for k in only_newer if for_version("4.3.1").broker[k].type == "BOOLEAN")
     assert rules(f"{key}: true", "4.3.0") == []
     (finding,) = check(f"{key}: true", "4.1.0")
     assert finding.rule == "config.unknown" and "Kafka 4.1" in finding.message

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from compiler import output, tools
-from compiler.resources import POLICIES
+from compiler.project_files import POLICIES
 
 from .conftest import EXAMPLES, ROOT
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from compiler.model import Logging
-from compiler.plan import (LOG4J2_PATTERN, METRICS_AGENT_COPY_SCRIPT, kafka_exporter_logging_args,
-                           log4j2_properties)
-from compiler.resources import CHARTS
+from compiler.plan.broker_config import LOG4J2_PATTERN, log4j2_properties
+from compiler.plan.metrics import METRICS_AGENT_COPY_SCRIPT, kafka_exporter_logging_args
+from compiler.project_files import CHARTS
 
 from .conftest import BUSYBOX, with_busybox
 from .log_format import LOG_LINE, LOG_LINE_RE, events

@@ -22,7 +22,7 @@ from compiler import tools
 from compiler.check import CheckOptions
 from compiler.pipeline import Options, compile_specs
 from compiler.model import DEFAULT_METRICS_ALLOW_LIST
-from compiler.plan import METRICS_AGENT_JAR
+from compiler.plan.metrics import METRICS_AGENT_JAR
 from compiler.verify import render, verify
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
@@ -530,7 +530,7 @@ def test_the_production_rules_produce_every_jmx_metric_the_queries_use():
 def plan_alerts_of_production() -> list[dict]:
     from compiler.load import load
     from compiler.normalize import normalize
-    from compiler.plan import alerts
+    from compiler.plan.metrics import alerts
     model = normalize(load([Path(__file__).resolve().parent.parent / "examples" / "production"]))
     (cluster,) = model.clusters
     return [a for a in alerts(cluster) if not a["expr"].startswith("sum by (namespace, strimzi_io_cluster, "

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from compiler.load import load
-from compiler.normalize import is_forbidden_option, node_id_list, normalize
-from compiler.pipeline import check_specs
+from compiler.normalize import is_forbidden_option, normalize
+from compiler.normalize_pools import node_id_list
+from compiler.pipeline import read_specs
 
 from .conftest import EXAMPLES
 from .test_validate import expectations
@@ -23,7 +24,7 @@ MODEL_CASES = sorted((Path(__file__).parent / "cases" / "model").glob("*.yaml"))
 def test_model_case_gives_exactly_the_expected_findings(case):
     expected = expectations(case)
     assert expected, f"{case} has no `# expect: LINE:COL RULE` line"
-    _, findings = check_specs([case])
+    _, findings = read_specs([case])
     assert [(f.span.line, f.span.col, f.rule) for f in findings] == expected, \
         "\n".join(f"{f.span}: [{f.rule}] {f.message}" for f in findings)
     for finding in findings:

@@ -4,11 +4,15 @@ from pathlib import Path
 
 import yaml
 
-from compiler.emit import scalar, values_yaml, yaml_key
+from compiler.emit import values_yaml
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.plan import cluster_id, heap_options, plan, quantity_bytes
+from compiler.plan import plan
+from compiler.plan.broker_config import heap_options, log4j2_properties
+from compiler.plan.naming import cluster_id
 from compiler.properties import escape_key, escape_value
+from compiler.quantities import quantity_bytes
+from compiler.yaml_text import scalar, yaml_key
 
 from .conftest import EXAMPLES
 
@@ -146,7 +150,6 @@ def test_external_logging_is_the_config_maps_content():
 
 def test_inline_loggers_in_either_form():
     from compiler.model import Logging
-    from compiler.plan import log4j2_properties
 
     lines = log4j2_properties(Logging("inline", loggers={
         "rootLogger.level": "WARN", "kafka.request.logger": "DEBUG",

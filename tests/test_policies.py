@@ -14,7 +14,7 @@ import pytest
 
 from compiler import policy, tools
 from compiler.check import PROFILES
-from compiler.resources import POLICIES
+from compiler.project_files import POLICIES
 
 README = POLICIES / "README.md"
 TABLE_START = "<!-- rules: generated from the METADATA blocks by `pytest tests/test_policies.py --update-golden` -->"

@@ -11,13 +11,16 @@ import json
 
 import pytest
 
-from compiler import plan as plan_module
-from compiler.kafka_configs import load as load_kafka_configs
+from compiler.kafka_configs import for_version
 from compiler.load import Documents, load, load_text
 from compiler.model import Listener
 from compiler.normalize import normalize
-from compiler.plan import job_name, kafka_client, plan, topics_values
-from compiler.topics import canonical_value, collision_key, spec_line, spec_shards
+from compiler.plan import kafka_client as kafka_client_module
+from compiler.plan import plan
+from compiler.plan.kafka_client import kafka_client_values
+from compiler.plan.naming import job_name
+from compiler.plan.topics import TOPICS_SHARD_BYTES, spec_line, spec_shards, topics_values
+from compiler.topics import canonical_value, collision_key
 
 from .conftest import EXAMPLES
 
@@ -94,7 +97,7 @@ def test_unmanaged_topics_are_left_out_even_without_a_topic_operator():
     ("compression.type", " zstd", "zstd"), ("message.timestamp.type", "LogAppendTime", "LogAppendTime"),
 ])
 def test_values_take_the_form_kafka_keeps(key, value, text):
-    assert canonical_value(load_kafka_configs("4.3.1").topic[key], value) == text
+    assert canonical_value(for_version("4.3.1").topic[key], value) == text
 
 
 def test_the_collision_rule_is_kafkas():
@@ -115,7 +118,7 @@ def test_shards_fit_a_config_map_and_keep_every_topic_once():
     assert len(shards) > 1
     assert all(len(shard) <= 4096 for shard in shards)
     assert "".join(shards) == "".join(spec_line(t) + "\n" for t in cluster.topics)
-    assert spec_shards(cluster.topics, plan_module.TOPICS_SHARD_BYTES) == ["".join(shards)]
+    assert spec_shards(cluster.topics, TOPICS_SHARD_BYTES) == ["".join(shards)]
 
 
 def test_no_job_without_a_topic_operator_or_without_topics():
@@ -146,21 +149,21 @@ def test_long_cluster_names_give_job_names_kubernetes_accepts():
 
 def test_kafka_client_is_the_replication_listener_of_every_broker(monkeypatch):
     (cluster,) = normalize(load([EXAMPLES / "production"])).clusters
-    client = kafka_client(cluster)
+    client = kafka_client_values(cluster)
     assert client["port"] == 9091 and client["listener"] == "REPLICATION-9091"
     assert client["bootstrapHosts"][:2] == ["prod-brokers-large-100.prod-kafka-brokers",
                                             "prod-brokers-large-101.prod-kafka-brokers"]
     assert len(client["bootstrapHosts"]) == 6
-    monkeypatch.setattr(plan_module, "REPLICATION", Listener("replication", 9091, "internal", tls=False))
-    plain = kafka_client(cluster)
+    monkeypatch.setattr(kafka_client_module, "REPLICATION", Listener("replication", 9091, "internal", tls=False))
+    plain = kafka_client_values(cluster)
     assert plain["properties"] == "security.protocol=PLAINTEXT\n"
     assert (plain["volumes"], plain["keyStorePasswordFile"]) == ([], "")
 
 
 def test_kafka_client_with_tls_presents_the_node_certificate():
     (cluster,) = normalize(load([EXAMPLES / "production"])).clusters
-    client = kafka_client(cluster)
-    assert plan_module.REPLICATION.tls
+    client = kafka_client_values(cluster)
+    assert kafka_client_module.REPLICATION.tls
     assert "security.protocol=SSL\n" in client["properties"]
     assert "password" not in client["properties"]
     assert client["keyStorePasswordFile"].endswith("/node.password")

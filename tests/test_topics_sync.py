@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.resources import CHARTS
+from compiler.project_files import CHARTS
 from compiler.topics_sync import TopicState, compare, differs, report_json, report_lines
 
 from . import fake_kafka_tools

@@ -34,7 +34,7 @@ import yaml
 
 from compiler import tools
 from compiler.pipeline import Options, compile_specs
-from compiler.plan import quantity_bytes
+from compiler.quantities import quantity_bytes
 from compiler.verify import render
 
 from .. import host_tools

@@ -17,7 +17,7 @@ import pytest
 
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.plan import alerts
+from compiler.plan.metrics import alerts
 
 from .. import promql
 from ..conftest import STRIMZI_CORPUS, require_strimzi_corpus

@@ -1,0 +1,248 @@
+"""KafkaNodePools: their node ids, storage, JVM options and pod template, merged with the Kafka's.
+
+Part of the normalize stage. A pool's node ids come from Strimzi's
+`strimzi.io/next-node-ids` annotation or follow the pools before it; the ids
+`strimzi.io/remove-node-ids` names must be the pool's highest, since a
+StatefulSet only scales down from the top.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .cluster_members import CLUSTER_LABEL
+from .findings import Finding, UniqueItems, error
+from .load import Document
+from .model import JvmOptions, NodePool, PodTemplate, Volume
+
+NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
+REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"
+_NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
+_NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)?\s*\]\s*$")
+
+
+def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> list[NodePool] | None:
+    if not pool_docs:
+        findings.append(error(
+            "cluster.no-node-pools", f"Kafka {doc.name} has no KafkaNodePool",
+            doc.span_of(("metadata", "name")), ("metadata", "name"),
+            f"at least one KafkaNodePool labelled {CLUSTER_LABEL}: {doc.name}"))
+        return None
+    for pool_doc in pool_docs:
+        _check_jbod(pool_doc, findings)
+    starts = _first_node_ids(pool_docs, findings)
+    for pool_doc in pool_docs:
+        if pool_doc.name in starts:
+            _check_remove_node_ids(pool_doc, starts[pool_doc.name], findings)
+    pools = [_pool(doc, pool_doc, starts[pool_doc.name], findings) for pool_doc in pool_docs
+             if pool_doc.name in starts]
+    names = set()
+    for pool_doc in pool_docs:
+        if pool_doc.name in names:
+            findings.append(error(
+                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice",
+                pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
+                "one KafkaNodePool per name"))
+        names.add(pool_doc.name)
+    if not any(p.is_controller and p.replicas > 0 for p in pools):
+        findings.append(error(
+            "cluster.no-controllers", f"Kafka {doc.name} has no node pool with the controller role "
+            "and replicas > 0, so it has no KRaft quorum", doc.span_of(("metadata", "name")),
+            ("metadata", "name"), "a KafkaNodePool with roles [controller] or [controller, broker]"))
+    if not any(p.is_broker and p.replicas > 0 for p in pools):
+        findings.append(error(
+            "cluster.no-brokers", f"Kafka {doc.name} has no node pool with the broker role "
+            "and replicas > 0", doc.span_of(("metadata", "name")), ("metadata", "name"),
+            "a KafkaNodePool with roles [broker] or [controller, broker]"))
+    return pools
+
+
+def _check_jbod(doc: Document, findings: list[Finding]) -> None:
+    volumes = doc.get("spec", "storage", "volumes", default=[])
+    ids = UniqueItems(doc, "id", "storage.duplicate-volume-id", "volumes", "a unique id per JBOD volume", findings)
+    metadata_volume = None
+    for i, volume in enumerate(volumes):
+        path = ("spec", "storage", "volumes", i)
+        ids.add(i, path, volume["id"], f"volume id {volume['id']}")
+        if volume.get("kraftMetadata") == "shared":
+            if metadata_volume is not None:
+                findings.append(error(
+                    "storage.kraft-metadata", "more than one volume has kraftMetadata: shared",
+                    doc.span_of(path + ("kraftMetadata",)), path + ("kraftMetadata",),
+                    f"kraftMetadata on one volume only (volumes[{metadata_volume}] has it)"))
+            else:
+                metadata_volume = i
+
+
+def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[str, int]:
+    """Give each pool a contiguous block of node ids (its StatefulSet ordinals).
+
+    A pool with `strimzi.io/next-node-ids: "[N-...]"` starts at N; the others take
+    the lowest free block, in input order. Ids never overlap between pools.
+    """
+    taken: list[tuple[int, int, str]] = []
+    starts: dict[str, int] = {}
+
+    def overlaps(start: int, count: int) -> str | None:
+        for other_start, other_count, other in taken:
+            if start < other_start + other_count and other_start < start + count:
+                return other
+        return None
+
+    pinned = []
+    for doc in pool_docs:
+        value = doc.annotations.get(NEXT_NODE_IDS_ANNOTATION)
+        if value is None:
+            continue
+        path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+        match = _NODE_ID_RANGE.match(str(value))
+        if not match:
+            findings.append(error(
+                "nodepool.node-ids", f"cannot read {NEXT_NODE_IDS_ANNOTATION}: {value!r}",
+                doc.span_of(path), path, 'a list of ids or ranges such as "[100-199]"'))
+            continue
+        pinned.append((doc, int(match.group(1))))
+    for doc, start in pinned:
+        replicas = doc.get("spec", "replicas", default=0)
+        clash = overlaps(start, replicas)
+        if clash:
+            path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+            findings.append(error(
+                "nodepool.node-ids", f"node ids {start}..{start + replicas - 1} of pool {doc.name} "
+                f"overlap those of pool {clash}", doc.span_of(path), path,
+                "a range that no other pool of the cluster uses"))
+        taken.append((start, replicas, doc.name))
+        starts[doc.name] = start
+    for doc in pool_docs:
+        if doc.name in starts or NEXT_NODE_IDS_ANNOTATION in doc.annotations:
+            continue
+        replicas = doc.get("spec", "replicas", default=0)
+        start = 0
+        while (clash := overlaps(start, max(replicas, 1))) is not None:
+            start = next(s + c for s, c, name in taken if name == clash)
+        taken.append((start, replicas, doc.name))
+        starts[doc.name] = start
+    return starts
+
+
+def node_id_list(text: str) -> list[int] | None:
+    """The ids of a Strimzi node id annotation such as "[3, 10-12]", or None if it is not one."""
+    if not _NODE_ID_LIST.match(text):
+        return None
+    ids = []
+    for item in text.strip().strip("[]").split(","):
+        if item.strip():
+            low, _, high = item.partition("-")
+            ids += range(int(low), int(high or low) + 1)
+    return ids
+
+
+def _check_remove_node_ids(doc: Document, first_node_id: int, findings: list[Finding]) -> None:
+    """Strimzi removes the ids `strimzi.io/remove-node-ids` lists first; a StatefulSet always
+    removes its highest ordinals, so an id the pool still has cannot be honoured."""
+    value = doc.annotations.get(REMOVE_NODE_IDS_ANNOTATION)
+    if value is None:
+        return
+    path = ("metadata", "annotations", REMOVE_NODE_IDS_ANNOTATION)
+    ids = node_id_list(str(value))
+    if ids is None:
+        findings.append(error(
+            "nodepool.node-ids", f"cannot read {REMOVE_NODE_IDS_ANNOTATION}: {value!r}",
+            doc.span_of(path), path, 'a list of ids or ranges such as "[3, 10-12]"'))
+        return
+    replicas = doc.get("spec", "replicas", default=0)
+    kept = [i for i in ids if first_node_id <= i < first_node_id + replicas]
+    if kept:
+        findings.append(error(
+            "nodepool.remove-node-ids", f"pool {doc.name} keeps node ids "
+            f"{first_node_id}..{first_node_id + replicas - 1} with {replicas} replicas, so "
+            f"{', '.join(map(str, kept))} would not be removed: a pool always loses its highest "
+            "node ids when replicas goes down (they are its StatefulSet's ordinals)",
+            doc.span_of(path), path,
+            f"lower replicas to remove the highest ids, and list only ids from "
+            f"{first_node_id + replicas} up, or leave the annotation out"))
+
+
+def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Finding]) -> NodePool:
+    spec = doc.get("spec", default={})
+    if spec.get("jvmOptions") is not None:
+        jvm_options = _jvm_options(doc, ("spec", "jvmOptions"), findings)
+    else:
+        jvm_options = _jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
+    storage = spec["storage"]
+    if storage["type"] == "jbod":
+        volumes = tuple(_volume(v, with_id=True) for v in storage["volumes"])
+    else:
+        volumes = (_volume(storage, with_id=False),)
+    roles = tuple(r for r in ("controller", "broker") if r in spec["roles"])
+    return NodePool(
+        name=doc.name,
+        roles=roles,
+        replicas=spec["replicas"],
+        first_node_id=first_node_id,
+        storage_type=storage["type"],
+        volumes=volumes,
+        resources=dict(spec.get("resources") or {}),
+        labels=dict(doc.labels),
+        annotations=dict(doc.annotations),
+        document=doc,
+        jvm_options=jvm_options,
+        template=_pod_template(kafka.get("spec", "kafka", "template", default={}),
+                               spec.get("template") or {}),
+    )
+
+
+def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
+    """Strimzi merges the pool's template over the Kafka's property by property."""
+    def section(name: str) -> dict:
+        return {**(cluster_template.get(name) or {}), **(pool_template.get(name) or {})}
+
+    return PodTemplate(pod=section("pod"), pod_set=section("podSet"),
+                       persistent_volume_claim=section("persistentVolumeClaim"),
+                       kafka_container=section("kafkaContainer"), init_container=section("initContainer"))
+
+
+# kafka-run-class.sh splits KAFKA_OPTS and KAFKA_JVM_PERFORMANCE_OPTS on blanks and
+# the shell expands globs in them: such characters would change the command line.
+_UNSAFE_JVM_ARGUMENT = re.compile(r"[\s*?\[\]\\'\"$`]")
+
+
+def _jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
+    raw = doc.get(*path)
+    if not raw:
+        return JvmOptions()
+    xx = {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in (raw.get("-XX") or {}).items()}
+    properties = tuple((p["name"], p["value"]) for p in raw.get("javaSystemProperties") or [])
+    for key, value in xx.items():
+        for text, field_path in ((key, path + ("-XX", key)), (value, path + ("-XX", key))):
+            if _UNSAFE_JVM_ARGUMENT.search(text):
+                findings.append(_unsafe_jvm_argument(doc, field_path, text))
+    for i, (name, value) in enumerate(properties):
+        for text, leaf in ((name, "name"), (value, "value")):
+            if _UNSAFE_JVM_ARGUMENT.search(text):
+                findings.append(_unsafe_jvm_argument(doc, path + ("javaSystemProperties", i, leaf), text))
+    return JvmOptions(xms=raw.get("-Xms"), xmx=raw.get("-Xmx"), xx=xx,
+                      gc_logging=bool(raw.get("gcLoggingEnabled", False)), system_properties=properties)
+
+
+def _unsafe_jvm_argument(doc: Document, path: tuple, text: str) -> Finding:
+    return error("jvm.unsafe-argument", f"{text!r} contains blanks, quotes or shell pattern characters, "
+                 "which Kafka's start scripts would split or expand", doc.span_of(path), path,
+                 "a value without blanks, quotes, backslashes, $, ` or * ? [ ]")
+
+
+def _volume(raw: dict, with_id: bool) -> Volume:
+    return Volume(
+        type=raw["type"],
+        id=raw.get("id") if with_id else None,
+        size=_quantity(raw.get("size")),
+        size_limit=_quantity(raw.get("sizeLimit")),
+        storage_class=raw.get("class"),
+        selector=dict(raw.get("selector") or {}),
+        delete_claim=bool(raw.get("deleteClaim", False)),
+        kraft_metadata=raw.get("kraftMetadata") == "shared",
+    )
+
+
+def _quantity(value) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,71 @@
+"""Stage 5: compute everything the chart's templates place, as plain data.
+
+The result of `plan` is exactly what goes into each chart's `values.yaml`.
+Templates only place these values; no decision is left to them.
+
+One module a component, named as its folder under charts/kafka/templates/:
+broker (with broker_config), listeners, certificates, kafka_client, topics,
+users, metrics; naming and pods at the bottom hold what they share. This
+module only puts each component's values under its key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import Cluster
+from .broker import (network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account,
+                     services)
+from .broker_config import LOG4J2_FILE, log4j2_properties
+from .certificates import certificates_values
+from .kafka_client import kafka_client_values
+from .listeners import address_discovery, listener_objects
+from .metrics import kafka_exporter_values, metrics_values, prometheus_operator_values
+from .naming import cluster_id, common_labels
+from .pods import image
+from .topics import topics_values
+from .users import users_values
+
+__all__ = ["ChartPlan", "plan"]
+
+
+@dataclass(frozen=True)
+class ChartPlan:
+    """One chart to emit: its name, Chart.yaml metadata and values."""
+
+    name: str
+    kafka_version: str
+    values: dict
+
+
+def plan(clusters: list[Cluster]) -> list[ChartPlan]:
+    return [ChartPlan(c.name, c.kafka_version, _cluster_values(c)) for c in clusters]
+
+
+def _cluster_values(cluster: Cluster) -> dict:
+    return {
+        "cluster": {
+            "name": cluster.name,
+            "clusterId": cluster_id(cluster),
+            "kafkaVersion": cluster.kafka_version,
+            "metadataVersion": cluster.metadata_version or "",
+        },
+        "image": image(cluster.image),
+        "commonLabels": common_labels(cluster),
+        "services": services(cluster),
+        "podDisruptionBudget": pod_disruption_budget(cluster),
+        "serviceAccount": service_account(cluster),
+        "certificates": certificates_values(cluster),
+        "rackAwareness": rack_awareness(cluster),
+        "logging": {"fileName": LOG4J2_FILE, "content": log4j2_properties(cluster.logging)},
+        "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
+        "kafkaClient": kafka_client_values(cluster),
+        "topics": topics_values(cluster),
+        "listenerObjects": listener_objects(cluster),
+        "addressDiscovery": address_discovery(cluster),
+        "networkPolicy": network_policy(cluster),
+        "users": users_values(cluster),
+        "metrics": metrics_values(cluster),
+        "kafkaExporter": kafka_exporter_values(cluster),
+        "prometheusOperator": prometheus_operator_values(cluster),
+    }

@@ -1,0 +1,245 @@
+"""A node's configuration files: server.properties, log4j2.properties, and the JVM's options.
+
+Placed by templates/broker/configmap.yaml (the files) and statefulset.yaml (the
+JVM's environment).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..properties import config_text, escape_key, escape_value
+from ..quantities import quantity_bytes
+from ..model import Cluster, JvmOptions, Listener, Logging, NodePool
+from .metrics import metrics_reporter_properties
+from .naming import CONTROL_PLANE, REPLICATION, cluster_names
+from .pods import CLIENTS_CA_CERT, CLUSTER_CA_CERT, NODE_KEYSTORE, WORK_DIR
+
+_STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+_SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+_ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
+_HEAP_SHARE_OF_MEMORY = 0.5
+_HEAP_MAX_BYTES = 5 * 1024 ** 3
+LOG4J2_FILE = "log4j2.properties"
+# Kafka's own defaults from kafka-run-class.sh; user -XX options come after and win.
+_KAFKA_JVM_PERFORMANCE_DEFAULTS = ("-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
+                                  "-XX:InitiatingHeapOccupancyPercent=35",
+                                  "-XX:+ExplicitGCInvokesConcurrent", "-Djava.awt.headless=true")
+# The default log4j2 configuration: every event to stdout, one line each.
+_DEFAULT_LOGGERS = {
+    "rootLogger.level": "INFO",
+    "logger.request.name": "kafka.request.logger",
+    "logger.request.level": "WARN",
+    "logger.controller.name": "org.apache.kafka.controller",
+    "logger.controller.level": "INFO",
+    "logger.statechange.name": "state.change.logger",
+    "logger.statechange.level": "INFO",
+}
+# The line format of everything the chart runs (README, "Logging"); the Jobs' Kafka
+# tools use it too (files/tools-log4j2.properties). The line breaks of a message
+# or a stack trace are written as the two characters \n: one event, one line.
+LOG4J2_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}{UTC} %p [%t] %c: %enc{%m%notEmpty{ %ex}}{CRLF}%n"
+_LOG4J2_APPENDER = (
+    "appender.stdout.type=Console",
+    "appender.stdout.name=STDOUT",
+    "appender.stdout.target=SYSTEM_OUT",
+    "appender.stdout.layout.type=PatternLayout",
+    f"appender.stdout.layout.pattern={LOG4J2_PATTERN}",
+    # The pattern places the stack trace itself, inside the one line.
+    "appender.stdout.layout.alwaysWriteExceptions=false",
+    "rootLogger.appenderRef.stdout.ref=STDOUT",
+)
+
+
+def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> str:
+    """The static part of the node's server.properties.
+
+    kafka-run.sh appends what depends on the pod's identity: node.id,
+    log.dirs, metadata.log.dir, controller.quorum.voters, advertised.listeners.
+    """
+    lines = [
+        f"# Node pool {pool.name} of Kafka cluster {cluster.name}.",
+        "# node.id, log.dirs, metadata.log.dir, controller.quorum.voters and",
+        "# advertised.listeners are appended at start-up from the pod's identity.",
+    ]
+    props: list[tuple[str, str]] = [
+        ("process.roles", ",".join(pool.roles)),
+        ("controller.listener.names", CONTROL_PLANE.identifier),
+        ("listeners", ",".join(f"{l.identifier}://0.0.0.0:{l.port}" for l in listeners)),
+        ("listener.security.protocol.map", ",".join(
+            f"{l.identifier}:{l.security_protocol}"
+            for l in (CONTROL_PLANE, REPLICATION, *cluster.listeners))),
+    ]
+    if pool.is_broker:
+        props.append(("inter.broker.listener.name", REPLICATION.identifier))
+    # Every node is a client of the controller listener; brokers also serve and
+    # use the replication listener. Both require the peer's node certificate and
+    # check that the server's certificate names the address it was reached at.
+    # The key store password is added at start-up from the node certificate Secret.
+    for listener in _internal_listeners(pool):
+        prefix = f"listener.name.{listener.identifier.lower()}"
+        props.extend([
+            (f"{prefix}.ssl.client.auth", "required"),
+            (f"{prefix}.ssl.keystore.type", "PKCS12"),
+            (f"{prefix}.ssl.keystore.location", NODE_KEYSTORE),
+            (f"{prefix}.ssl.truststore.type", "PEM"),
+            (f"{prefix}.ssl.truststore.location", CLUSTER_CA_CERT),
+            (f"{prefix}.ssl.endpoint.identification.algorithm", "HTTPS"),
+        ])
+    if pool.is_broker:
+        for listener in cluster.listeners:
+            props.extend(_client_listener_properties(listener))
+        props.extend(_listener_limits(cluster))
+    props.extend(_authorization_properties(cluster))
+    reporter = metrics_reporter_properties(cluster)
+    props.extend(reporter)
+    lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
+    user_config = {k: v for k, v in cluster.config.items() if k not in dict(reporter)}
+    if user_config:
+        lines.append("# spec.kafka.config")
+        lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
+                     for k, v in user_config.items())
+    return "\n".join(lines) + "\n"
+
+
+def _internal_listeners(pool: NodePool) -> list[Listener]:
+    """The internal listeners a node serves or connects to as a client."""
+    return [CONTROL_PLANE, REPLICATION] if pool.is_broker else [CONTROL_PLANE]
+
+
+def node_cert_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+    """Listeners whose key store is the node certificate (their password is added at start-up)."""
+    listeners = _internal_listeners(pool)
+    if pool.is_broker:
+        listeners += [l for l in cluster.listeners if l.tls and not l.cert_secret]
+    return listeners
+
+
+def _client_listener_properties(listener: Listener) -> list[tuple[str, str]]:
+    """A client listener's key store, and how its clients authenticate."""
+    prefix = f"listener.name.{listener.identifier.lower()}"
+    props = []
+    if listener.tls and listener.cert_secret:
+        props.extend([(f"{prefix}.ssl.keystore.type", "PEM"),
+                      (f"{prefix}.ssl.keystore.location", f"{WORK_DIR}/{listener.identifier.lower()}.pem")])
+    elif listener.tls:
+        props.extend([(f"{prefix}.ssl.keystore.type", "PKCS12"),
+                      (f"{prefix}.ssl.keystore.location", NODE_KEYSTORE)])
+    if listener.authentication == "tls":
+        # Only certificates of the clients CA: a node certificate is no client identity here.
+        props.extend([(f"{prefix}.ssl.client.auth", "required"),
+                      (f"{prefix}.ssl.truststore.type", "PEM"),
+                      (f"{prefix}.ssl.truststore.location", CLIENTS_CA_CERT)])
+    elif listener.authentication == "scram-sha-512":
+        props.extend([(f"{prefix}.sasl.enabled.mechanisms", "SCRAM-SHA-512"),
+                      (f"{prefix}.scram-sha-512.sasl.jaas.config", _SCRAM_LOGIN_MODULE)])
+    return props
+
+
+def _listener_limits(cluster: Cluster) -> list[tuple[str, str]]:
+    """Per-listener connection limits (`maxConnections`, `maxConnectionCreationRate`)."""
+    props = []
+    for listener in cluster.listeners:
+        prefix = f"listener.name.{listener.identifier.lower()}"
+        if listener.max_connections is not None:
+            props.append((f"{prefix}.max.connections", str(listener.max_connections)))
+        if listener.max_connection_creation_rate is not None:
+            props.append((f"{prefix}.max.connection.creation.rate", str(listener.max_connection_creation_rate)))
+    return props
+
+
+def _node_principal(cluster: Cluster) -> str:
+    """The principal Kafka gives the node certificate (its subject in RFC 2253 form)."""
+    return f"User:CN={cluster_names(cluster).kafka},O=io.strimzi"
+
+
+def _kafka_exporter_principal(cluster: Cluster) -> str:
+    """The principal Kafka gives Kafka Exporter's certificate."""
+    return f"User:CN={cluster_names(cluster).kafka_exporter},O=io.strimzi"
+
+
+def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
+    """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both).
+
+    The nodes are super users: they reach each other, and the chart's Jobs reach
+    them, with the node certificate. So is Kafka Exporter, as in Strimzi: it
+    describes every topic and consumer group.
+    """
+    if cluster.authorization is None:
+        return []
+    super_users = [_node_principal(cluster), *cluster.authorization.super_users]
+    if cluster.kafka_exporter is not None:
+        super_users.insert(1, _kafka_exporter_principal(cluster))
+    props = [("authorizer.class.name", _STANDARD_AUTHORIZER),
+             ("super.users", ";".join(dict.fromkeys(super_users)))]
+    if _ALLOW_EVERYONE not in cluster.config:
+        props.append((_ALLOW_EVERYONE, "false"))
+    return props
+
+
+def log4j2_properties(logging: Logging) -> str:
+    """The log4j2 configuration file of every node, in log4j2's properties format."""
+    if logging.type == "external":
+        return logging.external_content or ""
+    loggers = dict(_DEFAULT_LOGGERS)
+    for name, level in logging.loggers.items():
+        loggers.update(_log4j2_logger_entries(name, level))
+    lines = ["# Kafka logs to stdout, one event per line, for the node's log shipper.", *_LOG4J2_APPENDER]
+    lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in loggers.items())
+    return "\n".join(lines) + "\n"
+
+
+def _log4j2_logger_entries(name: str, level: str) -> dict:
+    """One inline `loggers` entry as log4j2 properties.
+
+    log4j2 keys (`rootLogger.level`, `logger.<id>.name`, `logger.<id>.level`) are
+    taken as they are; a plain logger name (`kafka.request.logger`, or the log4j 1
+    form `log4j.logger.kafka.request.logger`) gets an id of its own.
+    """
+    if name in ("rootLogger.level", "kafka.root.logger.level", "log4j.rootLogger"):
+        return {"rootLogger.level": level}
+    if name.startswith("logger.") and name.count(".") >= 2 and name.rsplit(".", 1)[1] in ("name", "level"):
+        return {name: level}
+    logger = name.removeprefix("log4j.logger.")
+    logger_id = re.sub(r"[^A-Za-z0-9]", "_", logger)
+    return {f"logger.{logger_id}.name": logger, f"logger.{logger_id}.level": level}
+
+
+def jvm_env(jvm: JvmOptions, resources: dict) -> dict:
+    """Kafka's start-script variables for jvmOptions, as Strimzi maps them."""
+    env = {}
+    heap = " ".join(f"{flag}{value}" for flag, value in (("-Xms", jvm.xms), ("-Xmx", jvm.xmx)) if value)
+    if not jvm.xmx and "MaxRAMPercentage" not in jvm.xx:
+        heap = heap_options(resources) if not jvm.xms else heap
+    if heap:
+        env["KAFKA_HEAP_OPTS"] = heap
+    if jvm.xx:
+        env["KAFKA_JVM_PERFORMANCE_OPTS"] = " ".join([*_KAFKA_JVM_PERFORMANCE_DEFAULTS,
+                                                      *(_xx_flag(k, v) for k, v in jvm.xx.items())])
+    if jvm.gc_logging:
+        env["KAFKA_GC_LOG_OPTS"] = "-Xlog:gc*:stdout:time,tags"
+    if jvm.system_properties:
+        env["KAFKA_OPTS"] = " ".join(f"-D{name}={value}" for name, value in jvm.system_properties)
+    return env
+
+
+def _xx_flag(key: str, value: str) -> str:
+    """`UseG1GC: "true"` -> `-XX:+UseG1GC`; `MaxGCPauseMillis: "20"` -> `-XX:MaxGCPauseMillis=20`."""
+    if value == "true":
+        return f"-XX:+{key}"
+    if value == "false":
+        return f"-XX:-{key}"
+    return f"-XX:{key}={value}"
+
+
+def heap_options(resources: dict) -> str:
+    """Half the container's memory, at most 5 GiB, as Strimzi sizes the heap.
+
+    Without a memory limit or request the heap is left to Kafka's start script.
+    """
+    memory = (resources.get("limits") or {}).get("memory") or (resources.get("requests") or {}).get("memory")
+    if memory is None:
+        return ""
+    heap_bytes = min(int(quantity_bytes(memory) * _HEAP_SHARE_OF_MEMORY), _HEAP_MAX_BYTES)
+    heap_mib = max(heap_bytes // 2 ** 20, 64)
+    return f"-Xms{heap_mib}m -Xmx{heap_mib}m"

@@ -1,0 +1,187 @@
+"""Strimzi's names and selectors, each spelled once: every plan module takes them from here.
+
+A chart made by kafkac names its objects as Strimzi's operator does, so that
+what was written for a Strimzi-run cluster (clients' bootstrap addresses,
+Secrets, label selectors, dashboards) keeps working. Names depend on the
+cluster, a node pool, a node id or a listener only.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+from dataclasses import dataclass
+
+from ..model import Cluster, Listener, NodePool
+
+# The internal listeners are TLS with client authentication, as in Strimzi: every
+# node presents the node certificate and trusts only the cluster CA.
+CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=True)
+REPLICATION = Listener(name="replication", port=9091, type="internal", tls=True)
+
+_MAX_JOB_NAME = 63  # a Job's name is a label value on its pods
+
+_CLUSTER = "strimzi.io/cluster"
+_KIND = "strimzi.io/kind"
+_NAME = "strimzi.io/name"
+_POOL = "strimzi.io/pool-name"
+
+
+# --- names --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ClusterNames:
+    """The names of a cluster's objects that depend on the cluster alone."""
+
+    kafka: str  # the nodes' ServiceAccount and PodDisruptionBudget, strimzi.io/name, the node certificate's CN
+    bootstrap_service: str  # in front of every broker: where clients bootstrap
+    brokers_service: str  # headless: every node's own DNS name
+    scripts_config_map: str
+    metrics_config_map: str
+    cluster_ca_cert_secret: str
+    cluster_ca_secret: str
+    clients_ca_cert_secret: str
+    clients_ca_secret: str
+    node_cert_secret: str
+    kafka_exporter: str
+    kafka_exporter_cert_secret: str
+    network_policy: str
+
+
+def cluster_names(cluster: Cluster) -> ClusterNames:
+    kafka = f"{cluster.name}-kafka"
+    return ClusterNames(
+        kafka=kafka, bootstrap_service=f"{kafka}-bootstrap", brokers_service=f"{kafka}-brokers",
+        scripts_config_map=f"{kafka}-scripts", metrics_config_map=f"{kafka}-metrics",
+        cluster_ca_cert_secret=f"{cluster.name}-cluster-ca-cert", cluster_ca_secret=f"{cluster.name}-cluster-ca",
+        clients_ca_cert_secret=f"{cluster.name}-clients-ca-cert", clients_ca_secret=f"{cluster.name}-clients-ca",
+        node_cert_secret=f"{kafka}-node-certs", kafka_exporter=f"{kafka}-exporter",
+        kafka_exporter_cert_secret=f"{kafka}-exporter-certs", network_policy=f"{cluster.name}-network-policy-kafka")
+
+
+def statefulset_name(cluster: Cluster, pool: NodePool) -> str:
+    return f"{cluster.name}-{pool.name}"
+
+
+def pod_name(cluster: Cluster, pool: NodePool, node_id: int) -> str:
+    return f"{statefulset_name(cluster, pool)}-{node_id}"
+
+
+def pool_config_map_name(cluster: Cluster, pool: NodePool) -> str:
+    return f"{statefulset_name(cluster, pool)}-config"
+
+
+def listener_bootstrap_name(cluster: Cluster, listener: Listener) -> str:
+    """Strimzi's name of a listener's bootstrap Service, Route and Ingress."""
+    return f"{cluster.name}-kafka-{listener.name}-bootstrap"
+
+
+def listener_broker_name(cluster: Cluster, listener: Listener, pool: NodePool, node_id: int) -> str:
+    """Strimzi's name of a broker's own Service, Route and Ingress: `<cluster>-<pool>-<listener>-<id>`."""
+    return f"{cluster.name}-{pool.name}-{listener.name}-{node_id}"
+
+
+def job_name(cluster: Cluster, purpose: str) -> str:
+    """`<cluster>-kafka-<purpose>`, shortened with a digest when longer than a Job name may be."""
+    name = f"{cluster.name}-kafka-{purpose}"
+    if len(name) <= _MAX_JOB_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:_MAX_JOB_NAME - 9].rstrip('-')}-{digest}"
+
+
+def port_name(listener: Listener) -> str:
+    """Strimzi's port names: `tcp-ctrlplane`, `tcp-replication`, `tcp-<listener>`."""
+    if listener is CONTROL_PLANE:
+        return "tcp-ctrlplane"
+    return f"tcp-{listener.name}"
+
+
+def cluster_id(cluster: Cluster) -> str:
+    """A KRaft cluster id derived from the cluster's namespace and name.
+
+    Stable across compiles, so re-rendering never changes it; 22 characters of
+    URL-safe base64 over 16 bytes, the form Kafka's `Uuid` uses. Like Kafka's
+    own `Uuid.randomUuid()`, never one that starts with "-": `kafka-storage
+    format --cluster-id -…` would read it as an option.
+    """
+    seed = f"kafkac/cluster-id/{cluster.namespace or ''}/{cluster.name}"
+    for attempt in itertools.count():
+        # The first attempt hashes the plain seed, so ids kafkac gave before stay the same.
+        text = seed if attempt == 0 else f"{seed}/{attempt}"
+        digest = hashlib.sha256(text.encode()).digest()[:16]
+        candidate = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        if not candidate.startswith("-"):
+            return candidate
+
+
+# --- labels and selectors -----------------------------------------------------------------
+
+def _cluster_selector(cluster: Cluster) -> dict:
+    """Every object of the cluster Strimzi labels, pods and volume claims alike."""
+    return {_CLUSTER: cluster.name}
+
+
+def kafka_kind_selector(cluster: Cluster) -> dict:
+    """The pods of the Kafka resource: its nodes (and, in Strimzi, its operators' pods)."""
+    return {**_cluster_selector(cluster), _KIND: "Kafka"}
+
+
+def kafka_pods_selector(cluster: Cluster) -> dict:
+    """The Kafka nodes, every pool's."""
+    return {**kafka_kind_selector(cluster), _NAME: cluster_names(cluster).kafka}
+
+
+def pool_selector(cluster: Cluster, pool: NodePool) -> dict:
+    """The nodes of one pool: its StatefulSet's selector."""
+    return {**kafka_pods_selector(cluster), _POOL: pool.name}
+
+
+def brokers_selector(cluster: Cluster) -> dict:
+    """Every broker, of any pool: a listener's bootstrap Service."""
+    return {**kafka_kind_selector(cluster), "strimzi.io/broker-role": "true"}
+
+
+def broker_pod_selector(cluster: Cluster, pool: NodePool, node_id: int) -> dict:
+    """One broker: its own Service on a listener."""
+    return {**_cluster_selector(cluster), "statefulset.kubernetes.io/pod-name": pod_name(cluster, pool, node_id)}
+
+
+def claim_labels(cluster: Cluster, pool: NodePool) -> dict:
+    return {**_cluster_selector(cluster), _POOL: pool.name}
+
+
+def _app_labels(cluster: Cluster) -> dict:
+    return {"app.kubernetes.io/name": "kafka", "app.kubernetes.io/instance": cluster.name}
+
+
+def common_labels(cluster: Cluster) -> dict:
+    return {**_app_labels(cluster), "app.kubernetes.io/version": cluster.kafka_version,
+            **kafka_pods_selector(cluster)}
+
+
+def secret_labels(cluster: Cluster) -> dict:
+    """Labels of the CA and node certificate Secrets."""
+    return {**_app_labels(cluster), **kafka_kind_selector(cluster)}
+
+
+def pool_labels(pool: NodePool) -> dict:
+    return {
+        _POOL: pool.name,
+        "strimzi.io/broker-role": str(pool.is_broker).lower(),
+        "strimzi.io/controller-role": str(pool.is_controller).lower(),
+        "strimzi.io/component-type": "kafka",
+    }
+
+
+def user_secret_labels(cluster: Cluster, user_name: str) -> dict:
+    """Strimzi's labels of a KafkaUser's Secret."""
+    return {"app.kubernetes.io/instance": user_name, "app.kubernetes.io/managed-by": "kafkac",
+            **_cluster_selector(cluster), _KIND: "KafkaUser"}
+
+
+def hook_pod_labels(cluster: Cluster, component: str) -> dict:
+    """Labels of a hook Job's pod: without strimzi.io/kind and strimzi.io/name, so that
+    the Kafka Services and the PodDisruptionBudget never select it."""
+    return {**_app_labels(cluster), "app.kubernetes.io/component": component, **_cluster_selector(cluster)}
