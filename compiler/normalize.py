@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .cluster_members import CLUSTER_LABEL
+from .cluster_members import CLUSTER_LABEL, in_namespace, member_of, namespace_of, referenced
 from .findings import FieldPath, Finding, error
 from .kafka_configs import check_config
 from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
@@ -87,21 +87,9 @@ def normalize(documents: Documents) -> Model:
 
     pools_by_cluster: dict[tuple[str | None, str], list[Document]] = {k: [] for k in by_key}
     for doc in pools:
-        cluster = doc.labels.get(CLUSTER_LABEL)
-        path = ("metadata", "labels")
-        if not cluster:
-            findings.append(error(
-                "nodepool.cluster-label", f"KafkaNodePool {doc.name} has no {CLUSTER_LABEL} label",
-                doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>"))
-            continue
-        key = (_namespace(doc), cluster)
-        if key not in pools_by_cluster:
-            known = ", ".join(sorted(name for _, name in by_key)) or "none"
-            findings.append(error(
-                "nodepool.unknown-cluster",
-                f"KafkaNodePool {doc.name} belongs to Kafka {cluster}, which is not among the inputs",
-                doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
-                f"the name of a Kafka in the same namespace (found: {known})"))
+        key, problem = member_of(doc, by_key, "nodepool")
+        if problem is not None:
+            findings.append(problem)
             continue
         pools_by_cluster[key].append(doc)
 
@@ -119,7 +107,7 @@ def normalize(documents: Documents) -> Model:
 
 
 def _namespace(doc: Document) -> str | None:
-    return doc.get("metadata", "namespace")
+    return namespace_of(doc)
 
 
 def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, Document],
@@ -292,13 +280,18 @@ def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: t
     None when the ConfigMap or its key is absent: an error unless the reference is optional.
     """
     ref = doc.get(*path)
-    config_map = config_maps.get((_namespace(doc), ref["name"]))
+    config_map = referenced(config_maps, _namespace(doc), ref["name"])
     if config_map is None:
         if not ref.get("optional"):
+            elsewhere = sorted(ns for ns, name in config_maps if name == ref["name"] and ns)
+            message = (f"ConfigMap {ref['name']} is in {' and '.join(map(in_namespace, elsewhere))}, "
+                       f"and Kafka {doc.name} in {in_namespace(_namespace(doc))}: a Kafka reads "
+                       "ConfigMaps of its own namespace" if elsewhere
+                       else f"ConfigMap {ref['name']} is not among the inputs")
             findings.append(error(
-                f"{rule}.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
+                f"{rule}.config-map-missing", message,
                 doc.span_of(path + ("name",)), path + ("name",),
-                f"a ConfigMap in the inputs, in the Kafka's namespace, holding {what}"))
+                f"a ConfigMap in the inputs, in the Kafka's namespace or without one, holding {what}"))
         return None
     content = (config_map.get("data") or {}).get(ref["key"])
     if content is None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import policy, tools
-from .check import CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
+from .check import REPORT_ONLY, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
@@ -35,10 +35,17 @@ class Options:
     base: str | None = None  # `kafkac check --base`: a path or a git revision
 
 
+# Said once, after the counts, when compile enforced no profile.
+REPORT_ONLY_ADVICE = ("no profile is chosen, so the policies only warn; to make compile enforce one, "
+                      "pass --profile prod (or dev), annotate the Kafka with kafkac.io/profile: prod, "
+                      "or write profile: prod in a .kafkac.yaml beside the specs")
+
+
 @dataclass
 class Result:
     findings: list[Finding] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
+    advice: str = ""
 
     @property
     def ok(self) -> bool:
@@ -96,6 +103,8 @@ def compile_specs(options: Options) -> Result:
             Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools"))
         return result
     assert options.output is not None
+    if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in model.clusters):
+        result.advice = REPORT_ONLY_ADVICE
     with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
         result.findings = _sorted(result.findings + check(model, None, options.check, engine))
         if has_errors(result.findings):
@@ -117,8 +126,9 @@ def _compile(model: Model, options: Options, result: Result, engine: policy.Engi
             for chart in built:
                 cluster = clusters.get(chart.name)
                 rendered_check = RenderedCheck(
-                    engine, cluster_profile(cluster, options.check.profile)[0] if cluster else "prod",
-                    cluster_waivers(cluster, options.check.today) if cluster else ())
+                    engine, cluster_profile(cluster, options.check)[0] if cluster else "prod",
+                    cluster_waivers(cluster, options.check.today) if cluster else (),
+                    options.check.policy_dirs)
                 result.findings += verify(chart, kube_versions, display_dir=output / chart.name,
                                           rendered_check=rendered_check)
         if has_errors(result.findings):

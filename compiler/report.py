@@ -49,10 +49,12 @@ def _counts(findings: list[Finding]) -> tuple[int, int, int]:
     return errors, len(findings) - errors - waived, waived
 
 
-def summary_line(findings: list[Finding]) -> str:
+def summary_line(findings: list[Finding], advice: str = "") -> str:
+    """The counts, and `advice` (one sentence) after them."""
     errors, warnings, waived = _counts(findings)
     line = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-    return line + (f", {waived} waived" if waived else "")
+    line += f", {waived} waived" if waived else ""
+    return f"{line}; {advice}" if advice else line
 
 
 def _grouped(findings: list[Finding]) -> list[Finding]:
@@ -66,8 +68,8 @@ def as_text(findings: list[Finding], extra: dict, color: bool) -> str:
     lines = [text_line(f, color) for f in _grouped(findings)]
     for chart in extra.get("charts", []):
         lines.append(f"wrote {chart}")
-    if findings:
-        lines.append(summary_line(findings))
+    if findings or extra.get("advice"):
+        lines.append(summary_line(findings, extra.get("advice", "")))
     return "\n".join(lines)
 
 
@@ -239,7 +241,7 @@ def as_github(findings: list[Finding], extra: dict, color: bool) -> str:
         properties.append(f"title={_command_property(title)}")
         message = text_line(finding).split(f"[{finding.rule}] ", 1)[1]
         lines.append(f"::{command} {','.join(properties)}::{_command_data(message)}")
-    lines.append(summary_line(findings))
+    lines.append(summary_line(findings, extra.get("advice", "")))
     return "\n".join(lines)
 
 

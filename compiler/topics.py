@@ -1,7 +1,8 @@
 """KafkaTopic resources: grouped to their cluster, checked, given their defaults.
 
 Part of the normalize stage. A KafkaTopic joins the Kafka named by its
-`strimzi.io/cluster` label in its own namespace, as in Strimzi. Its Kafka must
+`strimzi.io/cluster` label in its namespace (or, written without one, in any: see
+cluster_members), as in Strimzi. Its Kafka must
 have `spec.entityOperator.topicOperator`: that is what asks the chart to manage
 topics, and a KafkaTopic that nothing would ever create is an error rather than
 a silent no-op (`strimzi.io/managed: "false"` on the KafkaTopic leaves it out
