@@ -50,7 +50,7 @@ RULE_PREFIX = "policy."
 _SEVERITIES = {"deny": Severity.ERROR, "warn": Severity.WARNING}
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
-_METADATA_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)-IV([0-9]+)$")
+_METADATA_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)(?:-IV([0-9]+))?$")
 
 
 @dataclass(frozen=True)
@@ -199,7 +199,7 @@ def cluster_facts(cluster: Cluster) -> dict:
         "kafkaVersion": cluster.kafka_version,
         "kafkaRelease": release,
         "metadataVersion": cluster.metadata_version,
-        "metadataRelease": level[:2] if level else release,
+        "metadataRelease": _metadata_release(cluster.metadata_version) or release,
         "metadataLevel": level,
         "brokers": len(brokers),
         "controllers": len(controllers),
@@ -213,8 +213,14 @@ def _release(version: str) -> list[int]:
 
 
 def _metadata_level(metadata_version: str | None) -> list[int] | None:
+    """[major, minor, IV] of a level such as "4.1-IV1"; None for a release ("4.1") or none."""
     found = _METADATA_VERSION.match(metadata_version or "")
-    return [int(found[1]), int(found[2]), int(found[3])] if found else None
+    return [int(found[1]), int(found[2]), int(found[3])] if found and found[3] else None
+
+
+def _metadata_release(metadata_version: str | None) -> list[int] | None:
+    found = _METADATA_VERSION.match(metadata_version or "")
+    return [int(found[1]), int(found[2])] if found else None
 
 
 def pool_facts(cluster: Cluster, pool: NodePool) -> dict:

@@ -17,7 +17,7 @@ from .kafka_configs import check_config
 from .listener_checks import (check_listener_brokers, check_listener_fields, check_object_names,
                               listener_settings)
 from .load import Document, Documents
-from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
+from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, JvmOptions, KafkaExporter,
@@ -115,6 +115,8 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    if not _check_version(doc, version, findings):
+        return None
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
     pools = _pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
@@ -421,6 +423,28 @@ def _prometheus_operator(doc: Document, findings: list[Finding]) -> bool:
     return value == "true"
 
 
+def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool:
+    """Whether kafkac deploys Kafka `version`: every release Strimzi lists for the minors from
+    3.7 (KRaft, and the first apache/kafka image) to the newest."""
+    if version in SUPPORTED_KAFKA_VERSIONS:
+        return True
+    path = ("spec", "kafka", "version")
+    oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
+    accepted = ", ".join(SUPPORTED_KAFKA_VERSIONS)
+    if _release(version) < _release(oldest):
+        message = (f"Kafka {version} is older than kafkac runs ({oldest} to {newest}, in KRaft mode); "
+                   "upgrade the cluster where it runs first: Kafka's upgrade path goes through 3.7 to "
+                   "3.9, where a ZooKeeper cluster also migrates to KRaft, before 4.x")
+    else:
+        message = f"Kafka {version} is not a release kafkac runs ({oldest} to {newest})"
+    findings.append(error("kafka.version", message, doc.span_of(path), path, accepted))
+    return False
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,
                             findings: list[Finding]) -> None:
     """A node cannot format storage with a metadata version newer than its own software."""
@@ -700,7 +724,8 @@ def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Fin
         first_node_id=first_node_id,
         storage_type=storage["type"],
         volumes=volumes,
-        resources=dict(spec.get("resources") or {}),
+        # Strimzi's v1beta2 API: the Kafka's resources for pools that set none.
+        resources=dict(spec.get("resources") or kafka.get("spec", "kafka", "resources") or {}),
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         document=doc,
