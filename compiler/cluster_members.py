@@ -8,7 +8,9 @@ namespace; only two different explicit namespaces keep resources apart.
 
 from __future__ import annotations
 
-from .findings import FieldPath, Finding, error
+import difflib
+
+from .findings import FieldPath, Finding, error, warning
 from .load import Document, Documents
 
 CLUSTER_LABEL = "strimzi.io/cluster"
@@ -40,9 +42,12 @@ def matching_keys(keys, namespace: str | None, name: str) -> list[ClusterKey]:
                   key=lambda k: k[0] or "")
 
 
-def member_of(doc: Document, kafkas, rule_prefix: str) -> tuple[ClusterKey | None, Finding | None]:
+def member_of(doc: Document, kafkas, rule_prefix: str, skip_others: bool = False
+              ) -> tuple[ClusterKey | None, Finding | None]:
     """The Kafka (by key, among `kafkas`) that `doc` belongs to by its strimzi.io/cluster label,
-    or the finding that says why it belongs to none."""
+    or the finding that says why it belongs to none. With `skip_others`, a resource of a Kafka
+    that is not among the inputs (and whose name is not close to one that is: a typo) is
+    skipped with a warning, as another cluster's operator would manage it."""
     path: FieldPath = ("metadata", "labels")
     cluster = doc.labels.get(CLUSTER_LABEL)
     if not cluster:
@@ -72,11 +77,15 @@ def member_of(doc: Document, kafkas, rule_prefix: str) -> tuple[ClusterKey | Non
         message = (f"{doc.kind} {doc.name} names Kafka {cluster}, and no Kafka of that name is among "
                    f"the inputs{' in ' + in_namespace(namespace) if namespace else ''}")
         expected = f"the name of a Kafka among the inputs (found: {', '.join(here) or 'none'})"
+        if skip_others and not difflib.get_close_matches(cluster, here, n=1, cutoff=0.8):
+            return None, warning(
+                f"{rule_prefix}.other-cluster", f"{message}, so it is skipped: it belongs to a cluster "
+                "compiled elsewhere", doc.span_of(path), path, expected, doc.describe())
     return None, error(f"{rule_prefix}.unknown-cluster", message, doc.span_of(path), path, expected,
                        doc.describe())
 
 
-def group_by_cluster(documents: Documents, kind: str, rule_prefix: str
+def group_by_cluster(documents: Documents, kind: str, rule_prefix: str, skip_others: bool = True
                      ) -> tuple[dict[ClusterKey, list[Document]], list[Finding]]:
     """The documents of `kind` by the Kafka they name, in input order; one finding for each
     that names none, or a Kafka that is not among the inputs (in a namespace it can share)."""
@@ -86,7 +95,7 @@ def group_by_cluster(documents: Documents, kind: str, rule_prefix: str
     for doc in documents.documents:
         if doc.kind != kind:
             continue
-        key, problem = member_of(doc, kafkas, rule_prefix)
+        key, problem = member_of(doc, kafkas, rule_prefix, skip_others)
         if problem is not None:
             findings.append(problem)
             continue

@@ -22,6 +22,7 @@ from .load import Documents, load
 from .model import Model
 from .normalize import normalize
 from .plan import plan
+from .prune import without_nulls
 from .validate import validate
 
 
@@ -58,6 +59,7 @@ def check_specs(paths) -> tuple[Model | None, list[Finding]]:
 
 
 def check_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
+    documents = without_nulls(documents)
     findings = list(documents.findings)
     findings += validate(documents)
     if has_errors(findings):

@@ -28,7 +28,7 @@ import kubernetes_validate
 from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 
-from .findings import FieldPath, Finding, dotted, error, warning
+from .findings import FieldPath, Finding, dotted, error, info, warning
 from .load import Document, Documents, ScalarFloat
 from .resources import SCHEMAS
 from .schemas import schema_file
@@ -75,7 +75,6 @@ REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
         "remove it and declare the controllers in a KafkaNodePool with the controller role"),
     ("Kafka", "spec.kafka.replicas"): _NODE_POOL_INSTEAD,
     ("Kafka", "spec.kafka.storage"): _NODE_POOL_INSTEAD,
-    ("Kafka", "spec.kafka.resources"): _NODE_POOL_INSTEAD,
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
 }
 
@@ -347,9 +346,21 @@ def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
         problem = "missing" if api_version is None else f"{_show(api_version)} is not accepted for {kind}"
         return refuse("api-version.unknown", "apiVersion", problem, " or ".join(accepted_versions))
     if isinstance(kind, str) and kind in UNSUPPORTED_STRIMZI_KINDS:
-        return refuse("kind.unsupported", "kind", f"{kind} is a Strimzi kind that kafkac does not support yet",
-                      ACCEPTED_KINDS)
+        return None, [warning(
+            "kind.unsupported", f"kind: {kind} is a Strimzi kind that kafkac does not compile yet, so "
+            f"{kind} {document.name or '?'} is skipped: it is not in the chart", document.span_of(("kind",)),
+            ("kind",), ACCEPTED_KINDS, document.describe())]
+    if isinstance(kind, str) and kind and not _is_strimzi_group(api_version):
+        # Other objects of the same files (a Namespace, a Secret, another operator's resources)
+        # are applied by whoever applies the files; they are not kafkac's to compile.
+        return None, [info(
+            "kind.skipped", f"kind: {kind} {document.name or '?'} is not a kind kafkac compiles, so it is "
+            "skipped", document.span_of(("kind",)), ("kind",), ACCEPTED_KINDS, document.describe())]
     return refuse("kind.unknown", "kind", f"{_show(kind)} is not a kind kafkac reads", ACCEPTED_KINDS)
+
+
+def _is_strimzi_group(api_version) -> bool:
+    return isinstance(api_version, str) and api_version.split("/")[0] in ("kafka.strimzi.io", "core.strimzi.io")
 
 
 @functools.cache
