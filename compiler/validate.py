@@ -78,6 +78,48 @@ REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
 }
 
+# Fields of Strimzi's v1beta2 API that its v1 API (strimzi-fields.json) no longer has, in
+# strimzi-fields notation; a trailing ".*" is anything below. Refused as Strimzi fields
+# kafkac does not support, never as unknown fields.
+_OAUTH_OPTIONS = (
+    "clientId", "clientSecret", "validIssuerUri", "checkIssuer", "jwksEndpointUri", "jwksRefreshSeconds",
+    "jwksMinRefreshPauseSeconds", "jwksExpirySeconds", "jwksIgnoreKeyUse", "introspectionEndpointUri",
+    "userNameClaim", "fallbackUserNameClaim", "fallbackUserNamePrefix", "groupsClaim",
+    "groupsClaimDelimiter", "userInfoEndpointUri", "checkAccessTokenType", "accessTokenIsJwt",
+    "tlsTrustedCertificates", "disableTlsHostnameVerification", "enableECDSA",
+    "maxSecondsWithoutReauthentication", "enablePlain", "tokenEndpointUri", "enableOauthBearer",
+    "customClaimCheck", "connectTimeoutSeconds", "readTimeoutSeconds", "httpRetries", "httpRetryPauseMs",
+    "clientScope", "clientAudience", "validTokenType", "checkAudience", "enableMetrics", "failFast",
+    "includeAcceptHeader", "serverBearerTokenLocation", "userNamePrefix")
+_KEYCLOAK_OPTIONS = (
+    "clientId", "tokenEndpointUri", "tlsTrustedCertificates", "disableTlsHostnameVerification",
+    "delegateToKafkaAcls", "grantsRefreshPeriodSeconds", "grantsRefreshPoolSize", "grantsMaxIdleTimeSeconds",
+    "grantsGcPeriodSeconds", "grantsAlwaysLatest", "connectTimeoutSeconds", "readTimeoutSeconds",
+    "httpRetries", "enableMetrics", "includeAcceptHeader", "url", "allowOnError", "initialCacheCapacity",
+    "maximumCacheSize", "expireAfterMs")
+STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
+    "Kafka": frozenset({
+        *(f"spec.kafka.listeners[].authentication.{o}" for o in _OAUTH_OPTIONS),
+        *(f"spec.kafka.authorization.{o}" for o in _KEYCLOAK_OPTIONS),
+        "spec.kafka.template.statefulset.*", "spec.zookeeper.*", "spec.jmxTrans.*",
+        "spec.cruiseControl.tlsSidecar.*", "spec.kafkaExporter.template.service.*",
+        "spec.entityOperator.topicOperator.reconciliationIntervalSeconds",
+        "spec.entityOperator.topicOperator.zookeeperSessionTimeoutSeconds",
+        "spec.entityOperator.topicOperator.topicMetadataMaxAttempts",
+        "spec.entityOperator.userOperator.reconciliationIntervalSeconds",
+        "spec.entityOperator.userOperator.zookeeperSessionTimeoutSeconds",
+    }),
+    "KafkaNodePool": frozenset({"spec.template.statefulset.*"}),
+}
+
+
+def _v1beta2_only(kind: str, notation: str) -> bool:
+    fields = STRIMZI_V1BETA2_FIELDS.get(kind, frozenset())
+    return notation in fields or any(
+        field.endswith(".*") and (notation == field[:-2] or notation.startswith(field[:-1]))
+        for field in fields)
+
+
 # Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
 # that they change nothing. (kind, field path in strimzi-fields notation, and what is
 # below it) -> what they configure.
@@ -605,6 +647,9 @@ class _Explainer:
             return f"not allowed with type {_show(choice.discriminator)} (only with type {others})"
         if _strimzi_fields().knows(self.kind, path):
             return "part of Strimzi's API but not supported by kafkac yet"
+        if _v1beta2_only(self.kind, _notation(path)):
+            return ("a Strimzi field kafkac does not support: Strimzi's v1beta2 API had it, its v1 "
+                    "API has it no more")
         if (len(path) == 2 and path[0] == "metadata" and key in KUBERNETES_FIELDS["metadata"]) or \
                 (len(path) == 1 and key in KUBERNETES_FIELDS.get(self.kind, ())):
             return "a Kubernetes field that kafkac does not support"

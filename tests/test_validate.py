@@ -522,3 +522,8 @@ def test_other_kinds_in_the_same_files_are_skipped_with_a_note():
         (12, 7, "kind.unsupported", "warning")]
     assert "Namespace kafka is not a kind kafkac compiles, so it is skipped" in findings[0].message
     assert "KafkaBridge bridge is skipped: it is not in the chart" in findings[2].message
+
+
+def test_a_field_only_strimzis_v1beta2_api_had_is_named_as_such():
+    findings = findings_for(CASES / "invalid" / "v1beta2-only-fields.yaml")
+    assert findings and all("Strimzi's v1beta2 API had it" in f.message for f in findings)
