@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import policy
-from .cluster_members import belongs_to
+from .cluster_members import matching_keys, member_of, namespace_of
 from .findings import FieldPath, Finding, Severity, Span, error, warning
 from .load import Document, load_text
 from .model import Cluster, Model, NodePool
@@ -40,25 +40,33 @@ from .quantities import quantity_bytes
 
 PROFILES = ("dev", "prod")
 DEFAULT_PROFILE = "prod"
+# No profile chosen and none enforced (compile's default): the rules are evaluated as in the
+# strictest profile, and what they find is reported as warnings, except a rule that denies in
+# every profile (what cannot work).
+REPORT_ONLY = None
 PROFILE_ANNOTATION = "kafkac.io/profile"
 WAIVERS_ANNOTATION = "kafkac.io/waivers"
 RULE_PREFIX = "policy."
 _SEVERITIES = {"deny": Severity.ERROR, "warn": Severity.WARNING}
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
-_METADATA_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)-IV([0-9]+)$")
+_METADATA_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)(?:-IV([0-9]+))?$")
 
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """How to check: the profile (None: each Kafka's kafkac.io/profile annotation, else prod),
-    an OPA server to use instead of a local one, extra policy directories, and the day
-    waivers are compared with (today when None)."""
+    """How to check: the profile chosen on the command line (None: each Kafka's
+    kafkac.io/profile annotation, else the project file's `project_profile`, else
+    `unchosen`: prod for `kafkac check`, REPORT_ONLY for `kafkac compile`), an OPA server
+    to use instead of a local one, extra policy directories, and the day waivers are
+    compared with (today when None)."""
 
     profile: str | None = None
     opa_url: str | None = None
     policy_dirs: tuple[str, ...] = ()
     today: datetime.date | None = None
+    project_profile: str | None = None
+    unchosen: str | None = DEFAULT_PROFILE
 
 
 def check(model: Model, base: Model | None = None, options: CheckOptions = CheckOptions(),
@@ -69,36 +77,43 @@ def check(model: Model, base: Model | None = None, options: CheckOptions = Check
             return check(model, base, options, opened)
     findings: list[Finding] = []
     inputs = []
+    profiles = []
     for cluster in model.clusters:
-        profile, problems = cluster_profile(cluster, options.profile)
+        profile, problems = cluster_profile(cluster, options)
         findings += problems
+        profiles.append(profile)
         base_cluster = _same_cluster(base, cluster)
         inputs.append({
-            "profile": profile,
+            "profile": evaluated_profile(profile),
             "clusters": [cluster_input(cluster, model.documents)],
             "base": None if base_cluster is None else
             {"clusters": [cluster_input(base_cluster, base.documents)]},
         })
     results = engine.evaluate(inputs) if inputs else []
     today = options.today or datetime.date.today()
-    for cluster, cluster_results in zip(model.clusters, results):
+    severities = _severity_table(options) if REPORT_ONLY in profiles else {}
+    for cluster, profile, cluster_results in zip(model.clusters, profiles, results):
         resources = _resources(cluster, model.documents)
         fallback = cluster.document
         cluster_findings = [_finding(result, engine, _locate(resources, fallback))
                             for result in cluster_results]
+        if profile is REPORT_ONLY:
+            cluster_findings = report_only(cluster_findings, cluster_results, severities)
         waivers, problems = read_waivers(list(resources.values()), today, engine.rules)
         findings += problems
         findings += apply_waivers(cluster_findings, waivers)
     return sorted(findings, key=Finding.sort_key)
 
 
-def cluster_profile(cluster: Cluster, chosen: str | None) -> tuple[str, list[Finding]]:
-    """The profile for a cluster: the one chosen, else its annotation, else prod."""
-    if chosen is not None:
-        return chosen, []
+def cluster_profile(cluster: Cluster, options: CheckOptions = CheckOptions()
+                    ) -> tuple[str | None, list[Finding]]:
+    """The profile for a cluster: the one chosen on the command line, else its annotation,
+    else the project file's, else `options.unchosen` (REPORT_ONLY: none is enforced)."""
+    if options.profile is not None:
+        return options.profile, []
     value = cluster.document.annotations.get(PROFILE_ANNOTATION)
     if value is None:
-        return DEFAULT_PROFILE, []
+        return options.project_profile or options.unchosen, []
     if value in PROFILES:
         return value, []
     path = ("metadata", "annotations", PROFILE_ANNOTATION)
@@ -107,11 +122,39 @@ def cluster_profile(cluster: Cluster, chosen: str | None) -> tuple[str, list[Fin
         cluster.document.span_of(path), path, " or ".join(PROFILES), cluster.document.describe())]
 
 
+def evaluated_profile(profile: str | None) -> str:
+    """The profile the rules are evaluated in: report-only shows what the strictest finds."""
+    return DEFAULT_PROFILE if profile is REPORT_ONLY else profile
+
+
+def _severity_table(options: CheckOptions) -> dict:
+    severities = policy.data_documents(options.policy_dirs).get("kafkac", {}).get("severity", {})
+    return severities if isinstance(severities, dict) else {}
+
+
+def denies_in_every_profile(result: dict, severities: dict) -> bool:
+    """Whether a rule denies whatever the profile: what it finds cannot work."""
+    levels = severities.get(result.get("id"))
+    if not isinstance(levels, dict):
+        levels = result.get("severity")
+    if isinstance(levels, dict):
+        return all(levels.get(profile, "deny") == "deny" for profile in PROFILES)
+    return levels in (None, "deny")
+
+
+def report_only(findings: list[Finding], results: list[dict], severities: dict) -> list[Finding]:
+    """With no profile chosen, a deny is reported as a warning unless it denies in every profile."""
+    return [replace(finding, severity=Severity.WARNING)
+            if finding.severity is Severity.ERROR and not denies_in_every_profile(result, severities)
+            else finding for finding, result in zip(findings, results)]
+
+
 def _same_cluster(base: Model | None, cluster: Cluster) -> Cluster | None:
     if base is None:
         return None
-    return next((c for c in base.clusters
-                 if c.name == cluster.name and c.namespace == cluster.namespace), None)
+    by_key = {(c.namespace, c.name): c for c in base.clusters}
+    found = matching_keys(by_key, cluster.namespace, cluster.name)
+    return by_key[found[0]] if len(found) == 1 else None
 
 
 # --- the input document -------------------------------------------------------------------
@@ -142,7 +185,9 @@ def _topic_input(cluster: Cluster, document: Document) -> dict:
 
 
 def _topics(cluster: Cluster, documents: Sequence[Document]) -> list[Document]:
-    return [doc for doc in documents if doc.kind == "KafkaTopic" and belongs_to(doc, cluster)]
+    kafkas = [(namespace_of(d), d.name) for d in documents if d.kind == "Kafka"]
+    return [doc for doc in documents if doc.kind == "KafkaTopic"
+            and member_of(doc, kafkas, "topic")[0] == (cluster.namespace, cluster.name)]
 
 
 def cluster_facts(cluster: Cluster) -> dict:
@@ -154,7 +199,7 @@ def cluster_facts(cluster: Cluster) -> dict:
         "kafkaVersion": cluster.kafka_version,
         "kafkaRelease": release,
         "metadataVersion": cluster.metadata_version,
-        "metadataRelease": level[:2] if level else release,
+        "metadataRelease": _metadata_release(cluster.metadata_version) or release,
         "metadataLevel": level,
         "brokers": len(brokers),
         "controllers": len(controllers),
@@ -168,8 +213,14 @@ def _release(version: str) -> list[int]:
 
 
 def _metadata_level(metadata_version: str | None) -> list[int] | None:
+    """[major, minor, IV] of a level such as "4.1-IV1"; None for a release ("4.1") or none."""
     found = _METADATA_VERSION.match(metadata_version or "")
-    return [int(found[1]), int(found[2]), int(found[3])] if found else None
+    return [int(found[1]), int(found[2]), int(found[3])] if found and found[3] else None
+
+
+def _metadata_release(metadata_version: str | None) -> list[int] | None:
+    found = _METADATA_VERSION.match(metadata_version or "")
+    return [int(found[1]), int(found[2])] if found else None
 
 
 def pool_facts(cluster: Cluster, pool: NodePool) -> dict:
@@ -373,11 +424,12 @@ def apply_waivers(findings: list[Finding], waivers: Sequence[Waiver],
 class RenderedCheck:
     """The rules on rendered manifests, for verify: `check(rendered_chart_dir, shown_dir)`."""
 
-    def __init__(self, engine: policy.Engine, profile: str = DEFAULT_PROFILE,
-                 waivers: Sequence[Waiver] = ()):
+    def __init__(self, engine: policy.Engine, profile: str | None = DEFAULT_PROFILE,
+                 waivers: Sequence[Waiver] = (), policy_dirs: Sequence[str] = ()):
         self.engine = engine
         self.profile = profile
         self.waivers = tuple(waivers)
+        self.policy_dirs = tuple(policy_dirs)
 
     def __call__(self, rendered: Path, shown: Path) -> list[Finding]:
         """Findings on the manifests under `rendered` (helm's --output-dir for one chart).
@@ -398,10 +450,14 @@ class RenderedCheck:
                     files[(document.kind, document.name)] = template
         if not manifests:
             return []
-        [results] = self.engine.evaluate([{"profile": self.profile, "manifests": manifests}])
+        [results] = self.engine.evaluate([{"profile": evaluated_profile(self.profile),
+                                           "manifests": manifests}])
         fallback = Document((Path(shown) / "templates").as_posix(), 0, {})
         findings = [_finding(result, self.engine, lambda r: files.get(
             (r.get("kind"), r.get("name")), fallback)) for result in results]
+        if self.profile is REPORT_ONLY:
+            findings = report_only(findings, results, _severity_table(
+                CheckOptions(policy_dirs=self.policy_dirs)))
         findings = [replace(f, span=Span(f.span.file)) for f in findings]
         return apply_waivers(findings, self.waivers, any_resource=True)
 

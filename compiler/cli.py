@@ -10,9 +10,9 @@ from pathlib import Path
 
 import click
 
-from . import __version__, policy, tools
+from . import __version__, policy, project, tools
 from .base_specs import BaseNotFound
-from .check import PROFILES, CheckOptions
+from .check import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
 from .cli_topics import topics_group
 from .findings import has_errors
 from .pipeline import Options, check_policies, read_specs, compile_specs, verify_chart
@@ -59,11 +59,24 @@ def policy_options(command):
     return click.option(
         "--profile", type=click.Choice(PROFILES), default=None,
         help="Which rules deny and which warn. Default: each Kafka's kafkac.io/profile "
-             "annotation, else prod.")(command)
+             f"annotation, else `profile` in {project.FILE_NAME}; with none of them, compile only "
+             "warns and check and verify apply prod.")(command)
 
 
-def _check_options(profile, opa_url, policy_dirs) -> CheckOptions:
-    return CheckOptions(profile=profile, opa_url=opa_url, policy_dirs=tuple(policy_dirs))
+def _project(paths, output_format, color) -> project.Project:
+    """The project file's settings; its problems are reported and end the command."""
+    settings = project.read(paths, tools.normalize_kube_version)
+    if settings.findings:
+        _report(settings.findings, output_format, color)
+        sys.exit(EXIT_FINDINGS)
+    return settings
+
+
+def _check_options(settings: project.Project, profile, opa_url, policy_dirs,
+                   unchosen: str | None = DEFAULT_PROFILE) -> CheckOptions:
+    return CheckOptions(profile=profile, opa_url=opa_url,
+                        policy_dirs=tuple(dict.fromkeys((*settings.policy_dirs, *policy_dirs))),
+                        project_profile=settings.profile, unchosen=unchosen)
 
 
 def _use_color(color: bool | None) -> bool:
@@ -85,6 +98,13 @@ def cli() -> None:
     It reads the Kafka, KafkaNodePool, KafkaTopic and KafkaUser resources you
     would give Strimzi (kafka.strimzi.io/v1 or v1beta2), checks them, and writes
     one Helm chart per Kafka cluster, which runs the cluster with no operator.
+
+    \b
+    Project file: a .kafkac.yaml beside the specs (or in a parent folder up to
+    the repository root) holds the defaults of the options:
+      profile: prod              # compile enforces it (without one, it only warns)
+      policies: [policies/acme]  # extra Rego folders, like --policy
+      kubernetesVersions: ["1.33", "1.35"]   # like --kube-version
 
     \b
     Typical use:
@@ -114,7 +134,10 @@ def compile_command(paths, output, verify, kube_versions, profile, opa_url, poli
     PATHS are YAML files or directories (read recursively, *.yaml and *.yml).
     Resources are grouped into clusters by their strimzi.io/cluster label, as
     Strimzi does. The policies run first (as in `kafkac check`, without
-    --base); a deny finding stops the compile. Charts are built and verified in
+    --base). With a profile chosen (--profile, the Kafka's kafkac.io/profile
+    annotation or `profile` in .kafkac.yaml) a deny finding stops the compile;
+    with none, what the policies find is reported as warnings, except what
+    cannot work. Charts are built and verified in
     a temporary directory and only then moved to OUTPUT/<cluster>; when
     anything fails, OUTPUT is left exactly as it was.
 
@@ -123,9 +146,12 @@ def compile_command(paths, output, verify, kube_versions, profile, opa_url, poli
       kafkac compile examples/kraft-3x3 -o out
       helm install my-cluster out/my-cluster -n kafka
     """
-    result = compile_specs(Options(tuple(paths), output, verify, tuple(kube_versions),
-                                   _check_options(profile, opa_url, policy_dirs)))
-    _report(result.findings, output_format, color, charts=result.charts)
+    settings = _project(paths, output_format, color)
+    result = compile_specs(Options(tuple(paths), output, verify,
+                                   tuple(kube_versions) or settings.kube_versions,
+                                   _check_options(settings, profile, opa_url, policy_dirs, REPORT_ONLY)))
+    extra = {"advice": result.advice} if result.advice else {}
+    _report(result.findings, output_format, color, charts=result.charts, **extra)
     if not result.ok:
         sys.exit(EXIT_FINDINGS)
 
@@ -166,14 +192,16 @@ def check_command(paths, base, profile, opa_url, policy_dirs, output_format, col
     (durability, security, operability and, with --base, upgrade safety),
     and prints every finding with the position of the field in its file.
     Waived findings (annotation kafkac.io/waivers) are shown but do not fail.
+    With no profile chosen, prod applies: check is the strict gate.
     Exit code 1 on any deny finding, 2 when OPA is missing or unreachable.
 
     \b
     Example:
       kafkac check specs/ --base origin/main --format sarif > kafkac.sarif
     """
-    result = check_policies(Options(tuple(paths), check=_check_options(profile, opa_url, policy_dirs),
-                                    base=base))
+    settings = _project(paths, output_format, color)
+    result = check_policies(Options(tuple(paths), base=base,
+                                    check=_check_options(settings, profile, opa_url, policy_dirs)))
     _report(result.findings, output_format, color)
     if not result.ok:
         sys.exit(EXIT_FINDINGS)
@@ -196,8 +224,9 @@ def verify_command(chart, kube_versions, profile, opa_url, policy_dirs, output_f
     Example:
       kafkac verify out/my-cluster --kube-version 1.35.0
     """
-    result = verify_chart(chart, Options((), kube_versions=tuple(kube_versions),
-                                         check=_check_options(profile, opa_url, policy_dirs)))
+    settings = _project([chart], output_format, color)
+    result = verify_chart(chart, Options((), kube_versions=tuple(kube_versions) or settings.kube_versions,
+                                         check=_check_options(settings, profile, opa_url, policy_dirs)))
     _report(result.findings, output_format, color)
     if not result.ok:
         sys.exit(EXIT_FINDINGS)

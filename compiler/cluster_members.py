@@ -1,10 +1,16 @@
-"""Resources that join a Kafka by its `strimzi.io/cluster` label: KafkaNodePools, KafkaTopics and
-KafkaUsers. As in Strimzi, the label names a Kafka in the resource's own namespace; every stage
-asks `belongs_to` or `claimed_cluster`, so the rule is written once."""
+"""Which Kafka a resource belongs to: KafkaNodePools, KafkaTopics and KafkaUsers join a Kafka by
+its `strimzi.io/cluster` label, ConfigMaps by the name a Kafka gives them, all in one namespace.
+
+A resource without `metadata.namespace` lands in the namespace it is applied to (kubectl -n,
+helm install -n, an Argo CD Application's destination), so it goes with a Kafka of any
+namespace; only two different explicit namespaces keep resources apart.
+"""
 
 from __future__ import annotations
 
-from .findings import FieldPath, Finding, error
+import difflib
+
+from .findings import FieldPath, Finding, error, warning
 from .load import Document, Documents
 from .model import Cluster
 
@@ -14,44 +20,99 @@ ClusterKey = tuple[str | None, str]  # (namespace, name) of a Kafka
 
 
 def namespace_of(doc: Document) -> str | None:
-    return doc.get("metadata", "namespace")
+    value = doc.get("metadata", "namespace")
+    return value if isinstance(value, str) and value else None
 
 
-def claimed_cluster(doc: Document) -> ClusterKey | None:
-    """The Kafka a resource names with its label, in the resource's namespace; None without a label."""
-    name = doc.labels.get(CLUSTER_LABEL)
-    return (namespace_of(doc), name) if name else None
+def same_namespace(one: str | None, other: str | None) -> bool:
+    """Whether two resources can live in one namespace: equal, or one of them is not written."""
+    return one is None or other is None or one == other
+
+
+def in_namespace(namespace: str | None) -> str:
+    return f"namespace {namespace}" if namespace else "no namespace"
 
 
 def belongs_to(doc: Document, cluster: Cluster) -> bool:
-    return claimed_cluster(doc) == (cluster.namespace, cluster.name)
+    """Whether `doc` names `cluster` with its label, in a namespace the two can share."""
+    return (doc.labels.get(CLUSTER_LABEL) == cluster.name
+            and same_namespace(namespace_of(doc), cluster.namespace))
 
 
-def group_by_cluster(documents: Documents, kind: str, rule_prefix: str
+def matching_keys(keys, namespace: str | None, name: str) -> list[ClusterKey]:
+    """The keys (namespace, name) among `keys` that a resource of `namespace` naming `name` joins:
+    the one in its own namespace first; otherwise every one whose namespace it can share."""
+    exact = [k for k in keys if k == (namespace, name)]
+    if exact:
+        return exact
+    return sorted((k for k in keys if k[1] == name and same_namespace(k[0], namespace)),
+                  key=lambda k: k[0] or "")
+
+
+def member_of(doc: Document, kafkas, rule_prefix: str, skip_others: bool = False
+              ) -> tuple[ClusterKey | None, Finding | None]:
+    """The Kafka (by key, among `kafkas`) that `doc` belongs to by its strimzi.io/cluster label,
+    or the finding that says why it belongs to none. With `skip_others`, a resource of a Kafka
+    that is not among the inputs (and whose name is not close to one that is: a typo) is
+    skipped with a warning, as another cluster's operator would manage it."""
+    path: FieldPath = ("metadata", "labels")
+    cluster = doc.labels.get(CLUSTER_LABEL)
+    if not cluster:
+        return None, error(
+            f"{rule_prefix}.cluster-label", f"{doc.kind} {doc.name} has no {CLUSTER_LABEL} label",
+            doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>", doc.describe())
+    path += (CLUSTER_LABEL,)
+    namespace = namespace_of(doc)
+    found = matching_keys(kafkas, namespace, cluster)
+    if len(found) == 1:
+        return found[0], None
+    if len(found) > 1:
+        where = " and ".join(in_namespace(ns) for ns, _ in found)
+        return None, error(
+            f"{rule_prefix}.unknown-cluster",
+            f"{doc.kind} {doc.name} has no namespace and names Kafka {cluster}, which is in {where}",
+            doc.span_of(path), path, "metadata.namespace naming the namespace of its Kafka", doc.describe())
+    elsewhere = sorted({ns for ns, name in kafkas if name == cluster and ns})
+    if elsewhere:
+        message = (f"{doc.kind} {doc.name} in {in_namespace(namespace)} names Kafka {cluster}, which "
+                   f"is in {' and '.join(in_namespace(ns) for ns in elsewhere)}: resources in two "
+                   "different namespaces do not belong together")
+        expected = (f"metadata.namespace: {elsewhere[0]}, or no metadata.namespace (it then lands "
+                    "where it is applied)")
+    else:
+        here = sorted(name for ns, name in kafkas if same_namespace(ns, namespace))
+        message = (f"{doc.kind} {doc.name} names Kafka {cluster}, and no Kafka of that name is among "
+                   f"the inputs{' in ' + in_namespace(namespace) if namespace else ''}")
+        expected = f"the name of a Kafka among the inputs (found: {', '.join(here) or 'none'})"
+        if skip_others and not difflib.get_close_matches(cluster, here, n=1, cutoff=0.8):
+            return None, warning(
+                f"{rule_prefix}.other-cluster", f"{message}, so it is skipped: it belongs to a cluster "
+                "compiled elsewhere", doc.span_of(path), path, expected, doc.describe())
+    return None, error(f"{rule_prefix}.unknown-cluster", message, doc.span_of(path), path, expected,
+                       doc.describe())
+
+
+def group_by_cluster(documents: Documents, kind: str, rule_prefix: str, skip_others: bool = True
                      ) -> tuple[dict[ClusterKey, list[Document]], list[Finding]]:
     """The documents of `kind` by the Kafka they name, in input order; one finding for each
-    that names none, or a Kafka that is not among the inputs (in its namespace)."""
+    that names none, or a Kafka that is not among the inputs (in a namespace it can share)."""
     findings: list[Finding] = []
-    kafkas = {(namespace_of(d), d.name) for d in documents.documents if d.kind == "Kafka"}
+    kafkas = [(namespace_of(d), d.name) for d in documents.documents if d.kind == "Kafka"]
     by_cluster: dict[ClusterKey, list[Document]] = {}
     for doc in documents.documents:
         if doc.kind != kind:
             continue
-        path: FieldPath = ("metadata", "labels")
-        key = claimed_cluster(doc)
-        if key is None:
-            findings.append(error(
-                f"{rule_prefix}.cluster-label", f"{kind} {doc.name} has no {CLUSTER_LABEL} label",
-                doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>", doc.describe()))
-            continue
-        if key not in kafkas:
-            known = ", ".join(sorted(name for ns, name in kafkas if ns == key[0])) or "none"
-            where = f" in namespace {key[0]}" if key[0] else ""
-            findings.append(error(
-                f"{rule_prefix}.unknown-cluster",
-                f"{kind} {doc.name} belongs to Kafka {key[1]}, which is not among the inputs{where}",
-                doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
-                f"the name of a Kafka in the same namespace (found: {known})", doc.describe()))
+        key, problem = member_of(doc, kafkas, rule_prefix, skip_others)
+        if problem is not None:
+            findings.append(problem)
             continue
         by_cluster.setdefault(key, []).append(doc)
     return by_cluster, findings
+
+
+def referenced(documents_by_key: dict[tuple[str | None, str], Document], namespace: str | None,
+               name: str) -> Document | None:
+    """The resource named `name` that a resource of `namespace` can reference (a ConfigMap a Kafka
+    names), in its own namespace first."""
+    found = matching_keys(documents_by_key, namespace, name)
+    return documents_by_key[found[0]] if found else None

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"
+    INFO = "info"  # a note: something kafkac left alone on purpose (a kind it skips)
 
     def __str__(self) -> str:
         return self.value
@@ -95,6 +96,11 @@ def error(rule: str, message: str, span: Span, path: FieldPath = (), expected: s
 def warning(rule: str, message: str, span: Span, path: FieldPath = (), expected: str = "",
             resource: str = "") -> Finding:
     return Finding(rule, Severity.WARNING, message, span, path, expected, resource)
+
+
+def info(rule: str, message: str, span: Span, path: FieldPath = (), expected: str = "",
+         resource: str = "") -> Finding:
+    return Finding(rule, Severity.INFO, message, span, path, expected, resource)
 
 
 def has_errors(findings) -> bool:

@@ -10,7 +10,10 @@ from dataclasses import dataclass, field
 
 from .load import Document
 
-SUPPORTED_KAFKA_VERSIONS = ("4.1.0", "4.1.1", "4.2.0", "4.2.1", "4.3.0", "4.3.1")
+# Every release Strimzi's kafka-versions.yaml lists for the minors kafkac supports: KRaft
+# from 3.7 (the first release with an apache/kafka image) to the newest.
+SUPPORTED_KAFKA_VERSIONS = ("3.7.0", "3.7.1", "3.8.0", "3.8.1", "3.9.0", "3.9.1", "4.0.0", "4.0.1",
+                            "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.3.0", "4.3.1")
 DEFAULT_KAFKA_VERSION = "4.3.1"
 DEFAULT_IMAGE_REPOSITORY = "apache/kafka"
 # Strimzi's operator image carries the init container that reads a node's

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 
-from .cluster_members import CLUSTER_LABEL, claimed_cluster, namespace_of
-from .findings import FieldPath, Finding, UniqueItems, error
+from .cluster_members import CLUSTER_LABEL, in_namespace, member_of, namespace_of, referenced
+from .findings import FieldPath, Finding, UniqueItems, error, warning
 from .kafka_configs import check_config
 from .load import Document, Documents
-from .model import (DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
+from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, KafkaExporter, Listener, Logging,
@@ -84,20 +84,9 @@ def normalize(documents: Documents) -> Model:
 
     pools_by_cluster: dict[tuple[str | None, str], list[Document]] = {k: [] for k in by_key}
     for doc in pools:
-        key = claimed_cluster(doc)
-        path = ("metadata", "labels")
-        if key is None:
-            findings.append(error(
-                "nodepool.cluster-label", f"KafkaNodePool {doc.name} has no {CLUSTER_LABEL} label",
-                doc.span_of(path), path, f"a label {CLUSTER_LABEL}: <name of its Kafka>"))
-            continue
-        if key not in pools_by_cluster:
-            known = ", ".join(sorted(name for _, name in by_key)) or "none"
-            findings.append(error(
-                "nodepool.unknown-cluster",
-                f"KafkaNodePool {doc.name} belongs to Kafka {key[1]}, which is not among the inputs",
-                doc.span_of(path + (CLUSTER_LABEL,)), path + (CLUSTER_LABEL,),
-                f"the name of a Kafka in the same namespace (found: {known})"))
+        key, problem = member_of(doc, by_key, "nodepool")
+        if problem is not None:
+            findings.append(problem)
             continue
         pools_by_cluster[key].append(doc)
 
@@ -114,12 +103,18 @@ def normalize(documents: Documents) -> Model:
     return Model(clusters, findings, list(documents.documents))
 
 
+def _namespace(doc: Document) -> str | None:
+    return namespace_of(doc)
+
+
 def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, Document],
              findings: list[Finding]) -> Cluster | None:
     spec = doc.get("spec", "kafka", default={})
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    if not _check_version(doc, version, findings):
+        return None
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
     pools = node_pools(doc, pool_docs, findings)
     rack = _rack(doc, pool_docs, findings)
@@ -284,13 +279,18 @@ def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: t
     None when the ConfigMap or its key is absent: an error unless the reference is optional.
     """
     ref = doc.get(*path)
-    config_map = config_maps.get((namespace_of(doc), ref["name"]))
+    config_map = referenced(config_maps, _namespace(doc), ref["name"])
     if config_map is None:
         if not ref.get("optional"):
+            elsewhere = sorted(ns for ns, name in config_maps if name == ref["name"] and ns)
+            message = (f"ConfigMap {ref['name']} is in {' and '.join(map(in_namespace, elsewhere))}, "
+                       f"and Kafka {doc.name} in {in_namespace(_namespace(doc))}: a Kafka reads "
+                       "ConfigMaps of its own namespace" if elsewhere
+                       else f"ConfigMap {ref['name']} is not among the inputs")
             findings.append(error(
-                f"{rule}.config-map-missing", f"ConfigMap {ref['name']} is not among the inputs",
+                f"{rule}.config-map-missing", message,
                 doc.span_of(path + ("name",)), path + ("name",),
-                f"a ConfigMap in the inputs, in the Kafka's namespace, holding {what}"))
+                f"a ConfigMap in the inputs, in the Kafka's namespace or without one, holding {what}"))
         return None
     content = (config_map.get("data") or {}).get(ref["key"])
     if content is None:
@@ -419,6 +419,28 @@ def _prometheus_operator(doc: Document, findings: list[Finding]) -> bool:
             "spec.kafka.metricsConfig and/or spec.kafkaExporter, or no annotation"))
         return False
     return value == "true"
+
+
+def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool:
+    """Whether kafkac deploys Kafka `version`: every release Strimzi lists for the minors from
+    3.7 (KRaft, and the first apache/kafka image) to the newest."""
+    if version in SUPPORTED_KAFKA_VERSIONS:
+        return True
+    path = ("spec", "kafka", "version")
+    oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
+    accepted = ", ".join(SUPPORTED_KAFKA_VERSIONS)
+    if _release(version) < _release(oldest):
+        message = (f"Kafka {version} is older than kafkac runs ({oldest} to {newest}, in KRaft mode); "
+                   "upgrade the cluster where it runs first: Kafka's upgrade path goes through 3.7 to "
+                   "3.9, where a ZooKeeper cluster also migrates to KRaft, before 4.x")
+    else:
+        message = f"Kafka {version} is not a release kafkac runs ({oldest} to {newest})"
+    findings.append(error("kafka.version", message, doc.span_of(path), path, accepted))
+    return False
+
+
+def _release(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 def _check_metadata_version(doc: Document, version: str, metadata_version: str | None,

@@ -7,7 +7,7 @@ broker are checked here, each finding at the field's position.
 
 from __future__ import annotations
 
-from .findings import Finding, error
+from .findings import Finding, error, warning
 from .load import Document
 from .model import Listener, ListenerBootstrap, ListenerBroker, NodePool
 
@@ -109,8 +109,9 @@ def check_listener_brokers(doc: Document, listeners: list[Listener], pools: list
         for i, broker in enumerate(listener.brokers):
             at = (*path, i, "broker")
             if broker.broker not in broker_ids:
-                findings.append(error(
-                    "listener.unknown-broker", f"node {broker.broker} is not a broker of this cluster",
+                findings.append(warning(
+                    "listener.unknown-broker", f"node {broker.broker} is not a broker of this "
+                    "cluster, so this entry is ignored, as Strimzi ignores it",
                     doc.span_of(at), at, accepted))
             elif broker.broker in seen:
                 findings.append(error(

@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 
 from .cluster_members import CLUSTER_LABEL
-from .findings import Finding, UniqueItems, error
+from .findings import Finding, UniqueItems, error, warning
 from .load import Document
 from .model import JvmOptions, NodePool, PodTemplate, Volume
 
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
 REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"
-_NODE_ID_RANGE = re.compile(r"^\s*\[\s*(\d+)")
 _NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)?\s*\]\s*$")
 
 
@@ -75,66 +74,87 @@ def _check_jbod(doc: Document, findings: list[Finding]) -> None:
 
 
 def _first_node_ids(pool_docs: list[Document], findings: list[Finding]) -> dict[str, int]:
-    """Give each pool a contiguous block of node ids (its StatefulSet ordinals).
+    """The first node id of each pool, as Strimzi's NodeIdAssignor gives ids to new pools.
 
-    A pool with `strimzi.io/next-node-ids: "[N-...]"` starts at N; the others take
-    the lowest free block, in input order. Ids never overlap between pools.
+    Pools take their ids in the order the Kubernetes API lists them, by name (not the
+    order of the input files): each replica the next id of the pool's
+    `strimzi.io/next-node-ids` ranges that no pool uses yet, else the lowest unused id.
+    A pool's ids are its StatefulSet's ordinals, so they must be consecutive; a pool
+    whose ids would not be is an error.
     """
-    taken: list[tuple[int, int, str]] = []
+    used: set[int] = set()
     starts: dict[str, int] = {}
-
-    def overlaps(start: int, count: int) -> str | None:
-        for other_start, other_count, other in taken:
-            if start < other_start + other_count and other_start < start + count:
-                return other
-        return None
-
-    pinned = []
-    for doc in pool_docs:
-        value = doc.annotations.get(NEXT_NODE_IDS_ANNOTATION)
-        if value is None:
-            continue
-        path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
-        match = _NODE_ID_RANGE.match(str(value))
-        if not match:
-            findings.append(error(
-                "nodepool.node-ids", f"cannot read {NEXT_NODE_IDS_ANNOTATION}: {value!r}",
-                doc.span_of(path), path, 'a list of ids or ranges such as "[100-199]"'))
-            continue
-        pinned.append((doc, int(match.group(1))))
-    for doc, start in pinned:
+    for doc in sorted(pool_docs, key=lambda d: d.name):
         replicas = doc.get("spec", "replicas", default=0)
-        clash = overlaps(start, replicas)
-        if clash:
-            path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+        ranges = _next_node_id_ranges(doc, findings)
+        ids = _assign_ids(replicas, ranges, used)
+        if ids and ids != list(range(ids[0], ids[0] + len(ids))):
+            path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION) if ranges else ("spec", "replicas")
             findings.append(error(
-                "nodepool.node-ids", f"node ids {start}..{start + replicas - 1} of pool {doc.name} "
-                f"overlap those of pool {clash}", doc.span_of(path), path,
-                "a range that no other pool of the cluster uses"))
-        taken.append((start, replicas, doc.name))
-        starts[doc.name] = start
-    for doc in pool_docs:
-        if doc.name in starts or NEXT_NODE_IDS_ANNOTATION in doc.annotations:
-            continue
-        replicas = doc.get("spec", "replicas", default=0)
-        start = 0
-        while (clash := overlaps(start, max(replicas, 1))) is not None:
-            start = next(s + c for s, c, name in taken if name == clash)
-        taken.append((start, replicas, doc.name))
-        starts[doc.name] = start
+                "nodepool.node-ids", f"Strimzi gives pool {doc.name} the node ids "
+                f"{', '.join(map(str, ids))} (pools take ids in order of their names, skipping ids "
+                "another pool has), but a pool's node ids are its StatefulSet's ordinals and must be "
+                "consecutive", doc.span_of(path), path,
+                f'a {NEXT_NODE_IDS_ANNOTATION} range with {replicas} ids that no other pool uses, '
+                f'such as "[{max(used) + 1}-{max(used) + replicas}]"'))
+        starts[doc.name] = ids[0] if ids else _lowest_unused(used)
     return starts
+
+
+def _assign_ids(replicas: int, ranges: list[tuple[int, int]], used: set[int]) -> list[int]:
+    """NodeIdAssignor.provideNextId for each replica: from the ranges first, else the lowest
+    unused id; each id given is used from then on."""
+    ids = []
+    candidates = (i for low, high in ranges for i in range(low, high + 1))
+    for _ in range(replicas):
+        node_id = next((i for i in candidates if i not in used), None)
+        if node_id is None:
+            node_id = _lowest_unused(used)
+        used.add(node_id)
+        ids.append(node_id)
+    return ids
+
+
+def _lowest_unused(used: set[int]) -> int:
+    node_id = 0
+    while node_id in used:
+        node_id += 1
+    return node_id
+
+
+def _next_node_id_ranges(doc: Document, findings: list[Finding]) -> list[tuple[int, int]]:
+    """The ranges of `strimzi.io/next-node-ids`; Strimzi assigns ids in order when it cannot read it."""
+    value = doc.annotations.get(NEXT_NODE_IDS_ANNOTATION)
+    if value is None:
+        return []
+    ranges = node_id_ranges(str(value))
+    if ranges is None:
+        path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+        findings.append(warning(
+            "nodepool.node-ids", f"cannot read {NEXT_NODE_IDS_ANNOTATION}: {value!r}, so pool "
+            f"{doc.name} takes the lowest unused ids, as Strimzi does", doc.span_of(path), path,
+            'a list of ids or ranges such as "[100-199]" or "[3, 10-12]"'))
+        return []
+    return ranges
+
+
+def node_id_ranges(text: str) -> list[tuple[int, int]] | None:
+    """The (low, high) ranges of a Strimzi node id annotation such as "[3, 10-12]", in the order
+    written, or None if it is not one."""
+    if not _NODE_ID_LIST.match(text):
+        return None
+    ranges = []
+    for item in text.strip().strip("[]").split(","):
+        if item.strip():
+            low, _, high = item.partition("-")
+            ranges.append((int(low), int(high or low)))
+    return ranges
 
 
 def node_id_list(text: str) -> list[int] | None:
     """The ids of a Strimzi node id annotation such as "[3, 10-12]", or None if it is not one."""
-    if not _NODE_ID_LIST.match(text):
-        return None
-    ids = []
-    for item in text.strip().strip("[]").split(","):
-        if item.strip():
-            low, _, high = item.partition("-")
-            ids += range(int(low), int(high or low) + 1)
-    return ids
+    ranges = node_id_ranges(text)
+    return None if ranges is None else [i for low, high in ranges for i in range(low, high + 1)]
 
 
 def _check_remove_node_ids(doc: Document, first_node_id: int, findings: list[Finding]) -> None:
@@ -182,7 +202,8 @@ def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Fin
         first_node_id=first_node_id,
         storage_type=storage["type"],
         volumes=volumes,
-        resources=dict(spec.get("resources") or {}),
+        # Strimzi's v1beta2 API: the Kafka's resources for pools that set none.
+        resources=dict(spec.get("resources") or kafka.get("spec", "kafka", "resources") or {}),
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         document=doc,

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import input_limits, kube_syntax, output as output_dir, policy, tools
-from .check import DEFAULT_PROFILE, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
+from .check import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
 from .model import Model
 from .normalize import normalize
 from .plan import plan
+from .prune import without_nulls
 from .validate import validate
 
 
@@ -35,10 +36,17 @@ class Options:
     base: str | None = None  # `kafkac check --base`: a path or a git revision
 
 
+# Said once, after the counts, when compile enforced no profile.
+REPORT_ONLY_ADVICE = ("no profile is chosen, so the policies only warn; to make compile enforce one, "
+                      "pass --profile prod (or dev), annotate the Kafka with kafkac.io/profile: prod, "
+                      "or write profile: prod in a .kafkac.yaml beside the specs")
+
+
 @dataclass
 class Result:
     findings: list[Finding] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
+    advice: str = ""
 
     @property
     def ok(self) -> bool:
@@ -51,6 +59,7 @@ def read_specs(paths) -> tuple[Model | None, list[Finding]]:
 
 
 def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
+    documents = without_nulls(documents)
     findings = list(documents.findings)
     findings += validate(documents)
     if has_errors(findings):
@@ -98,6 +107,8 @@ def compile_specs(options: Options) -> Result:
             Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools"))
         return result
     assert options.output is not None
+    if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in model.clusters):
+        result.advice = REPORT_ONLY_ADVICE
     with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
         result.findings = _sorted(result.findings + check(model, None, options.check, engine))
         if has_errors(result.findings):
@@ -111,7 +122,9 @@ def verify_chart(chart: Path, options: Options) -> Result:
     from .verify import verify
 
     with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
-        rendered_check = RenderedCheck(engine, options.check.profile or DEFAULT_PROFILE)
+        rendered_check = RenderedCheck(
+            engine, options.check.profile or options.check.project_profile or DEFAULT_PROFILE,
+            policy_dirs=options.check.policy_dirs)
         findings = verify(chart, options.kube_versions or tools.DEFAULT_KUBE_VERSIONS, rendered_check=rendered_check)
     return Result(findings, [chart])
 
@@ -131,8 +144,9 @@ def _compile(model: Model, options: Options, result: Result, engine: policy.Engi
             for chart in built:
                 cluster = clusters.get(chart.name)
                 rendered_check = RenderedCheck(
-                    engine, cluster_profile(cluster, options.check.profile)[0] if cluster else "prod",
-                    cluster_waivers(cluster, options.check.today) if cluster else ())
+                    engine, cluster_profile(cluster, options.check)[0] if cluster else "prod",
+                    cluster_waivers(cluster, options.check.today) if cluster else (),
+                    options.check.policy_dirs)
                 result.findings += verify(chart, kube_versions, display_dir=output / chart.name,
                                           rendered_check=rendered_check)
         if has_errors(result.findings):

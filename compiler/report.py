@@ -20,7 +20,7 @@ import click
 from . import __version__
 from .findings import Finding, Severity, dotted, pointer
 
-_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow"}
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 WAIVED = "waived"
 
 
@@ -43,22 +43,32 @@ def text_line(finding: Finding, color: bool = False) -> str:
 
 
 def _counts(findings: list[Finding]) -> tuple[int, int, int]:
-    """(errors, warnings, waived)."""
+    """(errors, warnings, waived); notes (info) are counted by _notes."""
     waived = sum(1 for f in findings if f.waived)
     errors = sum(1 for f in findings if f.is_error)
-    return errors, len(findings) - errors - waived, waived
+    return errors, len(findings) - errors - waived - _notes(findings), waived
 
 
-def summary_line(findings: list[Finding]) -> str:
+def _notes(findings: list[Finding]) -> int:
+    return sum(1 for f in findings if f.severity is Severity.INFO and not f.waived)
+
+
+def summary_line(findings: list[Finding], advice: str = "") -> str:
+    """The counts, and `advice` (one sentence) after them."""
     errors, warnings, waived = _counts(findings)
+    notes = _notes(findings)
     line = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
-    return line + (f", {waived} waived" if waived else "")
+    line += f", {notes} note{'s' * (notes != 1)}" if notes else ""
+    line += f", {waived} waived" if waived else ""
+    return f"{line}; {advice}" if advice else line
 
 
 def _grouped(findings: list[Finding]) -> list[Finding]:
-    """Errors first, then warnings, then waived findings; each group in file order."""
+    """Errors first, then warnings, then notes, then waived findings; each group in file order."""
     def group(finding: Finding) -> int:
-        return 2 if finding.waived else 0 if finding.severity is Severity.ERROR else 1
+        if finding.waived:
+            return 3
+        return {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}[finding.severity]
     return sorted(findings, key=group)
 
 
@@ -66,8 +76,8 @@ def as_text(findings: list[Finding], extra: dict, color: bool) -> str:
     lines = [text_line(f, color) for f in _grouped(findings)]
     for chart in extra.get("charts", []):
         lines.append(f"wrote {chart}")
-    if findings:
-        lines.append(summary_line(findings))
+    if findings or extra.get("advice"):
+        lines.append(summary_line(findings, extra.get("advice", "")))
     return "\n".join(lines)
 
 
@@ -91,7 +101,7 @@ def as_json(findings: list[Finding], extra: dict, color: bool) -> str:
     errors, warnings, waived = _counts(findings)
     document = {
         "findings": [finding_dict(f) for f in findings],
-        "summary": {"errors": errors, "warnings": warnings, "waived": waived},
+        "summary": {"errors": errors, "warnings": warnings, "notes": _notes(findings), "waived": waived},
         **{k: [str(v) for v in vs] if isinstance(vs, list) else vs for k, vs in extra.items()},
     }
     return json.dumps(document, indent=2, sort_keys=False)
@@ -149,7 +159,7 @@ def _sarif_result(finding: Finding, index: int) -> dict:
     result: dict = {
         "ruleId": finding.rule,
         "ruleIndex": index,
-        "level": "error" if finding.severity is Severity.ERROR else "warning",
+        "level": {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}[finding.severity],
         "message": {"text": text_line(finding).split(f"[{finding.rule}] ", 1)[1]},
         "locations": [location],
         "partialFingerprints": {"kafkacFinding/v1": hashlib.sha256(identity.encode()).hexdigest()},
@@ -230,7 +240,8 @@ def as_github(findings: list[Finding], extra: dict, color: bool) -> str:
     """`::error file=...,line=...,col=...,title=rule::message`, which Actions shows on the diff."""
     lines = []
     for finding in _grouped(findings):
-        command = "notice" if finding.waived else "error" if finding.is_error else "warning"
+        command = "notice" if finding.waived or finding.severity is Severity.INFO else \
+            "error" if finding.is_error else "warning"
         file = finding.span.file
         properties = [f"file={_command_property(os.path.relpath(file) if os.path.isabs(file) else file)}"]
         if finding.span.line:
@@ -239,7 +250,7 @@ def as_github(findings: list[Finding], extra: dict, color: bool) -> str:
         properties.append(f"title={_command_property(title)}")
         message = text_line(finding).split(f"[{finding.rule}] ", 1)[1]
         lines.append(f"::{command} {','.join(properties)}::{_command_data(message)}")
-    lines.append(summary_line(findings))
+    lines.append(summary_line(findings, extra.get("advice", "")))
     return "\n".join(lines)
 
 

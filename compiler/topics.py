@@ -1,7 +1,8 @@
 """KafkaTopic resources: grouped to their cluster, checked, given their defaults.
 
 Part of the normalize stage. A KafkaTopic joins the Kafka named by its
-`strimzi.io/cluster` label in its own namespace, as in Strimzi. Its Kafka must
+`strimzi.io/cluster` label in its namespace (or, written without one, in any: see
+cluster_members), as in Strimzi. Its Kafka must
 have `spec.entityOperator.topicOperator`: that is what asks the chart to manage
 topics, and a KafkaTopic that nothing would ever create is an error rather than
 a silent no-op (`strimzi.io/managed: "false"` on the KafkaTopic leaves it out
@@ -26,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .findings import FieldPath, Finding, dotted, error
+from .findings import FieldPath, Finding, dotted, error, warning
 from .kafka_configs import ConfigKey, check_config, for_version
 from .cluster_members import CLUSTER_LABEL, group_by_cluster
 from .load import Document, Documents
@@ -185,13 +186,14 @@ def _topic(cluster: Cluster, doc: Document, findings: list[Finding]) -> Topic | 
         min_isr, where, whose = (_broker_int(cluster, configs, "min.insync.replicas"), replicas_path,
                                  " (the cluster's, from spec.kafka.config)")
     if "min.insync.replicas" not in refused and min_isr > replicas:
-        findings.append(error(
+        # Kafka creates such a topic (as Strimzi does); only its acks=all writes fail.
+        findings.append(warning(
             "topic.min-insync-replicas", f"topic {name} has min.insync.replicas {min_isr}{whose} but only "
             f"{replicas} replica{'s' * (replicas != 1)}{replicas_words}, so no write with acks=all could "
             "ever succeed", doc.span_of(where), where,
             f"min.insync.replicas at most {replicas}, or more replicas", doc.describe()))
 
-    if len(findings) > count:
+    if any(f.is_error for f in findings[count:]):
         return None
     return Topic(name=name, resource_name=doc.name, partitions=partitions, replicas=replicas,
                  config=config, document=doc)

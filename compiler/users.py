@@ -1,7 +1,8 @@
 """KafkaUser resources: grouped to their cluster, checked, given their defaults.
 
 Part of the normalize stage. A KafkaUser joins the Kafka named by its
-`strimzi.io/cluster` label in its own namespace, as in Strimzi; that Kafka
+`strimzi.io/cluster` label in its namespace (or, written without one, in any: see
+cluster_members), as in Strimzi; that Kafka
 must have `spec.entityOperator.userOperator`, which asks the chart to manage
 users. What is checked here, each with the position of the field:
 

@@ -29,7 +29,7 @@ from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 
 from . import input_limits, kube_syntax
-from .findings import FieldPath, Finding, dotted, error, warning
+from .findings import FieldPath, Finding, dotted, error, info, warning
 from .load import Document, Documents, ScalarFloat
 from .project_files import SCHEMAS
 from .schemas import schema_file
@@ -76,9 +76,50 @@ REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
         "remove it and declare the controllers in a KafkaNodePool with the controller role"),
     ("Kafka", "spec.kafka.replicas"): _NODE_POOL_INSTEAD,
     ("Kafka", "spec.kafka.storage"): _NODE_POOL_INSTEAD,
-    ("Kafka", "spec.kafka.resources"): _NODE_POOL_INSTEAD,
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
 }
+
+# Fields of Strimzi's v1beta2 API that its v1 API (strimzi-fields.json) no longer has, in
+# strimzi-fields notation; a trailing ".*" is anything below. Refused as Strimzi fields
+# kafkac does not support, never as unknown fields.
+_OAUTH_OPTIONS = (
+    "clientId", "clientSecret", "validIssuerUri", "checkIssuer", "jwksEndpointUri", "jwksRefreshSeconds",
+    "jwksMinRefreshPauseSeconds", "jwksExpirySeconds", "jwksIgnoreKeyUse", "introspectionEndpointUri",
+    "userNameClaim", "fallbackUserNameClaim", "fallbackUserNamePrefix", "groupsClaim",
+    "groupsClaimDelimiter", "userInfoEndpointUri", "checkAccessTokenType", "accessTokenIsJwt",
+    "tlsTrustedCertificates", "disableTlsHostnameVerification", "enableECDSA",
+    "maxSecondsWithoutReauthentication", "enablePlain", "tokenEndpointUri", "enableOauthBearer",
+    "customClaimCheck", "connectTimeoutSeconds", "readTimeoutSeconds", "httpRetries", "httpRetryPauseMs",
+    "clientScope", "clientAudience", "validTokenType", "checkAudience", "enableMetrics", "failFast",
+    "includeAcceptHeader", "serverBearerTokenLocation", "userNamePrefix")
+_KEYCLOAK_OPTIONS = (
+    "clientId", "tokenEndpointUri", "tlsTrustedCertificates", "disableTlsHostnameVerification",
+    "delegateToKafkaAcls", "grantsRefreshPeriodSeconds", "grantsRefreshPoolSize", "grantsMaxIdleTimeSeconds",
+    "grantsGcPeriodSeconds", "grantsAlwaysLatest", "connectTimeoutSeconds", "readTimeoutSeconds",
+    "httpRetries", "enableMetrics", "includeAcceptHeader", "url", "allowOnError", "initialCacheCapacity",
+    "maximumCacheSize", "expireAfterMs")
+STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
+    "Kafka": frozenset({
+        *(f"spec.kafka.listeners[].authentication.{o}" for o in _OAUTH_OPTIONS),
+        *(f"spec.kafka.authorization.{o}" for o in _KEYCLOAK_OPTIONS),
+        "spec.kafka.template.statefulset.*", "spec.zookeeper.*", "spec.jmxTrans.*",
+        "spec.cruiseControl.tlsSidecar.*", "spec.kafkaExporter.template.service.*",
+        "spec.entityOperator.topicOperator.reconciliationIntervalSeconds",
+        "spec.entityOperator.topicOperator.zookeeperSessionTimeoutSeconds",
+        "spec.entityOperator.topicOperator.topicMetadataMaxAttempts",
+        "spec.entityOperator.userOperator.reconciliationIntervalSeconds",
+        "spec.entityOperator.userOperator.zookeeperSessionTimeoutSeconds",
+    }),
+    "KafkaNodePool": frozenset({"spec.template.statefulset.*"}),
+}
+
+
+def _v1beta2_only(kind: str, notation: str) -> bool:
+    fields = STRIMZI_V1BETA2_FIELDS.get(kind, frozenset())
+    return notation in fields or any(
+        field.endswith(".*") and (notation == field[:-2] or notation.startswith(field[:-1]))
+        for field in fields)
+
 
 # Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
 # that they change nothing. (kind, field path in strimzi-fields notation, and what is
@@ -360,9 +401,21 @@ def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
         problem = "missing" if api_version is None else f"{_show(api_version)} is not accepted for {kind}"
         return refuse("api-version.unknown", "apiVersion", problem, " or ".join(accepted_versions))
     if isinstance(kind, str) and kind in UNSUPPORTED_STRIMZI_KINDS:
-        return refuse("kind.unsupported", "kind", f"{kind} is a Strimzi kind that kafkac does not support yet",
-                      ACCEPTED_KINDS)
+        return None, [warning(
+            "kind.unsupported", f"kind: {kind} is a Strimzi kind that kafkac does not compile yet, so "
+            f"{kind} {document.name or '?'} is skipped: it is not in the chart", document.span_of(("kind",)),
+            ("kind",), ACCEPTED_KINDS, document.describe())]
+    if isinstance(kind, str) and kind and not _is_strimzi_group(api_version):
+        # Other objects of the same files (a Namespace, a Secret, another operator's resources)
+        # are applied by whoever applies the files; they are not kafkac's to compile.
+        return None, [info(
+            "kind.skipped", f"kind: {kind} {document.name or '?'} is not a kind kafkac compiles, so it is "
+            "skipped", document.span_of(("kind",)), ("kind",), ACCEPTED_KINDS, document.describe())]
     return refuse("kind.unknown", "kind", f"{_show(kind)} is not a kind kafkac reads", ACCEPTED_KINDS)
+
+
+def _is_strimzi_group(api_version) -> bool:
+    return isinstance(api_version, str) and api_version.split("/")[0] in ("kafka.strimzi.io", "core.strimzi.io")
 
 
 @functools.cache
@@ -607,6 +660,9 @@ class _Explainer:
             return f"not allowed with type {_show(choice.discriminator)} (only with type {others})"
         if _strimzi_fields().knows(self.kind, path):
             return "part of Strimzi's API but not supported by kafkac yet"
+        if _v1beta2_only(self.kind, _notation(path)):
+            return ("a Strimzi field kafkac does not support: Strimzi's v1beta2 API had it, its v1 "
+                    "API has it no more")
         if (len(path) == 2 and path[0] == "metadata" and key in KUBERNETES_FIELDS["metadata"]) or \
                 (len(path) == 1 and key in KUBERNETES_FIELDS.get(self.kind, ())):
             return "a Kubernetes field that kafkac does not support"

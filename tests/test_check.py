@@ -455,3 +455,39 @@ def test_an_unknown_profile_annotation_is_an_error_and_prod_applies(engine, tmp_
     profile = [f for f in findings if f.rule == "policy.profile"]
     assert len(profile) == 1 and profile[0].is_error and "'staging'" in profile[0].message
     assert any(f.rule == "policy.durability.controller-quorum" and f.is_error for f in findings)
+
+
+# --- compile without a profile ------------------------------------------------------------
+
+def _unprofiled_quickstart(tmp_path: Path) -> Path:
+    """examples/quickstart without its kafkac.io/profile annotation: nothing chooses a profile."""
+    spec_dir = tmp_path / "specs"
+    shutil.copytree(EXAMPLES / "quickstart", spec_dir)
+    kafka = spec_dir / "kafka.yaml"
+    kafka.write_text(kafka.read_text().replace("kafkac.io/profile: dev", "kafkac.io/other: x"))
+    (tmp_path / ".git").mkdir()
+    return spec_dir
+
+
+def test_compile_without_a_profile_reports_what_prod_denies_as_warnings(tmp_path):
+    specs = _unprofiled_quickstart(tmp_path)
+    result = kafkac("compile", specs, "-o", tmp_path / "out", "--no-verify")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ": warning [policy.durability.replication-factor]" in result.stdout
+    summary = result.stdout.strip().splitlines()[-1]
+    assert summary.startswith("0 errors") and "--profile prod" in summary and ".kafkac.yaml" in summary
+    assert (tmp_path / "out" / "my-cluster" / "Chart.yaml").is_file()
+    # check stays the strict gate.
+    assert kafkac("check", specs).returncode == 1
+
+
+def test_the_project_file_makes_compile_enforce_its_profile(tmp_path):
+    specs = _unprofiled_quickstart(tmp_path)
+    (tmp_path / ".kafkac.yaml").write_text("profile: prod\n")
+    result = kafkac("compile", specs, "-o", tmp_path / "out", "--no-verify")
+    assert result.returncode == 1
+    assert ": error [policy.durability.replication-factor]" in result.stdout
+    assert "no profile is chosen" not in result.stdout and not (tmp_path / "out").exists()
+    (tmp_path / ".kafkac.yaml").write_text("profile: prod\nprofiles: dev\n")
+    wrong = kafkac("compile", specs, "-o", tmp_path / "out", "--no-verify")
+    assert wrong.returncode == 1 and ".kafkac.yaml:2:1: error [project.setting]" in wrong.stdout

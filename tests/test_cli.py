@@ -73,7 +73,7 @@ def test_json_format_carries_pointer_and_position(broken_spec):
     result = kafkac("validate", broken_spec, "--format", "json")
     assert result.returncode == 1
     report = json.loads(result.stdout)
-    assert report["summary"] == {"errors": 3, "warnings": 0, "waived": 0}
+    assert report["summary"] == {"errors": 3, "warnings": 0, "notes": 0, "waived": 0}
     port = next(f for f in report["findings"] if f["path"] == "spec.kafka.listeners[0].port")
     assert (port["line"], port["column"], port["pointer"]) == (11, 15, "/spec/kafka/listeners/0/port")
 

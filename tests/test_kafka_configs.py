@@ -31,12 +31,19 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+# Minors whose definitions come from an older patch release than the newest: Maven Central
+# has no connect-api, connect-json or connect-transforms 4.0.1, which Kafka 4.0.1's
+# runtime dependencies name, so its jars cannot be resolved there.
+DUMPED_FROM = {"4.0": "4.0.0"}
+
+
 def newest_patches() -> dict[str, str]:
-    """Each supported minor and the newest supported release of it: {"4.3": "4.3.1"}."""
+    """Each supported minor and the release its definitions are dumped from: the newest
+    supported one ({"4.3": "4.3.1"}), unless DUMPED_FROM says otherwise."""
     newest: dict[str, str] = {}
     for version in sorted(SUPPORTED_KAFKA_VERSIONS, key=_release):
         newest[minor_version(version)] = version
-    return newest
+    return {**newest, **DUMPED_FROM}
 
 
 def generate(kafka_home: Path, version: str, dest: Path) -> Path:

@@ -47,8 +47,9 @@ def test_kraft_3x3_model():
     model = normalize(load([EXAMPLES / "kraft-3x3"]))
     assert model.findings == []
     (cluster,) = model.clusters
+    # Strimzi gives ids to pools in the order of their names: broker before controller.
     assert [(p.name, p.roles, list(p.node_ids)) for p in cluster.pools] == [
-        ("controller", ("controller",), [0, 1, 2]), ("broker", ("broker",), [3, 4, 5])]
+        ("controller", ("controller",), [3, 4, 5]), ("broker", ("broker",), [0, 1, 2])]
     broker = cluster.pools[1]
     assert [(v.name, v.mount_path, v.kraft_metadata) for v in broker.volumes] == [
         ("data-0", "/var/lib/kafka/data-0", True), ("data-1", "/var/lib/kafka/data-1", False)]
@@ -65,6 +66,48 @@ def test_next_node_ids_pins_a_pool_and_others_fill_the_gaps(tmp_path):
     model = normalize(load([tmp_path]))
     assert model.findings == []
     assert [list(p.node_ids) for p in model.clusters[0].pools] == [[0, 1, 2], [100, 101, 102]]
+
+
+def _pools(tmp_path, pools: list[tuple[str, int, str | None]]):
+    """A Kafka with the pools (name, replicas, next-node-ids), in the order given."""
+    text = (EXAMPLES / "kraft-3x3" / "kafka.yaml").read_text()
+    for name, replicas, next_ids in pools:
+        annotation = f'  annotations:\n    strimzi.io/next-node-ids: "{next_ids}"\n' if next_ids else ""
+        text += (f"---\napiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\nmetadata:\n  name: {name}\n"
+                 f"  labels:\n    strimzi.io/cluster: my-cluster\n{annotation}spec:\n  replicas: {replicas}\n"
+                 f"  roles: [{'controller' if name.startswith('c') else 'broker'}]\n"
+                 "  storage:\n    type: ephemeral\n")
+    (tmp_path / "spec.yaml").write_text(text)
+    return normalize(load([tmp_path / "spec.yaml"]))
+
+
+@pytest.mark.parametrize("pools, ids", [
+    # By name, whatever the order of the files: b-pool before c-pool.
+    ([("c-pool", 3, None), ("b-pool", 3, None)], {"b-pool": [0, 1, 2], "c-pool": [3, 4, 5]}),
+    # A range is taken first; the others fill the lowest unused ids.
+    ([("c-pool", 3, None), ("b-pool", 2, "[10-19]")], {"b-pool": [10, 11], "c-pool": [0, 1, 2]}),
+    # Ids another pool has are skipped, as Strimzi skips them.
+    ([("c-pool", 3, "[1-9]"), ("b-pool", 1, None)], {"b-pool": [0], "c-pool": [1, 2, 3]}),
+    ([("c-pool", 3, None), ("b-pool", 1, None), ("a-pool", 0, None)],
+     {"a-pool": [], "b-pool": [0], "c-pool": [1, 2, 3]}),
+])
+def test_node_ids_are_strimzis_for_a_new_cluster(tmp_path, pools, ids):
+    model = _pools(tmp_path, pools)
+    assert model.findings == []
+    assert {p.name: list(p.node_ids) for p in model.clusters[0].pools} == ids
+
+
+def test_ids_that_would_not_be_consecutive_are_an_error_and_an_unreadable_range_a_warning(tmp_path):
+    model = _pools(tmp_path, [("c-pool", 3, None), ("b-pool", 3, "[1, 7]")])
+    (problem,) = model.findings
+    assert problem.rule == "nodepool.node-ids" and problem.is_error
+    assert "node ids 1, 7, 0" in problem.message and "consecutive" in problem.message
+    assert problem.expected.startswith("a strimzi.io/next-node-ids range with 3 ids")
+    model = _pools(tmp_path, [("c-pool", 3, None), ("b-pool", 3, "100-199")])
+    (note,) = model.findings
+    assert note.rule == "nodepool.node-ids" and not note.is_error
+    assert {p.name: list(p.node_ids) for p in model.clusters[0].pools} == {
+        "b-pool": [0, 1, 2], "c-pool": [3, 4, 5]}
 
 
 @pytest.mark.parametrize("text, ids", [

@@ -46,7 +46,7 @@ def test_environment_carries_quorum_and_addresses():
     controller, broker = kraft_3x3_values()["nodePools"]
     env = env_of(broker)
     assert env["KAFKAC_CONTROLLER_VOTERS"] == (
-        "0@my-cluster-controller-0:9090 1@my-cluster-controller-1:9090 2@my-cluster-controller-2:9090")
+        "3@my-cluster-controller-3:9090 4@my-cluster-controller-4:9090 5@my-cluster-controller-5:9090")
     assert env["KAFKAC_ADVERTISED_LISTENERS"] == (
         "REPLICATION-9091:9091:svc PLAIN-9092:9092:svc TLS-9093:9093:svc CUSTOM-9094:9094:svc")
     assert env["KAFKAC_LOG_DIRS"] == "/var/lib/kafka/data-0 /var/lib/kafka/data-1"
@@ -56,7 +56,7 @@ def test_environment_carries_quorum_and_addresses():
     assert env_of(controller)["KAFKAC_NODE_CERT_LISTENERS"] == "controlplane-9090"
     assert env["KAFKA_HEAP_OPTS"] == "-Xms4096m -Xmx4096m"
     assert env_of(controller)["KAFKAC_ADVERTISED_LISTENERS"] == "CONTROLPLANE-9090:9090:svc"
-    assert broker["firstNodeId"] == 3 and controller["firstNodeId"] == 0
+    assert broker["firstNodeId"] == 0 and controller["firstNodeId"] == 3  # by pool name, as Strimzi
 
 
 def test_cluster_id_is_stable_and_has_kafkas_uuid_form():

@@ -18,6 +18,7 @@ from compiler import _strimzi_fields
 from compiler import validate as validate_module
 from compiler.findings import Finding, dotted
 from compiler.load import Documents, load, load_text
+from compiler.prune import without_nulls
 from compiler.validate import StrimziFields, validate
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
@@ -30,7 +31,7 @@ STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
 STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
 
 _EXPECT = re.compile(r"^# expect: (\d+):(\d+) (\S+)\s*$")
-_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported)|api-version\.unknown"
+_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported|skipped)|api-version\.unknown"
                    r"|kubernetes\.[a-z-]+|limits\.[A-Za-z-]+|listener\.host)$")
 
 
@@ -46,7 +47,8 @@ def expectations(case: Path) -> list[tuple[int, int, str]]:
 
 
 def findings_for(*paths: Path) -> list[Finding]:
-    documents = load(list(paths))
+    """What the pipeline's validate step finds: null fields dropped first, as the API server does."""
+    documents = without_nulls(load(list(paths)))
     return documents.findings + validate(documents)
 
 
@@ -62,7 +64,7 @@ def assert_well_formed(finding: Finding) -> None:
     assert finding.message.startswith((dotted(finding.path) or "document") + ": "), finding.message
     assert finding.expected, finding
     # Only settings that change nothing are warnings; everything else refuses the spec.
-    assert finding.is_error or finding.rule == "schema.noEffect", finding
+    assert finding.is_error or finding.rule in ("schema.noEffect", "kind.unsupported", "kind.skipped"), finding
 
 
 # --- data-driven cases -------------------------------------------------------------------
@@ -509,3 +511,20 @@ def test_any_value_anywhere_gives_well_formed_findings():
                     assert_well_formed(finding)
                 checked += 1
     assert checked > 200
+
+
+def test_other_kinds_in_the_same_files_are_skipped_with_a_note():
+    findings = findings_for_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: kafka\n---\n"
+        "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata:\n  name: ca\n---\n"
+        "apiVersion: kafka.strimzi.io/v1\nkind: KafkaBridge\nmetadata:\n  name: bridge\n")
+    assert [(f.span.line, f.span.col, f.rule, str(f.severity)) for f in findings] == [
+        (2, 7, "kind.skipped", "info"), (7, 7, "kind.skipped", "info"),
+        (12, 7, "kind.unsupported", "warning")]
+    assert "Namespace kafka is not a kind kafkac compiles, so it is skipped" in findings[0].message
+    assert "KafkaBridge bridge is skipped: it is not in the chart" in findings[2].message
+
+
+def test_a_field_only_strimzis_v1beta2_api_had_is_named_as_such():
+    findings = findings_for(CASES / "invalid" / "v1beta2-only-fields.yaml")
+    assert findings and all("Strimzi's v1beta2 API had it" in f.message for f in findings)

@@ -119,12 +119,19 @@ pools_with_role(cluster, role) := [pool | some pool in cluster.nodePools; has_ro
 
 # --- upgrades: base and head -----------------------------------------------------------
 
-# The base version of a cluster: same namespace and name. Undefined without --base.
+# The base version of a cluster: same name, and the same namespace or one of them not
+# written (it lands where it is applied). Undefined without --base.
 base_cluster(cluster) := base if {
 	some base in input.base.clusters
 	base.name == cluster.name
-	base.namespace == cluster.namespace
+	_same_namespace(base.namespace, cluster.namespace)
 }
+
+_same_namespace(one, other) if one == other
+
+_same_namespace(one, _) if one == null
+
+_same_namespace(_, other) if other == null
 
 # A node pool of the base cluster by name.
 base_pool(base, name) := pool if {

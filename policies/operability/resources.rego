@@ -25,9 +25,17 @@ violation contains result if {
 	some pool in cluster.nodePools
 	some need in required
 	path := array.concat(["spec", "resources"], need)
-	object.get(pool.resource, path, null) == null
+	object.get(_resources(cluster, pool), need, null) == null
 	result := lib.violation("operability.resources", pool.resource, path, sprintf(
 		"%s: %s is not set; every Kafka node needs CPU and memory requests and a memory limit",
 		[lib.named(pool.resource), lib.field(path)],
 	))
 }
+
+# The pool's resources, else the Kafka's spec.kafka.resources (Strimzi's v1beta2 API).
+_resources(cluster, pool) := pool.resource.spec.resources if {
+	is_object(pool.resource.spec.resources)
+	cluster
+}
+
+else := object.get(cluster.kafka, ["spec", "kafka", "resources"], {})

@@ -18,3 +18,11 @@ test_fires_without_resources_at_all if {
 	cluster := fixtures.changed([{"op": "remove", "path": "/nodePools/0/resource/spec/resources"}])
 	count(resources.violation) == 3 with input as fixtures.spec(cluster)
 }
+
+test_quiet_when_the_kafka_sets_them_for_pools_without_their_own if {
+	cluster := fixtures.changed([
+		{"op": "remove", "path": "/nodePools/0/resource/spec/resources"},
+		{"op": "add", "path": "/kafka/spec/kafka/resources", "value": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"memory": "2Gi"}}},
+	])
+	count(resources.violation) == 0 with input as fixtures.spec(cluster)
+}
