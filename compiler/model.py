@@ -177,7 +177,7 @@ class JvmOptions:
 
 @dataclass(frozen=True)
 class PodTemplate:
-    """A pool's `template`, merged over the Kafka's section by section (the pool wins)."""
+    """A pool's `template` over the Kafka's, section by section: a section the pool sets wins whole."""
 
     pod: dict = field(default_factory=dict)
     pod_set: dict = field(default_factory=dict)

@@ -214,9 +214,10 @@ def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Fin
 
 
 def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
-    """Strimzi merges the pool's template over the Kafka's property by property."""
+    """Strimzi merges the two templates on their top-level fields (its proposal 118): a section
+    the pool sets replaces the Kafka's whole (`pod: {}` resets it), the others come from the Kafka."""
     def section(name: str) -> dict:
-        return {**(cluster_template.get(name) or {}), **(pool_template.get(name) or {})}
+        return dict((pool_template[name] if name in pool_template else cluster_template.get(name)) or {})
 
     return PodTemplate(pod=section("pod"), pod_set=section("podSet"),
                        persistent_volume_claim=section("persistentVolumeClaim"),

@@ -85,6 +85,30 @@ def modules(policy_dirs: Sequence[str | Path] = ()) -> list[Path]:
     return found
 
 
+def data_documents(policy_dirs: Sequence[str | Path] = ()) -> dict:
+    """The `data.json` files of the library and the directories, merged (later ones win), as
+    OPA's data holds them."""
+    merged: dict = {}
+    for directory in library_dirs(policy_dirs):
+        for file in sorted(Path(directory).rglob(DATA_FILE)):
+            try:
+                document = json.loads(file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise PolicyError(f"{_display(file)}: not a JSON document: {exc}") from None
+            for part in reversed(file.parent.relative_to(directory).parts):
+                document = {part: document}
+            _merge(merged, document)
+    return merged
+
+
+def _merge(into: dict, document: dict) -> None:
+    for key, value in document.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
 _METADATA_START = re.compile(r"^#\s*METADATA\s*$")
 
 

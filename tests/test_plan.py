@@ -142,6 +142,69 @@ def test_topology_label_rack_runs_the_init_container_only_on_brokers():
     assert "KAFKAC_RACK_FILE" not in env_of(controllers)
 
 
+def test_topology_label_rack_requires_the_label_on_every_pools_nodes_as_strimzi_does():
+    for pool in production_values()["nodePools"]:
+        affinity = pool["podSpec"]["affinity"]
+        (term,) = affinity["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"]
+        assert term["matchExpressions"][-1] == {"key": "topology.kubernetes.io/zone", "operator": "Exists"}
+        assert "podAntiAffinity" in affinity  # the template's own rules are kept
+
+
+def _pool_spec(kafka_template: str, pool_template: str, rack: str = "") -> str:
+    return f"""apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata: {{name: c}}
+spec:
+  kafka:
+    version: 4.3.1
+{rack}    listeners: [{{name: plain, port: 9092, type: internal, tls: false}}]
+    template:
+{kafka_template}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata: {{name: dual, labels: {{strimzi.io/cluster: c}}}}
+spec:
+  replicas: 3
+  roles: [controller, broker]
+  storage: {{type: ephemeral}}
+  template:
+{pool_template}
+"""
+
+
+def _dual_pool(tmp_path, spec: str) -> dict:
+    (tmp_path / "c.yaml").write_text(spec)
+    (chart,) = plan(normalize(load([tmp_path])).clusters)
+    (pool,) = chart.values["nodePools"]
+    return pool
+
+
+def test_a_template_section_the_pool_sets_replaces_the_kafkas_whole(tmp_path):
+    pool = _dual_pool(tmp_path, _pool_spec(
+        "      pod: {priorityClassName: kafka, tolerations: [{key: a, operator: Exists}]}\n"
+        "      kafkaContainer: {env: [{name: FROM_KAFKA, value: k}]}",
+        "    pod: {priorityClassName: pool}"))
+    assert pool["podSpec"]["priorityClassName"] == "pool"
+    assert "tolerations" not in pool["podSpec"]  # not merged key by key
+    assert env_of(pool)["FROM_KAFKA"] == "k"  # a section the pool leaves alone comes from the Kafka
+
+
+def test_rack_node_affinity_joins_each_required_term_of_the_template(tmp_path):
+    terms = ("    pod:\n      affinity:\n        nodeAffinity:\n"
+             "          requiredDuringSchedulingIgnoredDuringExecution:\n            nodeSelectorTerms:\n"
+             "              - matchExpressions: [{key: disk, operator: In, values: [ssd]}]\n"
+             "              - matchFields: [{key: metadata.name, operator: In, values: [n1]}]")
+    pool = _dual_pool(tmp_path, _pool_spec("      pod: {}", terms, "    rack: {topologyKey: zone}\n"))
+    required = pool["podSpec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert required["nodeSelectorTerms"] == [
+        {"matchExpressions": [{"key": "disk", "operator": "In", "values": ["ssd"]},
+                              {"key": "zone", "operator": "Exists"}]},
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]}],
+         "matchExpressions": [{"key": "zone", "operator": "Exists"}]},
+    ]
+
+
 def test_external_logging_is_the_config_maps_content():
     values = production_values()
     assert values["logging"]["fileName"] == "log4j2.properties"

@@ -6,6 +6,8 @@ Placed by templates/broker/. The nodes' configuration files are broker_config's.
 
 from __future__ import annotations
 
+import copy
+
 from ..model import Cluster, Listener, NodePool, Volume
 from .broker_config import LOG4J2_FILE, jvm_env, node_cert_listeners, server_properties
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
@@ -149,7 +151,25 @@ def _node_pod_spec(cluster: Cluster, pool: NodePool) -> dict:
     # Only the rack and address init containers talk to the Kubernetes API.
     needs_api = pool.is_broker and cluster.rack is not None and cluster.rack.type == "topology-label"
     needs_api = needs_api or bool(address_init_container(cluster, pool))
-    return pod_spec(pool.template.pod, cluster_names(cluster).kafka, needs_api, POD_SECURITY_CONTEXT)
+    spec = pod_spec(pool.template.pod, cluster_names(cluster).kafka, needs_api, POD_SECURITY_CONTEXT)
+    if cluster.rack is not None and cluster.rack.type == "topology-label":
+        spec["affinity"] = _with_rack_node_affinity(spec.get("affinity"), cluster.rack.topology_key)
+    return spec
+
+
+def _with_rack_node_affinity(affinity: dict | None, topology_key: str) -> dict:
+    """The template's affinity, with Strimzi's rack rule: a node must carry the topology label.
+    Every required node selector term the template has requires it too (terms are ORed), or
+    it is the one term. Strimzi no longer adds a preferred pod anti-affinity on the topology key
+    (its proposal "Remove default Pod anti-affinity rules when rack awareness is enabled")."""
+    merged = copy.deepcopy(affinity or {})
+    exists = {"key": topology_key, "operator": "Exists"}
+    required = merged.setdefault("nodeAffinity", {}).setdefault(
+        "requiredDuringSchedulingIgnoredDuringExecution", {})
+    terms = required.get("nodeSelectorTerms") or [{}]
+    required["nodeSelectorTerms"] = [{**term, "matchExpressions": [*(term.get("matchExpressions") or []), exists]}
+                                     for term in terms]
+    return merged
 
 
 def _init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
