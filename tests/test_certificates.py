@@ -254,7 +254,9 @@ def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
     assert work["emptyDir"]["medium"] == "Memory"
     (scripts,) = [o for o in _by_kind(objects, "ConfigMap")
                   if o["metadata"]["name"] == "my-cluster-kafka-certificates-scripts"]
-    assert sorted(scripts["data"]) == ["certs-fetch.sh", "certs-issue.sh", "certs-store.sh", "log.sh", "tls-tools.sh"]
+    assert sorted(scripts["data"]) == ["certs-ca.sh", "certs-exporter.sh", "certs-fetch.sh", "certs-issue.sh",
+                                       "certs-names.sh", "certs-node.sh", "certs-stage.sh", "certs-store.sh",
+                                       "ipv6-text.awk", "log.sh", "tls-tools.sh"]
 
 
 @pytest.mark.tools

@@ -43,7 +43,7 @@ tab=$(printf '\t')
 
 files=${0%/*}
 log_name=kafkac-topics
-. "$files/log.sh"
+. "${0%/*}/log.sh"
 
 # A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
 . "$files/kafka-tools.sh"
