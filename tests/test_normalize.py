@@ -14,7 +14,7 @@ from compiler.normalize import is_forbidden_option, node_id_list, normalize
 from compiler.pipeline import check_specs
 
 from .conftest import EXAMPLES
-from .test_validate import expectations
+from .util import expectations
 
 MODEL_CASES = sorted((Path(__file__).parent / "cases" / "model").glob("*.yaml"))
 

@@ -21,6 +21,7 @@ from compiler.load import Documents, load, load_text
 from compiler.validate import StrimziFields, validate
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
+from .util import expectations
 
 CASES = Path(__file__).parent / "cases"
 INVALID_CASES = sorted((CASES / "invalid").glob("*.yaml"))
@@ -29,19 +30,7 @@ STRIMZI = STRIMZI_CORPUS
 STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
 STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
 
-_EXPECT = re.compile(r"^# expect: (\d+):(\d+) (\S+)\s*$")
 _RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported)|api-version\.unknown)$")
-
-
-def expectations(case: Path) -> list[tuple[int, int, str]]:
-    expected = []
-    for line in case.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        match = _EXPECT.match(line)
-        if match:
-            expected.append((int(match[1]), int(match[2]), match[3]))
-    return expected
 
 
 def findings_for(*paths: Path) -> list[Finding]:
