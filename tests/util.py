@@ -38,7 +38,12 @@ def render_text(chart: Path, values_files: Iterable[Path] = (), namespace: str =
 
 def manifests_of(chart: Path, values_files: Iterable[Path] = (), namespace: str = NAMESPACE) -> list[dict]:
     """The chart's rendered manifests, as data."""
-    return [doc for doc in yaml.safe_load_all(render_text(chart, values_files, namespace)) if doc]
+    return documents(render_text(chart, values_files, namespace))
+
+
+def documents(text: str) -> list[dict]:
+    """The documents of a YAML stream, empty ones left out."""
+    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def compiled_manifests(specs: Path | str, out: Path, values_files: Iterable[Path] = (), **options) -> list[dict]:

@@ -34,7 +34,6 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
 
 from compiler.model import DEFAULT_KUBECTL_IMAGE
 
@@ -201,7 +200,3 @@ def secret_manifest(store: Path, namespace: str, name: str) -> dict:
 def store_bytes(store: Path) -> dict[str, bytes]:
     """Every file of the store, for checking that a run changed nothing."""
     return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
-
-
-def load_manifests(text: str) -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]

@@ -34,7 +34,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import yaml
 
 from .. import util
 from ..log_format import messages
@@ -117,10 +116,6 @@ class ApiServer:
         """What the Job wrote through the API, one line a write."""
         log = self.folder / "writes.log"
         return log.read_text().splitlines() if log.exists() else []
-
-
-def load_manifests(text: str) -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def topics_job(manifests: list[dict], suffix: str = "-kafka-topics") -> dict:
