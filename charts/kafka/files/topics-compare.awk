@@ -131,16 +131,7 @@ function regex_literal(name,    parts, n, i, out) {
   return out
 }
 # A raw value as a Java properties value: backslashes doubled, a leading blank and line breaks escaped.
-function properties_value(raw,    out, i, c) {
-  out = ""
-  for (i = 1; i <= length(raw); i++) {
-    c = substr(raw, i, 1)
-    if (c == "\\") out = out "\\\\"
-    else if (c == "\n") out = out "\\n"
-    else if (c == "\r") out = out "\\r"
-    else if (c == "\t") out = out "\\t"
-    else if (c == " " && i == 1) out = out "\\ "
-    else out = out c
-  }
-  return out
+function properties_value(raw,    out) {
+  out = escaped(raw, PROPERTIES_ESCAPES)
+  return substr(out, 1, 1) == " " ? "\\" out : out
 }

@@ -42,19 +42,22 @@ function parse_topic(line,    key) {
   ws()
   return P == "" && T_name != "" && T_partitions != "" && T_replicas != ""
 }
-function init_chars(   i) { for (i = 1; i < 32; i++) ORD[sprintf("%c", i)] = i; ORD[sprintf("%c", 127)] = 127 }
-# A raw value (as a tool printed it) in its JSON-escaped form.
-function escape(s,    out, i, c) {
+# The escapes of a JSON string (JSON_ESCAPES) and of a Java properties value
+# (PROPERTIES_ESCAPES), by the character they stand for.
+function init_escapes(   i) {
+  for (i = 1; i < 32; i++) JSON_ESCAPES[sprintf("%c", i)] = sprintf("\\u%04x", i)
+  JSON_ESCAPES[sprintf("%c", 127)] = "\\u007f"; JSON_ESCAPES["\\"] = "\\\\"; JSON_ESCAPES["\""] = "\\\""
+  PROPERTIES_ESCAPES["\\"] = "\\\\"; PROPERTIES_ESCAPES["\n"] = "\\n"; PROPERTIES_ESCAPES["\r"] = "\\r"
+  PROPERTIES_ESCAPES["\t"] = "\\t"
+}
+# s with every character that `escapes` has replaced by its escape.
+function escaped(s, escapes,    out, i, c) {
   out = ""
-  for (i = 1; i <= length(s); i++) {
-    c = substr(s, i, 1)
-    if (c == "\\") out = out "\\\\"
-    else if (c == "\"") out = out "\\\""
-    else if (c in ORD) out = out sprintf("\\u%04x", ORD[c])
-    else out = out c
-  }
+  for (i = 1; i <= length(s); i++) { c = substr(s, i, 1); out = out ((c in escapes) ? escapes[c] : c) }
   return out
 }
+# A raw value (as a tool printed it) in its JSON-escaped form.
+function escape(s) { return escaped(s, JSON_ESCAPES) }
 # The raw value of a JSON-escaped one; kafkac writes printable ASCII only.
 function unescape(s,    out, i, c) {
   out = ""
@@ -76,4 +79,4 @@ function topic_line(name, partitions, replicas, keys, n, values,    line, i) {
   for (i = 1; i <= n; i++) line = line (i > 1 ? "," : "") "\"" keys[i] "\":\"" values[keys[i]] "\""
   return line "}}"
 }
-BEGIN { NONE = sprintf("%c", 1); init_chars() }
+BEGIN { NONE = sprintf("%c", 1); init_escapes() }
