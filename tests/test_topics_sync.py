@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from compiler.resources import CHARTS
-from compiler.topics_sync import TopicState, compare
+from compiler.topics_sync import CompareError, TopicState, compare
 
 from . import fake_kafka_tools
 from .conftest import BUSYBOX, with_busybox
@@ -447,3 +447,10 @@ def test_kafkac_topics_diff_reports_what_the_job_does(tmp_path, seed):
     assert diff.json == report(done)
     assert diff.lines == lines(done)[1:]
     assert diff.differs == (lines(done)[-1] != "4 topics: nothing to change, Kafka matches the spec")
+
+
+def test_kafkac_topics_diff_names_a_record_line_it_cannot_read(tmp_path):
+    record = tmp_path / "state.jsonl"
+    record.write_text('{"name":"a","partitions":1,"replicas":1,"config":{}}\n{"name":"b"}\n')
+    with pytest.raises(CompareError, match=f"^{record}:2: not a topic line as kafkac writes them$"):
+        compare([TopicState("a", 1, 1)], [record], [])
