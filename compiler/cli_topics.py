@@ -1,7 +1,7 @@
 """`kafkac topics`: the topics Job's comparison from a workstation or CI, and topics pulled from Kafka.
 
 Commands only parse options and print; the comparison is topics_sync's (the
-Job's rules), reading the cluster is topics_live's.
+Job's own awk programs), reading the cluster is topics_live's.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from .pipeline import read_specs
 from .report import REPORTERS
 from .topics import topic_name
 from .topics_live import SASL_MECHANISMS, SECURITY_PROTOCOLS, Connection, LiveError, pull_yaml, read_live
-from .topics_sync import compare, differs, from_topic, read_record, report_json, report_lines
+from .tools import ToolMissing
+from .topics_sync import CompareError, compare
 
 EXIT_OK, EXIT_DIFFERS, EXIT_ENVIRONMENT = 0, 1, 2
 
@@ -114,20 +115,19 @@ def diff_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
         --last-applied state.jsonl
     """
     cluster, _ = _cluster(paths, cluster_name, output_format)
-    record = read_record(line for path in last_applied for line in path.read_text().splitlines())
     connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
                              sasl_mechanism, sasl_username, sasl_password_file)
     try:
         live = read_live(connection)
-    except LiveError as exc:
+        report = compare(cluster.topics, last_applied, live.topics.values())
+    except (LiveError, CompareError, ToolMissing) as exc:
         raise click.ClickException(str(exc)) from exc
-    events = compare([from_topic(t) for t in cluster.topics], record, live.topics)
     if output_format == "json":
-        click.echo(json.dumps(report_json(events), separators=(",", ":")))
+        click.echo(json.dumps(report.json, separators=(",", ":")))
     else:
-        for line in report_lines(events):
+        for line in report.lines:
             click.echo(line)
-    sys.exit(EXIT_DIFFERS if differs(events) else EXIT_OK)
+    sys.exit(EXIT_DIFFERS if report.differs else EXIT_OK)
 
 
 @topics_group.command("pull")

@@ -161,17 +161,28 @@ def _text(output: str | bytes | None) -> str:
 
 def git(*args: str, cwd: str | os.PathLike | None = None, timeout: float = 120) -> str:
     """Run the system's `git` (not a pinned tool: the repository's own) and return its output."""
-    binary = shutil.which("git")
+    return _system("git", args, "--base with a git ref needs it, or give --base a directory holding "
+                                "the base version of the specs.", cwd, timeout)
+
+
+def awk(*args: str, cwd: str | os.PathLike | None = None, timeout: float = 120) -> str:
+    """Run the system's `awk` (the chart's scripts run under any POSIX awk) and return its output."""
+    return _system("awk", args, "`kafkac topics diff` runs the topics Job's own awk programs with it.",
+                   cwd, timeout)
+
+
+def _system(name: str, args: tuple[str, ...], needed_for: str, cwd: str | os.PathLike | None,
+            timeout: float) -> str:
+    binary = shutil.which(name)
     if binary is None:
-        raise ToolMissing("git is not installed (no `git` on PATH); --base with a git ref needs it, "
-                          "or give --base a directory holding the base version of the specs.")
+        raise ToolMissing(f"{name} is not installed (no `{name}` on PATH); {needed_for}")
     argv = [binary, *args]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     except subprocess.TimeoutExpired as exc:
-        raise ToolError("git", argv, None, _text(exc.stderr)) from None
+        raise ToolError(name, argv, None, _text(exc.stderr)) from None
     if done.returncode != 0:
-        raise ToolError("git", argv, done.returncode, done.stderr or done.stdout)
+        raise ToolError(name, argv, done.returncode, done.stderr or done.stdout)
     return done.stdout
 
 

@@ -17,13 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler import tools
-from compiler.pipeline import Options, compile_specs
-from compiler.verify import APPLIED_MANIFESTS_KEY, render
+from compiler.verify import APPLIED_MANIFESTS_KEY
 
 from .conftest import EXAMPLES, example_names
+from .util import NAMESPACE, compile_chart, manifests_of, render_text
 
-NAMESPACE = "kafka"
 HOOK_EVENTS = "pre-install,pre-upgrade"
 
 # What key material looks like in a file, raw or base64-encoded.
@@ -50,18 +48,6 @@ def material_in(data: bytes) -> list[str]:
     return [name for name, pattern in SECRET_MATERIAL.items() if pattern.search(data)]
 
 
-def compiled(example: str, out: Path, verify: bool = True) -> Path:
-    result = compile_specs(Options((str(EXAMPLES / example),), out, verify=verify))
-    assert result.ok, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in result.findings)
-    (chart,) = result.charts
-    return chart
-
-
-def manifests(chart: Path, values_files=()) -> list[dict]:
-    text = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE, values_files)
-    return [doc for doc in yaml.safe_load_all(text) if doc]
-
-
 def test_the_scanner_finds_key_material(tmp_path):
     der = b"\x30\x82\x0a\x1b\x02\x01\x03\x30\x82\x09\xd4"
     assert "PKCS#12 (DER)" in material_in(b"data: " + der)
@@ -84,7 +70,7 @@ def test_the_scanner_finds_key_material(tmp_path):
 def charts(tmp_path_factory, installed_tools) -> dict[str, Path]:
     """Every example's chart (verify runs in test_golden and for kraft_chart below)."""
     out = tmp_path_factory.mktemp("charts")
-    return {example: compiled(example, out / example, verify=False) for example in example_names()}
+    return {example: compile_chart(EXAMPLES / example, out / example, verify=False) for example in example_names()}
 
 
 @pytest.mark.tools
@@ -93,7 +79,7 @@ def test_no_key_password_or_key_store_in_the_chart_or_its_manifests(example, cha
     chart = charts[example]
     found = [f"{path.relative_to(chart)}: {name}" for path in sorted(chart.rglob("*")) if path.is_file()
              for name in material_in(path.read_bytes())]
-    rendered = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE)
+    rendered = render_text(chart)
     found += [f"rendered manifests: {name}" for name in material_in(rendered.encode())]
     assert not found, found
     objects = [doc for doc in yaml.safe_load_all(rendered) if doc]
@@ -108,15 +94,13 @@ def test_no_key_password_or_key_store_in_the_chart_or_its_manifests(example, cha
 @pytest.mark.parametrize("example", example_names())
 def test_helm_template_twice_gives_the_same_bytes(example, charts):
     chart = charts[example]
-    first = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE)
-    second = render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE)
-    assert first == second
+    assert render_text(chart) == render_text(chart)
 
 
 @pytest.fixture(scope="module")
 def kraft_chart(tmp_path_factory, installed_tools) -> Path:
     """kraft-3x3, compiled and verified (helm lint, kubeconform on every object the Job needs)."""
-    return compiled("kraft-3x3", tmp_path_factory.mktemp("kraft") / "out")
+    return compile_chart(EXAMPLES / "kraft-3x3", tmp_path_factory.mktemp("kraft") / "out")
 
 
 def _by_kind(objects: list[dict], kind: str) -> list[dict]:
@@ -125,7 +109,7 @@ def _by_kind(objects: list[dict], kind: str) -> list[dict]:
 
 @pytest.mark.tools
 def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
-    objects = manifests(kraft_chart)
+    objects = manifests_of(kraft_chart)
     hooks = {(o["kind"], o["metadata"]["name"]): o["metadata"]["annotations"] for o in objects
              if "helm.sh/hook" in (o["metadata"].get("annotations") or {})}
     name = "my-cluster-kafka-certificates"
@@ -147,7 +131,7 @@ def role_rules(objects: list[dict]) -> list[tuple[tuple, tuple]]:
 
 @pytest.mark.tools
 def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_those_it_renews(charts):
-    objects = manifests(charts["quickstart"])
+    objects = manifests_of(charts["quickstart"])
     assert role_rules(objects) == [
         (("create",), ()),
         (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
@@ -163,7 +147,7 @@ def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_those_it_
 
 @pytest.mark.tools
 def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret(kraft_chart):
-    objects = manifests(kraft_chart)
+    objects = manifests_of(kraft_chart)
     (role,) = _by_kind(objects, "Role")
     assert role_rules(objects) == [
         (("create",), ()),
@@ -194,7 +178,7 @@ def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret
 
 @pytest.mark.tools
 def test_with_cert_manager_the_job_may_manage_only_its_certificates_and_read_what_cert_manager_wrote(charts):
-    objects = manifests(charts["cert-manager"])
+    objects = manifests_of(charts["cert-manager"])
     (role,) = [r for r in _by_kind(objects, "Role") if r["metadata"]["name"] == "cm-cluster-kafka-certificates"]
     rules = sorted((tuple(r["apiGroups"]), tuple(r["resources"]), tuple(r["verbs"]), tuple(r.get("resourceNames", ())))
                    for r in role["rules"])
@@ -228,7 +212,7 @@ def test_with_cert_manager_the_job_may_manage_only_its_certificates_and_read_wha
 
 @pytest.mark.tools
 def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
-    objects = manifests(kraft_chart)
+    objects = manifests_of(kraft_chart)
     (job,) = _by_kind(objects, "Job")
     pod = job["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "my-cluster-kafka-certificates"
@@ -254,7 +238,9 @@ def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
     assert work["emptyDir"]["medium"] == "Memory"
     (scripts,) = [o for o in _by_kind(objects, "ConfigMap")
                   if o["metadata"]["name"] == "my-cluster-kafka-certificates-scripts"]
-    assert sorted(scripts["data"]) == ["certs-fetch.sh", "certs-issue.sh", "certs-store.sh", "log.sh", "tls-tools.sh"]
+    assert sorted(scripts["data"]) == ["certs-ca.sh", "certs-exporter.sh", "certs-fetch.sh", "certs-issue.sh",
+                                       "certs-names.sh", "certs-node.sh", "certs-stage.sh", "certs-store.sh",
+                                       "ipv6-text.awk", "log.sh", "tls-tools.sh"]
 
 
 @pytest.mark.tools
@@ -262,7 +248,7 @@ def test_the_kubectl_image_can_be_overridden_in_values(kraft_chart, tmp_path):
     values = tmp_path / "values.yaml"
     values.write_text("certificates:\n  job:\n    kubectlImage:\n"
                       "      name: mirror.example.com/kubectl:v1.35.10\n      pullPolicy: Always\n")
-    (job,) = _by_kind(manifests(kraft_chart, [values]), "Job")
+    (job,) = _by_kind(manifests_of(kraft_chart, [values]), "Job")
     pod = job["spec"]["template"]["spec"]
     kubectl = [c for c in pod["initContainers"] + pod["containers"] if c["name"] in ("fetch", "store")]
     assert {(c["image"], c["imagePullPolicy"]) for c in kubectl} == {
@@ -271,7 +257,7 @@ def test_the_kubectl_image_can_be_overridden_in_values(kraft_chart, tmp_path):
 
 @pytest.mark.tools
 def test_kafka_pods_mount_the_certificate_secrets_read_only(kraft_chart):
-    for sts in _by_kind(manifests(kraft_chart), "StatefulSet"):
+    for sts in _by_kind(manifests_of(kraft_chart), "StatefulSet"):
         pod = sts["spec"]["template"]["spec"]
         secrets = {v["name"]: v["secret"]["secretName"] for v in pod["volumes"] if "secret" in v}
         assert secrets["cluster-ca-cert"] == "my-cluster-cluster-ca-cert"
@@ -287,18 +273,16 @@ def test_a_ca_you_provide_reaches_the_job_as_false(tmp_path):
     spec = tmp_path / "kafka.yaml"  # in the dev profile: the production policies are not the point here
     spec.write_text(case.read_text().replace("  name: my-cluster\nspec:",
                                              "  name: my-cluster\n  annotations:\n    kafkac.io/profile: dev\nspec:", 1))
-    result = compile_specs(Options((str(spec),), tmp_path / "out", verify=False))
-    assert result.ok, [f.message for f in result.findings]
-    (chart,) = result.charts
+    chart = compile_chart(spec, tmp_path / "out", verify=False)
     values = yaml.safe_load((chart / "values.yaml").read_text())["certificates"]
     assert values["generateCertificateAuthority"] is False
     assert values["clientsCa"]["generateCertificateAuthority"] is True
-    (job,) = _by_kind(manifests(chart), "Job")
+    (job,) = _by_kind(manifests_of(chart), "Job")
     (issue,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "issue"]
     env = {e["name"]: e.get("value") for e in issue["env"]}
     assert (env["KAFKAC_CLUSTER_CA_GENERATE"], env["KAFKAC_CLIENTS_CA_GENERATE"]) == ("false", "true")
     # The Job renews the clients CA it generates, and may never update the Secrets of yours.
-    (role,) = _by_kind(manifests(chart), "Role")
+    (role,) = _by_kind(manifests_of(chart), "Role")
     (update,) = [r for r in role["rules"] if r["verbs"] == ["update"]]
     assert update["resourceNames"] == ["my-cluster-kafka-node-certs", "my-cluster-clients-ca-cert",
                                        "my-cluster-clients-ca"]

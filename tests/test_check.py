@@ -34,11 +34,11 @@ from compiler.pipeline import Options, read_documents, check_policies, compile_s
 from compiler.report import REPORTERS
 
 from .conftest import EXAMPLES, ROOT
+from .util import expectations, headers
 
 CASES = ROOT / "tests" / "cases" / "policy"
 POLICIES_DIR = ROOT / "policies"
 TODAY = datetime.date(2026, 6, 1)
-_DIRECTIVE = re.compile(r"^# (expect|input|profile|base|unvalidated): (.+)$")
 
 pytestmark = pytest.mark.tools
 
@@ -47,17 +47,6 @@ pytestmark = pytest.mark.tools
 def engine(installed_tools):
     with policy.engine() as opened:
         yield opened
-
-
-def directives(case: Path) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for line in case.read_text().splitlines():
-        if not line.startswith("#"):
-            break
-        match = _DIRECTIVE.match(line)
-        if match:
-            found.setdefault(match[1], []).append(match[2].strip())
-    return found
 
 
 def model_of(path: Path, unvalidated: bool):
@@ -76,7 +65,7 @@ def policy_cases() -> list[Path]:
 
 @pytest.mark.parametrize("case", policy_cases(), ids=lambda p: p.stem)
 def test_policy_case(case, engine, tmp_path):
-    said = directives(case)
+    said = headers(case)
     assert said.get("expect"), f"{case} has no `# expect:` line"
     kind = said.get("input", ["spec"])[0]
     profile = said.get("profile", [None])[0]
@@ -94,9 +83,7 @@ def test_policy_case(case, engine, tmp_path):
         findings = check(model_of(case, unvalidated), base, options, engine)
     findings = [f for f in findings if f.rule.startswith("policy.") and not f.waived]
     in_case = sorted((f.span.line, f.span.col, f.rule) for f in findings if f.span.line)
-    expected = sorted((int(line), int(col), rule) for line, col, rule in
-                      (re.match(r"^(\d+):(\d+) (\S+)$", e).groups() for e in said["expect"]
-                       if not e.startswith("chart:")))
+    expected = sorted(expectations(case))
     assert in_case == expected, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in findings)
     assert all(Path(f.span.file) == case for f in findings if f.span.line)
     # Rendered findings name the template file, the object and the field.
@@ -112,7 +99,7 @@ def test_policy_case(case, engine, tmp_path):
 
 def test_every_rule_fires_on_some_case():
     fired = {e.split()[-1].removeprefix("policy.") for case in policy_cases()
-             for e in directives(case)["expect"]}
+             for e in headers(case)["expect"]}
     assert set(policy.rules()) <= fired, set(policy.rules()) - fired
 
 

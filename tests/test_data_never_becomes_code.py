@@ -1,13 +1,9 @@
 """Strings from a spec reach the manifests as data: Helm never evaluates them."""
 
 import pytest
-import yaml
-
-from compiler import tools
-from compiler.pipeline import Options, compile_specs
-from compiler.verify import render
 
 from .conftest import EXAMPLES
+from .util import compile_chart, manifests_of
 
 TEMPLATE_LOOKING = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
 IMAGE = "registry.example.com/kafka:{{ .Release.Name }}"
@@ -20,10 +16,8 @@ def test_template_syntax_in_config_and_image_comes_out_literally(tmp_path, insta
                         f"      min.insync.replicas: 1\n      ssl.cipher.suites: '{TEMPLATE_LOOKING}'\n")
     spec = spec.replace("    version: 4.3.1\n", f"    version: 4.3.1\n    image: '{IMAGE}'\n")
     (tmp_path / "kafka.yaml").write_text(spec)
-    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out"))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
-    manifests = list(yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                               "my-cluster", "kafka")))
+    chart = compile_chart(tmp_path / "kafka.yaml", tmp_path / "out")
+    manifests = manifests_of(chart)
     config_map = next(m for m in manifests if m and m["kind"] == "ConfigMap"
                       and "server.properties" in m["data"])
     assert f"ssl.cipher.suites={TEMPLATE_LOOKING}" in config_map["data"]["server.properties"].splitlines()

@@ -10,11 +10,10 @@ import yaml
 from compiler import tools
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
-from compiler.verify import render
 
 from .conftest import EXAMPLES
+from .util import compile_chart, manifests_of
 
 STAND_IN = Path(__file__).resolve().parent / "e2e" / "kubectl-address-stand-in" / "kubectl"
 
@@ -209,10 +208,8 @@ def test_template_syntax_in_listener_annotations_and_labels_comes_out_literally(
                         f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
     (tmp_path / "kafka.yaml").write_text(spec)
     (tmp_path / "node-pools.yaml").write_text((EXAMPLES / "external" / "node-pools.yaml").read_text())
-    result = compile_specs(Options((str(tmp_path),), tmp_path / "out", kube_versions=("1.37",)))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]
-    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                      "my-cluster", "kafka")) if m]
+    chart = compile_chart(tmp_path, tmp_path / "out", kube_versions=("1.37",))
+    manifests = manifests_of(chart)
     named = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
     service = named[("Service", "my-cluster-kafka-external-bootstrap")]
     assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
@@ -248,8 +245,7 @@ spec:
 
 def run_address_script(chart, pod_name: str, objects: dict, rules: dict, tmp_path) -> tuple[str, str]:
     """The chart's kafka-address.sh, run for real for `pod_name` against the kubectl stand-in."""
-    manifests = [m for m in yaml.safe_load_all(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                      "my-cluster", "kafka")) if m]
+    manifests = manifests_of(chart)
     (statefulset,) = [m for m in manifests if m["kind"] == "StatefulSet"]
     (init,) = statefulset["spec"]["template"]["spec"]["initContainers"]
     env = {e["name"]: e["value"] for e in init["env"] if "value" in e}
@@ -269,8 +265,7 @@ def run_address_script(chart, pod_name: str, objects: dict, rules: dict, tmp_pat
 
 def route_rules(chart) -> dict:
     """The Routes the chart's Role lets the Kafka pods get, by name."""
-    manifests = yaml.safe_load_all(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], "my-cluster", "kafka"))
-    (role,) = [m for m in manifests if m and m["kind"] == "Role" and m["metadata"]["name"] == "my-cluster-kafka-address"]
+    (role,) = [m for m in manifests_of(chart) if m["kind"] == "Role" and m["metadata"]["name"] == "my-cluster-kafka-address"]
     (rule,) = role["rules"]
     assert rule["apiGroups"] == ["route.openshift.io"] and rule["verbs"] == ["get"]
     return {"routes": rule["resourceNames"]}
@@ -280,9 +275,7 @@ def route_rules(chart) -> dict:
 def test_a_route_without_host_gets_the_host_openshift_gives_it(tmp_path, installed_tools):
     (tmp_path / "spec").mkdir()
     (tmp_path / "spec" / "kafka.yaml").write_text(ROUTE_SPEC)
-    result = compile_specs(Options((str(tmp_path / "spec"),), tmp_path / "out", kube_versions=("1.37",)))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]
-    (chart,) = result.charts
+    chart = compile_chart(tmp_path / "spec", tmp_path / "out", kube_versions=("1.37",))
     values = yaml.safe_load((chart / "values.yaml").read_text())
     routes = by_name(values["listenerObjects"]["routes"])
     assert "host" not in routes["my-cluster-dual-external-0"]["spec"]
@@ -313,10 +306,8 @@ def test_network_policy_peers_restrict_their_listener_and_the_nodes_ports_stay_t
         "      - name: tls\n        port: 9093\n        type: internal\n        tls: true\n", 1)
     (tmp_path / "spec").mkdir()
     (tmp_path / "spec" / "kafka.yaml").write_text(text)
-    result = compile_specs(Options((str(tmp_path / "spec"),), tmp_path / "out", kube_versions=("1.37",)))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings if f.is_error]  # kubeconform too
-    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                      "my-cluster", "kafka")) if m]
+    chart = compile_chart(tmp_path / "spec", tmp_path / "out", kube_versions=("1.37",))
+    manifests = manifests_of(chart)
     (policy,) = [m for m in manifests if m["kind"] == "NetworkPolicy"]
     assert policy["metadata"]["name"] == "my-cluster-network-policy-kafka"
     spec = policy["spec"]

@@ -82,7 +82,7 @@ def kafka_homes():
     problem = _prerequisite_problem()
     if problem:
         _skip_or_fail(problem)
-    from .e2e import kafka_dist
+    from . import kafka_dist
 
     homes = {}
 

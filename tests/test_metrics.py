@@ -20,13 +20,13 @@ import yaml
 
 from compiler import tools
 from compiler.check import CheckOptions
-from compiler.pipeline import Options, compile_specs
 from compiler.model import DEFAULT_METRICS_ALLOW_LIST
 from compiler.plan.metrics import METRICS_AGENT_JAR
-from compiler.verify import render, verify
+from compiler.verify import verify
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
 from .promql import metric_names
+from .util import compile_chart, compiled_manifests, manifests_of
 
 TEMPLATE_LOOKING = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
 
@@ -42,11 +42,7 @@ def strimzi_metrics_example() -> str:
 def rendered(tmp_path, spec: str) -> list[dict]:
     (tmp_path / "kafka.yaml").write_text(spec)
     # Strimzi's example is no production cluster: the dev profile, where the policies warn.
-    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out",
-                                   check=CheckOptions(profile="dev")))
-    assert result.ok, [f"{f.span} {f.rule} {f.message}" for f in result.findings if f.is_error]
-    return [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                 "my-cluster", "kafka")) if m]
+    return compiled_manifests(tmp_path / "kafka.yaml", tmp_path / "out", check=CheckOptions(profile="dev"))
 
 
 def exporter_rules(spec: str) -> str:
@@ -470,13 +466,10 @@ def test_alerts_cover_what_an_on_call_team_expects(monitored):
 def test_a_threshold_is_a_value_to_override(tmp_path, installed_tools):
     spec = with_exporter(with_prometheus_operator(strimzi_metrics_example()), "  kafkaExporter: {}\n")
     (tmp_path / "kafka.yaml").write_text(spec)
-    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out",
-                                   check=CheckOptions(profile="dev")))
-    assert result.ok
+    chart = compile_chart(tmp_path / "kafka.yaml", tmp_path / "out", check=CheckOptions(profile="dev"))
     overrides = tmp_path / "overrides.yaml"
     overrides.write_text("prometheusOperator:\n  thresholds:\n    consumerLag: 5000\n    consumerLagFor: 30m\n")
-    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                      "my-cluster", "kafka", [overrides])) if m]
+    manifests = manifests_of(chart, [overrides])
     (rule,) = [m for m in manifests if m["kind"] == "PrometheusRule"]
     lag = next(r for r in rule["spec"]["groups"][0]["rules"] if r["alert"] == "KafkaConsumerGroupLag")
     assert lag["expr"].endswith("> 5000") and lag["for"] == "30m"
@@ -541,10 +534,7 @@ def plan_alerts_of_production() -> list[dict]:
 def test_verify_runs_promtool_and_checks_the_operator_kinds_against_their_crds(tmp_path, installed_tools):
     spec = with_exporter(with_prometheus_operator(strimzi_metrics_example()), "  kafkaExporter: {}\n")
     (tmp_path / "kafka.yaml").write_text(spec)
-    result = compile_specs(Options((str(tmp_path / "kafka.yaml"),), tmp_path / "out",
-                                   check=CheckOptions(profile="dev")))
-    assert result.ok
-    chart = result.charts[0]
+    chart = compile_chart(tmp_path / "kafka.yaml", tmp_path / "out", check=CheckOptions(profile="dev"))
     assert verify(chart, tools.DEFAULT_KUBE_VERSIONS[-1:]) == []
     values = (chart / "values.yaml").read_text()
     # A rule that helm accepts but Prometheus would not: promtool says so.

@@ -15,7 +15,7 @@ from compiler.normalize_pools import node_id_list
 from compiler.pipeline import read_specs
 
 from .conftest import EXAMPLES
-from .test_validate import expectations
+from .util import expectations
 
 MODEL_CASES = sorted((Path(__file__).parent / "cases" / "model").glob("*.yaml"))
 

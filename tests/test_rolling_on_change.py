@@ -6,17 +6,12 @@ import shutil
 
 import pytest
 
-from compiler import tools
-from compiler.pipeline import Options, compile_specs
-from compiler.verify import render
-
 from .conftest import EXAMPLES
+from .util import compile_chart, render_text
 
 
 def _render(spec_dir, out) -> list[str]:
-    result = compile_specs(Options((str(spec_dir),), out, verify=False))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
-    return render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1], "prod", "kafka").splitlines()
+    return render_text(compile_chart(spec_dir, out, verify=False)).splitlines()
 
 
 @pytest.mark.tools

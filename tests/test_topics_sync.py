@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from compiler.project_files import CHARTS
-from compiler.topics_sync import TopicState, compare, differs, report_json, report_lines
+from compiler.topics_sync import CompareError, TopicState, compare
 
 from . import fake_kafka_tools
 from .conftest import BUSYBOX, with_busybox
@@ -415,7 +415,7 @@ def test_record_step_needs_the_role_it_is_given(tmp_path):
     assert done.returncode != 0 and "Forbidden" in done.stderr
 
 
-# --- the same rules from a workstation: compiler/topics_sync.py --------------------------------
+# --- the same programs from a workstation: compiler/topics_sync.py -----------------------------
 
 def random_state(rng, name: str) -> TopicState:
     keys = rng.sample(["a.ms", "b.ms", "c.ms", "d.ms"], rng.randint(0, 3))
@@ -424,7 +424,7 @@ def random_state(rng, name: str) -> TopicState:
 
 @pytest.mark.parametrize("seed", range(12))
 def test_kafkac_topics_diff_reports_what_the_job_does(tmp_path, seed):
-    """Random spec, record and Kafka: the Job's report and topics_sync's are the same."""
+    """Random spec, record and Kafka: `kafkac topics diff` reports what the Job does."""
     rng = random.Random(seed)
     job = Job(tmp_path, "system")
     names = [f"t{i}" for i in range(4)]
@@ -443,7 +443,14 @@ def test_kafkac_topics_diff_reports_what_the_job_does(tmp_path, seed):
     job.save_cluster()
     done = job.run(record=False)
     assert done.returncode == 0, done.stderr
-    events = compare(spec, record, live)
-    assert report(done) == report_json(events)
-    assert lines(done)[1:] == report_lines(events)
-    assert differs(events) == (lines(done)[-1] != "4 topics: nothing to change, Kafka matches the spec")
+    diff = compare(spec, [folder / "state.jsonl"], live.values())
+    assert diff.json == report(done)
+    assert diff.lines == lines(done)[1:]
+    assert diff.differs == (lines(done)[-1] != "4 topics: nothing to change, Kafka matches the spec")
+
+
+def test_kafkac_topics_diff_names_a_record_line_it_cannot_read(tmp_path):
+    record = tmp_path / "state.jsonl"
+    record.write_text('{"name":"a","partitions":1,"replicas":1,"config":{}}\n{"name":"b"}\n')
+    with pytest.raises(CompareError, match=f"^{record}:2: not a topic line as kafkac writes them$"):
+        compare([TopicState("a", 1, 1)], [record], [])

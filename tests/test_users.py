@@ -5,15 +5,13 @@ import json
 import pytest
 import yaml
 
-from compiler import tools
 from compiler.load import load
 from compiler.normalize import normalize
-from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
 from compiler.users import kafka_operation
-from compiler.verify import render
 
 from .conftest import EXAMPLES, STRIMZI_CORPUS, require_strimzi_corpus
+from .util import compile_chart, manifests_of, render_text
 
 SECURE = EXAMPLES / "secure"
 
@@ -141,9 +139,8 @@ def test_user_strings_render_literally_and_no_secret_material_reaches_the_chart(
     for name in ("kafka.yaml", "node-pools.yaml"):
         (tmp_path / name).write_text((SECURE / name).read_text())
     (tmp_path / "users.yaml").write_text(users)
-    result = compile_specs(Options((str(tmp_path),), tmp_path / "out"))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
-    text = render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1], "secure", "kafka")
+    chart = compile_chart(tmp_path, tmp_path / "out")
+    text = render_text(chart)
     manifests = [m for m in yaml.safe_load_all(text) if m]
     files = next(m for m in manifests if m["kind"] == "ConfigMap" and m["metadata"]["name"] == "secure-kafka-users-files")
     assert f"User:orders-app\tGROUP\tLITERAL\t{template_looking}\tREAD\t*\tALLOW" in \
@@ -156,17 +153,15 @@ def test_user_strings_render_literally_and_no_secret_material_reaches_the_chart(
     for manifest in manifests:
         if manifest["kind"] == "ConfigMap":
             assert not secret_keys & set(manifest.get("data") or {}), manifest["metadata"]["name"]
-    chart_text = "\n".join(p.read_text() for p in sorted(result.charts[0].rglob("*")) if p.is_file())
+    chart_text = "\n".join(p.read_text() for p in sorted(chart.rglob("*")) if p.is_file())
     for marker in ("PRIVATE KEY-----", "BEGIN CERTIFICATE", "ScramLoginModule required username=\"orders-app\""):
         assert marker not in text and marker not in chart_text, marker
 
 
 @pytest.mark.tools
 def test_the_users_job_role_reads_by_name_creates_and_updates_only_tls_users_secrets(installed_tools, tmp_path):
-    result = compile_specs(Options((str(SECURE),), tmp_path / "out"))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
-    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                      "secure", "kafka")) if m]
+    chart = compile_chart(SECURE, tmp_path / "out")
+    manifests = manifests_of(chart)
     (role,) = [m for m in manifests if m["kind"] == "Role" and m["metadata"]["name"] == "secure-kafka-users"]
     assert role["rules"] == [
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"],
@@ -253,10 +248,8 @@ def test_with_a_cert_manager_clients_ca_each_tls_user_gets_a_certificate_with_it
 @pytest.mark.tools
 def test_with_a_cert_manager_clients_ca_the_users_job_asks_for_the_certificates(installed_tools, tmp_path):
     (tmp_path / "specs").mkdir()
-    result = compile_specs(Options((str(cert_manager_specs(tmp_path / "specs")),), tmp_path / "out"))
-    assert result.ok, [f"{f.span} {f.message}" for f in result.findings]
-    manifests = [m for m in yaml.safe_load_all(render(result.charts[0], tools.DEFAULT_KUBE_VERSIONS[-1],
-                                                      "cm-cluster", "kafka")) if m]
+    chart = compile_chart(cert_manager_specs(tmp_path / "specs"), tmp_path / "out")
+    manifests = manifests_of(chart)
     (job,) = [m for m in manifests if m["kind"] == "Job" and m["metadata"]["name"] == "cm-cluster-kafka-users"]
     pod = job["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["initContainers"]] == ["request", "fetch", "issue", "store"]

@@ -22,6 +22,7 @@ from compiler.prune import without_nulls
 from compiler.validate import StrimziFields, validate
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
+from .util import expectations
 
 CASES = Path(__file__).parent / "cases"
 INVALID_CASES = sorted((CASES / "invalid").glob("*.yaml"))
@@ -30,20 +31,8 @@ STRIMZI = STRIMZI_CORPUS
 STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
 STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
 
-_EXPECT = re.compile(r"^# expect: (\d+):(\d+) (\S+)\s*$")
 _RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported|skipped)|api-version\.unknown"
                    r"|kubernetes\.[a-z-]+|limits\.[A-Za-z-]+|listener\.host)$")
-
-
-def expectations(case: Path) -> list[tuple[int, int, str]]:
-    expected = []
-    for line in case.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("#"):
-            break
-        match = _EXPECT.match(line)
-        if match:
-            expected.append((int(match[1]), int(match[2]), match[3]))
-    return expected
 
 
 def findings_for(*paths: Path) -> list[Finding]:

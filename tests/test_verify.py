@@ -9,10 +9,10 @@ import yaml
 
 from compiler import tools
 from compiler.findings import Severity
-from compiler.pipeline import Options, compile_specs
 from compiler.verify import _schema_errors, render, verify
 
 from .conftest import EXAMPLES
+from .util import compile_chart
 
 FIXTURES = Path(__file__).parent / "fixtures" / "charts"
 ALL_VERSIONS = ", ".join(tools.DEFAULT_KUBE_VERSIONS)
@@ -123,7 +123,7 @@ def test_nested_schema_errors_keep_only_the_leaves():
 
 def test_a_certificate_a_job_applies_is_checked_against_cert_managers_crd(tmp_path):
     """The Certificates the Jobs apply are data in a ConfigMap; kubeconform still checks them."""
-    (chart,) = compile_specs(Options((str(EXAMPLES / "cert-manager"),), tmp_path, verify=False)).charts
+    chart = compile_chart(EXAMPLES / "cert-manager", tmp_path, verify=False)
     values = chart / "values.yaml"
     values.write_text(values.read_text().replace('- "client auth"', '- "client authentication"'))
     findings = verify(chart, kube_versions=[tools.DEFAULT_KUBE_VERSIONS[-1]], display_dir="out/cm")

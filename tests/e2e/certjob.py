@@ -32,12 +32,12 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 from compiler.model import DEFAULT_KUBECTL_IMAGE
+
+from ..util import JobRun, run_steps
 
 HERE = Path(__file__).resolve().parent
 KUBECTL_STAND_IN = HERE / "kubectl-stand-in"
@@ -46,25 +46,6 @@ STEP_TIMEOUT = 300.0
 
 class JobFailed(Exception):
     """A step of the Job exited with an error."""
-
-
-@dataclass
-class Step:
-    name: str
-    returncode: int
-    output: str
-
-
-@dataclass
-class JobRun:
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def log(self) -> str:
-        return "\n".join(f"--- {s.name} (exit {s.returncode})\n{s.output}" for s in self.steps)
-
-    def output(self, step: str) -> str:
-        return next(s.output for s in self.steps if s.name == step)
 
 
 def certificate_job(manifests: list[dict], suffix: str = "-kafka-certificates") -> tuple[dict, dict]:
@@ -131,10 +112,7 @@ def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work
     for entry in store.rglob("*"):
         os.chmod(entry, 0o777 if entry.is_dir() else 0o666)
 
-    run = JobRun()
-    for container in pod.get("initContainers", []) + pod["containers"]:
-        if steps is not None and container["name"] not in steps:
-            continue
+    def run_container(container: dict) -> subprocess.CompletedProcess:
         mounts = {m["mountPath"]: folders[m["name"]] for m in container.get("volumeMounts", [])}
 
         def local(text: str) -> str:
@@ -159,16 +137,16 @@ def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work
         command = [local(arg) for arg in container["command"] + container.get("args", [])]
         if (before or {}).get(container["name"]):
             before[container["name"]]()
-        done = subprocess.run(
+        return subprocess.run(
             ["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--",
              "/usr/bin/env", "-i", *(f"{k}={v}" for k, v in variables.items()), *command],
             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=STEP_TIMEOUT,
             cwd=str(folders.get("tmp", work)))
-        run.steps.append(Step(container["name"], done.returncode, done.stdout + done.stderr))
-        if done.returncode != 0:
-            if check:
-                raise JobFailed(f"step {container['name']} failed:\n{run.log}")
-            break
+
+    run = run_steps(pod, run_container, steps)
+    if check and run.exit_code != 0:
+        failed = next(s for s in run.steps if s.returncode != 0)
+        raise JobFailed(f"step {failed.name} failed:\n{run.log}")
     return run
 
 
@@ -222,7 +200,3 @@ def secret_manifest(store: Path, namespace: str, name: str) -> dict:
 def store_bytes(store: Path) -> dict[str, bytes]:
     """Every file of the store, for checking that a run changed nothing."""
     return {str(p.relative_to(store)): p.read_bytes() for p in sorted(store.rglob("*")) if p.is_file()}
-
-
-def load_manifests(text: str) -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]

@@ -33,13 +33,13 @@ import pytest
 import yaml
 
 from compiler import tools
-from compiler.pipeline import Options, compile_specs
 from compiler.quantities import quantity_bytes
-from compiler.verify import render
 
 from .. import host_tools
 from ..conftest import EXAMPLES
-from . import certjob, kafka_dist, podrunner
+from ..util import compile_chart, manifests_of
+from .. import kafka_dist
+from . import certjob, podrunner
 
 NAMESPACE = "kafka"
 BOOT_TIMEOUT = 420.0  # seconds until every pod is ready, on a busy two-core machine
@@ -125,10 +125,7 @@ def _stopped_on_sigterm():
 
 
 def compile_example(example: str | Path, out: Path) -> Path:
-    result = compile_specs(Options((str(EXAMPLES / example),), out, verify=False))
-    assert result.ok, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in result.findings)
-    (chart,) = result.charts
-    return chart
+    return compile_chart(EXAMPLES / example, out, verify=False)
 
 
 def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE,
@@ -140,8 +137,7 @@ def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE
     `issuer(store)` runs beside the Job (cert-manager's stand-in, for CAs of type cert-manager.io)."""
     folder = certjob.shared_folder("kafkac-e2e-certificates-")
     try:
-        manifests = certjob.load_manifests(
-            render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, namespace))
+        manifests = manifests_of(chart, namespace=namespace)
         certjob.put_secrets(folder / "store", namespace, provided or {})
         with issuer(folder / "store") if issuer else contextlib.nullcontext():
             certjob.run_certificate_job(manifests, namespace, folder / "store", folder / "work",

@@ -9,7 +9,7 @@ volumes and security context exactly as rendered, and runs them:
   a pod's namespaces. Its root file system is a read-only tmpfs
   (`readOnlyRootFilesystem: true`) with the host's /usr, /etc, /lib* bound
   read-only, Kafka at /opt/kafka as in the apache/kafka image (the jars from
-  Maven Central, see kafka_dist.py), and every volumeMount at its rendered
+  Maven Central, see tests/kafka_dist.py), and every volumeMount at its rendered
   path: ConfigMaps and Secrets as files, emptyDirs as fresh folders,
   volumeClaimTemplates as folders that outlive the pod. Nothing of the chart
   is edited; paths inside the pod are the rendered ones.

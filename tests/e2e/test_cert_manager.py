@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler import tools
-from compiler.verify import APPLIED_MANIFESTS_KEY, render
+from compiler.verify import APPLIED_MANIFESTS_KEY
 
+from ..util import manifests_of
 from . import certjob, clients
 from .cert_manager import CertManagerStandIn, Issuer
 from .conftest import NAMESPACE, boot, compile_example
@@ -53,7 +53,7 @@ def bundles(issuers: dict[str, Issuer], cluster_key: str = "ca.crt",
 def manifests(e2e, tmp_path_factory) -> list[dict]:
     """examples/cert-manager rendered: three controllers, three brokers, Kafka Exporter."""
     chart = compile_example("cert-manager", tmp_path_factory.mktemp("cert-manager") / "chart")
-    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    return manifests_of(chart)
 
 
 class Namespace(certjob.StoreReader):

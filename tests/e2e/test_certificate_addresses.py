@@ -17,9 +17,8 @@ import subprocess
 
 import pytest
 
-from compiler import tools
-from compiler.verify import render
 
+from ..util import manifests_of
 from . import certjob
 from .conftest import NAMESPACE, compile_example
 
@@ -91,7 +90,7 @@ def manifests(tmp_path):
     (tmp_path / "spec").mkdir()
     (tmp_path / "spec" / "kafka.yaml").write_text(SPEC)
     chart = compile_example(tmp_path / "spec", tmp_path / "chart")
-    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    return manifests_of(chart)
 
 
 def test_the_role_reads_exactly_the_objects_whose_addresses_the_job_needs(manifests):

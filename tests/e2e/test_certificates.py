@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import tools
-from compiler.verify import render
 
+from ..util import manifests_of
 from . import certjob, clients
 from .conftest import NAMESPACE, boot, compile_example
 
@@ -37,7 +36,7 @@ EXPECTED_NAMES = sorted(
 @pytest.fixture(scope="module")
 def manifests(e2e, tmp_path_factory) -> list[dict]:
     chart = compile_example("kraft-3x3", tmp_path_factory.mktemp("certificates") / "chart")
-    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    return manifests_of(chart)
 
 
 class JobRunner:
@@ -353,7 +352,7 @@ def pkcs12_certificates(store: bytes, password: bytes, folder: Path) -> list[str
 @pytest.fixture(scope="module")
 def renewal_manifests(e2e, tmp_path_factory) -> list[dict]:
     chart = compile_example(str(RENEWAL_SPEC), tmp_path_factory.mktemp("renewal") / "chart")
-    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    return manifests_of(chart)
 
 
 def test_a_ca_certificate_due_is_renewed_for_the_same_key_and_clients_of_the_old_one_still_connect(

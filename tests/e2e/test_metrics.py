@@ -21,7 +21,7 @@ from compiler.plan.metrics import alerts
 
 from .. import promql
 from ..conftest import STRIMZI_CORPUS, require_strimzi_corpus
-from . import kafka_dist
+from .. import kafka_dist
 from .conftest import boot
 
 pytestmark = pytest.mark.e2e

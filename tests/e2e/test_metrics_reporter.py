@@ -22,7 +22,7 @@ from compiler.model import DEFAULT_METRICS_ALLOW_LIST
 
 from .. import promql
 from ..test_metrics import KUBELET_METRICS, rendered
-from . import kafka_dist
+from .. import kafka_dist
 from .conftest import boot
 from .test_metrics import METRICS_PORT, POOL, metric_names, scrape
 from .test_metrics import SPEC as JMX_EXPORTER_SPEC

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import tools
-from compiler.verify import render
 
+from ..util import manifests_of
 from . import certjob, clients
 from .conftest import NAMESPACE, boot, compile_example
 
@@ -72,7 +71,7 @@ def cas(tmp_path_factory) -> dict[str, dict[str, bytes]]:
 @pytest.fixture(scope="module")
 def manifests(e2e, tmp_path_factory) -> list[dict]:
     chart = compile_example(str(SPEC), tmp_path_factory.mktemp("own-ca") / "chart")
-    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    return manifests_of(chart)
 
 
 class Namespace:

@@ -34,7 +34,9 @@ import yaml
 from compiler import tools
 from compiler.verify import render
 
-from . import certjob, certs, clients, kafka_dist, tls, topicjob
+from ..util import documents
+from .. import kafka_dist
+from . import certjob, certs, clients, tls, topicjob
 from .conftest import EXAMPLES, NAMESPACE, boot
 
 pytestmark = pytest.mark.e2e
@@ -104,7 +106,7 @@ def test_every_node_runs_and_brokers_carry_the_zone_of_their_node(production, ad
 def test_topics_job_creates_every_topic_with_replicas_in_every_zone(production, admin):
     cluster, chart = production
     bootstrap, options = admin
-    manifests = topicjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], cluster.release, NAMESPACE))
+    manifests = documents(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], cluster.release, NAMESPACE))
     api = topicjob.api_server(cluster, manifests)
     api.apply(manifests)
     run = topicjob.run_topics_job(cluster, manifests, api)
@@ -275,7 +277,7 @@ def test_the_certificates_job_over_its_own_secrets_writes_nothing(production):
     cluster, chart = production
     folder = certjob.shared_folder("kafkac-e2e-exporter-job-")
     try:
-        manifests = certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], cluster.release, NAMESPACE))
+        manifests = documents(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], cluster.release, NAMESPACE))
         store = folder / "store"
         certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "work", kafka_dist.java_home())
         assert set(certjob.secrets_in(store, NAMESPACE)[EXPORTER_SECRET]) == {"kafka-exporter.crt",

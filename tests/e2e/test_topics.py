@@ -22,6 +22,7 @@ from compiler.cli import cli
 from compiler.verify import render
 
 from ..log_format import events
+from ..util import documents
 from . import clients, topicjob
 from .conftest import NAMESPACE, boot, compile_example
 
@@ -50,8 +51,7 @@ class Deployment:
 
     def _render(self) -> list[dict]:
         chart = compile_example(str(self.specs), self.work / f"chart-{self.upgrades}")
-        return topicjob.load_manifests(
-            render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], self.cluster.release, NAMESPACE))
+        return documents(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], self.cluster.release, NAMESPACE))
 
     def upgrade(self, old: str, new: str) -> None:
         """Change the topics spec (one exact piece of text), recompile, apply the chart's ConfigMaps."""

@@ -27,9 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler import tools
-from compiler.verify import render
 
+from ..util import manifests_of
 from . import certjob, clients, tls, topicjob
 from .conftest import NAMESPACE, boot, compile_example
 
@@ -42,7 +41,7 @@ CLIENTS_CA_CERT = "secure-clients-ca-cert"
 @pytest.fixture(scope="module")
 def manifests(e2e, tmp_path_factory) -> list[dict]:
     chart = compile_example("secure", tmp_path_factory.mktemp("users") / "chart")
-    return certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    return manifests_of(chart)
 
 
 class Store:
@@ -283,7 +282,7 @@ class Deployment:
 
     def _render(self) -> list[dict]:
         chart = compile_example(str(self.specs), self.work / f"chart-{self.runs}")
-        return topicjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+        return manifests_of(chart)
 
     def upgrade(self, old: str, new: str) -> None:
         """Change users.yaml (one exact piece of text), recompile, apply the chart's ConfigMaps."""

@@ -24,9 +24,9 @@ from pathlib import Path
 
 import pytest
 
-from compiler import tools
-from compiler.verify import APPLIED_MANIFESTS_KEY, render
+from compiler.verify import APPLIED_MANIFESTS_KEY
 
+from ..util import manifests_of
 from . import certjob, clients, tls
 from .cert_manager import CertManagerStandIn, Issuer
 from .conftest import NAMESPACE, boot, compile_example
@@ -114,7 +114,7 @@ def test_a_tls_user_gets_cert_managers_certificate_and_authenticates_with_it(e2e
                "clients-issuer": Issuer.make(work / "issuers" / "clients", "Example clients")}
     spec = spec_folder(work / "spec")
     chart = compile_example(str(spec), work / "users-chart")
-    manifests = certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    manifests = manifests_of(chart)
     provided = bundles(issuers, clients_key="bundle.pem")
     server_ca = issuers["cluster-issuer"].root_pem
     with boot(str(spec), e2e, work / "kafka", address_block=16, ca_secrets=provided,
@@ -177,7 +177,7 @@ def test_a_certificate_the_clients_ca_does_not_trust_fails_the_job_and_writes_no
     issuers = {"cluster-issuer": Issuer.make(tmp_path / "cluster", "Example cluster"),
                "clients-issuer": Issuer.make(tmp_path / "clients", "Example clients")}
     chart = compile_example(str(spec_folder(tmp_path / "spec")), tmp_path / "chart")
-    manifests = certjob.load_manifests(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], chart.name, NAMESPACE))
+    manifests = manifests_of(chart)
     # The clients CA Secret trusts another CA than the one the issuer signs with.
     trusted = {"cm-clients-ca-cert": {"ca.crt": Issuer.make(tmp_path / "other", "Other").root_pem}}
     job = UsersJob(manifests, e2e.java_home, trusted, issuers)

@@ -32,11 +32,10 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
+from .. import util
 from ..log_format import messages
 from . import podrunner
 
@@ -50,28 +49,8 @@ STEP_TIMEOUT = 900.0
 JOB_POD_ADDRESS = 250  # last octet of the Job pod's loopback address
 
 
-@dataclass
-class Step:
-    name: str
-    returncode: int
-    output: str
-
-
-@dataclass
-class JobRun:
-    steps: list[Step] = field(default_factory=list)
-
-    @property
-    def log(self) -> str:
-        return "\n".join(f"--- {s.name} (exit {s.returncode})\n{s.output}" for s in self.steps)
-
-    @property
-    def exit_code(self) -> int:
-        """The pod's outcome: the first step that failed, else the last step's 0."""
-        return next((s.returncode for s in self.steps if s.returncode != 0), 0)
-
-    def output(self, step: str) -> str:
-        return next(s.output for s in self.steps if s.name == step)
+class JobRun(util.JobRun):
+    """The topics Job's run, with the sync step's report."""
 
     @property
     def report_lines(self) -> list[str]:
@@ -137,10 +116,6 @@ class ApiServer:
         """What the Job wrote through the API, one line a write."""
         log = self.folder / "writes.log"
         return log.read_text().splitlines() if log.exists() else []
-
-
-def load_manifests(text: str) -> list[dict]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
 def topics_job(manifests: list[dict], suffix: str = "-kafka-topics") -> dict:
@@ -209,30 +184,25 @@ def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: 
     cluster.config_maps[STAND_IN_CONFIG_MAP] = {"data": {"kubectl": STAND_IN.read_text()}}
     rules = json.dumps(_role_rules(manifests, pod_spec["serviceAccountName"]))
 
-    run = JobRun()
+    def run_container(container: dict) -> subprocess.CompletedProcess:
+        kubectl = container["image"] != kafka_image
+        pod = _container_pod(cluster, pod_spec, container, pod_name, address, empty_dirs, kubectl)
+        env = {}
+        if kubectl:
+            env = {"PATH": f"{STAND_IN_DIR}:/usr/local/bin:/usr/bin:/bin",
+                   "KAFKAC_TEST_KUBECTL_STORE": STORE_DIR, "KAFKAC_TEST_KUBECTL_RULES": rules}
+        command = list(container.get("command") or []) + list(container.get("args") or [])
+        cluster.create_pod(pod)
+        try:
+            return cluster.exec(pod, command, timeout=timeout, env=env)
+        finally:
+            cluster.delete_pod(pod, grace=0)
+
     try:
-        for container in pod_spec.get("initContainers", []) + pod_spec["containers"]:
-            if steps is not None and container["name"] not in steps:
-                continue
-            kubectl = container["image"] != kafka_image
-            pod = _container_pod(cluster, pod_spec, container, pod_name, address, empty_dirs, kubectl)
-            env = {}
-            if kubectl:
-                env = {"PATH": f"{STAND_IN_DIR}:/usr/local/bin:/usr/bin:/bin",
-                       "KAFKAC_TEST_KUBECTL_STORE": STORE_DIR, "KAFKAC_TEST_KUBECTL_RULES": rules}
-            command = list(container.get("command") or []) + list(container.get("args") or [])
-            cluster.create_pod(pod)
-            try:
-                done = cluster.exec(pod, command, timeout=timeout, env=env)
-            finally:
-                cluster.delete_pod(pod, grace=0)
-            run.steps.append(Step(container["name"], done.returncode, done.stdout + done.stderr))
-            if done.returncode != 0:
-                break
+        return util.run_steps(pod_spec, run_container, steps, JobRun())
     finally:
         for name in empty_dirs:
             shutil.rmtree(_claims_dir(cluster) / f"{name}-{pod_name}", ignore_errors=True)
-    return run
 
 
 def _container_pod(cluster: podrunner.LocalCluster, pod_spec: dict, container: dict, pod_name: str,

@@ -1,5 +1,8 @@
 """What the end-to-end tests run: Apache Kafka from Maven Central, laid out as the image has it.
 
+Shared by the end-to-end tests and the unit tests that read Kafka's own
+definitions; its sources (kafka-dist/, metrics-reporter/, shim/) are in tests/e2e/.
+
 `kafka_home(version)` returns a KAFKA_HOME like the apache/kafka image's
 /opt/kafka: `libs/` holds the jars Maven resolves from kafka-dist/pom.xml
 (kafka_2.13, kafka-tools and their runtime dependencies), `bin/` the
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from compiler import tools
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parent / "e2e"
 DIST_SOURCES = HERE / "kafka-dist"
 SHIM_SOURCE = HERE / "shim" / "loopback.c"
 
