@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from ..properties import config_text, escape_key, escape_value
+from ..properties import config_text, property_line
 from ..quantities import quantity_bytes
 from ..model import Cluster, JvmOptions, Listener, Logging, NodePool
 from .metrics import metrics_reporter_properties
@@ -93,11 +93,11 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     props.extend(_authorization_properties(cluster))
     reporter = metrics_reporter_properties(cluster)
     props.extend(reporter)
-    lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in props)
+    lines.extend(property_line(k, v) for k, v in props)
     user_config = {k: v for k, v in cluster.config.items() if k not in dict(reporter)}
     if user_config:
         lines.append("# spec.kafka.config")
-        lines.extend(f"{escape_key(k)}={escape_value(config_text(v))}"
+        lines.extend(property_line(k, config_text(v))
                      for k, v in user_config.items())
     return "\n".join(lines) + "\n"
 
@@ -185,7 +185,7 @@ def log4j2_properties(logging: Logging) -> str:
     for name, level in logging.loggers.items():
         loggers.update(_log4j2_logger_entries(name, level))
     lines = ["# Kafka logs to stdout, one event per line, for the node's log shipper.", *_LOG4J2_APPENDER]
-    lines.extend(f"{escape_key(k)}={escape_value(v)}" for k, v in loggers.items())
+    lines.extend(property_line(k, v) for k, v in loggers.items())
     return "\n".join(lines) + "\n"
 
 

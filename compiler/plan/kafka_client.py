@@ -7,7 +7,7 @@ Placed by templates/_kafka-client.tpl, which every Job that talks to Kafka inclu
 from __future__ import annotations
 
 from ..model import Cluster
-from ..properties import escape_key, escape_value
+from ..properties import properties_text
 from .naming import REPLICATION, cluster_names, pod_name
 from .pods import (CLUSTER_CA_CERT, CLUSTER_CA_CERTS_DIR, NODE_CERTS_DIR, NODE_KEYSTORE, ca_cert_volume,
                    node_certs_volume)
@@ -49,7 +49,7 @@ def kafka_client_values(cluster: Cluster) -> dict:
              ("ssl.keystore.location", NODE_KEYSTORE), ("ssl.truststore.type", "PEM"),
              ("ssl.truststore.location", CLUSTER_CA_CERT)]
     client.update({
-        "properties": "".join(f"{escape_key(k)}={escape_value(v)}\n" for k, v in props),
+        "properties": properties_text(props),
         "keyStorePasswordFile": f"{NODE_CERTS_DIR}/node.password",
         "volumes": [
             ca_cert_volume("kafka-client-cluster-ca", cluster_names(cluster).cluster_ca_cert_secret),
