@@ -48,14 +48,14 @@ print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "python_kib": own, "to
 # One helm template | kubeconform -strict of a chart, for the newest Kubernetes version.
 BASELINE = """
 import json, resource, subprocess, sys, time
-from compiler import tools
+from compiler import kube_schemas, tools
 chart, version = sys.argv[1], tools.DEFAULT_KUBE_VERSIONS[-1]
 start = time.perf_counter()
 rendered = tools.run("helm", "template", "bench", chart, "--namespace", "kafka", "--kube-version", version).stdout
 tools.run("kubeconform", "-strict", "-summary", "-ignore-missing-schemas", "-kubernetes-version", version,
-          "-schema-location", tools.kubeconform_schema_location(version),
-          "-schema-location", tools.openshift_schema_location(),
-          "-schema-location", tools.crd_schema_location(), "-", input=rendered)
+          "-schema-location", kube_schemas.kubeconform_schema_location(version),
+          "-schema-location", kube_schemas.openshift_schema_location(),
+          "-schema-location", kube_schemas.crd_schema_location(), "-", input=rendered)
 elapsed = time.perf_counter() - start
 children = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": elapsed, "cpu_seconds": children.ru_utime + children.ru_stime,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__, policy, project, tools
+from . import __version__, kube_schemas, policy, project, tools
 from .base_specs import BaseNotFound
 from .check import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
 from .cli_topics import topics_group
@@ -269,9 +269,9 @@ def tools_install_command(names):
     """
     tools.install(names or tuple(tools.TOOLS), log=lambda message: click.echo(message, err=True))
     for version in tools.DEFAULT_KUBE_VERSIONS:
-        tools.kube_schema_dir(version)
-    tools.openshift_schema_dir(log=lambda message: click.echo(message, err=True))
-    tools.crd_schema_dir()
+        kube_schemas.kube_schema_dir(version)
+    kube_schemas.openshift_schema_dir(log=lambda message: click.echo(message, err=True))
+    kube_schemas.crd_schema_dir()
     click.echo(f"tools ready in {tools.cache_dir()}", err=True)
 
 

@@ -2,9 +2,10 @@
 
 The schemas are generated from the CUE sources (`schemas/*.cue` ->
 `schemas/json/`). Each jsonschema error becomes one positioned Finding with
-rule `schema.<keyword>`; a field kafkac does not accept points at its key and
-says whether it is Strimzi API that kafkac does not support yet, something a
-live cluster wrote (`status`, `metadata.uid`), or a plain unknown field.
+rule `schema.<keyword>`, worded by schema_errors; a field kafkac does not
+accept points at its key and says whether it is Strimzi API that kafkac does
+not support yet, something a live cluster wrote (`status`, `metadata.uid`), or a
+plain unknown field.
 
 Values of Kubernetes API types inside a template (affinity, tolerations,
 security contexts, env vars, volume mounts, volume sources, ...) are left open
@@ -16,7 +17,6 @@ narrows it; its findings are positioned like any other.
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
 import re
@@ -30,8 +30,9 @@ from referencing import Registry, Resource
 
 from . import input_limits, kube_syntax
 from .findings import FieldPath, Finding, dotted, error, info, warning
-from .load import Document, Documents, ScalarFloat
+from .load import Document, Documents
 from .project_files import SCHEMAS
+from .schema_errors import REFUSAL_KEYWORD, explain, show
 from .schemas import schema_file
 
 STRIMZI_API_VERSIONS = ("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2")
@@ -50,95 +51,6 @@ UNSUPPORTED_STRIMZI_KINDS = frozenset({
     "KafkaConnect", "KafkaConnector", "KafkaMirrorMaker2",
     "KafkaMirrorMaker", "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
 })
-
-# Metadata the API server writes on a live object; a spec never carries it.
-SERVER_WRITTEN_METADATA = frozenset({
-    "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
-    "deletionGracePeriodSeconds", "managedFields", "selfLink",
-})
-KUBERNETES_FIELDS = {
-    "metadata": frozenset({"generateName", "ownerReferences", "finalizers"}),
-    "ConfigMap": frozenset({"binaryData", "immutable"}),
-}
-
-_NODE_POOL_INSTEAD = ("part of Strimzi's v1beta2 API that kafkac does not support: "
-                      "set it in a KafkaNodePool instead")
-# Values of Strimzi's v1beta2 API that its v1 CRDs (strimzi-fields.json) no longer list:
-# (kind, field path in strimzi-fields notation) -> the values.
-STRIMZI_V1BETA2_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("Kafka", "spec.kafka.listeners[].authentication.type"): ("oauth",),
-    ("Kafka", "spec.kafka.authorization.type"): ("keycloak", "opa"),
-}
-# (kind, field path in strimzi-fields notation) -> why the field is refused
-REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
-    ("Kafka", "spec.zookeeper"): (
-        "ZooKeeper is part of Strimzi's v1beta2 API, but kafkac builds KRaft clusters only: "
-        "remove it and declare the controllers in a KafkaNodePool with the controller role"),
-    ("Kafka", "spec.kafka.replicas"): _NODE_POOL_INSTEAD,
-    ("Kafka", "spec.kafka.storage"): _NODE_POOL_INSTEAD,
-    ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
-}
-
-# Fields of Strimzi's v1beta2 API that its v1 API (strimzi-fields.json) no longer has, in
-# strimzi-fields notation; a trailing ".*" is anything below. Refused as Strimzi fields
-# kafkac does not support, never as unknown fields.
-_OAUTH_OPTIONS = (
-    "clientId", "clientSecret", "validIssuerUri", "checkIssuer", "jwksEndpointUri", "jwksRefreshSeconds",
-    "jwksMinRefreshPauseSeconds", "jwksExpirySeconds", "jwksIgnoreKeyUse", "introspectionEndpointUri",
-    "userNameClaim", "fallbackUserNameClaim", "fallbackUserNamePrefix", "groupsClaim",
-    "groupsClaimDelimiter", "userInfoEndpointUri", "checkAccessTokenType", "accessTokenIsJwt",
-    "tlsTrustedCertificates", "disableTlsHostnameVerification", "enableECDSA",
-    "maxSecondsWithoutReauthentication", "enablePlain", "tokenEndpointUri", "enableOauthBearer",
-    "customClaimCheck", "connectTimeoutSeconds", "readTimeoutSeconds", "httpRetries", "httpRetryPauseMs",
-    "clientScope", "clientAudience", "validTokenType", "checkAudience", "enableMetrics", "failFast",
-    "includeAcceptHeader", "serverBearerTokenLocation", "userNamePrefix")
-_KEYCLOAK_OPTIONS = (
-    "clientId", "tokenEndpointUri", "tlsTrustedCertificates", "disableTlsHostnameVerification",
-    "delegateToKafkaAcls", "grantsRefreshPeriodSeconds", "grantsRefreshPoolSize", "grantsMaxIdleTimeSeconds",
-    "grantsGcPeriodSeconds", "grantsAlwaysLatest", "connectTimeoutSeconds", "readTimeoutSeconds",
-    "httpRetries", "enableMetrics", "includeAcceptHeader", "url", "allowOnError", "initialCacheCapacity",
-    "maximumCacheSize", "expireAfterMs")
-STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
-    "Kafka": frozenset({
-        *(f"spec.kafka.listeners[].authentication.{o}" for o in _OAUTH_OPTIONS),
-        *(f"spec.kafka.authorization.{o}" for o in _KEYCLOAK_OPTIONS),
-        "spec.kafka.template.statefulset.*", "spec.zookeeper.*", "spec.jmxTrans.*",
-        "spec.cruiseControl.tlsSidecar.*", "spec.kafkaExporter.template.service.*",
-        "spec.entityOperator.topicOperator.reconciliationIntervalSeconds",
-        "spec.entityOperator.topicOperator.zookeeperSessionTimeoutSeconds",
-        "spec.entityOperator.topicOperator.topicMetadataMaxAttempts",
-        "spec.entityOperator.userOperator.reconciliationIntervalSeconds",
-        "spec.entityOperator.userOperator.zookeeperSessionTimeoutSeconds",
-    }),
-    "KafkaNodePool": frozenset({"spec.template.statefulset.*"}),
-}
-
-
-def _v1beta2_only(kind: str, notation: str) -> bool:
-    fields = STRIMZI_V1BETA2_FIELDS.get(kind, frozenset())
-    return notation in fields or any(
-        field.endswith(".*") and (notation == field[:-2] or notation.startswith(field[:-1]))
-        for field in fields)
-
-
-# Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
-# that they change nothing. (kind, field path in strimzi-fields notation, and what is
-# below it) -> what they configure.
-NO_EFFECT_FIELDS: dict[tuple[str, str], str] = {
-    ("Kafka", "spec.entityOperator.topicOperator"):
-        "Strimzi's Topic Operator, which kafkac does not run (the chart's topics Job manages the KafkaTopics)",
-    ("Kafka", "spec.entityOperator.userOperator"):
-        "Strimzi's User Operator, which kafkac does not run (the chart's users Job manages the KafkaUsers)",
-    ("Kafka", "spec.entityOperator.template"): "the Entity Operator's pod, which kafkac does not run",
-    ("Kafka", "spec.entityOperator.tlsSidecar"): "the Entity Operator's pod, which kafkac does not run",
-}
-
-
-def _no_effect(kind: str, notation: str) -> str | None:
-    for (field_kind, prefix), what in NO_EFFECT_FIELDS.items():
-        if field_kind == kind and (notation == prefix or notation.startswith(prefix + ".")):
-            return what
-    return None
 
 
 # --- Kubernetes-typed subtrees ---------------------------------------------------------
@@ -207,15 +119,9 @@ KUBERNETES_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_")
 # Strimzi mounts additional volumes only below this path.
 ADDITIONAL_VOLUME_MOUNT_PREFIX = "/mnt"
-# Schema keyword (ignored by jsonschema) with the words for a value kafkac's narrowing refuses.
-REFUSAL_KEYWORD = "x-kafkac-refusal"
 
 STRIMZI_FIELDS_FILE = SCHEMAS / "strimzi-fields.json"
 ANY_ITEM, ANY_KEY, ANY_FIELDS = "[]", "*", "**"
-
-_TYPE_PHRASES = {"string": "a string", "integer": "an integer", "number": "a number",
-                 "boolean": "a boolean", "object": "an object", "array": "an array", "null": "null"}
-_MAX_SHOWN = 60
 
 
 def validate(documents: Documents) -> list[Finding]:
@@ -230,15 +136,14 @@ def validate(documents: Documents) -> list[Finding]:
 
 def validate_document(document: Document) -> list[Finding]:
     if not isinstance(document.data, dict):
-        return [error("schema.type", f"document: {_show(document.data)} is not a Kubernetes resource",
+        return [error("schema.type", f"document: {show(document.data)} is not a Kubernetes resource",
                       document.span, (), "a mapping with apiVersion, kind, metadata and spec",
                       document.describe())]
     schema_name, findings = _select_schema(document)
     if schema_name is None:
         return findings
-    explainer = _Explainer(document, _schema(schema_name))
-    errors = _drop_looser_type_errors(list(_validator(schema_name).iter_errors(document.data)))
-    findings = [finding for err in errors for finding in explainer.explain(err)]
+    errors = list(_validator(schema_name).iter_errors(document.data))
+    findings = explain(document, errors, _schema(schema_name), _strimzi_fields())
     for path, definition, value in kubernetes_subtrees(document):
         findings.extend(_validate_kubernetes_subtree(document, path, definition, value))
     return findings
@@ -275,8 +180,7 @@ def _values_at(node, path: FieldPath, tokens: list[str]) -> Iterator[tuple[Field
 
 def _validate_kubernetes_subtree(document: Document, base: FieldPath, definition: str, value: dict) -> list[Finding]:
     definitions = kubernetes_definitions()
-    explainer = _Explainer(document, definitions, base=base, start=definitions["$defs"][definition], kubernetes=True)
-    errors = _drop_looser_type_errors(list(kubernetes_validator(definition).iter_errors(value)))
+    errors = list(kubernetes_validator(definition).iter_errors(value))
     unknown = {base + tuple(e.absolute_path) + (key,) for e in errors if e.validator == "additionalProperties"
                for key in e.instance if key not in e.schema.get("properties", {})}
     not_strimzi = list(_outside_strimzi_api(document.kind, base, value, unknown))
@@ -287,7 +191,8 @@ def _validate_kubernetes_subtree(document: Document, base: FieldPath, definition
         return any(path[:len(field)] == field or (err.validator == "oneOf" and path == field[:-1])
                    for field in not_strimzi)
 
-    findings = [finding for err in errors if not covered(err) for finding in explainer.explain(err)]
+    findings = explain(document, [err for err in errors if not covered(err)], definitions, _strimzi_fields(),
+                       base=base, start=definitions["$defs"][definition], kubernetes=True)
     for path in not_strimzi:
         allowed = _strimzi_fields().fields_under(document.kind, path[:-1])
         findings.append(error("schema.additionalProperties",
@@ -398,7 +303,7 @@ def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
         return SCHEMA_NAMES[(api_version, kind)], []
     accepted_versions = sorted(v for v, k in SCHEMA_NAMES if k == kind)
     if accepted_versions:
-        problem = "missing" if api_version is None else f"{_show(api_version)} is not accepted for {kind}"
+        problem = "missing" if api_version is None else f"{show(api_version)} is not accepted for {kind}"
         return refuse("api-version.unknown", "apiVersion", problem, " or ".join(accepted_versions))
     if isinstance(kind, str) and kind in UNSUPPORTED_STRIMZI_KINDS:
         return None, [warning(
@@ -411,7 +316,7 @@ def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
         return None, [info(
             "kind.skipped", f"kind: {kind} {document.name or '?'} is not a kind kafkac compiles, so it is "
             "skipped", document.span_of(("kind",)), ("kind",), ACCEPTED_KINDS, document.describe())]
-    return refuse("kind.unknown", "kind", f"{_show(kind)} is not a kind kafkac reads", ACCEPTED_KINDS)
+    return refuse("kind.unknown", "kind", f"{show(kind)} is not a kind kafkac reads", ACCEPTED_KINDS)
 
 
 def _is_strimzi_group(api_version) -> bool:
@@ -428,371 +333,6 @@ def _validator(name: str) -> Draft202012Validator:
     return StrictValidator(_schema(name))
 
 
-# --- turning errors into findings ----------------------------------------------------
-
-@dataclass(frozen=True)
-class _Choice:
-    """The alternative of an anyOf/oneOf that errors are reported for."""
-
-    note: str
-    discriminator: str = ""
-    fields_elsewhere: dict[str, list[str]] = field(default_factory=dict)
-
-
-class _Explainer:
-    """Explains the jsonschema errors of one document as findings.
-
-    `root` is the schema document that local `$ref`s point into. For a
-    Kubernetes-typed subtree the errors are relative to the subtree: `base` is
-    the subtree's path in the document, `start` the schema of the subtree, and
-    only fields that Strimzi's API has are offered as alternatives.
-    """
-
-    def __init__(self, document: Document, root: dict, *, base: FieldPath = (), start: dict | None = None,
-                 kubernetes: bool = False):
-        self.document = document
-        self.kind = document.kind
-        self.root = root
-        self.base = base
-        self.start = root if start is None else start
-        self.kubernetes = kubernetes
-
-    def explain(self, err: ValidationError, choice: _Choice | None = None) -> list[Finding]:
-        if err.validator == "oneOf":
-            names = _exactly_one_of(err.validator_value, self._resolve)
-            if names:
-                return self._on_exactly_one(err, names, choice)
-        if err.validator in ("anyOf", "oneOf") and err.context:
-            return self._on_alternatives(err, choice)
-        if err.validator == "const" and err.validator_value == {} and isinstance(err.instance, dict):
-            # cue writes a closed empty struct `{}` as `const: {}`: its fields are unknown fields
-            return self._unknown_fields(err, allowed=[], choice=choice)
-        handler = getattr(self, f"_on_{err.validator}", None)
-        if handler is None:
-            return [self._finding(err, err.message, "", choice)]
-        return handler(err, choice)
-
-    # keyword handlers -----------------------------------------------------------
-
-    def _on_additionalProperties(self, err, choice):
-        allowed = sorted(err.schema.get("properties", {}))
-        return self._unknown_fields(err, allowed, choice)
-
-    def _on_required(self, err, choice):
-        parent = self._at(err)
-        missing = [name for name in err.validator_value if name not in err.instance]
-        return [self._finding(err, "required field is missing", self._what_goes_in(parent + (name,)), choice,
-                              path=parent + (name,), span=self._parent_span(parent))
-                for name in missing]
-
-    def _on_type(self, err, choice):
-        wanted = err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-        return [self._type_finding(err, wanted, choice)]
-
-    def _on_enum(self, err, choice):
-        values = _join_or([_show(v) for v in err.validator_value])
-        return [self._value_not_accepted(err, f"is not {values}", values, choice)]
-
-    def _on_const(self, err, choice):
-        if err.validator_value == {}:
-            return [self._finding(err, f"{_show(err.instance)} is not an empty object",
-                                  "an empty object {}", choice)]
-        wanted = _show(err.validator_value)
-        return [self._value_not_accepted(err, f"is not {wanted}", wanted, choice)]
-
-    def _on_minimum(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is less than the minimum of {err.validator_value}",
-                              _range(err.schema), choice)]
-
-    def _on_maximum(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is greater than the maximum of {err.validator_value}",
-                              _range(err.schema), choice)]
-
-    def _on_exclusiveMinimum(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is not greater than {err.validator_value}",
-                              f"more than {err.validator_value}", choice)]
-
-    def _on_exclusiveMaximum(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is not less than {err.validator_value}",
-                              f"less than {err.validator_value}", choice)]
-
-    def _on_minLength(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is shorter than {err.validator_value} characters",
-                              f"at least {err.validator_value} characters", choice)]
-
-    def _on_maxLength(self, err, choice):
-        return [self._finding(err, f"{_show(err.instance)} is {len(err.instance)} characters long, "
-                                   f"more than the maximum of {err.validator_value}",
-                              f"at most {err.validator_value} characters", choice)]
-
-    def _on_pattern(self, err, choice):
-        expected = self._description(err) or f"a string matching {err.validator_value}"
-        complaint = _refusal(err.schema) or f"does not match {err.validator_value}"
-        return [self._finding(err, f"{_show(err.instance)} {complaint}", expected, choice)]
-
-    def _on_minItems(self, err, choice):
-        count = len(err.instance)
-        return [self._finding(err, f"has {count} item{'s' * (count != 1)}, fewer than the minimum of "
-                                   f"{err.validator_value}",
-                              f"at least {err.validator_value} item{'s' * (err.validator_value != 1)}", choice)]
-
-    def _on_maxItems(self, err, choice):
-        count = len(err.instance)
-        return [self._finding(err, f"has {count} items, more than the maximum of {err.validator_value}",
-                              f"at most {err.validator_value} items", choice)]
-
-    def _on_uniqueItems(self, err, choice):
-        seen: list = []
-        findings = []
-        for index, item in enumerate(err.instance):
-            if any(_same_json(item, other) for other in seen):
-                findings.append(self._finding(err, f"{_show(item)} appears more than once", "each item once",
-                                              choice, path=self._at(err) + (index,)))
-            seen.append(item)
-        return findings
-
-    def _on_not(self, err, choice):
-        complaint = _refusal(err.schema) or "is not allowed here"
-        return [self._finding(err, f"{_show(err.instance)} {complaint}",
-                              self._description(err) or f"any value except {_show(err.instance)}", choice)]
-
-    def _on_None(self, err, choice):  # the boolean schema `false` has no keyword
-        return [self._finding(err, "not allowed here", "remove it", choice, rule="schema.false")]
-
-    # unions -------------------------------------------------------------------------
-
-    def _on_alternatives(self, err: ValidationError, choice: _Choice | None) -> list[Finding]:
-        branches = [self._resolve(branch) for branch in err.validator_value]
-        errors_by_branch = _errors_by_branch(err, len(branches))
-        discriminators = [_type_const(branch) for branch in branches]
-        if isinstance(err.instance, dict) and any(discriminators):
-            return self._discriminated(err, branches, discriminators, errors_by_branch, choice)
-        fitting = [i for i, errors in enumerate(errors_by_branch) if not _fails_on_type(errors)]
-        if not fitting:
-            wanted = sorted({t for errors in errors_by_branch for e in errors for t in _types_of(e)},
-                            key=list(_TYPE_PHRASES).index)
-            return [self._type_finding(err, wanted, choice)]
-        best = min(fitting, key=lambda i: (len(errors_by_branch[i]), i))
-        return self._explain_all(errors_by_branch[best], _Choice(f"best match, {_others(len(branches))}"))
-
-    def _discriminated(self, err, branches, discriminators, errors_by_branch, choice) -> list[Finding]:
-        """Report the branch whose `type` matches the value's; the others are not of interest.
-
-        Without a `type`, the branch where `type` is optional (the default type) is the one reported.
-        """
-        shown = _join_or([_show(d) for d in discriminators if d])
-        parent = self._at(err)
-        given = err.instance.get("type")
-        if "type" not in err.instance:
-            defaults = [d for d, branch in zip(discriminators, branches)
-                        if d and "type" not in branch.get("required", [])]
-            if not defaults:
-                return [self._finding(err, "required field is missing", shown, choice,
-                                      path=parent + ("type",), span=self._parent_span(parent),
-                                      rule="schema.required")]
-            given = defaults[0]
-        if given not in discriminators:
-            path = parent + ("type",)
-            message = (f"{_show(given)} is part of Strimzi's API but not supported by kafkac yet"
-                       if given in (self._strimzi_enum(path) or []) else f"{_show(given)} is not {shown}")
-            return [self._finding(err, message, shown, choice, path=path, rule="schema.enum")]
-        index = discriminators.index(given)
-        elsewhere: dict[str, list[str]] = {}
-        for other, branch in enumerate(branches):
-            for name in branch.get("properties", {}):
-                if other != index and name not in branches[index].get("properties", {}):
-                    elsewhere.setdefault(name, []).append(discriminators[other])
-        default = " (the default)" if "type" not in err.instance else ""
-        note = f"best match: type {_show(given)}{default}, {_others(len(branches))}"
-        return self._explain_all(errors_by_branch[index], _Choice(note, given, elsewhere))
-
-    def _on_exactly_one(self, err: ValidationError, names: list[str], choice: _Choice | None) -> list[Finding]:
-        """A value that must set exactly one of some fields (a volume source, an env var's value)."""
-        if not isinstance(err.instance, dict):
-            return []  # the type error is reported on its own
-        parent = self._at(err)
-        expected = f"exactly one of {_join_or(names)}"
-        present = [name for name in names if name in err.instance]
-        if not present:
-            return [self._finding(err, f"needs one of {_join_or(names)}, and has none", expected, choice,
-                                  span=self._parent_span(parent), rule="schema.oneOf")]
-        return [self._finding(err, f"not allowed together with {present[0]}", expected, choice,
-                              path=parent + (name,), span=self.document.span_of(parent + (name,), key=True),
-                              rule="schema.oneOf")
-                for name in present[1:]]
-
-    def _explain_all(self, errors: list[ValidationError], choice: _Choice) -> list[Finding]:
-        return [finding for sub in _drop_looser_type_errors(errors) for finding in self.explain(sub, choice)]
-
-    # unknown fields -----------------------------------------------------------------
-
-    def _unknown_fields(self, err, allowed: list[str], choice) -> list[Finding]:
-        parent = self._at(err)
-        if self.kubernetes:  # offer only what Strimzi's API has of the Kubernetes type
-            allowed = [name for name in allowed if _strimzi_fields().knows(self.kind, parent + (name,))]
-        expected = f"one of the fields {', '.join(allowed)}" if allowed else "no fields: an empty object {}"
-        findings = []
-        for key in err.instance:
-            if key in allowed:
-                continue
-            path = parent + (key,)
-            no_effect = _no_effect(self.kind, _notation(path))
-            if no_effect and _strimzi_fields().knows(self.kind, path):
-                findings.append(warning(
-                    "schema.noEffect", f"{dotted(path)}: configures {no_effect}, so it has no effect",
-                    self.document.span_of(path, key=True), path, "remove it", self.document.describe()))
-                continue
-            findings.append(self._finding(err, self._why_refused(path, allowed, choice), expected, choice,
-                                          path=path, span=self.document.span_of(path, key=True),
-                                          rule="schema.additionalProperties"))
-        return findings
-
-    def _why_refused(self, path: FieldPath, allowed: list[str], choice: _Choice | None) -> str:
-        key = path[-1]
-        hint = REFUSED_FIELD_HINTS.get((self.kind, _notation(path)))
-        if hint:
-            return hint
-        if path == ("status",) or (len(path) == 2 and path[0] == "metadata" and key in SERVER_WRITTEN_METADATA):
-            return ("written by the Kubernetes API server on a live object, not part of a spec: remove it "
-                    "(was this exported from a cluster?)")
-        if choice and key in choice.fields_elsewhere:
-            others = " or ".join(_show(d) for d in choice.fields_elsewhere[key])
-            return f"not allowed with type {_show(choice.discriminator)} (only with type {others})"
-        if _strimzi_fields().knows(self.kind, path):
-            return "part of Strimzi's API but not supported by kafkac yet"
-        if _v1beta2_only(self.kind, _notation(path)):
-            return ("a Strimzi field kafkac does not support: Strimzi's v1beta2 API had it, its v1 "
-                    "API has it no more")
-        if (len(path) == 2 and path[0] == "metadata" and key in KUBERNETES_FIELDS["metadata"]) or \
-                (len(path) == 1 and key in KUBERNETES_FIELDS.get(self.kind, ())):
-            return "a Kubernetes field that kafkac does not support"
-        close = difflib.get_close_matches(str(key), allowed, n=1)
-        return "unknown field" + (f" (did you mean {close[0]}?)" if close else "")
-
-    # helpers ------------------------------------------------------------------------
-
-    def _value_not_accepted(self, err, complaint: str, expected: str, choice) -> Finding:
-        path = self._at(err)
-        if err.instance in (self._strimzi_enum(path) or []):
-            complaint = "is part of Strimzi's API but not supported by kafkac yet"
-        return self._finding(err, f"{_show(err.instance)} {complaint}", expected, choice)
-
-    def _type_finding(self, err, wanted: list[str], choice) -> Finding:
-        if len(wanted) > 1 and err.instance is not None:  # Kubernetes types allow null: absent
-            wanted = [t for t in wanted if t != "null"]
-        phrases = _join_or([_TYPE_PHRASES.get(t, t) for t in wanted])
-        actual = "" if err.instance is None else f" {_TYPE_PHRASES[_json_type(err.instance)]},"
-        expected = phrases
-        if "integer" in wanted and isinstance(err.instance, float):
-            expected += " (integers only, written without a fraction or exponent)"
-        return self._finding(err, f"{_show(err.instance)} is{actual} not {phrases}", expected, choice,
-                             rule="schema.type")
-
-    def _strimzi_enum(self, path: FieldPath) -> list | None:
-        v1beta2 = STRIMZI_V1BETA2_VALUES.get((self.kind, _notation(path)), ())
-        return [*(_strimzi_fields().enum(self.kind, path) or []), *v1beta2] or None
-
-    def _parent_span(self, parent: FieldPath):
-        if parent and isinstance(parent[-1], str):
-            return self.document.span_of(parent, key=True)
-        return self.document.span_of(parent)
-
-    def _what_goes_in(self, path: FieldPath) -> str:
-        description = self._plain(self._field_description(path) or "")
-        return f"{path[-1]}: {description}" if description else f"a value for {path[-1]}"
-
-    def _at(self, err: ValidationError) -> FieldPath:
-        """The error's path in the document."""
-        return self.base + tuple(err.absolute_path)
-
-    def _plain(self, description: str) -> str:
-        text = _plain(description)
-        return _first_sentence(text) if self.kubernetes else text
-
-    def _description(self, err: ValidationError) -> str:
-        """What the failing schema (or else the field) is documented to accept."""
-        text = err.schema.get("description") if isinstance(err.schema, dict) else None
-        return self._plain(text or self._field_description(self._at(err)) or "")
-
-    def _field_description(self, path: FieldPath) -> str | None:
-        node, description = self.start, None
-        for part in path[len(self.base):]:
-            node = self._field_schema(node, part)
-            if node is None:
-                return description
-            description = node.get("description", description)
-        return description
-
-    def _field_schema(self, schema: dict, part) -> dict | None:
-        schema = self._resolve(schema)
-        if isinstance(part, int):
-            items = schema.get("items")
-            return items if isinstance(items, dict) else None
-        if part in schema.get("properties", {}):
-            return schema["properties"][part]
-        for branch in schema.get("anyOf", []) + schema.get("oneOf", []) + schema.get("allOf", []):
-            found = self._field_schema(branch, part)
-            if found is not None:
-                return found
-        extra = schema.get("additionalProperties")
-        return extra if isinstance(extra, dict) else None
-
-    def _resolve(self, schema: dict) -> dict:
-        """Follow local `$ref`s (`#/$defs/Name`), the only kind cue emits."""
-        seen = 0
-        while isinstance(schema, dict) and "$ref" in schema and seen < 32:
-            node = self.root
-            for part in schema["$ref"].removeprefix("#/").split("/"):
-                node = node[part.replace("~1", "/").replace("~0", "~")]
-            schema, seen = node, seen + 1
-        return schema
-
-    def _finding(self, err: ValidationError, message: str, expected: str, choice: _Choice | None, *,
-                 path: FieldPath | None = None, span=None, rule: str | None = None) -> Finding:
-        path = self._at(err) if path is None else path
-        if choice and choice.note:
-            message = f"{message} ({choice.note})"
-        return error(rule or f"schema.{err.validator}", f"{dotted(path) or 'document'}: {message}",
-                     span or self.document.span_of(path), path, expected, self.document.describe())
-
-
-def _errors_by_branch(err: ValidationError, count: int) -> list[list[ValidationError]]:
-    by_branch: list[list[ValidationError]] = [[] for _ in range(count)]
-    for sub in err.context:
-        by_branch[sub.relative_schema_path[0]].append(sub)
-    return by_branch
-
-
-def _type_const(schema: dict) -> str | None:
-    value = schema.get("properties", {}).get("type", {}).get("const") if isinstance(schema, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _fails_on_type(errors: list[ValidationError]) -> bool:
-    """Whether a union branch was rejected because the value has the wrong JSON type."""
-    return any(e.validator == "type" and not e.relative_path for e in errors)
-
-
-def _types_of(err: ValidationError) -> list[str]:
-    if err.validator != "type" or err.relative_path:
-        return []
-    return err.validator_value if isinstance(err.validator_value, list) else [err.validator_value]
-
-
-def _drop_looser_type_errors(errors: list[ValidationError]) -> list[ValidationError]:
-    """cue writes `int & >=0` as allOf[{type: number}, {type: integer, ...}]: report the integer error only."""
-    def is_type_error(e: ValidationError, json_type: str) -> bool:
-        return e.validator == "type" and e.validator_value == json_type
-
-    integer_paths = {tuple(e.absolute_path) for e in errors if is_type_error(e, "integer")}
-    return [e for e in errors if not (is_type_error(e, "number") and tuple(e.absolute_path) in integer_paths)]
-
-
-def _others(branch_count: int) -> str:
-    others = branch_count - 1
-    return f"{others} other alternative{'s' * (others != 1)}"
-
-
 def _unique(findings: Iterable[Finding]) -> Iterator[Finding]:
     seen = set()
     for finding in findings:
@@ -802,96 +342,7 @@ def _unique(findings: Iterable[Finding]) -> Iterator[Finding]:
             yield finding
 
 
-# --- words -----------------------------------------------------------------------------
-
-def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
-
-
-def _show(value) -> str:
-    """A value as it would be written in JSON, shortened."""
-    if isinstance(value, ScalarFloat):
-        text = value.text
-    else:
-        text = json.dumps(value, ensure_ascii=False, sort_keys=False, default=str)
-    if len(text) > _MAX_SHOWN:
-        if isinstance(value, (dict, list)):
-            return _TYPE_PHRASES[_json_type(value)]
-        text = text[:_MAX_SHOWN - 1] + "…"
-    return text
-
-
-def _same_json(a, b) -> bool:
-    return _json_type(a) == _json_type(b) and a == b
-
-
-def _join_or(words: list[str]) -> str:
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
-
-
-def _range(schema: dict) -> str:
-    low, high = schema.get("minimum"), schema.get("maximum")
-    if low is not None and high is not None:
-        return f"{low} to {high}"
-    return f"{low} or more" if low is not None else f"{high} or less"
-
-
-def _plain(description: str) -> str:
-    """A CUE doc comment as one line, without the leading `#Name is`."""
-    text = " ".join(description.split())
-    return re.sub(r"^#\w+ is ", "", text)
-
-
-def _first_sentence(text: str) -> str:
-    """The first sentence of a Kubernetes field description (they run to paragraphs)."""
-    match = re.match(r"(.+?(?<!\be\.g)(?<!\bi\.e)\.)(?=\s|$)", text)
-    return match[1] if match else text
-
-
-def _refusal(schema) -> str | None:
-    """The words kafkac's own narrowing of a Kubernetes type gives for a refused value."""
-    return schema.get(REFUSAL_KEYWORD) if isinstance(schema, dict) else None
-
-
-def _exactly_one_of(branches, resolve) -> list[str] | None:
-    """The field names of a oneOf that only says "exactly one of these fields is set", else None.
-
-    cue writes `matchN(1, [{a!: _, ...}, {b!: _, ...}])` that way, and so does kafkac's narrowing of
-    Kubernetes types: each branch requires one field and constrains nothing else.
-    """
-    names = []
-    for branch in branches if isinstance(branches, list) else ():
-        branch = resolve(branch)
-        if not isinstance(branch, dict) or set(branch) - {"type", "additionalProperties", "properties", "required"}:
-            return None
-        required = branch.get("required", [])
-        properties = branch.get("properties", {})
-        if len(required) != 1 or any(value is not True or key != required[0] for key, value in properties.items()):
-            return None
-        names.append(required[0])
-    return names or None
-
-
 # --- Strimzi's field paths (schemas/strimzi-fields.json) -----------------------------
-
-def _notation(path: FieldPath) -> str:
-    """`('spec', 'kafka', 'listeners', 0, 'port')` -> `spec.kafka.listeners[].port`."""
-    out = ""
-    for part in path:
-        out += ANY_ITEM if isinstance(part, int) else ("." if out else "") + part
-    return out
 
 
 def _path_tokens(path: FieldPath) -> list[str]:

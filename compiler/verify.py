@@ -28,7 +28,7 @@ from pathlib import Path
 
 import yaml
 
-from . import tools
+from . import kube_schemas, tools
 from .findings import FieldPath, Finding, Span, dotted, error
 from .tools import DEFAULT_KUBE_VERSIONS
 
@@ -303,12 +303,12 @@ def _kubeconform(rendered: Path, shown: Path, kube_version: str,
                  kinds_skip: tuple[str, ...]) -> list[_Problem]:
     args = ["-strict", "-summary", "-verbose", "-output", "json",
             "-kubernetes-version", kube_version,
-            "-schema-location", tools.kubeconform_schema_location(kube_version),
-            "-schema-location", tools.openshift_schema_location()]
+            "-schema-location", kube_schemas.kubeconform_schema_location(kube_version),
+            "-schema-location", kube_schemas.openshift_schema_location()]
     if _has_prometheus_operator_resources(rendered):
-        args += ["-schema-location", tools.crd_schema_location()]
+        args += ["-schema-location", kube_schemas.crd_schema_location()]
     if _has_cert_manager_resources(rendered):
-        args += ["-schema-location", tools.cert_manager_schema_location()]
+        args += ["-schema-location", kube_schemas.cert_manager_schema_location()]
     if kinds_skip:
         args += ["-skip", ",".join(kinds_skip)]
     done = tools.run("kubeconform", *args, str(rendered), check=False)

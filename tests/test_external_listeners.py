@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler import tools
+from compiler import kube_schemas
 from compiler.load import load
 from compiler.normalize import normalize
 from compiler.plan import plan
@@ -179,7 +179,7 @@ def test_certificate_covers_the_external_names_known_at_compile_time():
 
 
 def test_route_schema_is_strict_and_takes_int_or_string():
-    schema = tools.kubeconform_schema({
+    schema = kube_schemas.kubeconform_schema({
         "type": "object",
         "properties": {
             "port": {"type": "object", "properties": {"targetPort": {"x-kubernetes-int-or-string": True,

@@ -10,7 +10,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from compiler import tools
+from compiler import kube_schemas, tools
 
 FIXTURES = Path(__file__).parent / "fixtures" / "charts"
 PACKAGED_SCHEMAS = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
@@ -134,13 +134,13 @@ def test_run_returns_output_and_raises_tool_error_on_failure(installed, tmp_path
 def test_run_passes_stdin(installed):
     manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n"
     done = tools.run("kubeconform", "-strict", "-summary", "-kubernetes-version", "1.37.0",
-                     "-schema-location", tools.kubeconform_schema_location("1.37.0"), "-",
+                     "-schema-location", kube_schemas.kubeconform_schema_location("1.37.0"), "-",
                      input=manifest)
     assert "Valid: 1" in done.stdout
 
 
 def test_schema_copy_is_self_contained():
-    schema_dir = tools.kube_schema_dir("1.37")
+    schema_dir = kube_schemas.kube_schema_dir("1.37")
     assert schema_dir.name == "v1.37.0-standalone-strict"
     assert schema_dir.parent.name == "kubernetes-validate-1.37.0"
     packaged = PACKAGED_SCHEMAS / "v1.37.0-local-strict"
@@ -165,17 +165,17 @@ def test_schema_copy_is_self_contained():
 
 def test_schema_copy_is_made_once(monkeypatch, tmp_path):
     monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path))
-    first = tools.kube_schema_dir("1.34.0")
+    first = kube_schemas.kube_schema_dir("1.34.0")
     marker = first / "kept-from-the-first-run"
     marker.write_text("")
-    assert tools.kube_schema_dir("v1.34") == first
+    assert kube_schemas.kube_schema_dir("v1.34") == first
     assert marker.exists()
     assert [p.name for p in first.parent.iterdir()] == ["v1.34.0-standalone-strict"]
 
 
 def test_schema_location_is_a_kubeconform_template():
-    location = tools.kubeconform_schema_location("1.36.0")
-    assert location == f"{tools.kube_schema_dir('1.36.0')}/{KIND_FILE}"
+    location = kube_schemas.kubeconform_schema_location("1.36.0")
+    assert location == f"{kube_schemas.kube_schema_dir('1.36.0')}/{KIND_FILE}"
 
 
 def _offline(monkeypatch):
@@ -200,7 +200,7 @@ def test_kubeconform_validates_offline_with_the_copy_and_not_with_the_package(
                                    "--kube-version", "1.37.0").stdout)
     _offline(monkeypatch)
 
-    copy = tools.kubeconform_schema_location("1.37.0")
+    copy = kube_schemas.kubeconform_schema_location("1.37.0")
     assert _kubeconform_statuses(copy, manifests) == ["statusValid", "statusValid"]
 
     # The same run on the package's own files reaches for https://kubernetes.io/api/.

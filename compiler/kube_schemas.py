@@ -1,0 +1,270 @@
+"""The schemas kubeconform checks a chart against, prepared once into kafkac's cache.
+
+Kubernetes' own come from the strict schemas kubernetes-validate ships,
+rewritten so that they resolve without a network. Route (OpenShift), the
+Prometheus Operator's PodMonitor and PrometheusRule, and cert-manager's
+Certificate are converted from the CRDs of their pinned Go modules, which
+`tools.go_module_dir` downloads.
+
+    python -m compiler.kube_schemas install   # the pinned tools and every schema
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from importlib import metadata
+from pathlib import Path
+
+import yaml
+
+from . import tools
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+# --- Kubernetes schemas for kubeconform ---------------------------------------------------
+
+def _packaged_schemas() -> tuple[str, Path]:
+    import kubernetes_validate  # imported late: only schema preparation needs it
+
+    return (metadata.version("kubernetes-validate"),
+            Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema")
+
+
+def kube_schema_dir(kube_version: str) -> Path:
+    """Self-contained copies of kubernetes-validate's strict schemas for one Kubernetes version.
+
+    The package's files carry `$id: https://kubernetes.io/api/...` and
+    `$ref: /api/_definitions.json#/$defs/...`; kubeconform resolves those against
+    the `$id` and goes to the network, and with the refs made local it would
+    still parse the whole 1.8 MB `_definitions.json` for every kind it checks.
+    Each copy has no `$id` and carries, under its own `$defs`, just the
+    definitions it reaches (what kubeconform's "standalone-strict" schema sets
+    are). Made once, atomically, per package and Kubernetes version, for the
+    files that describe a resource (those with a `kind`).
+    """
+    version = tools.normalize_kube_version(kube_version)
+    package_version, packaged = _packaged_schemas()
+    name = f"v{version}-standalone-strict"
+    final = tools.cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}" / name
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    source_dir = packaged / f"v{version}-local-strict"
+    definitions = json.loads((source_dir / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
+    try:
+        for source in sorted(source_dir.glob("*.json")):
+            schema = json.loads(source.read_text(encoding="utf-8"))
+            if "kind" not in schema.get("properties", {}):
+                continue
+            (staging / source.name).write_text(json.dumps(_standalone(schema, definitions)),
+                                               encoding="utf-8")
+        tools.move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+_SHARED_DEFINITIONS = "/api/_definitions.json#/$defs/"
+
+
+def _standalone(schema: dict, definitions: dict) -> dict:
+    """`schema` without `$id`, its refs into the shared definitions made local, and the
+    definitions it reaches (transitively) under its own `$defs`."""
+    schema = _local_refs({key: value for key, value in schema.items() if key != "$id"})
+    reached: dict[str, dict] = {}
+    pending = list(_referenced(schema))
+    while pending:
+        name = pending.pop()
+        if name not in reached:
+            reached[name] = definitions[name]
+            pending.extend(_referenced(definitions[name]))
+    if reached:
+        schema["$defs"] = {name: reached[name] for name in sorted(reached)}
+    return schema
+
+
+def _referenced(node) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                yield value[len("#/$defs/"):]
+            else:
+                yield from _referenced(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _referenced(item)
+
+
+def _local_refs(node):
+    if isinstance(node, dict):
+        return {key: (value.replace(_SHARED_DEFINITIONS, "#/$defs/", 1)
+                      if key == "$ref" and isinstance(value, str) else _local_refs(value))
+                for key, value in node.items()}
+    if isinstance(node, list):
+        return [_local_refs(item) for item in node]
+    return node
+
+
+def kubeconform_schema_location(kube_version: str) -> str:
+    """The `-schema-location` template for `kube_schema_dir(kube_version)`.
+
+    The folder is already the strict one for this version, so the template only
+    picks the file; run kubeconform with `-strict` and the same version.
+    """
+    return str(kube_schema_dir(kube_version) / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
+# --- Schemas of the OpenShift objects a chart may hold (Route) -----------------------------
+
+# The OpenShift API Go module, pinned; it ships Route's CRD manifest, whose
+# openAPIV3Schema becomes kubeconform's schema for route.openshift.io/v1 Route.
+OPENSHIFT_API_MODULE = "github.com/openshift/api"
+OPENSHIFT_API_VERSION = "v0.0.0-20251015095338-264e80a2b6e7"
+OPENSHIFT_CRDS = {"route-route-v1.json": ("route/v1/zz_generated.crd-manifests/routes.crd.yaml", "v1")}
+
+
+def openshift_schema_dir(log: Callable[[str], None] = _silent) -> Path:
+    """kubeconform schemas converted from the pinned OpenShift API module's CRD manifests,
+    made once per module version, atomically."""
+    final = tools.cache_dir() / "openshift-schemas" / OPENSHIFT_API_VERSION
+    if final.is_dir():
+        return final
+    log(f"downloading {OPENSHIFT_API_MODULE}@{OPENSHIFT_API_VERSION} (go mod download) for the Route schema")
+    module_dir = tools.go_module_dir(OPENSHIFT_API_MODULE, OPENSHIFT_API_VERSION)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".schemas-", dir=final.parent))
+    try:
+        for name, (manifest, version) in OPENSHIFT_CRDS.items():
+            crd = yaml.safe_load((module_dir / manifest).read_text(encoding="utf-8"))
+            served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
+            schema = kubeconform_schema(served["schema"]["openAPIV3Schema"])
+            (staging / name).write_text(json.dumps(schema, sort_keys=True), encoding="utf-8")
+        tools.move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def kubeconform_schema(openapi):
+    """A CRD's OpenAPI v3 schema as a strict JSON schema: objects with listed properties take
+    no others, `x-kubernetes-int-or-string` means an integer or a string, and the null
+    values some generated manifests carry (`anyOf: null`) are left out."""
+    if isinstance(openapi, list):
+        return [kubeconform_schema(item) for item in openapi]
+    if not isinstance(openapi, dict):
+        return openapi
+    schema = {key: kubeconform_schema(value) for key, value in openapi.items()
+              if not key.startswith("x-kubernetes-") and value is not None}
+    if openapi.get("x-kubernetes-int-or-string"):
+        schema.pop("type", None)
+        schema["anyOf"] = [{"type": "string"}, {"type": "integer"}]
+    if schema.get("type") == "object" and "properties" in schema and "additionalProperties" not in schema \
+            and not openapi.get("x-kubernetes-preserve-unknown-fields"):
+        schema["additionalProperties"] = False
+    if schema.get("type") == "object" and "properties" not in schema and "additionalProperties" not in schema:
+        schema["additionalProperties"] = True
+    return schema
+
+
+def openshift_schema_location() -> str:
+    """A second kubeconform `-schema-location`, for the OpenShift kinds."""
+    return str(openshift_schema_dir() / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
+# --- Prometheus Operator CRD schemas for kubeconform ---------------------------------------
+
+PROMETHEUS_OPERATOR_MODULE = "github.com/prometheus-operator/prometheus-operator"
+PROMETHEUS_OPERATOR_VERSION = "v0.85.0"
+# The kinds charts emit, from the CRDs the module publishes in example/prometheus-operator-crd.
+PROMETHEUS_OPERATOR_CRDS = ("monitoring.coreos.com_podmonitors.yaml",
+                            "monitoring.coreos.com_prometheusrules.yaml")
+
+
+def crd_schema_dir() -> Path:
+    """kubeconform schemas made from the Prometheus Operator's CRDs, as
+    `<group>/<kind>_<version>.json` (strict: no field the CRD does not define).
+
+    The CRDs come from the pinned Go module (`go mod download`), made once, atomically.
+    """
+    final = tools.cache_dir() / "crd-schemas" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}"
+    if not final.is_dir():
+        crd_dir = tools.go_module_dir(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION) / \
+            "example" / "prometheus-operator-crd"
+        _write_crd_schemas(final, [crd_dir / name for name in PROMETHEUS_OPERATOR_CRDS])
+    return final
+
+
+def _write_crd_schemas(final: Path, crd_files: list[Path]) -> None:
+    """kubeconform schemas of every served version of the CRDs, as `<final>/<group>/<kind>_<version>.json`,
+    written atomically."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
+    try:
+        for path in crd_files:
+            crd = yaml.safe_load(path.read_text(encoding="utf-8"))
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"].lower()
+            (staging / group).mkdir(exist_ok=True)
+            for version in crd["spec"]["versions"]:
+                schema = kubeconform_schema(version["schema"]["openAPIV3Schema"])
+                (staging / group / f"{kind}_{version['name']}.json").write_text(
+                    json.dumps(schema), encoding="utf-8")
+        tools.move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def crd_schema_location() -> str:
+    """The `-schema-location` template for `crd_schema_dir()`."""
+    return str(crd_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+
+
+# --- cert-manager CRD schemas for kubeconform -----------------------------------------------
+
+CERT_MANAGER_MODULE = "github.com/cert-manager/cert-manager"
+CERT_MANAGER_VERSION = "v1.21.2"
+# The Certificates the certificates and users Jobs apply (a chart ships them as data).
+CERT_MANAGER_CRDS = ("deploy/crds/cert-manager.io_certificates.yaml",)
+
+
+def cert_manager_schema_dir() -> Path:
+    """kubeconform schemas made from cert-manager's CRDs, laid out as `crd_schema_dir()`'s."""
+    final = tools.cache_dir() / "crd-schemas" / f"cert-manager-{CERT_MANAGER_VERSION}"
+    if not final.is_dir():
+        module_dir = tools.go_module_dir(CERT_MANAGER_MODULE, CERT_MANAGER_VERSION)
+        _write_crd_schemas(final, [module_dir / name for name in CERT_MANAGER_CRDS])
+    return final
+
+
+def cert_manager_schema_location() -> str:
+    """The `-schema-location` template for `cert_manager_schema_dir()`."""
+    return str(cert_manager_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+
+def _install_everything() -> None:
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    tools.install(log=log)
+    for kube_version in tools.DEFAULT_KUBE_VERSIONS:
+        log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
+    log(f"OpenShift schemas: {openshift_schema_dir(log)}")
+    log(f"Prometheus Operator {PROMETHEUS_OPERATOR_VERSION} schemas: {crd_schema_dir()}")
+    log(f"cert-manager {CERT_MANAGER_VERSION} schemas: {cert_manager_schema_dir()}")
+    for name, reported in tools.versions().items():
+        log(f"{name} {reported}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["install"]:
+        sys.exit("usage: python -m compiler.kube_schemas install")
+    try:
+        _install_everything()
+    except (tools.ToolMissing, tools.ToolError) as exc:
+        sys.exit(f"error: {exc}")
