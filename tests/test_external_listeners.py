@@ -10,6 +10,7 @@ import yaml
 from compiler import kube_schemas
 from compiler.load import load
 from compiler.normalize import normalize
+from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
 
 from .conftest import EXAMPLES
@@ -199,21 +200,30 @@ def test_route_schema_is_strict_and_takes_int_or_string():
 
 
 @pytest.mark.tools
-def test_template_syntax_in_listener_annotations_and_labels_comes_out_literally(tmp_path, installed_tools):
+def test_template_syntax_in_listener_annotations_comes_out_literally_and_in_labels_is_refused(
+        tmp_path, installed_tools):
     value = '{{ lookup "v1" "Secret" "kube-system" "x" }}'
     spec = (EXAMPLES / "external" / "kafka.yaml").read_text().replace(
         "external-dns.alpha.kubernetes.io/hostname: kafka.example.com",
         f"external-dns.alpha.kubernetes.io/hostname: '{value}'")
-    spec = spec.replace("              host: kafka-4.example.com\n",
-                        f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
     (tmp_path / "kafka.yaml").write_text(spec)
     (tmp_path / "node-pools.yaml").write_text((EXAMPLES / "external" / "node-pools.yaml").read_text())
     chart = compile_chart(tmp_path, tmp_path / "out", kube_versions=("1.37",))
-    manifests = manifests_of(chart)
-    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
     service = named[("Service", "my-cluster-kafka-external-bootstrap")]
     assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
-    assert named[("Ingress", "my-cluster-broker-ingress-4")]["metadata"]["labels"]["team"] == value
+
+    # A label value has Kubernetes' syntax, which the API server would refuse this against.
+    labelled = spec.replace("              host: kafka-4.example.com\n",
+                            f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
+    specs = tmp_path / "labelled"
+    specs.mkdir()
+    (specs / "kafka.yaml").write_text(labelled)
+    (specs / "node-pools.yaml").write_text((EXAMPLES / "external" / "node-pools.yaml").read_text())
+    result = compile_specs(Options((str(specs),), tmp_path / "refused", verify=False))
+    (finding,) = [f for f in result.findings if f.is_error]
+    assert finding.rule == "kubernetes.label-value" and finding.span.line > 0
+    assert not (tmp_path / "refused").exists()
 
 
 ROUTE_SPEC = """\
