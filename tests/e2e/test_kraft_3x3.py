@@ -24,6 +24,9 @@ NODE_SECRET = "my-cluster-kafka-node-certs"
 CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 # What a client may wait for while one broker of three restarts.
 RESTART_TIMEOUT = 300.0
+# The ids Strimzi gives the pools of examples/kraft-3x3, by pool name.
+BROKER_IDS = (0, 1, 2)
+CONTROLLER_IDS = (3, 4, 5)
 
 
 @pytest.fixture(scope="module")
@@ -75,18 +78,21 @@ def test_controllers_form_a_quorum_and_three_brokers_register(cluster):
                   "--bootstrap-controller", f"{fqdn(controller)}:{CONTROLPLANE}",
                   "--command-config", client_config(cluster, controller), "describe", "--status")
     voters = re.search(r"CurrentVoters:\s*(.*)", status).group(1)
-    assert sorted(int(i) for i in re.findall(r'"id":\s*(\d+)', voters)) == [0, 1, 2], status
+    # Strimzi's NodeIdAssignor takes pools by name: "broker" gets 0-2, "controller" 3-5.
+    assert sorted(p.ordinal for p in cluster.controllers) == list(CONTROLLER_IDS)
+    assert [p.name for p in cluster.brokers] == [f"my-cluster-broker-{i}" for i in BROKER_IDS]
+    assert sorted(int(i) for i in re.findall(r'"id":\s*(\d+)', voters)) == list(CONTROLLER_IDS), status
     leader = int(re.search(r"LeaderId:\s*(-?\d+)", status).group(1))
-    assert leader in (0, 1, 2), status
+    assert leader in CONTROLLER_IDS, status
 
     statuses = quorum_status(cluster, controller)
-    assert sorted(s for i, s in statuses.items() if i in (0, 1, 2)) == ["Follower", "Follower", "Leader"]
-    assert {i for i, s in statuses.items() if s == "Observer"} == {3, 4, 5}, statuses
+    assert sorted(s for i, s in statuses.items() if i in CONTROLLER_IDS) == ["Follower", "Follower", "Leader"]
+    assert {i for i, s in statuses.items() if s == "Observer"} == set(BROKER_IDS), statuses
 
     brokers = clients.brokers(cluster.bootstrap(PLAIN))
-    assert {b["broker_id"]: b["is_fenced"] for b in brokers} == {3: False, 4: False, 5: False}
+    assert {b["broker_id"]: b["is_fenced"] for b in brokers} == {i: False for i in BROKER_IDS}
     assert {b["host"] for b in brokers} == {
-        f"my-cluster-broker-{i}.my-cluster-kafka-brokers.{NAMESPACE}.svc" for i in (3, 4, 5)}
+        f"my-cluster-broker-{i}.my-cluster-kafka-brokers.{NAMESPACE}.svc" for i in BROKER_IDS}
     # Every pod says ready (polled: one probe may time out on a busy machine).
     cluster.wait_ready(timeout=120)
 
@@ -227,8 +233,9 @@ def test_broker_restart_under_writes_loses_no_acknowledged_record(cluster):
     topic = "durable"
     clients.create_topic(bootstrap, topic, partitions=6, replication_factor=3,
                          configs={"min.insync.replicas": "2"})
-    victim = next(p for p in cluster.brokers if p.ordinal == 4)
-    data_dirs = [cluster.host_path(victim, f"/var/lib/kafka/data-{i}") / "kafka-log4" for i in (0, 1)]
+    victim = next(p for p in cluster.brokers if p.ordinal == BROKER_IDS[1])
+    data_dirs = [cluster.host_path(victim, f"/var/lib/kafka/data-{i}") / f"kafka-log{victim.ordinal}"
+                 for i in (0, 1)]
     meta_before = [(d / "meta.properties").read_text() for d in data_dirs]
 
     writer = Writer(bootstrap, topic)
@@ -322,7 +329,7 @@ def test_restarted_quorum_leader_is_ready_only_back_in_the_quorum(cluster):
     cluster.wait_ready([victim], timeout=RESTART_TIMEOUT)
     statuses = quorum_status(cluster, others[0])
     assert statuses[leader_id] in ("Leader", "Follower"), statuses
-    assert sorted(s for i, s in statuses.items() if i in (0, 1, 2)) == ["Follower", "Follower", "Leader"]
+    assert sorted(s for i, s in statuses.items() if i in CONTROLLER_IDS) == ["Follower", "Follower", "Leader"]
     second_start = victim.log_text()
     assert "already formatted" in second_start and "Formatting" not in second_start
     assert (metadata_dir / "meta.properties").read_text() == meta_before
