@@ -268,11 +268,12 @@ def test_broker_restart_under_writes_loses_no_acknowledged_record(cluster):
         cluster.wait_until(ready, RESTART_TIMEOUT, "restarted broker ready", interval=0.2, pods=[victim])
         print("readiness of the restarted broker (s, ready, listening, output):", *observed, sep="\n  ")
         # Ready means registered and unfenced: the other brokers list it.
-        assert {b["broker_id"]: b["is_fenced"] for b in clients.brokers(bootstrap)}[4] is False
+        assert {b["broker_id"]: b["is_fenced"] for b in clients.brokers(bootstrap)}[victim.ordinal] is False
 
         # Caught up: back in the ISR of every partition it replicates.
-        wait_for("broker 4 back in every ISR", lambda: all(
-            4 in p["isr_nodes"] for p in clients.describe_topic(bootstrap, topic)), RESTART_TIMEOUT, 1)
+        wait_for(f"broker {victim.ordinal} back in every ISR", lambda: all(
+            victim.ordinal in p["isr_nodes"] for p in clients.describe_topic(bootstrap, topic)),
+            RESTART_TIMEOUT, 1)
         cluster.wait_ready([victim], timeout=120)
         probes = {pod.name: cluster.probe(pod) for pod in cluster.pods.values()}
         print("readiness probes under writes:",
