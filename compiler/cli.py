@@ -267,11 +267,11 @@ def tools_install_command(names):
       kafkac tools install                       # everything
       kafkac tools install opa helm kubeconform  # what compile needs
     """
-    tools.install(names or tuple(tools.TOOLS), log=lambda message: click.echo(message, err=True))
-    for version in tools.DEFAULT_KUBE_VERSIONS:
-        kube_schemas.kube_schema_dir(version)
-    kube_schemas.openshift_schema_dir(log=lambda message: click.echo(message, err=True))
-    kube_schemas.crd_schema_dir()
+    def log(message: str) -> None:
+        click.echo(message, err=True)
+
+    tools.install(names or tuple(tools.TOOLS), log=log)
+    kube_schemas.prepare_all(log)
     click.echo(f"tools ready in {tools.cache_dir()}", err=True)
 
 

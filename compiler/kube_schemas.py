@@ -5,15 +5,13 @@ rewritten so that they resolve without a network. Route (OpenShift), the
 Prometheus Operator's PodMonitor and PrometheusRule, and cert-manager's
 Certificate are converted from the CRDs of their pinned Go modules, which
 `tools.go_module_dir` downloads.
-
-    python -m compiler.kube_schemas install   # the pinned tools and every schema
+`kafkac tools install` prepares them all (`prepare_all`).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from importlib import metadata
@@ -247,24 +245,10 @@ def cert_manager_schema_location() -> str:
     """The `-schema-location` template for `cert_manager_schema_dir()`."""
     return str(cert_manager_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
 
-def _install_everything() -> None:
-    def log(message: str) -> None:
-        print(message, file=sys.stderr, flush=True)
-
-    tools.install(log=log)
+def prepare_all(log: Callable[[str], None] = _silent) -> None:
+    """Every schema verify may need, made now rather than at a first verify."""
     for kube_version in tools.DEFAULT_KUBE_VERSIONS:
         log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
     log(f"OpenShift schemas: {openshift_schema_dir(log)}")
     log(f"Prometheus Operator {PROMETHEUS_OPERATOR_VERSION} schemas: {crd_schema_dir()}")
     log(f"cert-manager {CERT_MANAGER_VERSION} schemas: {cert_manager_schema_dir()}")
-    for name, reported in tools.versions().items():
-        log(f"{name} {reported}")
-
-
-if __name__ == "__main__":
-    if sys.argv[1:] != ["install"]:
-        sys.exit("usage: python -m compiler.kube_schemas install")
-    try:
-        _install_everything()
-    except (tools.ToolMissing, tools.ToolError) as exc:
-        sys.exit(f"error: {exc}")

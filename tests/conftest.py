@@ -17,11 +17,15 @@ STRIMZI_CORPUS = Path(os.environ.get("KAFKAC_STRIMZI_CORPUS",
 
 
 def require_strimzi_corpus() -> None:
-    """Skip outside CI when the corpus is absent; in CI its absence is a failure."""
-    if (STRIMZI_CORPUS / "examples").is_dir():
+    require_corpus(STRIMZI_CORPUS / "examples",
+                   "set KAFKAC_STRIMZI_CORPUS to a folder with Strimzi's examples/ and crds/")
+
+
+def require_corpus(folder: Path, how: str) -> None:
+    """Skip outside CI when a corpus folder is absent; in CI its absence is a failure."""
+    if folder.is_dir():
         return
-    message = (f"Strimzi's examples not found under {STRIMZI_CORPUS}; "
-               "set KAFKAC_STRIMZI_CORPUS to a folder with Strimzi's examples/ and crds/")
+    message = f"corpus not found at {folder}; {how}"
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

@@ -31,7 +31,7 @@ import yaml
 from compiler.check import REPORT_ONLY, CheckOptions
 from compiler.pipeline import Options, read_specs, compile_specs
 
-from .conftest import ROOT, STRIMZI_CORPUS
+from .conftest import ROOT, STRIMZI_CORPUS, require_corpus
 
 WILD_CORPUS = Path(os.environ.get("KAFKAC_WILD_CORPUS", ROOT.parent / "shared" / "corpus" / "wild"))
 EXPECTED = yaml.safe_load((ROOT / "tests" / "corpus" / "expected.yaml").read_text(encoding="utf-8"))
@@ -40,14 +40,7 @@ OUTCOMES = ("compiles", "unsupported", "invalid", "no-kafka")
 
 
 def _require(root: Path) -> None:
-    """Skip outside CI when a corpus is absent; in CI its absence is a failure."""
-    if root.is_dir():
-        return
-    message = (f"corpus not found at {root}; set KAFKAC_WILD_CORPUS / KAFKAC_STRIMZI_CORPUS "
-               "to a copy of ../shared/corpus")
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    require_corpus(root, "set KAFKAC_WILD_CORPUS / KAFKAC_STRIMZI_CORPUS to a copy of ../shared/corpus")
 
 
 def _cases() -> list:
