@@ -31,10 +31,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import policy
+from .check_options import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
 from .cluster_members import matching_keys, member_of, namespace_of
 from .findings import FieldPath, Finding, Severity, Span, error, warning
 from .load import Document, load_text
-from .model import Cluster, Model, NodePool
+from .model import Cluster, Model, NodePool, Topic
 from .policy import PolicyError
 from .quantities import quantity_bytes
 
@@ -51,22 +52,6 @@ _SEVERITIES = {"deny": Severity.ERROR, "warn": Severity.WARNING}
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
 _METADATA_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)(?:-IV([0-9]+))?$")
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    """How to check: the profile chosen on the command line (None: each Kafka's
-    kafkac.io/profile annotation, else the project file's `project_profile`, else
-    `unchosen`: prod for `kafkac check`, REPORT_ONLY for `kafkac compile`), an OPA server
-    to use instead of a local one, extra policy directories, and the day waivers are
-    compared with (today when None)."""
-
-    profile: str | None = None
-    opa_url: str | None = None
-    policy_dirs: tuple[str, ...] = ()
-    today: datetime.date | None = None
-    project_profile: str | None = None
-    unchosen: str | None = DEFAULT_PROFILE
 
 
 def check(model: Model, base: Model | None = None, options: CheckOptions = CheckOptions(),
@@ -161,21 +146,21 @@ def _same_cluster(base: Model | None, cluster: Cluster) -> Cluster | None:
 
 def cluster_input(cluster: Cluster, documents: Sequence[Document] = ()) -> dict:
     """One cluster as the policies see it (schema: policies/README.md)."""
+    managed = {id(topic.document): topic for topic in cluster.topics}
     return {
         "name": cluster.name,
         "namespace": cluster.namespace,
         "kafka": cluster.document.data,
         "nodePools": [{"name": pool.name, "resource": pool.document.data,
                        "facts": pool_facts(cluster, pool)} for pool in cluster.pools],
-        "topics": [_topic_input(cluster, doc) for doc in _topics(cluster, documents)],
+        "topics": [_topic_input(doc, managed.get(id(doc))) for doc in _topics(cluster, documents)],
         "facts": cluster_facts(cluster),
     }
 
 
-def _topic_input(cluster: Cluster, document: Document) -> dict:
-    """A KafkaTopic as written, and for a topic the chart manages its partitions and
-    replicas with defaults applied."""
-    managed = next((t for t in cluster.topics if t.document is document), None)
+def _topic_input(document: Document, managed: Topic | None) -> dict:
+    """A KafkaTopic as written, and for a topic the chart manages (`managed`) its
+    partitions and replicas with defaults applied."""
     return {
         "name": document.get("spec", "topicName") or document.name,
         "resource": document.data,

@@ -10,13 +10,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__, kube_schemas, policy, project, tools
-from .base_specs import BaseNotFound
-from .check import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
+from . import __version__, project, tools
+from .check_options import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
 from .cli_topics import topics_group
 from .findings import has_errors
-from .pipeline import Options, check_policies, read_specs, compile_specs, verify_chart
 from .report import REPORTERS
+
+# The commands import the stages they run when they run (pipeline and what it
+# chains), so that `kafkac --help` and `kafkac validate` do not pay for the rest.
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ENVIRONMENT = 0, 1, 2
 
@@ -146,6 +147,8 @@ def compile_command(paths, output, verify, kube_versions, profile, opa_url, poli
       kafkac compile examples/kraft-3x3 -o out
       helm install my-cluster out/my-cluster -n kafka
     """
+    from .pipeline import Options, compile_specs
+
     settings = _project(paths, output_format, color)
     result = compile_specs(Options(tuple(paths), output, verify,
                                    tuple(kube_versions) or settings.kube_versions,
@@ -170,6 +173,8 @@ def validate_command(paths, output_format, color):
     Example:
       kafkac validate specs/ --format json
     """
+    from .pipeline import read_specs
+
     _, findings = read_specs(paths)
     _report(findings, output_format, color)
     if has_errors(findings):
@@ -199,6 +204,8 @@ def check_command(paths, base, profile, opa_url, policy_dirs, output_format, col
     Example:
       kafkac check specs/ --base origin/main --format sarif > kafkac.sarif
     """
+    from .pipeline import Options, check_policies
+
     settings = _project(paths, output_format, color)
     result = check_policies(Options(tuple(paths), base=base,
                                     check=_check_options(settings, profile, opa_url, policy_dirs)))
@@ -224,6 +231,8 @@ def verify_command(chart, kube_versions, profile, opa_url, policy_dirs, output_f
     Example:
       kafkac verify out/my-cluster --kube-version 1.35.0
     """
+    from .pipeline import Options, verify_chart
+
     settings = _project([chart], output_format, color)
     result = verify_chart(chart, Options((), kube_versions=tuple(kube_versions) or settings.kube_versions,
                                          check=_check_options(settings, profile, opa_url, policy_dirs)))
@@ -267,6 +276,8 @@ def tools_install_command(names):
       kafkac tools install                       # everything
       kafkac tools install opa helm kubeconform  # what compile needs
     """
+    from . import kube_schemas
+
     def log(message: str) -> None:
         click.echo(message, err=True)
 
@@ -297,6 +308,15 @@ def tools_list_command():
 cli.add_command(topics_group)
 
 
+def _environment_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean the machine, not the specs, is wrong (a tool, OPA, the --base
+    revision); a module not loaded by this run raised none of its own."""
+    errors = {"compiler.tools": ("ToolMissing", "ToolError"), "compiler.policy": ("PolicyError",),
+              "compiler.base_specs": ("BaseNotFound",)}
+    return tuple(getattr(sys.modules[module], name)
+                 for module, names in errors.items() if module in sys.modules for name in names)
+
+
 def main() -> None:
     try:
         cli.main(standalone_mode=False)
@@ -306,14 +326,13 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_ENVIRONMENT)
-    except (tools.ToolMissing, tools.ToolError, policy.PolicyError, BaseNotFound) as exc:
-        click.echo(f"kafkac: {exc}", err=True)
-        sys.exit(EXIT_ENVIRONMENT)
     except OSError as exc:
         click.echo(f"kafkac: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         sys.exit(EXIT_ENVIRONMENT)
-    except Exception:  # a bug in kafkac: say so, without a traceback unless asked
-        if os.environ.get("KAFKAC_DEBUG"):
+    except Exception as exc:
+        if isinstance(exc, _environment_errors()):
+            click.echo(f"kafkac: {exc}", err=True)
+        elif os.environ.get("KAFKAC_DEBUG"):  # a bug in kafkac: say so, without a traceback unless asked
             traceback.print_exc()
         else:
             click.echo("kafkac: internal error; run again with KAFKAC_DEBUG=1 to see the "

@@ -12,17 +12,20 @@ from pathlib import Path
 
 import click
 
-from .cluster_members import belongs_to
+from typing import TYPE_CHECKING
+
 from .findings import has_errors
-from .model import Cluster, Model
-from .pipeline import read_specs
 from .report import REPORTERS
-from .topics import topic_name
-from .topics_live import SASL_MECHANISMS, SECURITY_PROTOCOLS, Connection, LiveError, pull_yaml, read_live
-from .tools import ToolMissing
-from .topics_sync import CompareError, compare
+
+if TYPE_CHECKING:
+    from .model import Cluster, Model
+    from .topics_live import Connection
+
+# The commands import the stages they run when they run, so that `--help` does not pay for them.
 
 EXIT_OK, EXIT_DIFFERS, EXIT_ENVIRONMENT = 0, 1, 2
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 
 
 def connection_options(command):
@@ -53,6 +56,8 @@ def connection_options(command):
 
 def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
                 sasl_mechanism, sasl_username, sasl_password_file) -> Connection:
+    from .topics_live import Connection
+
     if security_protocol is None:
         tls = ca_file is not None or cert_file is not None
         security_protocol = ("SASL_SSL" if tls else "SASL_PLAINTEXT") if sasl_username else (
@@ -64,6 +69,8 @@ def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_h
 def _cluster(paths, name: str | None, output_format: str) -> tuple[Cluster, Model]:
     """The cluster of the specs (the one named, when there are several) and the model it is part of,
     or exit with the findings."""
+    from .pipeline import read_specs
+
     model, findings = read_specs(paths)
     if findings:
         text = REPORTERS["text" if output_format == "text" else "json"](findings, {}, False)
@@ -114,6 +121,10 @@ def diff_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
       kafkac topics diff specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
         --last-applied state.jsonl
     """
+    from .tools import ToolMissing
+    from .topics_live import LiveError, read_live
+    from .topics_sync import CompareError, compare
+
     cluster, _ = _cluster(paths, cluster_name, output_format)
     connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
                              sasl_mechanism, sasl_username, sasl_password_file)
@@ -149,6 +160,10 @@ def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
       kafkac topics pull specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
         -o specs/pulled-topics.yaml
     """
+    from .cluster_members import belongs_to
+    from .topics import topic_name
+    from .topics_live import LiveError, pull_yaml, read_live
+
     cluster, model = _cluster(paths, cluster_name, "text")
     connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
                              sasl_mechanism, sasl_username, sasl_password_file)

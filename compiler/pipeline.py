@@ -14,16 +14,22 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import input_limits, kube_syntax, output as output_dir, policy, tools
-from .check import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
-from .emit import emit
+from typing import TYPE_CHECKING
+
+from . import input_limits, kube_syntax, tools
+from .check_options import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
 from .model import Model
 from .normalize import normalize
-from .plan import plan
 from .prune import without_nulls
 from .validate import validate
+
+if TYPE_CHECKING:
+    from .policy import Engine
+
+# The stages after normalize (check, plan, emit, verify) are imported by the functions
+# that run them: `kafkac validate` and `kafkac topics` load only what reads the specs.
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
 def check_policies(options: Options) -> Result:
     """What `kafkac check` runs: validate, then the policies (against the base, if given)."""
     from .base_specs import load_base
+    from .check import check
 
     model, findings = read_specs(options.paths)
     result = Result(findings)
@@ -97,6 +104,9 @@ def check_policies(options: Options) -> Result:
 
 
 def compile_specs(options: Options) -> Result:
+    from . import policy
+    from .check import check, cluster_profile
+
     model, findings = read_specs(options.paths)
     result = Result(findings)
     if model is None:
@@ -119,6 +129,8 @@ def compile_specs(options: Options) -> Result:
 def verify_chart(chart: Path, options: Options) -> Result:
     """What `kafkac verify` runs on a chart already written: helm, kubeconform and the policies on
     the rendered manifests (with the profile chosen, else prod)."""
+    from . import policy
+    from .check import RenderedCheck
     from .verify import verify
 
     with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
@@ -129,7 +141,12 @@ def verify_chart(chart: Path, options: Options) -> Result:
     return Result(findings, [chart])
 
 
-def _compile(model: Model, options: Options, result: Result, engine: policy.Engine) -> Result:
+def _compile(model: Model, options: Options, result: Result, engine: Engine) -> Result:
+    from . import output as output_dir
+    from .check import RenderedCheck, cluster_profile, cluster_waivers
+    from .emit import emit
+    from .plan import plan
+
     output = options.output
     output.parent.mkdir(parents=True, exist_ok=True)
     output_dir.remove_stale_staging(output.parent)

@@ -17,8 +17,6 @@ from .topics import INTERNAL_TOPICS
 from .topics_sync import TopicState
 from .yaml_text import scalar, yaml_key
 
-SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
-SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 TIMEOUT_MS = 30000
 _DNS_LABEL_CHARS = re.compile(r"[^a-z0-9.-]+")
 

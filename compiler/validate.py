@@ -20,7 +20,7 @@ import copy
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -157,8 +157,10 @@ def kubernetes_subtrees(document: Document) -> Iterator[tuple[FieldPath, str, di
     Values that are not objects are skipped: the CUE schema already reports them.
     """
     root = TEMPLATE_PATHS.get(document.kind)
+    if root is None:
+        return
     template = document.data
-    for part in root or ():
+    for part in root:
         template = template.get(part) if isinstance(template, dict) else None
     if template is None:
         return
@@ -168,7 +170,7 @@ def kubernetes_subtrees(document: Document) -> Iterator[tuple[FieldPath, str, di
                 yield path, definition, value
 
 
-def _values_at(node, path: FieldPath, tokens: list[str]) -> Iterator[tuple[FieldPath, object]]:
+def _values_at(node, path: FieldPath, tokens: tuple[str, ...]) -> Iterator[tuple[FieldPath, object]]:
     if not tokens:
         yield path, node
     elif tokens[0] == ANY_ITEM:
@@ -349,7 +351,8 @@ def _path_tokens(path: FieldPath) -> list[str]:
     return [ANY_ITEM if isinstance(part, int) else part for part in path]
 
 
-def _tokens(notation: str) -> list[str]:
+@functools.cache
+def _tokens(notation: str) -> tuple[str, ...]:
     tokens = []
     for segment in notation.split("."):
         items = 0
@@ -358,7 +361,7 @@ def _tokens(notation: str) -> list[str]:
         if segment:
             tokens.append(segment)
         tokens.extend([ANY_ITEM] * items)
-    return tokens
+    return tuple(tokens)
 
 
 @dataclass
@@ -380,7 +383,7 @@ class StrimziFields:
                 self._node(tree, _tokens(notation), create=True).enum = values
 
     @staticmethod
-    def _node(tree: _FieldNode, tokens: list[str], create: bool = False) -> _FieldNode | None:
+    def _node(tree: _FieldNode, tokens: Sequence[str], create: bool = False) -> _FieldNode | None:
         node = tree
         for token in tokens:
             if create:

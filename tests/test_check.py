@@ -27,7 +27,8 @@ import jsonschema
 import pytest
 
 from compiler import policy, tools
-from compiler.check import CheckOptions, RenderedCheck, check
+from compiler.check import RenderedCheck, check
+from compiler.check_options import CheckOptions
 from compiler.load import load
 from compiler.normalize import normalize
 from compiler.pipeline import Options, read_documents, check_policies, compile_specs

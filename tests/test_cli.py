@@ -111,6 +111,25 @@ def test_help_teaches_with_an_example(command):
         assert "Example:" in result.stdout
 
 
+# What a command loads before it runs: `--help` loads no stage, `validate` only those that read specs.
+LOADED = ("import sys, compiler.cli; sys.argv = ['kafkac', *sys.argv[1:]]\n"
+          "try: compiler.cli.main()\n"
+          "except SystemExit: pass\n"
+          "print(' '.join(sorted(m for m in sys.modules if m.startswith('compiler.'))))")
+LATER_STAGES = {"compiler.check", "compiler.policy", "compiler.plan", "compiler.emit", "compiler.verify",
+                "compiler.kube_schemas"}
+
+
+@pytest.mark.parametrize("args, not_loaded", [
+    (["--help"], LATER_STAGES | {"compiler.pipeline", "compiler.validate", "compiler.normalize"}),
+    (["validate", str(EXAMPLES / "quickstart")], LATER_STAGES),
+])
+def test_a_command_loads_only_the_stages_it_runs(args, not_loaded):
+    result = subprocess.run([sys.executable, "-c", LOADED, *args], capture_output=True, text=True, check=True)
+    loaded = set(result.stdout.splitlines()[-1].split())
+    assert "compiler.cli" in loaded
+    assert not loaded & not_loaded, sorted(loaded & not_loaded)
+
 @pytest.mark.tools
 def test_version_names_every_tool(installed_tools):
     result = kafkac("version")

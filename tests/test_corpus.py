@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from compiler.check import REPORT_ONLY, CheckOptions
+from compiler.check_options import REPORT_ONLY, CheckOptions
 from compiler.pipeline import Options, read_specs, compile_specs
 
 from .conftest import ROOT, STRIMZI_CORPUS, require_corpus

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from compiler import tools
-from compiler.check import CheckOptions
+from compiler.check_options import CheckOptions
 from compiler.model import DEFAULT_METRICS_ALLOW_LIST
 from compiler.plan.metrics import METRICS_AGENT_JAR
 from compiler.verify import verify

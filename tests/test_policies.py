@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from compiler import policy, tools
-from compiler.check import PROFILES
+from compiler.check_options import PROFILES
 from compiler.project_files import POLICIES
 
 README = POLICIES / "README.md"

@@ -4,7 +4,8 @@ with positions, and its profile deciding for compile what no option or annotatio
 from pathlib import Path
 
 from compiler import project, tools
-from compiler.check import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions, cluster_profile
+from compiler.check import cluster_profile
+from compiler.check_options import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions
 from compiler.pipeline import read_specs
 
 from .conftest import EXAMPLES

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.check import CheckOptions
+from compiler.check_options import CheckOptions
 from compiler.load import load
 from compiler.pipeline import Options, read_specs, compile_specs
 
