@@ -15,6 +15,7 @@ from compiler.quantities import quantity_bytes
 from compiler.yaml_text import scalar, yaml_key
 
 from .conftest import EXAMPLES
+from .util import compiled_manifests
 
 
 def kraft_3x3_values() -> dict:
@@ -372,3 +373,31 @@ def test_no_authorizer_without_authorization(tmp_path):
         "    authorization:\n      type: simple\n      superUsers:\n        - CN=admin\n        - root\n", ""))
     props = values["nodePools"][0]["serverProperties"]
     assert "authorizer.class.name" not in props and "super.users" not in props and "allow.everyone" not in props
+
+
+def test_the_kafkas_and_the_pools_labels_reach_the_objects_as_strimzi_copies_them(tmp_path, installed_tools):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    kafka = (EXAMPLES / "kraft-3x3" / "kafka.yaml").read_text()
+    (specs / "kafka.yaml").write_text(kafka.replace(
+        "metadata:\n  name: my-cluster\n",
+        "metadata:\n  name: my-cluster\n  labels:\n    team: streaming\n    app.kubernetes.io/name: mine\n"
+        "    app.kubernetes.io/part-of: shop\n    kustomize.toolkit.fluxcd.io/name: apps\n", 1))
+    pools = (EXAMPLES / "kraft-3x3" / "node-pools.yaml").read_text()
+    (specs / "node-pools.yaml").write_text(pools.replace(
+        "    strimzi.io/cluster: my-cluster\n", "    strimzi.io/cluster: my-cluster\n    tier: hot\n    team: other\n"))
+    assert "team: streaming" in (specs / "kafka.yaml").read_text()
+
+    manifests = compiled_manifests(specs, tmp_path / "out", verify=False)
+    for manifest in manifests:
+        labels = manifest["metadata"]["labels"]
+        assert labels["team"] == "streaming", manifest["metadata"]["name"]  # the Kafka's value wins on both
+        assert labels["app.kubernetes.io/part-of"] == "shop"
+        assert labels["app.kubernetes.io/name"] == "kafka"  # Strimzi does not copy app.kubernetes.io/name
+        assert "kustomize.toolkit.fluxcd.io/name" not in labels
+    pool_sets = [m for m in manifests if m["kind"] == "StatefulSet"]
+    assert len(pool_sets) == 2
+    for statefulset in pool_sets:
+        assert statefulset["metadata"]["labels"]["tier"] == "hot"
+        assert statefulset["spec"]["template"]["metadata"]["labels"]["tier"] == "hot"
+        assert "tier" not in statefulset["spec"]["selector"]["matchLabels"]

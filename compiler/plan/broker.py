@@ -114,7 +114,7 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
     listeners = _pool_listeners(cluster, pool)
     probe_port = REPLICATION.port if pool.is_broker else CONTROL_PLANE.port
     pod = pool.template.pod
-    labels = pool_labels(pool)
+    labels = pool_labels(cluster, pool)
     return {
         "name": pool.name,
         "statefulSetName": statefulset_name(cluster, pool),

@@ -11,8 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import re
 from dataclasses import dataclass
 
+from ..load import Document
 from ..model import Cluster, Listener, NodePool
 
 # The internal listeners are TLS with client authentication, as in Strimzi: every
@@ -152,12 +154,25 @@ def claim_labels(cluster: Cluster, pool: NodePool) -> dict:
     return {**_cluster_selector(cluster), _POOL: pool.name}
 
 
+# Strimzi's default STRIMZI_LABELS_EXCLUSION_PATTERN: a custom resource's labels it
+# does not copy to the objects it makes. Its own strimzi.io/ labels are never copied:
+# the objects get theirs.
+_NOT_COPIED = re.compile(r"app\.kubernetes\.io/(?!part-of).*|kustomize\.toolkit\.fluxcd\.io.*|strimzi\.io/.*")
+
+
+def _copied_labels(document: Document) -> dict:
+    """The resource's labels that Strimzi copies to what it makes from it."""
+    return {key: value for key, value in document.labels.items()
+            if isinstance(value, str) and not _NOT_COPIED.fullmatch(key)}
+
+
 def _app_labels(cluster: Cluster) -> dict:
     return {"app.kubernetes.io/name": "kafka", "app.kubernetes.io/instance": cluster.name}
 
 
 def common_labels(cluster: Cluster) -> dict:
-    return {**_app_labels(cluster), "app.kubernetes.io/version": cluster.kafka_version,
+    """Every object's labels: the Kafka's own that Strimzi copies, then kafkac's."""
+    return {**_copied_labels(cluster.document), **_app_labels(cluster), "app.kubernetes.io/version": cluster.kafka_version,
             **kafka_pods_selector(cluster)}
 
 
@@ -166,8 +181,13 @@ def secret_labels(cluster: Cluster) -> dict:
     return {**_app_labels(cluster), **kafka_kind_selector(cluster)}
 
 
-def pool_labels(pool: NodePool) -> dict:
+def pool_labels(cluster: Cluster, pool: NodePool) -> dict:
+    """A pool's objects carry these beside common_labels: the KafkaNodePool's own labels that
+    Strimzi copies (a key the Kafka's labels set too keeps the Kafka's value, since the two
+    sets are written side by side), then kafkac's."""
+    cluster_wide = _copied_labels(cluster.document)
     return {
+        **{key: value for key, value in _copied_labels(pool.document).items() if key not in cluster_wide},
         _POOL: pool.name,
         "strimzi.io/broker-role": str(pool.is_broker).lower(),
         "strimzi.io/controller-role": str(pool.is_controller).lower(),
