@@ -7,6 +7,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/quickstart
 OUT ?= out
+# Test modules run on this many processes side by side, each module's tests on one
+# (so an end-to-end module boots its cluster once); 2 fits the project's 2-core machines.
+TEST_WORKERS ?= 2
 
 .PHONY: quickstart test setup tools clean
 
@@ -21,7 +24,7 @@ quickstart: $(VENV)/.installed
 
 test: setup
 	$(BIN)/python -m tests.host_tools install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 setup: $(VENV)/.installed tools
 
