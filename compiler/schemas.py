@@ -41,6 +41,8 @@ DEFINITIONS: dict[str, str] = {
     "configmap": "#ConfigMap",
     "kafkatopic": "#KafkaTopic",
     "kafkauser": "#KafkaUser",
+    "kafkaconnect": "#KafkaConnect",
+    "kafkaconnector": "#KafkaConnector",
 }
 
 
