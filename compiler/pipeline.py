@@ -101,10 +101,10 @@ def compile_specs(options: Options) -> Result:
     result = Result(findings)
     if model is None:
         return result
-    if not model.clusters:
+    if not model.clusters and not model.connects:
         result.findings.append(error(
-            "input.no-cluster", "no Kafka resource among the inputs, so there is no chart to write",
-            Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools"))
+            "input.no-cluster", "no Kafka or KafkaConnect resource among the inputs, so there is no chart to write",
+            Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools, or a KafkaConnect"))
         return result
     assert options.output is not None
     if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in model.clusters):
@@ -135,7 +135,7 @@ def _compile(model: Model, options: Options, result: Result, engine: policy.Engi
     output_dir.remove_stale_staging(output.parent)
     staging = output_dir.new_staging(output.parent)
     try:
-        built = [emit(chart_plan, staging / chart_plan.name) for chart_plan in plan(model.clusters)]
+        built = [emit(chart_plan, staging / chart_plan.name) for chart_plan in plan(model.clusters, model.connects)]
         if options.verify:
             from .verify import verify
 
