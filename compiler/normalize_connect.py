@@ -16,11 +16,11 @@ from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespa
 from .findings import FieldPath, Finding, error, warning
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
-                    JMX_PROMETHEUS_EXPORTER, SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics,
+                    JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER, SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics,
                     Rack)
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,
                             ConnectBuild, Connector, Plugin, TrustedCertificate)
-from .normalize import LOG_LEVELS, _config_map_value, _release
+from .normalize import LOG_LEVELS, _config_map_value, _metrics_reporter, _release
 from .normalize_pools import _jvm_options
 from .properties import config_text
 
@@ -47,11 +47,31 @@ CONNECT_DEFAULTS = {
 SPEC_OPTIONS = {"groupId": "group.id", "configStorageTopic": "config.storage.topic",
                 "statusStorageTopic": "status.storage.topic", "offsetStorageTopic": "offset.storage.topic"}
 DEFAULT_CONNECT_REPLICAS = 3
+# KafkaConnectCluster.DEFAULT_METRICS_ALLOW_LIST of Strimzi's operator: what the metrics
+# reporter serves when metricsConfig.values.allowList is not given.
+CONNECT_METRICS_ALLOW_LIST = (
+    "kafka_admin_client_admin_client_metrics_connection_count",
+    "kafka_connect_connect_coordinator_metrics.*",
+    "kafka_connect_connector_metrics.*",
+    "kafka_connect_connector_task_metrics.*",
+    "kafka_connect_connect_worker_metrics_.*",
+    "kafka_connect_connect_worker_rebalance.*",
+    "kafka_connect_mirror_mirrorcheckpointconnector.*",
+    "kafka_connect_mirror_mirrorsourceconnector.*",
+    "kafka_connect_task_error_metrics.*",
+    "kafka_consumer_consumer_coordinator_metrics.*",
+    "kafka_consumer_consumer_fetch_manager_metrics.*",
+    "kafka_consumer_consumer_metrics.*",
+    "kafka_producer_producer_metrics.*",
+    "kafka_producer_producer_node_metrics_incoming_byte",
+    "kafka_producer_producer_topic.*",
+)
 # Connector options the KafkaConnector's own fields give.
 CONNECTOR_SPEC_OPTIONS = {"connector.class": "class", "tasks.max": "tasksMax"}
 _BOOTSTRAP_SERVICE = re.compile(r"^(?P<cluster>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-kafka-bootstrap"
                                 r"(\.(?P<namespace>[a-z0-9-]+)(\.svc(\.[a-z0-9.-]+)?)?)?$")
-_SASL_AUTHENTICATION = ("scram-sha-256", "scram-sha-512", "plain")
+# Connector options whose value is a credential.
+_SECRET_OPTION = re.compile(r"(password|secret|credentials?|api[._-]?key|token)$", re.IGNORECASE)
 
 
 def connects(documents: Documents, clusters: list[Cluster]) -> tuple[list[Connect], list[Finding]]:
@@ -327,6 +347,13 @@ def _connector(doc: Document, findings: list[Finding]) -> Connector | None:
                 doc.span_of(path, key=True), path, f"spec.{CONNECTOR_SPEC_OPTIONS[key]}"))
             return None
         config[key] = config_text(value)
+        if _SECRET_OPTION.search(key) and not config[key].startswith("${"):
+            path = ("spec", "config", key)
+            findings.append(warning(
+                "connector.literal-secret", f"spec.config: {key!r} holds its value literally, so it ends up in "
+                "the chart's values and in Connect's config topic", doc.span_of(path), path,
+                "a reference the worker resolves, such as ${strimzidir:/mnt/<volume>:<key>} to a Secret mounted "
+                "by the KafkaConnect's template.pod.volumes and template.connectContainer.volumeMounts"))
     restart = spec.get("autoRestart") or {}
     return Connector(doc.name, spec.get("class"), spec.get("tasksMax"), config, spec.get("state", "running"),
                      bool(restart) and restart.get("enabled", True), restart.get("maxRestarts"), doc)
@@ -354,12 +381,16 @@ def _metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metri
     if not raw:
         return None
     path = ("spec", "metricsConfig")
-    if raw["type"] != JMX_PROMETHEUS_EXPORTER or "valueFrom" not in raw:
+    if raw["type"] == STRIMZI_METRICS_REPORTER:
+        metrics = _metrics_reporter(doc, raw, path, findings)
+        if metrics is not None and not (raw.get("values") or {}).get("allowList"):
+            metrics = replace(metrics, allow_list=CONNECT_METRICS_ALLOW_LIST)
+        return metrics
+    if "valueFrom" not in raw:
         findings.append(error(
-            "metrics.unsupported", f"a Connect's metricsConfig of type {raw['type']} "
-            f"{'without valueFrom ' if raw['type'] == JMX_PROMETHEUS_EXPORTER else ''}is not supported",
-            doc.span_of(path + ("type",)), path + ("type",),
-            f"type: {JMX_PROMETHEUS_EXPORTER} with valueFrom.configMapKeyRef"))
+            "metrics.config-missing", "metricsConfig of type jmxPrometheusExporter has no valueFrom",
+            doc.span_of(path), path, "valueFrom.configMapKeyRef naming a ConfigMap key that holds "
+            "the exporter's configuration (rules)"))
         return None
     content = _config_map_value(doc, config_maps, path + ("valueFrom", "configMapKeyRef"), "metrics",
                                 "the Prometheus JMX exporter's configuration", findings)

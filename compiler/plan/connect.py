@@ -21,7 +21,8 @@ from ..model_connect import CONNECT_REST_PORT, Connect, Connector
 from ..project_files import CHARTS
 from ..properties import property_line
 from .broker_config import LOG4J2_FILE, jvm_env, log4j2_properties
-from .metrics import METRICS_AGENT_COPY_SCRIPT, METRICS_AGENT_JAR, METRICS_PORT
+from .metrics import (_DEFAULT_METRICS_AGENT_SOURCE, _DEFAULT_METRICS_REPORTER_SOURCE, _METRICS_REPORTER_CLASS,
+                      METRICS_AGENT_COPY_SCRIPT, METRICS_AGENT_JAR, METRICS_PORT)
 from .naming import connect_common_labels, connect_hook_pod_labels, connect_names, connect_selector
 from .pods import (CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, env_list, image,
                    metadata_of, pod_spec)
@@ -40,7 +41,7 @@ _METRICS_FILE = "metrics-config.yml"
 _TRUSTSTORE = f"{_WORK_DIR}/trusted-certificates.pem"
 _REST_PORT_NAME = "rest-api"
 _TMP_SIZE_LIMIT = "100Mi"
-_WORKER_PROPERTIES = "worker.properties"
+METRICS_REPORTER_CLASS = _METRICS_REPORTER_CLASS
 # Kafka's own config providers, under Strimzi's names, so `${strimzidir:...}`, `${strimzifile:...}`
 # and `${strimzienv:...}` written for Strimzi keep working; a user's providers come after them.
 _CONFIG_PROVIDERS = {
@@ -116,7 +117,25 @@ def worker_properties(connect: Connect) -> str:
         *((f"config.providers.{name}.class", cls) for name, cls in _CONFIG_PROVIDERS.items()),
     ]
     entries += list(config.items())
+    entries += _metrics_reporter_properties(connect)
     return "".join(property_line(key, value) + "\n" for key, value in entries)
+
+
+def _metrics_reporter_properties(connect: Connect) -> list[tuple[str, str]]:
+    """Strimzi's metrics reporter in the worker, serving on 9404, and in its clients, which
+    report through the worker's endpoint, as Strimzi's KafkaConnectConfigurationBuilder sets it."""
+    if connect.metrics is None or not connect.metrics.is_reporter:
+        return []
+    allow_list = ",".join(connect.metrics.allow_list)
+    entries = [("metric.reporters", METRICS_REPORTER_CLASS),
+               ("prometheus.metrics.reporter.listener.enable", "true"),
+               ("prometheus.metrics.reporter.listener", f"http://:{METRICS_PORT}"),
+               ("prometheus.metrics.reporter.allowlist", allow_list)]
+    for prefix in ("admin.", "producer.", "consumer."):
+        entries += [(f"{prefix}metric.reporters", METRICS_REPORTER_CLASS),
+                    (f"{prefix}prometheus.metrics.reporter.listener.enable", "false"),
+                    (f"{prefix}prometheus.metrics.reporter.allowlist", allow_list)]
+    return entries
 
 
 def _security_properties(connect: Connect) -> list[tuple[str, str]]:
@@ -202,7 +221,9 @@ def _env(connect: Connect) -> list[dict]:
         else:
             env["KAFKAC_RACK_ENV_VAR"] = rack.env_var_name
     env.update(jvm_env(connect.jvm_options, connect.resources))
-    if connect.metrics is not None:
+    if connect.metrics is not None and connect.metrics.is_reporter:
+        env["KAFKAC_METRICS_CLASSPATH"] = f"{_METRICS_AGENT_DIR}/*"
+    elif connect.metrics is not None:
         env["KAFKAC_METRICS_AGENT_OPTS"] = (f"-javaagent:{_METRICS_AGENT_DIR}/{METRICS_AGENT_JAR}="
                                             f"{METRICS_PORT}:{_METRICS_CONFIG_DIR}/{_METRICS_FILE}")
     return env_list(env)
@@ -225,9 +246,10 @@ def _volumes(connect: Connect) -> list[dict]:
         volumes.append({"name": "client-password", "secret": {"secretName": auth.password_secret[0]}})
     if connect.rack is not None and connect.rack.type == "topology-label":
         volumes.append({"name": "rack-volume", "emptyDir": {"sizeLimit": "1Mi"}})
+    if connect.metrics is not None and not connect.metrics.is_reporter:
+        volumes.append({"name": "metrics-config", "configMap": {"name": names.metrics_config_map}})
     if connect.metrics is not None:
-        volumes += [{"name": "metrics-config", "configMap": {"name": names.metrics_config_map}},
-                    {"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}}]
+        volumes.append({"name": "metrics-agent", "emptyDir": {"sizeLimit": "16Mi"}})
     return volumes + list(pod.get("volumes", []))
 
 
@@ -247,9 +269,10 @@ def _volume_mounts(connect: Connect) -> list[dict]:
         mounts.append({"name": "client-password", "mountPath": _PASSWORD_DIR, "readOnly": True})
     if connect.rack is not None and connect.rack.type == "topology-label":
         mounts.append({"name": "rack-volume", "mountPath": _RACK_INIT_DIR, "readOnly": True})
+    if connect.metrics is not None and not connect.metrics.is_reporter:
+        mounts.append({"name": "metrics-config", "mountPath": _METRICS_CONFIG_DIR, "readOnly": True})
     if connect.metrics is not None:
-        mounts += [{"name": "metrics-config", "mountPath": _METRICS_CONFIG_DIR, "readOnly": True},
-                   {"name": "metrics-agent", "mountPath": _METRICS_AGENT_DIR, "readOnly": True}]
+        mounts.append({"name": "metrics-agent", "mountPath": _METRICS_AGENT_DIR, "readOnly": True})
     return mounts
 
 
@@ -283,8 +306,10 @@ def _init_containers(connect: Connect) -> list[dict]:
             "image": STRIMZI_KAFKA_IMAGE,
             "imagePullPolicy": "IfNotPresent",
             "command": ["/bin/sh", "-c", METRICS_AGENT_COPY_SCRIPT],
-            "env": env_list({"KAFKAC_AGENT_SOURCE": "/opt/kafka/libs/jmx_prometheus_javaagent-*.jar",
-                             "KAFKAC_AGENT_DIR": _METRICS_AGENT_DIR, "KAFKAC_AGENT_JAR": METRICS_AGENT_JAR}),
+            "env": env_list({"KAFKAC_AGENT_SOURCE": _DEFAULT_METRICS_REPORTER_SOURCE, "KAFKAC_AGENT_DIR": _METRICS_AGENT_DIR}
+                            if connect.metrics.is_reporter else
+                            {"KAFKAC_AGENT_SOURCE": _DEFAULT_METRICS_AGENT_SOURCE, "KAFKAC_AGENT_DIR": _METRICS_AGENT_DIR,
+                             "KAFKAC_AGENT_JAR": METRICS_AGENT_JAR}),
             "resources": {"requests": {"cpu": "50m", "memory": "32Mi"}, "limits": {"memory": "64Mi"}},
             "securityContext": CONTAINER_SECURITY_CONTEXT,
             "volumeMounts": [{"name": "metrics-agent", "mountPath": _METRICS_AGENT_DIR}],
@@ -293,7 +318,7 @@ def _init_containers(connect: Connect) -> list[dict]:
 
 
 def _metrics(connect: Connect) -> dict | None:
-    if connect.metrics is None:
+    if connect.metrics is None or connect.metrics.is_reporter:
         return None
     return {"configMapName": connect_names(connect.name).metrics_config_map, "fileName": _METRICS_FILE,
             "content": connect.metrics.exporter_config or ""}

@@ -60,5 +60,10 @@ fi
 
 KAFKA_OPTS="${KAFKA_OPTS:-} ${KAFKAC_METRICS_AGENT_OPTS:-}"
 export KAFKA_OPTS
+# Strimzi's metrics reporter and the Prometheus client it runs on, copied by an init container.
+if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then
+  CLASSPATH="${CLASSPATH:+$CLASSPATH:}$KAFKAC_METRICS_CLASSPATH"
+  export CLASSPATH
+fi
 log "starting worker $POD_NAME"
 exec "$kafka_home/bin/connect-distributed.sh" "$properties"

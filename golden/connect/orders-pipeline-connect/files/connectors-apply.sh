@@ -60,7 +60,7 @@ expect() { # status, what, wanted statuses...
 }
 
 checksum_of() { # file
-  sed -n 's/.*"kafkac\.io\.config-checksum":"\([0-9a-f]*\)".*/\1/p' "$1"
+  sed -n 's/.*"kafkac\.io\.config-checksum" *: *"\([0-9a-f]*\)".*/\1/p' "$1"
 }
 
 connector_state() { # name
@@ -68,7 +68,7 @@ connector_state() { # name
   while :; do
     status=$(call GET "/connectors/$1/status")
     if [ "$status" = 200 ]; then
-      sed -n 's/.*"connector":{"state":"\([A-Z]*\)".*/\1/p' "$body"
+      sed -n 's/.*"connector" *: *{[^}]*"state" *: *"\([A-Z]*\)".*/\1/p' "$body"
       return 0
     fi
     # A connector just created has no status until a worker has started it.
@@ -128,7 +128,7 @@ while read -r name; do
   case $wanted_names in *" $name "*) continue ;; esac
   status=$(call GET "/connectors/$name/config")
   [ "$status" = 200 ] || continue
-  if grep -q "\"kafkac\\.io\\.managed-by\":\"$managed_by\"" "$body"; then
+  if grep -q "\"kafkac\\.io\\.managed-by\" *: *\"$managed_by\"" "$body"; then
     status=$(call DELETE "/connectors/$name")
     expect "$status" "DELETE /connectors/$name" 200 204 404
     report "$name" deleted DELETED
