@@ -87,6 +87,14 @@ def connects(documents: Documents, clusters: list[Cluster]) -> tuple[list[Connec
                 doc.span_of(("metadata", "name")), ("metadata", "name"), "one KafkaConnect per name and namespace"))
             continue
         by_key[key] = doc
+    charts = {cluster.name for cluster in clusters}
+    for (_, name), doc in list(by_key.items()):
+        if f"{name}-connect" in charts:
+            findings.append(error(
+                "connect.chart-name", f"KafkaConnect {name} compiles to the chart {name}-connect, and a Kafka of "
+                "that name compiles to a chart of the same name", doc.span_of(("metadata", "name")),
+                ("metadata", "name"), f"a KafkaConnect name other than {name}, or another name for the Kafka"))
+            del by_key[(_, name)]
     connector_docs = _connectors_by_connect(documents, by_key, findings)
     config_maps = {(namespace_of(d), d.name): d for d in documents.documents if d.kind == "ConfigMap"}
     result = []
