@@ -70,6 +70,10 @@ CONNECT_METRICS_ALLOW_LIST = (
 CONNECTOR_SPEC_OPTIONS = {"connector.class": "class", "tasks.max": "tasksMax"}
 _BOOTSTRAP_SERVICE = re.compile(r"^(?P<cluster>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-kafka-bootstrap"
                                 r"(\.(?P<namespace>[a-z0-9-]+)(\.svc(\.[a-z0-9.-]+)?)?)?$")
+# Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
+# Strimzi reserves STRIMZI_*, the chart's scripts read KAFKAC_*).
+RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
+_IMAGE_STREAM_TAG = re.compile(r"^[a-z0-9]([-.a-z0-9]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")
 # Connector options whose value is a credential.
 _SECRET_OPTION = re.compile(r"(password|secret|credentials?|api[._-]?key|token)$", re.IGNORECASE)
 
@@ -172,6 +176,8 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
         labels=dict(doc.labels), annotations=dict(doc.annotations),
     )
     findings.extend(_unpaired_tls(doc, spec))
+    findings.extend(_container_templates(doc, spec))
+    findings.extend(_image_stream(doc, spec))
     cluster = _target_cluster(connect, clusters)
     if cluster is not None:
         findings.extend(_check_against_cluster(connect, cluster))
@@ -278,6 +284,39 @@ def _unpaired_tls(doc: Document, spec: dict) -> list[Finding]:
                 "connect.trusted-certificate", "a trusted certificate names its key with exactly one of "
                 "certificate and pattern", doc.span_of(path), path, 'certificate: ca.crt, or pattern: "*.crt"'))
     return findings
+
+
+def _container_templates(doc: Document, spec: dict) -> list[Finding]:
+    """The rules Strimzi's API sets for a container template: environment variables the chart sets
+    itself are reserved, and additional volumes are mounted under /mnt."""
+    findings = []
+    for container in ("connectContainer", "initContainer"):
+        section = ((spec.get("template") or {}).get(container)) or {}
+        for i, variable in enumerate(section.get("env") or ()):
+            name = variable.get("name", "") if isinstance(variable, dict) else ""
+            if name.startswith(RESERVED_ENV_PREFIXES):
+                path = ("spec", "template", container, "env", i, "name")
+                findings.append(error(
+                    "connect.env-reserved", f"environment variable {name} is reserved: names starting with "
+                    f"{' or '.join(RESERVED_ENV_PREFIXES)} are set by kafkac", doc.span_of(path), path,
+                    f"a name that does not start with {' or '.join(RESERVED_ENV_PREFIXES)}"))
+        for i, mount in enumerate(section.get("volumeMounts") or ()):
+            mount_path = mount.get("mountPath", "") if isinstance(mount, dict) else ""
+            if not (mount_path == "/mnt" or mount_path.startswith("/mnt/")):
+                path = ("spec", "template", container, "volumeMounts", i, "mountPath")
+                findings.append(error(
+                    "connect.volume-mount", f"{mount_path!r} is not under /mnt: Strimzi mounts additional "
+                    "volumes only there", doc.span_of(path), path, "a path under /mnt"))
+    return findings
+
+
+def _image_stream(doc: Document, spec: dict) -> list[Finding]:
+    output = (spec.get("build") or {}).get("output") or {}
+    if output.get("type") != "imagestream" or _IMAGE_STREAM_TAG.match(output["image"]):
+        return []
+    path = ("spec", "build", "output", "image")
+    return [error("connect.image-stream", f"{output['image']!r} is not an ImageStream tag of the namespace",
+                  doc.span_of(path), path, "<name>:<tag>, with a name that is a DNS subdomain, such as my-connect:latest")]
 
 
 def _build(doc: Document, raw: dict | None, findings: list[Finding]) -> ConnectBuild | None:

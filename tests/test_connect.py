@@ -338,3 +338,21 @@ def test_only_connectors_the_chart_created_are_deleted(tmp_path, fake_connect):
     assert {(r["connector"], r["action"]) for r in result} == {
         ("orders-file-source", "unchanged"), ("orders-file-sink", "deleted"), ("by-hand", "not-managed")}
     assert sorted(api.connectors) == ["by-hand", "orders-file-source"]
+
+
+@pytest.mark.parametrize("extra, rule", [
+    ("  template:\n    connectContainer:\n      env:\n        - {name: KAFKA_HEAP_OPTS, value: x}\n",
+     "connect.env-reserved"),
+    ("  template:\n    connectContainer:\n      volumeMounts:\n        - {name: v, mountPath: /opt/kafka}\n",
+     "connect.volume-mount"),
+    ("  build:\n    output: {type: imagestream, image: quay.io/x/y:1}\n    plugins:\n      - name: p\n"
+     "        artifacts:\n          - {type: jar, url: \"https://x/a.jar\"}\n", "connect.image-stream"),
+])
+def test_what_strimzi_refuses_in_a_connects_template_and_build_is_refused(extra, rule):
+    _, findings = _read(_connect_spec(extra))
+    assert [f.rule for f in findings if f.is_error] == [rule]
+
+
+def test_an_image_with_a_line_break_is_refused():
+    _, findings = _read(_connect_spec('  image: "a\\nRUN x"\n'))
+    assert [f.rule for f in findings if f.is_error] == ["schema.pattern"]
