@@ -356,3 +356,46 @@ def test_what_strimzi_refuses_in_a_connects_template_and_build_is_refused(extra,
 def test_an_image_with_a_line_break_is_refused():
     _, findings = _read(_connect_spec('  image: "a\\nRUN x"\n'))
     assert [f.rule for f in findings if f.is_error] == ["schema.pattern"]
+
+
+def test_connect_run_adds_the_pods_address_and_rack_and_joins_the_trusted_certificates(tmp_path):
+    home, config, certs, work = (tmp_path / d for d in ("kafka", "config", "certs", "work"))
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "connect-distributed.sh").write_text('#!/bin/sh\ncat "$1"\necho "CLASSPATH=$CLASSPATH"\n')
+    (home / "bin" / "connect-distributed.sh").chmod(0o755)
+    config.mkdir()
+    (config / "worker.properties").write_text("bootstrap.servers=k:9093\n")
+    (certs / "ca").mkdir(parents=True)
+    (certs / "ca" / "ca.crt").write_text("-----BEGIN CERTIFICATE-----\nA\n-----END CERTIFICATE-----\n")
+    (certs / "ca" / "more.crt").write_text("-----BEGIN CERTIFICATE-----\nB\n-----END CERTIFICATE-----\n")
+    (certs / "ca" / "ca.password").write_text("not a certificate")
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    for name in ("connect-run.sh", "log.sh"):
+        shutil.copy(CHART_FILES / name, scripts / name)
+    done = subprocess.run(["sh", str(scripts / "connect-run.sh")], capture_output=True, text=True, timeout=30, env={
+        "PATH": "/usr/bin:/bin", "POD_NAME": "p-connect-0", "POD_NAMESPACE": "ns", "KAFKA_HOME": str(home),
+        "KAFKAC_HEADLESS_SERVICE": "p-connect", "KAFKAC_CONFIG_DIR": str(config), "KAFKAC_WORK_DIR": str(work),
+        "KAFKAC_TRUSTED_CERTIFICATES": f"{certs}/ca/*.crt", "KAFKAC_TRUSTSTORE": str(work / "trusted.pem"),
+        "KAFKAC_RACK_ENV_VAR": "ZONE", "ZONE": "zone-a", "KAFKAC_METRICS_CLASSPATH": "/opt/kafka/metrics-agent/*"})
+    assert done.returncode == 0, done.stderr
+    assert "rest.advertised.host.name=p-connect-0.p-connect.ns.svc\n" in done.stdout
+    assert "consumer.client.rack=zone-a\n" in done.stdout
+    assert "CLASSPATH=/opt/kafka/metrics-agent/*" in done.stdout
+    assert (work / "trusted.pem").read_text().count("BEGIN CERTIFICATE") == 2
+
+
+def test_connect_run_refuses_a_trusted_certificate_that_is_not_there(tmp_path):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "worker.properties").write_text("")
+    for name in ("connect-run.sh", "log.sh"):
+        shutil.copy(CHART_FILES / name, scripts / name)
+    done = subprocess.run(["sh", str(scripts / "connect-run.sh")], capture_output=True, text=True, timeout=30, env={
+        "PATH": "/usr/bin:/bin", "POD_NAME": "p-connect-0", "POD_NAMESPACE": "ns",
+        "KAFKAC_HEADLESS_SERVICE": "p-connect", "KAFKAC_CONFIG_DIR": str(tmp_path / "config"),
+        "KAFKAC_WORK_DIR": str(tmp_path / "work"), "KAFKAC_TRUSTED_CERTIFICATES": f"{tmp_path}/certs/ca/ca.crt",
+        "KAFKAC_TRUSTSTORE": str(tmp_path / "work" / "trusted.pem")})
+    assert done.returncode != 0
+    assert "no trusted certificate matches ca.crt in Secret ca" in done.stderr
