@@ -235,7 +235,7 @@ class FakeConnect:
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, object]:
         parts = path.split("?")[0].strip("/").split("/")
         if parts == ["connectors"] and method == "GET":
-            return 200, sorted(self.connectors)
+            return 200, sorted(self.connectors)  # sent as Connect does: compact, no final line break
         name = parts[1]
         connector = self.connectors.get(name)
         if method != "GET":
@@ -268,7 +268,7 @@ def fake_connect():
         def _serve(self):
             length = int(self.headers.get("Content-Length") or 0)
             status, answer = api.handle(self.command, self.path, self.rfile.read(length))
-            data = b"" if answer is None else json.dumps(answer).encode()
+            data = b"" if answer is None else json.dumps(answer, separators=(",", ":")).encode()
             self.send_response(status)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -334,10 +334,11 @@ def test_only_connectors_the_chart_created_are_deleted(tmp_path, fake_connect):
     connect = _example()
     _apply(tmp_path, url, connect)
     api.connectors["by-hand"] = {"config": {"connector.class": "X"}, "state": "RUNNING"}
-    result = _apply(tmp_path, url, _with_connectors(connect, **{"orders-file-sink": "removed"}))
+    # The removed connector comes last in the REST API's list, which ends without a line break.
+    result = _apply(tmp_path, url, _with_connectors(connect, **{"orders-file-source": "removed"}))
     assert {(r["connector"], r["action"]) for r in result} == {
-        ("orders-file-source", "unchanged"), ("orders-file-sink", "deleted"), ("by-hand", "not-managed")}
-    assert sorted(api.connectors) == ["by-hand", "orders-file-source"]
+        ("orders-file-sink", "unchanged"), ("orders-file-source", "deleted"), ("by-hand", "not-managed")}
+    assert sorted(api.connectors) == ["by-hand", "orders-file-sink"]
 
 
 @pytest.mark.parametrize("extra, rule", [

@@ -83,7 +83,7 @@ report() { # name, action, state
 }
 
 wanted_names=" "
-while read -r name state auto_restart; do
+while read -r name state auto_restart || [ -n "$name" ]; do
   [ -n "$name" ] || continue
   wanted_names="$wanted_names$name "
   file="$dir/$name.json"
@@ -122,7 +122,8 @@ done < "$dir/connectors.txt"
 # Connectors the workers run that the chart no longer lists.
 status=$(call GET /connectors)
 expect "$status" "GET /connectors" 200
-tr -d '[]"' < "$body" | tr ',' '\n' > "$scratch/running"
+# The answer is one JSON array of names (DNS subdomains: no quotes, commas or blanks inside).
+{ tr -d '[]" \n' < "$body" | tr ',' '\n'; echo; } > "$scratch/running"
 while read -r name; do
   [ -n "$name" ] || continue
   case $wanted_names in *" $name "*) continue ;; esac
