@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import policy
+from .check_connect import connect_input
 from .check_options import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
 from .cluster_members import matching_keys, member_of, namespace_of
 from .findings import FieldPath, Finding, Severity, Span, error, warning
@@ -74,8 +75,18 @@ def check(model: Model, base: Model | None = None, options: CheckOptions = Check
             "base": None if base_cluster is None else
             {"clusters": [cluster_input(base_cluster, base.documents)]},
         })
+    connects = list(getattr(model, "connects", []))
+    connect_profiles = []
+    for connect in connects:
+        profile, problems = cluster_profile(connect, options)
+        findings += problems
+        connect_profiles.append(profile)
+        inputs.append({"profile": evaluated_profile(profile), "clusters": [],
+                       "connects": [connect_input(connect, model.clusters)], "base": None})
     results = engine.evaluate(inputs) if inputs else []
     today = options.today or datetime.date.today()
+    connect_results = results[len(model.clusters):]
+    results = results[:len(model.clusters)]
     severities = _severity_table(options) if REPORT_ONLY in profiles else {}
     for cluster, profile, cluster_results in zip(model.clusters, profiles, results):
         resources = _resources(cluster, model.documents)
@@ -87,6 +98,15 @@ def check(model: Model, base: Model | None = None, options: CheckOptions = Check
         waivers, problems = read_waivers(list(resources.values()), today, engine.rules)
         findings += problems
         findings += apply_waivers(cluster_findings, waivers)
+    if REPORT_ONLY in connect_profiles and not severities:
+        severities = _severity_table(options)
+    for connect, profile, results_of in zip(connects, connect_profiles, connect_results):
+        resources = {(connect.document.kind, connect.document.name): connect.document}
+        connect_findings = [_finding(result, engine, _locate(resources, connect.document)) for result in results_of]
+        if profile is REPORT_ONLY:
+            connect_findings = report_only(connect_findings, results_of, severities)
+        waivers, problems = read_waivers([connect.document], today, engine.rules)
+        findings += problems + apply_waivers(connect_findings, waivers)
     return sorted(findings, key=Finding.sort_key)
 
 

@@ -15,18 +15,23 @@ from pathlib import Path
 from . import __version__
 from .plan import ChartPlan
 from .project_files import CHARTS
-from .schemas import VALUES_DOCS_FILE
+from .schemas import values_docs_file
 from .yaml_text import scalar, yaml_key
 
 CHART_LIBRARY = CHARTS / "kafka"
 CHART_VERSION = "0.1.0"
+# What each chart folder under charts/ runs, for Chart.yaml's description.
+_DESCRIPTIONS = {"kafka": "Kafka cluster {name}", "connect": "Kafka Connect cluster {name}"}
 
 
 def emit(chart_plan: ChartPlan, dest: Path) -> Path:
     """Write the chart for `chart_plan` into the directory `dest` (created; must not exist)."""
-    shutil.copytree(CHART_LIBRARY, dest, ignore=shutil.ignore_patterns("Chart.yaml", "values.yaml"))
+    shutil.copytree(CHARTS / chart_plan.library, dest, ignore=shutil.ignore_patterns("Chart.yaml", "values.yaml"))
     (dest / "Chart.yaml").write_text(chart_yaml(chart_plan))
-    (dest / "values.yaml").write_text(values_yaml(chart_plan.values))
+    (dest / "values.yaml").write_text(values_yaml(chart_plan.values, chart_plan.library))
+    for path, text in chart_plan.files.items():
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        (dest / path).write_text(text)
     return dest
 
 
@@ -34,7 +39,7 @@ def chart_yaml(chart_plan: ChartPlan) -> str:
     return "\n".join([
         "apiVersion: v2",
         f"name: {chart_plan.name}",
-        f"description: {scalar(f'Kafka cluster {chart_plan.name}, compiled by kafkac from Strimzi resources')}",
+        f"description: {scalar(_description(chart_plan) + ', compiled by kafkac from Strimzi resources')}",
         "type: application",
         f"version: {CHART_VERSION}",
         f"appVersion: {scalar(chart_plan.kafka_version)}",
@@ -45,25 +50,28 @@ def chart_yaml(chart_plan: ChartPlan) -> str:
     ])
 
 
-def values_yaml(values: dict) -> str:
+def _description(chart_plan: ChartPlan) -> str:
+    return _DESCRIPTIONS[chart_plan.library].format(name=chart_plan.name)
+
+
+def values_yaml(values: dict, library: str = "kafka") -> str:
     header = [
         "# Values of this chart are the plan kafkac computed from the Strimzi resources.",
         "# Change the resources and recompile rather than editing this file; every key",
         "# is checked against values.schema.json.",
     ]
-    return "\n".join(header + _mapping(values, 0, "")) + "\n"
+    return "\n".join(header + _mapping(values, 0, "", values_docs(library))) + "\n"
 
 
 @functools.cache
-def values_docs() -> dict[str, str]:
+def values_docs(library: str = "kafka") -> dict[str, str]:
     """The comment of each values key by dotted path (list items share their list's path),
     generated from the values contract in schemas/values/."""
-    return json.loads(VALUES_DOCS_FILE.read_text(encoding="utf-8"))
+    return json.loads(values_docs_file(library).read_text(encoding="utf-8"))
 
 
-def _mapping(mapping: dict, indent: int, parent: str | None) -> list[str]:
+def _mapping(mapping: dict, indent: int, parent: str | None, docs: dict[str, str]) -> list[str]:
     """Lines of a mapping; `parent` is its dotted doc key, None inside list items (no comments)."""
-    docs = values_docs()
     lines: list[str] = []
     pad = " " * indent
     for key, value in mapping.items():
@@ -73,7 +81,7 @@ def _mapping(mapping: dict, indent: int, parent: str | None) -> list[str]:
         if isinstance(value, list) and doc_key:
             lines.extend(f"{pad}#   {name}: {docs[f'{doc_key}.{name}']}"
                          for name in _item_keys(value) if f"{doc_key}.{name}" in docs)
-        lines.extend(_entry(f"{pad}{yaml_key(key)}:", value, indent, doc_key))
+        lines.extend(_entry(f"{pad}{yaml_key(key)}:", value, indent, doc_key, docs))
     return lines
 
 
@@ -85,17 +93,17 @@ def _item_keys(items: list) -> list[str]:
     return list(keys)
 
 
-def _entry(lead: str, value, indent: int, doc_key: str | None) -> list[str]:
+def _entry(lead: str, value, indent: int, doc_key: str | None, docs: dict[str, str]) -> list[str]:
     if isinstance(value, dict):
         if not value:
             return [f"{lead} {{}}"]
-        return [lead] + _mapping(value, indent + 2, doc_key)
+        return [lead] + _mapping(value, indent + 2, doc_key, docs)
     if isinstance(value, list):
         if not value:
             return [f"{lead} []"]
         lines = [lead]
         for item in value:
-            lines.extend(_list_item(item, indent + 2))
+            lines.extend(_list_item(item, indent + 2, docs))
         return lines
     if isinstance(value, str) and _literal_block_ok(value):
         chomp = "" if value.endswith("\n") else "-"
@@ -105,10 +113,10 @@ def _entry(lead: str, value, indent: int, doc_key: str | None) -> list[str]:
     return [f"{lead} {scalar(value)}"]
 
 
-def _list_item(item, indent: int) -> list[str]:
+def _list_item(item, indent: int, docs: dict[str, str]) -> list[str]:
     pad = " " * indent
     if isinstance(item, dict) and item:
-        nested = _mapping(item, indent + 2, None)
+        nested = _mapping(item, indent + 2, None, docs)
         return [f"{pad}- {nested[0][indent + 2:]}"] + nested[1:]
     if isinstance(item, dict):
         return [f"{pad}- {{}}"]

@@ -100,7 +100,11 @@ def normalize(documents: Documents) -> Model:
     findings.extend(topic_findings)
     clusters, user_findings = attach_users(documents, clusters)
     findings.extend(user_findings)
-    return Model(clusters, findings, list(documents.documents))
+    from .normalize_connect import connects as normalize_connects  # it reads this module's rules
+
+    connects, connect_findings = normalize_connects(documents, clusters)
+    findings.extend(connect_findings)
+    return Model(clusters, findings, list(documents.documents), connects)
 
 
 def _namespace(doc: Document) -> str | None:

@@ -110,13 +110,13 @@ def compile_specs(options: Options) -> Result:
     result = Result(findings)
     if model is None:
         return result
-    if not model.clusters:
+    if not model.clusters and not model.connects:
         result.findings.append(error(
-            "input.no-cluster", "no Kafka resource among the inputs, so there is no chart to write",
-            Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools"))
+            "input.no-cluster", "no Kafka or KafkaConnect resource among the inputs, so there is no chart to write",
+            Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools, or a KafkaConnect"))
         return result
     assert options.output is not None
-    if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in model.clusters):
+    if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in [*model.clusters, *model.connects]):
         result.advice = REPORT_ONLY_ADVICE
     with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
         result.findings = _sorted(result.findings + check(model, None, options.check, engine))
@@ -151,12 +151,14 @@ def _compile(model: Model, options: Options, result: Result, engine: Engine) -> 
     output_dir.remove_stale_staging(output.parent)
     staging = output_dir.new_staging(output.parent)
     try:
-        built = [emit(chart_plan, staging / chart_plan.name) for chart_plan in plan(model.clusters)]
+        built = [emit(chart_plan, staging / chart_plan.name) for chart_plan in plan(model.clusters, model.connects)]
         if options.verify:
             from .verify import verify
 
             kube_versions = options.kube_versions or tools.DEFAULT_KUBE_VERSIONS
+            # The resource each chart comes from: a Kafka, or a KafkaConnect (chart <name>-connect).
             clusters = {cluster.name: cluster for cluster in model.clusters}
+            clusters.update({f"{connect.name}-connect": connect for connect in model.connects})
             for chart in built:
                 cluster = clusters.get(chart.name)
                 rendered_check = RenderedCheck(

@@ -33,6 +33,12 @@ JSON_DIR = SCHEMAS / "json"
 VALUES_SOURCE_DIR = SCHEMAS / "values"
 VALUES_SCHEMA_FILE = CHARTS / "kafka" / "values.schema.json"
 VALUES_DOCS_FILE = JSON_DIR / "values.docs.json"
+# Chart folder under charts/ -> the CUE expression of its values contract (in the package
+# schemas/values/), its values.schema.json and its docs file.
+VALUES_CONTRACTS: dict[str, tuple[str, Path, Path]] = {
+    "kafka": ("values", VALUES_SCHEMA_FILE, VALUES_DOCS_FILE),
+    "connect": ("connectValues", CHARTS / "connect" / "values.schema.json", JSON_DIR / "connect-values.docs.json"),
+}
 
 # schema name (file `<name>.schema.json`) -> CUE definition it is generated from
 DEFINITIONS: dict[str, str] = {
@@ -41,6 +47,8 @@ DEFINITIONS: dict[str, str] = {
     "configmap": "#ConfigMap",
     "kafkatopic": "#KafkaTopic",
     "kafkauser": "#KafkaUser",
+    "kafkaconnect": "#KafkaConnect",
+    "kafkaconnector": "#KafkaConnector",
 }
 
 
@@ -93,10 +101,14 @@ def values_sources(source_dir: Path = VALUES_SOURCE_DIR) -> list[Path]:
     return sorted(Path(source_dir).glob("*.cue"))
 
 
-def render_values(source_dir: Path = VALUES_SOURCE_DIR) -> tuple[str, str]:
+def values_docs_file(library: str) -> Path:
+    return VALUES_CONTRACTS[library][2]
+
+
+def render_values(source_dir: Path = VALUES_SOURCE_DIR, expression: str = "values") -> tuple[str, str]:
     """The texts of values.schema.json and values.docs.json, from the CUE values contract."""
     sources = [str(path) for path in values_sources(source_dir)]
-    done = tools.run("cue", "export", "--out", "json", "-e", "values", *sources)
+    done = tools.run("cue", "export", "--out", "json", "-e", expression, *sources)
     schema, docs = split_values_contract(json.loads(done.stdout))
     Draft202012Validator.check_schema(schema)
     return _json_text(schema), _json_text(docs)
@@ -188,9 +200,10 @@ def _json_text(value) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
 
 
-def generate_values(schema_file: Path = VALUES_SCHEMA_FILE, docs_file: Path = VALUES_DOCS_FILE) -> list[Path]:
+def generate_values(schema_file: Path = VALUES_SCHEMA_FILE, docs_file: Path = VALUES_DOCS_FILE,
+                    expression: str = "values") -> list[Path]:
     """Write values.schema.json and values.docs.json from the values contract; return them."""
-    schema_text, docs_text = render_values()
+    schema_text, docs_text = render_values(expression=expression)
     for target, text in ((Path(schema_file), schema_text), (Path(docs_file), docs_text)):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
@@ -204,7 +217,9 @@ def main(argv: list[str] | None = None) -> None:
                         help=f"output directory of the input schemas (default {JSON_DIR})")
     args = parser.parse_args(argv)
     try:
-        written = generate(args.out) + generate_values()
+        written = generate(args.out)
+        for expression, schema_path, docs_path in VALUES_CONTRACTS.values():
+            written += generate_values(schema_path, docs_path, expression)
     except (ValuesContractError, tools.ToolError, tools.ToolMissing) as exc:
         raise SystemExit(f"error: {exc}") from None
     for path in written:

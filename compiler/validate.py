@@ -43,12 +43,15 @@ SCHEMA_NAMES: dict[tuple[str, str], str] = {
     **{(version, "KafkaNodePool"): "kafkanodepool" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaTopic"): "kafkatopic" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaUser"): "kafkauser" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaConnect"): "kafkaconnect" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaConnector"): "kafkaconnector" for version in STRIMZI_API_VERSIONS},
     ("v1", "ConfigMap"): "configmap",
 }
-ACCEPTED_KINDS = "Kafka, KafkaNodePool, KafkaTopic or KafkaUser (kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)"
+ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect or KafkaConnector "
+                  "(kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)")
 
 UNSUPPORTED_STRIMZI_KINDS = frozenset({
-    "KafkaConnect", "KafkaConnector", "KafkaMirrorMaker2",
+    "KafkaMirrorMaker2",
     "KafkaMirrorMaker", "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
 })
 

@@ -12,7 +12,7 @@ kafkac's defaults (no profile chosen):
     expect: invalid             refused because the spec is wrong, also for Strimzi
       rule: <rule id>
       why: <what is wrong>
-    expect: no-kafka            only kinds kafkac skips (Connect, Bridge, dashboards, ...): no chart
+    expect: no-kafka            only kinds kafkac skips (Bridge, dashboards, ...): no chart
     verify: true                compile with helm lint, helm template and kubeconform too
 
 Every YAML file of both corpora must belong to an input, so a file added to them fails
@@ -70,7 +70,7 @@ def outcome(root: Path, case: dict, out: Path) -> tuple[str, list]:
         assert finding.span.line > 0 and finding.span.col > 0 and finding.message, finding
     if model is None:
         return "refused", [f for f in findings if f.is_error]
-    if not model.clusters:
+    if not model.clusters and not model.connects:
         return "no-kafka", []
     result = compile_specs(Options(paths, out, verify=bool(case.get("verify")),
                                    check=CheckOptions(unchosen=REPORT_ONLY)))

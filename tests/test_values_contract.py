@@ -105,3 +105,13 @@ def test_docs_leave_the_schema_and_keep_their_paths():
 def test_contract_mistakes_are_named(contract, said):
     with pytest.raises(ValuesContractError, match=re.escape(said)):
         split_values_contract(contract)
+
+
+@pytest.mark.tools
+def test_every_chart_folders_contract_regenerates_to_the_committed_bytes(cue, tmp_path: Path):
+    for library, (expression, schema_file, docs_file) in schemas.VALUES_CONTRACTS.items():
+        written = schemas.generate_values(tmp_path / f"{library}.schema.json", tmp_path / f"{library}.docs.json",
+                                          expression)
+        for fresh, committed in zip(written, (schema_file, docs_file)):
+            assert fresh.read_bytes() == committed.read_bytes(), \
+                f"{committed} is stale: run `python -m compiler.schemas`"

@@ -11,17 +11,20 @@ module only puts each component's values under its key.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ..model import Cluster
+from ..model_connect import Connect
 from .broker import (network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account,
                      services)
 from .broker_config import LOG4J2_FILE, log4j2_properties
 from .certificates import certificates_values
+from .connect import build_files, connect_values
 from .kafka_client import kafka_client_values
 from .listeners import address_discovery, listener_objects
 from .metrics import kafka_exporter_values, metrics_values, prometheus_operator_values
-from .naming import cluster_id, common_labels
+from .naming import cluster_id, common_labels, connect_names
 from .pods import image
 from .topics import topics_values
 from .users import users_values
@@ -36,10 +39,15 @@ class ChartPlan:
     name: str
     kafka_version: str
     values: dict
+    library: str = "kafka"  # the chart folder under charts/ whose templates it fills
+    files: dict = field(default_factory=dict)  # further files by path in the chart, as text
 
 
-def plan(clusters: list[Cluster]) -> list[ChartPlan]:
-    return [ChartPlan(c.name, c.kafka_version, _cluster_values(c)) for c in clusters]
+def plan(clusters: list[Cluster], connects: Sequence[Connect] = ()) -> list[ChartPlan]:
+    """A chart per Kafka, and a chart `<name>-connect` per KafkaConnect."""
+    return ([ChartPlan(c.name, c.kafka_version, _cluster_values(c)) for c in clusters]
+            + [ChartPlan(connect_names(c.name).connect, c.kafka_version, connect_values(c), "connect",
+                         build_files(c)) for c in connects])
 
 
 def _cluster_values(cluster: Cluster) -> dict:

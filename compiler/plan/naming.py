@@ -205,3 +205,53 @@ def hook_pod_labels(cluster: Cluster, component: str) -> dict:
     """Labels of a hook Job's pod: without strimzi.io/kind and strimzi.io/name, so that
     the Kafka Services and the PodDisruptionBudget never select it."""
     return {**_app_labels(cluster), "app.kubernetes.io/component": component, **_cluster_selector(cluster)}
+
+
+# --- Kafka Connect ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConnectNames:
+    """The names of a Connect cluster's objects, as Strimzi's KafkaConnectResources spells them."""
+
+    connect: str  # the StatefulSet (pods <name>-connect-<n>), headless Service, ServiceAccount, PDB
+    api_service: str  # the REST API on 8083
+    config_map: str  # worker properties and log4j2
+    scripts_config_map: str
+    metrics_config_map: str
+    network_policy: str
+    build: str  # the build context ConfigMap, the BuildConfig
+    connectors_config_map: str
+    connectors_job: str
+
+
+def connect_names(name: str) -> ConnectNames:
+    connect = f"{name}-connect"
+    return ConnectNames(connect=connect, api_service=f"{connect}-api", config_map=f"{connect}-config",
+                        scripts_config_map=f"{connect}-scripts", metrics_config_map=f"{connect}-metrics",
+                        network_policy=connect, build=f"{connect}-build",
+                        connectors_config_map=f"{connect}-connectors",
+                        connectors_job=_short_job_name(f"{connect}-connectors"))
+
+
+def _short_job_name(name: str) -> str:
+    if len(name) <= _MAX_JOB_NAME:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:_MAX_JOB_NAME - 9].rstrip('-')}-{digest}"
+
+
+def connect_selector(name: str) -> dict:
+    """The workers of a Connect: its StatefulSet's and Services' selector."""
+    return {_CLUSTER: name, _KIND: "KafkaConnect", _NAME: connect_names(name).connect}
+
+
+def connect_common_labels(name: str, version: str) -> dict:
+    return {"app.kubernetes.io/name": "kafka-connect", "app.kubernetes.io/instance": name,
+            "app.kubernetes.io/version": version, **connect_selector(name),
+            "strimzi.io/component-type": "kafka-connect"}
+
+
+def connect_hook_pod_labels(name: str, component: str) -> dict:
+    """A hook Job's pod: without strimzi.io/name, so the Services and the PDB never select it."""
+    return {"app.kubernetes.io/name": "kafka-connect", "app.kubernetes.io/instance": name,
+            "app.kubernetes.io/component": component, _CLUSTER: name, _KIND: "KafkaConnect"}

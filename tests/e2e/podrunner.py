@@ -56,6 +56,8 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -554,6 +556,18 @@ class LocalCluster:
                     return ProbeResult(True, f"{pod.address}:{port} accepts", time.monotonic() - began)
             except OSError as exc:
                 return ProbeResult(False, f"{pod.address}:{port}: {exc}", time.monotonic() - began)
+        if "httpGet" in spec:
+            port = self._port(pod, spec["httpGet"]["port"])
+            url = f"http://{pod.address}:{port}{spec['httpGet'].get('path', '/')}"
+            try:
+                # Straight to the pod, never through a proxy of the environment.
+                opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+                with opener.open(url, timeout=timeout) as answer:
+                    return ProbeResult(200 <= answer.status < 400, f"{url}: {answer.status}", time.monotonic() - began)
+            except urllib.error.HTTPError as exc:
+                return ProbeResult(False, f"{url}: {exc.code}", time.monotonic() - began)
+            except OSError as exc:
+                return ProbeResult(False, f"{url}: {exc}", time.monotonic() - began)
         raise PodError(f"{pod.name}: {kind} has a handler the runner does not know: {spec}")
 
     def _ready_now(self, pod: Pod) -> bool:

@@ -1,0 +1,1 @@
+../../kafka/files/log.sh
