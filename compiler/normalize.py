@@ -19,10 +19,11 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, KafkaExporter, Listener, Logging,
-                    Metrics, Model, Rack)
+                    Metrics, Model, Rack, ZooKeeper)
 from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
                                   listener_settings)
 from .normalize_pools import node_pools
+from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, zookeeper
 from .topics import attach_topics
 from .users import attach_users
 
@@ -112,11 +113,14 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     spec = doc.get("spec", "kafka", default={})
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
-    version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    in_zookeeper_mode = doc.get("spec", "zookeeper") is not None
+    version = spec.get("version", DEFAULT_ZOOKEEPER_KAFKA_VERSION if in_zookeeper_mode else DEFAULT_KAFKA_VERSION)
     if not _check_version(doc, version, findings):
         return None
+    image = spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}"
+    zookeeper = _zookeeper(doc, version, image, config_maps, findings)
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
-    pools = node_pools(doc, pool_docs, findings)
+    pools = node_pools(doc, pool_docs, findings, zookeeper=in_zookeeper_mode)
     rack = _rack(doc, pool_docs, findings)
     cluster_ca = _certificate_authority(doc, "clusterCa", findings)
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
@@ -124,7 +128,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     metrics = _metrics(doc, config_maps, findings)
     kafka_exporter = _kafka_exporter(doc)
     prometheus_operator = _prometheus_operator(doc, findings)
-    if pools is None:
+    if in_zookeeper_mode:
+        _check_zookeeper_mode(doc, findings)
+    if pools is None or (in_zookeeper_mode and zookeeper is None):
         return None
     check_listener_brokers(doc, listeners, pools, findings)
     check_object_names(doc, listeners, pools, findings)
@@ -135,7 +141,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         namespace=namespace_of(doc),
         kafka_version=version,
         metadata_version=spec.get("metadataVersion"),
-        image=spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}",
+        image=image,
         listeners=tuple(listeners),
         config=dict(config),
         pools=tuple(pools),
@@ -159,7 +165,26 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         pod_disruption_budget_template=_template_section(doc, "podDisruptionBudget"),
         service_account_template=_template_section(doc, "serviceAccount"),
         cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
+        zookeeper=zookeeper,
     )
+
+
+def _zookeeper(doc: Document, version: str, image: str, config_maps: dict[tuple, Document],
+               findings: list[Finding]) -> ZooKeeper | None:
+    def config_map_value(document: Document, path: tuple, rule: str, what: str, found: list) -> str | None:
+        return _config_map_value(document, config_maps, path, rule, what, found)
+
+    return zookeeper(doc, version, image, config_map_value, findings)
+
+
+def _check_zookeeper_mode(doc: Document, findings: list[Finding]) -> None:
+    """What only a KRaft cluster has."""
+    path = ("spec", "kafka", "metadataVersion")
+    if doc.get(*path) is not None:
+        findings.append(error(
+            "zookeeper.metadata-version", "spec.kafka.metadataVersion is a KRaft metadata version, and this "
+            "cluster keeps its metadata in ZooKeeper (spec.zookeeper)", doc.span_of(path, key=True), path,
+            "no metadataVersion; inter.broker.protocol.version in spec.kafka.config sets the brokers' protocol"))
 
 
 def _authorization(kafka_spec: dict) -> Authorization | None:

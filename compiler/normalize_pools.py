@@ -23,9 +23,12 @@ IMPLICIT_POOL_NAME = "kafka"
 _NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)?\s*\]\s*$")
 
 
-def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> list[NodePool] | None:
+def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding],
+               zookeeper: bool = False) -> list[NodePool] | None:
+    """The cluster's pools: its KafkaNodePools, or the brokers the Kafka declares itself.
+    With `zookeeper` (spec.zookeeper), pools hold brokers only: ZooKeeper keeps the metadata."""
     if not pool_docs:
-        return _implicit_pools(doc, findings)
+        return _implicit_pools(doc, findings, zookeeper)
     _ignored_broker_fields(doc, findings)
     for pool_doc in pool_docs:
         _check_jbod(pool_doc, findings)
@@ -43,7 +46,9 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
                 pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
                 "one KafkaNodePool per name"))
         names.add(pool_doc.name)
-    if not any(p.is_controller and p.replicas > 0 for p in pools):
+    if zookeeper:
+        _check_zookeeper_pools(pool_docs, findings)
+    elif not any(p.is_controller and p.replicas > 0 for p in pools):
         findings.append(error(
             "cluster.no-controllers", f"Kafka {doc.name} has no node pool with the controller role "
             "and replicas > 0, so it has no KRaft quorum", doc.span_of(("metadata", "name")),
@@ -56,7 +61,17 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
     return pools
 
 
-def _implicit_pools(doc: Document, findings: list[Finding]) -> list[NodePool] | None:
+def _check_zookeeper_pools(pool_docs: list[Document], findings: list[Finding]) -> None:
+    for pool_doc in pool_docs:
+        if "controller" in pool_doc.get("spec", "roles", default=[]):
+            path = ("spec", "roles")
+            findings.append(error(
+                "zookeeper.controller-pool", f"KafkaNodePool {pool_doc.name} has the controller role, but its "
+                "Kafka keeps the cluster's metadata in ZooKeeper (spec.zookeeper); the migration to KRaft "
+                "controllers is not supported yet", pool_doc.span_of(path), path, "roles: [broker]"))
+
+
+def _implicit_pools(doc: Document, findings: list[Finding], zookeeper: bool) -> list[NodePool] | None:
     """The brokers a Kafka declares itself (`spec.kafka.replicas` and `storage`), as Strimzi's
     virtual node pool: one pool named "kafka", brokers only, node ids from 0, which Strimzi
     uses for ZooKeeper-based clusters without KafkaNodePools."""
@@ -77,7 +92,7 @@ def _implicit_pools(doc: Document, findings: list[Finding]) -> list[NodePool] | 
             doc.span_of(path, key=True), path, "spec.kafka.storage: ephemeral, persistent-claim or jbod"))
         return None
     _check_jbod(doc, findings, ("spec", "kafka", "storage"))
-    if doc.get("spec", "zookeeper") is None:
+    if not zookeeper:
         path = ("spec", "kafka", "replicas")
         findings.append(error(
             "cluster.no-controllers", "brokers declared in spec.kafka run with ZooKeeper only, as in "
@@ -91,12 +106,12 @@ def _implicit_pools(doc: Document, findings: list[Finding]) -> list[NodePool] | 
         replicas=kafka["replicas"],
         first_node_id=0,
         storage_type=kafka["storage"]["type"],
-        volumes=_volumes(kafka["storage"]),
+        volumes=storage_volumes(kafka["storage"]),
         resources=dict(kafka.get("resources") or {}),
         labels=dict(doc.labels),
         annotations={},
         document=doc,
-        jvm_options=_jvm_options(doc, ("spec", "kafka", "jvmOptions"), findings),
+        jvm_options=jvm_options(doc, ("spec", "kafka", "jvmOptions"), findings),
         template=_pod_template(kafka.get("template") or {}, {}),
     )]
 
@@ -242,9 +257,9 @@ def _check_remove_node_ids(doc: Document, first_node_id: int, findings: list[Fin
 def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Finding]) -> NodePool:
     spec = doc.get("spec", default={})
     if spec.get("jvmOptions") is not None:
-        jvm_options = _jvm_options(doc, ("spec", "jvmOptions"), findings)
+        pool_jvm_options = jvm_options(doc, ("spec", "jvmOptions"), findings)
     else:
-        jvm_options = _jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
+        pool_jvm_options = jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
     storage = spec["storage"]
     roles = tuple(r for r in ("controller", "broker") if r in spec["roles"])
     return NodePool(
@@ -253,13 +268,13 @@ def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Fin
         replicas=spec["replicas"],
         first_node_id=first_node_id,
         storage_type=storage["type"],
-        volumes=_volumes(storage),
+        volumes=storage_volumes(storage),
         # Strimzi's v1beta2 API: the Kafka's resources for pools that set none.
         resources=dict(spec.get("resources") or kafka.get("spec", "kafka", "resources") or {}),
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         document=doc,
-        jvm_options=jvm_options,
+        jvm_options=pool_jvm_options,
         template=_pod_template(kafka.get("spec", "kafka", "template", default={}),
                                spec.get("template") or {}),
     )
@@ -281,7 +296,7 @@ def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
 _UNSAFE_JVM_ARGUMENT = re.compile(r"[\s*?\[\]\\'\"$`]")
 
 
-def _jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
+def jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
     raw = doc.get(*path)
     if not raw:
         return JvmOptions()
@@ -305,7 +320,7 @@ def _unsafe_jvm_argument(doc: Document, path: tuple, text: str) -> Finding:
                  "a value without blanks, quotes, backslashes, $, ` or * ? [ ]")
 
 
-def _volumes(storage: dict) -> tuple[Volume, ...]:
+def storage_volumes(storage: dict) -> tuple[Volume, ...]:
     if storage["type"] == "jbod":
         return tuple(_volume(v, with_id=True) for v in storage["volumes"])
     return (_volume(storage, with_id=False),)
