@@ -23,7 +23,7 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
 from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
                                   listener_settings)
 from .normalize_pools import node_pools
-from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, zookeeper
+from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, zookeeper
 from .topics import attach_topics
 from .users import attach_users
 
@@ -113,14 +113,14 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     spec = doc.get("spec", "kafka", default={})
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
-    in_zookeeper_mode = doc.get("spec", "zookeeper") is not None
-    version = spec.get("version", DEFAULT_ZOOKEEPER_KAFKA_VERSION if in_zookeeper_mode else DEFAULT_KAFKA_VERSION)
+    zookeeper_mode = in_zookeeper_mode(doc, findings)
+    version = spec.get("version", DEFAULT_ZOOKEEPER_KAFKA_VERSION if zookeeper_mode else DEFAULT_KAFKA_VERSION)
     if not _check_version(doc, version, findings):
         return None
     image = spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}"
-    zookeeper = _zookeeper(doc, version, image, config_maps, findings)
+    zookeeper = _zookeeper(doc, version, image, config_maps, findings) if zookeeper_mode else None
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
-    pools = node_pools(doc, pool_docs, findings, zookeeper=in_zookeeper_mode)
+    pools = node_pools(doc, pool_docs, findings, zookeeper=zookeeper_mode)
     rack = _rack(doc, pool_docs, findings)
     cluster_ca = _certificate_authority(doc, "clusterCa", findings)
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
@@ -128,9 +128,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     metrics = _metrics(doc, config_maps, findings)
     kafka_exporter = _kafka_exporter(doc)
     prometheus_operator = _prometheus_operator(doc, findings)
-    if in_zookeeper_mode:
+    if zookeeper_mode:
         _check_zookeeper_mode(doc, findings)
-    if pools is None or (in_zookeeper_mode and zookeeper is None):
+    if pools is None or (zookeeper_mode and zookeeper is None):
         return None
     check_listener_brokers(doc, listeners, pools, findings)
     check_object_names(doc, listeners, pools, findings)
@@ -460,9 +460,9 @@ def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool
     oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
     accepted = ", ".join(SUPPORTED_KAFKA_VERSIONS)
     if _release(version) < _release(oldest):
-        message = (f"Kafka {version} is older than kafkac runs ({oldest} to {newest}, in KRaft mode); "
-                   "upgrade the cluster where it runs first: Kafka's upgrade path goes through 3.7 to "
-                   "3.9, where a ZooKeeper cluster also migrates to KRaft, before 4.x")
+        message = (f"Kafka {version} is older than kafkac runs ({oldest} to {newest}, and 3.7 to 3.9 "
+                   "with ZooKeeper); upgrade the cluster where it runs first: Kafka's upgrade path goes "
+                   "through 3.7 to 3.9, where a ZooKeeper cluster also migrates to KRaft, before 4.x")
     else:
         message = f"Kafka {version} is not a release kafkac runs ({oldest} to {newest})"
     findings.append(error("kafka.version", message, doc.span_of(path), path, accepted))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .findings import Finding, error
+from .findings import Finding, error, warning
 from .load import Document
 from .model import JMX_PROMETHEUS_EXPORTER, Logging, Metrics, ZooKeeper
 from .normalize_pools import jvm_options, storage_volumes
@@ -30,7 +30,31 @@ ZOOKEEPER_RELEASES = ((3, 7), (3, 8), (3, 9))
 # What Strimzi's 0.45 operator, its last with ZooKeeper, deployed by default.
 DEFAULT_ZOOKEEPER_KAFKA_VERSION = "3.9.1"
 
+KRAFT_ANNOTATION = "strimzi.io/kraft"
+
 ConfigMapValue = Callable[[Document, tuple, str, str, list], "str | None"]
+
+
+def in_zookeeper_mode(doc: Document, findings: list[Finding]) -> bool:
+    """Whether the cluster keeps its metadata in ZooKeeper: spec.zookeeper without Strimzi's
+    `strimzi.io/kraft: enabled`, which makes Strimzi ignore spec.zookeeper."""
+    if doc.get("spec", "zookeeper") is None:
+        return False
+    kraft = doc.annotations.get(KRAFT_ANNOTATION, "disabled")
+    if kraft == "enabled":
+        findings.append(warning(
+            "zookeeper.ignored", f"spec.zookeeper is ignored: the Kafka says {KRAFT_ANNOTATION}: enabled, "
+            "so its KafkaNodePools' controllers keep the metadata (Strimzi ignores it too)",
+            doc.span_of(("spec", "zookeeper"), key=True), ("spec", "zookeeper"),
+            "no spec.zookeeper in a KRaft cluster"))
+        return False
+    if kraft != "disabled":
+        path = ("metadata", "annotations", KRAFT_ANNOTATION)
+        findings.append(error(
+            "zookeeper.migration", f"{KRAFT_ANNOTATION}: {kraft!r}: the migration from ZooKeeper to KRaft "
+            "is not supported yet", doc.span_of(path), path,
+            f'"disabled" (or no annotation) to keep ZooKeeper, "enabled" for KRaft with controller pools'))
+    return True
 
 
 def is_forbidden_zookeeper_option(key: str) -> bool:
