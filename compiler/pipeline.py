@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import input_limits, kube_syntax, output as output_dir, policy, tools
 from .check import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions, RenderedCheck, check, cluster_profile, cluster_waivers
+from .convert import convert
 from .emit import emit
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
@@ -54,13 +55,13 @@ class Result:
 
 
 def read_specs(paths) -> tuple[Model | None, list[Finding]]:
-    """load → validate → normalize; the model only when all of it passed."""
+    """load → convert → validate → normalize; the model only when all of it passed."""
     return read_documents(load(list(paths)))
 
 
 def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
-    documents = without_nulls(documents)
-    findings = list(documents.findings)
+    documents, notes = convert(without_nulls(documents))
+    findings = list(documents.findings) + notes
     findings += validate(documents)
     if has_errors(findings):
         return None, _sorted(findings)
