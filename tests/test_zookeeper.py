@@ -156,3 +156,21 @@ def test_a_zookeeper_node_knows_its_id_and_every_member(values, tmp_path):
         f"server.{n + 1}=legacy-zookeeper-{n}.legacy-zookeeper-nodes.kafka.svc:2888:3888:participant;127.0.0.1:12181"
         for n in range(3)]
     assert "ssl.keyStore.password=s3cret\\\\x" in lines and "ssl.quorum.keyStore.password=s3cret\\\\x" in lines
+
+
+def test_zookeeper_metrics_run_the_jmx_exporter_with_rules_of_their_own(tmp_path, installed_tools):
+    spec = (EXAMPLES / "zookeeper" / "kafka.yaml").read_text().replace(
+        "  zookeeper:\n    replicas: 3\n",
+        "  zookeeper:\n    replicas: 3\n    metricsConfig:\n      type: jmxPrometheusExporter\n"
+        "      valueFrom:\n        configMapKeyRef: {name: legacy-kafka-metrics, key: metrics-config.yml}\n")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(spec)
+    (tmp_path / "specs" / "metrics.yaml").write_text((EXAMPLES / "zookeeper" / "metrics.yaml").read_text())
+    manifests = compiled_manifests(tmp_path / "specs", tmp_path / "out")
+    zookeeper = _objects(manifests, "StatefulSet")["legacy-zookeeper"]["spec"]["template"]["spec"]
+    assert [c["name"] for c in zookeeper["initContainers"]] == ["metrics-agent"]
+    (container,) = zookeeper["containers"]
+    assert {"name": "tcp-prometheus", "containerPort": 9404, "protocol": "TCP"} in container["ports"]
+    agent = next(e["value"] for e in container["env"] if e["name"] == "KAFKAC_METRICS_AGENT_OPTS")
+    assert agent.endswith("=9404:/opt/kafka/metrics-config/metrics-config.yml")
+    assert "metrics-config.yml" in _objects(manifests, "ConfigMap")["legacy-zookeeper-metrics"]["data"]
