@@ -207,15 +207,16 @@ def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> 
     if raw.get("type", "topology-label") == "topology-label":
         return Rack("topology-label", topology_key=raw["topologyKey"], init_image=init_image)
     name = raw["envVarName"]
-    for pool_doc in pool_docs:
-        if "broker" not in pool_doc.get("spec", "roles", default=[]):
-            continue
-        defined = {e.get("name") for source in (doc.get("spec", "kafka"), pool_doc.get("spec"))
+    # Without KafkaNodePools, the brokers the Kafka declares itself are its one pool.
+    broker_pools = [(p.name, p.get("spec")) for p in pool_docs
+                    if "broker" in p.get("spec", "roles", default=[])] if pool_docs else [("kafka", {})]
+    for pool_name, pool_spec in broker_pools:
+        defined = {e.get("name") for source in (doc.get("spec", "kafka"), pool_spec)
                    for e in _container_env(source)}
         if name not in defined:
             path = ("spec", "kafka", "rack", "envVarName")
             findings.append(error(
-                "rack.env-var-undefined", f"broker pool {pool_doc.name} does not set the environment "
+                "rack.env-var-undefined", f"broker pool {pool_name} does not set the environment "
                 f"variable {name}, so its brokers would have no rack", doc.span_of(path), path,
                 f"an entry {name} in template.kafkaContainer.env of the pool or of spec.kafka"))
     return Rack("environment-variable", env_var_name=name)
