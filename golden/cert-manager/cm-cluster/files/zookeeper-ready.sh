@@ -24,7 +24,7 @@ export KAFKA_JMX_OPTS=" "
 unset KAFKA_LOG4J_OPTS KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
 
 if ! answer=$("$kafka_home/bin/kafka-run-class.sh" org.apache.zookeeper.client.FourLetterWordMain \
-    127.0.0.1 "$port" srvr false 3000 2>/dev/null); then
+    127.0.0.1 "$port" srvr false 2>/dev/null); then
   not_ready "ZooKeeper does not answer on 127.0.0.1:$port"
 fi
 mode=$(echo "$answer" | sed -n 's/^Mode: //p' | head -n 1)
