@@ -149,7 +149,7 @@ properties="$work_dir/server.properties"
     echo "listener.name.$listener.ssl.key.password=$node_password"
   done
   if [ "$zookeeper_mode" = true ]; then
-    printf 'zookeeper.ssl.keystore.password=%s\n' "$node_password"
+    printf '%s=%s\n' zookeeper.ssl.keystore.password "$node_password"
   fi
 } > "$properties"
 

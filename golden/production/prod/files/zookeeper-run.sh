@@ -49,8 +49,8 @@ properties="$work_dir/zookeeper.properties"
   cat "$config_dir/zookeeper.properties"
   echo "# Added by zookeeper-run.sh for pod $POD_NAME (myid $myid)"
   # printf: an echo may read the backslashes of the password as escapes.
-  printf 'ssl.keyStore.password=%s\n' "$node_password"
-  printf 'ssl.quorum.keyStore.password=%s\n' "$node_password"
+  printf '%s=%s\n' ssl.keyStore.password "$node_password"
+  printf '%s=%s\n' ssl.quorum.keyStore.password "$node_password"
   member=1
   while [ "$member" -le "$KAFKAC_ZOOKEEPER_REPLICAS" ]; do
     address="$statefulset-$((member - 1)).$KAFKAC_ZOOKEEPER_NODES_SERVICE.$POD_NAMESPACE.svc"
