@@ -290,6 +290,25 @@ class NodePool:
 
 
 @dataclass(frozen=True)
+class ZooKeeper:
+    """spec.zookeeper: the ensemble of a Kafka 3.x cluster whose brokers are not in KRaft mode."""
+
+    replicas: int
+    volume: Volume
+    image: str
+    config: dict
+    resources: dict
+    jvm_options: JvmOptions
+    logging: Logging
+    metrics: Metrics | None
+    liveness_probe: dict
+    readiness_probe: dict
+    # template sections by Strimzi's names (pod, podSet, zookeeperContainer, clientService, ...)
+    template: dict
+    document: Document
+
+
+@dataclass(frozen=True)
 class Topic:
     """A KafkaTopic the cluster's topics Job manages, with its defaults applied.
 
@@ -384,6 +403,8 @@ class Cluster:
     topics: tuple[Topic, ...] = ()
     # The KafkaUsers the users Job manages (spec.entityOperator.userOperator).
     users: tuple[User, ...] = ()
+    # spec.zookeeper: the brokers keep their metadata in ZooKeeper, not in a KRaft quorum.
+    zookeeper: ZooKeeper | None = None
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:

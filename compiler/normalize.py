@@ -19,10 +19,11 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, KafkaExporter, Listener, Logging,
-                    Metrics, Model, Rack)
+                    Metrics, Model, Rack, ZooKeeper)
 from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
                                   listener_settings)
 from .normalize_pools import node_pools
+from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, zookeeper
 from .topics import attach_topics
 from .users import attach_users
 
@@ -116,11 +117,14 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     spec = doc.get("spec", "kafka", default={})
     listeners = _listeners(doc, findings)
     config = spec.get("config") or {}
-    version = spec.get("version", DEFAULT_KAFKA_VERSION)
+    zookeeper_mode = in_zookeeper_mode(doc, findings)
+    version = spec.get("version", DEFAULT_ZOOKEEPER_KAFKA_VERSION if zookeeper_mode else DEFAULT_KAFKA_VERSION)
     if not _check_version(doc, version, findings):
         return None
+    image = spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}"
+    zookeeper = _zookeeper(doc, version, image, config_maps, findings) if zookeeper_mode else None
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
-    pools = node_pools(doc, pool_docs, findings)
+    pools = node_pools(doc, pool_docs, findings, zookeeper=zookeeper_mode)
     rack = _rack(doc, pool_docs, findings)
     cluster_ca = _certificate_authority(doc, "clusterCa", findings)
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
@@ -128,7 +132,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     metrics = _metrics(doc, config_maps, findings)
     kafka_exporter = _kafka_exporter(doc)
     prometheus_operator = _prometheus_operator(doc, findings)
-    if pools is None:
+    if zookeeper_mode:
+        _check_zookeeper_mode(doc, findings)
+    if pools is None or (zookeeper_mode and zookeeper is None):
         return None
     check_listener_brokers(doc, listeners, pools, findings)
     check_object_names(doc, listeners, pools, findings)
@@ -139,7 +145,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         namespace=namespace_of(doc),
         kafka_version=version,
         metadata_version=spec.get("metadataVersion"),
-        image=spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}",
+        image=image,
         listeners=tuple(listeners),
         config=dict(config),
         pools=tuple(pools),
@@ -163,7 +169,26 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         pod_disruption_budget_template=_template_section(doc, "podDisruptionBudget"),
         service_account_template=_template_section(doc, "serviceAccount"),
         cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
+        zookeeper=zookeeper,
     )
+
+
+def _zookeeper(doc: Document, version: str, image: str, config_maps: dict[tuple, Document],
+               findings: list[Finding]) -> ZooKeeper | None:
+    def config_map_value(document: Document, path: tuple, rule: str, what: str, found: list) -> str | None:
+        return _config_map_value(document, config_maps, path, rule, what, found)
+
+    return zookeeper(doc, version, image, config_map_value, findings)
+
+
+def _check_zookeeper_mode(doc: Document, findings: list[Finding]) -> None:
+    """What only a KRaft cluster has."""
+    path = ("spec", "kafka", "metadataVersion")
+    if doc.get(*path) is not None:
+        findings.append(error(
+            "zookeeper.metadata-version", "spec.kafka.metadataVersion is a KRaft metadata version, and this "
+            "cluster keeps its metadata in ZooKeeper (spec.zookeeper)", doc.span_of(path, key=True), path,
+            "no metadataVersion; inter.broker.protocol.version in spec.kafka.config sets the brokers' protocol"))
 
 
 def _authorization(kafka_spec: dict) -> Authorization | None:
@@ -186,15 +211,16 @@ def _rack(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> 
     if raw.get("type", "topology-label") == "topology-label":
         return Rack("topology-label", topology_key=raw["topologyKey"], init_image=init_image)
     name = raw["envVarName"]
-    for pool_doc in pool_docs:
-        if "broker" not in pool_doc.get("spec", "roles", default=[]):
-            continue
-        defined = {e.get("name") for source in (doc.get("spec", "kafka"), pool_doc.get("spec"))
+    # Without KafkaNodePools, the brokers the Kafka declares itself are its one pool.
+    broker_pools = [(p.name, p.get("spec")) for p in pool_docs
+                    if "broker" in p.get("spec", "roles", default=[])] if pool_docs else [("kafka", {})]
+    for pool_name, pool_spec in broker_pools:
+        defined = {e.get("name") for source in (doc.get("spec", "kafka"), pool_spec)
                    for e in _container_env(source)}
         if name not in defined:
             path = ("spec", "kafka", "rack", "envVarName")
             findings.append(error(
-                "rack.env-var-undefined", f"broker pool {pool_doc.name} does not set the environment "
+                "rack.env-var-undefined", f"broker pool {pool_name} does not set the environment "
                 f"variable {name}, so its brokers would have no rack", doc.span_of(path), path,
                 f"an entry {name} in template.kafkaContainer.env of the pool or of spec.kafka"))
     return Rack("environment-variable", env_var_name=name)
@@ -439,9 +465,9 @@ def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool
     oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
     accepted = ", ".join(SUPPORTED_KAFKA_VERSIONS)
     if _release(version) < _release(oldest):
-        message = (f"Kafka {version} is older than kafkac runs ({oldest} to {newest}, in KRaft mode); "
-                   "upgrade the cluster where it runs first: Kafka's upgrade path goes through 3.7 to "
-                   "3.9, where a ZooKeeper cluster also migrates to KRaft, before 4.x")
+        message = (f"Kafka {version} is older than kafkac runs ({oldest} to {newest}, and 3.7 to 3.9 "
+                   "with ZooKeeper); upgrade the cluster where it runs first: Kafka's upgrade path goes "
+                   "through 3.7 to 3.9, where a ZooKeeper cluster also migrates to KRaft, before 4.x")
     else:
         message = f"Kafka {version} is not a release kafkac runs ({oldest} to {newest})"
     findings.append(error("kafka.version", message, doc.span_of(path), path, accepted))

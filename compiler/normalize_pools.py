@@ -17,16 +17,19 @@ from .model import JvmOptions, NodePool, PodTemplate, Volume
 
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"
 REMOVE_NODE_IDS_ANNOTATION = "strimzi.io/remove-node-ids"
+NODE_POOLS_ANNOTATION = "strimzi.io/node-pools"
+# Strimzi's virtual node pool: the brokers a Kafka declares itself, in the StatefulSet <cluster>-kafka.
+IMPLICIT_POOL_NAME = "kafka"
 _NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*)?\s*\]\s*$")
 
 
-def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]) -> list[NodePool] | None:
+def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding],
+               zookeeper: bool = False) -> list[NodePool] | None:
+    """The cluster's pools: its KafkaNodePools, or the brokers the Kafka declares itself.
+    With `zookeeper` (spec.zookeeper), pools hold brokers only: ZooKeeper keeps the metadata."""
     if not pool_docs:
-        findings.append(error(
-            "cluster.no-node-pools", f"Kafka {doc.name} has no KafkaNodePool",
-            doc.span_of(("metadata", "name")), ("metadata", "name"),
-            f"at least one KafkaNodePool labelled {CLUSTER_LABEL}: {doc.name}"))
-        return None
+        return _implicit_pools(doc, findings, zookeeper)
+    _ignored_broker_fields(doc, findings)
     for pool_doc in pool_docs:
         _check_jbod(pool_doc, findings)
     starts = _first_node_ids(pool_docs, findings)
@@ -43,7 +46,9 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
                 pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
                 "one KafkaNodePool per name"))
         names.add(pool_doc.name)
-    if not any(p.is_controller and p.replicas > 0 for p in pools):
+    if zookeeper:
+        _check_zookeeper_pools(pool_docs, findings)
+    elif not any(p.is_controller and p.replicas > 0 for p in pools):
         findings.append(error(
             "cluster.no-controllers", f"Kafka {doc.name} has no node pool with the controller role "
             "and replicas > 0, so it has no KRaft quorum", doc.span_of(("metadata", "name")),
@@ -56,12 +61,78 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
     return pools
 
 
-def _check_jbod(doc: Document, findings: list[Finding]) -> None:
-    volumes = doc.get("spec", "storage", "volumes", default=[])
+def _check_zookeeper_pools(pool_docs: list[Document], findings: list[Finding]) -> None:
+    for pool_doc in pool_docs:
+        if "controller" in pool_doc.get("spec", "roles", default=[]):
+            path = ("spec", "roles")
+            findings.append(error(
+                "zookeeper.controller-pool", f"KafkaNodePool {pool_doc.name} has the controller role, but its "
+                "Kafka keeps the cluster's metadata in ZooKeeper (spec.zookeeper); the migration to KRaft "
+                "controllers is not supported yet", pool_doc.span_of(path), path, "roles: [broker]"))
+
+
+def _implicit_pools(doc: Document, findings: list[Finding], zookeeper: bool) -> list[NodePool] | None:
+    """The brokers a Kafka declares itself (`spec.kafka.replicas` and `storage`), as Strimzi's
+    virtual node pool: one pool named "kafka", brokers only, node ids from 0, which Strimzi
+    uses for ZooKeeper-based clusters without KafkaNodePools."""
+    kafka = doc.get("spec", "kafka", default={})
+    enabled = doc.annotations.get(NODE_POOLS_ANNOTATION) == "enabled"
+    if "replicas" not in kafka or enabled:
+        findings.append(error(
+            "cluster.no-node-pools", f"Kafka {doc.name} has no KafkaNodePool"
+            + (f" but says {NODE_POOLS_ANNOTATION}: enabled" if enabled else " and declares no brokers"),
+            doc.span_of(("metadata", "name")), ("metadata", "name"),
+            f"at least one KafkaNodePool labelled {CLUSTER_LABEL}: {doc.name}"
+            + ("" if enabled else ", or, with spec.zookeeper, the brokers in spec.kafka.replicas and storage")))
+        return None
+    if "storage" not in kafka:
+        path = ("spec", "kafka", "replicas")
+        findings.append(error(
+            "cluster.broker-storage", "spec.kafka.replicas declares the brokers but spec.kafka has no storage",
+            doc.span_of(path, key=True), path, "spec.kafka.storage: ephemeral, persistent-claim or jbod"))
+        return None
+    _check_jbod(doc, findings, ("spec", "kafka", "storage"))
+    if not zookeeper:
+        path = ("spec", "kafka", "replicas")
+        findings.append(error(
+            "cluster.no-controllers", "brokers declared in spec.kafka run with ZooKeeper only, as in "
+            "Strimzi, and this Kafka has no spec.zookeeper", doc.span_of(path, key=True), path,
+            "spec.zookeeper (Kafka 3.7 to 3.9), or KafkaNodePools with the broker and controller roles "
+            "instead of spec.kafka.replicas and storage"))
+        return None
+    return [NodePool(
+        name=IMPLICIT_POOL_NAME,
+        roles=("broker",),
+        replicas=kafka["replicas"],
+        first_node_id=0,
+        storage_type=kafka["storage"]["type"],
+        volumes=storage_volumes(kafka["storage"]),
+        resources=dict(kafka.get("resources") or {}),
+        labels=dict(doc.labels),
+        annotations={},
+        document=doc,
+        jvm_options=jvm_options(doc, ("spec", "kafka", "jvmOptions"), findings),
+        template=_pod_template(kafka.get("template") or {}, {}),
+    )]
+
+
+def _ignored_broker_fields(doc: Document, findings: list[Finding]) -> None:
+    """With KafkaNodePools, Strimzi ignores the brokers a Kafka declares itself, with a warning."""
+    for field_name in ("replicas", "storage"):
+        path = ("spec", "kafka", field_name)
+        if doc.get(*path) is not None:
+            findings.append(warning(
+                "cluster.ignored-broker-field", f"spec.kafka.{field_name} is ignored: the cluster's "
+                "KafkaNodePools declare its nodes (Strimzi ignores it too)", doc.span_of(path, key=True), path,
+                f"no spec.kafka.{field_name}, or no KafkaNodePools (with spec.zookeeper)"))
+
+
+def _check_jbod(doc: Document, findings: list[Finding], storage_path: tuple = ("spec", "storage")) -> None:
+    volumes = doc.get(*storage_path, "volumes", default=[])
     ids = UniqueItems(doc, "id", "storage.duplicate-volume-id", "volumes", "a unique id per JBOD volume", findings)
     metadata_volume = None
     for i, volume in enumerate(volumes):
-        path = ("spec", "storage", "volumes", i)
+        path = storage_path + ("volumes", i)
         ids.add(i, path, volume["id"], f"volume id {volume['id']}")
         if volume.get("kraftMetadata") == "shared":
             if metadata_volume is not None:
@@ -186,14 +257,10 @@ def _check_remove_node_ids(doc: Document, first_node_id: int, findings: list[Fin
 def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Finding]) -> NodePool:
     spec = doc.get("spec", default={})
     if spec.get("jvmOptions") is not None:
-        jvm_options = _jvm_options(doc, ("spec", "jvmOptions"), findings)
+        pool_jvm_options = jvm_options(doc, ("spec", "jvmOptions"), findings)
     else:
-        jvm_options = _jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
+        pool_jvm_options = jvm_options(kafka, ("spec", "kafka", "jvmOptions"), findings)
     storage = spec["storage"]
-    if storage["type"] == "jbod":
-        volumes = tuple(_volume(v, with_id=True) for v in storage["volumes"])
-    else:
-        volumes = (_volume(storage, with_id=False),)
     roles = tuple(r for r in ("controller", "broker") if r in spec["roles"])
     return NodePool(
         name=doc.name,
@@ -201,13 +268,13 @@ def _pool(kafka: Document, doc: Document, first_node_id: int, findings: list[Fin
         replicas=spec["replicas"],
         first_node_id=first_node_id,
         storage_type=storage["type"],
-        volumes=volumes,
+        volumes=storage_volumes(storage),
         # Strimzi's v1beta2 API: the Kafka's resources for pools that set none.
         resources=dict(spec.get("resources") or kafka.get("spec", "kafka", "resources") or {}),
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         document=doc,
-        jvm_options=jvm_options,
+        jvm_options=pool_jvm_options,
         template=_pod_template(kafka.get("spec", "kafka", "template", default={}),
                                spec.get("template") or {}),
     )
@@ -229,7 +296,7 @@ def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
 _UNSAFE_JVM_ARGUMENT = re.compile(r"[\s*?\[\]\\'\"$`]")
 
 
-def _jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
+def jvm_options(doc: Document, path: tuple, findings: list[Finding]) -> JvmOptions:
     raw = doc.get(*path)
     if not raw:
         return JvmOptions()
@@ -251,6 +318,12 @@ def _unsafe_jvm_argument(doc: Document, path: tuple, text: str) -> Finding:
     return error("jvm.unsafe-argument", f"{text!r} contains blanks, quotes or shell pattern characters, "
                  "which Kafka's start scripts would split or expand", doc.span_of(path), path,
                  "a value without blanks, quotes, backslashes, $, ` or * ? [ ]")
+
+
+def storage_volumes(storage: dict) -> tuple[Volume, ...]:
+    if storage["type"] == "jbod":
+        return tuple(_volume(v, with_id=True) for v in storage["volumes"])
+    return (_volume(storage, with_id=False),)
 
 
 def _volume(raw: dict, with_id: bool) -> Volume:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from . import input_limits, kube_syntax, tools
 from .check_options import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions
+from .convert import convert
 from .findings import Finding, Span, error, has_errors
 from .load import Documents, load
 from .model import Model
@@ -59,13 +60,13 @@ class Result:
 
 
 def read_specs(paths) -> tuple[Model | None, list[Finding]]:
-    """load → validate → normalize; the model only when all of it passed."""
+    """load → convert → validate → normalize; the model only when all of it passed."""
     return read_documents(load(list(paths)))
 
 
 def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
-    documents = without_nulls(documents)
-    findings = list(documents.findings)
+    documents, notes = convert(without_nulls(documents))
+    findings = list(documents.findings) + notes
     findings += validate(documents)
     if has_errors(findings):
         return None, _sorted(findings)

@@ -32,8 +32,6 @@ KUBERNETES_FIELDS = {
     "ConfigMap": frozenset({"binaryData", "immutable"}),
 }
 
-_NODE_POOL_INSTEAD = ("part of Strimzi's v1beta2 API that kafkac does not support: "
-                      "set it in a KafkaNodePool instead")
 # Values of Strimzi's v1beta2 API that its v1 CRDs (strimzi-fields.json) no longer list:
 # (kind, field path in strimzi-fields notation) -> the values.
 STRIMZI_V1BETA2_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
@@ -42,11 +40,6 @@ STRIMZI_V1BETA2_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 # (kind, field path in strimzi-fields notation) -> why the field is refused
 REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
-    ("Kafka", "spec.zookeeper"): (
-        "ZooKeeper is part of Strimzi's v1beta2 API, but kafkac builds KRaft clusters only: "
-        "remove it and declare the controllers in a KafkaNodePool with the controller role"),
-    ("Kafka", "spec.kafka.replicas"): _NODE_POOL_INSTEAD,
-    ("Kafka", "spec.kafka.storage"): _NODE_POOL_INSTEAD,
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
 }
 
@@ -73,7 +66,7 @@ STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
     "Kafka": frozenset({
         *(f"spec.kafka.listeners[].authentication.{o}" for o in _OAUTH_OPTIONS),
         *(f"spec.kafka.authorization.{o}" for o in _KEYCLOAK_OPTIONS),
-        "spec.kafka.template.statefulset.*", "spec.zookeeper.*", "spec.jmxTrans.*",
+        "spec.kafka.template.statefulset.*", "spec.zookeeper.template.statefulset.*", "spec.zookeeper.jmxOptions.*", "spec.jmxTrans.*",
         "spec.cruiseControl.tlsSidecar.*", "spec.kafkaExporter.template.service.*",
         "spec.entityOperator.topicOperator.reconciliationIntervalSeconds",
         "spec.entityOperator.topicOperator.zookeeperSessionTimeoutSeconds",

@@ -116,3 +116,41 @@ def test_ids_that_would_not_be_consecutive_are_an_error_and_an_unreadable_range_
 ])
 def test_node_id_list_reads_strimzis_annotation_syntax(text, ids):
     assert node_id_list(text) == ids
+
+
+BROKERS_IN_KAFKA = """\
+apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata:
+  name: old
+spec:
+  kafka:
+    version: 3.9.1
+    replicas: 3
+    listeners:
+      - {name: plain, port: 9092, type: internal, tls: false}
+    resources: {requests: {memory: 2Gi}}
+    jvmOptions: {-Xmx: 1g}
+    template: {pod: {priorityClassName: high}}
+    storage:
+      type: jbod
+      volumes:
+        - {id: 0, type: persistent-claim, size: 10Gi}
+        - {id: 1, type: persistent-claim, size: 10Gi}
+  zookeeper:
+    replicas: 3
+    storage: {type: ephemeral}
+"""
+
+
+def test_brokers_declared_in_the_kafka_are_strimzis_virtual_pool(tmp_path):
+    (tmp_path / "kafka.yaml").write_text(BROKERS_IN_KAFKA)
+    model = normalize(load([tmp_path]))
+    assert [f for f in model.findings if f.is_error] == []
+    (pool,) = model.clusters[0].pools
+    # Pods <cluster>-kafka-<id> from 0, claims data-<volume id>-<cluster>-kafka-<id>, as Strimzi named them.
+    assert (pool.name, pool.roles, list(pool.node_ids)) == ("kafka", ("broker",), [0, 1, 2])
+    assert [v.name for v in pool.volumes] == ["data-0", "data-1"]
+    assert pool.resources == {"requests": {"memory": "2Gi"}}
+    assert pool.jvm_options.xmx == "1g"
+    assert pool.template.pod == {"priorityClassName": "high"}

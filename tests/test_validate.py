@@ -174,11 +174,10 @@ def test_strimzi_listener_type_is_named_as_not_supported_yet():
                                 'or "ingress"')
 
 
-def test_zookeeper_is_refused_by_name():
+def test_zookeeper_needs_its_storage():
     text = KAFKA.replace("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2") + "  zookeeper:\n    replicas: 3\n"
     finding = only(findings_for_text(text))
-    assert finding.message.startswith("spec.zookeeper: ZooKeeper is part of Strimzi's v1beta2 API")
-    assert "KafkaNodePool" in finding.message
+    assert finding.rule == "schema.required" and "storage" in finding.message
 
 
 def test_missing_required_field_points_at_the_parent_key():

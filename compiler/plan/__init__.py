@@ -5,7 +5,7 @@ Templates only place these values; no decision is left to them.
 
 One module a component, named as its folder under charts/kafka/templates/:
 broker (with broker_config), listeners, certificates, kafka_client, topics,
-users, metrics; naming and pods at the bottom hold what they share. This
+users, metrics, zookeeper; naming and pods at the bottom hold what they share. This
 module only puts each component's values under its key.
 """
 
@@ -28,6 +28,7 @@ from .naming import cluster_id, common_labels, connect_names
 from .pods import image
 from .topics import topics_values
 from .users import users_values
+from .zookeeper import zookeeper_values
 
 __all__ = ["ChartPlan", "plan"]
 
@@ -76,4 +77,5 @@ def _cluster_values(cluster: Cluster) -> dict:
         "metrics": metrics_values(cluster),
         "kafkaExporter": kafka_exporter_values(cluster),
         "prometheusOperator": prometheus_operator_values(cluster),
+        "zookeeper": zookeeper_values(cluster),
     }

@@ -38,18 +38,25 @@ def services(cluster: Cluster) -> dict:
         "brokers": {
             "name": cluster_names(cluster).brokers_service,
             "ports": [service_port(listener)
-                      for listener in (CONTROL_PLANE, REPLICATION, *cluster.listeners)
+                      for listener in (*_control_plane(cluster), REPLICATION, *cluster.listeners)
                       if not listener.has_own_services],
+            "selector": kafka_pods_selector(cluster),
             **metadata_of(cluster.brokers_service_template),
             **_service_ip_families(cluster.brokers_service_template),
         },
     }
 
 
+def _control_plane(cluster: Cluster) -> tuple[Listener, ...]:
+    """The KRaft controller listener; a cluster in ZooKeeper mode has none."""
+    return () if cluster.zookeeper is not None else (CONTROL_PLANE,)
+
+
 def pod_disruption_budget(cluster: Cluster) -> dict:
     return {
         "name": cluster_names(cluster).kafka,
         "maxUnavailable": cluster.pod_disruption_budget_template.get("maxUnavailable", 1),
+        "selector": kafka_pods_selector(cluster),
         **metadata_of(cluster.pod_disruption_budget_template),
     }
 
@@ -92,7 +99,8 @@ def network_policy(cluster: Cluster) -> dict | None:
     def rule(port: int, peers: list[dict]) -> dict:
         return {"ports": [{"port": port, "protocol": "TCP"}], **({"from": peers} if peers else {})}
 
-    rules = [rule(CONTROL_PLANE.port, [kafka_pods]), rule(REPLICATION.port, replication_clients)]
+    rules = [rule(listener.port, [kafka_pods]) for listener in _control_plane(cluster)]
+    rules.append(rule(REPLICATION.port, replication_clients))
     rules += [rule(listener.port, list(listener.network_policy_peers)) for listener in cluster.listeners]
     if cluster.metrics is not None:
         rules.append(rule(METRICS_PORT, []))
@@ -226,6 +234,9 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
         # the small scratch volume. GC logging is off unless asked for, as in Strimzi.
         "EXTRA_ARGS": "-name kafkaServer",
     }
+    if cluster.zookeeper is not None:
+        # broker.id instead of node.id and no KRaft storage to format (kafka-run.sh).
+        env["KAFKAC_ZOOKEEPER_MODE"] = "true"
     if pool.is_broker and cluster.rack is not None:
         if cluster.rack.type == "topology-label":
             env["KAFKAC_RACK_FILE"] = f"{_RACK_INIT_DIR}/rack.id"

@@ -12,10 +12,12 @@ from ..properties import config_text, property_line
 from ..quantities import quantity_bytes
 from ..model import Cluster, JvmOptions, Listener, Logging, NodePool
 from .metrics import metrics_reporter_properties
-from .naming import CONTROL_PLANE, REPLICATION, cluster_names
+from .naming import CONTROL_PLANE, REPLICATION, ZOOKEEPER_CLIENT_PORT, cluster_names, zookeeper_names
 from .pods import CLIENTS_CA_CERT, CLUSTER_CA_CERT, NODE_KEYSTORE, WORK_DIR
 
 _STANDARD_AUTHORIZER = "org.apache.kafka.metadata.authorizer.StandardAuthorizer"
+# Kafka 3.x's authorizer of ACLs kept in ZooKeeper.
+_ZOOKEEPER_ACL_AUTHORIZER = "kafka.security.authorizer.AclAuthorizer"
 _SCRAM_LOGIN_MODULE = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
 _ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
 _HEAP_SHARE_OF_MEMORY = 0.5
@@ -57,26 +59,33 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     kafka-run.sh appends what depends on the pod's identity: node.id,
     log.dirs, metadata.log.dir, controller.quorum.voters, advertised.listeners.
     """
-    lines = [
-        f"# Node pool {pool.name} of Kafka cluster {cluster.name}.",
-        "# node.id, log.dirs, metadata.log.dir, controller.quorum.voters and",
-        "# advertised.listeners are appended at start-up from the pod's identity.",
-    ]
-    props: list[tuple[str, str]] = [
+    lines = [f"# Node pool {pool.name} of Kafka cluster {cluster.name}."]
+    if cluster.zookeeper is not None:
+        lines += ["# broker.id, log.dirs and advertised.listeners are appended at start-up",
+                  "# from the pod's identity."]
+    else:
+        lines += ["# node.id, log.dirs, metadata.log.dir, controller.quorum.voters and",
+                  "# advertised.listeners are appended at start-up from the pod's identity."]
+    in_zookeeper_mode = cluster.zookeeper is not None
+    props: list[tuple[str, str]] = [] if in_zookeeper_mode else [
         ("process.roles", ",".join(pool.roles)),
         ("controller.listener.names", CONTROL_PLANE.identifier),
+    ]
+    props += [
         ("listeners", ",".join(f"{l.identifier}://0.0.0.0:{l.port}" for l in listeners)),
         ("listener.security.protocol.map", ",".join(
             f"{l.identifier}:{l.security_protocol}"
-            for l in (CONTROL_PLANE, REPLICATION, *cluster.listeners))),
+            for l in (*(() if in_zookeeper_mode else (CONTROL_PLANE,)), REPLICATION, *cluster.listeners))),
     ]
+    if in_zookeeper_mode:
+        props.extend(_zookeeper_client_properties(cluster))
     if pool.is_broker:
         props.append(("inter.broker.listener.name", REPLICATION.identifier))
     # Every node is a client of the controller listener; brokers also serve and
     # use the replication listener. Both require the peer's node certificate and
     # check that the server's certificate names the address it was reached at.
     # The key store password is added at start-up from the node certificate Secret.
-    for listener in _internal_listeners(pool):
+    for listener in _internal_listeners(cluster, pool):
         prefix = f"listener.name.{listener.identifier.lower()}"
         props.extend([
             (f"{prefix}.ssl.client.auth", "required"),
@@ -102,14 +111,32 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     return "\n".join(lines) + "\n"
 
 
-def _internal_listeners(pool: NodePool) -> list[Listener]:
-    """The internal listeners a node serves or connects to as a client."""
+def _internal_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+    """The internal listeners a node serves or connects to as a client (in ZooKeeper mode
+    there is no controller listener)."""
+    if cluster.zookeeper is not None:
+        return [REPLICATION]
     return [CONTROL_PLANE, REPLICATION] if pool.is_broker else [CONTROL_PLANE]
+
+
+def _zookeeper_client_properties(cluster: Cluster) -> list[tuple[str, str]]:
+    """The brokers reach ZooKeeper's client Service over TLS with the node certificate, as in
+    Strimzi, and check that ZooKeeper's certificate names the Service. The key store password
+    is added at start-up from the node certificate Secret."""
+    return [
+        ("zookeeper.connect", f"{zookeeper_names(cluster).client_service}:{ZOOKEEPER_CLIENT_PORT}"),
+        ("zookeeper.clientCnxnSocket", "org.apache.zookeeper.ClientCnxnSocketNetty"),
+        ("zookeeper.ssl.client.enable", "true"),
+        ("zookeeper.ssl.keystore.type", "PKCS12"),
+        ("zookeeper.ssl.keystore.location", NODE_KEYSTORE),
+        ("zookeeper.ssl.truststore.type", "PEM"),
+        ("zookeeper.ssl.truststore.location", CLUSTER_CA_CERT),
+    ]
 
 
 def node_cert_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
     """Listeners whose key store is the node certificate (their password is added at start-up)."""
-    listeners = _internal_listeners(pool)
+    listeners = _internal_listeners(cluster, pool)
     if pool.is_broker:
         listeners += [l for l in cluster.listeners if l.tls and not l.cert_secret]
     return listeners
@@ -170,7 +197,8 @@ def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
     super_users = [_node_principal(cluster), *cluster.authorization.super_users]
     if cluster.kafka_exporter is not None:
         super_users.insert(1, _kafka_exporter_principal(cluster))
-    props = [("authorizer.class.name", _STANDARD_AUTHORIZER),
+    authorizer = _ZOOKEEPER_ACL_AUTHORIZER if cluster.zookeeper is not None else _STANDARD_AUTHORIZER
+    props = [("authorizer.class.name", authorizer),
              ("super.users", ";".join(dict.fromkeys(super_users)))]
     if _ALLOW_EVERYONE not in cluster.config:
         props.append((_ALLOW_EVERYONE, "false"))

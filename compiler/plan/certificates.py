@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, ClusterCa
 from .listeners import address_objects, cluster_ip_service_names, external_names
-from .naming import cluster_names, hook_pod_labels, secret_labels
+from .naming import cluster_names, hook_pod_labels, secret_labels, zookeeper_names
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
 
 # Strimzi's subject of the cluster CA and of the nodes' certificates (its node principal).
@@ -29,7 +29,8 @@ def certificates_values(cluster: Cluster) -> dict:
     node_secret = names.node_cert_secret
     # Each name is certified in its four forms: name, name.<ns>, name.<ns>.svc
     # and name.<ns>.svc.<clusterDomain>; the wildcard covers every pod.
-    dns_names = [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster)]
+    dns_names = [bootstrap, brokers, f"*.{brokers}", *cluster_ip_service_names(cluster),
+                 *_zookeeper_dns_names(cluster)]
     # Addresses of listeners with their own Services, known at compile time, as they are.
     external_dns_names, external_ips = external_names(cluster)
     return {
@@ -138,3 +139,12 @@ def _kafka_exporter_certificate(cluster: Cluster) -> dict | None:
         return None
     names = cluster_names(cluster)
     return {"secret": names.kafka_exporter_cert_secret, "subject": f"CN={names.kafka_exporter}, O=io.strimzi"}
+
+
+def _zookeeper_dns_names(cluster: Cluster) -> list[str]:
+    """The ZooKeeper nodes present the node certificate too, on the client Service and to each
+    other; the brokers check that it names the client Service they connect to."""
+    if cluster.zookeeper is None:
+        return []
+    names = zookeeper_names(cluster)
+    return [names.client_service, names.nodes_service, f"*.{names.nodes_service}"]

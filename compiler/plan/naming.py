@@ -21,6 +21,8 @@ from ..model import Cluster, Listener, NodePool
 # node presents the node certificate and trusts only the cluster CA.
 CONTROL_PLANE = Listener(name="controlplane", port=9090, type="internal", tls=True)
 REPLICATION = Listener(name="replication", port=9091, type="internal", tls=True)
+# ZooKeeper's ports, as in Strimzi: clients (TLS), followers to the leader, leader election.
+ZOOKEEPER_CLIENT_PORT, ZOOKEEPER_CLUSTERING_PORT, ZOOKEEPER_ELECTION_PORT = 2181, 2888, 3888
 
 _MAX_JOB_NAME = 63  # a Job's name is a label value on its pods
 
@@ -60,6 +62,27 @@ def cluster_names(cluster: Cluster) -> ClusterNames:
         clients_ca_cert_secret=f"{cluster.name}-clients-ca-cert", clients_ca_secret=f"{cluster.name}-clients-ca",
         node_cert_secret=f"{kafka}-node-certs", kafka_exporter=f"{kafka}-exporter",
         kafka_exporter_cert_secret=f"{kafka}-exporter-certs", network_policy=f"{cluster.name}-network-policy-kafka")
+
+
+@dataclass(frozen=True)
+class ZooKeeperNames:
+    """The names of a cluster's ZooKeeper objects, as Strimzi gave them."""
+
+    zookeeper: str  # the StatefulSet, ServiceAccount and PodDisruptionBudget; pods <zookeeper>-<n>
+    client_service: str
+    nodes_service: str  # headless: every node's own DNS name
+    config_map: str
+    scripts_config_map: str
+    metrics_config_map: str
+    network_policy: str
+
+
+def zookeeper_names(cluster: Cluster) -> ZooKeeperNames:
+    zookeeper = f"{cluster.name}-zookeeper"
+    return ZooKeeperNames(
+        zookeeper=zookeeper, client_service=f"{zookeeper}-client", nodes_service=f"{zookeeper}-nodes",
+        config_map=f"{zookeeper}-config", scripts_config_map=f"{zookeeper}-scripts",
+        metrics_config_map=f"{zookeeper}-metrics", network_policy=f"{cluster.name}-network-policy-zookeeper")
 
 
 def statefulset_name(cluster: Cluster, pool: NodePool) -> str:
@@ -148,6 +171,18 @@ def brokers_selector(cluster: Cluster) -> dict:
 def broker_pod_selector(cluster: Cluster, pool: NodePool, node_id: int) -> dict:
     """One broker: its own Service on a listener."""
     return {**_cluster_selector(cluster), "statefulset.kubernetes.io/pod-name": pod_name(cluster, pool, node_id)}
+
+
+def zookeeper_selector(cluster: Cluster) -> dict:
+    """The ZooKeeper nodes: their StatefulSet's, Services' and PodDisruptionBudget's selector."""
+    return {**kafka_kind_selector(cluster), _NAME: zookeeper_names(cluster).zookeeper}
+
+
+def zookeeper_labels(cluster: Cluster) -> dict:
+    """Every ZooKeeper object's labels; without the Kafka nodes' strimzi.io/name, so that
+    no Kafka Service or PodDisruptionBudget selects a ZooKeeper pod."""
+    return {**_app_labels(cluster), "app.kubernetes.io/version": cluster.kafka_version,
+            **zookeeper_selector(cluster), "strimzi.io/component-type": "zookeeper"}
 
 
 def claim_labels(cluster: Cluster, pool: NodePool) -> dict:

@@ -12,7 +12,11 @@ set -eu
 
 : "${POD_NAME:?POD_NAME must be set from the pod name}"
 : "${POD_NAMESPACE:?POD_NAMESPACE must be set from the pod namespace}"
-: "${KAFKAC_CLUSTER_ID:?}" "${KAFKAC_HEADLESS_SERVICE:?}" "${KAFKAC_CONTROLLER_VOTERS:?}"
+: "${KAFKAC_CLUSTER_ID:?}" "${KAFKAC_HEADLESS_SERVICE:?}"
+# With ZooKeeper (Kafka 3.x) the broker registers there under broker.id, and
+# there is no KRaft quorum to name nor storage to format.
+zookeeper_mode=${KAFKAC_ZOOKEEPER_MODE:-false}
+[ "$zookeeper_mode" = true ] || : "${KAFKAC_CONTROLLER_VOTERS:?}"
 : "${KAFKAC_LOG_DIRS:?}"
 kafka_home=${KAFKA_HOME:-/opt/kafka}
 config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
@@ -46,7 +50,7 @@ for dir in $KAFKAC_LOG_DIRS; do
 done
 
 voters=""
-for voter in $KAFKAC_CONTROLLER_VOTERS; do # <id>@<pod>:<port>
+for voter in ${KAFKAC_CONTROLLER_VOTERS:-}; do # <id>@<pod>:<port>
   id=${voter%%@*}; rest=${voter#*@}
   voters=$(join , $voters "$id@$(pod_address "${rest%%:*}" svc):${rest##*:}")
 done
@@ -122,12 +126,18 @@ properties="$work_dir/server.properties"
 {
   cat "$config_dir/server.properties"
   echo "# Added by kafka-run.sh for pod $POD_NAME"
-  echo "node.id=$node_id"
+  if [ "$zookeeper_mode" = true ]; then
+    echo "broker.id=$node_id"
+  else
+    echo "node.id=$node_id"
+  fi
   echo "log.dirs=$log_dirs"
   if [ -n "${KAFKAC_METADATA_LOG_DIR:-}" ]; then
     echo "metadata.log.dir=$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id"
   fi
-  echo "controller.quorum.voters=$voters"
+  if [ "$zookeeper_mode" != true ]; then
+    echo "controller.quorum.voters=$voters"
+  fi
   if [ -n "$advertised" ]; then
     echo "advertised.listeners=$advertised"
   fi
@@ -138,21 +148,28 @@ properties="$work_dir/server.properties"
     echo "listener.name.$listener.ssl.keystore.password=$node_password"
     echo "listener.name.$listener.ssl.key.password=$node_password"
   done
+  if [ "$zookeeper_mode" = true ]; then
+    printf '%s=%s\n' zookeeper.ssl.keystore.password "$node_password"
+  fi
 } > "$properties"
 
-# --ignore-formatted keeps existing data: only an empty directory is formatted.
-set -- --cluster-id "$KAFKAC_CLUSTER_ID" --config "$properties" --ignore-formatted
-if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
-  set -- "$@" --release-version "$KAFKAC_METADATA_VERSION"
-fi
-# The tool prints plain lines: each becomes an event.
-if "$kafka_home/bin/kafka-storage.sh" format "$@" > "$work_dir/format.out" 2>&1; then
-  while IFS= read -r text; do log "kafka-storage format: $text"; done < "$work_dir/format.out"
-else
-  log_error "kafka-storage format failed:"
-  log_tail ERROR "$work_dir/format.out"
-  exit 1
-fi
+format_storage() {
+  # --ignore-formatted keeps existing data: only an empty directory is formatted.
+  set -- --cluster-id "$KAFKAC_CLUSTER_ID" --config "$properties" --ignore-formatted
+  if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
+    set -- "$@" --release-version "$KAFKAC_METADATA_VERSION"
+  fi
+  # The tool prints plain lines: each becomes an event.
+  if "$kafka_home/bin/kafka-storage.sh" format "$@" > "$work_dir/format.out" 2>&1; then
+    while IFS= read -r text; do log "kafka-storage format: $text"; done < "$work_dir/format.out"
+  else
+    log_error "kafka-storage format failed:"
+    log_tail ERROR "$work_dir/format.out"
+    exit 1
+  fi
+}
+# A ZooKeeper-mode broker writes its meta.properties itself, with ZooKeeper's cluster id.
+[ "$zookeeper_mode" = true ] || format_storage
 
 # The metrics javaagent serves a port: only the server gets it, not the tools above
 # or the probes (which share this environment).

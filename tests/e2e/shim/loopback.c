@@ -3,8 +3,10 @@
  * loopback address, as a pod has its own network namespace.
  *
  * KAFKAC_E2E_POD_IP holds the pod's address (an IPv4 address in 127.0.0.0/8).
- *   bind()    to the wildcard address (0.0.0.0, ::, ::ffff:0.0.0.0) binds the
- *             pod's address instead, so every pod can listen on 0.0.0.0:9092;
+ *   bind()    to the wildcard address (0.0.0.0, ::, ::ffff:0.0.0.0) or the
+ *             loopback address binds the pod's address instead, so every pod
+ *             can listen on 0.0.0.0:9092, and on 127.0.0.1:12181 (ZooKeeper's
+ *             port for the pod's own probes) beside the other pods;
  *   connect() to the loopback address (127.0.0.1, ::1, ::ffff:127.0.0.1)
  *             reaches the pod's address instead: "localhost" is the pod itself.
  * IPv6 sockets get the IPv4-mapped form of the address (the JVM's sockets are
@@ -52,17 +54,18 @@ static const struct sockaddr *rewrite(const struct sockaddr *addr, socklen_t len
     if (!have_pod_ip || addr == NULL) return addr;
     if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
         const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
-        uint32_t wanted = for_bind ? htonl(INADDR_ANY) : htonl(INADDR_LOOPBACK);
-        if (in->sin_addr.s_addr != wanted) return addr;
+        uint32_t address = in->sin_addr.s_addr;
+        int match = address == htonl(INADDR_LOOPBACK) || (for_bind && address == htonl(INADDR_ANY));
+        if (!match) return addr;
         memcpy(buf, addr, sizeof(struct sockaddr_in));
         ((struct sockaddr_in *)buf)->sin_addr = pod_ip;
         return (const struct sockaddr *)buf;
     }
     if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
         const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
-        int match = for_bind
-            ? (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr) || is_mapped_v4(&in6->sin6_addr, htonl(INADDR_ANY)))
-            : (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || is_mapped_v4(&in6->sin6_addr, htonl(INADDR_LOOPBACK)));
+        int match = IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) || is_mapped_v4(&in6->sin6_addr, htonl(INADDR_LOOPBACK))
+            || (for_bind && (IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr)
+                             || is_mapped_v4(&in6->sin6_addr, htonl(INADDR_ANY))));
         if (!match) return addr;
         memcpy(buf, addr, sizeof(struct sockaddr_in6));
         set_mapped_pod_ip(&((struct sockaddr_in6 *)buf)->sin6_addr);

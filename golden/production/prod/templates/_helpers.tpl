@@ -5,6 +5,13 @@ changes a selector.
 */}}
 {{- define "kafkac.labels" -}}
 {{ toYaml .Values.commonLabels }}
+{{ include "kafkac.helmLabels" . }}
+{{- end }}
+
+{{/*
+Helm's own labels, for objects whose other labels are not the Kafka nodes' (ZooKeeper's).
+*/}}
+{{- define "kafkac.helmLabels" -}}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
 {{- end }}

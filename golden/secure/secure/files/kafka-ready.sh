@@ -8,6 +8,9 @@
 # (In a node with both roles the broker reads metadata from the node's own copy
 # of the quorum log, so an unfenced broker also means that copy is current.)
 #
+# ZooKeeper mode (Kafka 3.x, no process.roles): ready when the broker answers
+# and the cluster metadata it serves lists it as a registered broker.
+#
 # Controller only: ready when it answers on its controller listener and the
 # quorum leader reports it as the leader, or as a voter that was caught up with
 # the leader within controller.quorum.fetch.timeout.ms: the rule a rolling
@@ -87,6 +90,26 @@ EOF
 mv "$client_config.new" "$client_config"
 
 case ,$(property process.roles), in
+  ,,)
+    # ZooKeeper mode (Kafka 3.x): ready when the broker answers on its
+    # replication listener and the metadata it serves lists it, that is, the
+    # controller has seen it register in ZooKeeper.
+    listener=$(property inter.broker.listener.name)
+    port=$(listener_port "$listener")
+    [ -n "$(property zookeeper.connect)" ] || not_ready "process.roles names neither broker nor controller"
+    [ -n "$port" ] || not_ready "no port for listener $listener in server.properties"
+    if ! run_tool "$kafka_home/bin/kafka-broker-api-versions.sh" --bootstrap-server "localhost:$port" \
+        --command-config "$client_config"; then
+      tool_error
+      not_ready "broker $node_id does not answer on localhost:$port"
+    fi
+    # <host>:<port> (id: <id> rack: <rack>) -> (
+    if echo "$answer" | grep -q "(id: $node_id rack: "; then
+      echo "broker $node_id is registered"
+    else
+      not_ready "broker $node_id is not registered"
+    fi
+    ;;
   *,broker,*)
     listener=$(property inter.broker.listener.name)
     port=$(listener_port "$listener")

@@ -1,0 +1,98 @@
+"""examples/zookeeper, run for real: three ZooKeeper nodes and three Kafka 3.9 brokers declared
+in the Kafka, ZooKeeper's quorum and clients over TLS with the node certificate."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from pathlib import Path
+
+import pytest
+
+from .. import kafka_dist
+from . import clients, tls
+from .conftest import NAMESPACE, boot
+
+pytestmark = pytest.mark.e2e
+
+REPLICATION = 9091
+ZOOKEEPER_CLIENT = 2181
+CA_SECRET = "legacy-cluster-ca-cert"
+NODE_SECRET = "legacy-kafka-node-certs"
+
+
+@pytest.fixture(scope="module")
+def cluster(e2e, tmp_path_factory):
+    # The brokers' metrics agent, which Strimzi's image has in libs/ (the example's metricsConfig).
+    with boot("zookeeper", e2e, tmp_path_factory.mktemp("zookeeper"), address_block=17,
+              extra_jars=(kafka_dist.jmx_exporter_agent(),)) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def node_options(cluster, tmp_path_factory) -> dict:
+    """A client of the replication listener with the node certificate (a super user)."""
+    folder = tmp_path_factory.mktemp("node")
+    (folder / "ca.crt").write_bytes(cluster.secrets[CA_SECRET]["ca.crt"])
+    node = cluster.secrets[NODE_SECRET]
+    pem = tls.pkcs12_to_pem(node["node.p12"], node["node.password"], folder / "node")
+    return {"security_protocol": "SSL", "ssl_cafile": str(folder / "ca.crt"), "ssl_certfile": str(pem),
+            "ssl_keyfile": str(pem), "ssl_check_hostname": True}
+
+
+def zookeepers(cluster) -> list:
+    return [p for p in cluster.pods.values() if p.statefulset == "legacy-zookeeper"]
+
+
+def test_the_ensemble_forms_over_tls_and_the_brokers_register(cluster, node_options):
+    assert sorted(p.name for p in zookeepers(cluster)) == [f"legacy-zookeeper-{n}" for n in range(3)]
+    modes = []
+    for pod in zookeepers(cluster):
+        done = cluster.exec(pod, ["/bin/sh", "/opt/kafka/kafkac/zookeeper-ready.sh"])
+        assert done.returncode == 0, f"{pod.name}: {done.stdout}{done.stderr}"
+        modes.append(done.stdout.split()[-1])
+    assert sorted(modes) == ["follower", "follower", "leader"]
+    brokers = clients.brokers(cluster.bootstrap(REPLICATION), **node_options)
+    assert sorted(b["broker_id"] for b in brokers) == [0, 1, 2]
+    assert {b["host"] for b in brokers} == {
+        f"legacy-kafka-{i}.legacy-kafka-brokers.{NAMESPACE}.svc" for i in range(3)}
+
+
+def ruok(address: tuple[str, int], ca: Path | None = None, client_pem: Path | None = None) -> bytes:
+    """ZooKeeper's four-letter word ruok, over TLS with `ca` (the server's name checked), else plain."""
+    try:
+        with socket.create_connection(address, timeout=10) as raw:
+            sock = raw
+            if ca is not None:
+                context = ssl.create_default_context(cafile=str(ca))
+                if client_pem is not None:
+                    context.load_cert_chain(str(client_pem))
+                sock = context.wrap_socket(raw, server_hostname="legacy-zookeeper-client")
+            sock.sendall(b"ruok")
+            answer = b""
+            while chunk := sock.recv(64):
+                answer += chunk
+            return answer
+    except (ssl.SSLError, OSError):
+        return b""
+
+
+def test_zookeeper_serves_only_tls_clients_with_a_certificate_of_the_cluster_ca(cluster, tmp_path):
+    ca = tmp_path / "ca.crt"
+    ca.write_bytes(cluster.secrets[CA_SECRET]["ca.crt"])
+    node = cluster.secrets[NODE_SECRET]
+    node_pem = tls.pkcs12_to_pem(node["node.p12"], node["node.password"], tmp_path / "node")
+    pod = zookeepers(cluster)[0]
+    address = (f"{pod.name}.legacy-zookeeper-nodes.{NAMESPACE}.svc", ZOOKEEPER_CLIENT)
+    assert ruok(address, ca, node_pem) == b"imok"
+    assert ruok(address, ca) != b"imok"
+    assert ruok(address) != b"imok"
+
+
+def test_a_topic_with_three_replicas_takes_and_serves_records(cluster, node_options):
+    bootstrap = cluster.bootstrap(REPLICATION)
+    clients.create_topic(bootstrap, "zk-mode", partitions=3, replication_factor=3,
+                         configs={"min.insync.replicas": "2"}, **node_options)
+    sent = [f"record-{i}".encode() for i in range(100)]
+    clients.produce(bootstrap, "zk-mode", sent, **node_options)
+    assert sorted(clients.consume_all(bootstrap, "zk-mode", **node_options)) == sorted(sent)
