@@ -21,7 +21,7 @@ from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RAC
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,
                             ConnectBuild, Connector, Plugin, TrustedCertificate)
 from .normalize import LOG_LEVELS, _config_map_value, _metrics_reporter, _release
-from .normalize_pools import _jvm_options
+from .normalize_pools import jvm_options
 from .properties import config_text
 
 # KafkaConnectSpec.FORBIDDEN_PREFIXES and FORBIDDEN_PREFIX_EXCEPTIONS of Strimzi's API: options
@@ -163,7 +163,7 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
                                    for c in (spec.get("tls") or {}).get("trustedCertificates") or ()),
         authentication=authentication,
         resources=dict(spec.get("resources") or {}),
-        jvm_options=_jvm_options(doc, ("spec", "jvmOptions"), findings),
+        jvm_options=jvm_options(doc, ("spec", "jvmOptions"), findings),
         logging=_logging(doc, config_maps, findings),
         metrics=_metrics(doc, config_maps, findings),
         rack=_rack(spec),
