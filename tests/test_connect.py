@@ -167,7 +167,7 @@ def test_a_connect_is_a_chart_of_its_own_named_as_strimzi_names_its_workers():
 
 def test_worker_properties_name_the_password_and_never_hold_it():
     text = worker_properties(_example())
-    assert 'password="${strimzidir:/opt/kafka/connect-password:password}"' in text
+    assert 'password="${strimzidir:/opt/kafka/connect-password/orders-pipeline:password}"' in text
     for prefix in ("", "producer.", "consumer.", "admin."):
         assert f"\n{prefix}security.protocol=SASL_SSL\n" in "\n" + text
     assert "config.providers=strimzienv,strimzifile,strimzidir\n" in text

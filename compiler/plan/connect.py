@@ -157,7 +157,8 @@ def _security_properties(connect: Connect) -> list[tuple[str, str]]:
         module = ("org.apache.kafka.common.security.plain.PlainLoginModule" if auth.type == "plain"
                   else "org.apache.kafka.common.security.scram.ScramLoginModule")
         secret, key = auth.password_secret
-        password = f"${{strimzidir:{_PASSWORD_DIR}:{key}}}"
+        # A folder per Secret, as Strimzi mounts it.
+        password = f"${{strimzidir:{_PASSWORD_DIR}/{secret}:{key}}}"
         common += [("sasl.mechanism", mechanism),
                    ("sasl.jaas.config", f'{module} required username={json.dumps(auth.username)} '
                                         f'password="{password}";')]
@@ -266,7 +267,8 @@ def _volume_mounts(connect: Connect) -> list[dict]:
     if auth is not None and auth.certificate_secret:
         mounts.append({"name": "client-cert", "mountPath": _CLIENT_CERT_DIR, "readOnly": True})
     if auth is not None and auth.password_secret:
-        mounts.append({"name": "client-password", "mountPath": _PASSWORD_DIR, "readOnly": True})
+        mounts.append({"name": "client-password", "mountPath": f"{_PASSWORD_DIR}/{auth.password_secret[0]}",
+                       "readOnly": True})
     if connect.rack is not None and connect.rack.type == "topology-label":
         mounts.append({"name": "rack-volume", "mountPath": _RACK_INIT_DIR, "readOnly": True})
     if connect.metrics is not None and not connect.metrics.is_reporter:
