@@ -96,9 +96,12 @@ def _report(findings, output_format: str, color: bool | None, **extra) -> None:
 def cli() -> None:
     """kafkac compiles Strimzi Kafka resources into plain, verified Helm charts.
 
-    It reads the Kafka, KafkaNodePool, KafkaTopic and KafkaUser resources you
-    would give Strimzi (kafka.strimzi.io/v1 or v1beta2), checks them, and writes
-    one Helm chart per Kafka cluster, which runs the cluster with no operator.
+    It reads the Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect and
+    KafkaConnector resources you would give Strimzi (kafka.strimzi.io/v1 or
+    v1beta2; v1alpha1 and v1beta1 are converted as Strimzi converted them),
+    checks them, and writes one Helm chart per Kafka cluster (KRaft, or
+    ZooKeeper on Kafka 3.7 to 3.9) and one per KafkaConnect, which run them
+    with no operator.
 
     \b
     Project file: a .kafkac.yaml beside the specs (or in a parent folder up to
@@ -130,7 +133,7 @@ def cli() -> None:
 @color_option
 def compile_command(paths, output, verify, kube_versions, profile, opa_url, policy_dirs,
                     output_format, color):
-    """Compile the resources under PATHS into one Helm chart per Kafka cluster.
+    """Compile the resources under PATHS into one Helm chart per Kafka cluster and per KafkaConnect.
 
     PATHS are YAML files or directories (read recursively, *.yaml and *.yml).
     Resources are grouped into clusters by their strimzi.io/cluster label, as
@@ -138,9 +141,9 @@ def compile_command(paths, output, verify, kube_versions, profile, opa_url, poli
     --base). With a profile chosen (--profile, the Kafka's kafkac.io/profile
     annotation or `profile` in .kafkac.yaml) a deny finding stops the compile;
     with none, what the policies find is reported as warnings, except what
-    cannot work. Charts are built and verified in
-    a temporary directory and only then moved to OUTPUT/<cluster>; when
-    anything fails, OUTPUT is left exactly as it was.
+    cannot work. Charts are built and verified in a temporary directory and
+    only then moved to OUTPUT/<cluster> (OUTPUT/<name>-connect for a
+    KafkaConnect); when anything fails, OUTPUT is left exactly as it was.
 
     \b
     Example:
