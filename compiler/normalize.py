@@ -456,11 +456,6 @@ def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool
     3.7 (KRaft, and the first apache/kafka image) to the newest."""
     path = ("spec", "kafka", "version")
     if version in SUPPORTED_KAFKA_VERSIONS:
-        if _release(version) < (4, 0):
-            findings.append(warning(
-                "kafka.version-logging", f"Kafka {version} logs through log4j 1 (reload4j), and kafkac "
-                "writes only Kafka 4's log4j2 configuration: the nodes run, but write no log lines",
-                doc.span_of(path), path, "4.0.0 or newer to keep the nodes' logs"))
         return True
     oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
     accepted = ", ".join(SUPPORTED_KAFKA_VERSIONS)

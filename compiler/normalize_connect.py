@@ -194,11 +194,6 @@ def _with_cluster(connect: Connect, name: str) -> Connect:
 def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool:
     path = ("spec", "version")
     if version in SUPPORTED_KAFKA_VERSIONS:
-        if _release(version) < (4, 0):
-            findings.append(warning(
-                "connect.version-logging", f"Kafka Connect {version} logs through log4j 1 (reload4j), and "
-                "kafkac writes only Kafka 4's log4j2 configuration: the workers run, but write no log lines",
-                doc.span_of(path), path, "4.0.0 or newer to keep the workers' logs"))
         return True
     oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
     findings.append(error(

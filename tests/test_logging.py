@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from compiler.model import Logging
-from compiler.plan.broker_config import LOG4J2_PATTERN, log4j2_properties
+from compiler.plan.broker_config import LOG4J2_PATTERN, log4j2_properties, log4j_java_option, logging_file
 from compiler.plan.metrics import METRICS_AGENT_COPY_SCRIPT, kafka_exporter_logging_args
 from compiler.project_files import CHARTS
 
@@ -148,3 +148,19 @@ def test_the_format_matches_kafkas_own_lines_and_rejects_others():
     assert LOG_LINE_RE.match("2026-05-04T09:12:02.418Z ERROR [main] : a root logger's event")
     assert not LOG_LINE_RE.match("[2026-05-04 09:12:02,418] WARN message (org.apache.kafka.Foo)")
     assert not LOG_LINE_RE.match("Formatting metadata directory /var/lib/kafka with metadata.version 4.3")
+
+
+def test_kafka_3_nodes_and_workers_log_through_log4j_1_in_the_same_format():
+    logging = Logging(type="inline", loggers={"kafka.root.logger.level": "WARN",
+                                              "log4j.logger.kafka.coordinator": "DEBUG"})
+    assert logging_file(logging, "4.0.0")["fileName"] == "log4j2.properties"
+    file = logging_file(logging, "3.9.1")
+    assert file["fileName"] == "log4j.properties"
+    config = properties(file["content"])
+    assert config["log4j.rootLogger"] == "WARN, CONSOLE"
+    assert config["log4j.appender.CONSOLE.layout"] == "org.apache.log4j.EnhancedPatternLayout"
+    assert config["log4j.appender.CONSOLE.layout.ConversionPattern"].startswith(LOG4J2_PATTERN.split(" %c")[0])
+    assert config["log4j.logger.kafka.coordinator"] == "DEBUG"
+    assert config["log4j.logger.kafka.request.logger"] == "WARN"
+    assert log4j_java_option("log4j.properties", "/d") == "-Dlog4j.configuration=file:/d/log4j.properties"
+    assert log4j_java_option("log4j2.properties", "/d") == "-Dlog4j2.configurationFile=/d/log4j2.properties"

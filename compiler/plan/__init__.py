@@ -18,7 +18,7 @@ from ..model import Cluster
 from ..model_connect import Connect
 from .broker import (network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account,
                      services)
-from .broker_config import LOG4J2_FILE, log4j2_properties
+from .broker_config import logging_file
 from .certificates import certificates_values
 from .connect import build_files, connect_values
 from .kafka_client import kafka_client_values
@@ -66,7 +66,7 @@ def _cluster_values(cluster: Cluster) -> dict:
         "serviceAccount": service_account(cluster),
         "certificates": certificates_values(cluster),
         "rackAwareness": rack_awareness(cluster),
-        "logging": {"fileName": LOG4J2_FILE, "content": log4j2_properties(cluster.logging)},
+        "logging": logging_file(cluster.logging, cluster.kafka_version),
         "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
         "kafkaClient": kafka_client_values(cluster),
         "topics": topics_values(cluster),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 
 from ..model import Cluster, Listener, NodePool, Volume
-from .broker_config import LOG4J2_FILE, jvm_env, node_cert_listeners, server_properties
+from .broker_config import jvm_env, log4j_java_option, logging_file_name, node_cert_listeners, server_properties
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
                         discovers_node_address, external_address_env, service_port)
 from .metrics import METRICS_PORT, metrics_container_ports, metrics_env, metrics_volume_mounts, metrics_volumes
@@ -228,7 +228,7 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
         "KAFKAC_NODE_CERTS_DIR": NODE_CERTS_DIR,
         "KAFKAC_CLUSTER_CA_CERTS_DIR": CLUSTER_CA_CERTS_DIR,
         "KAFKAC_WORK_DIR": WORK_DIR,
-        "KAFKA_LOG4J_OPTS": f"-Dlog4j2.configurationFile={SCRIPTS_DIR}/{LOG4J2_FILE}",
+        "KAFKA_LOG4J_OPTS": log4j_java_option(logging_file_name(cluster.kafka_version), SCRIPTS_DIR),
         "LOG_DIR": f"{WORK_DIR}/logs",
         # kafka-server-start.sh adds -loggc by default: GC logs of up to 1 GB in
         # the small scratch volume. GC logging is off unless asked for, as in Strimzi.

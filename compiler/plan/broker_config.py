@@ -23,6 +23,7 @@ _ALLOW_EVERYONE = "allow.everyone.if.no.acl.found"
 _HEAP_SHARE_OF_MEMORY = 0.5
 _HEAP_MAX_BYTES = 5 * 1024 ** 3
 LOG4J2_FILE = "log4j2.properties"
+LOG4J_FILE = "log4j.properties"
 # Kafka's own defaults from kafka-run-class.sh; user -XX options come after and win.
 _KAFKA_JVM_PERFORMANCE_DEFAULTS = ("-server", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20",
                                   "-XX:InitiatingHeapOccupancyPercent=35",
@@ -51,6 +52,18 @@ _LOG4J2_APPENDER = (
     "appender.stdout.layout.alwaysWriteExceptions=false",
     "rootLogger.appenderRef.stdout.ref=STDOUT",
 )
+# Kafka 3.x, its Connect and ZooKeeper log through log4j 1 (reload4j): the same line
+# format, with EnhancedPatternLayout for the time zone. log4j 1 cannot encode line
+# breaks, so a stack trace follows its event on lines of its own.
+LOG4J_PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}{UTC} %p [%t] %c: %m%n"
+_LOG4J_APPENDER = (
+    "log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender",
+    "log4j.appender.CONSOLE.layout=org.apache.log4j.EnhancedPatternLayout",
+    f"log4j.appender.CONSOLE.layout.ConversionPattern={LOG4J_PATTERN}",
+)
+# The loggers of _DEFAULT_LOGGERS, by name.
+_DEFAULT_LOG4J_LOGGERS = {"kafka.request.logger": "WARN", "org.apache.kafka.controller": "INFO",
+                          "state.change.logger": "INFO"}
 
 
 def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> str:
@@ -203,6 +216,44 @@ def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
     if _ALLOW_EVERYONE not in cluster.config:
         props.append((_ALLOW_EVERYONE, "false"))
     return props
+
+
+def logging_file(logging: Logging, kafka_version: str) -> dict:
+    """The logging configuration a Kafka node or Connect worker of `kafka_version` reads:
+    log4j2's from Kafka 4, log4j 1's (reload4j) before it."""
+    if logging_file_name(kafka_version) == LOG4J2_FILE:
+        return {"fileName": LOG4J2_FILE, "content": log4j2_properties(logging)}
+    return {"fileName": LOG4J_FILE, "content": log4j_properties(
+        logging, "Kafka logs to stdout, one event per line (a stack trace on the lines after it).",
+        ("kafka.root.logger.level", "connect.root.logger.level"), _DEFAULT_LOG4J_LOGGERS)}
+
+
+def logging_file_name(kafka_version: str) -> str:
+    return LOG4J2_FILE if int(kafka_version.split(".")[0]) >= 4 else LOG4J_FILE
+
+
+def log4j_java_option(file_name: str, folder: str) -> str:
+    """KAFKA_LOG4J_OPTS for the logging file `file_name` in `folder`."""
+    if file_name == LOG4J2_FILE:
+        return f"-Dlog4j2.configurationFile={folder}/{file_name}"
+    return f"-Dlog4j.configuration=file:{folder}/{file_name}"
+
+
+def log4j_properties(logging: Logging, title: str, root_keys: tuple[str, ...],
+                     defaults: dict[str, str]) -> str:
+    """A log4j 1 configuration: every event to stdout in the chart's line format. An inline
+    logger is a logger name (`log4j.logger.` in front of it is optional) or one of `root_keys`."""
+    if logging.type == "external":
+        return logging.external_content or ""
+    root, loggers = "INFO", dict(defaults)
+    for name, level in logging.loggers.items():
+        if name in (*root_keys, "log4j.rootLogger", "rootLogger.level"):
+            root = level.split(",")[0].strip()
+        else:
+            loggers[name.removeprefix("log4j.logger.")] = level
+    lines = [f"# {title}", f"log4j.rootLogger={root}, CONSOLE", *_LOG4J_APPENDER]
+    lines.extend(property_line(f"log4j.logger.{name}", level) for name, level in loggers.items())
+    return "\n".join(lines) + "\n"
 
 
 def log4j2_properties(logging: Logging) -> str:

@@ -20,7 +20,7 @@ from ..model import STRIMZI_KAFKA_IMAGE, Rack
 from ..model_connect import CONNECT_REST_PORT, Connect, Connector
 from ..project_files import CHARTS
 from ..properties import property_line
-from .broker_config import LOG4J2_FILE, jvm_env, log4j2_properties
+from .broker_config import jvm_env, log4j_java_option, logging_file, logging_file_name
 from .metrics import (_DEFAULT_METRICS_AGENT_SOURCE, _DEFAULT_METRICS_REPORTER_SOURCE, _METRICS_REPORTER_CLASS,
                       METRICS_AGENT_COPY_SCRIPT, METRICS_AGENT_JAR, METRICS_PORT)
 from .naming import connect_common_labels, connect_hook_pod_labels, connect_names, connect_selector
@@ -88,7 +88,7 @@ def connect_values(connect: Connect) -> dict:
         "configMapName": names.config_map,
         "scriptsConfigMapName": names.scripts_config_map,
         "workerProperties": worker_properties(connect),
-        "logging": {"fileName": LOG4J2_FILE, "content": log4j2_properties(connect.logging)},
+        "logging": logging_file(connect.logging, connect.kafka_version),
         "metrics": _metrics(connect),
         "rackAwareness": _rack_awareness(connect),
         "connectors": connectors_values(connect),
@@ -212,7 +212,7 @@ def _env(connect: Connect) -> list[dict]:
         "KAFKAC_TRUSTED_CERTIFICATES": " ".join(
             f"{_TRUSTED_CERTS_DIR}/{c.secret_name}/{c.certificate or c.pattern}" for c in connect.trusted_certificates),
         "KAFKAC_TRUSTSTORE": _TRUSTSTORE if connect.tls and connect.trusted_certificates else "",
-        "KAFKA_LOG4J_OPTS": f"-Dlog4j2.configurationFile={_CONFIG_DIR}/{LOG4J2_FILE}",
+        "KAFKA_LOG4J_OPTS": log4j_java_option(logging_file_name(connect.kafka_version), _CONFIG_DIR),
         "LOG_DIR": f"{_WORK_DIR}/logs",
     }
     rack: Rack | None = connect.rack

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..model import Cluster, Logging, ZooKeeper
+from ..model import Cluster, ZooKeeper
 from ..properties import config_text, property_line
-from .broker_config import jvm_env
+from .broker_config import LOG4J_FILE, jvm_env, log4j_java_option, log4j_properties
 from .metrics import METRICS_AGENT_JAR, METRICS_PORT, metrics_values
 from .naming import (ZOOKEEPER_CLIENT_PORT, ZOOKEEPER_CLUSTERING_PORT, ZOOKEEPER_ELECTION_PORT, cluster_names,
                      kafka_pods_selector, zookeeper_labels, zookeeper_names, zookeeper_selector)
@@ -27,7 +27,6 @@ _DATA_MOUNT = "/var/lib/zookeeper"
 _DATA_DIR = f"{_DATA_MOUNT}/data"
 _WORK_DIR = "/tmp/zookeeper"
 _CONFIG_DIR = "/opt/kafka/zookeeper-config"
-_LOG4J_FILE = "log4j.properties"
 # The plain client port, on the pod's loopback only: the readiness probe's four-letter words.
 _LOCAL_PORT = 12181
 _TMP_SIZE_LIMIT = "100Mi"
@@ -37,7 +36,6 @@ _METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
 # Strimzi's ZooKeeper defaults (ZookeeperConfiguration.DEFAULTS).
 _DEFAULT_CONFIG = {"tickTime": "2000", "initLimit": "5", "syncLimit": "2", "autopurge.purgeInterval": "1",
                    "admin.enableServer": "false"}
-_DEFAULT_LOG_LEVEL = "INFO"
 
 
 def zookeeper_values(cluster: Cluster) -> dict | None:
@@ -58,7 +56,9 @@ def zookeeper_values(cluster: Cluster) -> dict | None:
         "configMapName": names.config_map,
         "scriptsConfigMapName": names.scripts_config_map,
         "properties": zookeeper_properties(zk),
-        "logging": {"fileName": _LOG4J_FILE, "content": log4j_properties(zk.logging)},
+        "logging": {"fileName": LOG4J_FILE, "content": log4j_properties(
+            zk.logging, "ZooKeeper logs to stdout, one event per line (a stack trace on the lines after it).",
+            ("zookeeper.root.logger",), {})},
         "env": _env(cluster, zk),
         "ports": [{"name": name, "containerPort": port, "protocol": "TCP"} for name, port in _ports(zk)],
         "probePort": ZOOKEEPER_CLIENT_PORT,
@@ -126,26 +126,6 @@ def zookeeper_properties(zk: ZooKeeper) -> str:
     return "\n".join(lines) + "\n"
 
 
-def log4j_properties(logging: Logging) -> str:
-    """ZooKeeper's log4j (1) configuration, as Kafka 3.x's distribution runs it: every event to
-    stdout, one line each."""
-    if logging.type == "external":
-        return logging.external_content or ""
-    loggers = dict(logging.loggers)
-    root = loggers.pop("zookeeper.root.logger", loggers.pop("log4j.rootLogger", _DEFAULT_LOG_LEVEL))
-    lines = [
-        "# ZooKeeper logs to stdout, one event per line.",
-        f"log4j.rootLogger={root.split(',')[0].strip()}, CONSOLE",
-        "log4j.appender.CONSOLE=org.apache.log4j.ConsoleAppender",
-        "log4j.appender.CONSOLE.layout=org.apache.log4j.PatternLayout",
-        "log4j.appender.CONSOLE.layout.ConversionPattern=%d{yyyy-MM-dd'T'HH:mm:ss.SSS'Z'}{UTC} %p [%t] %c: %m%n",
-    ]
-    for name, level in loggers.items():
-        logger = name if name.startswith("log4j.logger.") else f"log4j.logger.{name}"
-        lines.append(property_line(logger, level))
-    return "\n".join(lines) + "\n"
-
-
 def _ports(zk: ZooKeeper) -> list[tuple[str, int]]:
     ports = [("tcp-clients", ZOOKEEPER_CLIENT_PORT), ("tcp-clustering", ZOOKEEPER_CLUSTERING_PORT),
              ("tcp-election", ZOOKEEPER_ELECTION_PORT)]
@@ -166,7 +146,7 @@ def _env(cluster: Cluster, zk: ZooKeeper) -> list[dict]:
         "KAFKAC_ZOOKEEPER_ELECTION_PORT": str(ZOOKEEPER_ELECTION_PORT),
         "KAFKAC_NODE_CERTS_DIR": NODE_CERTS_DIR,
         "KAFKAC_WORK_DIR": _WORK_DIR,
-        "KAFKA_LOG4J_OPTS": f"-Dlog4j.configuration=file:{SCRIPTS_DIR}/{_LOG4J_FILE}",
+        "KAFKA_LOG4J_OPTS": log4j_java_option(LOG4J_FILE, SCRIPTS_DIR),
         "LOG_DIR": f"{_WORK_DIR}/logs",
         # zookeeper-server-start.sh adds -loggc by default; GC logging is off unless asked for.
         "EXTRA_ARGS": "-name zookeeper",

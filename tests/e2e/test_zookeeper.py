@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from .. import kafka_dist
+from ..log_format import LOG_LINE_RE
 from . import clients, tls
 from .conftest import NAMESPACE, boot
 
@@ -96,3 +97,17 @@ def test_a_topic_with_three_replicas_takes_and_serves_records(cluster, node_opti
     sent = [f"record-{i}".encode() for i in range(100)]
     clients.produce(bootstrap, "zk-mode", sent, **node_options)
     assert sorted(clients.consume_all(bootstrap, "zk-mode", **node_options)) == sorted(sent)
+
+
+def test_the_brokers_and_zookeeper_log_their_events_in_the_charts_format(cluster):
+    """Kafka 3.x and its ZooKeeper log through log4j 1 with the chart's log4j.properties: each
+    event on one line in the chart's format (a stack trace, which log4j 1 cannot encode, on
+    the lines after its event)."""
+    loggers = {}
+    for pod in cluster.pods.values():
+        text = "".join(path.read_text(errors="replace") for path in pod.logs)
+        parsed = [m for m in map(LOG_LINE_RE.match, text.splitlines()) if m]
+        loggers[pod.name] = {m["logger"] for m in parsed}
+    for pod in cluster.pods.values():
+        prefix = "org.apache.zookeeper." if pod in zookeepers(cluster) else "kafka."
+        assert any(name.startswith(prefix) for name in loggers[pod.name]), (pod.name, sorted(loggers[pod.name]))
