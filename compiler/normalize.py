@@ -176,7 +176,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
 def _zookeeper(doc: Document, version: str, image: str, config_maps: dict[tuple, Document],
                findings: list[Finding]) -> ZooKeeper | None:
     def config_map_value(document: Document, path: tuple, rule: str, what: str, found: list) -> str | None:
-        return _config_map_value(document, config_maps, path, rule, what, found)
+        return config_map_value(document, config_maps, path, rule, what, found)
 
     return zookeeper(doc, version, image, config_map_value, findings)
 
@@ -298,11 +298,11 @@ def _logging(doc: Document, config_maps: dict[tuple, Document], findings: list[F
                     ", ".join(LOG_LEVELS) + " (a logger.<id>.name entry takes a logger name)"))
         return Logging("inline", loggers=loggers)
     path = ("spec", "kafka", "logging", "valueFrom", "configMapKeyRef")
-    content = _config_map_value(doc, config_maps, path, "logging", "the log4j2 configuration", findings)
+    content = config_map_value(doc, config_maps, path, "logging", "the log4j2 configuration", findings)
     return Logging() if content is None else Logging("external", external_content=content)
 
 
-def _config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tuple, rule: str,
+def config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tuple, rule: str,
                       what: str, findings: list[Finding]) -> str | None:
     """The value a `configMapKeyRef` at `path` names, from a ConfigMap among the inputs.
 
@@ -341,7 +341,7 @@ def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[F
         return None
     path = ("spec", "kafka", "metricsConfig")
     if raw["type"] == STRIMZI_METRICS_REPORTER:
-        return _metrics_reporter(doc, raw, path, findings)
+        return metrics_reporter(doc, raw, path, findings)
     if raw["type"] != JMX_PROMETHEUS_EXPORTER:
         findings.append(error(
             "metrics.unsupported", f"metricsConfig type {raw['type']!r} is not supported",
@@ -361,14 +361,14 @@ def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[F
                 "not to jmxPrometheusExporter", doc.span_of(path + (field,)), path + (field,),
                 "valueFrom only"))
     ref_path = path + ("valueFrom", "configMapKeyRef")
-    content = _config_map_value(doc, config_maps, ref_path, "metrics",
+    content = config_map_value(doc, config_maps, ref_path, "metrics",
                                 "the Prometheus JMX exporter's configuration", findings)
     if content is None:
         return None
     return Metrics(type=JMX_PROMETHEUS_EXPORTER, exporter_config=content)
 
 
-def _metrics_reporter(doc: Document, raw: dict, path: FieldPath, findings: list[Finding]) -> Metrics | None:
+def metrics_reporter(doc: Document, raw: dict, path: FieldPath, findings: list[Finding]) -> Metrics | None:
     """metricsConfig of type strimziMetricsReporter: values.allowList, or Strimzi's default list."""
     before = len(findings)
     if "valueFrom" in raw:

@@ -20,7 +20,7 @@ from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RAC
                     Rack)
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,
                             ConnectBuild, Connector, Plugin, TrustedCertificate)
-from .normalize import LOG_LEVELS, _config_map_value, _metrics_reporter, _release
+from .normalize import LOG_LEVELS, config_map_value, metrics_reporter
 from .normalize_pools import jvm_options
 from .properties import config_text
 
@@ -413,7 +413,7 @@ def _logging(doc: Document, config_maps: dict, findings: list[Finding]) -> Loggi
                 findings.append(error("logging.level", f"{level!r} is not a log level", doc.span_of(path), path,
                                       ", ".join(LOG_LEVELS)))
         return Logging("inline", loggers=loggers)
-    content = _config_map_value(doc, config_maps, ("spec", "logging", "valueFrom", "configMapKeyRef"), "logging",
+    content = config_map_value(doc, config_maps, ("spec", "logging", "valueFrom", "configMapKeyRef"), "logging",
                                 "the log4j2 configuration", findings)
     return Logging() if content is None else Logging("external", external_content=content)
 
@@ -424,7 +424,7 @@ def _metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metri
         return None
     path = ("spec", "metricsConfig")
     if raw["type"] == STRIMZI_METRICS_REPORTER:
-        metrics = _metrics_reporter(doc, raw, path, findings)
+        metrics = metrics_reporter(doc, raw, path, findings)
         if metrics is not None and not (raw.get("values") or {}).get("allowList"):
             metrics = replace(metrics, allow_list=CONNECT_METRICS_ALLOW_LIST)
         return metrics
@@ -434,7 +434,7 @@ def _metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metri
             doc.span_of(path), path, "valueFrom.configMapKeyRef naming a ConfigMap key that holds "
             "the exporter's configuration (rules)"))
         return None
-    content = _config_map_value(doc, config_maps, path + ("valueFrom", "configMapKeyRef"), "metrics",
+    content = config_map_value(doc, config_maps, path + ("valueFrom", "configMapKeyRef"), "metrics",
                                 "the Prometheus JMX exporter's configuration", findings)
     return None if content is None else Metrics(JMX_PROMETHEUS_EXPORTER, exporter_config=content)
 
