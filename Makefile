@@ -7,8 +7,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 EXAMPLE ?= examples/quickstart
 OUT ?= out
-# Test modules run on this many processes side by side, each module's tests on one
-# (so an end-to-end module boots its cluster once); 2 fits the project's 2-core machines.
+# The tests without the e2e marker run on this many processes side by side (each
+# module's tests on one); the end-to-end modules run one after the other, since a
+# cluster under test needs the machine's cores to itself for its timings.
 TEST_WORKERS ?= 2
 
 .PHONY: quickstart test setup tools clean
@@ -24,7 +25,8 @@ quickstart: $(VENV)/.installed
 
 test: setup
 	$(BIN)/python -m tests.host_tools install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadscope
+	$(BIN)/python -m pytest -m e2e
 
 setup: $(VENV)/.installed tools
 

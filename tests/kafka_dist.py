@@ -124,6 +124,7 @@ def kafka_home(version: str = DEFAULT_KAFKA_VERSION) -> Path:
         tools.cache_dir() / "kafka" / f"{version}-{_digest(DIST_SOURCES)}", f"libs/kafka_2.13-{version}.jar",
         f"Kafka {version}",
         lambda staging: ["-f", str(DIST_SOURCES / "pom.xml"), f"-Dkafka.version={version}",
+                         *(["-Plog4j2"] if int(version.split(".")[0]) >= 4 else []),
                          "dependency:copy-dependencies", "-DincludeScope=runtime",
                          f"-DoutputDirectory={staging / 'libs'}"],
         lay_out)
