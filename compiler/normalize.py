@@ -175,10 +175,10 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
 
 def _zookeeper(doc: Document, version: str, image: str, config_maps: dict[tuple, Document],
                findings: list[Finding]) -> ZooKeeper | None:
-    def config_map_value(document: Document, path: tuple, rule: str, what: str, found: list) -> str | None:
+    def referenced_value(document: Document, path: tuple, rule: str, what: str, found: list) -> str | None:
         return config_map_value(document, config_maps, path, rule, what, found)
 
-    return zookeeper(doc, version, image, config_map_value, findings)
+    return zookeeper(doc, version, image, referenced_value, findings)
 
 
 def _check_zookeeper_mode(doc: Document, findings: list[Finding]) -> None:
