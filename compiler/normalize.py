@@ -334,14 +334,19 @@ def config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tu
 
 
 def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[Finding]) -> Metrics | None:
-    """spec.kafka.metricsConfig: the JMX exporter's rules from a ConfigMap among the inputs,
-    or Strimzi's metrics reporter with its allow list."""
     raw = doc.get("spec", "kafka", "metricsConfig")
     if not raw:
         return None
-    path = ("spec", "kafka", "metricsConfig")
+    return metrics_config(doc, raw, ("spec", "kafka", "metricsConfig"), config_maps, findings)
+
+
+def metrics_config(doc: Document, raw: dict, path: FieldPath, config_maps: dict[tuple, Document],
+                   findings: list[Finding], default_allow_list: tuple[str, ...] = DEFAULT_METRICS_ALLOW_LIST
+                   ) -> Metrics | None:
+    """A metricsConfig: the JMX exporter's rules from a ConfigMap among the inputs, or
+    Strimzi's metrics reporter with its allow list (`default_allow_list` when it names none)."""
     if raw["type"] == STRIMZI_METRICS_REPORTER:
-        return metrics_reporter(doc, raw, path, findings)
+        return metrics_reporter(doc, raw, path, findings, default_allow_list)
     if raw["type"] != JMX_PROMETHEUS_EXPORTER:
         findings.append(error(
             "metrics.unsupported", f"metricsConfig type {raw['type']!r} is not supported",
@@ -368,7 +373,8 @@ def _metrics(doc: Document, config_maps: dict[tuple, Document], findings: list[F
     return Metrics(type=JMX_PROMETHEUS_EXPORTER, exporter_config=content)
 
 
-def metrics_reporter(doc: Document, raw: dict, path: FieldPath, findings: list[Finding]) -> Metrics | None:
+def metrics_reporter(doc: Document, raw: dict, path: FieldPath, findings: list[Finding],
+                     default_allow_list: tuple[str, ...] = DEFAULT_METRICS_ALLOW_LIST) -> Metrics | None:
     """metricsConfig of type strimziMetricsReporter: values.allowList, or Strimzi's default list."""
     before = len(findings)
     if "valueFrom" in raw:
@@ -379,7 +385,7 @@ def metrics_reporter(doc: Document, raw: dict, path: FieldPath, findings: list[F
     allow_list = (raw.get("values") or {}).get("allowList")
     if allow_list is None:
         return None if len(findings) > before else Metrics(
-            type=STRIMZI_METRICS_REPORTER, allow_list=DEFAULT_METRICS_ALLOW_LIST)
+            type=STRIMZI_METRICS_REPORTER, allow_list=default_allow_list)
     list_path = path + ("values", "allowList")
     if not allow_list:
         findings.append(error(

@@ -16,11 +16,10 @@ from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespa
 from .findings import FieldPath, Finding, error, warning
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
-                    JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER, SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics,
-                    Rack)
+                    SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics, Rack)
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,
                             ConnectBuild, Connector, Plugin, TrustedCertificate)
-from .normalize import LOG_LEVELS, config_map_value, metrics_reporter
+from .normalize import LOG_LEVELS, config_map_value, metrics_config
 from .normalize_pools import jvm_options
 from .properties import config_text
 
@@ -422,21 +421,8 @@ def _metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metri
     raw = doc.get("spec", "metricsConfig")
     if not raw:
         return None
-    path = ("spec", "metricsConfig")
-    if raw["type"] == STRIMZI_METRICS_REPORTER:
-        metrics = metrics_reporter(doc, raw, path, findings)
-        if metrics is not None and not (raw.get("values") or {}).get("allowList"):
-            metrics = replace(metrics, allow_list=CONNECT_METRICS_ALLOW_LIST)
-        return metrics
-    if "valueFrom" not in raw:
-        findings.append(error(
-            "metrics.config-missing", "metricsConfig of type jmxPrometheusExporter has no valueFrom",
-            doc.span_of(path), path, "valueFrom.configMapKeyRef naming a ConfigMap key that holds "
-            "the exporter's configuration (rules)"))
-        return None
-    content = config_map_value(doc, config_maps, path + ("valueFrom", "configMapKeyRef"), "metrics",
-                                "the Prometheus JMX exporter's configuration", findings)
-    return None if content is None else Metrics(JMX_PROMETHEUS_EXPORTER, exporter_config=content)
+    return metrics_config(doc, raw, ("spec", "metricsConfig"), config_maps, findings,
+                          default_allow_list=CONNECT_METRICS_ALLOW_LIST)
 
 
 def _rack(spec: dict) -> Rack | None:

@@ -18,7 +18,7 @@ from .naming import (CONTROL_PLANE, REPLICATION, claim_labels, cluster_id, clust
                      port_name, statefulset_name)
 from .pods import (CERTIFICATES_DIR, CLIENTS_CA_CERTS_DIR, CLUSTER_CA_CERTS_DIR, CONFIG_DIR,
                    CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR,
-                   WORK_DIR, ca_cert_volume, metadata_of, node_certs_volume, pod_spec)
+                   WORK_DIR, ca_cert_volume, metadata_of, node_certs_volume, node_volume_mounts, pod_spec)
 
 _TMP_SIZE_LIMIT = "100Mi"
 _RACK_INIT_DIR = "/opt/kafka/init"
@@ -282,13 +282,7 @@ def _pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
 
 
 def _pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
-    mounts = [
-        {"name": "tmp", "mountPath": "/tmp"},
-        {"name": "kafka-config", "mountPath": CONFIG_DIR, "readOnly": True},
-        {"name": "kafkac-scripts", "mountPath": SCRIPTS_DIR, "readOnly": True},
-        {"name": "cluster-ca-cert", "mountPath": CLUSTER_CA_CERTS_DIR, "readOnly": True},
-        {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
-    ]
+    mounts = node_volume_mounts("kafka-config", CONFIG_DIR)
     mounts.extend({"name": v.name, "mountPath": v.mount_path} for v in pool.volumes)
     if pool.is_broker and _trusts_clients_ca(cluster):
         mounts.append({"name": "clients-ca-cert", "mountPath": CLIENTS_CA_CERTS_DIR, "readOnly": True})

@@ -74,3 +74,15 @@ def node_certs_volume(name: str, cluster: Cluster) -> dict:
     return {"name": name, "secret": {"secretName": cluster_names(cluster).node_cert_secret,
                                      "items": [{"key": "node.p12", "path": "node.p12"},
                                                {"key": "node.password", "path": "node.password"}]}}
+
+
+def node_volume_mounts(config_volume: str, config_dir: str) -> list[dict]:
+    """What every Kafka and ZooKeeper node mounts: /tmp, its configuration, the chart's
+    scripts, the cluster CA's certificate and its node certificate."""
+    return [
+        {"name": "tmp", "mountPath": "/tmp"},
+        {"name": config_volume, "mountPath": config_dir, "readOnly": True},
+        {"name": "kafkac-scripts", "mountPath": SCRIPTS_DIR, "readOnly": True},
+        {"name": "cluster-ca-cert", "mountPath": CLUSTER_CA_CERTS_DIR, "readOnly": True},
+        {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
+    ]

@@ -20,7 +20,7 @@ from .naming import (ZOOKEEPER_CLIENT_PORT, ZOOKEEPER_CLUSTERING_PORT, ZOOKEEPER
                      kafka_pods_selector, zookeeper_labels, zookeeper_names, zookeeper_selector)
 from .pods import (CLUSTER_CA_CERT, CLUSTER_CA_CERTS_DIR, CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR,
                    NODE_KEYSTORE, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR, ca_cert_volume, image,
-                   metadata_of, node_certs_volume, pod_spec)
+                   metadata_of, node_certs_volume, node_volume_mounts, pod_spec)
 
 # Where Strimzi kept ZooKeeper's data: the volume at /var/lib/zookeeper, the data in data/.
 _DATA_MOUNT = "/var/lib/zookeeper"
@@ -181,14 +181,7 @@ def _volumes(cluster: Cluster, zk: ZooKeeper) -> list[dict]:
 
 
 def _volume_mounts(zk: ZooKeeper) -> list[dict]:
-    mounts = [
-        {"name": "tmp", "mountPath": "/tmp"},
-        {"name": "zookeeper-config", "mountPath": _CONFIG_DIR, "readOnly": True},
-        {"name": "kafkac-scripts", "mountPath": SCRIPTS_DIR, "readOnly": True},
-        {"name": "cluster-ca-cert", "mountPath": CLUSTER_CA_CERTS_DIR, "readOnly": True},
-        {"name": "node-certs", "mountPath": NODE_CERTS_DIR, "readOnly": True},
-        {"name": "data", "mountPath": _DATA_MOUNT},
-    ]
+    mounts = node_volume_mounts("zookeeper-config", _CONFIG_DIR) + [{"name": "data", "mountPath": _DATA_MOUNT}]
     if zk.metrics is not None:
         mounts += [{"name": "metrics-config", "mountPath": _METRICS_CONFIG_DIR, "readOnly": True},
                    {"name": "metrics-agent", "mountPath": _METRICS_AGENT_DIR, "readOnly": True}]
