@@ -15,7 +15,8 @@ image adds to libs/ for metrics: the JMX exporter's javaagent, and Strimzi's
 metrics reporter with its runtime dependencies (metrics-reporter/pom.xml).
 
 `loopback_shim()` compiles shim/loopback.c, the LD_PRELOAD library that gives
-each emulated pod its own loopback address.
+each emulated pod its own loopback address. `java_home()` is the machine's JDK
+as the pods and Jobs see it, its keytool limited to the JIT's quick tier.
 
 All are resolved or built once into the kafkac cache (`compiler.tools.cache_dir()`),
 keyed by version and by a digest of their sources, so an edit rebuilds them and
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -204,8 +206,39 @@ def loopback_shim() -> Path:
     return library
 
 
+# keytool runs a few dozen times in every certificates Job and each run is over in
+# a second: C1 alone compiles what little is hot, where C2's compile threads would
+# take most of its CPU (the Job's CPU falls by about 40 %). Kafka's own JVMs keep
+# the image's defaults.
+KEYTOOL_OPTIONS = ("-J-XX:TieredStopAtLevel=1",)
+
+
 def java_home() -> Path:
-    """The JDK/JRE home of the `java` on PATH (what the image's JAVA_HOME is to it)."""
+    """What the image's JAVA_HOME is to the tests: the home of the `java` on PATH, seen
+    through a folder of links whose `keytool` starts with KEYTOOL_OPTIONS."""
     require_programs("java")
-    java = Path(os.path.realpath(shutil.which("java")))
-    return java.parent.parent
+    real = Path(os.path.realpath(shutil.which("java"))).parent.parent
+    key = hashlib.sha256(f"{real}\0{KEYTOOL_OPTIONS}".encode()).hexdigest()[:12]
+    final = tools.cache_dir() / "e2e" / f"java-{key}"
+    if (final / "bin" / "java").is_file():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".java-", dir=final.parent))
+    try:
+        for entry in real.iterdir():
+            if entry.name != "bin":
+                (staging / entry.name).symlink_to(entry)
+        (staging / "bin").mkdir()
+        for program in (real / "bin").iterdir():
+            (staging / "bin" / program.name).symlink_to(program)
+        keytool = staging / "bin" / "keytool"
+        keytool.unlink()
+        keytool.write_text(f'#!/bin/sh\nexec {shlex.quote(str(real / "bin" / "keytool"))} '
+                           f'{" ".join(KEYTOOL_OPTIONS)} "$@"\n')
+        keytool.chmod(0o755)
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final
