@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from compiler.pipeline import read_documents
 from compiler.plan import plan
 from compiler.plan.connect import connectors_values, worker_properties
 
+from .conftest import EXAMPLES
 from .test_connect import CHART_FILES, _apply, fake_connect  # noqa: F401 (a fixture)
 
 NEW_SHAPE = """\
@@ -402,3 +404,39 @@ def test_a_strimzi_example_compiles_to_a_chart_that_renders(tmp_path, installed_
                                    check=CheckOptions(unchosen=REPORT_ONLY)))
     assert not [f for f in result.findings if f.is_error], [str(f) for f in result.findings if f.is_error]
     assert sorted(p.name for p in result.charts) == ["cluster-a", "cluster-b", "my-mirror-maker-2-mirrormaker2"]
+
+
+# --- the legacy KafkaMirrorMaker ---------------------------------------------------------------
+
+LEGACY = Path(__file__).parent / "cases" / "invalid" / "kind-kafkamirrormaker-legacy.yaml"
+
+
+def test_the_legacy_mirror_maker_is_refused_at_its_kind_naming_the_command_that_converts_it():
+    model, findings = _read(LEGACY.read_text())
+    assert model is None
+    [finding] = findings
+    assert (finding.rule, finding.span.line, finding.span.col) == ("kind.mirror-maker-1", 3, 7)
+    assert "from source-kafka-bootstrap:9093 to target-kafka-bootstrap:9093" in finding.message
+    assert "`kafkac mirror-maker2 mm2.yaml`" in finding.expected
+
+
+def test_the_printed_equivalent_compiles_as_a_mirror_with_the_same_clusters_and_topics(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "compiler", "mirror-maker2", str(LEGACY)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "# consumer.groupId: left out" in done.stdout
+    mirror = _mirror(done.stdout)
+    assert mirror.bootstrap_servers == "target-kafka-bootstrap:9093" and mirror.authentication.type == "scram-sha-512"
+    [source] = mirror.remote_clusters
+    assert (source.bootstrap_servers, source.authentication.type) == ("source-kafka-bootstrap:9093", "tls")
+    options = _options(mirror, "source->target.MirrorSourceConnector")
+    assert options["topics"] == "orders.*|payments" and options["tasks.max"] == "2"
+    assert options["replication.policy.class"] == "org.apache.kafka.connect.mirror.IdentityReplicationPolicy"
+    assert mirror.config["producer.compression.type"] == "lz4"
+    assert mirror.logging.loggers == {"connect.root.logger.level": "INFO"}
+
+
+def test_the_command_without_a_legacy_mirror_maker_says_so():
+    done = subprocess.run([sys.executable, "-m", "compiler", "mirror-maker2", str(EXAMPLES / "connect")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "no KafkaMirrorMaker under" in done.stderr
