@@ -440,3 +440,29 @@ def test_the_command_without_a_legacy_mirror_maker_says_so():
     done = subprocess.run([sys.executable, "-m", "compiler", "mirror-maker2", str(EXAMPLES / "connect")],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "no KafkaMirrorMaker under" in done.stderr
+
+
+# --- the example -------------------------------------------------------------------------------
+
+def test_the_example_mirrors_its_source_into_its_target_and_is_quiet_in_prod(installed_tools):
+    from compiler.check_options import CheckOptions
+    from compiler.pipeline import Options, check_policies
+
+    model, findings = read_documents(_load_dir(EXAMPLES / "mirror"))
+    assert _errors(findings) == []
+    [mirror] = model.connects
+    assert (mirror.kind, mirror.kafka_cluster) == ("KafkaMirrorMaker2", "backup")
+    [source] = mirror.remote_clusters
+    assert (source.alias, source.tls, source.authentication.type) == ("primary", True, "tls")
+    assert (mirror.tls, mirror.authentication.type) == (True, "scram-sha-512")
+    result = check_policies(Options((str(EXAMPLES / "mirror"),), check=CheckOptions(profile="prod")))
+    assert [(f.rule, str(f.span)) for f in result.findings] == []
+
+
+def _load_dir(folder: Path) -> Documents:
+    documents = []
+    for path in sorted(folder.glob("*.yaml")):
+        loaded, findings = load_text(path.read_text(), str(path))
+        assert findings == []
+        documents += loaded
+    return Documents(documents, [])
