@@ -78,7 +78,7 @@ def connect_values(connect: Connect) -> dict:
     names = _names(connect)
     template = connect.template
     return {
-        "connect": {"name": connect.name, "kafkaVersion": connect.kafka_version,
+        "connect": {"name": connect.name, "kind": connect.kind, "kafkaVersion": connect.kafka_version,
                     "bootstrapServers": connect.bootstrap_servers},
         "image": image(connect.image),
         "commonLabels": connect_common_labels(connect.name, connect.kafka_version, connect.kind),
