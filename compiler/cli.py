@@ -96,12 +96,12 @@ def _report(findings, output_format: str, color: bool | None, **extra) -> None:
 def cli() -> None:
     """kafkac compiles Strimzi Kafka resources into plain, verified Helm charts.
 
-    It reads the Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect and
-    KafkaConnector resources you would give Strimzi (kafka.strimzi.io/v1 or
-    v1beta2; v1alpha1 and v1beta1 are converted as Strimzi converted them),
-    checks them, and writes one Helm chart per Kafka cluster (KRaft, or
-    ZooKeeper on Kafka 3.7 to 3.9) and one per KafkaConnect, which run them
-    with no operator.
+    It reads the Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect,
+    KafkaConnector and KafkaMirrorMaker2 resources you would give Strimzi
+    (kafka.strimzi.io/v1 or v1beta2; v1alpha1 and v1beta1 are converted as
+    Strimzi converted them), checks them, and writes one Helm chart per Kafka
+    cluster (KRaft, or ZooKeeper on Kafka 3.7 to 3.9) and one per KafkaConnect
+    and KafkaMirrorMaker2, which run them with no operator.
 
     \b
     Project file: a .kafkac.yaml beside the specs (or in a parent folder up to
@@ -133,7 +133,7 @@ def cli() -> None:
 @color_option
 def compile_command(paths, output, verify, kube_versions, profile, opa_url, policy_dirs,
                     output_format, color):
-    """Compile the resources under PATHS into one Helm chart per Kafka cluster and per KafkaConnect.
+    """Compile the resources under PATHS into one Helm chart per Kafka, KafkaConnect and KafkaMirrorMaker2.
 
     PATHS are YAML files or directories (read recursively, *.yaml and *.yml).
     Resources are grouped into clusters by their strimzi.io/cluster label, as
@@ -143,7 +143,8 @@ def compile_command(paths, output, verify, kube_versions, profile, opa_url, poli
     with none, what the policies find is reported as warnings, except what
     cannot work. Charts are built and verified in a temporary directory and
     only then moved to OUTPUT/<cluster> (OUTPUT/<name>-connect for a
-    KafkaConnect); when anything fails, OUTPUT is left exactly as it was.
+    KafkaConnect, OUTPUT/<name>-mirrormaker2 for a KafkaMirrorMaker2); when
+    anything fails, OUTPUT is left exactly as it was.
 
     \b
     Example:
@@ -306,6 +307,34 @@ def tools_list_command():
     """Show each tool's pinned version and what is installed."""
     for name, version in tools.versions().items():
         click.echo(f"{name} {version}")
+
+
+@cli.command("mirror-maker2")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+def mirror_maker2_command(paths):
+    """Print the KafkaMirrorMaker2 equivalent to each legacy KafkaMirrorMaker under PATHS.
+
+    MirrorMaker 1 is gone from Kafka 4 and Strimzi 1.x, and kafkac refuses it. The
+    consumer's cluster becomes the mirror's source, the producer's the target,
+    `include` the topicsPattern; topic names stay as they were (the identity
+    replication policy) and a checkpoint connector translates group offsets.
+    What has no counterpart is named in a comment.
+
+    \b
+    Example:
+      kafkac mirror-maker2 old/mirror-maker.yaml > specs/mirror-maker-2.yaml
+    """
+    from .load import load
+    from .mirror_maker1 import KIND, equivalent_yaml
+
+    documents = load(list(paths))
+    found = [d for d in documents.documents if d.kind == KIND]
+    if documents.findings or not found:
+        _report(documents.findings, "text", None)
+        if not found:
+            click.echo(f"kafkac: no {KIND} under {', '.join(paths)}", err=True)
+        sys.exit(EXIT_FINDINGS)
+    click.echo("---\n".join(equivalent_yaml(d) for d in found), nl=False)
 
 
 cli.add_command(topics_group)

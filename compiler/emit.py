@@ -51,7 +51,7 @@ def chart_yaml(chart_plan: ChartPlan) -> str:
 
 
 def _description(chart_plan: ChartPlan) -> str:
-    return _DESCRIPTIONS[chart_plan.library].format(name=chart_plan.name)
+    return (chart_plan.description or _DESCRIPTIONS[chart_plan.library]).format(name=chart_plan.name)
 
 
 def values_yaml(values: dict, library: str = "kafka") -> str:

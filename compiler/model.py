@@ -422,5 +422,5 @@ class Model:
     # Every input document, for what the typed model does not cover yet (the
     # check stage reads KafkaTopic resources from here).
     documents: list[Document] = field(default_factory=list)
-    # The KafkaConnects (model_connect.Connect), each compiled to a chart of its own.
+    # The KafkaConnects and KafkaMirrorMaker2s (model_connect.Connect), each compiled to a chart of its own.
     connects: list = field(default_factory=list)

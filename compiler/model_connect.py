@@ -1,5 +1,9 @@
 """The typed model of Kafka Connect: a KafkaConnect with its defaults applied, its build and
-the KafkaConnectors it runs. normalize_connect builds it; plan/connect reads it."""
+the KafkaConnectors it runs. normalize_connect builds it; plan/connect reads it.
+
+A KafkaMirrorMaker2 is the same model (normalize_mirror_maker2 builds it): a Connect whose
+workers connect to the target cluster, whose connectors come from its mirrors, and whose
+`clusters` name every cluster those connectors reach."""
 
 from __future__ import annotations
 
@@ -41,6 +45,19 @@ class ConnectAuthentication:
 
 
 @dataclass(frozen=True)
+class ClusterConnection:
+    """A Kafka cluster that connectors reach on their own (MirrorMaker 2's source and target
+    clusters): its alias, address and security, and its client options."""
+
+    alias: str
+    bootstrap_servers: str
+    tls: bool = False
+    trusted_certificates: tuple[TrustedCertificate, ...] = ()
+    authentication: ConnectAuthentication | None = None
+    config: dict = field(default_factory=dict)  # option -> text, given to connectors under the cluster's prefix
+
+
+@dataclass(frozen=True)
 class Artifact:
     """One artifact of a plugin, resolved to the URL it is fetched from."""
 
@@ -79,6 +96,9 @@ class Connector:
     auto_restart: bool
     max_restarts: int | None
     document: Document
+    # (option prefix, cluster alias): the chart writes the connection to that cluster of
+    # Connect.clusters under the prefix, as `source.cluster.bootstrap.servers`, ...
+    clusters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +130,15 @@ class Connect:
     annotations: dict = field(default_factory=dict)
     # The Kafka of the same input that bootstrapServers names, if any.
     kafka_cluster: str | None = None
+    kind: str = "KafkaConnect"  # the resource: "KafkaConnect" or "KafkaMirrorMaker2"
+    # The clusters the connectors reach (MirrorMaker 2): the one of `target_alias` is the
+    # workers' own, whose Secrets are the worker's; the others' Secrets are mounted by alias.
+    clusters: tuple[ClusterConnection, ...] = ()
+    target_alias: str | None = None
+
+    @property
+    def remote_clusters(self) -> tuple[ClusterConnection, ...]:
+        return tuple(c for c in self.clusters if c.alias != self.target_alias)
 
     @property
     def group_id(self) -> str:

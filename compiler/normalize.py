@@ -102,10 +102,13 @@ def normalize(documents: Documents) -> Model:
     clusters, user_findings = attach_users(documents, clusters)
     findings.extend(user_findings)
     from .normalize_connect import connects as normalize_connects  # it reads this module's rules
+    from .normalize_mirror_maker2 import mirror_makers
 
     connects, connect_findings = normalize_connects(documents, clusters)
     findings.extend(connect_findings)
-    return Model(clusters, findings, list(documents.documents), connects)
+    mirrors, mirror_findings = mirror_makers(documents, clusters)  # Connect clusters too
+    findings.extend(mirror_findings)
+    return Model(clusters, findings, list(documents.documents), connects + mirrors)
 
 
 def _namespace(doc: Document) -> str | None:

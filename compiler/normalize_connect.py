@@ -13,7 +13,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespace_of, referenced
-from .findings import FieldPath, Finding, error, warning
+from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
                     SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics, Rack)
@@ -138,11 +138,11 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
              findings: list[Finding]) -> Connect | None:
     spec = doc.get("spec", default={})
     version = spec.get("version", DEFAULT_KAFKA_VERSION)
-    if not _check_version(doc, version, findings):
+    if not check_version(doc, version, findings):
         return None
     before = len(findings)
-    config = _worker_config(doc, spec, findings)
-    authentication = _authentication(doc, spec, findings)
+    config = worker_config(doc, spec, findings)
+    authentication = client_authentication(doc, spec, findings)
     build = _build(doc, spec.get("build"), findings)
     use_connectors = doc.annotations.get(USE_CONNECTOR_RESOURCES) == "true"
     connectors = tuple(c for c in (_connector(d, findings) for d in connector_docs) if c is not None)
@@ -163,9 +163,9 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
         authentication=authentication,
         resources=dict(spec.get("resources") or {}),
         jvm_options=jvm_options(doc, ("spec", "jvmOptions"), findings),
-        logging=_logging(doc, config_maps, findings),
-        metrics=_metrics(doc, config_maps, findings),
-        rack=_rack(spec),
+        logging=connect_logging(doc, config_maps, findings),
+        metrics=connect_metrics(doc, config_maps, findings),
+        rack=connect_rack(spec),
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
         template=dict(spec.get("template") or {}),
@@ -174,23 +174,23 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
         connectors=connectors if use_connectors else (),
         labels=dict(doc.labels), annotations=dict(doc.annotations),
     )
-    findings.extend(_unpaired_tls(doc, spec))
-    findings.extend(_container_templates(doc, spec))
+    findings.extend(unpaired_tls(doc, spec))
+    findings.extend(container_templates(doc, spec))
     findings.extend(_image_stream(doc, spec))
-    cluster = _target_cluster(connect, clusters)
+    cluster = target_cluster(connect, clusters)
     if cluster is not None:
-        findings.extend(_check_against_cluster(connect, cluster))
-        connect = _with_cluster(connect, cluster.name)
+        findings.extend(check_against_cluster(connect, cluster))
+        connect = with_cluster(connect, cluster.name)
     if any(f.is_error for f in findings[before:]):
         return None
     return connect
 
 
-def _with_cluster(connect: Connect, name: str) -> Connect:
+def with_cluster(connect: Connect, name: str) -> Connect:
     return replace(connect, kafka_cluster=name)
 
 
-def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool:
+def check_version(doc: Document, version: str, findings: list[Finding]) -> bool:
     path = ("spec", "version")
     if version in SUPPORTED_KAFKA_VERSIONS:
         return True
@@ -209,24 +209,27 @@ def is_forbidden_connect_option(key: str) -> bool:
     return any(lowered.startswith(prefix) for prefix in FORBIDDEN_CONNECT_PREFIXES)
 
 
-def _worker_config(doc: Document, spec: dict, findings: list[Finding]) -> dict:
-    """Strimzi's defaults, then the v1 fields (groupId, the topics), then spec.config, as text."""
-    config = dict(CONNECT_DEFAULTS)
+def worker_config(doc: Document, spec: dict, findings: list[Finding], base: FieldPath = ("spec",),
+                  defaults: dict = CONNECT_DEFAULTS) -> dict:
+    """The defaults, then the v1 fields (groupId, the topics), then the config, as text; `spec` is
+    the object at `base` (a KafkaConnect's spec, or a MirrorMaker 2's target cluster)."""
+    config = dict(defaults)
     given = spec.get("config") or {}
+    at = dotted(base)
     for field_name, option in SPEC_OPTIONS.items():
         if field_name not in spec:
             continue
         config[option] = spec[field_name]
         if option in given:
-            path = ("spec", "config", option)
+            path = base + ("config", option)
             findings.append(error(
-                "connect.config-twice", f"spec.config: {option!r} is given by spec.{field_name} too",
-                doc.span_of(path, key=True), path, f"only spec.{field_name}"))
+                "connect.config-twice", f"{at}.config: {option!r} is given by {at}.{field_name} too",
+                doc.span_of(path, key=True), path, f"only {at}.{field_name}"))
     for key, value in given.items():
-        path = ("spec", "config", key)
+        path = base + ("config", key)
         if is_forbidden_connect_option(key):
             findings.append(error(
-                "connect.config-forbidden", f"spec.config: {key!r} is set by kafkac from other fields "
+                "connect.config-forbidden", f"{at}.config: {key!r} is set by kafkac from other fields "
                 "and cannot be given here", doc.span_of(path, key=True), path,
                 "tls and authentication for the connection to Kafka, build for plugins, or an option outside "
                 f"the reserved prefixes ({', '.join(FORBIDDEN_CONNECT_PREFIXES)})"))
@@ -237,11 +240,13 @@ def _worker_config(doc: Document, spec: dict, findings: list[Finding]) -> dict:
     return config
 
 
-def _authentication(doc: Document, spec: dict, findings: list[Finding]) -> ConnectAuthentication | None:
+def client_authentication(doc: Document, spec: dict, findings: list[Finding], base: FieldPath = ("spec",)
+                          ) -> ConnectAuthentication | None:
+    """The authentication of the object at `base` (a KafkaConnect's spec, a MirrorMaker 2 cluster)."""
     raw = spec.get("authentication")
     if not raw:
         return None
-    path: FieldPath = ("spec", "authentication")
+    path: FieldPath = base + ("authentication",)
     kind = raw["type"]
 
     def missing(field_name: str, what: str) -> None:
@@ -256,9 +261,9 @@ def _authentication(doc: Document, spec: dict, findings: list[Finding]) -> Conne
             return None
         if "tls" not in spec:
             findings.append(error(
-                "connect.authentication", "authentication type tls is a TLS client certificate, and spec.tls is "
-                "absent, so the connection would be plaintext", doc.span_of(path + ("type",)), path + ("type",),
-                "spec.tls (with trustedCertificates), or a SASL authentication type"))
+                "connect.authentication", f"authentication type tls is a TLS client certificate, and {dotted(base)}.tls "
+                "is absent, so the connection would be plaintext", doc.span_of(path + ("type",)), path + ("type",),
+                f"{dotted(base)}.tls (with trustedCertificates), or a SASL authentication type"))
         return ConnectAuthentication(kind, certificate_secret=(pair["secretName"], pair["certificate"], pair["key"]))
     for field_name in ("username", "passwordSecret"):
         if field_name not in raw:
@@ -269,18 +274,18 @@ def _authentication(doc: Document, spec: dict, findings: list[Finding]) -> Conne
                                  password_secret=(secret["secretName"], secret["password"]))
 
 
-def _unpaired_tls(doc: Document, spec: dict) -> list[Finding]:
+def unpaired_tls(doc: Document, spec: dict, base: FieldPath = ("spec",)) -> list[Finding]:
     findings = []
     for i, cert in enumerate((spec.get("tls") or {}).get("trustedCertificates") or ()):
         if ("certificate" in cert) == ("pattern" in cert):
-            path = ("spec", "tls", "trustedCertificates", i)
+            path = base + ("tls", "trustedCertificates", i)
             findings.append(error(
                 "connect.trusted-certificate", "a trusted certificate names its key with exactly one of "
                 "certificate and pattern", doc.span_of(path), path, 'certificate: ca.crt, or pattern: "*.crt"'))
     return findings
 
 
-def _container_templates(doc: Document, spec: dict) -> list[Finding]:
+def container_templates(doc: Document, spec: dict) -> list[Finding]:
     """The rules Strimzi's API sets for a container template: environment variables the chart sets
     itself are reserved, and additional volumes are mounted under /mnt."""
     findings = []
@@ -400,7 +405,7 @@ def _connector(doc: Document, findings: list[Finding]) -> Connector | None:
                      bool(restart) and restart.get("enabled", True), restart.get("maxRestarts"), doc)
 
 
-def _logging(doc: Document, config_maps: dict, findings: list[Finding]) -> Logging:
+def connect_logging(doc: Document, config_maps: dict, findings: list[Finding]) -> Logging:
     raw = doc.get("spec", "logging")
     if not raw:
         return Logging()
@@ -417,7 +422,7 @@ def _logging(doc: Document, config_maps: dict, findings: list[Finding]) -> Loggi
     return Logging() if content is None else Logging("external", external_content=content)
 
 
-def _metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metrics | None:
+def connect_metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metrics | None:
     raw = doc.get("spec", "metricsConfig")
     if not raw:
         return None
@@ -425,7 +430,7 @@ def _metrics(doc: Document, config_maps: dict, findings: list[Finding]) -> Metri
                           default_allow_list=CONNECT_METRICS_ALLOW_LIST)
 
 
-def _rack(spec: dict) -> Rack | None:
+def connect_rack(spec: dict) -> Rack | None:
     raw = spec.get("rack")
     if not raw:
         return None
@@ -437,7 +442,7 @@ def _rack(spec: dict) -> Rack | None:
 
 # --- the Kafka of the same input ------------------------------------------------------------
 
-def _target_cluster(connect: Connect, clusters: list[Cluster]) -> Cluster | None:
+def target_cluster(connect: Connect, clusters: list[Cluster]) -> Cluster | None:
     """The Kafka among the inputs whose bootstrap Service the first bootstrap address names."""
     host = connect.bootstrap_servers.split(",")[0].rsplit(":", 1)[0]
     match = _BOOTSTRAP_SERVICE.match(host)
@@ -449,9 +454,10 @@ def _target_cluster(connect: Connect, clusters: list[Cluster]) -> Cluster | None
     return found[0] if len(found) == 1 else None
 
 
-def _check_against_cluster(connect: Connect, cluster: Cluster) -> list[Finding]:
+def check_against_cluster(connect: Connect, cluster: Cluster, base: FieldPath = ("spec",)) -> list[Finding]:
+    """`base` is where the connection is written: a KafkaConnect's spec, a MirrorMaker 2's target."""
     doc = connect.document
-    path: FieldPath = ("spec", "bootstrapServers")
+    path: FieldPath = base + ("bootstrapServers",)
     port = int(connect.bootstrap_servers.split(",")[0].rsplit(":", 1)[1])
     listener = next((l for l in cluster.listeners if l.port == port and l.type == "internal"), None) \
         or next((l for l in cluster.listeners if l.port == port), None)
@@ -475,7 +481,7 @@ def _check_against_cluster(connect: Connect, cluster: Cluster) -> list[Finding]:
     ca_secret = f"{cluster.name}-cluster-ca-cert"
     if listener.tls and listener.cert_secret is None and connect.trusted_certificates and \
             all(c.secret_name != ca_secret for c in connect.trusted_certificates):
-        tls_path = ("spec", "tls", "trustedCertificates")
+        tls_path = base + ("tls", "trustedCertificates")
         findings.append(warning(
             "connect.trusted-ca", f"listener {listener.name} of Kafka {cluster.name} presents a certificate of "
             f"its cluster CA, whose Secret {ca_secret} the Connect does not trust", doc.span_of(tls_path), tls_path,

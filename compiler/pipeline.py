@@ -113,8 +113,9 @@ def compile_specs(options: Options) -> Result:
         return result
     if not model.clusters and not model.connects:
         result.findings.append(error(
-            "input.no-cluster", "no Kafka or KafkaConnect resource among the inputs, so there is no chart to write",
-            Span(str(options.paths[0])), expected="a Kafka resource and its KafkaNodePools, or a KafkaConnect"))
+            "input.no-cluster", "no Kafka, KafkaConnect or KafkaMirrorMaker2 resource among the inputs, so there "
+            "is no chart to write", Span(str(options.paths[0])),
+            expected="a Kafka resource and its KafkaNodePools, a KafkaConnect or a KafkaMirrorMaker2"))
         return result
     assert options.output is not None
     if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in [*model.clusters, *model.connects]):
@@ -157,9 +158,12 @@ def _compile(model: Model, options: Options, result: Result, engine: Engine) -> 
             from .verify import verify
 
             kube_versions = options.kube_versions or tools.DEFAULT_KUBE_VERSIONS
-            # The resource each chart comes from: a Kafka, or a KafkaConnect (chart <name>-connect).
+            # The resource each chart comes from: a Kafka, or a KafkaConnect (chart <name>-connect)
+            # or KafkaMirrorMaker2 (chart <name>-mirrormaker2).
+            from .plan.naming import connect_names
+
             clusters = {cluster.name: cluster for cluster in model.clusters}
-            clusters.update({f"{connect.name}-connect": connect for connect in model.connects})
+            clusters.update({connect_names(c.name, c.kind).connect: c for c in model.connects})
             for chart in built:
                 cluster = clusters.get(chart.name)
                 rendered_check = RenderedCheck(

@@ -45,14 +45,14 @@ SCHEMA_NAMES: dict[tuple[str, str], str] = {
     **{(version, "KafkaUser"): "kafkauser" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaConnect"): "kafkaconnect" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaConnector"): "kafkaconnector" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaMirrorMaker2"): "kafkamirrormaker2" for version in STRIMZI_API_VERSIONS},
     ("v1", "ConfigMap"): "configmap",
 }
-ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect or KafkaConnector "
+ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect, KafkaConnector or KafkaMirrorMaker2 "
                   "(kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)")
 
 UNSUPPORTED_STRIMZI_KINDS = frozenset({
-    "KafkaMirrorMaker2",
-    "KafkaMirrorMaker", "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
+    "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
 })
 
 
@@ -310,6 +310,13 @@ def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
     if accepted_versions:
         problem = "missing" if api_version is None else f"{show(api_version)} is not accepted for {kind}"
         return refuse("api-version.unknown", "apiVersion", problem, " or ".join(accepted_versions))
+    if kind == "KafkaMirrorMaker" and _is_strimzi_group(api_version):
+        from .mirror_maker1 import refusal_summary
+
+        return refuse("kind.mirror-maker-1", "kind", "KafkaMirrorMaker is MirrorMaker 1, which Kafka 4 removed and "
+                      f"Strimzi no longer runs; its successor is {refusal_summary(document.data)}",
+                      f"a KafkaMirrorMaker2: `kafkac mirror-maker2 {document.span.file}` prints the equivalent of "
+                      "this one (README.md, \"MirrorMaker 2\", gives the mapping)")
     if isinstance(kind, str) and kind in UNSUPPORTED_STRIMZI_KINDS:
         return None, [warning(
             "kind.unsupported", f"kind: {kind} is a Strimzi kind that kafkac does not compile yet, so "

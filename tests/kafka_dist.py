@@ -153,6 +153,20 @@ def metrics_reporter_jars(version: str = METRICS_REPORTER_VERSION) -> list[Path]
     return sorted(final.glob("*.jar"))
 
 
+def connect_mirror_jars(version: str = DEFAULT_KAFKA_VERSION) -> list[Path]:
+    """MirrorMaker 2's connectors (connect-mirror, connect-mirror-client), which the image has in
+    libs/ and kafka-dist's dependencies do not (resolved once)."""
+    jars = []
+    for artifact in ("connect-mirror", "connect-mirror-client"):
+        jar = f"{artifact}-{version}.jar"
+        final = _resolve_once(
+            tools.cache_dir() / "connect-mirror" / f"{artifact}-{version}", jar, f"org.apache.kafka:{artifact}:{version}",
+            lambda staging, artifact=artifact: ["dependency:copy", f"-Dartifact=org.apache.kafka:{artifact}:{version}",
+                                                f"-DoutputDirectory={staging}"])
+        jars.append(final / jar)
+    return jars
+
+
 def kafka_home_with_jars(kafka: Path, jars: list[Path], folder: str) -> Path:
     """`kafka` with `jars` in a folder of its own beside libs/, where Kafka does not load them."""
     return _kafka_home_plus(kafka, kafka.parent / f"{kafka.name}+{folder}-{_digest(*jars)}", folder, jars)

@@ -103,11 +103,11 @@ def test_unreadable_input_is_a_clean_error(tmp_path):
     assert "Traceback" not in result.stderr + result.stdout
 
 
-@pytest.mark.parametrize("command", ["compile", "validate", "check", "verify", "version", "tools"])
+@pytest.mark.parametrize("command", ["compile", "validate", "check", "verify", "version", "tools", "mirror-maker2"])
 def test_help_teaches_with_an_example(command):
     result = kafkac(command, "--help")
     assert result.returncode == 0
-    if command in ("compile", "validate", "check", "verify"):
+    if command in ("compile", "validate", "check", "verify", "mirror-maker2"):
         assert "Example:" in result.stdout
 
 

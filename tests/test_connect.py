@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import threading
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 
@@ -233,7 +234,7 @@ class FakeConnect:
         self.writes: list[str] = []
 
     def handle(self, method: str, path: str, body: bytes) -> tuple[int, object]:
-        parts = path.split("?")[0].strip("/").split("/")
+        parts = [unquote(part) for part in path.split("?")[0].strip("/").split("/")]
         if parts == ["connectors"] and method == "GET":
             return 200, sorted(self.connectors)  # sent as Connect does: compact, no final line break
         name = parts[1]
@@ -294,9 +295,10 @@ def _apply(tmp_path: Path, url: str, connect) -> list[dict]:
     for name in ("connectors-apply.sh", "log.sh"):
         shutil.copy(CHART_FILES / name, job_dir / name)
     (job_dir / "connectors.txt").write_text("".join(
-        f"{c['name']} {c['state']} {str(c['autoRestart']).lower()}\n" for c in values["connectors"]))
+        f"{c['name']} {c['state']} {str(c['autoRestart']).lower()}{' ' + c['file'] if 'file' in c else ''}\n"
+        for c in values["connectors"]))
     for c in values["connectors"]:
-        (job_dir / f"{c['name']}.json").write_text(c["config"])
+        (job_dir / c.get("file", f"{c['name']}.json")).write_text(c["config"])
     done = subprocess.run(["sh", str(job_dir / "connectors-apply.sh")], capture_output=True, text=True, timeout=60,
                           env={"PATH": "/usr/bin:/bin", "KAFKAC_CONNECT_API": url, "KAFKAC_CONNECTORS_DIR": str(job_dir),
                                "KAFKAC_MANAGED_BY": values["managedBy"], "KAFKAC_WAIT_SECONDS": "4"})

@@ -31,7 +31,7 @@ STRIMZI = STRIMZI_CORPUS
 STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
 STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
 
-_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported|skipped)|api-version\.unknown"
+_RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported|skipped|mirror-maker-1)|api-version\.unknown"
                    r"|kubernetes\.[a-z-]+|limits\.[A-Za-z-]+|listener\.host)$")
 
 

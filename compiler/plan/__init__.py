@@ -42,13 +42,18 @@ class ChartPlan:
     values: dict
     library: str = "kafka"  # the chart folder under charts/ whose templates it fills
     files: dict = field(default_factory=dict)  # further files by path in the chart, as text
+    description: str | None = None  # Chart.yaml's, when not the chart folder's own
 
 
 def plan(clusters: list[Cluster], connects: Sequence[Connect] = ()) -> list[ChartPlan]:
-    """A chart per Kafka, and a chart `<name>-connect` per KafkaConnect."""
+    """A chart per Kafka, and a chart `<name>-connect` per KafkaConnect (`<name>-mirrormaker2` per
+    KafkaMirrorMaker2, from the same chart folder)."""
     return ([ChartPlan(c.name, c.kafka_version, _cluster_values(c)) for c in clusters]
-            + [ChartPlan(connect_names(c.name).connect, c.kafka_version, connect_values(c), "connect",
-                         build_files(c)) for c in connects])
+            + [ChartPlan(connect_names(c.name, c.kind).connect, c.kafka_version, connect_values(c), "connect",
+                         build_files(c), _CONNECT_DESCRIPTIONS.get(c.kind)) for c in connects])
+
+
+_CONNECT_DESCRIPTIONS = {"KafkaMirrorMaker2": "Kafka MirrorMaker 2 cluster {name}"}
 
 
 def _cluster_values(cluster: Cluster) -> dict:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from dataclasses import dataclass
 
 import yaml
 
 from ..model import STRIMZI_KAFKA_IMAGE, Rack
-from ..model_connect import CONNECT_REST_PORT, Connect, Connector
+from ..model_connect import CONNECT_REST_PORT, ClusterConnection, Connect, ConnectAuthentication, Connector
 from ..project_files import CHARTS
 from ..properties import property_line
 from .broker_config import jvm_env, log4j_java_option, logging_file, logging_file_name
@@ -34,6 +36,10 @@ _PLUGINS_DIR = "/opt/kafka/plugins"  # where the build puts each plugin's folder
 _TRUSTED_CERTS_DIR = "/opt/kafka/connect-certs"  # one folder per Secret
 _CLIENT_CERT_DIR = "/opt/kafka/connect-client-cert"
 _PASSWORD_DIR = "/opt/kafka/connect-password"
+# The Secrets of the clusters other than the workers' own (MirrorMaker 2's sources), by alias.
+_REMOTE_CERTS_DIR = "/opt/kafka/mirror-certs"
+_REMOTE_CLIENT_CERT_DIR = "/opt/kafka/mirror-client-cert"
+_REMOTE_PASSWORD_DIR = "/opt/kafka/mirror-password"
 _RACK_INIT_DIR = "/opt/kafka/init"
 _METRICS_CONFIG_DIR = "/opt/kafka/metrics-config"
 _METRICS_AGENT_DIR = "/opt/kafka/metrics-agent"
@@ -64,14 +70,18 @@ CHECKSUM_OPTION = "kafkac.io.config-checksum"
 FETCH_PLUGINS_SCRIPT = (CHARTS / "connect" / "files" / "fetch-plugins.sh").read_text(encoding="utf-8")
 
 
+def _names(connect: Connect):
+    return connect_names(connect.name, connect.kind)
+
+
 def connect_values(connect: Connect) -> dict:
-    names = connect_names(connect.name)
+    names = _names(connect)
     template = connect.template
     return {
-        "connect": {"name": connect.name, "kafkaVersion": connect.kafka_version,
+        "connect": {"name": connect.name, "kind": connect.kind, "kafkaVersion": connect.kafka_version,
                     "bootstrapServers": connect.bootstrap_servers},
         "image": image(connect.image),
-        "commonLabels": connect_common_labels(connect.name, connect.kafka_version),
+        "commonLabels": connect_common_labels(connect.name, connect.kafka_version, connect.kind),
         "workers": _workers(connect),
         "services": {
             "api": {"name": names.api_service, "port": CONNECT_REST_PORT, "portName": _REST_PORT_NAME,
@@ -138,30 +148,56 @@ def _metrics_reporter_properties(connect: Connect) -> list[tuple[str, str]]:
     return entries
 
 
-def _security_properties(connect: Connect) -> list[tuple[str, str]]:
-    """The worker's connection to Kafka, for itself and for its producers, consumers and
-    admin clients, which Connect configures under prefixes of their own."""
-    auth = connect.authentication
+@dataclass(frozen=True)
+class _Mounts:
+    """Where the pod holds one cluster's secrets: the PEM trust store connect-run.sh joins, the
+    client certificate's Secret, and the folder of the password Secrets (one folder each)."""
+
+    truststore: str
+    client_cert_dir: str
+    password_dir: str
+
+
+_WORKER_MOUNTS = _Mounts(_TRUSTSTORE, _CLIENT_CERT_DIR, _PASSWORD_DIR)
+
+
+def _remote_mounts(alias: str) -> _Mounts:
+    """A remote cluster's (MirrorMaker 2's sources): folders of its alias."""
+    return _Mounts(f"{_WORK_DIR}/trusted-certificates-{alias}.pem", f"{_REMOTE_CLIENT_CERT_DIR}/{alias}",
+                   f"{_REMOTE_PASSWORD_DIR}/{alias}")
+
+
+def _client_security(tls: bool, trusted: bool, auth: ConnectAuthentication | None, mounts: _Mounts
+                     ) -> list[tuple[str, str]]:
+    """A Kafka client's connection options: protocol, trust store, and the client certificate or
+    the SASL login, whose secrets the DirectoryConfigProvider reads from the mounted Secrets."""
     mechanism = auth.sasl_mechanism if auth else None
-    protocol = ("SASL_SSL" if connect.tls else "SASL_PLAINTEXT") if mechanism else \
-        ("SSL" if connect.tls else "PLAINTEXT")
+    protocol = ("SASL_SSL" if tls else "SASL_PLAINTEXT") if mechanism else ("SSL" if tls else "PLAINTEXT")
     common = [("security.protocol", protocol)]
-    if connect.tls and connect.trusted_certificates:
-        common += [("ssl.truststore.type", "PEM"), ("ssl.truststore.location", _TRUSTSTORE)]
+    if tls and trusted:
+        common += [("ssl.truststore.type", "PEM"), ("ssl.truststore.location", mounts.truststore)]
     if auth is not None and auth.type == "tls":
         secret, cert_key, key_key = auth.certificate_secret
         common += [("ssl.keystore.type", "PEM"),
-                   ("ssl.keystore.certificate.chain", f"${{strimzidir:{_CLIENT_CERT_DIR}:{cert_key}}}"),
-                   ("ssl.keystore.key", f"${{strimzidir:{_CLIENT_CERT_DIR}:{key_key}}}")]
+                   ("ssl.keystore.certificate.chain", f"${{strimzidir:{mounts.client_cert_dir}:{cert_key}}}"),
+                   ("ssl.keystore.key", f"${{strimzidir:{mounts.client_cert_dir}:{key_key}}}")]
     if mechanism:
         module = ("org.apache.kafka.common.security.plain.PlainLoginModule" if auth.type == "plain"
                   else "org.apache.kafka.common.security.scram.ScramLoginModule")
         secret, key = auth.password_secret
         # A folder per Secret, as Strimzi mounts it.
-        password = f"${{strimzidir:{_PASSWORD_DIR}/{secret}:{key}}}"
+        password = f"${{strimzidir:{mounts.password_dir}/{secret}:{key}}}"
         common += [("sasl.mechanism", mechanism),
                    ("sasl.jaas.config", f'{module} required username={json.dumps(auth.username)} '
                                         f'password="{password}";')]
+    return common
+
+
+def _security_properties(connect: Connect) -> list[tuple[str, str]]:
+    """The worker's connection to Kafka, for itself and for its producers, consumers and
+    admin clients, which Connect configures under prefixes of their own."""
+    common = _client_security(connect.tls, bool(connect.trusted_certificates), connect.authentication,
+                              _WORKER_MOUNTS)
     entries = list(common)
     for prefix in ("producer.", "consumer.", "admin."):
         entries += [(prefix + key, value) for key, value in common]
@@ -171,7 +207,7 @@ def _security_properties(connect: Connect) -> list[tuple[str, str]]:
 # --- the workers -------------------------------------------------------------------------
 
 def _workers(connect: Connect) -> dict:
-    names = connect_names(connect.name)
+    names = _names(connect)
     template = connect.template
     container = template.get("connectContainer") or {}
     pod = template.get("pod") or {}
@@ -179,7 +215,7 @@ def _workers(connect: Connect) -> dict:
     return {
         "name": names.connect,
         "replicas": connect.replicas,
-        "selectorLabels": connect_selector(connect.name),
+        "selectorLabels": connect_selector(connect.name, connect.kind),
         "statefulSetMetadata": metadata_of(template.get("podSet") or {}),
         "podMetadata": metadata_of(pod),
         "podSpec": pod_spec(pod, names.connect, uses_api, POD_SECURITY_CONTEXT),
@@ -204,7 +240,7 @@ def _readiness_path(connect: Connect) -> str:
 
 
 def _env(connect: Connect) -> list[dict]:
-    names = connect_names(connect.name)
+    names = _names(connect)
     env = {
         "KAFKAC_HEADLESS_SERVICE": names.connect,
         "KAFKAC_CONFIG_DIR": _CONFIG_DIR,
@@ -215,6 +251,8 @@ def _env(connect: Connect) -> list[dict]:
         "KAFKA_LOG4J_OPTS": log4j_java_option(logging_file_name(connect.kafka_version), _CONFIG_DIR),
         "LOG_DIR": f"{_WORK_DIR}/logs",
     }
+    if any(c.tls and c.trusted_certificates for c in connect.remote_clusters):
+        env["KAFKAC_CLUSTER_TRUSTSTORES"] = _cluster_truststores(connect)
     rack: Rack | None = connect.rack
     if rack is not None:
         if rack.type == "topology-label":
@@ -230,8 +268,48 @@ def _env(connect: Connect) -> list[dict]:
     return env_list(env)
 
 
+def _cluster_truststores(connect: Connect) -> str:
+    """For connect-run.sh, a line per remote cluster over TLS: its PEM trust store, then the
+    certificates (or patterns) to join into it."""
+    lines = []
+    for cluster in connect.remote_clusters:
+        if cluster.tls and cluster.trusted_certificates:
+            lines.append(" ".join([_remote_mounts(cluster.alias).truststore, *(
+                f"{_REMOTE_CERTS_DIR}/{cluster.alias}/{c.secret_name}/{c.certificate or c.pattern}"
+                for c in cluster.trusted_certificates)]))
+    return "\n".join(lines)
+
+
+def _remote_secrets(connect: Connect) -> list[tuple[str, str, str]]:
+    """(volume name, Secret, mount path) of every Secret of the remote clusters."""
+    secrets = []
+    for cluster in connect.remote_clusters:
+        mounts = _remote_mounts(cluster.alias)
+        for secret in dict.fromkeys(c.secret_name for c in cluster.trusted_certificates):
+            secrets.append((_volume_name("mirror-trusted", cluster.alias, secret), secret,
+                            f"{_REMOTE_CERTS_DIR}/{cluster.alias}/{secret}"))
+        auth = cluster.authentication
+        if auth is not None and auth.certificate_secret:
+            secrets.append((_volume_name("mirror-cert", cluster.alias), auth.certificate_secret[0],
+                            mounts.client_cert_dir))
+        if auth is not None and auth.password_secret:
+            secrets.append((_volume_name("mirror-password", cluster.alias), auth.password_secret[0],
+                            f"{mounts.password_dir}/{auth.password_secret[0]}"))
+    return secrets
+
+
+def _volume_name(*parts: str) -> str:
+    """A volume name (a DNS label) for a Secret of a cluster alias, which may hold capitals, '.'
+    and '_': unique, as a digest is added whenever the name had to change."""
+    wanted = "-".join(parts)
+    name = re.sub(r"[^a-z0-9-]+", "-", wanted.lower()).strip("-")
+    if name == wanted and len(name) <= 63:
+        return name
+    return f"{name[:54].rstrip('-')}-{hashlib.sha256(wanted.encode()).hexdigest()[:8]}"
+
+
 def _volumes(connect: Connect) -> list[dict]:
-    names = connect_names(connect.name)
+    names = _names(connect)
     pod = connect.template.get("pod") or {}
     volumes = [
         {"name": "tmp", "emptyDir": {"sizeLimit": str(pod.get("tmpDirSizeLimit", _TMP_SIZE_LIMIT))}},
@@ -245,6 +323,7 @@ def _volumes(connect: Connect) -> list[dict]:
         volumes.append({"name": "client-cert", "secret": {"secretName": auth.certificate_secret[0]}})
     if auth is not None and auth.password_secret:
         volumes.append({"name": "client-password", "secret": {"secretName": auth.password_secret[0]}})
+    volumes += [{"name": volume, "secret": {"secretName": secret}} for volume, secret, _ in _remote_secrets(connect)]
     if connect.rack is not None and connect.rack.type == "topology-label":
         volumes.append({"name": "rack-volume", "emptyDir": {"sizeLimit": "1Mi"}})
     if connect.metrics is not None and not connect.metrics.is_reporter:
@@ -269,6 +348,7 @@ def _volume_mounts(connect: Connect) -> list[dict]:
     if auth is not None and auth.password_secret:
         mounts.append({"name": "client-password", "mountPath": f"{_PASSWORD_DIR}/{auth.password_secret[0]}",
                        "readOnly": True})
+    mounts += [{"name": volume, "mountPath": path, "readOnly": True} for volume, _, path in _remote_secrets(connect)]
     if connect.rack is not None and connect.rack.type == "topology-label":
         mounts.append({"name": "rack-volume", "mountPath": _RACK_INIT_DIR, "readOnly": True})
     if connect.metrics is not None and not connect.metrics.is_reporter:
@@ -322,26 +402,26 @@ def _init_containers(connect: Connect) -> list[dict]:
 def _metrics(connect: Connect) -> dict | None:
     if connect.metrics is None or connect.metrics.is_reporter:
         return None
-    return {"configMapName": connect_names(connect.name).metrics_config_map, "fileName": _METRICS_FILE,
+    return {"configMapName": _names(connect).metrics_config_map, "fileName": _METRICS_FILE,
             "content": connect.metrics.exporter_config or ""}
 
 
 def _rack_awareness(connect: Connect) -> dict | None:
     if connect.rack is None or connect.rack.type != "topology-label":
         return None
-    return {"clusterRoleBindingName": f"{connect_names(connect.name).connect}-init",
+    return {"clusterRoleBindingName": f"{_names(connect).connect}-init",
             **metadata_of(connect.template.get("clusterRoleBinding") or {})}
 
 
 def _network_policy(connect: Connect) -> dict:
     """Strimzi's NetworkPolicy of a Connect: the REST API only from the workers themselves and
     the chart's connectors Job (Strimzi: and its operator), the metrics port from everyone."""
-    workers = {"podSelector": {"matchLabels": connect_selector(connect.name)}}
-    job = {"podSelector": {"matchLabels": connect_hook_pod_labels(connect.name, "connectors")}}
+    workers = {"podSelector": {"matchLabels": connect_selector(connect.name, connect.kind)}}
+    job = {"podSelector": {"matchLabels": connect_hook_pod_labels(connect.name, "connectors", connect.kind)}}
     rules = [{"ports": [{"port": CONNECT_REST_PORT, "protocol": "TCP"}], "from": [workers, job]}]
     if connect.metrics is not None:
         rules.append({"ports": [{"port": METRICS_PORT, "protocol": "TCP"}]})
-    return {"name": connect_names(connect.name).network_policy,
+    return {"name": _names(connect).network_policy,
             "spec": {"podSelector": workers["podSelector"], "policyTypes": ["Ingress"], "ingress": rules}}
 
 
@@ -389,10 +469,10 @@ def _containerfile(connect: Connect) -> str:
 def _openshift_build(connect: Connect) -> str:
     """The ImageStream the workers' image names (with local lookup, so `name:tag` resolves in
     the namespace) and a BuildConfig that builds the context on every change of it."""
-    names = connect_names(connect.name)
+    names = _names(connect)
     build = connect.build
     stream, _, tag = build.image.partition(":")
-    labels = connect_common_labels(connect.name, connect.kafka_version)
+    labels = connect_common_labels(connect.name, connect.kafka_version, connect.kind)
     template = metadata_of(connect.template.get("buildConfig") or {})
     context_map = {"apiVersion": "v1", "kind": "ConfigMap",
                    "metadata": {"name": names.build, "labels": labels},
@@ -452,12 +532,12 @@ def connectors_values(connect: Connect) -> dict | None:
     of the chart that created it and the checksum of those options."""
     if not connect.use_connector_resources:
         return None
-    names = connect_names(connect.name)
+    names = _names(connect)
     return {
         "jobName": names.connectors_job,
         "configMapName": names.connectors_config_map,
         "image": image(DEFAULT_CURL_IMAGE),
-        "podLabels": connect_hook_pod_labels(connect.name, "connectors"),
+        "podLabels": connect_hook_pod_labels(connect.name, "connectors", connect.kind),
         "apiUrl": f"http://{names.api_service}:{CONNECT_REST_PORT}",
         "managedBy": connect.name,
         "podSecurityContext": {"runAsNonRoot": True, "runAsUser": _CURL_UID, "runAsGroup": _CURL_UID,
@@ -469,14 +549,44 @@ def connectors_values(connect: Connect) -> dict | None:
 
 
 def _connector(connect: Connect, connector: Connector) -> dict:
-    return {"name": connector.name, "state": connector.state,
-            "autoRestart": connector.auto_restart, "config": connector_config_json(connect, connector)}
+    values = {"name": connector.name, "state": connector.state,
+              "autoRestart": connector.auto_restart, "config": connector_config_json(connect, connector)}
+    if not _CONFIG_MAP_KEY.match(connector.name):
+        # A name a ConfigMap key cannot be (MirrorMaker 2's `a->b.MirrorSourceConnector`).
+        values["file"] = re.sub(r"[^-._a-zA-Z0-9]", "_", connector.name) + \
+            f"-{hashlib.sha256(connector.name.encode()).hexdigest()[:8]}.json"
+    return values
+
+
+_CONFIG_MAP_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+
+
+def _cluster_options(connect: Connect, connector: Connector) -> dict:
+    """The connections to the clusters the connector reaches, under its prefixes: the workers'
+    own cluster through the workers' Secrets, the others through theirs; then each cluster's
+    options; as Strimzi's KafkaMirrorMaker2Connectors writes them."""
+    by_alias = {c.alias: c for c in connect.clusters}
+    options = {}
+    for prefix, alias in connector.clusters:
+        cluster: ClusterConnection = by_alias[alias]
+        mounts = _WORKER_MOUNTS if alias == connect.target_alias else _remote_mounts(alias)
+        entries = [("alias", alias), ("bootstrap.servers", cluster.bootstrap_servers),
+                   *_client_security(cluster.tls, bool(cluster.trusted_certificates), cluster.authentication, mounts),
+                   *cluster.config.items()]
+        options.update({prefix + key: value for key, value in entries})
+    if connector.clusters and connect.rack is not None:
+        # The connectors' consumers fetch from the closest replica: the rack connect-run.sh wrote.
+        options["consumer.client.rack"] = f"${{strimzifile:{_WORK_DIR}/connect.properties:consumer.client.rack}}"
+    if connector.clusters and connect.metrics is not None and connect.metrics.is_reporter:
+        options["metric.reporters"] = METRICS_REPORTER_CLASS
+        options["prometheus.metrics.reporter.listener.enable"] = "false"
+    return options
 
 
 def connector_config_json(connect: Connect, connector: Connector) -> str:
     """The options PUT to /connectors/<name>/config: one line of JSON, keys sorted, with the
     marker and the checksum of the rest, so the Job sees a change without parsing JSON."""
-    config = {"connector.class": connector.class_name, **connector.config}
+    config = {"connector.class": connector.class_name, **_cluster_options(connect, connector), **connector.config}
     if connector.tasks_max is not None:
         config["tasks.max"] = str(connector.tasks_max)
     config[MANAGED_BY_OPTION] = connect.name

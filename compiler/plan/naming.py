@@ -259,8 +259,15 @@ class ConnectNames:
     connectors_job: str
 
 
-def connect_names(name: str) -> ConnectNames:
-    connect = f"{name}-connect"
+# The resource kinds that run as a Connect cluster -> the suffix of their objects' names and
+# their app.kubernetes.io/name and strimzi.io/component-type, as Strimzi's
+# KafkaConnectResources and KafkaMirrorMaker2Resources spell them.
+_CONNECT_KINDS = {"KafkaConnect": ("connect", "kafka-connect"),
+                  "KafkaMirrorMaker2": ("mirrormaker2", "kafka-mirror-maker-2")}
+
+
+def connect_names(name: str, kind: str = "KafkaConnect") -> ConnectNames:
+    connect = f"{name}-{_CONNECT_KINDS[kind][0]}"
     return ConnectNames(connect=connect, api_service=f"{connect}-api", config_map=f"{connect}-config",
                         scripts_config_map=f"{connect}-scripts", metrics_config_map=f"{connect}-metrics",
                         network_policy=connect, build=f"{connect}-build",
@@ -275,18 +282,19 @@ def _short_job_name(name: str) -> str:
     return f"{name[:_MAX_JOB_NAME - 9].rstrip('-')}-{digest}"
 
 
-def connect_selector(name: str) -> dict:
+def connect_selector(name: str, kind: str = "KafkaConnect") -> dict:
     """The workers of a Connect: its StatefulSet's and Services' selector."""
-    return {_CLUSTER: name, _KIND: "KafkaConnect", _NAME: connect_names(name).connect}
+    return {_CLUSTER: name, _KIND: kind, _NAME: connect_names(name, kind).connect}
 
 
-def connect_common_labels(name: str, version: str) -> dict:
-    return {"app.kubernetes.io/name": "kafka-connect", "app.kubernetes.io/instance": name,
-            "app.kubernetes.io/version": version, **connect_selector(name),
-            "strimzi.io/component-type": "kafka-connect"}
+def connect_common_labels(name: str, version: str, kind: str = "KafkaConnect") -> dict:
+    app = _CONNECT_KINDS[kind][1]
+    return {"app.kubernetes.io/name": app, "app.kubernetes.io/instance": name,
+            "app.kubernetes.io/version": version, **connect_selector(name, kind),
+            "strimzi.io/component-type": app}
 
 
-def connect_hook_pod_labels(name: str, component: str) -> dict:
+def connect_hook_pod_labels(name: str, component: str, kind: str = "KafkaConnect") -> dict:
     """A hook Job's pod: without strimzi.io/name, so the Services and the PDB never select it."""
-    return {"app.kubernetes.io/name": "kafka-connect", "app.kubernetes.io/instance": name,
-            "app.kubernetes.io/component": component, _CLUSTER: name, _KIND: "KafkaConnect"}
+    return {"app.kubernetes.io/name": _CONNECT_KINDS[kind][1], "app.kubernetes.io/instance": name,
+            "app.kubernetes.io/component": component, _CLUSTER: name, _KIND: kind}

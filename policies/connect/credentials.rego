@@ -20,8 +20,9 @@ import data.kafkac.lib
 violation contains result if {
 	some connect in input.connects
 	connect.facts.authentication == null
-	result := lib.violation("connect.credentials", connect.connect, ["spec"], sprintf(
-		"%s: the workers connect to Kafka without credentials; set spec.authentication (tls or scram-sha-512)",
-		[lib.named(connect.connect)],
+	worker := object.get(connect.facts, "workerPath", ["spec"])
+	result := lib.violation("connect.credentials", connect.connect, worker, sprintf(
+		"%s: the workers connect to Kafka without credentials; set %s (tls or scram-sha-512)",
+		[lib.named(connect.connect), lib.field(array.concat(worker, ["authentication"]))],
 	))
 }

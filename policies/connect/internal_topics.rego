@@ -26,7 +26,7 @@ violation contains result if {
 	factor := _factor(connect, written)
 	needed := connect.facts.minInsyncReplicas + 1
 	factor < needed
-	path := ["spec", "config", option]
+	path := array.concat(object.get(connect.facts, "workerPath", ["spec"]), ["config", option])
 	result := lib.violation("connect.internal-topics", connect.connect, path, sprintf(
 		"%s: %s is %d%s, below min.insync.replicas %d plus one, so one broker down stops the workers; use at least %d",
 		[lib.named(connect.connect), lib.field(path), factor, _note(written), connect.facts.minInsyncReplicas, needed],

@@ -21,9 +21,10 @@ violation contains result if {
 	some connect in input.connects
 	connect.facts.remote
 	not connect.facts.tls
-	path := ["spec", "bootstrapServers"]
+	worker := object.get(connect.facts, "workerPath", ["spec"])
+	path := array.concat(worker, ["bootstrapServers"])
 	result := lib.violation("connect.plaintext-remote", connect.connect, path, sprintf(
-		"%s: %s is outside the Kubernetes cluster and the workers connect without TLS; set spec.tls",
-		[lib.named(connect.connect), connect.connect.spec.bootstrapServers],
+		"%s: %s is outside the Kubernetes cluster and the workers connect without TLS; set %s",
+		[lib.named(connect.connect), object.get(connect.connect, path, "?"), lib.field(array.concat(worker, ["tls"]))],
 	))
 }

@@ -13,8 +13,8 @@
 # KafkaConnect: connectors created by hand or by someone else are kept.
 #
 # Inputs (environment): KAFKAC_CONNECT_API (http://host:port), KAFKAC_CONNECTORS_DIR
-# (connectors.txt: `<name> <state> <autoRestart>` lines, and <name>.json, the
-# options of each), KAFKAC_MANAGED_BY, KAFKAC_WAIT_SECONDS.
+# (connectors.txt: `<name> <state> <autoRestart> [<file>]` lines, and the options of
+# each in <file>, by default <name>.json), KAFKAC_MANAGED_BY, KAFKAC_WAIT_SECONDS.
 set -eu
 
 api=${KAFKAC_CONNECT_API:?}
@@ -78,15 +78,22 @@ connector_state() { # name
   done
 }
 
+# A connector's name in a URL path: MirrorMaker 2's names hold '>', which a URL may not.
+url_name() { # name
+  printf '%s' "$1" | sed 's/%/%25/g; s/>/%3E/g'
+}
+
 report() { # name, action, state
   printf '{"connector":"%s","action":"%s","state":"%s"}\n' "$1" "$2" "$3"
 }
 
 wanted_names=" "
-while read -r name state auto_restart || [ -n "$name" ]; do
+while read -r name state auto_restart file || [ -n "$name" ]; do
   [ -n "$name" ] || continue
   wanted_names="$wanted_names$name "
-  file="$dir/$name.json"
+  file="$dir/${file:-$name.json}"
+  display=$name
+  name=$(url_name "$display")
   status=$(call GET "/connectors/$name/config")
   expect "$status" "GET /connectors/$name/config" 200 404
   if [ "$status" = 404 ]; then
@@ -116,7 +123,7 @@ while read -r name state auto_restart || [ -n "$name" ]; do
     expect "$status" "$method /connectors/$name/$path" 200 202 204
     [ "$action" = unchanged ] && action=${path%%\?*}
   fi
-  report "$name" "$action" "$current"
+  report "$display" "$action" "$current"
 done < "$dir/connectors.txt"
 
 # Connectors the workers run that the chart no longer lists.
@@ -127,13 +134,15 @@ expect "$status" "GET /connectors" 200
 while read -r name; do
   [ -n "$name" ] || continue
   case $wanted_names in *" $name "*) continue ;; esac
+  display=$name
+  name=$(url_name "$display")
   status=$(call GET "/connectors/$name/config")
   [ "$status" = 200 ] || continue
   if grep -q "\"kafkac\\.io\\.managed-by\" *: *\"$managed_by\"" "$body"; then
     status=$(call DELETE "/connectors/$name")
     expect "$status" "DELETE /connectors/$name" 200 204 404
-    report "$name" deleted DELETED
+    report "$display" deleted DELETED
   else
-    report "$name" "not-managed" "$(connector_state "$name")"
+    report "$display" "not-managed" "$(connector_state "$name")"
   fi
 done < "$scratch/running"

@@ -43,19 +43,34 @@ fi
 
 # Trusted certificates: each entry is a file, or a pattern of files, of a mounted
 # Secret; every match goes into one PEM trust store.
-if [ -n "${KAFKAC_TRUSTSTORE:-}" ]; then
-  : > "$KAFKAC_TRUSTSTORE"
-  for entry in ${KAFKAC_TRUSTED_CERTIFICATES:-}; do
+join_certificates() { # trust store, entries...
+  store=$1; shift
+  : > "$store"
+  for entry in "$@"; do
     found=0
     for file in $entry; do
       [ -f "$file" ] || continue
-      cat "$file" >> "$KAFKAC_TRUSTSTORE"
-      printf '\n' >> "$KAFKAC_TRUSTSTORE"
+      cat "$file" >> "$store"
+      printf '\n' >> "$store"
       found=1
     done
     [ "$found" = 1 ] || fail "no trusted certificate matches ${entry##*/} in Secret $(basename "${entry%/*}")"
   done
-  log "trusting the certificates of $(grep -c 'BEGIN CERTIFICATE' "$KAFKAC_TRUSTSTORE") PEM block(s)"
+  log "trusting the certificates of $(grep -c 'BEGIN CERTIFICATE' "$store") PEM block(s) in ${store##*/}"
+}
+if [ -n "${KAFKAC_TRUSTSTORE:-}" ]; then
+  # shellcheck disable=SC2086 # entries are split on blanks, patterns expanded in the function
+  join_certificates "$KAFKAC_TRUSTSTORE" ${KAFKAC_TRUSTED_CERTIFICATES:-}
+fi
+# The trust stores of the other clusters the connectors reach (MirrorMaker 2's sources):
+# a line each, the trust store then its entries.
+if [ -n "${KAFKAC_CLUSTER_TRUSTSTORES:-}" ]; then
+  printf '%s\n' "$KAFKAC_CLUSTER_TRUSTSTORES" > "$work_dir/cluster-truststores.txt"
+  while read -r line; do
+    [ -n "$line" ] || continue
+    # shellcheck disable=SC2086
+    join_certificates $line
+  done < "$work_dir/cluster-truststores.txt"
 fi
 
 KAFKA_OPTS="${KAFKA_OPTS:-} ${KAFKAC_METRICS_AGENT_OPTS:-}"

@@ -1,0 +1,56 @@
+# Sourced by the Job steps that run Kafka's own tools (topics-sync.sh,
+# users-apply.sh), after log.sh: a tool JVM that is small and quick to start,
+# logging WARN and above in the chart's line format (tools-log4j2.properties),
+# kafka_client_settings, kafka_configs (once the settings are written;
+# $kafka_home is the caller's) and tool_error.
+
+export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
+export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
+export KAFKA_JMX_OPTS=" "
+export KAFKA_LOG4J_OPTS="-Dlog4j2.configurationFile=${0%/*}/tools-log4j2.properties"
+unset KAFKA_OPTS KAFKA_GC_LOG_OPTS JMX_PORT
+
+# Writes the client's settings, readable by this user only, in $KAFKAC_CLIENT_DIR
+# (memory): $client, the static ones ($KAFKAC_CLIENT_PROPERTIES) and the key
+# store password (from $KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE), and $probe, the
+# same with short timeouts for the questions asked while waiting for the cluster.
+kafka_client_settings() {
+  previous_umask=$(umask)
+  umask 077
+  client="$KAFKAC_CLIENT_DIR/client.properties"
+  {
+    printf '%s\n' "${KAFKAC_CLIENT_PROPERTIES:-}"
+    if [ -n "${KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE:-}" ]; then
+      password=$(cat "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
+      case $password in
+        *'
+'*|'') fail "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" ;;
+      esac
+      # As a properties value: a backslash is written doubled.
+      password=$(printf '%s\n' "$password" | sed 's/\\/\\\\/g')
+      printf '%s=%s\n' ssl.keystore.password "$password" ssl.key.password "$password"
+    fi
+  } > "$client.new"
+  mv "$client.new" "$client"
+  probe="$KAFKAC_CLIENT_DIR/probe.properties"
+  {
+    cat "$client"
+    printf 'request.timeout.ms=10000\ndefault.api.timeout.ms=15000\n'
+  } > "$probe"
+  umask "$previous_umask"
+}
+
+kafka_configs() {
+  "$kafka_home/bin/kafka-configs.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" --command-config "$client" "$@"
+}
+
+# The message a failed tool run ends with: its exception, else its last line.
+tool_error() { # file
+  found=$(grep -v '^[[:space:]]*at ' "$1" | grep -E 'Exception: |Error while executing' | tail -n 1 |
+    sed 's/^.*[.$]\([A-Za-z]*Exception: \)/\1/')
+  if [ -z "$found" ]; then
+    found=$(grep -v '^[[:space:]]*$' "$1" | tail -n 1)
+  fi
+  # Tabs would split a line of the topics Job's tab-separated results.
+  printf '%s\n' "$found" | tr '\t' ' '
+}

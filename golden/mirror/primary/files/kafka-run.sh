@@ -1,0 +1,184 @@
+#!/bin/sh
+# Starts one Kafka node of a kafkac chart.
+#
+# The node's static configuration comes from the pool's ConfigMap; this script
+# adds what depends on the pod's identity (its node id, DNS name and data
+# directories) and the password of the node certificate's key store (from its
+# Secret, never from the ConfigMap), formats KRaft storage on first start only,
+# and then execs Kafka.
+# Every input is an environment variable set by the pod spec: values are used
+# as data, never evaluated.
+set -eu
+
+: "${POD_NAME:?POD_NAME must be set from the pod name}"
+: "${POD_NAMESPACE:?POD_NAMESPACE must be set from the pod namespace}"
+: "${KAFKAC_CLUSTER_ID:?}" "${KAFKAC_HEADLESS_SERVICE:?}"
+# With ZooKeeper (Kafka 3.x) the broker registers there under broker.id, and
+# there is no KRaft quorum to name nor storage to format.
+zookeeper_mode=${KAFKAC_ZOOKEEPER_MODE:-false}
+[ "$zookeeper_mode" = true ] || : "${KAFKAC_CONTROLLER_VOTERS:?}"
+: "${KAFKAC_LOG_DIRS:?}"
+kafka_home=${KAFKA_HOME:-/opt/kafka}
+config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
+certificates_dir=${KAFKAC_CERTIFICATES_DIR:-/opt/kafka/certificates}
+node_certs_dir=${KAFKAC_NODE_CERTS_DIR:-/opt/kafka/node-certs}
+work_dir=${KAFKAC_WORK_DIR:-/tmp/kafka}
+log_name=kafka-run
+. "${0%/*}/log.sh"
+
+# A StatefulSet pod is named <statefulset>-<ordinal>; ordinals start at the
+# pool's first node id, so the ordinal is the node id.
+node_id=${POD_NAME##*-}
+case $node_id in
+  ''|*[!0-9]*) fail "cannot read a node id from pod name $POD_NAME" ;;
+esac
+
+pod_address() { # pod-name dns-suffix
+  echo "$1.$KAFKAC_HEADLESS_SERVICE.$POD_NAMESPACE.$2"
+}
+
+join() { # separator, then words
+  separator=$1; shift
+  result=""
+  for word in "$@"; do result="${result:+$result$separator}$word"; done
+  echo "$result"
+}
+
+log_dirs=""
+for dir in $KAFKAC_LOG_DIRS; do
+  log_dirs=$(join , $log_dirs "$dir/kafka-log$node_id")
+done
+
+voters=""
+for voter in ${KAFKAC_CONTROLLER_VOTERS:-}; do # <id>@<pod>:<port>
+  id=${voter%%@*}; rest=${voter#*@}
+  voters=$(join , $voters "$id@$(pod_address "${rest%%:*}" svc):${rest##*:}")
+done
+
+advertised=""
+for listener in ${KAFKAC_ADVERTISED_LISTENERS:-}; do # <name>:<port>:<dns suffix>
+  name=${listener%%:*}; rest=${listener#*:}
+  advertised=$(join , $advertised "$name://$(pod_address "$POD_NAME" "${rest#*:}"):${rest%%:*}")
+done
+
+# Listeners with Services of their own advertise what the spec pins, from the
+# pool's ConfigMap (<node id> <listener> <host> <port> <dns suffix>), and what
+# the address init container found (<listener> <host> <port>) where it has "-".
+# A host with a DNS suffix is a Service name, completed with the namespace.
+for listener in ${KAFKAC_EXTERNAL_LISTENERS:-}; do
+  read -r host port suffix <<EOF
+$(awk -v node="$node_id" -v name="$listener" '$1 == node && $2 == name { print $3, $4, $5; exit }' \
+    "${KAFKAC_PINNED_ADDRESSES_FILE:?}")
+EOF
+  if [ -z "${suffix:-}" ]; then
+    fail "$KAFKAC_PINNED_ADDRESSES_FILE has no address of node $node_id on $listener"
+  fi
+  if [ "$host" = - ] || [ "$port" = - ]; then
+    read -r found_host found_port <<EOF
+$(awk -v name="$listener" '$1 == name { print $2, $3; exit }' "${KAFKAC_DISCOVERED_ADDRESSES_FILE:?}")
+EOF
+    if [ -z "${found_port:-}" ]; then
+      fail "the address init container found no address on $listener"
+    fi
+    [ "$host" != - ] || host=$found_host
+    [ "$port" != - ] || port=$found_port
+  fi
+  [ "$suffix" = - ] || host=$host.$POD_NAMESPACE.$suffix
+  case $host in
+    *:*) host="[$host]" ;; # an IPv6 address
+  esac
+  advertised=$(join , $advertised "$listener://$host:$port")
+done
+
+# broker.rack: from the file the rack init container wrote, or from a variable.
+rack=""
+if [ -n "${KAFKAC_RACK_FILE:-}" ]; then
+  rack=$(cat "$KAFKAC_RACK_FILE")
+elif [ -n "${KAFKAC_RACK_ENV_VAR:-}" ]; then
+  rack=$(printenv "$KAFKAC_RACK_ENV_VAR" || true)
+fi
+case $rack in
+  *'
+'*) fail "the rack id must be one line" ;;
+esac
+
+mkdir -p "$work_dir"
+umask 077
+# Kafka reads a PEM key store as one file holding the key and its certificate chain.
+for listener in ${KAFKAC_CUSTOM_CERT_LISTENERS:-}; do
+  cat "$certificates_dir/$listener/tls.key" "$certificates_dir/$listener/tls.crt" > "$work_dir/$listener.pem"
+done
+
+# The node certificate's key store password, as a properties value (one line;
+# a backslash is written doubled). It goes only into the file below, in the
+# pod's private scratch space.
+node_password=""
+if [ -n "${KAFKAC_NODE_CERT_LISTENERS:-}" ]; then
+  node_password=$(cat "$node_certs_dir/node.password")
+  case $node_password in
+    *'
+'*|'') fail "$node_certs_dir/node.password must hold one line" ;;
+  esac
+  node_password=$(printf '%s\n' "$node_password" | sed 's/\\/\\\\/g')
+fi
+
+properties="$work_dir/server.properties"
+{
+  cat "$config_dir/server.properties"
+  echo "# Added by kafka-run.sh for pod $POD_NAME"
+  if [ "$zookeeper_mode" = true ]; then
+    echo "broker.id=$node_id"
+  else
+    echo "node.id=$node_id"
+  fi
+  echo "log.dirs=$log_dirs"
+  if [ -n "${KAFKAC_METADATA_LOG_DIR:-}" ]; then
+    echo "metadata.log.dir=$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id"
+  fi
+  if [ "$zookeeper_mode" != true ]; then
+    echo "controller.quorum.voters=$voters"
+  fi
+  if [ -n "$advertised" ]; then
+    echo "advertised.listeners=$advertised"
+  fi
+  if [ -n "$rack" ]; then
+    echo "broker.rack=$rack"
+  fi
+  for listener in ${KAFKAC_NODE_CERT_LISTENERS:-}; do
+    echo "listener.name.$listener.ssl.keystore.password=$node_password"
+    echo "listener.name.$listener.ssl.key.password=$node_password"
+  done
+  if [ "$zookeeper_mode" = true ]; then
+    printf '%s=%s\n' zookeeper.ssl.keystore.password "$node_password"
+  fi
+} > "$properties"
+
+format_storage() {
+  # --ignore-formatted keeps existing data: only an empty directory is formatted.
+  set -- --cluster-id "$KAFKAC_CLUSTER_ID" --config "$properties" --ignore-formatted
+  if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
+    set -- "$@" --release-version "$KAFKAC_METADATA_VERSION"
+  fi
+  # The tool prints plain lines: each becomes an event.
+  if "$kafka_home/bin/kafka-storage.sh" format "$@" > "$work_dir/format.out" 2>&1; then
+    while IFS= read -r text; do log "kafka-storage format: $text"; done < "$work_dir/format.out"
+  else
+    log_error "kafka-storage format failed:"
+    log_tail ERROR "$work_dir/format.out"
+    exit 1
+  fi
+}
+# A ZooKeeper-mode broker writes its meta.properties itself, with ZooKeeper's cluster id.
+[ "$zookeeper_mode" = true ] || format_storage
+
+# The metrics javaagent serves a port: only the server gets it, not the tools above
+# or the probes (which share this environment).
+if [ -n "${KAFKAC_METRICS_AGENT_OPTS:-}" ]; then
+  export KAFKA_OPTS="${KAFKA_OPTS:-} $KAFKAC_METRICS_AGENT_OPTS"
+fi
+# Strimzi's metrics reporter and its libraries, which an init container copied
+# into the pod; kafka-run-class.sh puts CLASSPATH before the jars of libs/.
+if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then
+  export CLASSPATH="${CLASSPATH:+$CLASSPATH:}$KAFKAC_METRICS_CLASSPATH"
+fi
+exec "$kafka_home/bin/kafka-server-start.sh" "$properties"
