@@ -21,13 +21,7 @@ kafka_client_settings() {
   {
     printf '%s\n' "${KAFKAC_CLIENT_PROPERTIES:-}"
     if [ -n "${KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE:-}" ]; then
-      password=$(cat "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
-      case $password in
-        *'
-'*|'') fail "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE must hold one line" ;;
-      esac
-      # As a properties value: a backslash is written doubled.
-      password=$(printf '%s\n' "$password" | sed 's/\\/\\\\/g')
+      password=$(properties_secret "$KAFKAC_CLIENT_KEY_STORE_PASSWORD_FILE")
       printf '%s=%s\n' ssl.keystore.password "$password" ssl.key.password "$password"
     fi
   } > "$client.new"

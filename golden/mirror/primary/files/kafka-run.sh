@@ -109,17 +109,11 @@ for listener in ${KAFKAC_CUSTOM_CERT_LISTENERS:-}; do
   cat "$certificates_dir/$listener/tls.key" "$certificates_dir/$listener/tls.crt" > "$work_dir/$listener.pem"
 done
 
-# The node certificate's key store password, as a properties value (one line;
-# a backslash is written doubled). It goes only into the file below, in the
-# pod's private scratch space.
+# The node certificate's key store password, as a properties value. It goes
+# only into the file below, in the pod's private scratch space.
 node_password=""
 if [ -n "${KAFKAC_NODE_CERT_LISTENERS:-}" ]; then
-  node_password=$(cat "$node_certs_dir/node.password")
-  case $node_password in
-    *'
-'*|'') fail "$node_certs_dir/node.password must hold one line" ;;
-  esac
-  node_password=$(printf '%s\n' "$node_password" | sed 's/\\/\\\\/g')
+  node_password=$(properties_secret "$node_certs_dir/node.password")
 fi
 
 properties="$work_dir/server.properties"

@@ -47,3 +47,15 @@ log_tail() { # level, file
     if [ "$1" = ERROR ]; then log_error "  $log_text"; else log_line "$1" "$log_name:   $log_text"; fi
   done
 }
+
+# The one line of a mounted secret file (a key store password) as a Java
+# properties value, a backslash written doubled; an empty file, or one of
+# several lines, ends the script.
+properties_secret() { # file
+  properties_secret_line=$(cat "$1")
+  case $properties_secret_line in
+    *'
+'*|'') fail "$1 must hold one line" ;;
+  esac
+  printf '%s\n' "$properties_secret_line" | sed 's/\\/\\\\/g'
+}

@@ -32,13 +32,7 @@ esac
 myid=$((ordinal + 1))
 statefulset=${POD_NAME%-*}
 
-node_password=$(cat "$node_certs_dir/node.password")
-case $node_password in
-  *'
-'*|'') fail "$node_certs_dir/node.password must hold one line" ;;
-esac
-# As a properties value: a backslash is written doubled.
-node_password=$(printf '%s\n' "$node_password" | sed 's/\\/\\\\/g')
+node_password=$(properties_secret "$node_certs_dir/node.password")
 
 mkdir -p "$work_dir" "$KAFKAC_ZOOKEEPER_DATA_DIR"
 umask 077
