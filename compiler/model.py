@@ -15,6 +15,14 @@ from .load import Document
 SUPPORTED_KAFKA_VERSIONS = ("3.7.0", "3.7.1", "3.8.0", "3.8.1", "3.9.0", "3.9.1", "4.0.0", "4.0.1",
                             "4.1.0", "4.1.1", "4.1.2", "4.2.0", "4.2.1", "4.3.0", "4.3.1")
 DEFAULT_KAFKA_VERSION = "4.3.1"
+
+
+def kafka_minor(version: str) -> tuple[int, int]:
+    """(major, minor) of a Kafka version: "3.9.1" -> (3, 9)."""
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
 DEFAULT_IMAGE_REPOSITORY = "apache/kafka"
 # Strimzi's operator image carries the init container that reads a node's
 # topology label for rack awareness (it writes /opt/kafka/init/rack.id).

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from .findings import Finding, error, warning
 from .load import Document
-from .model import JMX_PROMETHEUS_EXPORTER, Logging, Metrics, ZooKeeper
+from .model import JMX_PROMETHEUS_EXPORTER, Logging, Metrics, ZooKeeper, kafka_minor
 from .normalize_pools import jvm_options, storage_volumes
 
 # ZookeeperClusterSpec.FORBIDDEN_PREFIXES and FORBIDDEN_PREFIX_EXCEPTIONS of Strimzi's API.
@@ -69,8 +69,7 @@ def zookeeper(doc: Document, version: str, image: str, config_map_value: ConfigM
     raw = doc.get("spec", "zookeeper")
     if raw is None:
         return None
-    release = tuple(int(part) for part in version.split(".")[:2])
-    if release not in ZOOKEEPER_RELEASES:
+    if kafka_minor(version) not in ZOOKEEPER_RELEASES:
         findings.append(error(
             "zookeeper.kafka-version", f"spec.zookeeper: Kafka {version} has no ZooKeeper mode (Kafka 4.0 "
             "removed it); kafkac runs ZooKeeper with Kafka 3.7 to 3.9 only",

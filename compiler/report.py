@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
@@ -194,6 +193,8 @@ def as_sarif(findings: list[Finding], extra: dict, color: bool) -> str:
 
 def as_junit(findings: list[Finding], extra: dict, color: bool) -> str:
     """One test suite per file, one test case per finding: errors fail, waived ones are skipped."""
+    import xml.etree.ElementTree as ElementTree
+
     errors, warnings, waived = _counts(findings)
     root = ElementTree.Element("testsuites", name="kafkac", tests=str(max(len(findings), 1)),
                                failures=str(errors), skipped=str(waived))

@@ -10,20 +10,17 @@ CRDs it turns into kubeconform schemas.
 
 from __future__ import annotations
 
-import ctypes
 import fcntl
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -239,6 +236,8 @@ def die_with_parent():
     parent's pid. Elsewhere (no prctl) it returns None, and only a kafkac that ends
     normally or by a catchable signal stops the server (see _stop).
     """
+    import ctypes
+
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         prctl = libc.prctl
@@ -254,6 +253,8 @@ def die_with_parent():
 
 
 def _free_loopback_port() -> int:
+    import socket
+
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((OPA_HOST, 0))
         return probe.getsockname()[1]
@@ -362,6 +363,8 @@ def install(tools: Iterable[str] = tuple(TOOLS), log: Callable[[str], None] = _s
     missing = [t for t in wanted if not (_tool_dir(t) / t.name).is_file()]
     if not missing:
         return
+    from concurrent.futures import ThreadPoolExecutor
+
     go = _go()
     missing.sort(key=lambda tool: -tool.build_minutes)
     # Two at a time, the longest first: Go already compiles in parallel; this overlaps

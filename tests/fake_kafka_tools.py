@@ -1,11 +1,11 @@
 """Fakes of Kafka's command-line tools, for testing the topics Job's script without a broker.
 
 `install(home, python)` writes bin/kafka-topics.sh, bin/kafka-configs.sh and
-bin/kafka-cluster.sh into `home`. They keep a pretend cluster in
+bin/kafka-broker-api-versions.sh into `home`. They keep a pretend cluster in
 `home/cluster.json` ({"brokers": N, "topics": {name: {"partitions", "replicas",
 "configs"}}, "fail": {topic: message}, "fenced_calls": N, "down": true}), answer the calls the Job's script makes
 in the output format of Kafka 4's tools (TopicCommand, ConfigCommand,
-ClusterTool), refuse what those tools refuse, and log every call's arguments
+BrokerApiVersionsCommand, which lists only the unfenced brokers), refuse what those tools refuse, and log every call's arguments
 to `home/calls.jsonl`. The end-to-end tests run the same script against real
 brokers; these fakes make the three-way logic quick to test case by case.
 """
@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-TOOLS = ("kafka-topics.sh", "kafka-configs.sh", "kafka-cluster.sh")
+TOOLS = ("kafka-topics.sh", "kafka-configs.sh", "kafka-broker-api-versions.sh")
 
 
 def install(home: Path, python: str) -> None:
@@ -84,16 +84,15 @@ def _main(home: Path, argv: list[str]) -> None:
     if state.get("down"):
         fail("TimeoutException: Timed out waiting for a node assignment. Call: listNodes")
 
-    if tool == "kafka-cluster.sh":
+    if tool == "kafka-broker-api-versions.sh":
         fenced_now = state.get("fenced", 0)
         if state.get("fenced_calls", 0) > 0:  # brokers still starting: fenced for this many calls
             state["fenced_calls"] -= 1
             fenced_now = state.get("brokers", 3)
             state_file.write_text(json.dumps(state))
-        print("ID  HOST         PORT  RACK  STATE     ENDPOINT_TYPE")
-        for broker in range(state.get("brokers", 3)):
-            fenced = broker >= state.get("brokers", 3) - fenced_now
-            print(f"{broker}   broker-{broker}  9091  null  {'fenced' if fenced else 'unfenced'}  broker")
+        for broker in range(state.get("brokers", 3) - fenced_now):
+            print(f"broker-{broker}:9091 (id: {broker} rack: null isFenced: false) -> (\n"
+                  "\tProduce(0): 0 to 13 [usable: 13],\n\tFetch(1): 4 to 18 [usable: 18]\n)")
         return
 
     if tool == "kafka-topics.sh":

@@ -60,6 +60,21 @@ def test_environment_carries_quorum_and_addresses():
     assert broker["firstNodeId"] == 0 and controller["firstNodeId"] == 3  # by pool name, as Strimzi
 
 
+def test_controllers_advertise_no_listener_before_kafka_3_9(tmp_path):
+    """Kafka 3.7 and 3.8 refuse advertised.listeners on a controller-only node; 3.9 reads it."""
+    text = (EXAMPLES / "kraft-3x3" / "kafka.yaml").read_text()
+    (tmp_path / "node-pools.yaml").write_text((EXAMPLES / "kraft-3x3" / "node-pools.yaml").read_text())
+    advertised = {}
+    for version in ("3.8.1", "3.9.1"):
+        (tmp_path / "kafka.yaml").write_text(text.replace("version: 4.3.1", f"version: {version}"))
+        (chart,) = plan(normalize(load([tmp_path])).clusters)
+        controller, broker = chart.values["nodePools"]
+        advertised[version] = (env_of(controller)["KAFKAC_ADVERTISED_LISTENERS"],
+                               env_of(broker)["KAFKAC_ADVERTISED_LISTENERS"].split()[0])
+    assert advertised == {"3.8.1": ("", "REPLICATION-9091:9091:svc"),
+                          "3.9.1": ("CONTROLPLANE-9090:9090:svc", "REPLICATION-9091:9091:svc")}
+
+
 def test_cluster_id_is_stable_and_has_kafkas_uuid_form():
     (cluster,) = normalize(load([EXAMPLES / "kraft-3x3"])).clusters
     assert cluster_id(cluster) == cluster_id(cluster)

@@ -90,7 +90,7 @@ class Job:
         """The calls that change something: the tools' arguments after the connection options."""
         result = []
         for call in self.calls():
-            if "--describe" in call or call[0] == "kafka-cluster.sh":
+            if "--describe" in call or call[0] == "kafka-broker-api-versions.sh":
                 continue
             args = call[1:]
             while args and args[0] in ("--bootstrap-server", "--command-config"):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from ..model import Cluster, Listener, NodePool, Volume
+from ..model import Cluster, Listener, NodePool, Volume, kafka_minor
 from .broker_config import jvm_env, log4j_java_option, logging_file_name, node_cert_listeners, server_properties
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
                         discovers_node_address, external_address_env, service_port)
@@ -203,12 +203,21 @@ def _init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
     }]
 
 
+def _advertised_listeners(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[Listener]:
+    """The listeners a node advertises at its pod's DNS name. Kafka 3.7 and 3.8 refuse any
+    advertised listener on a controller-only node; from 3.9 (KIP-853) a controller
+    advertises its own."""
+    if not pool.is_broker and kafka_minor(cluster.kafka_version) < (3, 9):
+        return []
+    return [l for l in listeners if not l.has_own_services]
+
+
 def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[dict]:
     """Plain environment for kafka-run.sh; the pod's own name and namespace come from the API."""
     voters = [f"{node_id}@{pod_name(cluster, voter, node_id)}:{CONTROL_PLANE.port}"
               for voter in cluster.controllers for node_id in voter.node_ids]
     advertised = [f"{l.identifier}:{l.port}:{'svc.cluster.local' if l.use_service_dns_domain else 'svc'}"
-                  for l in listeners if not l.has_own_services]
+                  for l in _advertised_listeners(cluster, pool, listeners)]
     data_dirs = [v.mount_path for v in pool.volumes]
     metadata_dir = next((v.mount_path for v in pool.volumes if v.kraft_metadata), "")
     custom_cert_listeners = [l.identifier.lower() for l in listeners if l.tls and l.cert_secret]
