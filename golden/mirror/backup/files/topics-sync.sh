@@ -61,11 +61,8 @@ kafka_topics() {
 deadline=$(( $(date +%s) + wait_seconds ))
 delay=2
 while :; do
-  if "$kafka_home/bin/kafka-cluster.sh" list-endpoints --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" \
-      --command-config "$probe" --include-fenced-brokers > "$work/endpoints.out" 2>&1; then
-    # ID HOST PORT RACK STATE ENDPOINT_TYPE
-    ready=$(awk '$NF == "broker" && $(NF-1) == "unfenced" { n[$1] = 1 } END { c = 0; for (i in n) c++; print c }' \
-      "$work/endpoints.out")
+  if list_brokers "$work/endpoints.out"; then
+    ready=$(broker_count "$work/endpoints.out")
     if [ "$ready" -ge "$need_brokers" ]; then
       log "the cluster answers, with $ready brokers registered and unfenced"
       break

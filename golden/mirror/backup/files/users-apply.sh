@@ -58,8 +58,7 @@ failed() { # what, output file
 # --- wait for the cluster -----------------------------------------------------------------
 deadline=$(( $(date +%s) + wait_seconds ))
 delay=2
-while ! "$kafka_home/bin/kafka-cluster.sh" list-endpoints --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" \
-    --command-config "$probe" > "$work/endpoints.out" 2>&1; do
+while ! list_brokers "$work/endpoints.out"; do
   if [ "$(date +%s)" -ge "$deadline" ]; then
     log_error "the cluster did not answer in ${wait_seconds}s: $(tool_error "$work/endpoints.out")"
     exit 1

@@ -2,9 +2,9 @@
 # Readiness of one Kafka node of a kafkac chart: ready means "this node is serving".
 #
 # Broker, or broker and controller in one node: ready when the broker answers
-# Kafka requests on its replication listener and the cluster lists it as a
-# registered, unfenced broker, that is, the active controller has seen it
-# catch up with the cluster metadata and lets it lead and follow partitions.
+# Kafka requests on its replication listener and the metadata it serves lists
+# it as a registered, unfenced broker, that is, the active controller has seen
+# it catch up with the cluster metadata and lets it lead and follow partitions.
 # (In a node with both roles the broker reads metadata from the node's own copy
 # of the quorum log, so an unfenced broker also means that copy is current.)
 #
@@ -89,43 +89,31 @@ ssl.endpoint.identification.algorithm=
 EOF
 mv "$client_config.new" "$client_config"
 
-case ,$(property process.roles), in
-  ,,)
-    # ZooKeeper mode (Kafka 3.x): ready when the broker answers on its
-    # replication listener and the metadata it serves lists it, that is, the
-    # controller has seen it register in ZooKeeper.
+roles=$(property process.roles)
+case ,$roles, in
+  ,,|*,broker,*)
+    # A broker (ZooKeeper mode: no process.roles): ready when it answers on its
+    # replication listener and the metadata it serves lists it. In KRaft mode
+    # that list holds only unfenced brokers; with ZooKeeper, the registered ones.
+    # (kafka-broker-api-versions.sh is in every Kafka release kafkac runs;
+    # kafka-cluster.sh list-endpoints came with 4.0.)
+    if [ -z "$roles" ] && [ -z "$(property zookeeper.connect)" ]; then
+      not_ready "process.roles names neither broker nor controller"
+    fi
     listener=$(property inter.broker.listener.name)
     port=$(listener_port "$listener")
-    [ -n "$(property zookeeper.connect)" ] || not_ready "process.roles names neither broker nor controller"
     [ -n "$port" ] || not_ready "no port for listener $listener in server.properties"
     if ! run_tool "$kafka_home/bin/kafka-broker-api-versions.sh" --bootstrap-server "localhost:$port" \
         --command-config "$client_config"; then
       tool_error
       not_ready "broker $node_id does not answer on localhost:$port"
     fi
-    # <host>:<port> (id: <id> rack: <rack>) -> (
+    # <host>:<port> (id: <id> rack: <rack>[ isFenced: false]) -> (
     if echo "$answer" | grep -q "(id: $node_id rack: "; then
-      echo "broker $node_id is registered"
+      echo "broker $node_id is registered${roles:+ and unfenced}"
     else
-      not_ready "broker $node_id is not registered"
+      not_ready "broker $node_id is not registered${roles:+, or is fenced}"
     fi
-    ;;
-  *,broker,*)
-    listener=$(property inter.broker.listener.name)
-    port=$(listener_port "$listener")
-    [ -n "$port" ] || not_ready "no port for listener $listener in server.properties"
-    if ! run_tool "$kafka_home/bin/kafka-cluster.sh" list-endpoints --bootstrap-server "localhost:$port" \
-        --include-fenced-brokers --command-config "$client_config"; then
-      tool_error
-      not_ready "broker $node_id does not answer on localhost:$port"
-    fi
-    # ID HOST PORT RACK STATE ENDPOINT_TYPE
-    state=$(echo "$answer" | awk -v id="$node_id" '$1 == id && $NF == "broker" { print $(NF-1); exit }')
-    case $state in
-      unfenced) echo "broker $node_id is registered and unfenced" ;;
-      '') not_ready "broker $node_id is not registered" ;;
-      *) not_ready "broker $node_id is $state" ;;
-    esac
     ;;
   *,controller,*)
     listener=$(property controller.listener.names | cut -d , -f 1)

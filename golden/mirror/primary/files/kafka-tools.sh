@@ -1,8 +1,8 @@
 # Sourced by the Job steps that run Kafka's own tools (topics-sync.sh,
 # users-apply.sh), after log.sh: a tool JVM that is small and quick to start,
 # logging WARN and above in the chart's line format (tools-log4j2.properties),
-# kafka_client_settings, kafka_configs (once the settings are written;
-# $kafka_home is the caller's) and tool_error.
+# kafka_client_settings, kafka_configs, list_brokers and broker_count (once the
+# settings are written; $kafka_home is the caller's) and tool_error.
 
 export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
 export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
@@ -32,6 +32,19 @@ kafka_client_settings() {
     printf 'request.timeout.ms=10000\ndefault.api.timeout.ms=15000\n'
   } > "$probe"
   umask "$previous_umask"
+}
+
+# The cluster's brokers as the metadata lists them (in KRaft mode, the unfenced
+# ones): kafka-broker-api-versions.sh, in every Kafka release kafkac runs, into
+# file $1, one "<host>:<port> (id: <id> rack: ...) -> (" line a broker; it
+# fails as the tool does. broker_count reads how many brokers such a file lists.
+list_brokers() { # file
+  "$kafka_home/bin/kafka-broker-api-versions.sh" --bootstrap-server "$KAFKAC_BOOTSTRAP_SERVERS" \
+    --command-config "$probe" > "$1" 2>&1 < /dev/null
+}
+broker_count() { # file
+  awk 'match($0, /\(id: [0-9]+ rack: /) { n[substr($0, RSTART + 5, RLENGTH - 12)] = 1 }
+    END { c = 0; for (id in n) c++; print c }' "$1"
 }
 
 kafka_configs() {
