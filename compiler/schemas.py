@@ -49,6 +49,7 @@ DEFINITIONS: dict[str, str] = {
     "kafkauser": "#KafkaUser",
     "kafkaconnect": "#KafkaConnect",
     "kafkaconnector": "#KafkaConnector",
+    "kafkarebalance": "#KafkaRebalance",
 }
 
 

@@ -45,14 +45,15 @@ SCHEMA_NAMES: dict[tuple[str, str], str] = {
     **{(version, "KafkaUser"): "kafkauser" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaConnect"): "kafkaconnect" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaConnector"): "kafkaconnector" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaRebalance"): "kafkarebalance" for version in STRIMZI_API_VERSIONS},
     ("v1", "ConfigMap"): "configmap",
 }
-ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect or KafkaConnector "
+ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect, KafkaConnector or KafkaRebalance "
                   "(kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)")
 
 UNSUPPORTED_STRIMZI_KINDS = frozenset({
     "KafkaMirrorMaker2",
-    "KafkaMirrorMaker", "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
+    "KafkaMirrorMaker", "KafkaBridge", "StrimziPodSet",
 })
 
 
