@@ -6,12 +6,20 @@ Against real brokers: e2e/test_scaling.py.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from compiler.load import Documents, load_text
 from compiler.normalize import normalize
 from compiler.normalize_rebalance import goal_names, unhonoured_goals
+from compiler.project_files import CHARTS
 from compiler.validate import validate
+
+from .conftest import BUSYBOX, with_busybox
 
 KAFKA = """\
 apiVersion: kafka.strimzi.io/v1
@@ -155,3 +163,155 @@ def test_a_rebalance_template_is_skipped_with_a_note():
     model, findings = read(KAFKA % {"cruise": ""} + template)
     assert model.clusters[0].rebalances == ()
     assert [f for f in findings if "rebalance.template" in f and " info " in f]
+
+
+# --- the planner (charts/kafka/files/rebalance-plan.awk), with the machine's awk and BusyBox's ---
+
+PLANNER = CHARTS / "kafka" / "files" / "rebalance-plan.awk"
+AWKS = ["system", with_busybox("busybox")]
+
+
+def endpoints_text(brokers: dict[int, str | None], fenced: tuple[int, ...] = ()) -> str:
+    lines = ["ID         HOST                PORT       RACK       STATE      ENDPOINT_TYPE"]
+    for broker, rack in sorted(brokers.items()):
+        state = "fenced" if broker in fenced else "unfenced"
+        lines.append(f"{broker:<10} kafka-{broker}.svc  9091       {rack or 'null':<10} {state:<10} broker")
+    return "\n".join(lines) + "\n"
+
+
+def describe_text(assignment: dict[tuple[str, int], list[int]]) -> str:
+    lines = []
+    for (topic, partition), replicas in sorted(assignment.items()):
+        if partition == 0:
+            count = sum(1 for t, _ in assignment if t == topic)
+            lines.append(f"Topic: {topic}\tTopicId: x\tPartitionCount: {count}\tReplicationFactor: "
+                         f"{len(replicas)}\tConfigs: ")
+        text = ",".join(map(str, replicas))
+        lines.append(f"\tTopic: {topic}\tPartition: {partition}\tLeader: {replicas[0]}\tReplicas: {text}\t"
+                     f"Isr: {text}\tElr: N/A\tLastKnownElr: N/A")
+    return "\n".join(lines) + "\n"
+
+
+@dataclasses.dataclass
+class Plan:
+    moves: dict[tuple[str, int], list[int]]
+    proposal: list[str]
+    impossible: dict[str, str]
+    summary: dict[str, str]
+
+    def applied_to(self, assignment: dict) -> dict:
+        return {**assignment, **self.moves}
+
+
+def run_planner(awk: str, tmp: Path, mode: str, registered: dict[int, str | None], assignment: dict,
+                fenced: tuple[int, ...] = (), sizes: str = "", **variables: str) -> Plan:
+    work = tmp / f"plan-{len(list(tmp.iterdir()))}"
+    work.mkdir()
+    (work / "endpoints").write_text(endpoints_text(registered, fenced))
+    (work / "describe").write_text(describe_text(assignment))
+    inputs = ["kind=endpoints", str(work / "endpoints"), "kind=describe", str(work / "describe")]
+    if sizes:
+        (work / "sizes").write_text(sizes)
+        inputs += ["kind=sizes", str(work / "sizes")]
+    command = [BUSYBOX, "awk"] if awk == "busybox" else ["awk"]
+    assigned = [f"{name}={value}" for name, value in {"mode": mode, "work": str(work), **variables}.items()]
+    done = subprocess.run([*command, "-f", str(PLANNER), *assigned, *inputs], capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    moves = {(m["topic"], m["partition"]): m["replicas"]
+             for m in json.loads((work / "reassignment.json").read_text())["partitions"]}
+    impossible = dict(line.split("\t", 1) for line in (work / "impossible.txt").read_text().splitlines())
+    summary = dict(item.split("=", 1) for item in (work / "summary").read_text().split())
+    return Plan(moves, (work / "proposal.txt").read_text().splitlines(), impossible, summary)
+
+
+def replica_counts(assignment: dict, brokers) -> dict[int, int]:
+    return {b: sum(b in replicas for replicas in assignment.values()) for b in brokers}
+
+
+def leader_counts(assignment: dict, brokers) -> dict[int, int]:
+    return {b: sum(replicas[0] == b for replicas in assignment.values()) for b in brokers}
+
+
+def three_broker_assignment(topics=("orders", "payments"), partitions: int = 6, replicas: int = 3) -> dict:
+    return {(topic, p): [(p + i) % 3 for i in range(replicas)] for topic in topics for p in range(partitions)}
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_spread_puts_replicas_and_leaders_on_added_brokers_and_a_second_run_moves_nothing(awk, tmp_path):
+    brokers = {b: None for b in range(5)}
+    before = three_broker_assignment()
+    plan = run_planner(awk, tmp_path, "spread", brokers, before, keep="0 1 2 3 4")
+    after = plan.applied_to(before)
+    counts, leaders = replica_counts(after, brokers), leader_counts(after, brokers)
+    assert max(counts.values()) - min(counts.values()) <= 1 and min(counts.values()) >= 7
+    assert max(leaders.values()) - min(leaders.values()) <= 1
+    assert all(len(set(replicas)) == 3 for replicas in after.values())
+    assert len(plan.proposal) == len(plan.moves) == int(plan.summary["moves"])
+    again = run_planner(awk, tmp_path, "spread", brokers, after, keep="0 1 2 3 4")
+    assert again.moves == {} and again.summary["moves"] == "0"
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_drain_empties_the_brokers_the_chart_no_longer_has(awk, tmp_path):
+    brokers = {b: None for b in range(5)}
+    spread = run_planner(awk, tmp_path, "spread", brokers, three_broker_assignment(), keep="0 1 2 3 4")
+    before = spread.applied_to(three_broker_assignment())
+    plan = run_planner(awk, tmp_path, "drain", brokers, before, keep="0 1 2")
+    after = plan.applied_to(before)
+    assert plan.impossible == {} and plan.summary["leaving"] == "3,4" and plan.summary["targets"] == "0,1,2"
+    assert replica_counts(after, (3, 4)) == {3: 0, 4: 0}
+    assert all(sorted(replicas) == [0, 1, 2] for replicas in after.values())
+    again = run_planner(awk, tmp_path, "drain", brokers, after, keep="0 1 2")
+    assert again.moves == {}
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_a_drain_below_a_topics_replication_factor_moves_nothing_and_names_the_topic(awk, tmp_path):
+    brokers = {b: None for b in range(3)}
+    before = {**three_broker_assignment(("orders",)), ("logs", 0): [2, 0]}
+    plan = run_planner(awk, tmp_path, "drain", brokers, before, keep="0 1")
+    assert plan.impossible == {"orders": "replication factor 3 is above the 2 brokers that remain"}
+    assert ("orders", 0) not in plan.moves
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_a_leaving_broker_that_cannot_be_reached_is_refused(awk, tmp_path):
+    brokers = {b: None for b in range(4)}
+    before = {("orders", 0): [3, 0]}
+    plan = run_planner(awk, tmp_path, "drain", brokers, before, fenced=(3,), keep="0 1 2")
+    assert plan.impossible == {"orders": "broker 3 holds a replica and cannot be reached (fenced)"}
+    skipped = run_planner(awk, tmp_path, "drain", brokers, before, fenced=(3,), keep="0 1 2", skip="3")
+    assert skipped.impossible == {} and skipped.moves == {}
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_moves_keep_replicas_on_distinct_racks(awk, tmp_path):
+    brokers = {0: "a", 1: "b", 2: "c", 3: "a", 4: "c", 5: "b"}
+    before = {("orders", 0): [0, 1, 5]}  # rack b twice; broker 5 goes
+    plan = run_planner(awk, tmp_path, "drain", brokers, before, keep="0 1 2 3 4")
+    assert plan.moves == {("orders", 0): [0, 1, 2]}  # 2 (rack c) rather than 3 or 4, the less loaded
+    spread = run_planner(awk, tmp_path, "spread", brokers, {("orders", p): [0, 1, 2] for p in range(6)},
+                         keep="0 1 2 3 4 5")
+    for replicas in spread.applied_to({("orders", p): [0, 1, 2] for p in range(6)}).values():
+        assert sorted(brokers[b] for b in replicas) == ["a", "b", "c"]
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_add_brokers_moves_only_onto_the_named_brokers_and_remove_brokers_off_them(awk, tmp_path):
+    brokers = {b: None for b in range(5)}
+    before = three_broker_assignment()
+    plan = run_planner(awk, tmp_path, "add", brokers, before, brokers="3")
+    after = plan.applied_to(before)
+    assert replica_counts(after, (3, 4))[4] == 0 and replica_counts(after, (3,))[3] >= 7
+    removed = run_planner(awk, tmp_path, "remove", brokers, after, brokers="3")
+    assert replica_counts(removed.applied_to(after), (3,)) == {3: 0}
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_the_proposal_gives_each_partitions_size_when_known(awk, tmp_path):
+    sizes = ('Querying brokers for log directories information\n{"brokers":[{"broker":0,"logDirs":[{"partitions":'
+             '[{"partition":"orders-0","size":2048,"offsetLag":0,"isFuture":false}],"error":null,'
+             '"logDir":"/var/lib/kafka"}]}],"version":1}\n')
+    plan = run_planner(awk, tmp_path, "drain", {0: None, 1: None}, {("orders", 0): [1]}, keep="0", sizes=sizes)
+    assert plan.proposal == ["orders-0: 1 -> 0 (2048 bytes)"] and plan.summary["bytes"] == "2048"
