@@ -171,11 +171,13 @@ PLANNER = CHARTS / "kafka" / "files" / "rebalance-plan.awk"
 AWKS = ["system", with_busybox("busybox")]
 
 
-def endpoints_text(brokers: dict[int, str | None], fenced: tuple[int, ...] = ()) -> str:
-    lines = ["ID         HOST                PORT       RACK       STATE      ENDPOINT_TYPE"]
+def api_versions_text(brokers: dict[int, str | None], down: tuple[int, ...] = ()) -> str:
+    """What kafka-broker-api-versions.sh prints: a block per broker that answers."""
+    lines = []
     for broker, rack in sorted(brokers.items()):
-        state = "fenced" if broker in fenced else "unfenced"
-        lines.append(f"{broker:<10} kafka-{broker}.svc  9091       {rack or 'null':<10} {state:<10} broker")
+        if broker not in down:
+            lines += [f"kafka-{broker}.kafka-brokers.ns.svc:9091 (id: {broker} rack: {rack or 'null'} "
+                      "isFenced: false) -> (", "\tProduce(0): 3 to 12 [usable: 12],", ")"]
     return "\n".join(lines) + "\n"
 
 
@@ -204,19 +206,19 @@ class Plan:
 
 
 def run_planner(awk: str, tmp: Path, mode: str, registered: dict[int, str | None], assignment: dict,
-                fenced: tuple[int, ...] = (), sizes: str = "", **variables: str) -> Plan:
+                down: tuple[int, ...] = (), sizes: str = "", exclude: str = "", **variables: str) -> Plan:
     work = tmp / f"plan-{len(list(tmp.iterdir()))}"
     work.mkdir()
-    (work / "endpoints").write_text(endpoints_text(registered, fenced))
+    (work / "brokers").write_text(api_versions_text(registered, down))
     (work / "describe").write_text(describe_text(assignment))
-    inputs = ["kind=endpoints", str(work / "endpoints"), "kind=describe", str(work / "describe")]
+    inputs = ["kind=brokers", str(work / "brokers"), "kind=describe", str(work / "describe")]
     if sizes:
         (work / "sizes").write_text(sizes)
         inputs += ["kind=sizes", str(work / "sizes")]
     command = [BUSYBOX, "awk"] if awk == "busybox" else ["awk"]
     assigned = [f"{name}={value}" for name, value in {"mode": mode, "work": str(work), **variables}.items()]
     done = subprocess.run([*command, "-f", str(PLANNER), *assigned, *inputs], capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "LC_ALL": "C"})
+                          env={"PATH": "/usr/bin:/bin", "LC_ALL": "C", "KAFKAC_REBALANCE_EXCLUDE": exclude})
     assert done.returncode == 0 and done.stderr == "", done.stderr
     moves = {(m["topic"], m["partition"]): m["replicas"]
              for m in json.loads((work / "reassignment.json").read_text())["partitions"]}
@@ -238,24 +240,25 @@ def three_broker_assignment(topics=("orders", "payments"), partitions: int = 6, 
 
 
 @pytest.mark.parametrize("awk", AWKS)
-def test_spread_puts_replicas_and_leaders_on_added_brokers_and_a_second_run_moves_nothing(awk, tmp_path):
+def test_grow_puts_replicas_and_leaders_on_added_brokers_and_a_second_run_moves_nothing(awk, tmp_path):
     brokers = {b: None for b in range(5)}
     before = three_broker_assignment()
-    plan = run_planner(awk, tmp_path, "spread", brokers, before, keep="0 1 2 3 4")
+    plan = run_planner(awk, tmp_path, "grow", brokers, before, keep="0 1 2 3 4")
+    assert plan.summary["receivers"] == "3,4"
     after = plan.applied_to(before)
     counts, leaders = replica_counts(after, brokers), leader_counts(after, brokers)
     assert max(counts.values()) - min(counts.values()) <= 1 and min(counts.values()) >= 7
     assert max(leaders.values()) - min(leaders.values()) <= 1
     assert all(len(set(replicas)) == 3 for replicas in after.values())
     assert len(plan.proposal) == len(plan.moves) == int(plan.summary["moves"])
-    again = run_planner(awk, tmp_path, "spread", brokers, after, keep="0 1 2 3 4")
+    again = run_planner(awk, tmp_path, "grow", brokers, after, keep="0 1 2 3 4")
     assert again.moves == {} and again.summary["moves"] == "0"
 
 
 @pytest.mark.parametrize("awk", AWKS)
 def test_drain_empties_the_brokers_the_chart_no_longer_has(awk, tmp_path):
     brokers = {b: None for b in range(5)}
-    spread = run_planner(awk, tmp_path, "spread", brokers, three_broker_assignment(), keep="0 1 2 3 4")
+    spread = run_planner(awk, tmp_path, "grow", brokers, three_broker_assignment(), keep="0 1 2 3 4")
     before = spread.applied_to(three_broker_assignment())
     plan = run_planner(awk, tmp_path, "drain", brokers, before, keep="0 1 2")
     after = plan.applied_to(before)
@@ -279,9 +282,9 @@ def test_a_drain_below_a_topics_replication_factor_moves_nothing_and_names_the_t
 def test_a_leaving_broker_that_cannot_be_reached_is_refused(awk, tmp_path):
     brokers = {b: None for b in range(4)}
     before = {("orders", 0): [3, 0]}
-    plan = run_planner(awk, tmp_path, "drain", brokers, before, fenced=(3,), keep="0 1 2")
-    assert plan.impossible == {"orders": "broker 3 holds a replica and cannot be reached (fenced)"}
-    skipped = run_planner(awk, tmp_path, "drain", brokers, before, fenced=(3,), keep="0 1 2", skip="3")
+    plan = run_planner(awk, tmp_path, "drain", brokers, before, down=(3,), keep="0 1 2")
+    assert plan.impossible == {"orders": "broker 3 holds a replica and does not answer"}
+    skipped = run_planner(awk, tmp_path, "drain", brokers, before, down=(3,), keep="0 1 2", skip="3")
     assert skipped.impossible == {} and skipped.moves == {}
 
 
@@ -291,8 +294,7 @@ def test_moves_keep_replicas_on_distinct_racks(awk, tmp_path):
     before = {("orders", 0): [0, 1, 5]}  # rack b twice; broker 5 goes
     plan = run_planner(awk, tmp_path, "drain", brokers, before, keep="0 1 2 3 4")
     assert plan.moves == {("orders", 0): [0, 1, 2]}  # 2 (rack c) rather than 3 or 4, the less loaded
-    spread = run_planner(awk, tmp_path, "spread", brokers, {("orders", p): [0, 1, 2] for p in range(6)},
-                         keep="0 1 2 3 4 5")
+    spread = run_planner(awk, tmp_path, "full", brokers, {("orders", p): [0, 1, 2] for p in range(6)})
     for replicas in spread.applied_to({("orders", p): [0, 1, 2] for p in range(6)}).values():
         assert sorted(brokers[b] for b in replicas) == ["a", "b", "c"]
 
@@ -315,3 +317,14 @@ def test_the_proposal_gives_each_partitions_size_when_known(awk, tmp_path):
              '"logDir":"/var/lib/kafka"}]}],"version":1}\n')
     plan = run_planner(awk, tmp_path, "drain", {0: None, 1: None}, {("orders", 0): [1]}, keep="0", sizes=sizes)
     assert plan.proposal == ["orders-0: 1 -> 0 (2048 bytes)"] and plan.summary["bytes"] == "2048"
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_a_full_rebalance_leaves_excluded_topics_where_they_are_and_a_balanced_cluster_alone(awk, tmp_path):
+    brokers = {b: None for b in range(5)}
+    before = three_broker_assignment(("orders", "audit.log"))
+    plan = run_planner(awk, tmp_path, "full", brokers, before, exclude=r"^audit\.")
+    assert plan.moves and all(topic == "orders" for topic, _ in plan.moves)
+    balanced = run_planner(awk, tmp_path, "full", brokers, run_planner(
+        awk, tmp_path, "full", brokers, before).applied_to(before))
+    assert balanced.moves == {}

@@ -1,24 +1,28 @@
 # The rebalance Job's planner: which replicas move where. Run by rebalance-run.sh.
 #
 # Inputs, each after a kind= assignment:
-#   kind=endpoints  `kafka-cluster.sh list-endpoints --include-fenced-brokers`:
-#                   ID HOST PORT RACK STATE ENDPOINT_TYPE, a header line first
+#   kind=brokers    `kafka-broker-api-versions.sh`: the brokers that answer, each
+#                   on a line "<host>:<port> (id: <id> rack: <rack>...) -> (" (the
+#                   API versions lines in between are skipped)
 #   kind=describe   `kafka-topics.sh --describe`: a line per partition with
 #                   Topic:, Partition: and Replicas: fields, tab-separated
 #   kind=sizes      `kafka-log-dirs.sh --describe` (optional): JSON with each
 #                   replica's "partition":"<topic>-<n>" and "size"
 # Variables:
-#   mode      drain   move every replica off the registered brokers that are not
-#                     in `keep` (the chart's brokers), then nothing else
+#   mode      drain   move every replica off the brokers that are not in `keep`
+#                     (the chart's brokers), then nothing else
 #             remove  move every replica off `brokers`
-#             spread  even out replicas and preferred leaders over `keep`
-#             full    the same over every registered broker
-#             add     even them out by moving replicas onto `brokers` only
+#             grow    even out replicas and preferred leaders by moving them onto
+#                     the brokers of `keep` that hold nothing (a scale-up's)
+#             full    even them out over every broker that answers
+#             add     even them out by moving them onto `brokers` only
 #   keep      the chart's broker node ids, space-separated
 #   brokers   the node ids a KafkaRebalance names, space-separated
 #   skip      node ids left out of a drain (kafkac.io/drained-node-ids)
-#   exclude   topics that match this regular expression stay where they are
-#             (not in drain and remove: a broker that goes must hold nothing)
+#   ENVIRON["KAFKAC_REBALANCE_EXCLUDE"]: topics that match this regular
+#             expression (POSIX ERE) stay where they are, except in drain and
+#             remove: a broker that goes must hold nothing. From the environment,
+#             so that awk reads its backslashes as they are written.
 #   work      the folder for the outputs
 # Outputs, in work:
 #   reassignment.json  what kafka-reassign-partitions.sh --execute reads: the
@@ -50,11 +54,11 @@ function field_value(name,    i, n, parts, prefix) {
   return ""
 }
 
-kind == "endpoints" {
-  if (NF >= 6 && is_int($1) && $NF == "broker") {
-    registered[$1 + 0] = 1
-    rack[$1 + 0] = ($4 == "null" || $4 == "") ? "" : $4
-    fenced[$1 + 0] = ($(NF - 1) == "fenced")
+kind == "brokers" {
+  if (match($0, /\(id: [0-9]+ rack: [^ )]*/)) {
+    split(substr($0, RSTART + 1, RLENGTH - 1), node, " ")
+    live[node[2] + 0] = 1
+    rack[node[2] + 0] = (node[4] == "null") ? "" : node[4]
   }
   next
 }
@@ -134,9 +138,8 @@ function drain(    p, i, b, t, original) {
     for (i = 1; i <= p_count[p]; i++) {
       b = p_replica[p, i]
       if (!(b in leaving)) continue
-      if (!(b in registered) || fenced[b]) {
-        refuse(p_topic[p], "broker " b " holds a replica and cannot be reached (" \
-               ((b in registered) ? "fenced" : "not registered") ")")
+      if (!(b in live)) {
+        refuse(p_topic[p], "broker " b " holds a replica and does not answer")
         continue
       }
       t = best_target(p, i, original)
@@ -164,7 +167,7 @@ function spread_once(    b, lo, p, i, hit, found, gap, best_gap) {
   for (b = 0; b <= max_id; b++) {
     if (!(b in target)) continue
     for (lo = 0; lo <= max_id; lo++) {
-      if (!(lo in target) || (mode == "add" && !(lo in receivers))) continue
+      if (!(lo in target) || (restricted && !(lo in receivers))) continue
       gap = load[b] - load[lo]
       if (gap <= 1 || (found && gap <= best_gap)) continue
       hit = 0
@@ -224,13 +227,13 @@ END {
   ids_to_set(brokers, named)
   ids_to_set(skip, skipped)
   max_id = 0
-  for (b in registered) if (b + 0 > max_id) max_id = b + 0
+  for (b in live) if (b + 0 > max_id) max_id = b + 0
   for (b in named) if (b + 0 > max_id) max_id = b + 0
   for (p = 1; p <= partitions; p++)
     for (i = 1; i <= p_count[p]; i++) if (p_replica[p, i] > max_id) max_id = p_replica[p, i]
 
   if (mode == "drain") {
-    for (b in registered) if (!(b in kept) && !(b in skipped)) leaving[b] = 1
+    for (b in live) if (!(b in kept) && !(b in skipped)) leaving[b] = 1
     for (p = 1; p <= partitions; p++)
       for (i = 1; i <= p_count[p]; i++) {
         b = p_replica[p, i]
@@ -239,21 +242,26 @@ END {
   } else if (mode == "remove") {
     for (b in named) leaving[b] = 1
   }
-  for (b in registered) {
-    if (fenced[b] || (b in leaving)) continue
-    if ((mode == "drain" || mode == "spread") && !(b in kept)) continue
+  for (b in live) {
+    if (b in leaving) continue
+    if ((mode == "drain" || mode == "grow") && !(b in kept)) continue
     target[b] = 1
     target_count++
   }
-  if (mode == "add") for (b in named) if (b in target) receivers[b] = 1
+  exclude = ENVIRON["KAFKAC_REBALANCE_EXCLUDE"]
   for (p = 1; p <= partitions; p++) {
     if (exclude != "" && mode != "drain" && mode != "remove" && p_topic[p] ~ exclude) excluded[p_topic[p]] = 1
     for (i = 1; i <= p_count[p]; i++) load[p_replica[p, i]]++
   }
+  restricted = (mode == "add" || mode == "grow")
+  if (mode == "add") for (b in named) if (b in target) receivers[b] = 1
+  if (mode == "grow") for (b in target) if (!load[b]) receivers[b] = 1
 
   if (mode == "drain" || mode == "remove") {
     drain()
-  } else {
+  } else if (!restricted || id_list(receivers) != "-") {
+    # grow does nothing unless a broker holds nothing; then the leaders are evened
+    # out over every broker, since the moves took some away from the old ones
     while (spread_once()) {}
     for (p = 1; p <= partitions; p++) leads[p_replica[p, 1]]++
     while (lead_once()) {}
@@ -283,6 +291,6 @@ END {
   printf "]}\n" > json
   close(json)
   close(proposal)
-  printf "moves=%d replicas=%d bytes=%d leaving=%s targets=%s\n", moves, moved_replicas + 0, bytes,
-    id_list(leaving), id_list(target) > (work "/summary")
+  printf "moves=%d replicas=%d bytes=%d leaving=%s targets=%s receivers=%s\n", moves, moved_replicas + 0,
+    bytes, id_list(leaving), id_list(target), id_list(receivers) > (work "/summary")
 }
