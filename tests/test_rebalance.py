@@ -13,13 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from compiler.load import Documents, load_text
+from compiler.check_options import CheckOptions
+from compiler.load import Documents, load, load_text
 from compiler.normalize import normalize
 from compiler.normalize_rebalance import goal_names, unhonoured_goals
+from compiler.plan.rebalance import SCRIPTS, rebalance_values
 from compiler.project_files import CHARTS
 from compiler.validate import validate
 
-from .conftest import BUSYBOX, with_busybox
+from .conftest import BUSYBOX, EXAMPLES, with_busybox
+from .util import compiled_manifests
 
 KAFKA = """\
 apiVersion: kafka.strimzi.io/v1
@@ -163,6 +166,49 @@ def test_a_rebalance_template_is_skipped_with_a_note():
     model, findings = read(KAFKA % {"cruise": ""} + template)
     assert model.clusters[0].rebalances == ()
     assert [f for f in findings if "rebalance.template" in f and " info " in f]
+
+
+# --- what plan gives the rebalance Jobs, and how the chart places it -----------------
+
+def test_the_jobs_know_the_charts_brokers_and_the_annotated_ones_left_out():
+    text = KAFKA.replace("name: my-cluster\nspec:", "name: my-cluster\n  annotations:\n"
+                         "    kafkac.io/drained-node-ids: \"[7]\"\nspec:", 1) % {"cruise": ""}
+    model, _ = read(text + rebalance_yaml("  mode: add-brokers\n  brokers: [4]\n  excludedTopics: ^audit[.]\n",
+                                          'strimzi.io/rebalance: approve'))
+    values = rebalance_values(model.clusters[0])
+    env = {e["name"]: e["value"] for e in values["job"]["env"]}
+    assert env["KAFKAC_REBALANCE_KEEP"] == "0 1 2 3 4" and env["KAFKAC_REBALANCE_SKIP"] == "7"
+    assert values["requests"] == {"my-rebalance": {"mode": "add-brokers", "brokers": [4], "approved": True,
+                                                   "throttleBytesPerSecond": None, "excludedTopics": "^audit[.]"}}
+    assert (values["drainJobName"], values["jobName"]) == ("my-cluster-kafka-drain", "my-cluster-kafka-rebalance")
+
+
+def test_a_zookeeper_cluster_has_no_rebalance_jobs():
+    (cluster,) = normalize(load([EXAMPLES / "zookeeper"])).clusters
+    assert rebalance_values(cluster) is None
+
+
+def test_the_chart_drains_before_the_upgrade_and_spreads_after_it_with_the_requests_as_data(tmp_path):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(KAFKA % {"cruise": ""} + rebalance_yaml(
+        "  mode: remove-brokers\n  brokers: [4]\n  replicationThrottle: 1024\n  excludedTopics: 'x\\ty'\n"))
+    manifests = compiled_manifests(spec, tmp_path / "out", check=CheckOptions(profile="dev"))
+    jobs = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Job"}
+    drain, grow = jobs["my-cluster-kafka-drain"], jobs["my-cluster-kafka-rebalance"]
+    assert drain["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade"
+    assert grow["metadata"]["annotations"]["helm.sh/hook"] == "post-upgrade"
+    for job, phase in ((drain, "drain"), (grow, "grow")):
+        pod = job["spec"]["template"]["spec"]
+        env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+        assert env["KAFKAC_REBALANCE_PHASE"] == phase and env["KAFKAC_REBALANCE_THROTTLE"] == "52428800"
+        assert pod["automountServiceAccountToken"] is False and "KAFKAC_BOOTSTRAP_SERVERS" in env
+    config_maps = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "ConfigMap"}
+    scripts = config_maps["my-cluster-kafka-rebalance-scripts"]
+    assert scripts["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade,post-upgrade"
+    assert set(scripts["data"]) == set(SCRIPTS)
+    requests = config_maps["my-cluster-kafka-rebalance-requests"]["data"]
+    assert requests == {"requests.tsv": "my-rebalance\tremove-brokers\t4\tfalse\t1024\n",
+                        "exclude-my-rebalance": "x\\ty"}
 
 
 # --- the planner (charts/kafka/files/rebalance-plan.awk), with the machine's awk and BusyBox's ---
