@@ -28,8 +28,8 @@ violation contains result if {
 	cluster.facts.drainsBrokers
 	some removal in broker_removal.removals(cluster, broker_removal.left(cluster) - broker_removal.drained(cluster))
 	result := lib.violation("upgrade.broker-drain", removal.target.resource, removal.target.path, sprintf(
-		"%s: %s brokers %v; the chart's drain Job moves their partitions to the brokers that stay before they go, and fails the upgrade, changing nothing, if it cannot",
-		[lib.named(removal.target.resource), removal.target.change, removal.ids],
+		"%s: %s brokers %v; the chart's drain Job moves their partitions to the brokers that stay before they go, and fails the upgrade, changing nothing, if it cannot%s",
+		[lib.named(removal.target.resource), removal.target.change, removal.ids, moving(cluster, count(removal.ids), count(lib.base_cluster(cluster).facts.brokerNodeIds))],
 	))
 }
 
@@ -42,3 +42,17 @@ violation contains result if {
 		[lib.named(removal.target.resource), removal.target.change, removal.ids, broker_removal.annotation],
 	))
 }
+
+# What moves when `changed` of `brokers` brokers hold an even share: the replicas of the
+# KafkaTopics the chart manages (other topics are only known in the running cluster).
+moving(cluster, changed, brokers) := sprintf("; about %d of the %d replicas of its managed KafkaTopics move", [
+	round((total * changed) / brokers), total,
+]) if {
+	total := sum([n |
+		some topic in cluster.topics
+		topic.facts
+		n := topic.facts.partitions * topic.facts.replicas
+	])
+	total > 0
+	brokers > 0
+} else := ""
