@@ -374,3 +374,13 @@ def test_a_full_rebalance_leaves_excluded_topics_where_they_are_and_a_balanced_c
     balanced = run_planner(awk, tmp_path, "full", brokers, run_planner(
         awk, tmp_path, "full", brokers, before).applied_to(before))
     assert balanced.moves == {}
+
+
+@pytest.mark.parametrize("awk", AWKS)
+def test_grow_fills_a_new_broker_that_a_topic_created_since_it_joined_already_uses(awk, tmp_path):
+    brokers = {b: None for b in range(4)}
+    before = {**three_broker_assignment(), ("late", 0): [3, 0, 1]}
+    plan = run_planner(awk, tmp_path, "grow", brokers, before, keep="0 1 2 3")
+    assert plan.summary["receivers"] == "3"
+    counts = replica_counts(plan.applied_to(before), brokers)
+    assert max(counts.values()) - min(counts.values()) <= 1, counts

@@ -4,7 +4,7 @@
 #   Kafka gives a broker that joins no partition until something moves one
 #   there. A KRaft cluster's chart does it: after an upgrade that adds brokers
 #   (a larger node pool, a new broker pool), its post-upgrade rebalance Job
-#   moves replicas onto the brokers that hold nothing, rack-aware and
+#   moves replicas onto the brokers that hold less than half their share, rack-aware and
 #   throttled, and evens out the preferred leaders. The addition is reported
 #   as information, with the share of the managed KafkaTopics' replicas that
 #   moves, so that a reviewer sees the data movement coming.

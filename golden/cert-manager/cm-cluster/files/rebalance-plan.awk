@@ -13,7 +13,8 @@
 #                     (the chart's brokers), then nothing else
 #             remove  move every replica off `brokers`
 #             grow    even out replicas and preferred leaders by moving them onto
-#                     the brokers of `keep` that hold nothing (a scale-up's)
+#                     the brokers of `keep` that hold less than half their share
+#                     (a scale-up's)
 #             full    even them out over every broker that answers
 #             add     even them out by moving them onto `brokers` only
 #   keep      the chart's broker node ids, space-separated
@@ -255,12 +256,18 @@ END {
   }
   restricted = (mode == "add" || mode == "grow")
   if (mode == "add") for (b in named) if (b in target) receivers[b] = 1
-  if (mode == "grow") for (b in target) if (!load[b]) receivers[b] = 1
+  # grow: the brokers that hold less than half their share, such as the ones a scale-up
+  # added (a topic created since they joined may already have put a replica there)
+  if (mode == "grow") {
+    total = 0
+    for (b in target) total += load[b]
+    for (b in target) if (load[b] * 2 * target_count < total || !load[b]) receivers[b] = 1
+  }
 
   if (mode == "drain" || mode == "remove") {
     drain()
   } else if (!restricted || id_list(receivers) != "-") {
-    # grow does nothing unless a broker holds nothing; then the leaders are evened
+    # grow does nothing unless a broker holds too little; then the leaders are evened
     # out over every broker, since the moves took some away from the old ones
     while (spread_once()) {}
     for (p = 1; p <= partitions; p++) leads[p_replica[p, 1]]++

@@ -8,8 +8,8 @@
 #          (a topic's replication factor above the brokers that stay, a broker
 #          to drain that does not answer) it fails naming the topics and
 #          changes nothing, so the upgrade changes nothing either.
-#   grow   (post-install, post-upgrade) brokers of the chart that hold nothing
-#          (a scale-up's) get their share of replicas and preferred leaders;
+#   grow   (post-upgrade) brokers of the chart that hold less than half their
+#          share (a scale-up's) get their share of replicas and preferred leaders;
 #          then every KafkaRebalance in $KAFKAC_REBALANCE_DIR/requests.tsv
 #          (name, mode, brokers, approved, throttle; its excluded topics in
 #          exclude-<name>) is planned, its proposal printed, and, if approved,
@@ -220,7 +220,7 @@ case $KAFKAC_REBALANCE_PHASE in
       print_proposal "scale-up"
       execute "scale-up" "${KAFKAC_REBALANCE_THROTTLE:-52428800}"
     else
-      log "scale-up: no broker holds nothing, nothing to move"
+      log "scale-up: every broker holds its share, nothing to move"
     fi
     requests="${KAFKAC_REBALANCE_DIR:-/nonexistent}/requests.tsv"
     if [ -f "$requests" ]; then
