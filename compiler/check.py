@@ -49,7 +49,7 @@ REPORT_ONLY = None
 PROFILE_ANNOTATION = "kafkac.io/profile"
 WAIVERS_ANNOTATION = "kafkac.io/waivers"
 RULE_PREFIX = "policy."
-_SEVERITIES = {"deny": Severity.ERROR, "warn": Severity.WARNING}
+_SEVERITIES = {"deny": Severity.ERROR, "warn": Severity.WARNING, "info": Severity.INFO}
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
 _METADATA_VERSION = re.compile(r"^([0-9]+)\.([0-9]+)(?:-IV([0-9]+))?$")
@@ -210,6 +210,8 @@ def cluster_facts(cluster: Cluster) -> dict:
         "controllers": len(controllers),
         "brokerNodeIds": brokers,
         "controllerNodeIds": controllers,
+        # The chart's drain Job empties the brokers an upgrade removes (a KRaft cluster's).
+        "drainsBrokers": cluster.zookeeper is None,
     }
 
 
@@ -310,7 +312,7 @@ def _finding(result: dict, engine: policy.Engine, locate) -> Finding:
     severity = _SEVERITIES.get(result.get("severity"))
     if severity is None:
         raise PolicyError(f"rule {result['id']} has severity {result.get('severity')!r}; "
-                          "expected deny or warn")
+                          "expected deny, warn or info")
     path = _path(result.get("path"))
     document = locate(result)
     rule = engine.rules.get(result["id"])

@@ -375,6 +375,19 @@ class User:
 
 
 @dataclass(frozen=True)
+class Rebalance:
+    """A KafkaRebalance: partitions the chart's rebalance Job moves at the next install or upgrade."""
+
+    name: str
+    mode: str  # "full", "add-brokers" or "remove-brokers"
+    brokers: tuple[int, ...]  # the brokers added or removed; () with "full"
+    approved: bool  # executed; otherwise the Job only prints the proposal
+    throttle: int | None  # bytes per second of replication while moving; None: the chart's default
+    excluded_topics: str | None  # a regular expression of topics left where they are
+    document: Document
+
+
+@dataclass(frozen=True)
 class Cluster:
     name: str
     namespace: str | None
@@ -413,6 +426,8 @@ class Cluster:
     users: tuple[User, ...] = ()
     # spec.zookeeper: the brokers keep their metadata in ZooKeeper, not in a KRaft quorum.
     zookeeper: ZooKeeper | None = None
+    # The KafkaRebalances of this cluster, by name.
+    rebalances: tuple[Rebalance, ...] = ()
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:

@@ -23,6 +23,7 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
 from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
                                   listener_settings)
 from .normalize_pools import node_pools
+from .normalize_rebalance import attach_rebalances
 from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, zookeeper
 from .topics import attach_topics
 from .users import attach_users
@@ -101,6 +102,8 @@ def normalize(documents: Documents) -> Model:
     findings.extend(topic_findings)
     clusters, user_findings = attach_users(documents, clusters)
     findings.extend(user_findings)
+    clusters, rebalance_findings = attach_rebalances(documents, clusters)
+    findings.extend(rebalance_findings)
     from .normalize_connect import connects as normalize_connects  # it reads this module's rules
     from .normalize_mirror_maker2 import mirror_makers
 

@@ -50,6 +50,7 @@ DEFINITIONS: dict[str, str] = {
     "kafkaconnect": "#KafkaConnect",
     "kafkaconnector": "#KafkaConnector",
     "kafkamirrormaker2": "#KafkaMirrorMaker2",
+    "kafkarebalance": "#KafkaRebalance",
 }
 
 

@@ -46,13 +46,14 @@ SCHEMA_NAMES: dict[tuple[str, str], str] = {
     **{(version, "KafkaConnect"): "kafkaconnect" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaConnector"): "kafkaconnector" for version in STRIMZI_API_VERSIONS},
     **{(version, "KafkaMirrorMaker2"): "kafkamirrormaker2" for version in STRIMZI_API_VERSIONS},
+    **{(version, "KafkaRebalance"): "kafkarebalance" for version in STRIMZI_API_VERSIONS},
     ("v1", "ConfigMap"): "configmap",
 }
-ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect, KafkaConnector or KafkaMirrorMaker2 "
-                  "(kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)")
+ACCEPTED_KINDS = ("Kafka, KafkaNodePool, KafkaTopic, KafkaUser, KafkaConnect, KafkaConnector, KafkaMirrorMaker2 "
+                  "or KafkaRebalance (kafka.strimzi.io/v1 or v1beta2), or ConfigMap (v1)")
 
 UNSUPPORTED_STRIMZI_KINDS = frozenset({
-    "KafkaBridge", "KafkaRebalance", "StrimziPodSet",
+    "KafkaBridge", "StrimziPodSet",
 })
 
 

@@ -5,7 +5,7 @@
 #   a package kafkac.rules.<area>.<name> that defines a set `violation` of
 #   objects with at least `id` and `msg`. Its severity is
 #   data.kafkac.severity[id][profile] (policies/data.json); a rule that is not
-#   listed there may give `severity` itself, "deny" or "warn" or one per
+#   listed there may give `severity` itself, "deny", "warn" or "info" or one per
 #   profile, and is "deny" otherwise. kafkac evaluates data.kafkac.main.findings
 #   once per cluster and once per rendered chart, all in one request of
 #   data.kafkac.main.bulk.

@@ -40,10 +40,10 @@ test_profile_defaults_to_prod if {
 	main.profile == "dev" with input as {"profile": "dev"}
 }
 
-test_every_profile_gives_every_listed_rule_deny_or_warn if {
+test_every_profile_gives_every_listed_rule_deny_warn_or_info if {
 	every _, levels in data.kafkac.severity {
 		every profile in ["dev", "prod"] {
-			levels[profile] in {"deny", "warn"}
+			levels[profile] in {"deny", "warn", "info"}
 		}
 	}
 }

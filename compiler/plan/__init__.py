@@ -5,7 +5,7 @@ Templates only place these values; no decision is left to them.
 
 One module a component, named as its folder under charts/kafka/templates/:
 broker (with broker_config), listeners, certificates, kafka_client, topics,
-users, metrics, zookeeper; naming and pods at the bottom hold what they share. This
+users, metrics, zookeeper, rebalance; naming and pods at the bottom hold what they share. This
 module only puts each component's values under its key.
 """
 
@@ -26,6 +26,7 @@ from .listeners import address_discovery, listener_objects
 from .metrics import kafka_exporter_values, metrics_values, prometheus_operator_values
 from .naming import cluster_id, common_labels, connect_names
 from .pods import image
+from .rebalance import rebalance_values
 from .topics import topics_values
 from .users import users_values
 from .zookeeper import zookeeper_values
@@ -83,4 +84,5 @@ def _cluster_values(cluster: Cluster) -> dict:
         "kafkaExporter": kafka_exporter_values(cluster),
         "prometheusOperator": prometheus_operator_values(cluster),
         "zookeeper": zookeeper_values(cluster),
+        "rebalance": rebalance_values(cluster),
     }

@@ -1,14 +1,15 @@
 # METADATA
-# title: No broker removal without an acknowledgement that it is drained
+# title: No broker removal without an acknowledgement that it is drained, where the chart does not drain
 # description: >-
 #   A broker that goes away takes its partition replicas with it: partitions
 #   become under-replicated, and those that had no other replica go offline.
-#   Whether a broker still holds partitions is only known in the running
-#   cluster, so a change that removes brokers (a smaller node pool, a removed
-#   pool, a pool that loses the broker role) needs the annotation
-#   kafkac.io/drained-node-ids on the Kafka, a JSON list of the node ids whose
-#   partitions were moved away (with kafka-reassign-partitions or Cruise
-#   Control). Strimzi refuses the same scale-down unless the brokers are empty.
+#   A KRaft cluster's chart drains the brokers a change removes itself (see
+#   upgrade.broker-drain). A ZooKeeper-based cluster's chart moves nothing, so
+#   a change that removes brokers (a smaller node pool, a removed pool, a pool
+#   that loses the broker role) needs the annotation kafkac.io/drained-node-ids
+#   on the Kafka, a JSON list of the node ids whose partitions were moved away
+#   (with kafka-reassign-partitions). Strimzi refuses the same scale-down
+#   unless the brokers are empty.
 # related_resources:
 #   - ref: https://strimzi.io/docs/operators/latest/deploying.html#proc-scaling-down-node-pools-str
 #     description: Strimzi, removing nodes from a node pool
@@ -25,18 +26,23 @@ annotation := "kafkac.io/drained-node-ids"
 
 violation contains result if {
 	some cluster in input.clusters
-	base := lib.base_cluster(cluster)
-	left := {id | some id in base.facts.brokerNodeIds} - {id | some id in cluster.facts.brokerNodeIds}
-	undrained := left - drained(cluster)
-	some old in base.nodePools
-	lib.has_role(old, "broker")
-	ids := {id | some id in old.facts.nodeIds} & undrained
-	count(ids) > 0
-	target := _target(cluster, old.name)
-	result := lib.violation("upgrade.broker-removal", target.resource, target.path, sprintf(
-		"%s: %s brokers %v; move their partitions away first (kafka-reassign-partitions or Cruise Control), then list them in the Kafka's annotation %s",
-		[lib.named(target.resource), target.change, sort(ids), annotation],
+	not cluster.facts.drainsBrokers
+	some removal in removals(cluster, left(cluster) - drained(cluster))
+	result := lib.violation("upgrade.broker-removal", removal.target.resource, removal.target.path, sprintf(
+		"%s: %s brokers %v; move their partitions away first (kafka-reassign-partitions), then list them in the Kafka's annotation %s",
+		[lib.named(removal.target.resource), removal.target.change, removal.ids, annotation],
 	))
+}
+
+# The broker node ids the base has and the change does not.
+left(cluster) := {id | some id in lib.base_cluster(cluster).facts.brokerNodeIds} - {id | some id in cluster.facts.brokerNodeIds}
+
+# Per pool of the base that loses some of `ids`: those ids and where the change is written.
+removals(cluster, ids) := {{"ids": sort(lost), "target": _target(cluster, old.name)} |
+	some old in lib.base_cluster(cluster).nodePools
+	lib.has_role(old, "broker")
+	lost := {id | some id in old.facts.nodeIds} & ids
+	count(lost) > 0
 }
 
 # The node ids the Kafka's annotation says were drained; empty when absent or unreadable.

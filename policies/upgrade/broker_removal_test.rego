@@ -50,3 +50,8 @@ test_fires_on_the_roles_when_a_pool_stops_being_brokers if {
 	results := broker_removal.violation with input as fixtures.upgrade(head, fixtures.cluster)
 	fixtures.paths(results) == {["spec", "roles"]}
 }
+
+test_quiet_when_the_chart_drains if {
+	head := json.patch(scaled_down, [{"op": "add", "path": "/facts/drainsBrokers", "value": true}])
+	count(broker_removal.violation) == 0 with input as fixtures.upgrade(head, fixtures.cluster)
+}
