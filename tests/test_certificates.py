@@ -126,12 +126,18 @@ def _by_kind(objects: list[dict], kind: str) -> list[dict]:
     return [o for o in objects if o["kind"] == kind]
 
 
+def _certificates_job(objects: list[dict], kind: str = "Job") -> list[dict]:
+    """The certificates Job's objects of `kind` (the chart has other Jobs)."""
+    return [o for o in _by_kind(objects, kind) if o["metadata"]["name"].endswith("-kafka-certificates")]
+
+
 @pytest.mark.tools
 def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
     objects = manifests_of(kraft_chart)
-    hooks = {(o["kind"], o["metadata"]["name"]): o["metadata"]["annotations"] for o in objects
-             if "helm.sh/hook" in (o["metadata"].get("annotations") or {})}
     name = "my-cluster-kafka-certificates"
+    hooks = {(o["kind"], o["metadata"]["name"]): o["metadata"]["annotations"] for o in objects
+             if "helm.sh/hook" in (o["metadata"].get("annotations") or {})
+             and o["metadata"]["name"].startswith(name)}
     assert set(hooks) == {("ServiceAccount", name), ("Role", name), ("RoleBinding", name),
                           ("ConfigMap", f"{name}-scripts"), ("Job", name)}
     for annotations in hooks.values():
@@ -143,7 +149,7 @@ def test_the_job_and_its_rbac_are_hooks_that_run_in_order(kraft_chart):
 
 
 def role_rules(objects: list[dict]) -> list[tuple[tuple, tuple]]:
-    (role,) = _by_kind(objects, "Role")
+    (role,) = _certificates_job(objects, "Role")
     assert all(r["resources"] == ["secrets"] and r["apiGroups"] == [""] for r in role["rules"])
     return sorted((tuple(r["verbs"]), tuple(r.get("resourceNames", ()))) for r in role["rules"])
 
@@ -158,7 +164,7 @@ def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_those_it_
         (("update",), ("my-cluster-kafka-node-certs", "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca",
                        "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
     ]
-    (job,) = _by_kind(objects, "Job")
+    (job,) = _certificates_job(objects)
     pod = job["spec"]["template"]["spec"]
     assert not [e for c in pod["initContainers"] + pod["containers"] for e in c["env"]
                 if e["name"].startswith("KAFKAC_EXPORTER_")]
@@ -167,7 +173,7 @@ def test_without_kafka_exporter_the_job_reads_five_secrets_and_updates_those_it_
 @pytest.mark.tools
 def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret(kraft_chart):
     objects = manifests_of(kraft_chart)
-    (role,) = _by_kind(objects, "Role")
+    (role,) = _certificates_job(objects, "Role")
     assert role_rules(objects) == [
         (("create",), ()),
         (("get",), ("my-cluster-cluster-ca-cert", "my-cluster-cluster-ca", "my-cluster-kafka-node-certs",
@@ -176,7 +182,7 @@ def test_with_kafka_exporter_the_job_may_also_read_and_update_exactly_its_secret
                        "my-cluster-cluster-ca-cert", "my-cluster-cluster-ca",
                        "my-cluster-clients-ca-cert", "my-cluster-clients-ca")),
     ]
-    (job,) = _by_kind(objects, "Job")
+    (job,) = _certificates_job(objects)
     pod = job["spec"]["template"]["spec"]
     env = {c["name"]: {e["name"]: e.get("value") for e in c["env"]} for c in pod["initContainers"] + pod["containers"]}
     for step in ("fetch", "issue", "store"):
@@ -232,7 +238,7 @@ def test_with_cert_manager_the_job_may_manage_only_its_certificates_and_read_wha
 @pytest.mark.tools
 def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
     objects = manifests_of(kraft_chart)
-    (job,) = _by_kind(objects, "Job")
+    (job,) = _certificates_job(objects)
     pod = job["spec"]["template"]["spec"]
     assert pod["serviceAccountName"] == "my-cluster-kafka-certificates"
     assert pod["restartPolicy"] == "Never"
@@ -267,7 +273,7 @@ def test_the_kubectl_image_can_be_overridden_in_values(kraft_chart, tmp_path):
     values = tmp_path / "values.yaml"
     values.write_text("certificates:\n  job:\n    kubectlImage:\n"
                       "      name: mirror.example.com/kubectl:v1.35.10\n      pullPolicy: Always\n")
-    (job,) = _by_kind(manifests_of(kraft_chart, [values]), "Job")
+    (job,) = _certificates_job(manifests_of(kraft_chart, [values]))
     pod = job["spec"]["template"]["spec"]
     kubectl = [c for c in pod["initContainers"] + pod["containers"] if c["name"] in ("fetch", "store")]
     assert {(c["image"], c["imagePullPolicy"]) for c in kubectl} == {
@@ -296,12 +302,12 @@ def test_a_ca_you_provide_reaches_the_job_as_false(tmp_path):
     values = yaml.safe_load((chart / "values.yaml").read_text())["certificates"]
     assert values["generateCertificateAuthority"] is False
     assert values["clientsCa"]["generateCertificateAuthority"] is True
-    (job,) = _by_kind(manifests_of(chart), "Job")
+    (job,) = _certificates_job(manifests_of(chart))
     (issue,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "issue"]
     env = {e["name"]: e.get("value") for e in issue["env"]}
     assert (env["KAFKAC_CLUSTER_CA_GENERATE"], env["KAFKAC_CLIENTS_CA_GENERATE"]) == ("false", "true")
     # The Job renews the clients CA it generates, and may never update the Secrets of yours.
-    (role,) = _by_kind(manifests_of(chart), "Role")
+    (role,) = _certificates_job(manifests_of(chart), "Role")
     (update,) = [r for r in role["rules"] if r["verbs"] == ["update"]]
     assert update["resourceNames"] == ["my-cluster-kafka-node-certs", "my-cluster-clients-ca-cert",
                                        "my-cluster-clients-ca"]
