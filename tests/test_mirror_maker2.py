@@ -395,11 +395,10 @@ def test_a_strimzi_example_compiles_to_a_chart_that_renders(tmp_path, installed_
     from compiler.check_options import REPORT_ONLY, CheckOptions
     from compiler.pipeline import Options, compile_specs
 
-    from .conftest import ROOT
+    from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
 
-    corpus = ROOT.parent / "shared" / "corpus" / "strimzi" / "examples" / "security" / "scram-sha-512-auth"
-    if not corpus.is_dir():
-        pytest.skip("Strimzi's examples are not beside the repository")
+    require_strimzi_corpus()
+    corpus = STRIMZI_CORPUS / "examples" / "security" / "scram-sha-512-auth"
     result = compile_specs(Options((str(corpus / "mirror-maker-2.yaml"),), tmp_path / "out",
                                    check=CheckOptions(unchosen=REPORT_ONLY)))
     assert not [f for f in result.findings if f.is_error], [str(f) for f in result.findings if f.is_error]
