@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import yaml
 
-from ..model import STRIMZI_KAFKA_IMAGE, Rack
+from ..model import STRIMZI_KAFKA_IMAGE, Rack, kafka_minor
 from ..model_connect import CONNECT_REST_PORT, ClusterConnection, Connect, ConnectAuthentication, Connector
 from ..project_files import CHARTS
 from ..properties import property_line
@@ -235,7 +235,7 @@ def _workers(connect: Connect) -> dict:
 
 
 def _readiness_path(connect: Connect) -> str:
-    release = tuple(int(part) for part in connect.kafka_version.split(".")[:2])
+    release = kafka_minor(connect.kafka_version)
     return "/health" if release >= _HEALTH_SINCE else "/"
 
 

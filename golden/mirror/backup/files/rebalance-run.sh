@@ -40,7 +40,7 @@ files=${0%/*}
 log_name=kafkac-rebalance
 . "${0%/*}/log.sh"
 
-# A small, quick tool JVM; kafka_client_settings, tool_error.
+# A small, quick tool JVM; kafka_client_settings, list_brokers, tool_error.
 . "$files/kafka-tools.sh"
 
 mkdir -p "$work"
@@ -70,7 +70,7 @@ wait_for_brokers() { # how many of $keep must answer
   deadline=$(( $(date +%s) + wait_seconds ))
   delay=2
   while :; do
-    if kafka_tool kafka-broker-api-versions.sh --command-config "$probe" > "$work/brokers.out" 2>&1 < /dev/null; then
+    if list_brokers "$work/brokers.out"; then
       answering=$(awk -v keep=" $keep " 'match($0, /\(id: [0-9]+ /) {
           id = substr($0, RSTART + 5, RLENGTH - 6); if (index(keep, " " id " ")) n[id] = 1 }
         END { c = 0; for (i in n) c++; print c }' "$work/brokers.out")
