@@ -43,6 +43,7 @@ from . import certjob, podrunner
 
 NAMESPACE = "kafka"
 BOOT_TIMEOUT = 420.0  # seconds until every pod is ready, on a busy two-core machine
+BOOT_RESTARTS = 3  # times a container that exits during the boot is started again, as the kubelet would
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,7 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
         try:
             with resolving(cluster):
                 cluster.start()
-                cluster.wait_ready(timeout=BOOT_TIMEOUT)
+                cluster.wait_ready(timeout=BOOT_TIMEOUT, restarts=BOOT_RESTARTS)
                 yield cluster
         finally:
             cluster.close()

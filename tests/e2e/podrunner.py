@@ -589,30 +589,54 @@ class LocalCluster:
         raise PodError(f"{pod.name}: no port named {port}")
 
     def wait_until(self, condition: Callable[[], bool], timeout: float, what: str,
-                   interval: float = 1.0, pods: Iterable[Pod] = ()) -> None:
-        """Poll `condition` until it holds; fail naming `what` and any pod that died."""
+                   interval: float = 1.0, pods: Iterable[Pod] = (),
+                   may_exit: Callable[[Pod], bool] = lambda pod: False) -> None:
+        """Poll `condition` until it holds; fail naming `what` and any pod that died
+        (unless `may_exit` says it will be started again)."""
         deadline = time.monotonic() + timeout
         watched = list(pods)
         while True:
             if condition():
                 return
-            dead = [p for p in watched if p.container is not None and p.container.poll() is not None]
+            dead = [p for p in watched if p.container is not None and p.container.poll() is not None
+                    and not may_exit(p)]
             if dead:
                 raise AssertionError(f"while waiting for {what}: {self.describe(dead)}")
             if time.monotonic() > deadline:
                 raise AssertionError(f"{what}: not after {timeout:g} s\n{self.describe(watched)}")
             time.sleep(interval)
 
-    def wait_ready(self, pods: Iterable[Pod] | None = None, timeout: float = 300) -> None:
-        """Until each pod's readiness probe succeeds (polled more often than the kubelet would)."""
+    def wait_ready(self, pods: Iterable[Pod] | None = None, timeout: float = 300,
+                   restarts: int = 0) -> None:
+        """Until each pod's readiness probe succeeds (polled more often than the kubelet would).
+
+        A container that exits is started again up to `restarts` times, after the kubelet's
+        back-off (10 s, doubling), as restartPolicy: Always does: after `helm install`,
+        brokers in ZooKeeper mode exit until the ensemble that starts beside them serves.
+        A container that exits once more fails the wait with its output."""
         pending = list(pods if pods is not None else self.pods.values())
         watched = list(pending)
+        restarted = {p.name: 0 for p in pending}
+        exited_at: dict[str, float] = {}
+
+        def restart_exited() -> None:
+            for pod in pending:
+                if pod.running or pod.container is None or restarted[pod.name] >= restarts:
+                    continue
+                exited_at.setdefault(pod.name, time.monotonic())
+                if time.monotonic() - exited_at[pod.name] >= 10.0 * 2 ** restarted[pod.name]:
+                    restarted[pod.name] += 1
+                    del exited_at[pod.name]
+                    self.stop_container(pod, grace=0)  # what is left of its processes
+                    self.start_container(pod)
 
         def all_ready() -> bool:
+            restart_exited()
             pending[:] = [p for p in pending if not self._ready_now(p)]
             return not pending
 
-        self.wait_until(all_ready, timeout, "pods ready", interval=1.0, pods=watched)
+        self.wait_until(all_ready, timeout, "pods ready", interval=1.0, pods=watched,
+                        may_exit=lambda pod: restarted[pod.name] < restarts)
 
     def host_path(self, pod: Pod, path: str) -> Path:
         """The host file behind `path` as the pod sees it (through its volumeMounts)."""
