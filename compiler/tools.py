@@ -38,6 +38,7 @@ class Tool:
     version: str
     version_args: tuple[str, ...]
     ldflags: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # Go build tags
     # Minutes of CPU a cold build took on two cores: the longest builds start first.
     build_minutes: int = 1
 
@@ -69,8 +70,10 @@ TOOLS: dict[str, Tool] = {t.name: t for t in (
          ("-X main.version=v0.8.0",)),
     # Checks the alert rules of charts with Prometheus Operator resources.
     # Only charts with alert rules need it, so `make quickstart` does not build it.
+    # remove_all_sd leaves out Prometheus' service discoveries (the cloud SDKs), which
+    # `check rules` never uses: half the build (8 minutes of CPU instead of 15).
     Tool("promtool", "github.com/prometheus/prometheus/cmd/promtool", "v0.316.0", ("--version",),
-         build_minutes=15),
+         ("-s", "-w"), ("remove_all_sd",), build_minutes=8),
 )}
 
 # What kubernetes-validate 1.37.0 ships in kubernetes_validate/kubernetes-json-schema/.
@@ -326,6 +329,8 @@ def _go_install(go: str, tool: Tool, final: Path, log: Callable[[str], None]) ->
     argv = [go, "install", "-trimpath"]
     if tool.ldflags:
         argv += ["-ldflags", " ".join(tool.ldflags)]
+    if tool.tags:
+        argv += ["-tags", ",".join(tool.tags)]
     argv.append(tool.spec)
     env = {**os.environ, "GOBIN": str(staging), "CGO_ENABLED": "0", "GOWORK": "off",
            "GO111MODULE": "on"}
