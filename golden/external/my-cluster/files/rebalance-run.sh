@@ -67,31 +67,18 @@ must() { # name, tool, arguments
 # --- the brokers that answer: all of the chart's, or (draining) at least one -----------
 wait_for_brokers() { # how many of $keep must answer
   need=$1
-  deadline=$(( $(date +%s) + wait_seconds ))
-  delay=2
-  while :; do
-    if list_brokers "$work/brokers.out"; then
-      answering=$(awk -v keep=" $keep " 'match($0, /\(id: [0-9]+ /) {
-          id = substr($0, RSTART + 5, RLENGTH - 6); if (index(keep, " " id " ")) n[id] = 1 }
-        END { c = 0; for (i in n) c++; print c }' "$work/brokers.out")
-      if [ "$answering" -ge "$need" ]; then
-        log "the cluster answers, with $answering of the chart's brokers ($keep)"
-        return 0
-      fi
-      problem="$answering of the $need brokers needed answer"
-    else
-      problem=$(tool_error "$work/brokers.out")
-    fi
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      log_error "the cluster did not get ready in ${wait_seconds}s: $problem"
-      log_tail ERROR "$work/brokers.out"
-      exit 1
-    fi
-    log "waiting for the cluster ($problem); next try in ${delay}s"
-    sleep "$delay"
-    delay=$((delay * 2))
-    if [ "$delay" -gt 30 ]; then delay=30; fi
-  done
+  wait_for_cluster "$work/brokers.out" enough_of_the_chart_brokers
+}
+enough_of_the_chart_brokers() { # brokers file
+  answering=$(awk -v keep=" $keep " 'match($0, /\(id: [0-9]+ /) {
+      id = substr($0, RSTART + 5, RLENGTH - 6); if (index(keep, " " id " ")) n[id] = 1 }
+    END { c = 0; for (i in n) c++; print c }' "$1")
+  if [ "$answering" -ge "$need" ]; then
+    log "the cluster answers, with $answering of the chart's brokers ($keep)"
+    return 0
+  fi
+  problem="$answering of the $need brokers needed answer"
+  return 1
 }
 
 # --- waiting for a reassignment, which removes its throttle when it completes ---------

@@ -58,29 +58,16 @@ kafka_topics() {
 }
 
 # --- wait for the cluster: answering, with enough brokers for the widest topic ----------
-deadline=$(( $(date +%s) + wait_seconds ))
-delay=2
-while :; do
-  if list_brokers "$work/endpoints.out"; then
-    ready=$(broker_count "$work/endpoints.out")
-    if [ "$ready" -ge "$need_brokers" ]; then
-      log "the cluster answers, with $ready brokers registered and unfenced"
-      break
-    fi
-    problem="$ready of the $need_brokers brokers the topics need are registered and unfenced"
-  else
-    problem=$(tool_error "$work/endpoints.out")
+enough_for_the_topics() { # endpoints file
+  ready=$(broker_count "$1")
+  if [ "$ready" -ge "$need_brokers" ]; then
+    log "the cluster answers, with $ready brokers registered and unfenced"
+    return 0
   fi
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    log_error "the cluster did not get ready in ${wait_seconds}s: $problem"
-    log_tail ERROR "$work/endpoints.out"
-    exit 1
-  fi
-  log "waiting for the cluster ($problem); next try in ${delay}s"
-  sleep "$delay"
-  delay=$((delay * 2))
-  if [ "$delay" -gt 30 ]; then delay=30; fi
-done
+  problem="$ready of the $need_brokers brokers the topics need are registered and unfenced"
+  return 1
+}
+wait_for_cluster "$work/endpoints.out" enough_for_the_topics
 
 # --- what is in Kafka --------------------------------------------------------------------
 if ! kafka_topics --describe --exclude-internal > "$work/live-topics.txt" 2> "$work/live-topics.err"; then

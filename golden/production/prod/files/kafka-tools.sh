@@ -1,8 +1,9 @@
 # Sourced by the Job steps that run Kafka's own tools (topics-sync.sh,
-# users-apply.sh), after log.sh: a tool JVM that is small and quick to start,
-# logging WARN and above in the chart's line format (tools-log4j2.properties),
-# kafka_client_settings, kafka_configs, list_brokers and broker_count (once the
-# settings are written; $kafka_home is the caller's) and tool_error.
+# users-apply.sh, rebalance-run.sh), after log.sh: a tool JVM that is small and
+# quick to start, logging WARN and above in the chart's line format
+# (tools-log4j2.properties), kafka_client_settings, kafka_configs, list_brokers,
+# broker_count and wait_for_cluster (once the settings are written; $kafka_home
+# and $wait_seconds are the caller's) and tool_error.
 
 export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
 export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
@@ -45,6 +46,30 @@ list_brokers() { # file
 broker_count() { # file
   awk 'match($0, /\(id: [0-9]+ rack: /) { n[substr($0, RSTART + 5, RLENGTH - 12)] = 1 }
     END { c = 0; for (id in n) c++; print c }' "$1"
+}
+
+# Asks list_brokers into file $1 until check $2 (a function of that file) says
+# enough brokers answer; a check that says no sets $problem. Waits with backoff
+# (2 s, doubling to 30 s), and fails the step once $wait_seconds have passed.
+wait_for_cluster() { # file, check
+  deadline=$(( $(date +%s) + wait_seconds ))
+  delay=2
+  while :; do
+    if list_brokers "$1"; then
+      if "$2" "$1"; then return 0; fi
+    else
+      problem=$(tool_error "$1")
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      log_error "the cluster did not get ready in ${wait_seconds}s: $problem"
+      log_tail ERROR "$1"
+      exit 1
+    fi
+    log "waiting for the cluster ($problem); next try in ${delay}s"
+    sleep "$delay"
+    delay=$((delay * 2))
+    if [ "$delay" -gt 30 ]; then delay=30; fi
+  done
 }
 
 kafka_configs() {

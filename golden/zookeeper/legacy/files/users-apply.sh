@@ -56,19 +56,10 @@ failed() { # what, output file
 }
 
 # --- wait for the cluster -----------------------------------------------------------------
-deadline=$(( $(date +%s) + wait_seconds ))
-delay=2
-while ! list_brokers "$work/endpoints.out"; do
-  if [ "$(date +%s)" -ge "$deadline" ]; then
-    log_error "the cluster did not answer in ${wait_seconds}s: $(tool_error "$work/endpoints.out")"
-    exit 1
-  fi
-  log "waiting for the cluster ($(tool_error "$work/endpoints.out")); next try in ${delay}s"
-  sleep "$delay"
-  delay=$((delay * 2))
-  if [ "$delay" -gt 30 ]; then delay=30; fi
-done
-log "the cluster answers"
+any_broker() { # endpoints file
+  log "the cluster answers"
+}
+wait_for_cluster "$work/endpoints.out" any_broker
 
 # --- SCRAM-SHA-512 credentials ------------------------------------------------------------
 while IFS="$tab" read -r name authentication _; do
