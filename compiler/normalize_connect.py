@@ -134,6 +134,24 @@ def _connectors_by_connect(documents: Documents, connects_by_key: dict, findings
     return by_connect
 
 
+
+def workers(doc: Document, config_maps: dict, findings: list[Finding]) -> dict:
+    """What a KafkaConnect and a KafkaMirrorMaker2 say alike about their workers, as Connect's fields."""
+    spec = doc.get("spec") or {}
+    return dict(
+        name=doc.name, namespace=namespace_of(doc), document=doc,
+        replicas=spec.get("replicas", DEFAULT_CONNECT_REPLICAS),
+        resources=dict(spec.get("resources") or {}),
+        jvm_options=jvm_options(doc, ("spec", "jvmOptions"), findings),
+        logging=connect_logging(doc, config_maps, findings),
+        metrics=connect_metrics(doc, config_maps, findings),
+        rack=connect_rack(spec),
+        liveness_probe=dict(spec.get("livenessProbe") or {}),
+        readiness_probe=dict(spec.get("readinessProbe") or {}),
+        template=dict(spec.get("template") or {}),
+        labels=dict(doc.labels), annotations=dict(doc.annotations),
+    )
+
 def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, clusters: list[Cluster],
              findings: list[Finding]) -> Connect | None:
     spec = doc.get("spec", default={})
@@ -155,24 +173,14 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
             f"the annotation {USE_CONNECTOR_RESOURCES}: \"true\""))
     image = spec.get("image") or (build.image if build else f"{DEFAULT_IMAGE_REPOSITORY}:{version}")
     connect = Connect(
-        name=doc.name, namespace=namespace_of(doc), kafka_version=version, image=image,
-        replicas=spec.get("replicas", DEFAULT_CONNECT_REPLICAS), bootstrap_servers=spec["bootstrapServers"],
-        config=config, document=doc, tls="tls" in spec,
+        **workers(doc, config_maps, findings), kafka_version=version, image=image,
+        bootstrap_servers=spec["bootstrapServers"], config=config, tls="tls" in spec,
         trusted_certificates=tuple(TrustedCertificate(c["secretName"], c.get("certificate"), c.get("pattern"))
                                    for c in (spec.get("tls") or {}).get("trustedCertificates") or ()),
         authentication=authentication,
-        resources=dict(spec.get("resources") or {}),
-        jvm_options=jvm_options(doc, ("spec", "jvmOptions"), findings),
-        logging=connect_logging(doc, config_maps, findings),
-        metrics=connect_metrics(doc, config_maps, findings),
-        rack=connect_rack(spec),
-        liveness_probe=dict(spec.get("livenessProbe") or {}),
-        readiness_probe=dict(spec.get("readinessProbe") or {}),
-        template=dict(spec.get("template") or {}),
         build=build,
         use_connector_resources=use_connectors,
         connectors=connectors if use_connectors else (),
-        labels=dict(doc.labels), annotations=dict(doc.annotations),
     )
     findings.extend(unpaired_tls(doc, spec))
     findings.extend(container_templates(doc, spec))

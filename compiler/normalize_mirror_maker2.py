@@ -16,11 +16,9 @@ from .findings import FieldPath, Finding, dotted, error
 from .load import Document, Documents
 from .model import DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, Cluster
 from .model_connect import ClusterConnection, Connect, Connector, TrustedCertificate
-from .normalize_connect import (FORBIDDEN_CONNECT_PREFIXES, DEFAULT_CONNECT_REPLICAS, check_against_cluster,
-                                check_version, client_authentication, connect_logging, connect_metrics, connect_rack,
-                                container_templates, is_forbidden_connect_option, target_cluster, unpaired_tls,
-                                worker_config, with_cluster)
-from .normalize_pools import jvm_options
+from .normalize_connect import (FORBIDDEN_CONNECT_PREFIXES, check_against_cluster, check_version,
+                                client_authentication, container_templates, is_forbidden_connect_option,
+                                target_cluster, unpaired_tls, worker_config, with_cluster, workers)
 from .properties import config_text
 
 KIND = "KafkaMirrorMaker2"
@@ -97,23 +95,14 @@ def _mirror_maker(doc: Document, config_maps: dict, clusters: list[Cluster], fin
     target = _cluster(doc, target_raw, target_base, findings, check_options=False)
     remote = [_cluster(doc, raw, base, findings) for raw, base in sources]
     connect = Connect(
-        name=doc.name, namespace=namespace_of(doc), kafka_version=version,
+        **workers(doc, config_maps, findings), kafka_version=version,
         image=spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}",
-        replicas=spec.get("replicas", DEFAULT_CONNECT_REPLICAS), bootstrap_servers=target.bootstrap_servers,
+        bootstrap_servers=target.bootstrap_servers,
         config=worker_config(doc, target_raw, findings, target_base, MIRROR_MAKER2_DEFAULTS),
-        document=doc, tls=target.tls, trusted_certificates=target.trusted_certificates,
+        tls=target.tls, trusted_certificates=target.trusted_certificates,
         authentication=target.authentication,
-        resources=dict(spec.get("resources") or {}),
-        jvm_options=jvm_options(doc, ("spec", "jvmOptions"), findings),
-        logging=connect_logging(doc, config_maps, findings),
-        metrics=connect_metrics(doc, config_maps, findings),
-        rack=connect_rack(spec),
-        liveness_probe=dict(spec.get("livenessProbe") or {}),
-        readiness_probe=dict(spec.get("readinessProbe") or {}),
-        template=dict(spec.get("template") or {}),
         use_connector_resources=True,
         connectors=tuple(c for i, mirror, source in mirrors for c in _connectors(doc, mirror, source, target.alias)),
-        labels=dict(doc.labels), annotations=dict(doc.annotations),
         kind=KIND, clusters=(target, *remote), target_alias=target.alias,
     )
     findings.extend(container_templates(doc, spec))
