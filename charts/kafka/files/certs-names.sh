@@ -15,16 +15,14 @@ ipv6_text() { # address
 }
 
 node_certificate_names() {
-  # Each name in the four forms it has inside the cluster.
+  # Names inside the cluster, each in the four forms it has there (the chart's
+  # kafkac.inClusterDnsNames wrote them).
   required_names=""
   for name in $KAFKAC_DNS_NAMES; do
     case $name in
       ''|*[!a-z0-9.*-]*) fail "$name is not a DNS name" ;;
     esac
-    for full in "$name" "$name.$KAFKAC_NAMESPACE" "$name.$KAFKAC_NAMESPACE.svc" \
-        "$name.$KAFKAC_NAMESPACE.svc.$KAFKAC_CLUSTER_DOMAIN"; do
-      required_names="$required_names $full"
-    done
+    required_names="$required_names $name"
   done
 
   # Addresses of external listeners, as clients outside the cluster reach them.

@@ -17,6 +17,22 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 {{- end }}
 
 {{/*
+Each of .names in the four forms it has inside the cluster (name, name.<ns>,
+name.<ns>.svc, name.<ns>.svc.<domain>), separated by blanks: what the node
+certificate covers, issued by the chart's Job or by cert-manager.
+Called with (dict "names" LIST "namespace" NS "domain" DOMAIN).
+*/}}
+{{- define "kafkac.inClusterDnsNames" -}}
+{{- $namespace := .namespace }}
+{{- $domain := .domain }}
+{{- $forms := list }}
+{{- range .names }}
+{{- $forms = concat $forms (list . (printf "%s.%s" . $namespace) (printf "%s.%s.svc" . $namespace) (printf "%s.%s.svc.%s" . $namespace $domain)) }}
+{{- end }}
+{{- join " " $forms }}
+{{- end }}
+
+{{/*
 cert-manager Certificates as a JSON list, for a Job to apply (certs-request.sh):
 each of .certificates with its .spec, plus the in-cluster forms of its
 .clusterDnsNames (name, name.<ns>, name.<ns>.svc, name.<ns>.svc.<domain>).
@@ -31,8 +47,8 @@ Called with (dict "root" $ "certificates" LIST "labels" DICT).
 {{- range .certificates }}
 {{- $spec := deepCopy .spec }}
 {{- $names := list }}
-{{- range .clusterDnsNames }}
-{{- $names = concat $names (list . (printf "%s.%s" . $namespace) (printf "%s.%s.svc" . $namespace) (printf "%s.%s.svc.%s" . $namespace $domain)) }}
+{{- with .clusterDnsNames }}
+{{- $names = splitList " " (include "kafkac.inClusterDnsNames" (dict "names" . "namespace" $namespace "domain" $domain)) }}
 {{- end }}
 {{- with concat $names ($spec.dnsNames | default list) }}
 {{- $_ := set $spec "dnsNames" . }}

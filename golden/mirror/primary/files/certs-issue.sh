@@ -21,9 +21,9 @@
 #                  KafkaUsers' certificates.
 #   node           one key and certificate for every Kafka node, signed by the
 #                  cluster CA, subject $KAFKAC_NODE_SUBJECT, for every name in
-#                  $KAFKAC_DNS_NAMES in the four forms a name has inside the
-#                  cluster (name, name.<ns>, name.<ns>.svc,
-#                  name.<ns>.svc.<cluster domain>), and every name in
+#                  $KAFKAC_DNS_NAMES (the chart writes each name inside the
+#                  cluster in its four forms: name, name.<ns>, name.<ns>.svc,
+#                  name.<ns>.svc.<cluster domain>), every name in
 #                  $KAFKAC_EXTERNAL_DNS_NAMES and address in
 #                  $KAFKAC_EXTERNAL_IP_ADDRESSES as it is, and the addresses
 #                  certs-fetch.sh found on the listeners' load balancer
@@ -57,7 +57,7 @@
 set -eu
 set -f # the names include wildcards (*.<service>): never expand them as file patterns
 
-: "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}" "${KAFKAC_CLUSTER_DOMAIN:?}"
+: "${KAFKAC_WORK_DIR:?}" "${KAFKAC_NAMESPACE:?}"
 : "${KAFKAC_CLUSTER_CA_CERT_SECRET:?}" "${KAFKAC_CLUSTER_CA_SECRET:?}" "${KAFKAC_NODE_CERT_SECRET:?}"
 : "${KAFKAC_CA_SUBJECT:?}" "${KAFKAC_NODE_SUBJECT:?}" "${KAFKAC_DNS_NAMES:?}"
 : "${KAFKAC_VALIDITY_DAYS:?}" "${KAFKAC_RENEWAL_DAYS:?}"
