@@ -7,6 +7,7 @@ renders from it.
 """
 
 import base64
+import ipaddress
 import json
 import os
 import re
@@ -20,7 +21,7 @@ import yaml
 from compiler.pipeline import Options, compile_specs
 from compiler.verify import APPLIED_MANIFESTS_KEY
 
-from .conftest import EXAMPLES, example_names
+from .conftest import BUSYBOX, EXAMPLES, example_names, with_busybox
 from .util import NAMESPACE, compile_chart, manifests_of, render_text
 
 HOOK_EVENTS = "pre-install,pre-upgrade"
@@ -311,3 +312,20 @@ def test_a_ca_you_provide_reaches_the_job_as_false(tmp_path):
     (update,) = [r for r in role["rules"] if r["verbs"] == ["update"]]
     assert update["resourceNames"] == ["my-cluster-kafka-node-certs", "my-cluster-clients-ca-cert",
                                        "my-cluster-clients-ca"]
+
+
+IPV6_TEXT = Path(__file__).resolve().parent.parent / "charts" / "kafka" / "files" / "ipv6-text.awk"
+
+
+@pytest.mark.parametrize("awk", [["awk"], with_busybox([BUSYBOX, "awk"])], ids=["system", "busybox"])
+def test_the_job_writes_ipv6_addresses_as_keytool_prints_them(awk):
+    """ipv6-text.awk, the one place that knows keytool's form of an IPv6 address (hex groups
+    without leading zeros, none left out), given the forms that reach it: what the compiler
+    passes (full groups) and what a Service's status says (compressed)."""
+    for given in ("2001:db8::5", "2001:0db8:0000:0000:0000:0000:0000:0005", "::1", "fe80::", "1:2:3:4:5:6:7:8"):
+        done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=given + "\n", capture_output=True, text=True)
+        groups = ipaddress.ip_address(given).exploded.split(":")
+        assert (done.returncode, done.stdout) == (0, ":".join(format(int(g, 16), "x") for g in groups) + "\n")
+    for refused in ("2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "::ffff:192.0.2.1", "2001:db8::g"):
+        done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=refused + "\n", capture_output=True, text=True)
+        assert done.returncode == 1, refused

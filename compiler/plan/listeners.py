@@ -252,7 +252,9 @@ def external_names(cluster: Cluster) -> tuple[list[str], list[str]]:
         for broker in listener.brokers:
             names.extend([broker.host, broker.advertised_host, broker.load_balancer_ip])
     unique = sorted({name.lower() for name in names if name})
-    ips = [_java_ip_text(name) for name in unique if _is_ip_address(name)]
+    # IPv6 in full hex groups: the certificates Job writes them as keytool prints them
+    # (ipv6-text.awk), and reads no IPv4 tail (::ffff:1.2.3.4).
+    ips = [ipaddress.ip_address(name).exploded for name in unique if _is_ip_address(name)]
     return [name for name in unique if not _is_ip_address(name)], ips
 
 
@@ -280,15 +282,6 @@ def cluster_ip_service_names(cluster: Cluster) -> list[str]:
             names.extend(listener_broker_name(cluster, listener, pool, node_id)
                          for pool, node_id in _broker_nodes(cluster))
     return names
-
-
-def _java_ip_text(text: str) -> str:
-    """An IP address as keytool prints it back (IPv6 uncompressed: `0:0:0:0:0:0:0:1`), so the
-    certificates Job finds it in the certificate it issued."""
-    address = ipaddress.ip_address(text)
-    if address.version == 4:
-        return str(address)
-    return ":".join(format(int(group, 16), "x") for group in address.exploded.split(":"))
 
 
 def _is_ip_address(text: str) -> bool:
