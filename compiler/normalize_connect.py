@@ -152,6 +152,7 @@ def workers(doc: Document, config_maps: dict, findings: list[Finding]) -> dict:
         labels=dict(doc.labels), annotations=dict(doc.annotations),
     )
 
+
 def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, clusters: list[Cluster],
              findings: list[Finding]) -> Connect | None:
     spec = doc.get("spec", default={})
