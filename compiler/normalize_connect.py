@@ -156,8 +156,8 @@ def workers(doc: Document, config_maps: dict, findings: list[Finding]) -> dict:
 def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, clusters: list[Cluster],
              findings: list[Finding]) -> Connect | None:
     spec = doc.get("spec", default={})
-    version = spec.get("version", DEFAULT_KAFKA_VERSION)
-    if not check_version(doc, version, findings):
+    version = workers_version(doc, findings)
+    if version is None:
         return None
     before = len(findings)
     config = worker_config(doc, spec, findings)
@@ -199,16 +199,18 @@ def with_cluster(connect: Connect, name: str) -> Connect:
     return replace(connect, kafka_cluster=name)
 
 
-def check_version(doc: Document, version: str, findings: list[Finding]) -> bool:
+def workers_version(doc: Document, findings: list[Finding]) -> str | None:
+    """spec.version (kafkac's default when absent) if kafkac runs that release; else None, with an error."""
     path = ("spec", "version")
+    version = (doc.get("spec") or {}).get("version", DEFAULT_KAFKA_VERSION)
     if version in SUPPORTED_KAFKA_VERSIONS:
-        return True
+        return version
     oldest, newest = SUPPORTED_KAFKA_VERSIONS[0], SUPPORTED_KAFKA_VERSIONS[-1]
     findings.append(error(
         "connect.version", f"Kafka Connect {version} is not a release kafkac runs ({oldest} to {newest}); "
         "a newer worker talks to older brokers, so raising the version is safe",
         doc.span_of(path), path, ", ".join(SUPPORTED_KAFKA_VERSIONS)))
-    return False
+    return None
 
 
 def is_forbidden_connect_option(key: str) -> bool:

@@ -14,11 +14,12 @@ from dataclasses import replace
 from .cluster_members import namespace_of
 from .findings import FieldPath, Finding, dotted, error
 from .load import Document, Documents
-from .model import DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, Cluster
+from .model import DEFAULT_IMAGE_REPOSITORY, Cluster
 from .model_connect import ClusterConnection, Connect, Connector, TrustedCertificate
-from .normalize_connect import (FORBIDDEN_CONNECT_PREFIXES, check_against_cluster, check_version,
+from .normalize_connect import (FORBIDDEN_CONNECT_PREFIXES, check_against_cluster,
                                 client_authentication, container_templates, is_forbidden_connect_option,
-                                target_cluster, unpaired_tls, worker_config, with_cluster, workers)
+                                target_cluster, unpaired_tls, worker_config, with_cluster, workers,
+                                workers_version)
 from .properties import config_text
 
 KIND = "KafkaMirrorMaker2"
@@ -83,8 +84,8 @@ def mirror_makers(documents: Documents, clusters: list[Cluster]) -> tuple[list[C
 def _mirror_maker(doc: Document, config_maps: dict, clusters: list[Cluster], findings: list[Finding]
                   ) -> Connect | None:
     spec = doc.get("spec", default={})
-    version = spec.get("version", DEFAULT_KAFKA_VERSION)
-    if not check_version(doc, version, findings):
+    version = workers_version(doc, findings)
+    if version is None:
         return None
     before = len(findings)
     shape = _shape(doc, spec, findings)
