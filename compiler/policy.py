@@ -1,4 +1,4 @@
-"""OPA, the engine of the check stage, driven through opa-python-client.
+"""OPA, the engine of the check stage, driven through its REST API.
 
 By default the policy library (`policies/`, and every `--policy` directory)
 is loaded by a local `opa run --server` when it starts, modules and data.json
@@ -13,7 +13,9 @@ Either way, all inputs of a run are evaluated in one request: the input
 large). opa-python-client's own `bulk_query_rule` does the same by writing
 every input into the text of one ad-hoc query; OPA then parses the inputs as
 Rego, which takes three times as long as decoding them as JSON
-(benchmarks/README.md). An OPA that is missing, unreachable or without kafkac's
+(benchmarks/README.md). The requests are plain HTTP from the standard library:
+that client imports aiohttp, whose import alone took longer than a whole
+`kafkac check` now does. An OPA that is missing, unreachable or without kafkac's
 policies is a PolicyError, which the command line reports as an environment
 error: never a silent pass.
 """
@@ -26,11 +28,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
 from . import tools
+from .opa_http import Connection, HTTPException, OpaRefused, UrlError
 from .project_files import POLICIES, ROOT
 
 ENTRY_PACKAGE = "kafkac.main"
@@ -110,6 +112,8 @@ def _merge(into: dict, document: dict) -> None:
 
 
 _METADATA_START = re.compile(r"^#\s*METADATA\s*$")
+# libyaml's reader when PyYAML has it: the pure-Python one took a quarter of a second per run.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def metadata_blocks(text: str) -> list[dict]:
@@ -124,7 +128,7 @@ def metadata_blocks(text: str) -> list[dict]:
                 break
             body.append(following[2:] if following.startswith("# ") else following[1:])
         try:
-            parsed = yaml.safe_load("\n".join(body))
+            parsed = yaml.load("\n".join(body), Loader=_YAML_LOADER)
         except yaml.YAMLError:
             continue  # `opa check` reports it; the rule then has no documentation here
         if isinstance(parsed, dict):
@@ -168,15 +172,14 @@ class Engine:
         return results
 
     def _bulk(self, inputs: list[dict]) -> list[list[dict]]:
-        import requests
-
         try:
-            answer = self.client.query_rule({"inputs": inputs}, ENTRY_PACKAGE, BULK_RULE)
-        except requests.HTTPError as exc:
-            raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc.response)}") from None
-        except requests.RequestException as exc:
+            answer = self.client.post(f"/v1/data/{ENTRY_PACKAGE.replace('.', '/')}/{BULK_RULE}",
+                                      {"input": {"inputs": inputs}})
+        except OpaRefused as exc:
+            raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc)}") from None
+        except (OSError, HTTPException, ValueError) as exc:
             raise PolicyError(f"OPA at {self.where} did not answer: {exc}") from None
-        values = answer.get("result")  # no "result" when the rule is undefined
+        values = answer.get("result") if isinstance(answer, dict) else None  # none when undefined
         if not isinstance(values, list) or len(values) != len(inputs):
             raise PolicyError(
                 f"OPA at {self.where} has no kafkac policies: data.{ENTRY_PACKAGE}.{BULK_RULE} is "
@@ -198,13 +201,15 @@ def _batches(inputs: list[dict]) -> Iterator[list[dict]]:
         yield batch
 
 
-def _opa_message(response) -> str:
+def _opa_message(refused: OpaRefused) -> str:
     try:
-        body = response.json()
+        body = json.loads(refused.body)
     except ValueError:
-        return f"HTTP {response.status_code}: {response.text.strip()[:500]}"
+        return f"HTTP {refused.status}: {refused.body.strip()[:500]}"
+    if not isinstance(body, dict):
+        return f"HTTP {refused.status}"
     details = "; ".join(_located(e) for e in body.get("errors") or [])
-    message = body.get("message", f"HTTP {response.status_code}")
+    message = body.get("message", f"HTTP {refused.status}")
     return f"{message}: {details}" if details else message
 
 
@@ -227,7 +232,7 @@ def engine(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()) -
             _check_reachable(client, opa_url)
             yield Engine(client, opa_url, documentation)
         finally:
-            client.close_connection()
+            client.close()
         return
     with ExitStack() as stack:
         try:
@@ -236,27 +241,21 @@ def engine(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()) -
             raise PolicyError(f"the policies do not compile as Rego v1:\n{_opa_load_errors(exc.stderr)}") from None
         where = f"http://{tools.OPA_HOST}:{port}"
         client = _client(where)
-        stack.callback(client.close_connection)
+        stack.callback(client.close)
         yield Engine(client, f"{where} (started by kafkac)", documentation)
 
 
-def _client(url: str):
-    from opa_client import OpaClient
-
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PolicyError(f"--opa-url {url}: expected http://HOST:PORT or https://HOST:PORT")
-    port = parts.port or (443 if parts.scheme == "https" else 8181)
-    return OpaClient(host=parts.hostname, port=port, ssl=parts.scheme == "https",
-                     timeout=REQUEST_TIMEOUT)
-
-
-def _check_reachable(client, url: str) -> None:
-    from opa_client.errors import ConnectionsError
-
+def _client(url: str) -> Connection:
     try:
-        client.check_connection()
-    except ConnectionsError:
+        return Connection(url, REQUEST_TIMEOUT)
+    except UrlError:
+        raise PolicyError(f"--opa-url {url}: expected http://HOST:PORT or https://HOST:PORT") from None
+
+
+def _check_reachable(client: Connection, url: str) -> None:
+    try:
+        client.get("/v1/policies")
+    except (OSError, HTTPException, OpaRefused, ValueError):
         raise PolicyError(f"OPA at {url} is unreachable (GET /v1/policies failed); start it, "
                           "or leave out --opa-url to let kafkac run its own") from None
 

@@ -196,7 +196,7 @@ def opa_server(*load_paths: str | os.PathLike, ignore: Iterable[str] = (),
     port 0, read it, release it) and the start is retried if another program
     took it in between.
     """
-    from opa_client import OpaClient  # imported late: only policy evaluation needs it
+    from .opa_http import Connection  # imported late: only policy evaluation needs it
 
     binary = str(path("opa"))
     for attempt in range(3):
@@ -208,8 +208,7 @@ def opa_server(*load_paths: str | os.PathLike, ignore: Iterable[str] = (),
             process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
                                        preexec_fn=die_with_parent())
             try:
-                # No retries: urllib3 would back off for a second on each refused connection.
-                probe = OpaClient(host=OPA_HOST, port=port, retries=0, timeout=1)
+                probe = Connection(f"http://{OPA_HOST}:{port}", timeout=1)
                 if _wait_until_healthy(process, probe, ready_timeout):
                     yield port
                     return
@@ -260,22 +259,19 @@ def _free_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(process: subprocess.Popen, client, timeout: float) -> bool:
+def _wait_until_healthy(process: subprocess.Popen, probe, timeout: float) -> bool:
     """True once OPA answers /health; False if it exits or does not answer in time."""
-    from opa_client.errors import ConnectionsError
-
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 return False
-            try:
-                return client.wait_for_ready(timeout=0.2, interval=0.02)
-            except ConnectionsError:
-                continue
+            if probe.healthy():
+                return True
+            time.sleep(0.005)
         return False
     finally:
-        client.close_connection()
+        probe.close()
 
 
 def _stop(process: subprocess.Popen) -> None:
