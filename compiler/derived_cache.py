@@ -1,11 +1,13 @@
 """What kafkac derives from data files at every run, kept between runs in kafkac's cache.
 
 A value is pickled into `<cache>/derived/<name>-<key>.pickle`, where the key is
-a hash of everything it is derived from: the files' bytes, the source of the
-modules that derive it (and define the classes it is made of), and Python's
-version. An edit of any of them makes a new entry, so an entry is never stale;
-a missing or unreadable entry is built again, and a cache that cannot be
-written is simply not used. Nothing here lives in the repository.
+a hash of everything it is derived from: the files' paths and bytes, the
+source of the modules that derive it (and define the classes it is made of),
+and Python's version. An edit of any of them makes a new entry, so an entry is
+never stale; a missing or unreadable entry is built again, and a cache that
+cannot be written is simply not used. The newest few entries of a name are
+kept (several checkouts may share the cache). Nothing here lives in the
+repository.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+KEPT_PER_NAME = 8
 
 
 def cached(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
@@ -28,7 +31,7 @@ def cached(name: str, inputs: Iterable[Path], build: Callable[[], T]) -> T:
 
     digest = hashlib.sha256(sys.version.encode())
     for path in inputs:
-        digest.update(str(path.name).encode() + b"\0")
+        digest.update(str(path).encode() + b"\0")
         digest.update(path.read_bytes())
     entry = cache_dir() / "derived" / f"{name}-{digest.hexdigest()[:32]}.pickle"
     try:
@@ -52,8 +55,9 @@ def _store(entry: Path, value) -> None:
         finally:
             if os.path.exists(staging):
                 os.unlink(staging)
-        for older in entry.parent.glob(f"{entry.name.rsplit('-', 1)[0]}-*.pickle"):
-            if older != entry:
-                older.unlink(missing_ok=True)  # derived from inputs that have changed since
+        entries = sorted(entry.parent.glob(f"{entry.name.rsplit('-', 1)[0]}-*.pickle"),
+                         key=lambda found: found.stat().st_mtime, reverse=True)
+        for older in entries[KEPT_PER_NAME:]:
+            older.unlink(missing_ok=True)
     except OSError:
         pass  # a read-only or full cache: the value is built again next time

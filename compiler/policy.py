@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,9 +137,17 @@ def metadata_blocks(text: str) -> list[dict]:
 
 
 def rules(policy_dirs: Sequence[str | Path] = ()) -> dict[str, Rule]:
-    """Documentation of every rule (a METADATA block with `custom.id`), by id."""
+    """Documentation of every rule (a METADATA block with `custom.id`), by id; read once per
+    content of the modules, then from kafkac's cache (derived_cache)."""
+    from .derived_cache import cached
+
+    found = modules(policy_dirs)
+    return cached("policy-rules", [*found, Path(__file__)], lambda: _rules(found))
+
+
+def _rules(found_modules: list[Path]) -> dict[str, Rule]:
     found: dict[str, Rule] = {}
-    for module in modules(policy_dirs):
+    for module in found_modules:
         for block in metadata_blocks(module.read_text(encoding="utf-8")):
             custom = block.get("custom") or {}
             rule_id = custom.get("id")
@@ -222,27 +230,68 @@ def _located(error: dict) -> str:
 @contextmanager
 def engine(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()) -> Iterator[Engine]:
     """An engine for the block: a local OPA with the library loaded, or the server at `opa_url`."""
-    documentation = rules(policy_dirs)
-    if opa_url:
-        if policy_dirs:
-            raise PolicyError("--policy cannot be combined with --opa-url: kafkac does not change a "
-                              "server it did not start; load your rules into that server instead")
-        client = _client(opa_url)
-        try:
-            _check_reachable(client, opa_url)
-            yield Engine(client, opa_url, documentation)
-        finally:
-            client.close()
-        return
+    with starting(opa_url, policy_dirs) as ready:
+        yield ready()
+
+
+@contextmanager
+def starting(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()
+             ) -> Iterator[Callable[[], Engine]]:
+    """`engine()` in two steps: a local OPA starts when the block starts, and compiles the library
+    while kafkac reads the specs; the block's `ready()` waits for it and gives the Engine. Whatever
+    would have stopped `engine()` (no OPA, a library that does not compile, a wrong --opa-url) is
+    raised by `ready()`, so a run that never needs the policies never hears of it."""
     with ExitStack() as stack:
+        pending = _Pending(stack, opa_url, policy_dirs)
+        yield pending.ready
+
+
+class _Pending:
+    """An engine on its way: the local server started (or what stopped it), not yet waited for."""
+
+    def __init__(self, stack: ExitStack, opa_url: str | None, policy_dirs: Sequence[str | Path]):
+        self.stack = stack
+        self.opa_url = opa_url
+        self.policy_dirs = policy_dirs
+        self.server: tools.OpaServer | None = None
+        self.failure: Exception | None = None
+        self.engine: Engine | None = None
+        if not opa_url:
+            try:
+                dirs = library_dirs(policy_dirs)
+                self.server = tools.OpaServer(dirs, ignore=NOT_LOADED)
+                stack.callback(self.server.stop)
+            except Exception as exc:  # noqa: BLE001 - raised by ready(), where engine() raised it
+                self.failure = exc
+
+    def ready(self) -> Engine:
+        if self.engine is None:
+            self.engine = self._connect()
+        return self.engine
+
+    def _connect(self) -> Engine:
+        documentation = rules(self.policy_dirs)
+        if self.opa_url:
+            return self._remote(self.opa_url, documentation)
+        if self.failure is not None:
+            raise self.failure
         try:
-            port = stack.enter_context(tools.opa_server(*library_dirs(policy_dirs), ignore=NOT_LOADED))
+            port = self.server.port()
         except tools.ToolError as exc:
             raise PolicyError(f"the policies do not compile as Rego v1:\n{_opa_load_errors(exc.stderr)}") from None
         where = f"http://{tools.OPA_HOST}:{port}"
         client = _client(where)
-        stack.callback(client.close)
-        yield Engine(client, f"{where} (started by kafkac)", documentation)
+        self.stack.callback(client.close)
+        return Engine(client, f"{where} (started by kafkac)", documentation)
+
+    def _remote(self, opa_url: str, documentation: dict[str, Rule]) -> Engine:
+        if self.policy_dirs:
+            raise PolicyError("--policy cannot be combined with --opa-url: kafkac does not change a "
+                              "server it did not start; load your rules into that server instead")
+        client = _client(opa_url)
+        self.stack.callback(client.close)
+        _check_reachable(client, opa_url)
+        return Engine(client, opa_url, documentation)
 
 
 def _client(url: str) -> Connection:
