@@ -71,6 +71,7 @@ KUBERNETES_INT_FIELDS: dict[str, int] = {
 }
 QUANTITY_FIELDS = frozenset({"size", "sizeLimit", "tmpDirSizeLimit", "memory", "cpu"})
 HOST_FIELDS = frozenset({"host", "advertisedHost", "alternativeNames"})
+_STRING_CHECKED_FIELDS = QUANTITY_FIELDS | HOST_FIELDS
 
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
@@ -80,9 +81,12 @@ def check_document(document: Document) -> list[Finding]:
     if not isinstance(document.data, dict):
         return []
     findings: list[Finding] = []
+    kind = document.kind
     for path, value in _leaves(document.data, ()):
-        findings.extend(_check_leaf(document, path, value))
-    listeners = document.get("spec", "kafka", "listeners") if document.kind == "Kafka" else None
+        if isinstance(value, str) and (not path or _last_name(path) not in _STRING_CHECKED_FIELDS):
+            continue  # most leaves: a string that no rule of _check_leaf looks at
+        findings.extend(_check_leaf(document, path, value, kind))
+    listeners = document.get("spec", "kafka", "listeners") if kind == "Kafka" else None
     if isinstance(listeners, list) and len(listeners) > MAX_LISTENERS:
         findings.append(_finding(document, "limits.maxItems", ("spec", "kafka", "listeners", MAX_LISTENERS),
                                  f"{len(listeners)} listeners, more than {MAX_LISTENERS}",
@@ -108,12 +112,16 @@ def _notation(path: FieldPath) -> str:
     return out
 
 
-def _check_leaf(document: Document, path: FieldPath, value) -> Iterator[Finding]:
+def _last_name(path: FieldPath):
+    return path[-1] if isinstance(path[-1], str) else path[-2] if len(path) > 1 else None
+
+
+def _check_leaf(document: Document, path: FieldPath, value, kind: str) -> Iterator[Finding]:
     if not path:
         return
-    last = path[-1] if isinstance(path[-1], str) else path[-2] if len(path) > 1 else None
+    last = _last_name(path)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        bound = BOUNDS.get((document.kind, _notation(path)))
+        bound = BOUNDS.get((kind, _notation(path)))
         if bound is None and last in KUBERNETES_INT_FIELDS:
             bits = 32 if KUBERNETES_INT_FIELDS[last] == INT32_MAX else 64
             bound = (KUBERNETES_INT_FIELDS[last], f"the Kubernetes field is a {bits}-bit integer")
