@@ -65,12 +65,11 @@ def one_run(head: Path, base: Path) -> dict:
             lambda: check(model, base_model, CheckOptions(), engine))
         inputs = [{"profile": "prod", "clusters": [cluster_input(c, model.documents)], "base": None}
                   for c in model.clusters]
-        figures["evaluation only: data.kafkac.main.bulk, JSON input"], _ = timed(
-            lambda: engine.client.query_rule({"inputs": inputs}, policy.ENTRY_PACKAGE, policy.BULK_RULE))
-        figures["evaluation only: OpaClient.bulk_query_rule"], _ = timed(
-            lambda: engine.client.bulk_query_rule(inputs, policy.ENTRY_PACKAGE, policy.ENTRY_RULE))
-        figures["evaluation only: one query_rule per cluster"], _ = timed(
-            lambda: [engine.client.query_rule(i, policy.ENTRY_PACKAGE, policy.ENTRY_RULE) for i in inputs])
+        package = policy.ENTRY_PACKAGE.replace(".", "/")
+        figures["evaluation only: data.kafkac.main.bulk, the inputs as one JSON input"], _ = timed(
+            lambda: engine.client.post(f"/v1/data/{package}/{policy.BULK_RULE}", {"input": {"inputs": inputs}}))
+        figures["evaluation only: data.kafkac.main.findings, one request per cluster"], _ = timed(
+            lambda: [engine.client.post(f"/v1/data/{package}/{policy.ENTRY_RULE}", {"input": i}) for i in inputs])
     assert len(model.clusters) == len(base_model.clusters)
     assert {f.rule for f in findings} == {"policy.security.authorization"}, {f.rule for f in findings}
     assert {f.rule for f in upgraded} == {"policy.security.authorization",

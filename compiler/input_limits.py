@@ -82,10 +82,7 @@ def check_document(document: Document) -> list[Finding]:
         return []
     findings: list[Finding] = []
     kind = document.kind
-    for path, value in _leaves(document.data, ()):
-        if isinstance(value, str) and (not path or _last_name(path) not in _STRING_CHECKED_FIELDS):
-            continue  # most leaves: a string that no rule of _check_leaf looks at
-        findings.extend(_check_leaf(document, path, value, kind))
+    _check_leaves(document, kind, document.data, (), findings)
     listeners = document.get("spec", "kafka", "listeners") if kind == "Kafka" else None
     if isinstance(listeners, list) and len(listeners) > MAX_LISTENERS:
         findings.append(_finding(document, "limits.maxItems", ("spec", "kafka", "listeners", MAX_LISTENERS),
@@ -94,15 +91,17 @@ def check_document(document: Document) -> list[Finding]:
     return findings
 
 
-def _leaves(node, path: FieldPath) -> Iterator[tuple[FieldPath, object]]:
+def _check_leaves(document: Document, kind: str, node, path: FieldPath, findings: list[Finding]) -> None:
+    """_check_leaf's findings on every leaf under node, depth first; a string that no rule of
+    _check_leaf looks at (most leaves) is passed by at once."""
     if isinstance(node, dict):
         for key, child in node.items():
-            yield from _leaves(child, path + (key,))
+            _check_leaves(document, kind, child, path + (key,), findings)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _leaves(item, path + (index,))
-    else:
-        yield path, node
+            _check_leaves(document, kind, item, path + (index,), findings)
+    elif not isinstance(node, str) or (path and _last_name(path) in _STRING_CHECKED_FIELDS):
+        findings.extend(_check_leaf(document, path, node, kind))
 
 
 def _notation(path: FieldPath) -> str:

@@ -89,7 +89,7 @@ class _Compiler:
         if len(checks) == 2:
             first, second = checks
             return lambda instance: first(instance) and second(instance)
-        return lambda instance: all(check(instance) for check in checks)
+        return _every(checks)
 
     def resolve(self, reference: str):
         if not isinstance(reference, str) or not reference.startswith("#") or "%" in reference:
@@ -107,6 +107,15 @@ class _Compiler:
             else:
                 raise Unsupported(f"unresolvable reference {reference!r}")
         return node
+
+
+def _every(checks: list[Check]) -> Check:
+    def check(instance) -> bool:
+        for each in checks:
+            if not each(instance):
+                return False
+        return True
+    return check
 
 
 def _always(instance) -> bool:
@@ -172,7 +181,8 @@ def _additional_properties(compiler: _Compiler, additional, schema: dict) -> Che
     if not isinstance(named, dict):
         raise Unsupported("properties that are not an object")
     if additional is False or (not isinstance(additional, dict) and not additional):
-        return lambda instance: not isinstance(instance, dict) or all(key in named for key in instance)
+        names = named.keys()
+        return lambda instance: not isinstance(instance, dict) or instance.keys() <= names
     if not isinstance(additional, dict):
         return None  # true: anything goes
     subcheck = compiler.compile(additional)
@@ -181,9 +191,10 @@ def _additional_properties(compiler: _Compiler, additional, schema: dict) -> Che
 
 
 def _required(compiler: _Compiler, required, schema: dict) -> Check:
-    if not isinstance(required, list):
-        raise Unsupported("required that is not a list")
-    return lambda instance: not isinstance(instance, dict) or all(name in instance for name in required)
+    if not isinstance(required, list) or not all(isinstance(name, str) for name in required):
+        raise Unsupported("required that is not a list of names")
+    names = frozenset(required)
+    return lambda instance: not isinstance(instance, dict) or names <= instance.keys()
 
 
 def _min_properties(compiler: _Compiler, least, schema: dict) -> Check:
@@ -282,8 +293,7 @@ def _subschemas(compiler: _Compiler, schemas) -> list[Check]:
 
 
 def _all_of(compiler: _Compiler, schemas, schema: dict) -> Check:
-    checks = _subschemas(compiler, schemas)
-    return lambda instance: all(check(instance) for check in checks)
+    return _every(_subschemas(compiler, schemas))
 
 
 def _any_of(compiler: _Compiler, schemas, schema: dict) -> Check:
