@@ -10,6 +10,7 @@ topics Job. Prints a Markdown table; the figures in benchmarks/README.md come
 from it.
 
     python benchmarks/bench_topics.py [--topics 10000] [--users 2000] [--runs 3]
+    python benchmarks/bench_topics.py --write-specs /tmp/specs   # only the specs, to profile
 """
 
 from __future__ import annotations
@@ -146,7 +147,13 @@ def main() -> None:
     parser.add_argument("--topics", type=int, default=10000)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-specs", type=Path, metavar="DIR",
+                        help="only write the specs into DIR (e.g. to profile a compile of them)")
     args = parser.parse_args()
+    if args.write_specs:
+        args.write_specs.mkdir(parents=True, exist_ok=True)
+        write_specs(args.write_specs, args.topics, args.users)
+        return
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"runs: {args.runs}, load average at start: {os.getloadavg()[0]:.1f}\n")
     with tempfile.TemporaryDirectory() as folder:
