@@ -101,7 +101,7 @@ def main() -> None:
         base.mkdir()
         write_clusters(head, args.clusters)
         # The base: every cluster's listener on another port, so the upgrade rules have work.
-        write_clusters(base, args.clusters, change="port: 9092\n=>port: 9094\n")
+        write_clusters(base, args.clusters, change="port: 9093\n=>port: 9094\n")
         runs = [one_run(head, base) for _ in range(args.runs)]
         process = [whole_command(head, base) for _ in range(args.runs)]
     opa_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
