@@ -13,11 +13,13 @@ Either way, all inputs of a run are evaluated in one request: the input
 large). opa-python-client's own `bulk_query_rule` does the same by writing
 every input into the text of one ad-hoc query; OPA then parses the inputs as
 Rego, which takes three times as long as decoding them as JSON
-(benchmarks/README.md). The requests are plain HTTP from the standard library:
-that client imports aiohttp, whose import alone took longer than a whole
-`kafkac check` now does. An OPA that is missing, unreachable or without kafkac's
-policies is a PolicyError, which the command line reports as an environment
-error: never a silent pass.
+(benchmarks/README.md). The requests go through opa_http, with the standard
+library: opa-python-client imports aiohttp, whose import alone took longer
+than a whole `kafkac check` now does. The local server starts before kafkac
+reads the specs and is waited for when the policies first run (`starting`).
+An OPA that is missing, unreachable or without kafkac's policies is a
+PolicyError, which the command line reports as an environment error: never a
+silent pass.
 """
 
 from __future__ import annotations
