@@ -19,7 +19,6 @@ emit writes the comments of values.yaml.
 
 from __future__ import annotations
 
-import argparse
 import functools
 import json
 import re
@@ -222,6 +221,8 @@ def generate_values(schema_file: Path = VALUES_SCHEMA_FILE, docs_file: Path = VA
 
 
 def main(argv: list[str] | None = None) -> None:
+    import argparse  # here: validate imports this module on every run
+
     parser = argparse.ArgumentParser(prog="python -m compiler.schemas",
                                      description="Regenerate the JSON Schema files from the CUE sources.")
     parser.add_argument("-o", "--out", type=Path, default=JSON_DIR,
