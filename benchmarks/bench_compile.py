@@ -5,16 +5,20 @@ tools' (helm, kubeconform, promtool, opa), user plus system. The baseline row
 of each example, measured in the same run, is what a chart costs without
 kafkac: one `helm template` of the chart kafkac wrote, piped to one
 `kubeconform -strict` for the newest Kubernetes version, with the same
-schemas. Prints a Markdown table; the figures in benchmarks/README.md come
-from it.
+schemas; the last column is each row's CPU time over that baseline's. Each
+process runs without PYTHONDONTWRITEBYTECODE, after one run that is not
+counted (Python's bytecode caches, as an installed kafkac has them). Prints a
+Markdown table with the load average, since the machine may be shared; the
+figures in benchmarks/README.md come from it.
 
-    python benchmarks/bench_compile.py [--runs 5]
+    python benchmarks/bench_compile.py [--runs 5] [--examples production]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -45,9 +49,11 @@ print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "python_kib": own, "to
       file=sys.stderr)
 """
 
-# One helm template | kubeconform -strict of a chart, for the newest Kubernetes version.
+# One helm template | kubeconform -strict of a chart, for the newest Kubernetes version, as a user
+# runs them: with Go's default garbage collector (kafkac's tools run with GOGC=400).
 BASELINE = """
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+os.environ.setdefault("GOGC", "100")
 from compiler import kube_schemas, tools
 chart, version = sys.argv[1], tools.DEFAULT_KUBE_VERSIONS[-1]
 start = time.perf_counter()
@@ -64,8 +70,9 @@ print(json.dumps({"seconds": elapsed, "cpu_seconds": children.ru_utime + childre
 
 
 def _run(program: str, *args: str) -> dict:
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", program, *args], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-c", program, *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, check=True)
     process_seconds = time.perf_counter() - start
     return {**json.loads(proc.stderr.strip().splitlines()[-1]), "process_seconds": process_seconds}
@@ -89,24 +96,31 @@ def measure_baseline(example: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--examples", nargs="+", default=list(EXAMPLES), metavar="EXAMPLE")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or 'cpu'}, "
           f"Python {platform.python_version()}, runs: {args.runs}\n")
     print("| example | what | compile median s | compile min s | whole process median s "
-          "| CPU median s | peak RSS kafkac MiB | peak RSS tools MiB |")
-    print("|---|---|---|---|---|---|---|---|")
-    for example in EXAMPLES:
-        for what, measured in (("compile --no-verify", lambda: measure(example, False)),
-                               ("compile (verified)", lambda: measure(example, True)),
-                               ("baseline: helm template + kubeconform", lambda: measure_baseline(example))):
+          "| CPU median s | peak RSS kafkac MiB | peak RSS tools MiB | load average | CPU / baseline |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for example in args.examples:
+        measure(example, False)  # not counted: writes the bytecode caches
+        rows = []
+        for what, measured in (("baseline: helm template + kubeconform", lambda: measure_baseline(example)),
+                               ("compile --no-verify", lambda: measure(example, False)),
+                               ("compile (verified)", lambda: measure(example, True))):
+            load = os.getloadavg()[0]
             runs = [measured() for _ in range(args.runs)]
+            rows.append((what, runs, load))
+        baseline_cpu = statistics.median(r["cpu_seconds"] for r in rows[0][1])
+        for what, runs, load in rows:
             seconds = [r["seconds"] for r in runs]
             process = statistics.median(r["process_seconds"] for r in runs)
             cpu = statistics.median(r["cpu_seconds"] for r in runs)
             print(f"| {example} | {what} | {statistics.median(seconds):.3f} "
                   f"| {min(seconds):.3f} | {process:.3f} | {cpu:.3f} "
                   f"| {max(r['python_kib'] for r in runs) / 1024:.0f} "
-                  f"| {max(r['tools_kib'] for r in runs) / 1024:.0f} |")
+                  f"| {max(r['tools_kib'] for r in runs) / 1024:.0f} | {load:.1f} | {cpu / baseline_cpu:.2f} |")
 
 
 if __name__ == "__main__":

@@ -1,19 +1,23 @@
-"""Compile time and topics Job plan size for a cluster with many KafkaTopics.
+"""Compile time and topics Job plan size for a cluster with many KafkaTopics and KafkaUsers.
 
 Writes the production example's Kafka and node pools plus N generated
-KafkaTopics (varied partitions, replicas and configs, 1,000 to a file) into a
-temporary directory, compiles it in a fresh process, with and without
-verification, and reports the time, kafkac's peak memory and the sizes of what
-the chart carries for the topics Job. Prints a Markdown table; the figures in
-benchmarks/README.md come from it.
+KafkaTopics (varied partitions, replicas and configs, 1,000 to a file) and M
+KafkaUsers (TLS, with ACLs on their team's topics and their group, 1,000 to a
+file; the Kafka then manages users too) into a temporary directory, compiles it in a fresh process, with and
+without verification, and reports the time, the CPU time of kafkac and its
+tools, kafkac's peak memory and the sizes of what the chart carries for the
+topics Job. Prints a Markdown table; the figures in benchmarks/README.md come
+from it.
 
-    python benchmarks/bench_topics.py [--topics 10000] [--runs 3]
+    python benchmarks/bench_topics.py [--topics 10000] [--users 2000] [--runs 3]
+    python benchmarks/bench_topics.py --write-specs /tmp/specs   # only the specs, to profile
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import os
 import gzip
 import json
 import platform
@@ -44,7 +48,9 @@ except SystemExit as exc:
         raise
 elapsed = time.perf_counter() - start
 own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"seconds": elapsed, "python_kib": own}), file=sys.stderr)
+cpu = sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+          for field in ("ru_utime", "ru_stime"))
+print(json.dumps({"seconds": elapsed, "cpu_seconds": cpu, "python_kib": own}), file=sys.stderr)
 """
 
 CONFIGS = [
@@ -58,10 +64,13 @@ CONFIGS = [
 ]
 
 
-def write_specs(folder: Path, count: int) -> None:
+def write_specs(folder: Path, count: int, users: int = 0) -> None:
     for source in PRODUCTION.glob("*.yaml"):
         if source.name != "topics.yaml":
-            (folder / source.name).write_text(source.read_text())
+            text = source.read_text()
+            if users:  # the chart manages the users too
+                text = text.replace("    topicOperator: {}\n", "    topicOperator: {}\n    userOperator: {}\n")
+            (folder / source.name).write_text(text)
     rng = random.Random(42)
     for first in range(0, count, TOPICS_PER_FILE):
         docs = []
@@ -75,9 +84,33 @@ def write_specs(folder: Path, count: int) -> None:
             })
         (folder / f"topics-{first // TOPICS_PER_FILE:02d}.yaml").write_text(
             yaml.safe_dump_all(docs, sort_keys=False))
+    for first in range(0, users, TOPICS_PER_FILE):
+        docs = [_user(i) for i in range(first, min(first + TOPICS_PER_FILE, users))]
+        (folder / f"users-{first // TOPICS_PER_FILE:02d}.yaml").write_text(
+            yaml.safe_dump_all(docs, sort_keys=False))
+
+
+def _user(i: int) -> dict:
+    """A team's application, authenticated by TLS (the production example's listener), reading and
+    writing its team's topics, in its own group."""
+    team = f"team-{i % 50:02d}"
+    return {
+        "apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaUser",
+        "metadata": {"name": f"{team}-app-{i:04d}", "namespace": "kafka",
+                     "labels": {"strimzi.io/cluster": "prod"}},
+        "spec": {
+            "authentication": {"type": "tls"},
+            "authorization": {"type": "simple", "acls": [
+                {"resource": {"type": "topic", "name": f"{team}.", "patternType": "prefix"},
+                 "operations": ["Describe", "Read", "Write"]},
+                {"resource": {"type": "group", "name": f"{team}-app-{i:04d}"}, "operations": ["Read"]},
+            ]},
+        },
+    }
 
 
 def measure(specs: Path, out: Path, verify: bool) -> tuple[dict, Path]:
+    """One compile in a fresh process, with the figures MEASURE reports and the process's wall time."""
     shutil.rmtree(out / "charts", ignore_errors=True)
     args = ["compile", str(specs), "-o", str(out / "charts")]
     if not verify:
@@ -112,15 +145,24 @@ def sizes(chart: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topics", type=int, default=10000)
+    parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--write-specs", type=Path, metavar="DIR",
+                        help="only write the specs into DIR (e.g. to profile a compile of them)")
     args = parser.parse_args()
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}, runs: {args.runs}\n")
+    if args.write_specs:
+        args.write_specs.mkdir(parents=True, exist_ok=True)
+        write_specs(args.write_specs, args.topics, args.users)
+        return
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"runs: {args.runs}, load average at start: {os.getloadavg()[0]:.1f}\n")
     with tempfile.TemporaryDirectory() as folder:
         specs, out = Path(folder) / "specs", Path(folder) / "out"
         specs.mkdir()
-        write_specs(specs, args.topics)
-        print("| topics | verify | compile median s | compile min s | whole process median s | peak RSS kafkac MiB |")
-        print("|---|---|---|---|---|---|")
+        write_specs(specs, args.topics, args.users)
+        print("| topics | users | verify | compile median s | compile min s | whole process median s "
+              "| CPU median s | peak RSS kafkac MiB |")
+        print("|---|---|---|---|---|---|---|---|")
         chart = None
         for verify in (False, True):
             runs = []
@@ -128,9 +170,11 @@ def main() -> None:
                 figures, chart = measure(specs, out, verify)
                 runs.append(figures)
             seconds = [r["seconds"] for r in runs]
-            print(f"| {args.topics} | {'yes' if verify else 'no'} | {statistics.median(seconds):.2f} "
+            print(f"| {args.topics} | {args.users} | {'yes' if verify else 'no'} | {statistics.median(seconds):.2f} "
                   f"| {min(seconds):.2f} | {statistics.median(r['process_seconds'] for r in runs):.2f} "
+                  f"| {statistics.median(r['cpu_seconds'] for r in runs):.2f} "
                   f"| {max(r['python_kib'] for r in runs) / 1024:.0f} |")
+        print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
         found = sizes(chart)
         print("\n| topics | topics.jsonl total KiB | spec ConfigMaps | largest KiB | values.yaml KiB "
               "| rendered manifests KiB | Helm release Secret KiB |")

@@ -14,7 +14,6 @@ Path notation: `spec.kafka.listeners[].port`; `[]` is any item of an array,
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -94,6 +93,8 @@ def write(data: dict, dest: Path = FIELDS_FILE) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import argparse  # here: validate imports this module for ANY_ITEM on every run
+
     parser = argparse.ArgumentParser(prog="python -m compiler._strimzi_fields", description=__doc__.split("\n")[0])
     parser.add_argument("crd_dir", type=Path, help="directory holding Strimzi's CRD YAML files")
     parser.add_argument("-o", "--out", type=Path, default=FIELDS_FILE)

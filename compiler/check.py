@@ -64,6 +64,10 @@ def check(model: Model, base: Model | None = None, options: CheckOptions = Check
     findings: list[Finding] = []
     inputs = []
     profiles = []
+    # Each cluster's KafkaTopics, sorted out once: looked for per cluster, they made a check of
+    # a hundred clusters quadratic.
+    topics = topic_documents(model.documents)
+    base_topics = topic_documents(base.documents) if base is not None else {}
     for cluster in model.clusters:
         profile, problems = cluster_profile(cluster, options)
         findings += problems
@@ -71,9 +75,9 @@ def check(model: Model, base: Model | None = None, options: CheckOptions = Check
         base_cluster = _same_cluster(base, cluster)
         inputs.append({
             "profile": evaluated_profile(profile),
-            "clusters": [cluster_input(cluster, model.documents)],
+            "clusters": [cluster_input(cluster, topics=topics.get(_key(cluster), []))],
             "base": None if base_cluster is None else
-            {"clusters": [cluster_input(base_cluster, base.documents)]},
+            {"clusters": [cluster_input(base_cluster, topics=base_topics.get(_key(base_cluster), []))]},
         })
     connects = list(getattr(model, "connects", []))
     connect_profiles = []
@@ -89,7 +93,7 @@ def check(model: Model, base: Model | None = None, options: CheckOptions = Check
     results = results[:len(model.clusters)]
     severities = _severity_table(options) if REPORT_ONLY in profiles else {}
     for cluster, profile, cluster_results in zip(model.clusters, profiles, results):
-        resources = _resources(cluster, model.documents)
+        resources = _resources(cluster, topics.get(_key(cluster), []))
         fallback = cluster.document
         cluster_findings = [_finding(result, engine, _locate(resources, fallback))
                             for result in cluster_results]
@@ -164,16 +168,19 @@ def _same_cluster(base: Model | None, cluster: Cluster) -> Cluster | None:
 
 # --- the input document -------------------------------------------------------------------
 
-def cluster_input(cluster: Cluster, documents: Sequence[Document] = ()) -> dict:
-    """One cluster as the policies see it (schema: policies/README.md)."""
+def cluster_input(cluster: Cluster, documents: Sequence[Document] = (),
+                  topics: Sequence[Document] | None = None) -> dict:
+    """One cluster as the policies see it (schema: policies/README.md). Its KafkaTopics are
+    `topics` (from topic_documents), else found among `documents`."""
     managed = {id(topic.document): topic for topic in cluster.topics}
+    topics = _topics(cluster, documents) if topics is None else topics
     return {
         "name": cluster.name,
         "namespace": cluster.namespace,
         "kafka": cluster.document.data,
         "nodePools": [{"name": pool.name, "resource": pool.document.data,
                        "facts": pool_facts(cluster, pool)} for pool in cluster.pools],
-        "topics": [_topic_input(doc, managed.get(id(doc))) for doc in _topics(cluster, documents)],
+        "topics": [_topic_input(doc, managed.get(id(doc))) for doc in topics],
         "facts": cluster_facts(cluster),
     }
 
@@ -190,9 +197,23 @@ def _topic_input(document: Document, managed: Topic | None) -> dict:
 
 
 def _topics(cluster: Cluster, documents: Sequence[Document]) -> list[Document]:
+    return topic_documents(documents).get(_key(cluster), [])
+
+
+def topic_documents(documents: Sequence[Document]) -> dict[tuple[str | None, str], list[Document]]:
+    """The KafkaTopic documents by the Kafka (namespace, name) they belong to, in input order."""
     kafkas = [(namespace_of(d), d.name) for d in documents if d.kind == "Kafka"]
-    return [doc for doc in documents if doc.kind == "KafkaTopic"
-            and member_of(doc, kafkas, "topic")[0] == (cluster.namespace, cluster.name)]
+    found: dict[tuple[str | None, str], list[Document]] = {}
+    for doc in documents:
+        if doc.kind == "KafkaTopic":
+            key = member_of(doc, kafkas, "topic")[0]
+            if key is not None:
+                found.setdefault(key, []).append(doc)
+    return found
+
+
+def _key(cluster: Cluster) -> tuple[str | None, str]:
+    return cluster.namespace, cluster.name
 
 
 def cluster_facts(cluster: Cluster) -> dict:
@@ -288,11 +309,11 @@ def _heap(cluster: Cluster, pool: NodePool) -> dict | None:
 
 # --- results to findings ------------------------------------------------------------------
 
-def _resources(cluster: Cluster, documents: Sequence[Document]) -> dict[tuple[str, str], Document]:
+def _resources(cluster: Cluster, topics: Sequence[Document]) -> dict[tuple[str, str], Document]:
     found = {(cluster.document.kind, cluster.document.name): cluster.document}
     for pool in cluster.pools:
         found[(pool.document.kind, pool.document.name)] = pool.document
-    for topic in _topics(cluster, documents):
+    for topic in topics:
         found[(topic.kind, topic.name)] = topic
     return found
 

@@ -3,8 +3,12 @@ the resource as written, and what kafkac knows about where it connects."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .model import Cluster
-from .model_connect import Connect
+
+if TYPE_CHECKING:  # its module is loaded only for specs with Connect clusters
+    from .model_connect import Connect
 
 # What the durability rules ask of a cluster (durability.min-insync-replicas), assumed of a
 # Kafka that is not among the inputs.

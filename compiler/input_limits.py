@@ -71,6 +71,7 @@ KUBERNETES_INT_FIELDS: dict[str, int] = {
 }
 QUANTITY_FIELDS = frozenset({"size", "sizeLimit", "tmpDirSizeLimit", "memory", "cpu"})
 HOST_FIELDS = frozenset({"host", "advertisedHost", "alternativeNames"})
+_STRING_CHECKED_FIELDS = QUANTITY_FIELDS | HOST_FIELDS
 
 _HEAP = re.compile(r"^([0-9]+)([mMgG]?)$")
 _HEAP_UNITS = {"": 1, "m": 2 ** 20, "g": 2 ** 30}
@@ -80,9 +81,9 @@ def check_document(document: Document) -> list[Finding]:
     if not isinstance(document.data, dict):
         return []
     findings: list[Finding] = []
-    for path, value in _leaves(document.data, ()):
-        findings.extend(_check_leaf(document, path, value))
-    listeners = document.get("spec", "kafka", "listeners") if document.kind == "Kafka" else None
+    kind = document.kind
+    _check_leaves(document, kind, document.data, (), findings)
+    listeners = document.get("spec", "kafka", "listeners") if kind == "Kafka" else None
     if isinstance(listeners, list) and len(listeners) > MAX_LISTENERS:
         findings.append(_finding(document, "limits.maxItems", ("spec", "kafka", "listeners", MAX_LISTENERS),
                                  f"{len(listeners)} listeners, more than {MAX_LISTENERS}",
@@ -90,15 +91,17 @@ def check_document(document: Document) -> list[Finding]:
     return findings
 
 
-def _leaves(node, path: FieldPath) -> Iterator[tuple[FieldPath, object]]:
+def _check_leaves(document: Document, kind: str, node, path: FieldPath, findings: list[Finding]) -> None:
+    """_check_leaf's findings on every leaf under node, depth first; a string that no rule of
+    _check_leaf looks at (most leaves) is passed by at once."""
     if isinstance(node, dict):
         for key, child in node.items():
-            yield from _leaves(child, path + (key,))
+            _check_leaves(document, kind, child, path + (key,), findings)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            yield from _leaves(item, path + (index,))
-    else:
-        yield path, node
+            _check_leaves(document, kind, item, path + (index,), findings)
+    elif not isinstance(node, str) or (path and _last_name(path) in _STRING_CHECKED_FIELDS):
+        findings.extend(_check_leaf(document, path, node, kind))
 
 
 def _notation(path: FieldPath) -> str:
@@ -108,12 +111,16 @@ def _notation(path: FieldPath) -> str:
     return out
 
 
-def _check_leaf(document: Document, path: FieldPath, value) -> Iterator[Finding]:
+def _last_name(path: FieldPath):
+    return path[-1] if isinstance(path[-1], str) else path[-2] if len(path) > 1 else None
+
+
+def _check_leaf(document: Document, path: FieldPath, value, kind: str) -> Iterator[Finding]:
     if not path:
         return
-    last = path[-1] if isinstance(path[-1], str) else path[-2] if len(path) > 1 else None
+    last = _last_name(path)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        bound = BOUNDS.get((document.kind, _notation(path)))
+        bound = BOUNDS.get((kind, _notation(path)))
         if bound is None and last in KUBERNETES_INT_FIELDS:
             bits = 32 if KUBERNETES_INT_FIELDS[last] == INT32_MAX else 64
             bound = (KUBERNETES_INT_FIELDS[last], f"the Kubernetes field is a {bits}-bit integer")

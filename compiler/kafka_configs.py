@@ -347,9 +347,12 @@ def _did_you_mean(value: str, choices) -> str:
     return f" (did you mean {suggestion[0]!r}?)" if suggestion else ""
 
 
+_JAVA_TRIMMED = "".join(chr(c) for c in range(0x21))
+
+
 def _java_trim(text: str) -> str:
     """String.trim(): drops every character up to U+0020 at either end."""
-    return text.strip("".join(chr(c) for c in range(0x21)))
+    return text.strip(_JAVA_TRIMMED)
 
 
 def _java_double(text: str) -> float:

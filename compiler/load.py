@@ -40,6 +40,9 @@ _YAML11_BOOL = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OF
 _YAML11_OCTAL = re.compile(r"^[-+]?0[0-9_]+$")
 _YAML11_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _YAML11_UNDERSCORE_NUMBER = re.compile(r"^[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)$")
+# The first characters of every text the patterns above match (null, booleans of YAML 1.2 and
+# 1.1, numbers); a plain scalar starting otherwise is a string.
+_SPECIAL_FIRST = frozenset("~nNtTfFyYoO+-.0123456789")
 
 # Characters that YAML readers treat as line breaks inconsistently (PyYAML folds them to
 # a space or a new line, Go's YAML and JSON keep them), so a spec with them would mean
@@ -79,7 +82,23 @@ _StrictLoader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.S), None)
 
 if yaml.__with_libyaml__:
     class _FastStrictLoader(yaml.CSafeLoader):
-        """The same, composed by libyaml: several times faster on large inputs."""
+        """The same, composed by libyaml: several times faster on large inputs.
+
+        libyaml asks the Python resolver for every node's tag; with the one resolver
+        above (every plain scalar is `_PLAIN`) and no path resolvers, the answer needs
+        no lookup, and that was a fifth of composing a large file.
+        """
+
+        def resolve(self, kind, value, implicit):
+            if kind is yaml.ScalarNode:
+                return _PLAIN if implicit[0] else self.DEFAULT_SCALAR_TAG
+            return self.DEFAULT_SEQUENCE_TAG if kind is yaml.SequenceNode else self.DEFAULT_MAPPING_TAG
+
+        def descend_resolver(self, current_node, current_index):
+            pass
+
+        def ascend_resolver(self):
+            pass
 
     _FastStrictLoader.yaml_implicit_resolvers = {}
     _FastStrictLoader.add_implicit_resolver(_PLAIN, re.compile(r".*", re.S), None)
@@ -123,18 +142,22 @@ class Document:
                 return default
         return node
 
+    # kind, api_version and name are what get() gives, read directly: every stage asks them of
+    # every document, hundreds of thousands of times for ten thousand topics.
     @property
     def kind(self) -> str:
-        return self.get("kind", default="") if isinstance(self.get("kind"), str) else ""
+        value = self.data.get("kind") if isinstance(self.data, dict) else None
+        return value if isinstance(value, str) else ""
 
     @property
     def api_version(self) -> str:
-        value = self.get("apiVersion")
+        value = self.data.get("apiVersion") if isinstance(self.data, dict) else None
         return value if isinstance(value, str) else ""
 
     @property
     def name(self) -> str:
-        value = self.get("metadata", "name")
+        metadata = self.data.get("metadata") if isinstance(self.data, dict) else None
+        value = metadata.get("name") if isinstance(metadata, dict) else None
         return value if isinstance(value, str) else ""
 
     @property
@@ -264,25 +287,30 @@ def _ambiguous_break_finding(text: str, name: str) -> Finding | None:
 _FLOW_BRACKETS = re.compile(r"[\[\]{}]")
 
 
-def _depth_bound(text: str) -> int:
-    """An upper bound on how deep the collections of `text` nest, from indentation and brackets.
+def _may_nest_deeper(text: str, limit: int) -> bool:
+    """False when the collections of `text` surely nest at most `limit` deep, from an upper bound
+    on their depth read from indentation and brackets.
 
     A nested block collection starts further right, or after an indicator ("- ",
     "? ", ": ") on the same line, or (a sequence in a mapping) at its parent's
     indentation with its own items further right: so block depth is at most twice
     the columns and indicators of a line. Flow depth is bounded by counting every
-    bracket, even inside quotes.
+    bracket, even inside quotes. A line's columns and indicators are at most its
+    length (each indicator ends with its own blank), so a short line is not looked into.
     """
-    block = 0
-    for line in text.split("\n"):
-        stripped = line.lstrip(" ")
-        indicators = stripped.count("- ") + stripped.count("? ") + stripped.count(": ") + stripped.count("-\t")
-        block = max(block, 2 * (len(line) - len(stripped) + indicators + 1))
     flow = deepest = 0
     for bracket in _FLOW_BRACKETS.finditer(text):
         flow = flow + 1 if bracket[0] in "[{" else max(flow - 1, 0)
         deepest = max(deepest, flow)
-    return block + deepest
+    budget = limit - deepest
+    for line in text.split("\n"):
+        if 2 * (len(line) + 1) <= budget:
+            continue
+        stripped = line.lstrip(" ")
+        indicators = stripped.count("- ") + stripped.count("? ") + stripped.count(": ") + stripped.count("-\t")
+        if 2 * (len(line) - len(stripped) + indicators + 1) > budget:
+            return True
+    return False
 
 
 def _depth_finding(text: str, name: str) -> Finding | None:
@@ -291,7 +319,7 @@ def _depth_finding(text: str, name: str) -> Finding | None:
     Syntax errors are left to the loader, which words them better. Most texts are
     shown shallow enough by a cheap bound on their depth, without parsing them.
     """
-    if _depth_bound(text) <= MAX_DEPTH:
+    if not _may_nest_deeper(text, MAX_DEPTH):
         return None
     depth = 0
     try:
@@ -470,6 +498,8 @@ class _Builder:
         return float(value) if wanted == "float" and actual == "int" else value
 
     def plain(self, node: yaml.ScalarNode, text: str, path: FieldPath):
+        if text and text[0] not in _SPECIAL_FIRST:  # a string no pattern below can match
+            return text
         if _CORE_NULL.match(text):
             return None
         if text in _CORE_BOOL:

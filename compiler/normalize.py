@@ -104,13 +104,20 @@ def normalize(documents: Documents) -> Model:
     findings.extend(user_findings)
     clusters, rebalance_findings = attach_rebalances(documents, clusters)
     findings.extend(rebalance_findings)
-    from .normalize_connect import connects as normalize_connects  # it reads this module's rules
-    from .normalize_mirror_maker2 import mirror_makers
+    kinds = {d.kind for d in documents.documents}
+    connects: list = []
+    mirrors: list = []
+    # Imported only for specs that have them: most have neither, and their modules take time to load.
+    if kinds & {"KafkaConnect", "KafkaConnector"}:
+        from .normalize_connect import connects as normalize_connects  # it reads this module's rules
 
-    connects, connect_findings = normalize_connects(documents, clusters)
-    findings.extend(connect_findings)
-    mirrors, mirror_findings = mirror_makers(documents, clusters)  # Connect clusters too
-    findings.extend(mirror_findings)
+        connects, connect_findings = normalize_connects(documents, clusters)
+        findings.extend(connect_findings)
+    if "KafkaMirrorMaker2" in kinds:
+        from .normalize_mirror_maker2 import mirror_makers
+
+        mirrors, mirror_findings = mirror_makers(documents, clusters)  # Connect clusters too
+        findings.extend(mirror_findings)
     return Model(clusters, findings, list(documents.documents), connects + mirrors)
 
 

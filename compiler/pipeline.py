@@ -81,6 +81,14 @@ def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
 
 def check_policies(options: Options) -> Result:
     """What `kafkac check` runs: validate, then the policies (against the base, if given)."""
+    from . import policy
+
+    # OPA starts now and compiles the library while the specs are read.
+    with policy.starting(options.check.opa_url, options.check.policy_dirs) as ready:
+        return _check_policies(options, ready)
+
+
+def _check_policies(options: Options, ready) -> Result:
     from .base_specs import load_base
     from .check import check
 
@@ -99,12 +107,19 @@ def check_policies(options: Options) -> Result:
                 f"compare with it; first: {first.span}: [{first.rule}] {first.message}",
                 Span(str(options.paths[0])), expected="a base version that kafkac validate accepts"))
             return result
-    result.findings = _sorted(result.findings + check(model, base_model, options.check))
+    result.findings = _sorted(result.findings + check(model, base_model, options.check, ready()))
     return result
 
 
 def compile_specs(options: Options) -> Result:
     from . import policy
+
+    # OPA starts now and compiles the library while the specs are read; one server serves the run.
+    with policy.starting(options.check.opa_url, options.check.policy_dirs) as ready:
+        return _compile_specs(options, ready)
+
+
+def _compile_specs(options: Options, ready) -> Result:
     from .check import check, cluster_profile
 
     model, findings = read_specs(options.paths)
@@ -120,11 +135,11 @@ def compile_specs(options: Options) -> Result:
     assert options.output is not None
     if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in [*model.clusters, *model.connects]):
         result.advice = REPORT_ONLY_ADVICE
-    with policy.engine(options.check.opa_url, options.check.policy_dirs) as engine:
-        result.findings = _sorted(result.findings + check(model, None, options.check, engine))
-        if has_errors(result.findings):
-            return result
-        return _compile(model, options, result, engine)
+    engine = ready()
+    result.findings = _sorted(result.findings + check(model, None, options.check, engine))
+    if has_errors(result.findings):
+        return result
+    return _compile(model, options, result, engine)
 
 
 def verify_chart(chart: Path, options: Options) -> Result:

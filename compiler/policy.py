@@ -1,4 +1,4 @@
-"""OPA, the engine of the check stage, driven through opa-python-client.
+"""OPA, the engine of the check stage, driven through its REST API.
 
 By default the policy library (`policies/`, and every `--policy` directory)
 is loaded by a local `opa run --server` when it starts, modules and data.json
@@ -13,24 +13,28 @@ Either way, all inputs of a run are evaluated in one request: the input
 large). opa-python-client's own `bulk_query_rule` does the same by writing
 every input into the text of one ad-hoc query; OPA then parses the inputs as
 Rego, which takes three times as long as decoding them as JSON
-(benchmarks/README.md). An OPA that is missing, unreachable or without kafkac's
-policies is a PolicyError, which the command line reports as an environment
-error: never a silent pass.
+(benchmarks/README.md). The requests go through opa_http, with the standard
+library: opa-python-client imports aiohttp, whose import alone took longer
+than a whole `kafkac check` now does. The local server starts before kafkac
+reads the specs and is waited for when the policies first run (`starting`).
+An OPA that is missing, unreachable or without kafkac's policies is a
+PolicyError, which the command line reports as an environment error: never a
+silent pass.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import yaml
 
 from . import tools
+from .opa_http import Connection, HTTPException, OpaRefused, UrlError
 from .project_files import POLICIES, ROOT
 
 ENTRY_PACKAGE = "kafkac.main"
@@ -110,6 +114,8 @@ def _merge(into: dict, document: dict) -> None:
 
 
 _METADATA_START = re.compile(r"^#\s*METADATA\s*$")
+# libyaml's reader when PyYAML has it: the pure-Python one took a quarter of a second per run.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def metadata_blocks(text: str) -> list[dict]:
@@ -124,7 +130,7 @@ def metadata_blocks(text: str) -> list[dict]:
                 break
             body.append(following[2:] if following.startswith("# ") else following[1:])
         try:
-            parsed = yaml.safe_load("\n".join(body))
+            parsed = yaml.load("\n".join(body), Loader=_YAML_LOADER)
         except yaml.YAMLError:
             continue  # `opa check` reports it; the rule then has no documentation here
         if isinstance(parsed, dict):
@@ -133,9 +139,17 @@ def metadata_blocks(text: str) -> list[dict]:
 
 
 def rules(policy_dirs: Sequence[str | Path] = ()) -> dict[str, Rule]:
-    """Documentation of every rule (a METADATA block with `custom.id`), by id."""
+    """Documentation of every rule (a METADATA block with `custom.id`), by id; read once per
+    content of the modules, then from kafkac's cache (derived_cache)."""
+    from .derived_cache import cached
+
+    found = modules(policy_dirs)
+    return cached("policy-rules", [*found, Path(__file__)], lambda: _rules(found))
+
+
+def _rules(found_modules: list[Path]) -> dict[str, Rule]:
     found: dict[str, Rule] = {}
-    for module in modules(policy_dirs):
+    for module in found_modules:
         for block in metadata_blocks(module.read_text(encoding="utf-8")):
             custom = block.get("custom") or {}
             rule_id = custom.get("id")
@@ -168,15 +182,14 @@ class Engine:
         return results
 
     def _bulk(self, inputs: list[dict]) -> list[list[dict]]:
-        import requests
-
         try:
-            answer = self.client.query_rule({"inputs": inputs}, ENTRY_PACKAGE, BULK_RULE)
-        except requests.HTTPError as exc:
-            raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc.response)}") from None
-        except requests.RequestException as exc:
+            answer = self.client.post(f"/v1/data/{ENTRY_PACKAGE.replace('.', '/')}/{BULK_RULE}",
+                                      {"input": {"inputs": inputs}})
+        except OpaRefused as exc:
+            raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc)}") from None
+        except (OSError, HTTPException, ValueError) as exc:
             raise PolicyError(f"OPA at {self.where} did not answer: {exc}") from None
-        values = answer.get("result")  # no "result" when the rule is undefined
+        values = answer.get("result") if isinstance(answer, dict) else None  # none when undefined
         if not isinstance(values, list) or len(values) != len(inputs):
             raise PolicyError(
                 f"OPA at {self.where} has no kafkac policies: data.{ENTRY_PACKAGE}.{BULK_RULE} is "
@@ -198,13 +211,15 @@ def _batches(inputs: list[dict]) -> Iterator[list[dict]]:
         yield batch
 
 
-def _opa_message(response) -> str:
+def _opa_message(refused: OpaRefused) -> str:
     try:
-        body = response.json()
+        body = json.loads(refused.body)
     except ValueError:
-        return f"HTTP {response.status_code}: {response.text.strip()[:500]}"
+        return f"HTTP {refused.status}: {refused.body.strip()[:500]}"
+    if not isinstance(body, dict):
+        return f"HTTP {refused.status}"
     details = "; ".join(_located(e) for e in body.get("errors") or [])
-    message = body.get("message", f"HTTP {response.status_code}")
+    message = body.get("message", f"HTTP {refused.status}")
     return f"{message}: {details}" if details else message
 
 
@@ -217,46 +232,81 @@ def _located(error: dict) -> str:
 @contextmanager
 def engine(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()) -> Iterator[Engine]:
     """An engine for the block: a local OPA with the library loaded, or the server at `opa_url`."""
-    documentation = rules(policy_dirs)
-    if opa_url:
-        if policy_dirs:
-            raise PolicyError("--policy cannot be combined with --opa-url: kafkac does not change a "
-                              "server it did not start; load your rules into that server instead")
-        client = _client(opa_url)
-        try:
-            _check_reachable(client, opa_url)
-            yield Engine(client, opa_url, documentation)
-        finally:
-            client.close_connection()
-        return
+    with starting(opa_url, policy_dirs) as ready:
+        yield ready()
+
+
+@contextmanager
+def starting(opa_url: str | None = None, policy_dirs: Sequence[str | Path] = ()
+             ) -> Iterator[Callable[[], Engine]]:
+    """`engine()` in two steps: a local OPA starts when the block starts, and compiles the library
+    while kafkac reads the specs; the block's `ready()` waits for it and gives the Engine. Whatever
+    would have stopped `engine()` (no OPA, a library that does not compile, a wrong --opa-url) is
+    raised by `ready()`, so a run that never needs the policies never hears of it."""
     with ExitStack() as stack:
+        pending = _Pending(stack, opa_url, policy_dirs)
+        yield pending.ready
+
+
+class _Pending:
+    """An engine on its way: the local server started (or what stopped it), not yet waited for."""
+
+    def __init__(self, stack: ExitStack, opa_url: str | None, policy_dirs: Sequence[str | Path]):
+        self.stack = stack
+        self.opa_url = opa_url
+        self.policy_dirs = policy_dirs
+        self.server: tools.OpaServer | None = None
+        self.failure: Exception | None = None
+        self.engine: Engine | None = None
+        if not opa_url:
+            try:
+                dirs = library_dirs(policy_dirs)
+                self.server = tools.OpaServer(dirs, ignore=NOT_LOADED)
+                stack.callback(self.server.stop)
+            except Exception as exc:  # noqa: BLE001 - raised by ready(), where engine() raised it
+                self.failure = exc
+
+    def ready(self) -> Engine:
+        if self.engine is None:
+            self.engine = self._connect()
+        return self.engine
+
+    def _connect(self) -> Engine:
+        documentation = rules(self.policy_dirs)
+        if self.opa_url:
+            return self._remote(self.opa_url, documentation)
+        if self.failure is not None:
+            raise self.failure
         try:
-            port = stack.enter_context(tools.opa_server(*library_dirs(policy_dirs), ignore=NOT_LOADED))
+            port = self.server.port()
         except tools.ToolError as exc:
             raise PolicyError(f"the policies do not compile as Rego v1:\n{_opa_load_errors(exc.stderr)}") from None
         where = f"http://{tools.OPA_HOST}:{port}"
         client = _client(where)
-        stack.callback(client.close_connection)
-        yield Engine(client, f"{where} (started by kafkac)", documentation)
+        self.stack.callback(client.close)
+        return Engine(client, f"{where} (started by kafkac)", documentation)
+
+    def _remote(self, opa_url: str, documentation: dict[str, Rule]) -> Engine:
+        if self.policy_dirs:
+            raise PolicyError("--policy cannot be combined with --opa-url: kafkac does not change a "
+                              "server it did not start; load your rules into that server instead")
+        client = _client(opa_url)
+        self.stack.callback(client.close)
+        _check_reachable(client, opa_url)
+        return Engine(client, opa_url, documentation)
 
 
-def _client(url: str):
-    from opa_client import OpaClient
-
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PolicyError(f"--opa-url {url}: expected http://HOST:PORT or https://HOST:PORT")
-    port = parts.port or (443 if parts.scheme == "https" else 8181)
-    return OpaClient(host=parts.hostname, port=port, ssl=parts.scheme == "https",
-                     timeout=REQUEST_TIMEOUT)
-
-
-def _check_reachable(client, url: str) -> None:
-    from opa_client.errors import ConnectionsError
-
+def _client(url: str) -> Connection:
     try:
-        client.check_connection()
-    except ConnectionsError:
+        return Connection(url, REQUEST_TIMEOUT)
+    except UrlError:
+        raise PolicyError(f"--opa-url {url}: expected http://HOST:PORT or https://HOST:PORT") from None
+
+
+def _check_reachable(client: Connection, url: str) -> None:
+    try:
+        client.get("/v1/policies")
+    except (OSError, HTTPException, OpaRefused, ValueError):
         raise PolicyError(f"OPA at {url} is unreachable (GET /v1/policies failed); start it, "
                           "or leave out --opa-url to let kafkac run its own") from None
 

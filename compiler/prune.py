@@ -14,9 +14,18 @@ STRIMZI_GROUPS = ("kafka.strimzi.io", "core.strimzi.io")
 
 
 def without_nulls(documents: Documents) -> Documents:
-    """The documents, with null fields of Strimzi's resources dropped (other kinds as they are)."""
-    return Documents([_pruned(d) if _is_strimzi(d) else d for d in documents.documents],
+    """The documents, with null fields of Strimzi's resources dropped (other kinds as they are).
+    A document without any is kept as it is, not copied."""
+    return Documents([_pruned(d) if _is_strimzi(d) and _has_null(d.data) else d for d in documents.documents],
                      list(documents.findings))
+
+
+def _has_null(node) -> bool:
+    if isinstance(node, dict):
+        return any(value is None or _has_null(value) for value in node.values())
+    if isinstance(node, list):
+        return any(_has_null(item) for item in node)
+    return False
 
 
 def _is_strimzi(document: Document) -> bool:

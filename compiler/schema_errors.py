@@ -14,13 +14,14 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Protocol
-
-from jsonschema import ValidationError
+from typing import TYPE_CHECKING, Protocol
 
 from ._strimzi_fields import ANY_ITEM
 from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, ScalarFloat
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
 
 # Metadata the API server writes on a live object; a spec never carries it.
 SERVER_WRITTEN_METADATA = frozenset({

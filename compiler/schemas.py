@@ -19,12 +19,10 @@ emit writes the comments of values.yaml.
 
 from __future__ import annotations
 
-import argparse
+import functools
 import json
 import re
 from pathlib import Path
-
-from jsonschema import Draft202012Validator
 
 from . import tools
 from .project_files import CHARTS, SCHEMAS
@@ -65,6 +63,8 @@ def cue_sources(source_dir: Path = SCHEMAS) -> list[Path]:
 
 def render(definition: str, source_dir: Path = SCHEMAS) -> str:
     """The JSON Schema text of one CUE definition, as cue prints it."""
+    from jsonschema import Draft202012Validator  # imported here: validate reads the schemas without it
+
     sources = [str(path) for path in cue_sources(source_dir)]
     done = tools.run("cue", "def", "--out", "jsonschema", "-e", definition, *sources)
     text = done.stdout
@@ -91,7 +91,13 @@ class ValuesContractError(ValueError):
 # What a node of the values contract may hold besides `doc`: Draft 2020-12's
 # validation keywords and the annotations the contract uses. A misspelt
 # keyword is an error, not a constraint silently dropped.
-_VALUES_KEYWORDS = frozenset(Draft202012Validator.VALIDATORS) | {"$schema", "$defs", "title", "description"}
+@functools.cache
+def _values_keywords() -> frozenset[str]:
+    from jsonschema import Draft202012Validator
+
+    return frozenset(Draft202012Validator.VALIDATORS) | {"$schema", "$defs", "title", "description"}
+
+
 # Keywords whose subschemas describe the same key: list items share their list's path.
 _SAME_KEY = frozenset({"items", "oneOf", "anyOf", "allOf"})
 # Keywords holding subschemas by name rather than values' keys.
@@ -112,6 +118,8 @@ def render_values(source_dir: Path = VALUES_SOURCE_DIR, expression: str = "value
     sources = [str(path) for path in values_sources(source_dir)]
     done = tools.run("cue", "export", "--out", "json", "-e", expression, *sources)
     schema, docs = split_values_contract(json.loads(done.stdout))
+    from jsonschema import Draft202012Validator
+
     Draft202012Validator.check_schema(schema)
     return _json_text(schema), _json_text(docs)
 
@@ -134,7 +142,7 @@ class _ContractWalk:
     def node(self, node, path: str | None, where: str):
         if not isinstance(node, dict):
             return node
-        unknown = sorted(set(node) - _VALUES_KEYWORDS - {"doc"})
+        unknown = sorted(set(node) - _values_keywords() - {"doc"})
         if unknown:
             raise ValuesContractError(f"{_at(where)}: {', '.join(unknown)}: not a JSON Schema keyword")
         schema = {}
@@ -213,6 +221,8 @@ def generate_values(schema_file: Path = VALUES_SCHEMA_FILE, docs_file: Path = VA
 
 
 def main(argv: list[str] | None = None) -> None:
+    import argparse  # here: validate imports this module on every run
+
     parser = argparse.ArgumentParser(prog="python -m compiler.schemas",
                                      description="Regenerate the JSON Schema files from the CUE sources.")
     parser.add_argument("-o", "--out", type=Path, default=JSON_DIR,

@@ -139,13 +139,24 @@ def run(tool: str, *args: str, input: str | None = None, timeout: float = 300,
     argv = [str(path(tool)), *args]
     try:
         done = subprocess.run(argv, input=input, capture_output=True, text=True,
-                              timeout=timeout, cwd=cwd)
+                              timeout=timeout, cwd=cwd, env=tool_environment())
     except subprocess.TimeoutExpired as exc:
         said = f"no result after {timeout:g} s\n{_text(exc.stderr)}"
         raise ToolError(tool, argv, None, said) from None
     if check and done.returncode != 0:
         raise ToolError(tool, argv, done.returncode, done.stderr or done.stdout)
     return done
+
+
+# The Go tools' garbage collector runs when the heap has grown by this much (Go's default is
+# 100%): short runs that build large schemas and templates then spend 10-25% less CPU (helm
+# lint, kubeconform), for a peak that stays small (160 MB for helm on a 10,000-topic chart).
+GO_GC_PERCENT = "400"
+
+
+def tool_environment() -> dict[str, str]:
+    """The environment the tools run in: kafkac's, with GOGC unless it sets one."""
+    return {**os.environ, "GOGC": os.environ.get("GOGC", GO_GC_PERCENT)}
 
 
 def _text(output: str | bytes | None) -> str:
@@ -194,37 +205,67 @@ def opa_server(*load_paths: str | os.PathLike, ignore: Iterable[str] = (),
     `load_paths` are policy and data files or directories OPA loads and compiles
     at start, leaving out the names that match a pattern of `ignore`. Yields the
     port once the server answers its health check; the server is
-    stopped when the block ends, however it ends. OPA only logs the address it
-    was given, not a port it picked itself, so the port is chosen here (bind to
-    port 0, read it, release it) and the start is retried if another program
-    took it in between.
+    stopped when the block ends, however it ends.
     """
-    from opa_client import OpaClient  # imported late: only policy evaluation needs it
+    server = OpaServer(load_paths, ignore, ready_timeout)
+    try:
+        yield server.port()
+    finally:
+        server.stop()
 
-    binary = str(path("opa"))
-    for attempt in range(3):
-        port = _free_loopback_port()
-        argv = [binary, "run", "--server", "--addr", f"{OPA_HOST}:{port}",
-                "--skip-version-check", "--log-level", "error",
-                *(f"--ignore={pattern}" for pattern in ignore), *map(str, load_paths)]
-        with tempfile.TemporaryFile(mode="w+") as log:
-            process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                       preexec_fn=die_with_parent())
-            try:
-                # No retries: urllib3 would back off for a second on each refused connection.
-                probe = OpaClient(host=OPA_HOST, port=port, retries=0, timeout=1)
-                if _wait_until_healthy(process, probe, ready_timeout):
-                    yield port
-                    return
-                log.seek(0)
-                said = log.read()
-                if process.poll() is not None and "address already in use" in said and attempt < 2:
-                    continue
-                code = process.poll()
-                raise ToolError("opa", argv, code, said or f"no answer on port {port} after "
-                                                         f"{ready_timeout:g} s")
-            finally:
-                _stop(process)
+
+class OpaServer:
+    """A pinned `opa run --server`, started at once; `port()` waits until it answers.
+
+    Starting it before the work that precedes its first use lets OPA compile the
+    library meanwhile. OPA only logs the address it was given, not a port it
+    picked itself, so the port is chosen here (bind to port 0, read it, release
+    it) and the start is retried if another program took it in between. `stop()`
+    ends it, whatever state it is in.
+    """
+
+    def __init__(self, load_paths: Iterable[str | os.PathLike], ignore: Iterable[str] = (),
+                 ready_timeout: float = 15):
+        self._binary = str(path("opa"))
+        self._options = [*(f"--ignore={pattern}" for pattern in ignore), *map(str, load_paths)]
+        self._ready_timeout = ready_timeout
+        self._attempts = 0
+        self._ready = False
+        self._start()
+
+    def _start(self) -> None:
+        self._attempts += 1
+        self._port = _free_loopback_port()
+        self._argv = [self._binary, "run", "--server", "--addr", f"{OPA_HOST}:{self._port}",
+                      "--skip-version-check", "--log-level", "error", *self._options]
+        self._log = tempfile.TemporaryFile(mode="w+")
+        self._process = subprocess.Popen(self._argv, stdin=subprocess.DEVNULL, stdout=self._log,
+                                         stderr=self._log, env=tool_environment(),
+                                         preexec_fn=die_with_parent())
+
+    def port(self) -> int:
+        """The port, once OPA answers its health check; ToolError if it exits or does not answer."""
+        from .opa_http import Connection  # imported late: only policy evaluation needs it
+
+        while not self._ready:
+            probe = Connection(f"http://{OPA_HOST}:{self._port}", timeout=1)
+            if _wait_until_healthy(self._process, probe, self._ready_timeout):
+                self._ready = True
+                break
+            self._log.seek(0)
+            said = self._log.read()
+            code = self._process.poll()
+            if code is not None and "address already in use" in said and self._attempts < 3:
+                self.stop()
+                self._start()
+                continue
+            raise ToolError("opa", self._argv, code, said or f"no answer on port {self._port} after "
+                                                             f"{self._ready_timeout:g} s")
+        return self._port
+
+    def stop(self) -> None:
+        _stop(self._process)
+        self._log.close()
 
 
 PR_SET_PDEATHSIG = 1
@@ -263,22 +304,19 @@ def _free_loopback_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(process: subprocess.Popen, client, timeout: float) -> bool:
+def _wait_until_healthy(process: subprocess.Popen, probe, timeout: float) -> bool:
     """True once OPA answers /health; False if it exits or does not answer in time."""
-    from opa_client.errors import ConnectionsError
-
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 return False
-            try:
-                return client.wait_for_ready(timeout=0.2, interval=0.02)
-            except ConnectionsError:
-                continue
+            if probe.healthy():
+                return True
+            time.sleep(0.005)
         return False
     finally:
-        client.close_connection()
+        probe.close()
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -18,22 +18,27 @@ from __future__ import annotations
 
 import copy
 import functools
+import importlib.util
 import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import kubernetes_validate
-from jsonschema import Draft202012Validator, ValidationError, validators
-from referencing import Registry, Resource
+from typing import TYPE_CHECKING
 
 from . import input_limits, kube_syntax
 from .findings import FieldPath, Finding, dotted, error, info, warning
 from .load import Document, Documents
 from .project_files import SCHEMAS
 from .schema_errors import REFUSAL_KEYWORD, explain, show
+from .schema_validity import Check, Unsupported, compile_check
 from .schemas import schema_file
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator, ValidationError
+
+# jsonschema is imported when a document is not valid: it words the errors. Whether a
+# document is valid is decided without it (schema_validity), which is most of the time.
 
 STRIMZI_API_VERSIONS = ("kafka.strimzi.io/v1", "kafka.strimzi.io/v1beta2")
 
@@ -64,8 +69,10 @@ UNSUPPORTED_STRIMZI_KINDS = frozenset({
 # Kubernetes version that the kubernetes-validate package ships.
 
 KUBERNETES_VERSION = "1.37.0"  # the newest the pinned kubernetes-validate ships
-KUBERNETES_DEFINITIONS_FILE = (Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-                               / f"v{KUBERNETES_VERSION}-local-strict" / "_definitions.json")
+# Found without importing the package (which imports jsonschema and more).
+KUBERNETES_DEFINITIONS_FILE = (Path(importlib.util.find_spec("kubernetes_validate").submodule_search_locations[0])
+                               / "kubernetes-json-schema" / f"v{KUBERNETES_VERSION}-local-strict"
+                               / "_definitions.json")
 KUBERNETES_DEFINITIONS_URI = "https://kubernetes.io/api/_definitions.json"  # the file's $id
 
 _CORE = "io.k8s.api.core.v1."
@@ -146,8 +153,10 @@ def validate_document(document: Document) -> list[Finding]:
     schema_name, findings = _select_schema(document)
     if schema_name is None:
         return findings
-    errors = list(_validator(schema_name).iter_errors(document.data))
-    findings = explain(document, errors, _schema(schema_name), _strimzi_fields())
+    findings = []
+    if not _is_valid(_validity_check(schema_name), document.data):
+        errors = list(_validator(schema_name).iter_errors(document.data))
+        findings = explain(document, errors, _schema(schema_name), _strimzi_fields())
     for path, definition, value in kubernetes_subtrees(document):
         findings.extend(_validate_kubernetes_subtree(document, path, definition, value))
     return findings
@@ -185,8 +194,8 @@ def _values_at(node, path: FieldPath, tokens: tuple[str, ...]) -> Iterator[tuple
 
 
 def _validate_kubernetes_subtree(document: Document, base: FieldPath, definition: str, value: dict) -> list[Finding]:
-    definitions = kubernetes_definitions()
-    errors = list(kubernetes_validator(definition).iter_errors(value))
+    errors = [] if _is_valid(_kubernetes_validity_check(definition), value) else \
+        list(kubernetes_validator(definition).iter_errors(value))
     unknown = {base + tuple(e.absolute_path) + (key,) for e in errors if e.validator == "additionalProperties"
                for key in e.instance if key not in e.schema.get("properties", {})}
     not_strimzi = list(_outside_strimzi_api(document.kind, base, value, unknown))
@@ -197,8 +206,11 @@ def _validate_kubernetes_subtree(document: Document, base: FieldPath, definition
         return any(path[:len(field)] == field or (err.validator == "oneOf" and path == field[:-1])
                    for field in not_strimzi)
 
-    findings = explain(document, [err for err in errors if not covered(err)], definitions, _strimzi_fields(),
-                       base=base, start=definitions["$defs"][definition], kubernetes=True)
+    findings = []
+    if errors:
+        definitions = kubernetes_definitions()
+        findings = explain(document, [err for err in errors if not covered(err)], definitions, _strimzi_fields(),
+                           base=base, start=definitions["$defs"][definition], kubernetes=True)
     for path in not_strimzi:
         allowed = _strimzi_fields().fields_under(document.kind, path[:-1])
         findings.append(error("schema.additionalProperties",
@@ -276,21 +288,45 @@ def _is_integer(checker, instance) -> bool:
     return isinstance(instance, int) and not isinstance(instance, bool)
 
 
-# The Draft 2020-12 validator with integer fields taking integers only.
-StrictValidator = validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+@functools.cache
+def strict_validator_class() -> type[Draft202012Validator]:
+    """The Draft 2020-12 validator with integer fields taking integers only."""
+    from jsonschema import Draft202012Validator, validators
+
+    return validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer))
+
+
+def _is_valid(check: Check | None, instance) -> bool:
+    """What a validity check says; without one, or where the schema has what schema_validity
+    does not know, not known to be valid (jsonschema then decides)."""
+    try:
+        return check is not None and check(instance)
+    except Unsupported:
+        return False
 
 
 @functools.cache
-def _kubernetes_registry() -> Registry:
+def _kubernetes_registry():
+    from referencing import Registry, Resource
+
     return Registry().with_resource(KUBERNETES_DEFINITIONS_URI, Resource.from_contents(kubernetes_definitions()))
 
 
 @functools.cache
 def kubernetes_validator(definition: str) -> Draft202012Validator:
     """A validator for one Kubernetes definition, built once."""
-    return StrictValidator({"$ref": f"{KUBERNETES_DEFINITIONS_URI}#/$defs/{definition}"},
-                           registry=_kubernetes_registry())
+    return strict_validator_class()({"$ref": f"{KUBERNETES_DEFINITIONS_URI}#/$defs/{definition}"},
+                                    registry=_kubernetes_registry())
+
+
+@functools.cache
+def _kubernetes_validity_check(definition: str) -> Check | None:
+    reached = _derived().subtree_definitions
+    try:
+        return compile_check(reached["$defs"][definition], root=reached)
+    except (Unsupported, KeyError):
+        return None
 
 
 # --- choosing the schema -------------------------------------------------------------
@@ -343,7 +379,15 @@ def _schema(name: str) -> dict:
 
 @functools.cache
 def _validator(name: str) -> Draft202012Validator:
-    return StrictValidator(_schema(name))
+    return strict_validator_class()(_schema(name))
+
+
+@functools.cache
+def _validity_check(name: str) -> Check | None:
+    try:
+        return compile_check(_schema(name))
+    except Unsupported:
+        return None
 
 
 def _unique(findings: Iterable[Finding]) -> Iterator[Finding]:
@@ -375,10 +419,12 @@ def _tokens(notation: str) -> tuple[str, ...]:
     return tuple(tokens)
 
 
-@dataclass
 class _FieldNode:
-    children: dict[str, _FieldNode] = field(default_factory=dict)
-    enum: list | None = None
+    __slots__ = ("children", "enum")
+
+    def __init__(self):
+        self.children: dict[str, _FieldNode] = {}
+        self.enum: list | None = None
 
 
 class StrimziFields:
@@ -389,9 +435,25 @@ class StrimziFields:
         for kind, entry in data["kinds"].items():
             tree = self.trees[kind] = _FieldNode()
             for notation in entry["fields"]:
-                self._node(tree, _tokens(notation), create=True)
+                self._add(tree, notation)
             for notation, values in entry["enums"].items():
-                self._node(tree, _tokens(notation), create=True).enum = values
+                self._add(tree, notation).enum = values
+
+    @staticmethod
+    def _add(tree: _FieldNode, notation: str) -> _FieldNode:
+        """The node of `notation`, made with its ancestors where missing (the tree is built from
+        two thousand notations at every run, so without `_tokens`' cache and its tuples)."""
+        node = tree
+        for segment in notation.split("."):
+            items = 0
+            while segment.endswith(ANY_ITEM):
+                segment, items = segment[:-len(ANY_ITEM)], items + 1
+            for token in ([segment] if segment else []) + [ANY_ITEM] * items:
+                child = node.children.get(token)
+                if child is None:
+                    child = node.children[token] = _FieldNode()
+                node = child
+        return node
 
     @staticmethod
     def _node(tree: _FieldNode, tokens: Sequence[str], create: bool = False) -> _FieldNode | None:
@@ -422,6 +484,50 @@ class StrimziFields:
         return node.enum if node else None
 
 
-@functools.cache
 def _strimzi_fields() -> StrimziFields:
-    return StrimziFields(json.loads(STRIMZI_FIELDS_FILE.read_text(encoding="utf-8")))
+    return _derived().strimzi_fields
+
+
+# --- what validate derives from data files, kept between runs ------------------------------
+
+@dataclass(frozen=True)
+class _Derived:
+    strimzi_fields: StrimziFields
+    # The Kubernetes definitions KUBERNETES_SUBTREES reach (narrowed), under `$defs`.
+    subtree_definitions: dict
+
+
+@functools.cache
+def _derived() -> _Derived:
+    """Strimzi's field tree and the subtrees' Kubernetes definitions: built from 2 MB of JSON, which
+    took longer than the rest of validating a cluster, so kept in kafkac's cache (derived_cache)."""
+    from .derived_cache import cached
+
+    inputs = (STRIMZI_FIELDS_FILE, KUBERNETES_DEFINITIONS_FILE, schema_file("kafka"), Path(__file__))
+    return cached("validate", inputs, _derive)
+
+
+def _derive() -> _Derived:
+    fields = StrimziFields(json.loads(STRIMZI_FIELDS_FILE.read_text(encoding="utf-8")))
+    defs = kubernetes_definitions()["$defs"]
+    reached: dict[str, dict] = {}
+    pending = list(KUBERNETES_SUBTREES.values())
+    while pending:
+        name = pending.pop()
+        if name not in reached and name in defs:
+            reached[name] = defs[name]
+            pending.extend(_local_references(defs[name]))
+    return _Derived(fields, {"$defs": reached})
+
+
+def _local_references(node) -> Iterator[str]:
+    """The names of the `#/$defs/<name>` references under node."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
+                yield value[len("#/$defs/"):]
+            else:
+                yield from _local_references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _local_references(item)
