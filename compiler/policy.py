@@ -13,9 +13,8 @@ Either way, all inputs of a run are evaluated in one request: the input
 large). opa-python-client's own `bulk_query_rule` does the same by writing
 every input into the text of one ad-hoc query; OPA then parses the inputs as
 Rego, which takes three times as long as decoding them as JSON
-(benchmarks/README.md). The requests go through opa_http, with the standard
-library: opa-python-client imports aiohttp, whose import alone took longer
-than a whole `kafkac check` now does. The local server starts before kafkac
+(benchmarks/README.md). The requests go through opa_http, opa-python-client's
+synchronous client without its asyncio half. The local server starts before kafkac
 reads the specs and is waited for when the policies first run (`starting`).
 An OPA that is missing, unreachable or without kafkac's policies is a
 PolicyError, which the command line reports as an environment error: never a
@@ -183,8 +182,7 @@ class Engine:
 
     def _bulk(self, inputs: list[dict]) -> list[list[dict]]:
         try:
-            answer = self.client.post(f"/v1/data/{ENTRY_PACKAGE.replace('.', '/')}/{BULK_RULE}",
-                                      {"input": {"inputs": inputs}})
+            answer = self.client.query(ENTRY_PACKAGE, BULK_RULE, {"inputs": inputs})
         except OpaRefused as exc:
             raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc)}") from None
         except (OSError, HTTPException, ValueError) as exc:
@@ -305,7 +303,7 @@ def _client(url: str) -> Connection:
 
 def _check_reachable(client: Connection, url: str) -> None:
     try:
-        client.get("/v1/policies")
+        client.policies()
     except (OSError, HTTPException, OpaRefused, ValueError):
         raise PolicyError(f"OPA at {url} is unreachable (GET /v1/policies failed); start it, "
                           "or leave out --opa-url to let kafkac run its own") from None
