@@ -220,22 +220,45 @@ def loopback_shim() -> Path:
     return library
 
 
-# keytool runs a few dozen times in every certificates Job and each run is over in
-# a second: C1 alone compiles what little is hot, where C2's compile threads would
-# take most of its CPU (the Job's CPU falls by about 40 %). Kafka's own JVMs keep
-# the image's defaults.
-KEYTOOL_OPTIONS = ("-J-XX:TieredStopAtLevel=1",)
+# Every JVM of the tests' image starts on the JIT's quick tier (C1) alone. A
+# cluster's boot is JVM starts: keytool a few dozen times in each certificates
+# Job, then every Kafka node, Kafka's tools in probes and Jobs, Connect workers.
+# C2's compile threads took most of that CPU on two cores (a Kafka node: 30 s
+# of CPU to start; keytool's Job: 40 % more) and the tests' workloads are far
+# too small to need C2's code. Nothing the chart configures changes.
+JVM_OPTIONS = {"java": ("-XX:TieredStopAtLevel=1",), "keytool": ("-J-XX:TieredStopAtLevel=1",)}
 
 
 def java_home() -> Path:
     """What the image's JAVA_HOME is to the tests: the home of the `java` on PATH, seen
-    through a folder of links whose `keytool` starts with KEYTOOL_OPTIONS."""
+    through a folder of links whose `java` and `keytool` start with JVM_OPTIONS."""
     require_programs("java")
     real = Path(os.path.realpath(shutil.which("java"))).parent.parent
-    key = hashlib.sha256(f"{real}\0{KEYTOOL_OPTIONS}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{real}\0{sorted(JVM_OPTIONS.items())}".encode()).hexdigest()[:12]
     final = tools.cache_dir() / "e2e" / f"java-{key}"
     if (final / "bin" / "java").is_file():
         return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".java-", dir=final.parent))
+    try:
+        for entry in real.iterdir():
+            if entry.name != "bin":
+                (staging / entry.name).symlink_to(entry)
+        (staging / "bin").mkdir()
+        for program in (real / "bin").iterdir():
+            wrapper = staging / "bin" / program.name
+            if program.name in JVM_OPTIONS:
+                wrapper.write_text(f'#!/bin/sh\nexec {shlex.quote(str(program))} '
+                                   f'{" ".join(JVM_OPTIONS[program.name])} "$@"\n')
+                wrapper.chmod(0o755)
+            else:
+                wrapper.symlink_to(program)
+        staging.chmod(0o755)
+        _move_into_place(staging, final)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".java-", dir=final.parent))
     try:
