@@ -247,7 +247,7 @@ def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     containers = pod["initContainers"] + pod["containers"]
     assert [c["name"] for c in containers] == ["fetch", "issue", "store"]
-    # keytool and openssl: Strimzi's Kafka image has both, apache/kafka no openssl.
+    # openssl: Strimzi's Kafka image has it, apache/kafka does not.
     assert [c["image"] for c in containers] == [
         "registry.k8s.io/kubectl:v1.35.10", "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0",
         "registry.k8s.io/kubectl:v1.35.10"]
@@ -318,14 +318,31 @@ IPV6_TEXT = Path(__file__).resolve().parent.parent / "charts" / "kafka" / "files
 
 
 @pytest.mark.parametrize("awk", [["awk"], with_busybox([BUSYBOX, "awk"])], ids=["system", "busybox"])
-def test_the_job_writes_ipv6_addresses_as_keytool_prints_them(awk):
-    """ipv6-text.awk, the one place that knows keytool's form of an IPv6 address (hex groups
-    without leading zeros, none left out), given the forms that reach it: what the compiler
-    passes (full groups) and what a Service's status says (compressed)."""
-    for given in ("2001:db8::5", "2001:0db8:0000:0000:0000:0000:0000:0005", "::1", "fe80::", "1:2:3:4:5:6:7:8"):
+def test_the_job_writes_ipv6_addresses_as_openssl_prints_them(awk):
+    """ipv6-text.awk, the one place that knows openssl's form of an IPv6 address in a certificate
+    (upper-case hex groups without leading zeros, none left out), given the forms that reach it:
+    what the compiler passes (full groups), what a Service's status says (compressed) and what
+    openssl prints of a certificate."""
+    for given in ("2001:db8::5", "2001:0db8:0000:0000:0000:0000:0000:0005", "::1", "fe80::", "1:2:3:4:5:6:7:8",
+                  "2001:DB8:0:0:0:0:0:5", "FE80::A"):
         done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=given + "\n", capture_output=True, text=True)
         groups = ipaddress.ip_address(given).exploded.split(":")
-        assert (done.returncode, done.stdout) == (0, ":".join(format(int(g, 16), "x") for g in groups) + "\n")
+        assert (done.returncode, done.stdout) == (0, ":".join(format(int(g, 16), "X") for g in groups) + "\n")
     for refused in ("2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "::ffff:192.0.2.1", "2001:db8::g"):
         done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=refused + "\n", capture_output=True, text=True)
         assert done.returncode == 1, refused
+
+
+@pytest.mark.parametrize("awk", [["awk"], with_busybox([BUSYBOX, "awk"])], ids=["system", "busybox"])
+def test_openssl_prints_an_ipv6_address_as_ipv6_text_writes_it(awk, tmp_path):
+    """The node certificate's IPv6 addresses, as this machine's openssl prints them, are in the
+    form ipv6-text.awk writes (the Job normalises both sides anyway)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=x", "-days", "1",
+                    "-addext", "subjectAltName=IP:2001:db8::5"], check=True, capture_output=True)
+    printed = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", str(cert)],
+                             check=True, capture_output=True, text=True).stdout
+    address = printed.split("IP Address:")[1].strip()
+    done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=address + "\n", capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, address + "\n")
