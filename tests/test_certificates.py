@@ -454,3 +454,53 @@ def test_the_issue_step_makes_strimzis_secrets_with_openssl_alone(shell, tmp_pat
         _openssl("x509", "-noout", "-pubkey", "-in", str(ca))
     assert _openssl("x509", "-noout", "-fingerprint", "-in", str(renewed)) != \
         _openssl("x509", "-noout", "-fingerprint", "-in", str(ca))
+
+
+def test_secrets_keytool_made_are_read_and_kept(tmp_path):
+    """A cluster whose Secrets an older chart made with keytool keeps its CA and node
+    certificate: openssl reads keytool's key stores and certificates (IPv6 names too)."""
+    keytool = shutil.which("keytool")
+    if keytool is None:
+        pytest.skip("no keytool here to make the Secrets of an older chart with (Java 17 or newer)")
+    existing = tmp_path / "work" / "existing"
+    ca, ca_cert, node = (existing / ISSUE_SECRETS[name] / "data" for name in (
+        "KAFKAC_CLUSTER_CA_SECRET", "KAFKAC_CLUSTER_CA_CERT_SECRET", "KAFKAC_NODE_CERT_SECRET"))
+    for folder in (ca, ca_cert, node):
+        folder.mkdir(parents=True)
+        (folder.parent / "resourceVersion").write_text("1")
+
+    def run(*args: str) -> None:
+        subprocess.run([keytool, "-J-XX:TieredStopAtLevel=1", *args], check=True, capture_output=True, timeout=120)
+
+    (ca / "ca.password").write_text("capassword")
+    (ca_cert / "ca.password").write_text("trustpassword")
+    (node / "node.password").write_text("nodepassword")
+    ca_store = ["-keystore", str(ca / "ca.p12"), "-storetype", "PKCS12", "-storepass", "capassword"]
+    node_store = ["-keystore", str(node / "node.p12"), "-storetype", "PKCS12", "-storepass", "nodepassword"]
+    run("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=cluster-ca v0, O=io.strimzi",
+        "-ext", "BC:c=ca:true", "-ext", "KU:c=keyCertSign,cRLSign", "-startdate", "-1H", "-validity", "365", *ca_store)
+    run("-exportcert", "-rfc", "-alias", "ca", "-file", str(ca_cert / "ca.crt"), *ca_store)
+    run("-importcert", "-noprompt", "-alias", "ca", "-file", str(ca_cert / "ca.crt"), "-keystore",
+        str(ca_cert / "ca.p12"), "-storetype", "PKCS12", "-storepass", "trustpassword")
+    run("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=c-kafka, O=io.strimzi",
+        *node_store)
+    run("-certreq", "-alias", "node", "-file", str(tmp_path / "node.csr"), *node_store)
+    run("-gencert", "-alias", "ca", "-infile", str(tmp_path / "node.csr"), "-outfile", str(node / "node.crt"),
+        "-rfc", "-startdate", "-1H", "-validity", "365", "-ext",
+        "SAN=dns:c-kafka,dns:c-kafka.ns,dns:*.c-kafka.ns.svc,dns:kafka.example.com,ip:198.51.100.3,"
+        "ip:2001:db8:0:0:0:0:0:5", "-ext", "KU:c=digitalSignature,keyEncipherment", "-ext", "EKU=serverAuth,clientAuth",
+        *ca_store)
+    run("-importcert", "-noprompt", "-alias", "ca", "-file", str(ca_cert / "ca.crt"), *node_store)
+    run("-importcert", "-noprompt", "-alias", "node", "-file", str(node / "node.crt"), *node_store)
+    run("-delete", "-alias", "ca", *node_store)
+
+    done = _issue_step(["dash"], tmp_path / "work", "/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "cluster CA: kept" in done.stdout and "cluster CA certificate: kept" in done.stdout
+    assert "node certificate: kept" in done.stdout
+    # The CA made by an older chart had no ca.key yet: written from its key store, the rest kept.
+    assert (tmp_path / "work" / "new" / "order").read_text().split() == [
+        ISSUE_SECRETS["KAFKAC_CLUSTER_CA_SECRET"], ISSUE_SECRETS["KAFKAC_EXPORTER_CERT_SECRET"],
+        ISSUE_SECRETS["KAFKAC_CLIENTS_CA_SECRET"], ISSUE_SECRETS["KAFKAC_CLIENTS_CA_CERT_SECRET"]]
+    exporter = tmp_path / "work" / "new" / ISSUE_SECRETS["KAFKAC_EXPORTER_CERT_SECRET"] / "data"
+    _openssl("verify", "-CAfile", str(ca_cert / "ca.crt"), str(exporter / "kafka-exporter.crt"))
