@@ -15,9 +15,9 @@
 # kafkac never writes either; openssl signs with them (checked to be a pair) in
 # scratch memory, and renewing them is the user's.
 #
-# ensure_ca sets ca_key, ca_signer, ca_created, ca_renewed, ca_until and ca_id, and leaves
-# the CA certificate in $scratch/<prefix>-ca.crt and its private key (PEM) in
-# $scratch/<prefix>-ca.key.
+# ensure_ca sets ca_key, ca_signer, ca_created, ca_renewed, ca_until and ca_id,
+# and leaves the CA certificate in $scratch/<prefix>-ca.crt and its private key
+# (PEM) in $scratch/<prefix>-ca.key.
 
 require_keys() { # secret, then keys
   secret=$1; shift
