@@ -31,8 +31,8 @@ DEFAULT_RACK_INIT_IMAGE = "quay.io/strimzi/operator:1.2.0"
 # (Debian-based, with bash, jq and coreutils since Kubernetes 1.28).
 DEFAULT_KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.35.10"
 # Strimzi's Kafka image has what the apache/kafka image lacks: the Prometheus JMX
-# exporter agent in its libs folder, and openssl beside the JRE's keytool, which
-# the certificates and users Jobs need to write PEM private keys.
+# exporter agent in its libs folder, and openssl, with which the certificates and
+# users Jobs make every key, certificate and key store.
 STRIMZI_KAFKA_IMAGE = "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0"
 # Kafka Exporter's own image (a static binary on busybox), as published by its author.
 DEFAULT_KAFKA_EXPORTER_IMAGE = "danielqsj/kafka-exporter:v1.9.0"

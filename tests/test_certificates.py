@@ -247,7 +247,7 @@ def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     containers = pod["initContainers"] + pod["containers"]
     assert [c["name"] for c in containers] == ["fetch", "issue", "store"]
-    # keytool and openssl: Strimzi's Kafka image has both, apache/kafka no openssl.
+    # openssl: Strimzi's Kafka image has it, apache/kafka does not.
     assert [c["image"] for c in containers] == [
         "registry.k8s.io/kubectl:v1.35.10", "quay.io/strimzi/kafka:0.48.0-kafka-4.1.0",
         "registry.k8s.io/kubectl:v1.35.10"]
@@ -318,14 +318,189 @@ IPV6_TEXT = Path(__file__).resolve().parent.parent / "charts" / "kafka" / "files
 
 
 @pytest.mark.parametrize("awk", [["awk"], with_busybox([BUSYBOX, "awk"])], ids=["system", "busybox"])
-def test_the_job_writes_ipv6_addresses_as_keytool_prints_them(awk):
-    """ipv6-text.awk, the one place that knows keytool's form of an IPv6 address (hex groups
-    without leading zeros, none left out), given the forms that reach it: what the compiler
-    passes (full groups) and what a Service's status says (compressed)."""
-    for given in ("2001:db8::5", "2001:0db8:0000:0000:0000:0000:0000:0005", "::1", "fe80::", "1:2:3:4:5:6:7:8"):
+def test_the_job_writes_ipv6_addresses_as_openssl_prints_them(awk):
+    """ipv6-text.awk, the one place that knows openssl's form of an IPv6 address in a certificate
+    (upper-case hex groups without leading zeros, none left out), given the forms that reach it:
+    what the compiler passes (full groups), what a Service's status says (compressed) and what
+    openssl prints of a certificate."""
+    for given in ("2001:db8::5", "2001:0db8:0000:0000:0000:0000:0000:0005", "::1", "fe80::", "1:2:3:4:5:6:7:8",
+                  "2001:DB8:0:0:0:0:0:5", "FE80::A"):
         done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=given + "\n", capture_output=True, text=True)
         groups = ipaddress.ip_address(given).exploded.split(":")
-        assert (done.returncode, done.stdout) == (0, ":".join(format(int(g, 16), "x") for g in groups) + "\n")
+        assert (done.returncode, done.stdout) == (0, ":".join(format(int(g, 16), "X") for g in groups) + "\n")
     for refused in ("2001:db8::1::2", "1:2:3:4:5:6:7:8:9", "::ffff:192.0.2.1", "2001:db8::g"):
         done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=refused + "\n", capture_output=True, text=True)
         assert done.returncode == 1, refused
+
+
+@pytest.mark.parametrize("awk", [["awk"], with_busybox([BUSYBOX, "awk"])], ids=["system", "busybox"])
+def test_openssl_prints_an_ipv6_address_as_ipv6_text_writes_it(awk, tmp_path):
+    """The node certificate's IPv6 addresses, as this machine's openssl prints them, are in the
+    form ipv6-text.awk writes (the Job normalises both sides anyway)."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-subj", "/CN=x", "-days", "1",
+                    "-addext", "subjectAltName=IP:2001:db8::5"], check=True, capture_output=True)
+    printed = subprocess.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in", str(cert)],
+                             check=True, capture_output=True, text=True).stdout
+    address = printed.split("IP Address:")[1].strip()
+    done = subprocess.run([*awk, "-f", str(IPV6_TEXT)], input=address + "\n", capture_output=True, text=True)
+    assert (done.returncode, done.stdout) == (0, address + "\n")
+
+
+FILES = IPV6_TEXT.parent
+ISSUE_SECRETS = {"KAFKAC_CLUSTER_CA_CERT_SECRET": "c-cluster-ca-cert", "KAFKAC_CLUSTER_CA_SECRET": "c-cluster-ca",
+                 "KAFKAC_NODE_CERT_SECRET": "c-kafka-node-certs", "KAFKAC_CLIENTS_CA_CERT_SECRET": "c-clients-ca-cert",
+                 "KAFKAC_CLIENTS_CA_SECRET": "c-clients-ca", "KAFKAC_EXPORTER_CERT_SECRET": "c-kafka-exporter-certs"}
+
+
+def _issue_step(shell: list[str], work: Path, path: str) -> subprocess.CompletedProcess:
+    env = {"PATH": path, "KAFKAC_WORK_DIR": str(work), "KAFKAC_NAMESPACE": "ns", **ISSUE_SECRETS,
+           "KAFKAC_CA_SUBJECT": "CN=cluster-ca v0, O=io.strimzi", "KAFKAC_NODE_SUBJECT": "CN=c-kafka, O=io.strimzi",
+           "KAFKAC_CLIENTS_CA_SUBJECT": "CN=clients-ca v0, O=io.strimzi",
+           "KAFKAC_EXPORTER_SUBJECT": "CN=c-kafka-exporter, O=io.strimzi",
+           "KAFKAC_DNS_NAMES": "c-kafka c-kafka.ns *.c-kafka.ns.svc", "KAFKAC_EXTERNAL_DNS_NAMES": "kafka.example.com",
+           "KAFKAC_EXTERNAL_IP_ADDRESSES": "198.51.100.3 2001:0db8:0000:0000:0000:0000:0000:0005",
+           "KAFKAC_VALIDITY_DAYS": "365", "KAFKAC_RENEWAL_DAYS": "30", "KAFKAC_CLIENTS_CA_VALIDITY_DAYS": "365",
+           "KAFKAC_CLIENTS_CA_RENEWAL_DAYS": "30", "KAFKAC_CLUSTER_CA_GENERATE": "true",
+           "KAFKAC_CLIENTS_CA_GENERATE": "true"}
+    return subprocess.run([*shell, str(FILES / "certs-issue.sh")], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def _as_existing(work: Path) -> None:
+    """What certs-store.sh wrote, as certs-fetch.sh reads it back on the next run."""
+    for secret in (work / "new").iterdir():
+        if secret.is_dir():
+            shutil.copytree(secret / "data", work / "existing" / secret.name / "data", dirs_exist_ok=True)
+            (work / "existing" / secret.name / "resourceVersion").write_text("1")
+
+
+def _openssl(*args: str, data: bytes | None = None) -> str:
+    return subprocess.run(["openssl", *args], input=data, check=True, capture_output=True).stdout.decode()
+
+
+@pytest.mark.parametrize("shell", [["dash"], with_busybox([BUSYBOX, "sh"])], ids=["dash", "busybox"])
+def test_the_issue_step_makes_strimzis_secrets_with_openssl_alone(shell, tmp_path):
+    """certs-issue.sh, run by dash and by BusyBox (its awk, od, tr, ... first on PATH) with openssl
+    and nothing of Java: Strimzi's Secrets, a second run keeps them all, and a renewed CA
+    certificate keeps its key and key identifier."""
+    if shutil.which(shell[0]) is None:
+        pytest.skip(f"no {shell[0]} here")
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    if shell[0] == BUSYBOX:
+        for applet in ("awk", "cat", "cmp", "cp", "date", "head", "mkdir", "od", "rm", "sed", "seq", "tr", "grep"):
+            (tools / applet).symlink_to(BUSYBOX)
+    (tools / "openssl").symlink_to(shutil.which("openssl"))
+    path = f"{tools}:/usr/bin:/bin" if shell[0] != BUSYBOX else str(tools)
+    work = tmp_path / "work"
+    (work / "existing").mkdir(parents=True)
+    done = _issue_step(shell, work, path)
+    assert done.returncode == 0, done.stderr + done.stdout
+    new = work / "new"
+    assert (new / "order").read_text().split() == [
+        "c-cluster-ca", "c-cluster-ca-cert", "c-kafka-node-certs", "c-kafka-exporter-certs", "c-clients-ca",
+        "c-clients-ca-cert"]
+    keys = {secret.name: sorted(p.name for p in (secret / "data").iterdir()) for secret in new.iterdir()
+            if secret.is_dir()}
+    assert keys == {"c-cluster-ca": ["ca.key", "ca.p12", "ca.password"],
+                    "c-cluster-ca-cert": ["ca.crt", "ca.p12", "ca.password"],
+                    "c-clients-ca": ["ca.key", "ca.p12", "ca.password"],
+                    "c-clients-ca-cert": ["ca.crt", "ca.p12", "ca.password"],
+                    "c-kafka-node-certs": ["node.crt", "node.p12", "node.password"],
+                    "c-kafka-exporter-certs": ["kafka-exporter.crt", "kafka-exporter.key"]}
+    ca = new / "c-cluster-ca-cert" / "data" / "ca.crt"
+    node = new / "c-kafka-node-certs" / "data" / "node.crt"
+    text = _openssl("x509", "-noout", "-text", "-in", str(node))
+    assert "Subject: O = io.strimzi, CN = c-kafka" in text
+    assert "DNS:c-kafka, DNS:c-kafka.ns, DNS:*.c-kafka.ns.svc, DNS:kafka.example.com, " \
+           "IP Address:198.51.100.3, IP Address:2001:DB8:0:0:0:0:0:5" in text
+    assert "X509v3 Key Usage: critical\n                Digital Signature, Key Encipherment" in text
+    assert "TLS Web Server Authentication, TLS Web Client Authentication" in text
+    _openssl("verify", "-CAfile", str(ca), str(node))
+    ca_text = _openssl("x509", "-noout", "-text", "-in", str(ca))
+    assert "CA:TRUE" in ca_text and "Certificate Sign, CRL Sign" in ca_text
+    assert "Subject: O = io.strimzi, CN = cluster-ca v0" in ca_text
+    assert (new / "c-kafka-exporter-certs" / "data" / "kafka-exporter.key").read_text().startswith(
+        "-----BEGIN PRIVATE KEY-----")
+    keytool = shutil.which("keytool")
+    if keytool:  # Java reads the stores: the CA's trust store, the node's key and chain
+        for secret, store, kind in (("c-cluster-ca-cert", "ca.p12", "trustedCertEntry"),
+                                    ("c-cluster-ca", "ca.p12", "PrivateKeyEntry"),
+                                    ("c-kafka-node-certs", "node.p12", "PrivateKeyEntry")):
+            data = new / secret / "data"
+            password = (data / ("node.password" if store == "node.p12" else "ca.password")).read_text()
+            listed = subprocess.run([keytool, "-J-Duser.language=en", "-list", "-keystore", str(data / store),
+                                     "-storetype", "PKCS12", "-storepass", password],
+                                    check=True, capture_output=True, text=True, timeout=60).stdout
+            assert f", {kind}," in listed and "contains 1 entry" in listed, listed
+
+    _as_existing(work)
+    done = _issue_step(shell, work, path)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert (work / "new" / "order").read_text() == ""
+
+    ca = work / "existing" / "c-cluster-ca-cert" / "data" / "ca.crt"
+    ski = _openssl("x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", str(ca))
+    (work / "existing" / "c-cluster-ca-cert" / "force-renew").touch()
+    done = _issue_step(shell, work, path)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert (work / "new" / "order").read_text().split() == [
+        "c-cluster-ca", "c-cluster-ca-cert", "c-kafka-node-certs", "c-kafka-exporter-certs"]
+    renewed = work / "new" / "c-cluster-ca-cert" / "data" / "ca.crt"
+    assert _openssl("x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", str(renewed)) == ski
+    assert _openssl("x509", "-noout", "-pubkey", "-in", str(renewed)) == \
+        _openssl("x509", "-noout", "-pubkey", "-in", str(ca))
+    assert _openssl("x509", "-noout", "-fingerprint", "-in", str(renewed)) != \
+        _openssl("x509", "-noout", "-fingerprint", "-in", str(ca))
+
+
+def test_secrets_keytool_made_are_read_and_kept(tmp_path):
+    """A cluster whose Secrets an older chart made with keytool keeps its CA and node
+    certificate: openssl reads keytool's key stores and certificates (IPv6 names too)."""
+    keytool = shutil.which("keytool")
+    if keytool is None:
+        pytest.skip("no keytool here to make the Secrets of an older chart with (Java 17 or newer)")
+    existing = tmp_path / "work" / "existing"
+    ca, ca_cert, node = (existing / ISSUE_SECRETS[name] / "data" for name in (
+        "KAFKAC_CLUSTER_CA_SECRET", "KAFKAC_CLUSTER_CA_CERT_SECRET", "KAFKAC_NODE_CERT_SECRET"))
+    for folder in (ca, ca_cert, node):
+        folder.mkdir(parents=True)
+        (folder.parent / "resourceVersion").write_text("1")
+
+    def run(*args: str) -> None:
+        subprocess.run([keytool, "-J-XX:TieredStopAtLevel=1", *args], check=True, capture_output=True, timeout=120)
+
+    (ca / "ca.password").write_text("capassword")
+    (ca_cert / "ca.password").write_text("trustpassword")
+    (node / "node.password").write_text("nodepassword")
+    ca_store = ["-keystore", str(ca / "ca.p12"), "-storetype", "PKCS12", "-storepass", "capassword"]
+    node_store = ["-keystore", str(node / "node.p12"), "-storetype", "PKCS12", "-storepass", "nodepassword"]
+    run("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=cluster-ca v0, O=io.strimzi",
+        "-ext", "BC:c=ca:true", "-ext", "KU:c=keyCertSign,cRLSign", "-startdate", "-1H", "-validity", "365", *ca_store)
+    run("-exportcert", "-rfc", "-alias", "ca", "-file", str(ca_cert / "ca.crt"), *ca_store)
+    run("-importcert", "-noprompt", "-alias", "ca", "-file", str(ca_cert / "ca.crt"), "-keystore",
+        str(ca_cert / "ca.p12"), "-storetype", "PKCS12", "-storepass", "trustpassword")
+    run("-genkeypair", "-alias", "node", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=c-kafka, O=io.strimzi",
+        *node_store)
+    run("-certreq", "-alias", "node", "-file", str(tmp_path / "node.csr"), *node_store)
+    run("-gencert", "-alias", "ca", "-infile", str(tmp_path / "node.csr"), "-outfile", str(node / "node.crt"),
+        "-rfc", "-startdate", "-1H", "-validity", "365", "-ext",
+        "SAN=dns:c-kafka,dns:c-kafka.ns,dns:*.c-kafka.ns.svc,dns:kafka.example.com,ip:198.51.100.3,"
+        "ip:2001:db8:0:0:0:0:0:5", "-ext", "KU:c=digitalSignature,keyEncipherment", "-ext", "EKU=serverAuth,clientAuth",
+        *ca_store)
+    run("-importcert", "-noprompt", "-alias", "ca", "-file", str(ca_cert / "ca.crt"), *node_store)
+    run("-importcert", "-noprompt", "-alias", "node", "-file", str(node / "node.crt"), *node_store)
+    run("-delete", "-alias", "ca", *node_store)
+
+    done = _issue_step(["dash"], tmp_path / "work", "/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert "cluster CA: kept" in done.stdout and "cluster CA certificate: kept" in done.stdout
+    assert "node certificate: kept" in done.stdout
+    # The CA made by an older chart had no ca.key yet: written from its key store, the rest kept.
+    assert (tmp_path / "work" / "new" / "order").read_text().split() == [
+        ISSUE_SECRETS["KAFKAC_CLUSTER_CA_SECRET"], ISSUE_SECRETS["KAFKAC_EXPORTER_CERT_SECRET"],
+        ISSUE_SECRETS["KAFKAC_CLIENTS_CA_SECRET"], ISSUE_SECRETS["KAFKAC_CLIENTS_CA_CERT_SECRET"]]
+    exporter = tmp_path / "work" / "new" / ISSUE_SECRETS["KAFKAC_EXPORTER_CERT_SECRET"] / "data"
+    _openssl("verify", "-CAfile", str(ca_cert / "ca.crt"), str(exporter / "kafka-exporter.crt"))

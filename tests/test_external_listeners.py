@@ -149,7 +149,7 @@ def test_no_discovery_and_no_api_access_when_the_spec_pins_every_address(tmp_pat
     assert broker["podSpec"]["automountServiceAccountToken"] is False
     assert values["addressDiscovery"] is None and values["rackAwareness"] is None
     assert "5 EXTERNAL-9094 2001:db8::5 32005 -" in broker["advertisedAddresses"].splitlines()
-    # IPv6 in full hex groups; the Job writes it as keytool prints it (ipv6-text.awk).
+    # IPv6 in full hex groups; the Job writes it as openssl prints it (ipv6-text.awk).
     assert values["certificates"]["externalIpAddresses"] == [
         "198.51.100.3", "198.51.100.4", "2001:0db8:0000:0000:0000:0000:0000:0005"]
 

@@ -72,6 +72,7 @@ def certificates_values(cluster: Cluster) -> dict:
             "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
             "kubectlResources": {"requests": {"cpu": "50m", "memory": "64Mi"},
                                  "limits": {"memory": "128Mi"}},
+            # The issue step's (openssl; the key's name is older than that).
             "keytoolResources": {"requests": {"cpu": "200m", "memory": "256Mi"},
                                  "limits": {"memory": "256Mi"}},
         },

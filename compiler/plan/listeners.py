@@ -252,7 +252,7 @@ def external_names(cluster: Cluster) -> tuple[list[str], list[str]]:
         for broker in listener.brokers:
             names.extend([broker.host, broker.advertised_host, broker.load_balancer_ip])
     unique = sorted({name.lower() for name in names if name})
-    # IPv6 in full hex groups: the certificates Job writes them as keytool prints them
+    # IPv6 in full hex groups: the certificates Job writes them as openssl prints them
     # (ipv6-text.awk), and reads no IPv4 tail (::ffff:1.2.3.4).
     ips = [ipaddress.ip_address(name).exploded for name in unique if _is_ip_address(name)]
     return [name for name in unique if not _is_ip_address(name)], ips

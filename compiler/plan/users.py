@@ -71,7 +71,7 @@ def users_values(cluster: Cluster) -> dict | None:
             "podSecurityContext": POD_SECURITY_CONTEXT,
             "containerSecurityContext": CONTAINER_SECURITY_CONTEXT,
             "kubectlResources": {"requests": {"cpu": "50m", "memory": "64Mi"}, "limits": {"memory": "128Mi"}},
-            # keytool, then one Kafka tool run (a JVM of about 100 MiB) at a time.
+            # openssl, then one Kafka tool run (a JVM of about 100 MiB) at a time.
             "toolResources": {"requests": {"cpu": "200m", "memory": "384Mi"}, "limits": {"memory": "512Mi"}},
         },
     }

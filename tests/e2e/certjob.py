@@ -17,7 +17,7 @@ What stands in for the cluster:
   PATH: no Kubernetes API server runs here, so that stand-in keeps Secrets as
   files in a store folder (see its docstring). Every other step (issue, in
   Strimzi's Kafka image; the users Job's apply, in the Kafka image) finds the
-  machine's JDK first on PATH, for keytool and java, and its openssl.
+  machine's JDK first on PATH, for java, and its openssl.
 
 `secrets_in(store, namespace)` reads the store back as Secret data, which
 podrunner.LocalCluster mounts into the Kafka pods.

@@ -1,8 +1,8 @@
 """Fixtures of the end-to-end tests: an example's chart, compiled and run for real.
 
 `boot(example)` compiles examples/<example>, renders the chart with the pinned
-helm, runs the chart's certificates Job (certjob.py: its real scripts, keytool
-from the machine's JDK, Secrets kept by a kubectl stand-in) to make the cluster
+helm, runs the chart's certificates Job (certjob.py: its real scripts, the
+machine's openssl, Secrets kept by a kubectl stand-in) to make the cluster
 CA and node certificate Secrets, starts every pod of the chart with
 podrunner.LocalCluster, those Secrets mounted, and waits until each pod's own
 readiness probe passes. Python clients in the tests reach the pods
@@ -10,7 +10,7 @@ by their cluster DNS names (resolution is patched in this process only).
 Each test module boots its cluster once and stops it when the module ends,
 whatever happened.
 
-Prerequisites: Java 17+ (with keytool), Maven (Kafka's jars come from Maven
+Prerequisites: Java 17+ (with keytool, which reads the Jobs' key stores), Maven (Kafka's jars come from Maven
 Central), gcc, openssl, jq, util-linux (unshare, nsenter, mount, setpriv) and
 root, for the pods' mount namespaces. In CI (CI set) a missing one fails the tests; elsewhere they are
 skipped with the reason.

@@ -1,8 +1,7 @@
 """CAs of type cert-manager.io, run for real but for cert-manager itself.
 
-The certificates Job runs as rendered (certjob.py: its real scripts, keytool
-from this machine's JDK, openssl, the kubectl stand-in's store in place of the
-API server). cert-manager cannot run here (it needs a Kubernetes API server),
+The certificates Job runs as rendered (certjob.py: its real scripts, this
+machine's openssl, the kubectl stand-in's store in place of the API server). cert-manager cannot run here (it needs a Kubernetes API server),
 so cert_manager.CertManagerStandIn plays its CA issuer: it issues what each
 Certificate the Job created asks for, from issuers made here with openssl (an
 intermediate CA under a root), into the Secret the Certificate names. The

@@ -1,9 +1,9 @@
 """The certificates Job of a compiled chart, run for real (see certjob.py).
 
-Its scripts run as rendered, keytool from this machine's JDK makes the keys
-and certificates (openssl writes the PEM keys), and the Secrets go to the
-kubectl stand-in's store (no Kubernetes API server runs here). openssl, used
-apart from the Job's scripts, reads back what it made.
+Its scripts run as rendered, this machine's openssl makes the keys,
+certificates and key stores, and the Secrets go to the kubectl stand-in's
+store (no Kubernetes API server runs here). openssl and keytool, used apart
+from the Job's scripts, read back what it made (keytool: Java reads the stores).
 """
 
 from __future__ import annotations

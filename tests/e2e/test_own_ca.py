@@ -4,8 +4,7 @@ The CAs are what a user brings: made here with openssl (a root CA each, as
 `openssl req -x509` makes it), put in Strimzi's two Secrets per CA (ca.crt in
 `<cluster>-cluster-ca-cert`, ca.key in `<cluster>-cluster-ca`, the same for the
 clients CA) before the chart's Jobs run. The certificates Job and the users
-Job then run as rendered (certjob.py: keytool from this machine's JDK, openssl,
-the kubectl stand-in's store in place of the API server), and a node of
+Job then run as rendered (certjob.py: this machine's openssl, the kubectl stand-in's store in place of the API server), and a node of
 own-ca-spec/ boots with what they made. openssl reads back the results.
 """
 
@@ -164,7 +163,7 @@ def test_a_key_that_is_not_the_certificates_fails_the_job(namespace, cas):
     certjob.put_secrets(namespace.store, NAMESPACE, mixed)
     run = namespace.certificates(check=False)
     assert run.steps[-1].returncode != 0
-    assert f"openssl cannot make a key store of ca.key of Secret {CA} and ca.crt of Secret {CA_CERT}" \
+    assert f"openssl cannot sign with ca.key of Secret {CA} and ca.crt of Secret {CA_CERT}" \
         in run.output("issue")
     assert namespace.writes() == []
 

@@ -2,8 +2,8 @@
 
 First without Kafka: the chart of examples/secure is rendered by the real
 `helm template`; its certificates Job makes the clients CA, then the users
-Job's fetch, issue and store steps run as rendered (certjob.py: keytool from
-this machine's JDK, the kubectl stand-in's store in place of the API server).
+Job's fetch, issue and store steps run as rendered (certjob.py: this machine's
+openssl, the kubectl stand-in's store in place of the API server).
 openssl, a tool the Job does not use, reads back what it made.
 
 Then with Kafka (users-spec/: three nodes, a tls and a scram listener, ACL

@@ -1,17 +1,20 @@
-# An IPv6 address, one a line in lower case, as keytool prints it: eight groups
-# of hex digits without leading zeros (2001:db8:0:0:0:0:0:1). Exits 1 when a
-# line is not one (or ends in an IPv4 address). Run by certs-names.sh.
+# An IPv6 address, one a line in either case, as openssl prints one in a
+# certificate's subject alternative names: eight groups of upper-case hex
+# digits without leading zeros (2001:DB8:0:0:0:0:0:1). Exits 1 when a line is
+# not one (or ends in an IPv4 address). Run by certs-names.sh, on the addresses
+# the node certificate must cover and on those it covers.
 function groups(text, into,   n, i, part) {
   if (text == "") return 0
   n = split(text, part, ":")
   for (i = 1; i <= n; i++) {
-    if (part[i] !~ /^[0-9a-f][0-9a-f]?[0-9a-f]?[0-9a-f]?$/) exit 1
+    if (part[i] !~ /^[0-9A-F][0-9A-F]?[0-9A-F]?[0-9A-F]?$/) exit 1
     sub(/^0+/, "", part[i]); into[i] = part[i] == "" ? "0" : part[i]
   }
   return n
 }
 {
-  if (/:::/ || /[^0-9a-f:]/) exit 1
+  $0 = toupper($0)
+  if (/:::/ || /[^0-9A-F:]/) exit 1
   gap = index($0, "::")
   if (gap) {
     left = groups(substr($0, 1, gap - 1), head); right = groups(substr($0, gap + 2), tail)

@@ -12,19 +12,12 @@
 #
 # A CA the user provides (generateCertificateAuthority: false) is Strimzi's
 # contract: ca.crt in the certificate Secret, ca.key (PEM) in the key Secret.
-# kafkac never writes either; keytool signs with a key store made of them in
+# kafkac never writes either; openssl signs with them (checked to be a pair) in
 # scratch memory, and renewing them is the user's.
 #
-# ensure_ca sets ca_store, ca_password, ca_created, ca_renewed, ca_until and
-# ca_id, and leaves the CA certificate in $scratch/<prefix>-ca.crt.
-
-# A certificate in PEM with plain line ends (some keytool versions write CRLF).
-export_pem() { # key store, its password, alias, file
-  keytool_quiet -exportcert -rfc -alias "$3" -keystore "$1" -storetype PKCS12 -storepass "$2" \
-    -file "$4.export"
-  tr -d '\r' < "$4.export" > "$4"
-  rm -f "$4.export"
-}
+# ensure_ca sets ca_key, ca_signer, ca_created, ca_renewed, ca_until and ca_id,
+# and leaves the CA certificate in $scratch/<prefix>-ca.crt and its private key
+# (PEM) in $scratch/<prefix>-ca.key.
 
 require_keys() { # secret, then keys
   secret=$1; shift
@@ -33,58 +26,72 @@ require_keys() { # secret, then keys
   done
 }
 
-# The key store of a provided CA, made from its ca.key and ca.crt.
+# The key of a provided CA, from its ca.key and ca.crt.
 load_provided_ca() { # what, prefix, key Secret, certificate Secret, spec field
   missing=""
   [ -s "$existing/$4/data/ca.crt" ] || missing="$missing Secret $4 with the key ca.crt (the CA certificate, PEM);"
   [ -s "$existing/$3/data/ca.key" ] || missing="$missing Secret $3 with the key ca.key (its private key, PEM);"
   [ -z "$missing" ] || fail "spec.$5.generateCertificateAuthority is false, so the $1 is yours and kafkac" \
     "creates neither of its Secrets. Missing:$missing see the README, section Certificates."
-  ca_store=$scratch/$2-ca.p12
-  import_ca_key "$existing/$4/data/ca.crt" "$existing/$3/data/ca.key" "$ca_store" \
+  load_ca_key "$existing/$4/data/ca.crt" "$existing/$3/data/ca.key" "$ca_key" "$ca_crt" \
     "ca.key of Secret $3 and ca.crt of Secret $4"
 }
 
 # Sets ca_until, ca_id and ca_fingerprint from the CA certificate.
 read_ca_certificate() { # what, PEM file
-  ca_info=$(printcert "$2")
-  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the $1 certificate's validity"
-  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
-  ca_fingerprint=$(echo "$ca_info" | fingerprint)
+  ca_info=$(cert_info "$2") || fail "cannot read the $1 certificate"
+  ca_until=$(echo "$ca_info" | cert_fact until)
+  ca_id=$(echo "$ca_info" | cert_fact ski)
+  ca_fingerprint=$(echo "$ca_info" | cert_fact fingerprint)
   [ -n "$ca_fingerprint" ] || fail "cannot read the $1 certificate"
   [ -n "$ca_id" ] || fail "the $1 certificate has no SubjectKeyIdentifier extension, which kafkac" \
     "needs to tell the certificates it signed"
 }
 
+# The extensions of a CA certificate. A renewed one also names its own key as
+# the authority's, as the first certificate of a CA kafkac made does not.
+ca_extensions() { # file, renewed (true or false)
+  { echo 'basicConstraints = critical, CA:true'
+    echo 'keyUsage = critical, keyCertSign, cRLSign'
+    echo 'subjectKeyIdentifier = hash'
+    [ "$2" = false ] || echo 'authorityKeyIdentifier = keyid:always'
+  } > "$1"
+}
+
+# The CA's key store (alias ca, the key and its certificate), for Secret <CA>: ca.p12.
+ca_key_store() { # prefix, key store, its password
+  pem_key_store "$ca_crt" "$ca_key" "$2" ca "$3" "the $1 CA"
+}
+
 # A new self-signed certificate for the CA's key, with the subject of the
-# current one (keytool takes it from the key store), in place of the current
-# one in the key store.
+# current one (the same bytes), in place of the current one in the key store.
 renew_ca_certificate() { # prefix, key store, its password, validity days
-  keytool_quiet -certreq -alias ca -keystore "$2" -storetype PKCS12 -storepass "$3" \
-    -file "$scratch/$1-ca.csr"
-  keytool_quiet -gencert -alias ca -keystore "$2" -storetype PKCS12 -storepass "$3" \
-    -infile "$scratch/$1-ca.csr" -outfile "$scratch/$1-ca.renewed" -rfc -startdate -1H -validity "$4" \
-    -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign
-  keytool_quiet -importcert -noprompt -alias ca -file "$scratch/$1-ca.renewed" \
-    -keystore "$2" -storetype PKCS12 -storepass "$3"
+  openssl_quiet "make a request of the $1 CA certificate" x509 -x509toreq -in "$ca_crt" -signkey "$ca_key" \
+    -out "$scratch/$1-ca.csr"
+  ca_extensions "$scratch/$1-ca.ext" true
+  sign_request "$scratch/$1-ca.csr" "$scratch/$1-ca.renewed" "$4" "$scratch/$1-ca.ext" "$ca_key" self
+  cp "$scratch/$1-ca.renewed" "$ca_crt"
+  ca_key_store "$1" "$2" "$3"
 }
 
 ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subject, validity days, renewal days, generate (true or false), spec field
   what=$1; prefix=$2; ca_secret=$3; ca_cert_secret=$4; subject=$5; validity=$6; renewal=$7; generate=$8; field=$9
   ca_crt=$scratch/$prefix-ca.crt
+  ca_key=$scratch/$prefix-ca.key
+  ca_signer=$ca_crt
   ca_created=false
   ca_renewed=false
   write_key_secret=false
   if [ "$generate" = false ]; then
     load_provided_ca "$what" "$prefix" "$ca_secret" "$ca_cert_secret" "$field"
-    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
     log "$what: yours (spec.$field.generateCertificateAuthority: false), from Secrets $ca_secret and $ca_cert_secret"
   elif [ -d "$existing/$ca_secret" ]; then
     require_keys "$ca_secret" ca.p12 ca.password
     ca_store=$scratch/$prefix-ca.p12
     cp "$existing/$ca_secret/data/ca.p12" "$ca_store"
     ca_password=$(cat "$existing/$ca_secret/data/ca.password")
-    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    export_certificate "$ca_store" "$ca_password" "$ca_crt"
+    export_key "$ca_store" "$ca_password" "$ca_key"
     # A CA made by an older chart has no ca.key yet.
     [ -s "$existing/$ca_secret/data/ca.key" ] || write_key_secret=true
     log "$what: kept (Secret $ca_secret exists)"
@@ -96,10 +103,10 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
   else
     ca_store=$scratch/$prefix-ca.p12
     ca_password=$(new_password)
-    keytool_quiet -genkeypair -alias ca -keyalg RSA -keysize 2048 -dname "$subject" \
-      -ext BC:c=ca:true -ext KU:c=keyCertSign,cRLSign -startdate -1H -validity "$validity" \
-      -keystore "$ca_store" -storetype PKCS12 -storepass "$ca_password"
-    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
+    new_key_and_request "$ca_key" "$scratch/$prefix-ca.csr" "$subject"
+    ca_extensions "$scratch/$prefix-ca.ext" false
+    sign_request "$scratch/$prefix-ca.csr" "$ca_crt" "$validity" "$scratch/$prefix-ca.ext" "$ca_key" self
+    ca_key_store "$prefix" "$ca_store" "$ca_password"
     ca_created=true
     write_key_secret=true
     log "$what: created a new CA ($subject), Secret $ca_secret"
@@ -129,7 +136,6 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
   if [ -n "$renewal_reason" ]; then
     old_id=$ca_id
     renew_ca_certificate "$prefix" "$ca_store" "$ca_password" "$validity"
-    export_pem "$ca_store" "$ca_password" ca "$ca_crt"
     read_ca_certificate "$what" "$ca_crt"
     [ "$ca_id" = "$old_id" ] || fail "the renewed $what certificate has another key identifier"
     ca_renewed=true
@@ -142,14 +148,14 @@ ensure_ca() { # what (for the log), prefix, key Secret, certificate Secret, subj
     stage_secret "$ca_secret"
     cp "$ca_store" "$new/$ca_secret/data/ca.p12"
     printf '%s' "$ca_password" > "$new/$ca_secret/data/ca.password"
-    export_key "$ca_store" "$ca_password" "$new/$ca_secret/data/ca.key"
+    cp "$ca_key" "$new/$ca_secret/data/ca.key"
     [ "$ca_created" = true ] || log "$what: updating Secret $ca_secret (ca.key, ca.p12, ca.password)"
   fi
 
   truststore_password=""
   if [ -d "$existing/$ca_cert_secret" ]; then
     require_keys "$ca_cert_secret" ca.crt
-    published=$(printcert "$existing/$ca_cert_secret/data/ca.crt" | fingerprint) || true
+    published=$(cert_info "$existing/$ca_cert_secret/data/ca.crt" | cert_fact fingerprint) || true
     if [ "$published" = "$ca_fingerprint" ]; then
       log "$what certificate: kept (Secret $ca_cert_secret exists)"
       return

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Issues what is missing of a kafkac cluster's certificates, with keytool and openssl.
+# Issues what is missing of a kafkac cluster's certificates, with openssl.
 #
-# Second step of the certificates Job, in Strimzi's Kafka image (keytool, and
-# openssl for the PEM keys).
+# Second step of the certificates Job, in Strimzi's Kafka image (its openssl;
+# no JVM runs).
 # certs-fetch.sh left the Secrets that already exist in $KAFKAC_WORK_DIR/existing/
 # (<secret>/data/<key>, <secret>/resourceVersion, <secret>/force-renew); this
 # script writes what certs-store.sh must create or update into
@@ -35,8 +35,7 @@
 #   Kafka Exporter when $KAFKAC_EXPORTER_CERT_SECRET is set: a client certificate
 #                  (extended key usage clientAuth) signed by the cluster CA,
 #                  subject $KAFKAC_EXPORTER_SUBJECT, in PEM: kafka-exporter.crt
-#                  and kafka-exporter.key (unencrypted PKCS#8, made with openssl
-#                  from keytool's key store). Issued anew on the same
+#                  and kafka-exporter.key (unencrypted PKCS#8). Issued anew on the same
 #                  conditions as the node certificate, names aside.
 #
 # With a CA of type cert-manager.io ($KAFKAC_CLUSTER_CA_TRUST_SECRET or

@@ -23,9 +23,9 @@ exporter_certificate() { # Secret, subject
     openssl pkey -in "$scratch/kafka-exporter.key" -out "$new/$exporter_secret/data/kafka-exporter.key"
     queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
   else
-    issue_leaf kafka-exporter "$2" "$KAFKAC_VALIDITY_DAYS" clientAuth
+    issue_leaf kafka-exporter "$2" "$KAFKAC_VALIDITY_DAYS" clientAuth ""
     cp "$scratch/kafka-exporter.crt" "$new/$exporter_secret/data/kafka-exporter.crt"
-    export_key "$leaf_store" "$leaf_password" "$new/$exporter_secret/data/kafka-exporter.key"
+    cp "$scratch/kafka-exporter.key" "$new/$exporter_secret/data/kafka-exporter.key"
     queue_leaf_secret "Kafka Exporter certificate" "$exporter_secret"
     log "Kafka Exporter certificate: $2, valid $days days"
   fi

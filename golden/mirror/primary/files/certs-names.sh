@@ -1,6 +1,6 @@
 # Sourced by certs-issue.sh, after log.sh: the names and addresses the node
 # certificate must cover. node_certificate_names sets required_names (DNS
-# names) and required_ips (IP addresses, IPv6 as keytool prints them), each
+# names) and required_ips (IP addresses, IPv6 as openssl prints them), each
 # separated by blanks, from $KAFKAC_DNS_NAMES, $KAFKAC_EXTERNAL_DNS_NAMES,
 # $KAFKAC_EXTERNAL_IP_ADDRESSES and the addresses certs-fetch.sh found
 # ($existing/addresses).
@@ -9,9 +9,9 @@ contains() { # list, word
   case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac
 }
 
-# An IPv6 address as keytool prints it (ipv6-text.awk); fails when it is not one.
+# An IPv6 address as openssl prints it (ipv6-text.awk); fails when it is not one.
 ipv6_text() { # address
-  printf '%s\n' "$1" | tr 'A-F' 'a-f' | awk -f "${0%/*}/ipv6-text.awk"
+  printf '%s\n' "$1" | awk -f "${0%/*}/ipv6-text.awk"
 }
 
 node_certificate_names() {

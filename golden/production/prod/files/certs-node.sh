@@ -6,12 +6,19 @@
 # Sets missing to the names and addresses the node certificate ($leaf_info)
 # does not cover, and reason when there are any.
 node_names_missing() {
-  present=$(echo "$leaf_info" | sed -n 's/^ *DNSName: //p')
+  present=$(echo "$leaf_info" | sed -n 's/^dns //p')
   missing=""
   for name in $required_names; do
     if ! echo "$present" | grep -qxF "$name"; then missing="$missing $name"; fi
   done
-  present_ips=$(echo "$leaf_info" | sed -n 's/^ *IPAddress: //p')
+  present_ips=""
+  for ip in $(echo "$leaf_info" | sed -n 's/^ip //p'); do
+    case $ip in
+      *:*) ip=$(ipv6_text "$ip") || continue ;;
+    esac
+    present_ips="$present_ips$ip
+"
+  done
   for ip in $required_ips; do
     if ! echo "$present_ips" | grep -qxF "$ip"; then missing="$missing $ip"; fi
   done
@@ -51,9 +58,9 @@ issue_node_certificate() {
     return
   fi
   sans=""
-  for name in $required_names; do sans="${sans:+$sans,}dns:$name"; done
-  for ip in $required_ips; do sans="$sans,ip:$ip"; done
-  issue_leaf node "$KAFKAC_NODE_SUBJECT" "$KAFKAC_VALIDITY_DAYS" serverAuth,clientAuth -ext "SAN=$sans"
+  for name in $required_names; do sans="${sans:+$sans,}DNS:$name"; done
+  for ip in $required_ips; do sans="$sans,IP:$ip"; done
+  issue_leaf node "$KAFKAC_NODE_SUBJECT" "$KAFKAC_VALIDITY_DAYS" "serverAuth, clientAuth" "$sans"
   mkdir -p "$new/$node_secret/data"
   cp "$leaf_store" "$new/$node_secret/data/node.p12"
   cp "$scratch/node.crt" "$new/$node_secret/data/node.crt"

@@ -2,7 +2,7 @@
 # Makes the Secrets of the cluster's KafkaUsers, and keeps the TLS users'
 # certificates current.
 #
-# Second step of the users Job, in the Kafka image (its JRE's keytool, and openssl).
+# Second step of the users Job, in the Kafka image (its openssl).
 # certs-fetch.sh left the Secrets that exist in $KAFKAC_WORK_DIR/existing/
 # (<secret>/data/<key>, <secret>/resourceVersion, <secret>/force-renew); this
 # script writes what certs-store.sh must create or replace into
@@ -124,27 +124,28 @@ read_clients_ca() {
     ca_trust_hint="$ca_trust_hint it must hold the certificate(s) of the CA your issuer signs with."
     return 0
   fi
-  ca_info=$(printcert "$ca_crt") || fail "cannot read ca.crt of Secret $KAFKAC_CLIENTS_CA_CERT_SECRET"
-  ca_until=$(echo "$ca_info" | not_after) || fail "cannot read the clients CA certificate's validity"
-  ca_id=$(echo "$ca_info" | key_identifier SubjectKeyIdentifier)
+  ca_info=$(cert_info "$ca_crt") || fail "cannot read ca.crt of Secret $KAFKAC_CLIENTS_CA_CERT_SECRET"
+  ca_until=$(echo "$ca_info" | cert_fact until)
+  ca_id=$(echo "$ca_info" | cert_fact ski)
   [ -n "$ca_id" ] || fail "the clients CA certificate has no SubjectKeyIdentifier extension, which kafkac" \
     "needs to tell the certificates it signed"
 }
 
-# The clients CA's key store, for signing: ca.p12 of a CA kafkac generated, or
-# one made in scratch from ca.key and ca.crt of a CA the user provides
-# (Strimzi's keys). Sets ca_store and ca_password.
+# The clients CA's private key, for signing: from ca.p12 of a CA kafkac
+# generated, or ca.key of a CA the user provides (Strimzi's keys), checked to be
+# the key of ca.crt. Sets ca_key, and ca_signer to the certificate of that key.
 clients_ca_key_ready=false
 load_clients_ca_key() {
   [ "$clients_ca_key_ready" = true ] && return
   ca_dir=$existing/$KAFKAC_CLIENTS_CA_SECRET/data
+  ca_key=$scratch/clients-ca.key
+  ca_signer=$ca_crt
   if [ -s "$ca_dir/ca.p12" ] && [ -s "$ca_dir/ca.password" ]; then
-    ca_store=$ca_dir/ca.p12
-    ca_password=$(cat "$ca_dir/ca.password")
+    export_key "$ca_dir/ca.p12" "$(cat "$ca_dir/ca.password")" "$ca_key"
   elif [ -s "$ca_dir/ca.key" ]; then
-    ca_store=$scratch/clients-ca.p12
-    import_ca_key "$ca_crt" "$ca_dir/ca.key" "$ca_store" \
+    load_ca_key "$ca_crt" "$ca_dir/ca.key" "$ca_key" "$scratch/clients-ca-signing.crt" \
       "ca.key of Secret $KAFKAC_CLIENTS_CA_SECRET and ca.crt of Secret $KAFKAC_CLIENTS_CA_CERT_SECRET"
+    ca_signer=$scratch/clients-ca-signing.crt
   else
     fail "Secret $KAFKAC_CLIENTS_CA_SECRET (the clients CA) has neither ca.key nor ca.p12 and ca.password:" \
       "has the certificates Job run?"
@@ -221,13 +222,13 @@ tls_user() { # name, validity days, renewal days
     return
   fi
   load_clients_ca_key
-  issue_leaf "$user" "CN=$user" "$2" clientAuth
+  issue_leaf "$user" "CN=$user" "$2" clientAuth ""
   mkdir -p "$new/$user/data"
   cp "$leaf_store" "$new/$user/data/user.p12"
   cp "$scratch/$user.crt" "$new/$user/data/user.crt"
   cp "$ca_crt" "$new/$user/data/ca.crt"
   printf '%s' "$leaf_password" > "$new/$user/data/user.password"
-  export_key "$leaf_store" "$leaf_password" "$new/$user/data/user.key"
+  cp "$scratch/$user.key" "$new/$user/data/user.key"
   if [ -d "$existing/$user" ]; then
     replace_secret "$user"
     log "user $user: re-issuing its certificate (a new key, CN=$user, valid $days days, signed by the" \

@@ -20,11 +20,7 @@ stage_secret() { # Secret
 stage_ca_cert_secret() { # Secret, ca.crt file, trust store password, then an alias and a PEM file per certificate
   stage=$1; stage_pem=$2; stage_password=$3; shift 3
   stage_store=$scratch/$stage-truststore.p12
-  while [ $# -ge 2 ]; do
-    keytool_quiet -importcert -noprompt -alias "$1" -file "$2" \
-      -keystore "$stage_store" -storetype PKCS12 -storepass "$stage_password"
-    shift 2
-  done
+  pem_trust_store "$stage_store" "$stage_password" "$@"
   stage_secret "$stage"
   cp "$stage_pem" "$new/$stage/data/ca.crt"
   cp "$stage_store" "$new/$stage/data/ca.p12"
