@@ -220,12 +220,12 @@ def loopback_shim() -> Path:
     return library
 
 
-# Every JVM of the tests' image starts on the JIT's quick tier (C1) alone. A
-# cluster's boot is JVM starts: keytool a few dozen times in each certificates
-# Job, then every Kafka node, Kafka's tools in probes and Jobs, Connect workers.
-# C2's compile threads took most of that CPU on two cores (a Kafka node: 30 s
-# of CPU to start; keytool's Job: 40 % more) and the tests' workloads are far
-# too small to need C2's code. Nothing the chart configures changes.
+# Every JVM of the tests' image starts on the JIT's quick tier (C1) alone: a
+# cluster's boot is mostly JVM starts (every Kafka node, Kafka's tools in probes
+# and Jobs, Connect workers; keytool where a test reads a key store the way
+# Java does). C2's compile threads took most of that CPU on two cores (a Kafka
+# node: 30 s of CPU to start, 12 s on C1) and the tests' workloads are far too
+# small to need C2's code. Nothing the chart configures changes.
 JVM_OPTIONS = {"java": ("-XX:TieredStopAtLevel=1",), "keytool": ("-J-XX:TieredStopAtLevel=1",)}
 
 
