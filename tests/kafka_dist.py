@@ -259,23 +259,3 @@ def java_home() -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return final
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".java-", dir=final.parent))
-    try:
-        for entry in real.iterdir():
-            if entry.name != "bin":
-                (staging / entry.name).symlink_to(entry)
-        (staging / "bin").mkdir()
-        for program in (real / "bin").iterdir():
-            (staging / "bin" / program.name).symlink_to(program)
-        keytool = staging / "bin" / "keytool"
-        keytool.unlink()
-        keytool.write_text(f'#!/bin/sh\nexec {shlex.quote(str(real / "bin" / "keytool"))} '
-                           f'{" ".join(KEYTOOL_OPTIONS)} "$@"\n')
-        keytool.chmod(0o755)
-        staging.chmod(0o755)
-        _move_into_place(staging, final)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return final
