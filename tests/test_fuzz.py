@@ -36,6 +36,7 @@ from compiler.schemas import schema_file
 from compiler.validate import SCHEMA_NAMES
 
 from .conftest import EXAMPLES
+from .util import tree_paths
 
 SPEC = "fuzz.yaml"
 MAX_SECONDS_PER_CASE = 10
@@ -207,16 +208,6 @@ def _example_documents() -> list[list]:
 EXAMPLE_DOCUMENTS = _example_documents()
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, child in node.items():
-            yield from _paths(child, path + (key,))
-    elif isinstance(node, list):
-        for index, child in enumerate(node):
-            yield from _paths(child, path + (index,))
-
-
 def _set(node, path, value):
     for part in path[:-1]:
         node = node[part]
@@ -255,7 +246,7 @@ def mutated_examples(draw):
         index = draw(st.integers(0, len(documents) - 1))
         document = documents[index]
         # deepest first: hypothesis leans towards the first choices, and apiVersion and kind come first
-        paths = sorted((p for p in _paths(document) if p), key=lambda p: (-len(p), str(p)))
+        paths = sorted((p for p in tree_paths(document) if p), key=lambda p: (-len(p), str(p)))
         action = draw(st.sampled_from(["same-type", "same-type", "same-type", "replace", "delete", "add-key",
                                        "duplicate", "break-reference", "rename-key"]))
         if action == "duplicate":

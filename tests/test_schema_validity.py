@@ -20,6 +20,7 @@ from compiler.load import load_text
 from compiler.schema_validity import Unsupported, compile_check
 
 from .conftest import EXAMPLES, ROOT, STRIMZI_CORPUS, require_strimzi_corpus
+from .util import tree_paths
 
 MUTANTS_PER_DOCUMENT = 25
 REPLACEMENTS = (None, True, False, 0, -1, 1, 3.0, 2.5, 2 ** 40, "", "x", "Equal", "1Gi", "-1",
@@ -47,16 +48,6 @@ def _schema_name(data: dict) -> str | None:
     return validate_module.SCHEMA_NAMES.get((data.get("apiVersion"), data.get("kind")))
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, path + (index,))
-
-
 def _clone(node):
     """A copy of the containers; scalars are immutable (and ScalarFloat does not deepcopy)."""
     if isinstance(node, dict):
@@ -67,7 +58,7 @@ def _clone(node):
 
 
 def _mutants(data, rng: random.Random, count: int):
-    paths = [p for p in _paths(data) if p]
+    paths = [p for p in tree_paths(data) if p]
     for _ in range(count if paths else 0):
         mutant = _clone(data)
         path = rng.choice(paths)

@@ -22,7 +22,7 @@ from compiler.prune import without_nulls
 from compiler.validate import StrimziFields, validate
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
-from .util import expectations
+from .util import expectations, tree_paths
 
 CASES = Path(__file__).parent / "cases"
 INVALID_CASES = sorted((CASES / "invalid").glob("*.yaml"))
@@ -467,16 +467,6 @@ def test_strimzi_fields_file_is_up_to_date():
 JUNK = (None, [], {}, "x", -1, 1.5, True, {"zz": 1}, [{"type": "jbod"}], "9" * 100)
 
 
-def _paths(node, path=()):
-    yield path
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, path + (key,))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _paths(value, path + (index,))
-
-
 def _replaced(node, path, value):
     if not path:
         return value
@@ -491,7 +481,7 @@ def test_any_value_anywhere_gives_well_formed_findings():
     for document in documents:
         # Each path gets every fifth kind of junk, in rotation, so every kind
         # of junk lands on every kind of field without a full cross product.
-        for i, path in enumerate(_paths(document.data)):
+        for i, path in enumerate(tree_paths(document.data)):
             for junk in JUNK[i % 5::5]:
                 mutated = type(document)(document.file, document.index, _replaced(document.data, path, junk),
                                          document.spans, document.key_spans)

@@ -57,6 +57,17 @@ _HEADER = re.compile(r"^# ([a-z]+): (.+)$")
 _POSITION = re.compile(r"^(\d+):(\d+) (\S+)$")
 
 
+def tree_paths(node, path: tuple = ()):
+    """Every path in a tree of dicts and lists, the root's () first, parents before children."""
+    yield path
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield from tree_paths(child, path + (key,))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            yield from tree_paths(child, path + (index,))
+
+
 def headers(case: Path) -> dict[str, list[str]]:
     """The `# NAME: VALUE` lines at the top of a case file, by name, in order."""
     found: dict[str, list[str]] = {}
