@@ -74,6 +74,7 @@ STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
         "spec.entityOperator.topicOperator.topicMetadataMaxAttempts",
         "spec.entityOperator.userOperator.reconciliationIntervalSeconds",
         "spec.entityOperator.userOperator.zookeeperSessionTimeoutSeconds",
+        "spec.entityOperator.tlsSidecar.*", "spec.entityOperator.template.tlsSidecarContainer.*",
     }),
     "KafkaNodePool": frozenset({"spec.template.statefulset.*"}),
 }
@@ -338,7 +339,8 @@ class _Explainer:
                 continue
             path = parent + (key,)
             no_effect = _no_effect(self.kind, _notation(path))
-            if no_effect and self.strimzi_api.knows(self.kind, path):
+            if no_effect and (self.strimzi_api.knows(self.kind, path)
+                              or _v1beta2_only(self.kind, _notation(path))):
                 findings.append(warning(
                     "schema.noEffect", f"{dotted(path)}: configures {no_effect}, so it has no effect",
                     self.document.span_of(path, key=True), path, "remove it", self.document.describe()))
