@@ -97,6 +97,15 @@ NO_EFFECT_FIELDS: dict[tuple[str, str], str] = {
         "Strimzi's User Operator, which kafkac does not run (the chart's users Job manages the KafkaUsers)",
     ("Kafka", "spec.entityOperator.template"): "the Entity Operator's pod, which kafkac does not run",
     ("Kafka", "spec.entityOperator.tlsSidecar"): "the Entity Operator's pod, which kafkac does not run",
+    ("Kafka", "spec.maintenanceTimeWindows"):
+        "when Strimzi's operator may roll pods to renew certificates; the chart's certificates Job renews them "
+        "only when `helm upgrade` runs it, at a time you choose",
+    ("Kafka", "spec.clusterCa.generateSecretOwnerReference"):
+        "whether the operator deletes the CA Secrets with the Kafka; the certificates Job's Secrets belong to no "
+        "Helm release and stay after `helm uninstall`",
+    ("Kafka", "spec.clientsCa.generateSecretOwnerReference"):
+        "whether the operator deletes the CA Secrets with the Kafka; the certificates Job's Secrets belong to no "
+        "Helm release and stay after `helm uninstall`",
 }
 
 
