@@ -42,10 +42,10 @@ def belongs_to(doc: Document, cluster: Cluster) -> bool:
 def matching_keys(keys, namespace: str | None, name: str) -> list[ClusterKey]:
     """The keys (namespace, name) among `keys` that a resource of `namespace` naming `name` joins:
     the one in its own namespace first; otherwise every one whose namespace it can share."""
-    exact = [k for k in keys if k == (namespace, name)]
-    if exact:
-        return exact
-    return sorted((k for k in keys if k[1] == name and same_namespace(k[0], namespace)),
+    if (namespace, name) in keys:
+        return [(namespace, name)]
+    # A set: two Kafkas with one key are one place to join (the second is reported as a duplicate).
+    return sorted({k for k in keys if k[1] == name and same_namespace(k[0], namespace)},
                   key=lambda k: k[0] or "")
 
 
@@ -116,3 +116,17 @@ def referenced(documents_by_key: dict[tuple[str | None, str], Document], namespa
     names), in its own namespace first."""
     found = matching_keys(documents_by_key, namespace, name)
     return documents_by_key[found[0]] if found else None
+
+
+def unmanaged_members(kind: str, docs: list[Document], cluster: Cluster, operator: str,
+                      other_way: str = "") -> list[Finding]:
+    """Errors for KafkaTopics or KafkaUsers of a Kafka without the operator section that would
+    make the chart manage them (`topicOperator`, `userOperator`): nothing would create them."""
+    noun = kind.removeprefix("Kafka").lower()
+    path = ("metadata", "labels", CLUSTER_LABEL)
+    return [error(
+        f"{noun}.not-managed",
+        f"{kind} {doc.name} belongs to Kafka {cluster.name}, which does not manage {noun}s "
+        f"(it has no spec.entityOperator.{operator}), so nothing would create the {noun}",
+        doc.span_of(path), path, f"spec.entityOperator.{operator}: {{}} in Kafka {cluster.name}{other_way}",
+        doc.describe()) for doc in docs]
