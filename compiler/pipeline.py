@@ -81,21 +81,31 @@ def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
 
 def check_policies(options: Options) -> Result:
     """What `kafkac check` runs: validate, then the policies (against the base, if given)."""
+    return _with_specs_and_policies(options, _check_policies)
+
+
+def compile_specs(options: Options) -> Result:
+    """What `kafkac compile` runs: validate, the policies, then plan, emit and verify into the output."""
+    return _with_specs_and_policies(options, _compile_specs)
+
+
+def _with_specs_and_policies(options: Options, run) -> Result:
+    """Read the specs while OPA starts and compiles the library, then `run(options, model, result, ready)`
+    on valid specs; one OPA server serves the run."""
     from . import policy
 
-    # OPA starts now and compiles the library while the specs are read.
     with policy.starting(options.check.opa_url, options.check.policy_dirs) as ready:
-        return _check_policies(options, ready)
+        model, findings = read_specs(options.paths)
+        result = Result(findings)
+        if model is None:
+            return result
+        return run(options, model, result, ready)
 
 
-def _check_policies(options: Options, ready) -> Result:
+def _check_policies(options: Options, model: Model, result: Result, ready) -> Result:
     from .base_specs import load_base
     from .check import check
 
-    model, findings = read_specs(options.paths)
-    result = Result(findings)
-    if model is None:
-        return result
     base_model = None
     if options.base is not None:
         base_model, base_findings = read_documents(load_base(options.base, options.paths))
@@ -111,21 +121,9 @@ def _check_policies(options: Options, ready) -> Result:
     return result
 
 
-def compile_specs(options: Options) -> Result:
-    from . import policy
-
-    # OPA starts now and compiles the library while the specs are read; one server serves the run.
-    with policy.starting(options.check.opa_url, options.check.policy_dirs) as ready:
-        return _compile_specs(options, ready)
-
-
-def _compile_specs(options: Options, ready) -> Result:
+def _compile_specs(options: Options, model: Model, result: Result, ready) -> Result:
     from .check import check, cluster_profile
 
-    model, findings = read_specs(options.paths)
-    result = Result(findings)
-    if model is None:
-        return result
     if not model.clusters and not model.connects:
         result.findings.append(error(
             "input.no-cluster", "no Kafka, KafkaConnect or KafkaMirrorMaker2 resource among the inputs, so there "
