@@ -29,7 +29,7 @@ import re
 
 from .findings import FieldPath, Finding, dotted, error, warning
 from .kafka_configs import ConfigKey, check_config, for_version
-from .cluster_members import CLUSTER_LABEL, group_by_cluster
+from .cluster_members import group_by_cluster, unmanaged_members
 from .load import Document, Documents
 from .model import Cluster, Topic
 from .properties import config_text
@@ -73,15 +73,8 @@ def cluster_topics(cluster: Cluster, docs: list[Document], findings: list[Findin
     """The managed topics of one cluster, sorted by name; problems go to `findings`."""
     managed = [doc for doc in docs if is_managed(doc)]
     if managed and not cluster.manage_topics:
-        path = ("metadata", "labels", CLUSTER_LABEL)
-        for doc in managed:
-            findings.append(error(
-                "topic.not-managed",
-                f"KafkaTopic {doc.name} belongs to Kafka {cluster.name}, which does not manage topics "
-                "(it has no spec.entityOperator.topicOperator), so nothing would create the topic",
-                doc.span_of(path), path,
-                f"spec.entityOperator.topicOperator: {{}} in Kafka {cluster.name}, or the annotation "
-                f'{MANAGED_ANNOTATION}: "false" on this KafkaTopic', doc.describe()))
+        findings += unmanaged_members("KafkaTopic", managed, cluster, "topicOperator",
+                                      f', or the annotation {MANAGED_ANNOTATION}: "false" on this KafkaTopic')
         return ()
     _check_unique(managed, findings)
     topics = [_topic(cluster, doc, findings) for doc in managed]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 
 from .findings import FieldPath, Finding, error, warning
-from .cluster_members import CLUSTER_LABEL, group_by_cluster
+from .cluster_members import group_by_cluster, unmanaged_members
 from .load import Document, Documents
 from .model import Acl, Cluster, User
 
@@ -58,14 +58,7 @@ def attach_users(documents: Documents, clusters: list[Cluster]) -> tuple[list[Cl
 def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding]) -> tuple[User, ...]:
     """The users of one cluster, sorted by name; problems go to `findings`."""
     if docs and not cluster.manage_users:
-        path = ("metadata", "labels", CLUSTER_LABEL)
-        for doc in docs:
-            findings.append(error(
-                "user.not-managed",
-                f"KafkaUser {doc.name} belongs to Kafka {cluster.name}, which does not manage users "
-                "(it has no spec.entityOperator.userOperator), so nothing would create the user",
-                doc.span_of(path), path, f"spec.entityOperator.userOperator: {{}} in Kafka {cluster.name}",
-                doc.describe()))
+        findings += unmanaged_members("KafkaUser", docs, cluster, "userOperator")
         return ()
     seen: dict[str, Document] = {}
     users = []
