@@ -38,14 +38,15 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
             _check_remove_node_ids(pool_doc, starts[pool_doc.name], findings)
     pools = [_pool(doc, pool_doc, starts[pool_doc.name], findings) for pool_doc in pool_docs
              if pool_doc.name in starts]
-    names = set()
+    seen: dict[str, Document] = {}
     for pool_doc in pool_docs:
-        if pool_doc.name in names:
+        if pool_doc.name in seen:
             findings.append(error(
-                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice",
+                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice (also at "
+                f"{seen[pool_doc.name].span_of(('metadata', 'name'))})",
                 pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
-                "one KafkaNodePool per name"))
-        names.add(pool_doc.name)
+                "one KafkaNodePool per name and namespace"))
+        seen.setdefault(pool_doc.name, pool_doc)
     if zookeeper:
         _check_zookeeper_pools(pool_docs, findings)
     elif not any(p.is_controller and p.replicas > 0 for p in pools):
