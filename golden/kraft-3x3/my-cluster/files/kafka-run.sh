@@ -37,17 +37,6 @@ pod_address() { # pod-name dns-suffix
   echo "$1.$KAFKAC_HEADLESS_SERVICE.$POD_NAMESPACE.$2"
 }
 
-# A JMX user name or password from its mounted Secret file. The agent's files
-# separate a user from its password and access by a blank, and read a backslash
-# as an escape: only letters, digits, '.', '_' and '-' are taken, as data.
-jmx_word() { # file
-  jmx_word_value=$(cat "$1")
-  case $jmx_word_value in
-    ''|*[!A-Za-z0-9._-]*) fail "$1 must be one word of letters, digits, '.', '_' or '-'" ;;
-  esac
-  printf '%s' "$jmx_word_value"
-}
-
 join() { # separator, then words
   separator=$1; shift
   result=""
@@ -186,6 +175,17 @@ fi
 if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then
   export CLASSPATH="${CLASSPATH:+$CLASSPATH:}$KAFKAC_METRICS_CLASSPATH"
 fi
+
+# A JMX user name or password from its mounted Secret file. The agent's files
+# separate a user from its password and access by a blank, and read a backslash
+# as an escape: only letters, digits, '.', '_' and '-' are taken, as data.
+jmx_word() { # file
+  jmx_word_value=$(cat "$1")
+  case $jmx_word_value in
+    ''|*[!A-Za-z0-9._-]*) fail "$1 must be one word of letters, digits, '.', '_' or '-'" ;;
+  esac
+  printf '%s' "$jmx_word_value"
+}
 
 # JMX remote (spec.kafka.jmxOptions), as Strimzi opens it: the RMI registry and
 # server on one port, no SSL, for the server only. The registry's stub names the
