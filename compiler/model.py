@@ -252,6 +252,15 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class Jmx:
+    """spec.kafka.jmxOptions: JMX remote on every Kafka node's JVM, as Strimzi opens it."""
+
+    # authentication type password: the user of Secret <cluster>-kafka-jmx, with readonly access.
+    password: bool = False
+    secret_template: dict = field(default_factory=dict)  # spec.kafka.template.jmxSecret
+
+
+@dataclass(frozen=True)
 class KafkaExporter:
     """spec.kafkaExporter. It connects to the replication listener with a certificate of its own."""
 
@@ -410,6 +419,7 @@ class Cluster:
     # The JMX exporter or Strimzi's metrics reporter in every node; None: no metrics endpoint.
     metrics: Metrics | None = None
     kafka_exporter: KafkaExporter | None = None
+    jmx: Jmx | None = None
     # Annotation kafkac.io/prometheus-operator: "true": PodMonitors, alerts and dashboards.
     prometheus_operator: bool = False
     liveness_probe: dict = field(default_factory=dict)

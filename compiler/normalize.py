@@ -18,7 +18,7 @@ from .load import Document, Documents
 from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
-                    Authorization, CertManager, CertSecret, Cluster, ClusterCa, KafkaExporter, Listener, Logging,
+                    Authorization, CertManager, CertSecret, Cluster, ClusterCa, Jmx, KafkaExporter, Listener, Logging,
                     Metrics, Model, Rack, ZooKeeper)
 from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
                                   listener_settings)
@@ -174,6 +174,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         logging=logging,
         metrics=metrics,
         kafka_exporter=kafka_exporter,
+        jmx=_jmx(spec, _template_section(doc, "jmxSecret")),
         prometheus_operator=prometheus_operator,
         liveness_probe=dict(spec.get("livenessProbe") or {}),
         readiness_probe=dict(spec.get("readinessProbe") or {}),
@@ -210,6 +211,14 @@ def _authorization(kafka_spec: dict) -> Authorization | None:
     if not raw:
         return None
     return Authorization(super_users=tuple(f"User:{name}" for name in raw.get("superUsers") or ()))
+
+
+def _jmx(kafka_spec: dict, secret_template: dict) -> Jmx | None:
+    raw = kafka_spec.get("jmxOptions")
+    if raw is None:
+        return None
+    authentication = raw.get("authentication") or {}
+    return Jmx(password=authentication.get("type") == "password", secret_template=secret_template)
 
 
 def _template_section(doc: Document, section: str) -> dict:

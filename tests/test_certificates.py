@@ -265,8 +265,8 @@ def test_job_containers_are_restricted_pinned_and_sized(kraft_chart):
     (scripts,) = [o for o in _by_kind(objects, "ConfigMap")
                   if o["metadata"]["name"] == "my-cluster-kafka-certificates-scripts"]
     assert sorted(scripts["data"]) == ["certs-ca.sh", "certs-exporter.sh", "certs-fetch.sh", "certs-issue.sh",
-                                       "certs-names.sh", "certs-node.sh", "certs-stage.sh", "certs-store.sh",
-                                       "ipv6-text.awk", "log.sh", "tls-tools.sh"]
+                                       "certs-jmx.sh", "certs-names.sh", "certs-node.sh", "certs-stage.sh",
+                                       "certs-store.sh", "ipv6-text.awk", "log.sh", "tls-tools.sh"]
 
 
 @pytest.mark.tools
@@ -354,8 +354,8 @@ ISSUE_SECRETS = {"KAFKAC_CLUSTER_CA_CERT_SECRET": "c-cluster-ca-cert", "KAFKAC_C
                  "KAFKAC_CLIENTS_CA_SECRET": "c-clients-ca", "KAFKAC_EXPORTER_CERT_SECRET": "c-kafka-exporter-certs"}
 
 
-def _issue_step(shell: list[str], work: Path, path: str) -> subprocess.CompletedProcess:
-    env = {"PATH": path, "KAFKAC_WORK_DIR": str(work), "KAFKAC_NAMESPACE": "ns", **ISSUE_SECRETS,
+def _issue_step(shell: list[str], work: Path, path: str, extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {"PATH": path, "KAFKAC_WORK_DIR": str(work), "KAFKAC_NAMESPACE": "ns", **ISSUE_SECRETS, **(extra or {}),
            "KAFKAC_CA_SUBJECT": "CN=cluster-ca v0, O=io.strimzi", "KAFKAC_NODE_SUBJECT": "CN=c-kafka, O=io.strimzi",
            "KAFKAC_CLIENTS_CA_SUBJECT": "CN=clients-ca v0, O=io.strimzi",
            "KAFKAC_EXPORTER_SUBJECT": "CN=c-kafka-exporter, O=io.strimzi",
@@ -396,12 +396,13 @@ def test_the_issue_step_makes_strimzis_secrets_with_openssl_alone(shell, tmp_pat
     path = f"{tools}:/usr/bin:/bin" if shell[0] != BUSYBOX else str(tools)
     work = tmp_path / "work"
     (work / "existing").mkdir(parents=True)
-    done = _issue_step(shell, work, path)
+    jmx = {"KAFKAC_JMX_SECRET": "c-kafka-jmx"}
+    done = _issue_step(shell, work, path, jmx)
     assert done.returncode == 0, done.stderr + done.stdout
     new = work / "new"
     assert (new / "order").read_text().split() == [
         "c-cluster-ca", "c-cluster-ca-cert", "c-kafka-node-certs", "c-kafka-exporter-certs", "c-clients-ca",
-        "c-clients-ca-cert"]
+        "c-clients-ca-cert", "c-kafka-jmx"]
     keys = {secret.name: sorted(p.name for p in (secret / "data").iterdir()) for secret in new.iterdir()
             if secret.is_dir()}
     assert keys == {"c-cluster-ca": ["ca.key", "ca.p12", "ca.password"],
@@ -409,7 +410,10 @@ def test_the_issue_step_makes_strimzis_secrets_with_openssl_alone(shell, tmp_pat
                     "c-clients-ca": ["ca.key", "ca.p12", "ca.password"],
                     "c-clients-ca-cert": ["ca.crt", "ca.p12", "ca.password"],
                     "c-kafka-node-certs": ["node.crt", "node.p12", "node.password"],
-                    "c-kafka-exporter-certs": ["kafka-exporter.crt", "kafka-exporter.key"]}
+                    "c-kafka-exporter-certs": ["kafka-exporter.crt", "kafka-exporter.key"],
+                    "c-kafka-jmx": ["jmx-password", "jmx-username"]}
+    jmx_words = [(new / "c-kafka-jmx" / "data" / key).read_text() for key in ("jmx-username", "jmx-password")]
+    assert all(re.fullmatch("[A-Za-z0-9]{32}", word) for word in jmx_words) and jmx_words[0] != jmx_words[1]
     ca = new / "c-cluster-ca-cert" / "data" / "ca.crt"
     node = new / "c-kafka-node-certs" / "data" / "node.crt"
     text = _openssl("x509", "-noout", "-text", "-in", str(node))
@@ -437,9 +441,10 @@ def test_the_issue_step_makes_strimzis_secrets_with_openssl_alone(shell, tmp_pat
             assert f", {kind}," in listed and "contains 1 entry" in listed, listed
 
     _as_existing(work)
-    done = _issue_step(shell, work, path)
+    done = _issue_step(shell, work, path, jmx)
     assert done.returncode == 0, done.stderr + done.stdout
     assert (work / "new" / "order").read_text() == ""
+    assert "JMX credentials: kept (Secret c-kafka-jmx exists)" in done.stdout
 
     ca = work / "existing" / "c-cluster-ca-cert" / "data" / "ca.crt"
     ski = _openssl("x509", "-noout", "-ext", "subjectKeyIdentifier", "-in", str(ca))

@@ -12,6 +12,8 @@ from ..model import Cluster, Listener, NodePool, Volume, kafka_minor
 from .broker_config import jvm_env, log4j_java_option, logging_file_name, node_cert_listeners, server_properties
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
                         discovers_node_address, external_address_env, service_port)
+from .jmx import (JMX_PORT, jmx_container_ports, jmx_env, jmx_service_ports, jmx_volume_mounts,
+                  jmx_volumes)
 from .metrics import METRICS_PORT, metrics_container_ports, metrics_env, metrics_volume_mounts, metrics_volumes
 from .naming import (CONTROL_PLANE, REPLICATION, claim_labels, cluster_id, cluster_names, hook_pod_labels,
                      kafka_pods_selector, pod_name, pool_config_map_name, pool_labels, pool_selector,
@@ -39,7 +41,7 @@ def services(cluster: Cluster) -> dict:
             "name": cluster_names(cluster).brokers_service,
             "ports": [service_port(listener)
                       for listener in (*_control_plane(cluster), REPLICATION, *cluster.listeners)
-                      if not listener.has_own_services],
+                      if not listener.has_own_services] + jmx_service_ports(cluster),
             "selector": kafka_pods_selector(cluster),
             **metadata_of(cluster.brokers_service_template),
             **_service_ip_families(cluster.brokers_service_template),
@@ -84,7 +86,7 @@ def network_policy(cluster: Cluster) -> dict | None:
     The control plane port is open to the Kafka pods, the replication port to them
     and to the chart's own clients of it (the topics and users Jobs, Kafka
     Exporter), each listener's port to its peers (to everyone without them), and
-    the metrics port to everyone, as Strimzi's. Without peers on any listener
+    the metrics and JMX ports to everyone, as Strimzi's. Without peers on any listener
     there is none: every port is open, as Strimzi's policy would leave them.
     """
     if not any(listener.network_policy_peers for listener in cluster.listeners):
@@ -104,6 +106,8 @@ def network_policy(cluster: Cluster) -> dict | None:
     rules += [rule(listener.port, list(listener.network_policy_peers)) for listener in cluster.listeners]
     if cluster.metrics is not None:
         rules.append(rule(METRICS_PORT, []))
+    if cluster.jmx is not None:
+        rules.append(rule(JMX_PORT, []))
     return {"name": cluster_names(cluster).network_policy, "spec": {
         "podSelector": kafka_pods["podSelector"], "policyTypes": ["Ingress"], "ingress": rules}}
 
@@ -137,7 +141,7 @@ def pool_values(cluster: Cluster, pool: NodePool) -> dict:
         "serverProperties": server_properties(cluster, pool, listeners),
         "env": _pool_env(cluster, pool, listeners),
         "ports": [{"name": port_name(listener), "containerPort": listener.port, "protocol": "TCP"}
-                  for listener in listeners] + metrics_container_ports(cluster),
+                  for listener in listeners] + metrics_container_ports(cluster) + jmx_container_ports(cluster),
         "probePort": probe_port,
         "readinessProbe": {**PROBE_DEFAULTS, **cluster.readiness_probe},
         "livenessProbe": {**PROBE_DEFAULTS, **cluster.liveness_probe},
@@ -254,6 +258,7 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
     env.update(external_address_env(cluster, pool, listeners))
     env.update(jvm_env(pool.jvm_options, pool.resources))
     env.update(metrics_env(cluster))
+    env.update(jmx_env(cluster))
     user_env = pool.template.kafka_container.get("env", [])
     return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
 
@@ -286,6 +291,7 @@ def _pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:
     if address_init_container(cluster, pool):
         volumes.append({"name": "address-volume", "emptyDir": {"sizeLimit": "1Mi"}})
     volumes.extend(metrics_volumes(cluster))
+    volumes.extend(jmx_volumes(cluster))
     volumes.extend(pool.template.pod.get("volumes", []))
     return volumes
 
@@ -304,6 +310,7 @@ def _pool_volume_mounts(cluster: Cluster, pool: NodePool) -> list[dict]:
     if address_init_container(cluster, pool):
         mounts.append({"name": "address-volume", "mountPath": ADDRESS_INIT_DIR, "readOnly": True})
     mounts.extend(metrics_volume_mounts(cluster))
+    mounts.extend(jmx_volume_mounts(cluster))
     mounts.extend(pool.template.kafka_container.get("volumeMounts", []))
     return mounts
 

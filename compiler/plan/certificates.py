@@ -7,6 +7,7 @@ Placed by templates/certificates/; the users Job applies its users' Certificates
 from __future__ import annotations
 
 from ..model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, ClusterCa
+from .jmx import jmx_secret_values
 from .listeners import address_objects, cluster_ip_service_names, external_names
 from .naming import cluster_names, hook_pod_labels, secret_labels, zookeeper_names
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
@@ -48,6 +49,8 @@ def certificates_values(cluster: Cluster) -> dict:
         "addressObjects": address_objects(cluster),
         "clusterDomain": _CLUSTER_DOMAIN,
         "kafkaExporter": _kafka_exporter_certificate(cluster),
+        # Not a certificate: the JMX credentials, made and kept the same way.
+        "jmx": jmx_secret_values(cluster),
         "certManager": _cluster_cert_manager(cluster, node_secret, dns_names, external_dns_names, external_ips),
         # Signs the KafkaUsers' certificates; `authentication: tls` listeners trust only it.
         "clientsCa": {

@@ -51,6 +51,7 @@ class ClusterNames:
     kafka_exporter: str
     kafka_exporter_cert_secret: str
     network_policy: str
+    jmx_secret: str  # the JMX user name and password (jmxOptions.authentication)
 
 
 def cluster_names(cluster: Cluster) -> ClusterNames:
@@ -61,7 +62,8 @@ def cluster_names(cluster: Cluster) -> ClusterNames:
         cluster_ca_cert_secret=f"{cluster.name}-cluster-ca-cert", cluster_ca_secret=f"{cluster.name}-cluster-ca",
         clients_ca_cert_secret=f"{cluster.name}-clients-ca-cert", clients_ca_secret=f"{cluster.name}-clients-ca",
         node_cert_secret=f"{kafka}-node-certs", kafka_exporter=f"{kafka}-exporter",
-        kafka_exporter_cert_secret=f"{kafka}-exporter-certs", network_policy=f"{cluster.name}-network-policy-kafka")
+        kafka_exporter_cert_secret=f"{kafka}-exporter-certs", network_policy=f"{cluster.name}-network-policy-kafka",
+        jmx_secret=f"{kafka}-jmx")
 
 
 @dataclass(frozen=True)

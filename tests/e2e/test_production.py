@@ -17,6 +17,11 @@ Kafka's own kafka-consumer-groups.sh, inside a broker pod, connects where the
 rendered Deployment's `--kafka.server` points, with the TLS files its `--tls.*`
 arguments name (from the Secrets the certificates Job's own scripts made), and
 lists and describes consumer groups as Kafka Exporter does.
+
+JMX (jmxOptions with password authentication) is proven with a real JMX client
+(jmx-client/JmxClient.java, run by the image's Java as a single-file program) in a
+broker pod: every node answers with the user name and password of the Secret the
+certificates Job made, read-only, and refuses without them or with another password.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import re
 import shutil
 import subprocess
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
@@ -45,6 +51,8 @@ REPLICATION = 9091
 NODE_SECRET, CLUSTER_CA_SECRET = "prod-kafka-node-certs", "prod-cluster-ca-cert"
 EXPORTER = "prod-kafka-exporter"
 EXPORTER_SECRET = "prod-kafka-exporter-certs"
+JMX_SECRET, JMX_PORT = "prod-kafka-jmx", 9999
+JMX_CLIENT = Path(__file__).resolve().parent / "jmx-client" / "JmxClient.java"
 EXPORTER_SUBJECT = "/O=io.strimzi/CN=prod-kafka-exporter"  # openssl's form of CN=prod-kafka-exporter, O=io.strimzi
 ZONES = ("zone-a", "zone-b", "zone-c")
 RACK_INIT_CONTAINER = "kafka-init"
@@ -285,7 +293,48 @@ def test_the_certificates_job_over_its_own_secrets_writes_nothing(production):
         before = certjob.store_bytes(store)
         again = certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "work", kafka_dist.java_home())
         assert "Kafka Exporter certificate: kept" in again.output("issue"), again.log
+        assert f"JMX credentials: kept (Secret {JMX_SECRET} exists)" in again.output("issue"), again.log
         assert "nothing to write" in again.output("store"), again.log
         assert certjob.store_bytes(store) == before
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+# --- JMX ------------------------------------------------------------------------------------
+
+def jmx_client(cluster, target, credentials: tuple[str, str] | None) -> subprocess.CompletedProcess:
+    """JmxClient.java in the first broker pod, against `target`'s JMX port by its DNS name."""
+    pod = cluster.brokers[0]
+    source = cluster.host_path(pod, "/tmp/JmxClient.java")
+    source.write_text(JMX_CLIENT.read_text())
+    os.chmod(source, 0o644)
+    env = {"JMX_USERNAME": credentials[0], "JMX_PASSWORD": credentials[1]} if credentials else {}
+    host = f"{target.name}.prod-kafka-brokers.{NAMESPACE}.svc"
+    return cluster.exec(pod, ["java", "-Xmx128m", "/tmp/JmxClient.java", host, str(JMX_PORT)],
+                        timeout=180, env=env)
+
+
+def test_every_node_answers_jmx_with_the_secrets_credentials_read_only(production):
+    cluster, _ = production
+    secret = cluster.secrets[JMX_SECRET]
+    credentials = (secret["jmx-username"].decode(), secret["jmx-password"].decode())
+    assert len(set(credentials)) == 2 and all(len(word) == 32 for word in credentials)
+    for target in (cluster.controllers[0], cluster.brokers[-1]):
+        done = jmx_client(cluster, target, credentials)
+        assert done.returncode == 0, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert int(lines[0].removeprefix("kafka.server MBeans: ")) > 0, done.stdout
+        assert lines[1] == "write: refused", done.stdout  # the user's access is readonly, as Strimzi's
+    # The files the JVM reads hold the credentials in the pod's scratch space, for its user alone.
+    for name in ("jmx.access", "jmx.password"):
+        assert os.stat(cluster.host_path(cluster.brokers[-1], f"/tmp/kafka/{name}")).st_mode & 0o077 == 0
+
+
+def test_jmx_refuses_a_client_without_the_secrets_password(production):
+    cluster, _ = production
+    user = cluster.secrets[JMX_SECRET]["jmx-username"].decode()
+    target = cluster.brokers[-1]
+    for credentials, reason in ((None, "Credentials required"), ((user, "not-the-password"), "Invalid username")):
+        done = jmx_client(cluster, target, credentials)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "connection refused: Authentication failed!" in done.stdout and reason in done.stdout, done.stdout

@@ -9,7 +9,8 @@
 # the resourceVersion that was read, so a concurrent change makes it fail
 # instead of being lost; annotations others put on it are kept, but for
 # kafkac.io/force-renew, which the renewal answered. Labels come from
-# $KAFKAC_SECRET_LABELS (JSON).
+# $KAFKAC_SECRET_LABELS (JSON); the JMX Secret's labels and annotations from
+# $KAFKAC_JMX_SECRET_METADATA (JSON: labels, annotations).
 #
 # The users Job runs it too, with $KAFKAC_SECRET_METADATA_FILE instead: a JSON
 # object of each Secret's labels and annotations, by Secret name. It replaces a
@@ -68,6 +69,10 @@ while IFS= read -r name; do
         generation=0
         [ "$action" = create ] || generation=$(read_generation "$name" strimzi.io/ca-key-generation)
         annotations=$(jq -n --arg g "$generation" '{"strimzi.io/ca-key-generation": $g}') ;;
+      "${KAFKAC_JMX_SECRET:-}")
+        : "${KAFKAC_JMX_SECRET_METADATA:?}"
+        labels=$(jq '.labels' <<< "$KAFKAC_JMX_SECRET_METADATA")
+        annotations=$(jq '.annotations' <<< "$KAFKAC_JMX_SECRET_METADATA") ;;
       *) annotations='{}' ;;
     esac
   fi

@@ -37,6 +37,9 @@
 #                  subject $KAFKAC_EXPORTER_SUBJECT, in PEM: kafka-exporter.crt
 #                  and kafka-exporter.key (unencrypted PKCS#8). Issued anew on the same
 #                  conditions as the node certificate, names aside.
+#   JMX            when $KAFKAC_JMX_SECRET is set: a random user name and
+#                  password (jmx-username, jmx-password), made only when that
+#                  Secret is absent and never changed.
 #
 # With a CA of type cert-manager.io ($KAFKAC_CLUSTER_CA_TRUST_SECRET or
 # $KAFKAC_CLIENTS_CA_TRUST_SECRET set) kafkac has no key of that CA: its CA
@@ -52,7 +55,8 @@
 # This file runs the steps in order; each job is in a file it sources:
 # certs-names.sh (the names the node certificate covers), certs-ca.sh (the
 # CAs), certs-node.sh (the node certificate), certs-exporter.sh (Kafka
-# Exporter's) and certs-stage.sh (the Secrets staged for certs-store.sh).
+# Exporter's), certs-jmx.sh (the JMX credentials) and certs-stage.sh (the
+# Secrets staged for certs-store.sh).
 set -eu
 set -f # the names include wildcards (*.<service>): never expand them as file patterns
 
@@ -80,6 +84,7 @@ log_name=certificates
 . "${0%/*}/certs-ca.sh"
 . "${0%/*}/certs-node.sh"
 . "${0%/*}/certs-exporter.sh"
+. "${0%/*}/certs-jmx.sh"
 
 for generate in "$KAFKAC_CLUSTER_CA_GENERATE" "$KAFKAC_CLIENTS_CA_GENERATE"; do
   case $generate in
@@ -130,5 +135,9 @@ else
   ensure_ca "clients CA" clients "$KAFKAC_CLIENTS_CA_SECRET" "$KAFKAC_CLIENTS_CA_CERT_SECRET" \
     "$KAFKAC_CLIENTS_CA_SUBJECT" "$KAFKAC_CLIENTS_CA_VALIDITY_DAYS" "$KAFKAC_CLIENTS_CA_RENEWAL_DAYS" \
     "$KAFKAC_CLIENTS_CA_GENERATE" clientsCa
+fi
+
+if [ -n "${KAFKAC_JMX_SECRET:-}" ]; then
+  jmx_credentials "$KAFKAC_JMX_SECRET"
 fi
 rm -rf "$scratch"

@@ -36,6 +36,10 @@ else
   if [ -n "${KAFKAC_EXPORTER_CERT_SECRET:-}" ]; then
     secrets+=("$KAFKAC_EXPORTER_CERT_SECRET")
   fi
+  # The JMX credentials, with spec.kafka.jmxOptions.authentication.
+  if [ -n "${KAFKAC_JMX_SECRET:-}" ]; then
+    secrets+=("$KAFKAC_JMX_SECRET")
+  fi
 fi
 # With a CA of type cert-manager.io: the Secrets cert-manager wrote and the CA
 # certificates to trust.

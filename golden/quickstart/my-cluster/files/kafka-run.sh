@@ -5,7 +5,7 @@
 # adds what depends on the pod's identity (its node id, DNS name and data
 # directories) and the password of the node certificate's key store (from its
 # Secret, never from the ConfigMap), formats KRaft storage on first start only,
-# and then execs Kafka.
+# opens JMX when asked, and then execs Kafka.
 # Every input is an environment variable set by the pod spec: values are used
 # as data, never evaluated.
 set -eu
@@ -174,5 +174,46 @@ fi
 # into the pod; kafka-run-class.sh puts CLASSPATH before the jars of libs/.
 if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then
   export CLASSPATH="${CLASSPATH:+$CLASSPATH:}$KAFKAC_METRICS_CLASSPATH"
+fi
+
+# A JMX user name or password from its mounted Secret file. The agent's files
+# separate a user from its password and access by a blank, and read a backslash
+# as an escape: only letters, digits, '.', '_' and '-' are taken, as data.
+jmx_word() { # file
+  jmx_word_value=$(cat "$1")
+  case $jmx_word_value in
+    ''|*[!A-Za-z0-9._-]*) fail "$1 must be one word of letters, digits, '.', '_' or '-'" ;;
+  esac
+  printf '%s' "$jmx_word_value"
+}
+
+# JMX remote (spec.kafka.jmxOptions), as Strimzi opens it: the RMI registry and
+# server on one port, no SSL, for the server only. The registry's stub names the
+# pod by its DNS name, which a client anywhere in the cluster resolves. With
+# authentication, the agent's password and access files (the Secret's user,
+# readonly) are written here, in the pod's private scratch space.
+if [ -n "${KAFKAC_JMX_PORT:-}" ]; then
+  case $KAFKAC_JMX_PORT in
+    *[!0-9]*) fail "KAFKAC_JMX_PORT must be a port number" ;;
+  esac
+  jmx_opts="-Dcom.sun.management.jmxremote -Dcom.sun.management.jmxremote.port=$KAFKAC_JMX_PORT"
+  jmx_opts="$jmx_opts -Dcom.sun.management.jmxremote.rmi.port=$KAFKAC_JMX_PORT"
+  jmx_opts="$jmx_opts -Dcom.sun.management.jmxremote.ssl=false"
+  jmx_opts="$jmx_opts -Djava.rmi.server.hostname=$(pod_address "$POD_NAME" svc)"
+  if [ -n "${KAFKAC_JMX_SECRET_DIR:-}" ]; then
+    jmx_user=$(jmx_word "$KAFKAC_JMX_SECRET_DIR/jmx-username")
+    jmx_password=$(jmx_word "$KAFKAC_JMX_SECRET_DIR/jmx-password")
+    rm -f "$work_dir/jmx.access" "$work_dir/jmx.password"
+    printf '%s readonly\n' "$jmx_user" > "$work_dir/jmx.access"
+    printf '%s %s\n' "$jmx_user" "$jmx_password" > "$work_dir/jmx.password"
+    # The JVM refuses a password file that others may read.
+    chmod 600 "$work_dir/jmx.access" "$work_dir/jmx.password"
+    jmx_opts="$jmx_opts -Dcom.sun.management.jmxremote.authenticate=true"
+    jmx_opts="$jmx_opts -Dcom.sun.management.jmxremote.access.file=$work_dir/jmx.access"
+    jmx_opts="$jmx_opts -Dcom.sun.management.jmxremote.password.file=$work_dir/jmx.password"
+  else
+    jmx_opts="$jmx_opts -Dcom.sun.management.jmxremote.authenticate=false"
+  fi
+  export KAFKA_JMX_OPTS="$jmx_opts"
 fi
 exec "$kafka_home/bin/kafka-server-start.sh" "$properties"
