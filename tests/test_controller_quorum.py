@@ -243,3 +243,98 @@ def test_other_controllers_join_and_brokers_format_as_before(shell, tmp_path):
     added = _added(done, "my-cluster-broker-0")
     assert f"controller.quorum.bootstrap.servers={CONTROLLER_ADDRESSES}" in added
     assert _format_args(done).endswith("--ignore-formatted --release-version 4.3-IV0")
+
+
+# --- rebalance-run.sh: removing the voters that are no controllers of the chart -----------------
+
+_QUORUM_TOOL = r'''#!/bin/sh
+# A stand-in kafka-metadata-quorum.sh: voters in $0.voters ("<id> <directory> <last fetch>"),
+# the first one leads; every call is appended to $0.calls.
+voters="$0.voters"
+echo "$*" >> "$0.calls"
+case "$*" in
+  *"describe --status"*)
+    awk 'BEGIN { printf "ClusterId: x\nCurrentVoters: [" }
+      { printf "%s{\"id\": %s, \"directoryId\": \"%s\", \"endpoints\": [\"CONTROLPLANE-9090://c-%s:9090\"]}",
+          (NR > 1 ? ", " : ""), $1, $2, $1 }
+      END { printf "]\nCurrentObservers: [{\"id\": 0, \"directoryId\": \"b0\"}]\n" }' "$voters" ;;
+  *"describe --replication"*)
+    echo "NodeId DirectoryId LogEndOffset Lag LastFetchTimestamp LastCaughtUpTimestamp Status"
+    awk '{ print $1, $2, 10, 0, $3, $3, (NR == 1 ? "Leader" : "Follower") }' "$voters"
+    echo "0 b0 10 0 100000 100000 Observer" ;;
+  *remove-controller*)
+    set -- $*
+    while [ "$1" != --controller-id ]; do shift; done
+    id=$2; directory=$4
+    awk -v id="$id" -v d="$directory" '!($1 == id && $2 == d)' "$voters" > "$voters.new"
+    mv "$voters.new" "$voters"
+    echo "Removed KRaft controller $id with directory id $directory" ;;
+  *) echo "unexpected: $*" >&2; exit 1 ;;
+esac
+'''
+
+
+def _rebalance_home(tmp_path: Path, voters: str) -> Path:
+    home = tmp_path / "kafka"
+    (home / "bin").mkdir(parents=True)
+    tools = {
+        "kafka-metadata-quorum.sh": _QUORUM_TOOL,
+        "kafka-broker-api-versions.sh": '#!/bin/sh\necho "b-0:9091 (id: 0 rack: null isFenced: false) -> ("\n',
+        "kafka-reassign-partitions.sh": '#!/bin/sh\necho "No partition reassignments found."\n',
+        "kafka-topics.sh": "#!/bin/sh\n",
+    }
+    for name, body in tools.items():
+        (home / "bin" / name).write_text(body)
+        (home / "bin" / name).chmod(0o755)
+    (home / "bin" / "kafka-metadata-quorum.sh.voters").write_text(voters)
+    return home
+
+
+def _grow(shell: list[str], tmp_path: Path, home: Path, controller_ids: str, **extra: str):
+    scripts = tmp_path / "scripts"
+    scripts.mkdir(exist_ok=True)
+    for name in ("rebalance-run.sh", "rebalance-plan.awk", "kafka-tools.sh", "log.sh"):
+        (scripts / name).write_text((FILES / name).read_text())
+    (tmp_path / "client").mkdir(exist_ok=True)
+    env = {"PATH": os.environ["PATH"], "KAFKA_HOME": str(home), "KAFKAC_BOOTSTRAP_SERVERS": "b-0:9091",
+           "KAFKAC_WORK_DIR": str(tmp_path / "work"), "KAFKAC_CLIENT_DIR": str(tmp_path / "client"),
+           "KAFKAC_REBALANCE_PHASE": "grow", "KAFKAC_REBALANCE_KEEP": "0", "KAFKAC_POLL_SECONDS": "0",
+           "KAFKAC_CONTROLLER_QUORUM": "dynamic", "KAFKAC_CONTROLLER_IDS": controller_ids, **extra}
+    return subprocess.run([*shell, str(scripts / "rebalance-run.sh")], capture_output=True, text=True, env=env)
+
+
+def test_the_rebalance_job_knows_the_charts_controllers_in_a_dynamic_quorum_only(tmp_path):
+    (tmp_path / "static").mkdir()
+    (chart,) = plan(normalized(tmp_path / "static", KRAFT).clusters)
+    assert "KAFKAC_CONTROLLER_QUORUM" not in {e["name"] for e in chart.values["rebalance"]["job"]["env"]}
+    (tmp_path / "dynamic").mkdir()
+    (chart,) = plan(normalized(tmp_path / "dynamic", with_quorum("dynamic")).clusters)
+    env = {e["name"]: e["value"] for e in chart.values["rebalance"]["job"]["env"]}
+    assert env["KAFKAC_CONTROLLER_QUORUM"] == "dynamic" and env["KAFKAC_CONTROLLER_IDS"] == "3 4 5"
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=["dash", "busybox"])
+def test_voters_that_are_no_controllers_are_removed_one_at_a_time_and_once(shell, tmp_path):
+    home = _rebalance_home(tmp_path, "3 d3 100000\n4 d4 99990\n5 d5 99990\n6 d6 50000\n7 d7 40000\n")
+    done = _grow(shell, tmp_path, home, "3 4 5")
+    assert done.returncode == 0, done.stdout + done.stderr
+    calls = (home / "bin" / "kafka-metadata-quorum.sh.calls").read_text().splitlines()
+    removals = [c for c in calls if "remove-controller" in c]
+    assert [r.split("remove-controller ")[1] for r in removals] == [
+        "--controller-id 6 --controller-directory-id d6", "--controller-id 7 --controller-directory-id d7"]
+    assert all(c.startswith("--bootstrap-server b-0:9091 --command-config ") for c in calls)
+    assert "voter 6 (directory d6) removed from the quorum" in done.stdout
+    assert "controllers: the quorum's voters are 3 4 5" in done.stdout
+    again = _grow(shell, tmp_path, home, "3 4 5")
+    assert again.returncode == 0, again.stderr
+    calls = (home / "bin" / "kafka-metadata-quorum.sh.calls").read_text().splitlines()
+    assert len([c for c in calls if "remove-controller" in c]) == 2
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=["dash", "busybox"])
+def test_a_voter_that_still_runs_is_not_removed(shell, tmp_path):
+    home = _rebalance_home(tmp_path, "3 d3 100000\n4 d4 99990\n5 d5 99990\n6 d6 99995\n")
+    done = _grow(shell, tmp_path, home, "3 4 5", KAFKAC_WAIT_SECONDS="0")
+    assert done.returncode == 1
+    assert "voter 6 still runs after 0s" in done.stderr
+    assert "remove-controller" not in (home / "bin" / "kafka-metadata-quorum.sh.calls").read_text()
