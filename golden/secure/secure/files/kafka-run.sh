@@ -187,8 +187,9 @@ ssl.key.password=$node_password
 ssl.truststore.type=PEM
 ssl.truststore.location=${KAFKAC_CLUSTER_CA_CERTS_DIR:-/opt/kafka/cluster-ca-certs}/ca.crt
 EOF
-  # A tool's JVM: small, and none of the server's options.
-  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" \
+  # A tool's JVM: small, quick to start, and none of the server's options.
+  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
+    KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
     "$kafka_home/bin/kafka-metadata-quorum.sh" --bootstrap-controller "$other_controllers" \
     --command-config "$client_config" describe --status > "$work_dir/quorum.out" 2>&1
 }
