@@ -105,6 +105,10 @@ def test_a_new_cluster_starts_its_quorum_from_the_lowest_controller(deployment):
     assert deployment.voters() == [10, 11, 12]
     log = "".join(path.read_text(errors="replace") for path in deployment.cluster.pods["quorum-controller-10"].logs)
     assert "starts the quorum alone" in log
+    for joined in (11, 12):
+        log = "".join(path.read_text(errors="replace")
+                      for path in deployment.cluster.pods[f"quorum-controller-{joined}"].logs)
+        assert "starts the quorum alone" not in log
 
 
 def test_controllers_a_scale_up_adds_join_the_quorum_by_themselves(deployment):
@@ -130,6 +134,10 @@ def test_a_scale_down_removes_the_stopped_controllers_from_the_quorum(deployment
     assert deployment.voters() == [10, 11, 12]
     assert "controllers: the quorum's voters are 10 11 12" in log
     deployment.figures["scale-down 5 -> 3"] = {"seconds": round(time.monotonic() - started)}
+    # A second run finds nothing to remove.
+    code, log = deployment.run_job(3, "quorum-kafka-rebalance")
+    assert code == 0 and "removed from the quorum" not in log, log
+    assert "controllers: the quorum's voters are 10 11 12" in log
 
 
 def test_no_acknowledged_record_was_lost(deployment):
