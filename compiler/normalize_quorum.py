@@ -49,7 +49,8 @@ def _why_not_dynamic(doc: Document, version: str, zookeeper_mode: bool) -> str:
                 f"is {version}")
     metadata_version = doc.get("spec", "kafka", "metadataVersion")
     if metadata_version is not None and _release(str(metadata_version)) < DYNAMIC_QUORUM_METADATA_SINCE:
-        return f"metadata version 3.9-IV0 or later (kraft.version 1), and spec.kafka.metadataVersion is {metadata_version}"
+        return (f"metadata version 3.9-IV0 or later (kraft.version 1), and spec.kafka.metadataVersion "
+                f"is {metadata_version}")
     return ""
 
 
