@@ -233,6 +233,8 @@ def cluster_facts(cluster: Cluster) -> dict:
         "controllerNodeIds": controllers,
         # The chart's drain Job empties the brokers an upgrade removes (a KRaft cluster's).
         "drainsBrokers": cluster.zookeeper is None,
+        # kafkac.io/controller-quorum: "static" (controller.quorum.voters) or "dynamic".
+        "controllerQuorum": cluster.controller_quorum,
     }
 
 

@@ -438,6 +438,8 @@ class Cluster:
     zookeeper: ZooKeeper | None = None
     # The KafkaRebalances of this cluster, by name.
     rebalances: tuple[Rebalance, ...] = ()
+    # Annotation kafkac.io/controller-quorum: "static" (controller.quorum.voters) or "dynamic".
+    controller_quorum: str = "static"
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:

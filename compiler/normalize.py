@@ -23,6 +23,7 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
 from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
                                   listener_settings)
 from .normalize_pools import node_pools
+from .normalize_quorum import controller_quorum
 from .normalize_rebalance import attach_rebalances
 from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, zookeeper
 from .topics import attach_topics
@@ -145,6 +146,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     metrics = _metrics(doc, config_maps, findings)
     kafka_exporter = _kafka_exporter(doc)
     prometheus_operator = _prometheus_operator(doc, findings)
+    quorum = controller_quorum(doc, version, zookeeper_mode, findings)
     if zookeeper_mode:
         _check_zookeeper_mode(doc, findings)
     if pools is None or (zookeeper_mode and zookeeper is None):
@@ -184,6 +186,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         service_account_template=_template_section(doc, "serviceAccount"),
         cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
         zookeeper=zookeeper,
+        controller_quorum=quorum,
     )
 
 

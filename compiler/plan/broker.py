@@ -250,6 +250,10 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
     if cluster.zookeeper is not None:
         # broker.id instead of node.id and no KRaft storage to format (kafka-run.sh).
         env["KAFKAC_ZOOKEEPER_MODE"] = "true"
+    if cluster.controller_quorum == "dynamic":
+        # controller.quorum.bootstrap.servers instead of voters, and a format that lets the
+        # controllers join the quorum (kafka-run.sh).
+        env["KAFKAC_CONTROLLER_QUORUM"] = "dynamic"
     if pool.is_broker and cluster.rack is not None:
         if cluster.rack.type == "topology-label":
             env["KAFKAC_RACK_FILE"] = f"{_RACK_INIT_DIR}/rack.id"

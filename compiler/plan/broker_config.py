@@ -70,12 +70,16 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
     """The static part of the node's server.properties.
 
     kafka-run.sh appends what depends on the pod's identity: node.id,
-    log.dirs, metadata.log.dir, controller.quorum.voters, advertised.listeners.
+    log.dirs, metadata.log.dir, controller.quorum.voters (or, in a dynamic quorum,
+    controller.quorum.bootstrap.servers), advertised.listeners.
     """
     lines = [f"# Node pool {pool.name} of Kafka cluster {cluster.name}."]
     if cluster.zookeeper is not None:
         lines += ["# broker.id, log.dirs and advertised.listeners are appended at start-up",
                   "# from the pod's identity."]
+    elif cluster.controller_quorum == "dynamic":
+        lines += ["# node.id, log.dirs, metadata.log.dir, controller.quorum.bootstrap.servers and",
+                  "# advertised.listeners are appended at start-up from the pod's identity."]
     else:
         lines += ["# node.id, log.dirs, metadata.log.dir, controller.quorum.voters and",
                   "# advertised.listeners are appended at start-up from the pod's identity."]
@@ -94,6 +98,10 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         props.extend(_zookeeper_client_properties(cluster))
     if pool.is_broker:
         props.append(("inter.broker.listener.name", REPLICATION.identifier))
+    if pool.is_controller and cluster.controller_quorum == "dynamic":
+        # A new controller adds itself to a dynamic quorum (KIP-853); the rebalance Job
+        # removes the ones a change takes away, once their pods are gone.
+        props.append(("controller.quorum.auto.join.enable", "true"))
     # Every node is a client of the controller listener; brokers also serve and
     # use the replication listener. Both require the peer's node certificate and
     # check that the server's certificate names the address it was reached at.

@@ -57,6 +57,7 @@ def rebalance_values(cluster: Cluster) -> dict | None:
                 "KAFKAC_REBALANCE_SKIP": " ".join(map(str, drained_node_ids(cluster))),
                 "KAFKAC_WAIT_SECONDS": str(KAFKA_WAIT_SECONDS),
                 "KAFKAC_TOOL_HEAP_OPTS": TOOL_HEAP_OPTIONS,
+                **_controller_quorum_env(cluster),
             }),
             # One Kafka tool run (a JVM of about 100 MiB) at a time.
             "resources": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}},
@@ -77,6 +78,15 @@ def rebalance_values(cluster: Cluster) -> dict | None:
             ],
         },
     }
+
+
+def _controller_quorum_env(cluster: Cluster) -> dict:
+    """In a dynamic quorum the post-upgrade Job removes the voters that are not the chart's
+    controllers (new ones join by themselves)."""
+    if cluster.controller_quorum != "dynamic":
+        return {}
+    return {"KAFKAC_CONTROLLER_QUORUM": "dynamic",
+            "KAFKAC_CONTROLLER_IDS": " ".join(str(node) for pool in cluster.controllers for node in pool.node_ids)}
 
 
 def request_values(rebalance: Rebalance) -> dict:

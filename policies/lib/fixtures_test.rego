@@ -85,6 +85,7 @@ cluster := {
 		"controllers": 3,
 		"brokerNodeIds": [100, 101, 102],
 		"controllerNodeIds": [0, 1, 2],
+		"controllerQuorum": "static",
 	},
 }
 

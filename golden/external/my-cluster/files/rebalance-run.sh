@@ -14,6 +14,10 @@
 #          (name, mode, brokers, approved, throttle; its excluded topics in
 #          exclude-<name>) is planned, its proposal printed, and, if approved,
 #          executed.
+#          Before that, in a dynamic KRaft quorum ($KAFKAC_CONTROLLER_QUORUM),
+#          every voter whose node id is not among the chart's controllers
+#          ($KAFKAC_CONTROLLER_IDS) is removed from the quorum, one at a time,
+#          once it has stopped (a running controller would join again).
 #
 # Every move is throttled ($KAFKAC_REBALANCE_THROTTLE bytes per second, or
 # the request's), waited for with --verify, which also removes the throttle
@@ -178,6 +182,58 @@ execute() { # what, throttle
   fi
 }
 
+# --- the voters of a dynamic controller quorum -----------------------------------------------
+quorum_tool() { kafka_tool kafka-metadata-quorum.sh --command-config "$client" "$@"; }
+
+# The first voter, "<id> <directory id>", that is not a controller of the chart, from
+# describe --status: CurrentVoters: [{"id": 3, "directoryId": "...", "endpoints": [...]}, ...]
+voter_to_remove() {
+  awk -v keep=" ${KAFKAC_CONTROLLER_IDS:-} " '$1 == "CurrentVoters:" {
+      rest = $0
+      while (match(rest, /"id": [0-9]+, "directoryId": "[^"]*"/)) {
+        voter = substr(rest, RSTART, RLENGTH); rest = substr(rest, RSTART + RLENGTH)
+        id = voter; sub(/^"id": /, "", id); sub(/,.*$/, "", id)
+        directory = voter; sub(/^.*"directoryId": "/, "", directory); sub(/"$/, "", directory)
+        if (!index(keep, " " id " ")) { print id, directory; exit }
+      }
+    }' "$work/quorum.out"
+}
+
+# Waits until voter $1 has not fetched from the quorum leader for $KAFKAC_CONTROLLER_GONE_MS
+# (its pod stopped). describe --replication: NodeId DirectoryId LogEndOffset Lag
+# LastFetchTimestamp LastCaughtUpTimestamp Status.
+wait_until_stopped() { # id
+  deadline=$(( $(date +%s) + wait_seconds ))
+  while :; do
+    must replication quorum_tool describe --replication
+    if awk -v id="$1" -v gone="${KAFKAC_CONTROLLER_GONE_MS:-10000}" '
+        $NF == "Leader" { now = $5; if ($1 == id) leading = 1 }
+        $1 == id && $NF != "Leader" { fetched = $5 }
+        END { exit !(now > 0 && !leading && now - fetched >= gone) }' "$work/replication.out"; then
+      return 0
+    fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then
+      fail "controllers: voter $1 still runs after ${wait_seconds}s; it is removed from the quorum once its pod is gone"
+    fi
+    log "controllers: voter $1 is not a controller of the chart and still runs; next look in ${poll_seconds}s"
+    sleep "$poll_seconds"
+  done
+}
+
+remove_old_controllers() {
+  while :; do
+    must quorum quorum_tool describe --status
+    voter=$(voter_to_remove)
+    if [ -z "$voter" ]; then break; fi
+    id=${voter%% *}
+    wait_until_stopped "$id"
+    must remove quorum_tool remove-controller --controller-id "$id" --controller-directory-id "${voter#* }"
+    log "controllers: voter $id (directory ${voter#* }) removed from the quorum"
+  done
+  voters=$(grep '^CurrentVoters:' "$work/quorum.out" | grep -o '"id": [0-9]*' | awk '{ printf "%s%s", s, $2; s = " " }')
+  log "controllers: the quorum's voters are $voters"
+}
+
 # --- the phases -----------------------------------------------------------------------------
 count_keep() { set -- $keep; echo $#; }
 
@@ -201,6 +257,9 @@ case $KAFKAC_REBALANCE_PHASE in
     ;;
   grow)
     wait_for_brokers "$(count_keep)"
+    if [ "${KAFKAC_CONTROLLER_QUORUM:-static}" = dynamic ]; then
+      remove_old_controllers
+    fi
     resume_in_progress
     describe_and_plan grow ""
     if [ "$moves" -gt 0 ]; then

@@ -49,10 +49,27 @@ for dir in $KAFKAC_LOG_DIRS; do
   log_dirs=$(join , $log_dirs "$dir/kafka-log$node_id")
 done
 
+# A static quorum names its voters; a dynamic one (KIP-853) only where to find
+# them, and its controllers join it.
+quorum=${KAFKAC_CONTROLLER_QUORUM:-static}
 voters=""
+bootstrap_servers=""
+other_controllers=""
+lowest_controller=""
+is_controller=false
 for voter in ${KAFKAC_CONTROLLER_VOTERS:-}; do # <id>@<pod>:<port>
   id=${voter%%@*}; rest=${voter#*@}
-  voters=$(join , $voters "$id@$(pod_address "${rest%%:*}" svc):${rest##*:}")
+  address=$(pod_address "${rest%%:*}" svc):${rest##*:}
+  voters=$(join , $voters "$id@$address")
+  bootstrap_servers=$(join , $bootstrap_servers "$address")
+  if [ "$id" = "$node_id" ]; then
+    is_controller=true
+  else
+    other_controllers=$(join , $other_controllers "$address")
+  fi
+  if [ -z "$lowest_controller" ] || [ "$id" -lt "$lowest_controller" ]; then
+    lowest_controller=$id
+  fi
 done
 
 advertised=""
@@ -129,7 +146,11 @@ properties="$work_dir/server.properties"
   if [ -n "${KAFKAC_METADATA_LOG_DIR:-}" ]; then
     echo "metadata.log.dir=$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id"
   fi
-  if [ "$zookeeper_mode" != true ]; then
+  if [ "$zookeeper_mode" = true ]; then
+    :
+  elif [ "$quorum" = dynamic ]; then
+    echo "controller.quorum.bootstrap.servers=$bootstrap_servers"
+  else
     echo "controller.quorum.voters=$voters"
   fi
   if [ -n "$advertised" ]; then
@@ -147,11 +168,59 @@ properties="$work_dir/server.properties"
   fi
 } > "$properties"
 
+# Whether the controllers other than this one have a quorum leader: they answer
+# kafka-metadata-quorum on the controller listener, to this node's certificate,
+# within about 20 seconds.
+quorum_answers() {
+  [ -n "$other_controllers" ] || return 1
+  client_config="$work_dir/quorum-client.properties"
+  cat > "$client_config" <<EOF
+request.timeout.ms=5000
+default.api.timeout.ms=20000
+socket.connection.setup.timeout.ms=2000
+socket.connection.setup.timeout.max.ms=2000
+security.protocol=SSL
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$node_certs_dir/node.p12
+ssl.keystore.password=$node_password
+ssl.key.password=$node_password
+ssl.truststore.type=PEM
+ssl.truststore.location=${KAFKAC_CLUSTER_CA_CERTS_DIR:-/opt/kafka/cluster-ca-certs}/ca.crt
+EOF
+  # A tool's JVM: small, quick to start, and none of the server's options.
+  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
+    KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
+    "$kafka_home/bin/kafka-metadata-quorum.sh" --bootstrap-controller "$other_controllers" \
+    --command-config "$client_config" describe --status > "$work_dir/quorum.out" 2>&1
+}
+
+# How a controller of a dynamic quorum formats an empty metadata directory: the
+# lowest node id starts the quorum alone (--standalone) on a first install, when
+# no other controller answers; every other controller, and that one when the
+# quorum already runs (its disk was replaced), starts with no voters and joins
+# by itself (controller.quorum.auto.join.enable).
+initial_controllers=--no-initial-controllers
+if [ "$quorum" = dynamic ] && [ "$node_id" = "$lowest_controller" ]; then
+  metadata_dir=${KAFKAC_METADATA_LOG_DIR:+$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id}
+  metadata_dir=${metadata_dir:-${log_dirs%%,*}}
+  if [ -e "$metadata_dir/meta.properties" ]; then
+    : # formatted: --ignore-formatted keeps it
+  elif quorum_answers; then
+    log "the controller quorum answers: controller $node_id joins it"
+  else
+    log "no other controller answers: controller $node_id starts the quorum alone"
+    initial_controllers=--standalone
+  fi
+fi
+
 format_storage() {
   # --ignore-formatted keeps existing data: only an empty directory is formatted.
   set -- --cluster-id "$KAFKAC_CLUSTER_ID" --config "$properties" --ignore-formatted
   if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
     set -- "$@" --release-version "$KAFKAC_METADATA_VERSION"
+  fi
+  if [ "$quorum" = dynamic ] && [ "$is_controller" = true ]; then
+    set -- "$@" "$initial_controllers"
   fi
   # The tool prints plain lines: each becomes an event.
   if "$kafka_home/bin/kafka-storage.sh" format "$@" > "$work_dir/format.out" 2>&1; then
