@@ -84,6 +84,7 @@ class ListenerBootstrap:
     alternative_names: tuple[str, ...] = ()
     annotations: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
+    external_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,19 @@ class ListenerBroker:
     host: str | None = None
     node_port: int | None = None
     load_balancer_ip: str | None = None
+    annotations: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+    external_ips: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ListenerBrokerTemplates:
+    """A listener's per-broker templates (`hostTemplate`, ...), with `{nodeId}` and `{nodePodName}`:
+    what they give fills, for each broker, what its own `brokers[]` entry does not set."""
+
+    host: str | None = None
+    advertised_host: str | None = None
+    advertised_port: str | None = None
     annotations: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
 
@@ -111,6 +125,7 @@ class Listener:
     # Settings of listeners with Services, Routes or Ingresses of their own (not "internal").
     bootstrap: ListenerBootstrap = field(default_factory=ListenerBootstrap)
     brokers: tuple[ListenerBroker, ...] = ()
+    broker_templates: ListenerBrokerTemplates = field(default_factory=ListenerBrokerTemplates)
     service_class: str | None = None  # ingress class or load balancer class
     external_traffic_policy: str | None = None
     load_balancer_source_ranges: tuple[str, ...] = ()
@@ -119,6 +134,10 @@ class Listener:
     ip_families: tuple[str, ...] = ()
     max_connections: int | None = None
     max_connection_creation_rate: int | None = None
+    create_bootstrap_service: bool = True  # False only on "loadbalancer" listeners
+    publish_not_ready_addresses: bool | None = None
+    allocate_load_balancer_node_ports: bool | None = None
+    finalizers: tuple[str, ...] = ()
     # Kubernetes NetworkPolicyPeers that may reach the listener's port; () is everyone.
     network_policy_peers: tuple[dict, ...] = ()
 

@@ -20,8 +20,8 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, KafkaExporter, Listener, Logging,
                     Metrics, Model, Rack, ZooKeeper)
-from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
-                                  listener_settings)
+from .normalize_listeners import (apply_broker_templates, check_listener_brokers, check_listener_fields,
+                                  check_object_names, listener_settings)
 from .normalize_pools import node_pools
 from .normalize_rebalance import attach_rebalances
 from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, zookeeper
@@ -151,6 +151,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         return None
     check_listener_brokers(doc, listeners, pools, findings)
     check_object_names(doc, listeners, pools, findings)
+    listeners = apply_broker_templates(doc, listeners, pools, findings)
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(

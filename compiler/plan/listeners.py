@@ -9,7 +9,7 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, NodePool
+from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, ListenerBootstrap, ListenerBroker, NodePool
 from .naming import (broker_pod_selector, brokers_selector, cluster_names, listener_bootstrap_name,
                      listener_broker_name, port_name)
 from .pods import CONFIG_DIR, CONTAINER_SECURITY_CONTEXT, SCRIPTS_DIR, env_list
@@ -47,16 +47,14 @@ def listener_objects(cluster: Cluster) -> dict:
     for listener in _own_service_listeners(cluster):
         bootstrap = listener.bootstrap
         name = listener_bootstrap_name(cluster, listener)
-        selector = brokers_selector(cluster)
-        services.append(_listener_service(listener, name, selector, bootstrap.node_port,
-                                         bootstrap.load_balancer_ip, bootstrap.annotations, bootstrap.labels))
         routed = [(name, bootstrap.host, bootstrap.annotations, bootstrap.labels)]
+        if listener.create_bootstrap_service:
+            services.append(_listener_service(listener, name, brokers_selector(cluster), bootstrap))
         for pool, node_id in _broker_nodes(cluster):
             broker = listener.broker(node_id)
             name = listener_broker_name(cluster, listener, pool, node_id)
             selector = broker_pod_selector(cluster, pool, node_id)
-            services.append(_listener_service(listener, name, selector, broker.node_port,
-                                             broker.load_balancer_ip, broker.annotations, broker.labels))
+            services.append(_listener_service(listener, name, selector, broker))
             routed.append((name, broker.host, broker.annotations, broker.labels))
         if listener.type == "route":
             routes.extend(route(listener, *entry) for entry in routed)
@@ -65,11 +63,12 @@ def listener_objects(cluster: Cluster) -> dict:
     return {"services": services, "routes": routes, "ingresses": ingresses}
 
 
-def _listener_service(listener: Listener, name: str, selector: dict, node_port: int | None,
-                     load_balancer_ip: str | None, annotations: dict, labels: dict) -> dict:
+def _listener_service(listener: Listener, name: str, selector: dict,
+                      settings: ListenerBootstrap | ListenerBroker) -> dict:
+    """A bootstrap or per-broker Service, with the listener's settings and the entry's own."""
     port = service_port(listener)
-    if node_port is not None:
-        port["nodePort"] = node_port
+    if settings.node_port is not None:
+        port["nodePort"] = settings.node_port
     spec: dict = {"type": _SERVICE_TYPES[listener.type]}
     if listener.ip_family_policy:
         spec["ipFamilyPolicy"] = listener.ip_family_policy
@@ -77,15 +76,27 @@ def _listener_service(listener: Listener, name: str, selector: dict, node_port: 
         spec["ipFamilies"] = list(listener.ip_families)
     if listener.external_traffic_policy:
         spec["externalTrafficPolicy"] = listener.external_traffic_policy
+    if listener.publish_not_ready_addresses is not None:
+        spec["publishNotReadyAddresses"] = listener.publish_not_ready_addresses
+    if listener.type == "nodeport" and settings.external_ips:
+        spec["externalIPs"] = list(settings.external_ips)
+    finalizers: list[str] = []
     if listener.type == "loadbalancer":
-        if load_balancer_ip:
-            spec["loadBalancerIP"] = load_balancer_ip
+        if settings.load_balancer_ip:
+            spec["loadBalancerIP"] = settings.load_balancer_ip
         if listener.service_class:
             spec["loadBalancerClass"] = listener.service_class
         if listener.load_balancer_source_ranges:
             spec["loadBalancerSourceRanges"] = list(listener.load_balancer_source_ranges)
+        if listener.allocate_load_balancer_node_ports is not None:
+            spec["allocateLoadBalancerNodePorts"] = listener.allocate_load_balancer_node_ports
+        finalizers = list(listener.finalizers)
     spec.update({"selector": selector, "ports": [port]})
-    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": spec}
+    service = {"name": name, "labels": dict(settings.labels), "annotations": dict(settings.annotations),
+               "spec": spec}
+    if finalizers:
+        service["finalizers"] = finalizers
+    return service
 
 
 def route(listener: Listener, name: str, host: str | None, annotations: dict, labels: dict) -> dict:
@@ -264,6 +275,8 @@ def address_objects(cluster: Cluster) -> dict:
     services, routes = [], []
     for listener in _own_service_listeners(cluster):
         names = [(listener_bootstrap_name(cluster, listener), listener.bootstrap.host)]
+        if not listener.create_bootstrap_service:
+            names = []
         names += [(listener_broker_name(cluster, listener, pool, node_id), listener.broker(node_id).host)
                   for pool, node_id in _broker_nodes(cluster)]
         if listener.type == "loadbalancer":
