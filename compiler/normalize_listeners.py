@@ -13,7 +13,7 @@ import re
 from dataclasses import replace
 
 from .findings import Finding, error, warning
-from .kube_syntax import LABEL_VALUE_WORDS, label_value_problem
+from .kube_syntax import LABEL_VALUE_WORDS, QUALIFIED_NAME_WORDS, label_value_problem, qualified_name_problem
 from .load import Document
 from .model import Listener, ListenerBootstrap, ListenerBroker, ListenerBrokerTemplates, NodePool
 
@@ -87,6 +87,13 @@ def check_listener_fields(doc: Document, index: int, raw: dict, findings: list[F
                 f"{key} has no effect on a listener of type {kind}, as Strimzi ignores it there",
                 doc.span_of(field_path), field_path,
                 f"{key} only on listeners of type {', '.join(types)}; or remove it"))
+    for i, finalizer in enumerate(configuration.get("finalizers") or ()):
+        problem = qualified_name_problem(finalizer)
+        if problem:
+            at = (*path, "configuration", "finalizers", i)
+            findings.append(error(
+                "listener.finalizer-invalid", f"finalizer {finalizer!r} {problem}",
+                doc.span_of(at), at, f"{QUALIFIED_NAME_WORDS}, as Kubernetes names finalizers"))
     if kind in HOST_ROUTED_TYPES and raw["tls"] is not True:
         findings.append(error(
             "listener.tls-required",

@@ -10,6 +10,7 @@ import yaml
 from compiler import kube_schemas
 from compiler.load import load
 from compiler.normalize import normalize
+from compiler.normalize_listeners import port_formula_value
 from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
 
@@ -337,3 +338,154 @@ def test_network_policy_peers_restrict_their_listener_and_the_nodes_ports_stay_t
 
 def test_no_network_policy_without_peers():
     assert external_values()["networkPolicy"] is None
+
+
+TEMPLATED_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: controller
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [controller]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: broker
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 3
+  roles: [broker]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  annotations: {kafkac.io/profile: dev}
+spec:
+  kafka:
+    listeners:
+      - name: lb
+        port: 9094
+        type: loadbalancer
+        tls: true
+        configuration:
+          createBootstrapService: false
+          allocateLoadBalancerNodePorts: false
+          finalizers: [service.kubernetes.io/load-balancer-cleanup]
+          publishNotReadyAddresses: true
+          advertisedHostTemplate: "broker-{nodeId}.example.com"
+          advertisedPortTemplate: "9000 + {nodeId} * 2"
+          perBrokerAnnotationsTemplate:
+            external-dns.alpha.kubernetes.io/hostname: "broker-{nodeId}.example.com"
+          perBrokerLabelsTemplate:
+            pod: "{nodePodName}"
+          brokers:
+            - broker: 2
+              advertisedHost: two.example.com
+              advertisedPort: 443
+              annotations: {own: "yes"}
+      - name: np
+        port: 9095
+        type: nodeport
+        tls: true
+        configuration:
+          bootstrap:
+            externalIPs: [192.0.2.1]
+          brokers:
+            - broker: 1
+              externalIPs: [192.0.2.11]
+      - name: ing
+        port: 9096
+        type: ingress
+        tls: true
+        configuration:
+          class: nginx
+          bootstrap:
+            host: bootstrap.example.com
+          hostTemplate: "{nodePodName}.kafka.example.com"
+          brokers:
+            - broker: 0
+              host: zero.kafka.example.com
+"""
+
+
+def templated_values(tmp_path) -> dict:
+    (tmp_path / "kafka.yaml").write_text(TEMPLATED_SPEC)
+    model = normalize(load([tmp_path / "kafka.yaml"]))
+    assert not [f for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    return chart.values
+
+
+def test_broker_templates_fill_what_a_brokers_own_entry_does_not_set(tmp_path):
+    values = templated_values(tmp_path)
+    services = by_name(values["listenerObjects"]["services"])
+    one, two = services["my-cluster-broker-lb-1"], services["my-cluster-broker-lb-2"]
+    assert one["labels"] == {"pod": "my-cluster-broker-1"}
+    assert one["annotations"] == {"external-dns.alpha.kubernetes.io/hostname": "broker-1.example.com"}
+    assert two["annotations"] == {"own": "yes"}  # the broker's own annotations replace the template's
+    assert two["labels"] == {"pod": "my-cluster-broker-2"}
+    ingresses = {i["name"]: i["spec"]["rules"][0]["host"] for i in values["listenerObjects"]["ingresses"]}
+    assert ingresses == {"my-cluster-kafka-ing-bootstrap": "bootstrap.example.com",
+                         "my-cluster-broker-ing-0": "zero.kafka.example.com",
+                         "my-cluster-broker-ing-1": "my-cluster-broker-1.kafka.example.com",
+                         "my-cluster-broker-ing-2": "my-cluster-broker-2.kafka.example.com"}
+    (broker,) = [pool for pool in values["nodePools"] if pool["advertisedAddresses"]]
+    lines = broker["advertisedAddresses"].splitlines()
+    assert "0 LB-9094 broker-0.example.com 9000 -" in lines
+    assert "1 LB-9094 broker-1.example.com 9002 -" in lines
+    assert "2 LB-9094 two.example.com 443 -" in lines
+    assert "1 ING-9096 my-cluster-broker-1.kafka.example.com 443 -" in lines
+
+
+def test_node_certificate_covers_templated_hosts(tmp_path):
+    names = templated_values(tmp_path)["certificates"]["externalDnsNames"]
+    assert names == ["bootstrap.example.com", "broker-0.example.com", "broker-1.example.com",
+                     "my-cluster-broker-1.kafka.example.com", "my-cluster-broker-2.kafka.example.com",
+                     "two.example.com", "zero.kafka.example.com"]
+
+
+def test_load_balancer_and_node_port_service_settings(tmp_path):
+    values = templated_values(tmp_path)
+    services = by_name(values["listenerObjects"]["services"])
+    assert "my-cluster-kafka-lb-bootstrap" not in services  # createBootstrapService: false
+    assert "my-cluster-kafka-lb-bootstrap" not in values["certificates"]["addressObjects"]["services"]
+    lb = services["my-cluster-broker-lb-0"]
+    assert lb["finalizers"] == ["service.kubernetes.io/load-balancer-cleanup"]
+    assert lb["spec"]["allocateLoadBalancerNodePorts"] is False
+    assert lb["spec"]["publishNotReadyAddresses"] is True
+    assert services["my-cluster-kafka-np-bootstrap"]["spec"]["externalIPs"] == ["192.0.2.1"]
+    assert services["my-cluster-broker-np-1"]["spec"]["externalIPs"] == ["192.0.2.11"]
+    assert "externalIPs" not in services["my-cluster-broker-np-2"]["spec"]
+    assert "finalizers" not in services["my-cluster-broker-np-2"]
+    assert "publishNotReadyAddresses" not in services["my-cluster-broker-np-2"]["spec"]
+
+
+@pytest.mark.parametrize("formula, node_id, port", [
+    ("9000", 7, 9000), ("9000 + {nodeId}", 7, 9007), ("{nodeId}*2+9000", 3, 9006),
+    ("9000 - {nodeId} * 2", 3, 8994), (" 9000 ", 0, 9000),
+    ("9000 +", 1, None), ("+ 1", 1, None), ("1 ++ 2", 1, None), ("{nodeid}", 1, None),
+    ("9000 {nodeId}", 1, None), ("(9000)", 1, None), ("9000 / 2", 1, None),
+    ("__import__('os').system('true')", 1, None), ("", 1, None),
+])
+def test_port_formula_is_read_as_data(formula, node_id, port):
+    assert port_formula_value(formula, node_id) == port
+
+
+@pytest.mark.tools
+def test_every_listener_setting_renders_objects_kubeconform_accepts(tmp_path, installed_tools):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(TEMPLATED_SPEC)
+    chart = compile_chart(tmp_path / "specs", tmp_path / "out")  # verifies: helm lint, kubeconform
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
+    lb = named[("Service", "my-cluster-broker-lb-1")]
+    assert lb["metadata"]["finalizers"] == ["service.kubernetes.io/load-balancer-cleanup"]
+    assert lb["metadata"]["labels"]["pod"] == "my-cluster-broker-1"
+    assert ("Service", "my-cluster-kafka-lb-bootstrap") not in named
+    assert named[("Ingress", "my-cluster-broker-ing-2")]["spec"]["tls"] == [
+        {"hosts": ["my-cluster-broker-2.kafka.example.com"]}]

@@ -274,9 +274,8 @@ def address_objects(cluster: Cluster) -> dict:
     the load balancer Services and the Routes without a host in the spec."""
     services, routes = [], []
     for listener in _own_service_listeners(cluster):
-        names = [(listener_bootstrap_name(cluster, listener), listener.bootstrap.host)]
-        if not listener.create_bootstrap_service:
-            names = []
+        bootstrap = (listener_bootstrap_name(cluster, listener), listener.bootstrap.host)
+        names = [bootstrap] if listener.create_bootstrap_service else []
         names += [(listener_broker_name(cluster, listener, pool, node_id), listener.broker(node_id).host)
                   for pool, node_id in _broker_nodes(cluster)]
         if listener.type == "loadbalancer":
