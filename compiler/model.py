@@ -211,6 +211,10 @@ class PodTemplate:
     persistent_volume_claim: dict = field(default_factory=dict)
     kafka_container: dict = field(default_factory=dict)
     init_container: dict = field(default_factory=dict)
+    # Each broker's own Service, Route and Ingress of listeners that are not "internal".
+    per_pod_service: dict = field(default_factory=dict)
+    per_pod_route: dict = field(default_factory=dict)
+    per_pod_ingress: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -439,6 +443,10 @@ class Cluster:
     pod_disruption_budget_template: dict = field(default_factory=dict)
     service_account_template: dict = field(default_factory=dict)
     cluster_role_binding_template: dict = field(default_factory=dict)
+    # The bootstrap Service, Route and Ingress of listeners that are not "internal".
+    external_bootstrap_service_template: dict = field(default_factory=dict)
+    external_bootstrap_route_template: dict = field(default_factory=dict)
+    external_bootstrap_ingress_template: dict = field(default_factory=dict)
     # The KafkaTopics the topics Job manages (spec.entityOperator.topicOperator).
     topics: tuple[Topic, ...] = ()
     # The KafkaUsers the users Job manages (spec.entityOperator.userOperator).

@@ -183,6 +183,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         pod_disruption_budget_template=_template_section(doc, "podDisruptionBudget"),
         service_account_template=_template_section(doc, "serviceAccount"),
         cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
+        external_bootstrap_service_template=_template_section(doc, "externalBootstrapService"),
+        external_bootstrap_route_template=_template_section(doc, "externalBootstrapRoute"),
+        external_bootstrap_ingress_template=_template_section(doc, "externalBootstrapIngress"),
         zookeeper=zookeeper,
     )
 

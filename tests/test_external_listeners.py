@@ -489,3 +489,138 @@ def test_every_listener_setting_renders_objects_kubeconform_accepts(tmp_path, in
     assert ("Service", "my-cluster-kafka-lb-bootstrap") not in named
     assert named[("Ingress", "my-cluster-broker-ing-2")]["spec"]["tls"] == [
         {"hosts": ["my-cluster-broker-2.kafka.example.com"]}]
+
+
+TEMPLATE_SECTIONS_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: controller
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [controller]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: blue
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [broker]
+  storage: {type: ephemeral}
+  template:
+    perPodService:
+      metadata:
+        labels: {pool: blue}
+    perPodIngress: {}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: green
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [broker]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  annotations: {kafkac.io/profile: dev}
+spec:
+  kafka:
+    template:
+      externalBootstrapService:
+        metadata:
+          labels: {tier: bootstrap, team: kafka}
+          annotations: {example.com/from: template}
+      perPodService:
+        metadata:
+          labels: {tier: broker}
+          annotations: {example.com/from: template}
+      externalBootstrapRoute:
+        metadata:
+          labels: {route: bootstrap}
+      perPodRoute:
+        metadata:
+          annotations: {haproxy.router.openshift.io/timeout: 5m}
+      externalBootstrapIngress:
+        metadata:
+          annotations: {nginx.ingress.kubernetes.io/backend-protocol: HTTPS, example.com/ingress: bootstrap}
+      perPodIngress:
+        metadata:
+          labels: {ingress: broker}
+    listeners:
+      - name: lb
+        port: 9094
+        type: loadbalancer
+        tls: true
+        configuration:
+          bootstrap:
+            labels: {team: streaming}
+          brokers:
+            - broker: 2
+              annotations: {example.com/from: listener}
+      - name: route
+        port: 9095
+        type: route
+        tls: true
+      - name: ing
+        port: 9096
+        type: ingress
+        tls: true
+        configuration:
+          bootstrap:
+            host: bootstrap.example.com
+          hostTemplate: "{nodePodName}.example.com"
+"""
+
+
+def template_sections_values(tmp_path) -> dict:
+    (tmp_path / "kafka.yaml").write_text(TEMPLATE_SECTIONS_SPEC)
+    model = normalize(load([tmp_path / "kafka.yaml"]))
+    assert not [f for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    return chart.values["listenerObjects"]
+
+
+def test_external_bootstrap_templates_under_the_listeners_own_metadata(tmp_path):
+    objects = template_sections_values(tmp_path)
+    bootstrap = by_name(objects["services"])["my-cluster-kafka-lb-bootstrap"]
+    assert bootstrap["labels"] == {"tier": "bootstrap", "team": "streaming"}  # the listener's own wins
+    assert bootstrap["annotations"] == {"example.com/from": "template"}
+    assert by_name(objects["routes"])["my-cluster-kafka-route-bootstrap"]["labels"] == {"route": "bootstrap"}
+    ingress = by_name(objects["ingresses"])["my-cluster-kafka-ing-bootstrap"]
+    assert ingress["annotations"] == {"nginx.ingress.kubernetes.io/ssl-passthrough": "true",
+                                      "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+                                      "example.com/ingress": "bootstrap"}
+
+
+def test_a_pools_per_pod_template_replaces_the_kafkas_whole(tmp_path):
+    objects = template_sections_values(tmp_path)
+    services = by_name(objects["services"])
+    blue, green = services["my-cluster-blue-lb-0"], services["my-cluster-green-lb-2"]
+    assert blue["labels"] == {"pool": "blue"} and blue["annotations"] == {}
+    assert green["labels"] == {"tier": "broker"}
+    assert green["annotations"] == {"example.com/from": "listener"}
+    routes = by_name(objects["routes"])
+    assert routes["my-cluster-green-route-2"]["annotations"] == {"haproxy.router.openshift.io/timeout": "5m"}
+    assert routes["my-cluster-blue-route-0"]["annotations"] == {"haproxy.router.openshift.io/timeout": "5m"}
+    ingresses = by_name(objects["ingresses"])
+    assert ingresses["my-cluster-blue-ing-0"]["labels"] == {}  # perPodIngress: {} resets the Kafka's
+    assert ingresses["my-cluster-green-ing-2"]["labels"] == {"ingress": "broker"}
+
+
+@pytest.mark.tools
+def test_template_sections_render_objects_kubeconform_accepts(tmp_path, installed_tools):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(TEMPLATE_SECTIONS_SPEC)
+    chart = compile_chart(tmp_path / "specs", tmp_path / "out")
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
+    assert named[("Route", "my-cluster-kafka-route-bootstrap")]["metadata"]["labels"]["route"] == "bootstrap"
+    assert named[("Service", "my-cluster-green-lb-2")]["metadata"]["labels"]["tier"] == "broker"
