@@ -624,3 +624,14 @@ def test_template_sections_render_objects_kubeconform_accepts(tmp_path, installe
     named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
     assert named[("Route", "my-cluster-kafka-route-bootstrap")]["metadata"]["labels"]["route"] == "bootstrap"
     assert named[("Service", "my-cluster-green-lb-2")]["metadata"]["labels"]["tier"] == "broker"
+
+
+def test_a_route_host_from_the_template_is_known_so_no_broker_looks_it_up(tmp_path):
+    spec = ROUTE_SPEC + "        configuration:\n          hostTemplate: '{nodeId}.apps.example.com'\n"
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
+    routes = by_name(chart.values["listenerObjects"]["routes"])
+    assert routes["my-cluster-dual-external-1"]["spec"]["host"] == "1.apps.example.com"
+    assert "host" not in routes["my-cluster-kafka-external-bootstrap"]["spec"]  # OpenShift gives it one
+    assert chart.values["addressDiscovery"] is None
+    assert chart.values["certificates"]["addressObjects"]["routes"] == ["my-cluster-kafka-external-bootstrap"]
