@@ -53,7 +53,8 @@ IGNORED_UNLESS_TYPES = {
 TEMPLATE_PLACEHOLDERS = ("{nodeId}", "{nodePodName}")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.:-]*[A-Za-z0-9])?$")  # the schema's #Hostname
 # advertisedPortTemplate: whole numbers and {nodeId}, joined by +, - and *
-_PORT_TOKEN = re.compile(r"\s*(?:(\d+)|(\{nodeId\})|([-+*]))")
+# (numbers of at most 9 digits: Python refuses to read very long ones)
+_PORT_TOKEN = re.compile(r"\s*(?:(\d{1,9})(?!\d)|(\{nodeId\})|([-+*]))")
 MAX_PORT = 65535
 MAX_SERVICE_NAME = 63  # a Service name is a DNS label
 # Types whose clients connect through a TLS passthrough proxy that routes by SNI host name.
@@ -266,7 +267,7 @@ def _render_port(template: str | None, node_id: int, report) -> int | None:
     port = port_formula_value(template, node_id)
     if port is None:
         report("advertisedPortTemplate", f"advertisedPortTemplate {template!r} is not a formula of whole "
-               "numbers and {nodeId} joined by +, - and *",
+               "numbers (of at most 9 digits) and {nodeId} joined by +, - and *",
                'a port formula such as "9000 + {nodeId}", or a port number')
         return None
     if not 1 <= port <= MAX_PORT:
