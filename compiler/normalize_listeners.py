@@ -88,6 +88,14 @@ def check_listener_fields(doc: Document, index: int, raw: dict, findings: list[F
                 f"{key} has no effect on a listener of type {kind}, as Strimzi ignores it there",
                 doc.span_of(field_path), field_path,
                 f"{key} only on listeners of type {', '.join(types)}; or remove it"))
+    for field in ("perBrokerAnnotationsTemplate", "perBrokerLabelsTemplate"):
+        for key in configuration.get(field) or {}:
+            problem = qualified_name_problem(key)
+            if problem:
+                at = (*path, "configuration", field, key)
+                findings.append(error(
+                    "listener.template-invalid", f"{field} key {key!r} {problem}",
+                    doc.span_of(at, key=True), at, QUALIFIED_NAME_WORDS))
     for i, finalizer in enumerate(configuration.get("finalizers") or ()):
         problem = qualified_name_problem(finalizer)
         if problem:
