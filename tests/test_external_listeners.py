@@ -636,3 +636,21 @@ def test_a_route_host_from_the_template_is_known_so_no_broker_looks_it_up(tmp_pa
     assert "host" not in routes["my-cluster-kafka-external-bootstrap"]["spec"]  # OpenShift gives it one
     assert chart.values["addressDiscovery"] is None
     assert chart.values["certificates"]["addressObjects"]["routes"] == ["my-cluster-kafka-external-bootstrap"]
+
+
+def test_node_pod_name_of_a_zookeeper_clusters_brokers_is_strimzis(tmp_path):
+    spec = (EXAMPLES / "zookeeper" / "kafka.yaml").read_text().replace(
+        "    listeners:\n",
+        "    listeners:\n"
+        "      - name: ingress\n        port: 9094\n        type: ingress\n        tls: true\n"
+        "        configuration:\n          bootstrap: {host: bootstrap.example.com}\n"
+        "          hostTemplate: '{nodePodName}.example.com'\n", 1)
+    for other in (EXAMPLES / "zookeeper").glob("*.yaml"):
+        (tmp_path / other.name).write_text(other.read_text())
+    (tmp_path / "kafka.yaml").write_text(spec)
+    model = normalize(load([tmp_path]))
+    assert not [f for f in model.findings if f.is_error], [f.message for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    hosts = {i["name"]: i["spec"]["rules"][0]["host"] for i in chart.values["listenerObjects"]["ingresses"]}
+    name = model.clusters[0].name
+    assert hosts[f"{name}-kafka-ingress-0"] == f"{name}-kafka-0.example.com"
