@@ -100,6 +100,9 @@ class ListenerBroker:
     annotations: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
     external_ips: tuple[str, ...] = ()
+    # Which of annotations and labels the entry writes, empty or not: a written map, even
+    # `{}`, replaces what the listener's per-broker template gives, as in Strimzi.
+    written_metadata: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

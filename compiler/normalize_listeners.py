@@ -134,7 +134,8 @@ def listener_settings(raw: dict) -> dict:
             advertised_port=b.get("advertisedPort"), host=b.get("host"),
             node_port=b.get("nodePort"), load_balancer_ip=b.get("loadBalancerIP"),
             annotations=dict(b.get("annotations") or {}), labels=dict(b.get("labels") or {}),
-            external_ips=tuple(b.get("externalIPs") or ()))
+            external_ips=tuple(b.get("externalIPs") or ()),
+            written_metadata=frozenset(key for key in ("annotations", "labels") if b.get(key) is not None))
             for b in configuration.get("brokers") or ()),
         "broker_templates": ListenerBrokerTemplates(
             host=configuration.get("hostTemplate"),
@@ -225,8 +226,10 @@ def _with_templates(doc: Document, index: int, listener: Listener, brokers: list
             advertised_host=own.advertised_host or _render_host(
                 templates.advertised_host, "advertisedHostTemplate", values, report),
             advertised_port=own.advertised_port or _render_port(templates.advertised_port, node_id, report),
-            annotations=own.annotations or _render_values(templates.annotations, values),
-            labels=own.labels or _render_labels(templates.labels, values, report)))
+            annotations=own.annotations if "annotations" in own.written_metadata
+            else _render_values(templates.annotations, values),
+            labels=own.labels if "labels" in own.written_metadata
+            else _render_labels(templates.labels, values, report)))
     ids = {node_id for _, node_id in brokers}
     others = tuple(broker for broker in listener.brokers if broker.broker not in ids)
     return replace(listener, brokers=(*filled, *others))

@@ -389,6 +389,7 @@ spec:
               advertisedHost: two.example.com
               advertisedPort: 443
               annotations: {own: "yes"}
+              labels: {}
       - name: np
         port: 9095
         type: nodeport
@@ -428,8 +429,8 @@ def test_broker_templates_fill_what_a_brokers_own_entry_does_not_set(tmp_path):
     one, two = services["my-cluster-broker-lb-1"], services["my-cluster-broker-lb-2"]
     assert one["labels"] == {"pod": "my-cluster-broker-1"}
     assert one["annotations"] == {"external-dns.alpha.kubernetes.io/hostname": "broker-1.example.com"}
-    assert two["annotations"] == {"own": "yes"}  # the broker's own annotations replace the template's
-    assert two["labels"] == {"pod": "my-cluster-broker-2"}
+    # The broker's own maps replace the template's whole, even empty ones.
+    assert two["annotations"] == {"own": "yes"} and two["labels"] == {}
     ingresses = {i["name"]: i["spec"]["rules"][0]["host"] for i in values["listenerObjects"]["ingresses"]}
     assert ingresses == {"my-cluster-kafka-ing-bootstrap": "bootstrap.example.com",
                          "my-cluster-broker-ing-0": "zero.kafka.example.com",
