@@ -215,8 +215,8 @@ def test_template_syntax_in_listener_annotations_comes_out_literally_and_in_labe
     assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
 
     # A label value has Kubernetes' syntax, which the API server would refuse this against.
-    labelled = spec.replace("              host: kafka-4.example.com\n",
-                            f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
+    labelled = spec.replace("              host: kafka-4.apps.example.com\n",
+                            f"              host: kafka-4.apps.example.com\n              labels: {{team: '{value}'}}\n")
     specs = tmp_path / "labelled"
     specs.mkdir()
     (specs / "kafka.yaml").write_text(labelled)
