@@ -84,6 +84,7 @@ class ListenerBootstrap:
     alternative_names: tuple[str, ...] = ()
     annotations: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
+    external_ips: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,22 @@ class ListenerBroker:
     host: str | None = None
     node_port: int | None = None
     load_balancer_ip: str | None = None
+    annotations: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+    external_ips: tuple[str, ...] = ()
+    # Which of annotations and labels the entry writes, empty or not: a written map, even
+    # `{}`, replaces what the listener's per-broker template gives, as in Strimzi.
+    written_metadata: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class ListenerBrokerTemplates:
+    """A listener's per-broker templates (`hostTemplate`, ...), with `{nodeId}` and `{nodePodName}`:
+    what they give fills, for each broker, what its own `brokers[]` entry does not set."""
+
+    host: str | None = None
+    advertised_host: str | None = None
+    advertised_port: str | None = None
     annotations: dict = field(default_factory=dict)
     labels: dict = field(default_factory=dict)
 
@@ -111,6 +128,7 @@ class Listener:
     # Settings of listeners with Services, Routes or Ingresses of their own (not "internal").
     bootstrap: ListenerBootstrap = field(default_factory=ListenerBootstrap)
     brokers: tuple[ListenerBroker, ...] = ()
+    broker_templates: ListenerBrokerTemplates = field(default_factory=ListenerBrokerTemplates)
     service_class: str | None = None  # ingress class or load balancer class
     external_traffic_policy: str | None = None
     load_balancer_source_ranges: tuple[str, ...] = ()
@@ -119,6 +137,10 @@ class Listener:
     ip_families: tuple[str, ...] = ()
     max_connections: int | None = None
     max_connection_creation_rate: int | None = None
+    create_bootstrap_service: bool = True  # False only on "loadbalancer" listeners
+    publish_not_ready_addresses: bool | None = None
+    allocate_load_balancer_node_ports: bool | None = None
+    finalizers: tuple[str, ...] = ()
     # Kubernetes NetworkPolicyPeers that may reach the listener's port; () is everyone.
     network_policy_peers: tuple[dict, ...] = ()
 
@@ -192,6 +214,10 @@ class PodTemplate:
     persistent_volume_claim: dict = field(default_factory=dict)
     kafka_container: dict = field(default_factory=dict)
     init_container: dict = field(default_factory=dict)
+    # Each broker's own Service, Route and Ingress of listeners that are not "internal".
+    per_pod_service: dict = field(default_factory=dict)
+    per_pod_route: dict = field(default_factory=dict)
+    per_pod_ingress: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -430,6 +456,10 @@ class Cluster:
     pod_disruption_budget_template: dict = field(default_factory=dict)
     service_account_template: dict = field(default_factory=dict)
     cluster_role_binding_template: dict = field(default_factory=dict)
+    # The bootstrap Service, Route and Ingress of listeners that are not "internal".
+    external_bootstrap_service_template: dict = field(default_factory=dict)
+    external_bootstrap_route_template: dict = field(default_factory=dict)
+    external_bootstrap_ingress_template: dict = field(default_factory=dict)
     # The KafkaTopics the topics Job manages (spec.entityOperator.topicOperator).
     topics: tuple[Topic, ...] = ()
     # The KafkaUsers the users Job manages (spec.entityOperator.userOperator).

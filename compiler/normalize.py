@@ -20,8 +20,8 @@ from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_C
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, Jmx, KafkaExporter, Listener, Logging,
                     Metrics, Model, Rack, ZooKeeper)
-from .normalize_listeners import (check_listener_brokers, check_listener_fields, check_object_names,
-                                  listener_settings)
+from .normalize_listeners import (apply_broker_templates, check_listener_brokers, check_listener_fields,
+                                  check_object_names, listener_settings)
 from .normalize_pools import node_pools
 from .normalize_quorum import controller_quorum
 from .normalize_rebalance import attach_rebalances
@@ -153,6 +153,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         return None
     check_listener_brokers(doc, listeners, pools, findings)
     check_object_names(doc, listeners, pools, findings)
+    listeners = apply_broker_templates(doc, listeners, pools, findings)
     _check_metadata_version(doc, version, spec.get("metadataVersion"), findings)
     entity_operator = doc.get("spec", "entityOperator")
     return Cluster(
@@ -185,6 +186,9 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         pod_disruption_budget_template=_template_section(doc, "podDisruptionBudget"),
         service_account_template=_template_section(doc, "serviceAccount"),
         cluster_role_binding_template=_template_section(doc, "clusterRoleBinding"),
+        external_bootstrap_service_template=_template_section(doc, "externalBootstrapService"),
+        external_bootstrap_route_template=_template_section(doc, "externalBootstrapRoute"),
+        external_bootstrap_ingress_template=_template_section(doc, "externalBootstrapIngress"),
         zookeeper=zookeeper,
         controller_quorum=quorum,
     )

@@ -289,7 +289,9 @@ def _pod_template(cluster_template: dict, pool_template: dict) -> PodTemplate:
 
     return PodTemplate(pod=section("pod"), pod_set=section("podSet"),
                        persistent_volume_claim=section("persistentVolumeClaim"),
-                       kafka_container=section("kafkaContainer"), init_container=section("initContainer"))
+                       kafka_container=section("kafkaContainer"), init_container=section("initContainer"),
+                       per_pod_service=section("perPodService"), per_pod_route=section("perPodRoute"),
+                       per_pod_ingress=section("perPodIngress"))
 
 
 # kafka-run-class.sh splits KAFKA_OPTS and KAFKA_JVM_PERFORMANCE_OPTS on blanks and

@@ -10,6 +10,7 @@ import yaml
 from compiler import kube_schemas
 from compiler.load import load
 from compiler.normalize import normalize
+from compiler.normalize_listeners import port_formula_value
 from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
 
@@ -214,8 +215,8 @@ def test_template_syntax_in_listener_annotations_comes_out_literally_and_in_labe
     assert service["metadata"]["annotations"]["external-dns.alpha.kubernetes.io/hostname"] == value
 
     # A label value has Kubernetes' syntax, which the API server would refuse this against.
-    labelled = spec.replace("              host: kafka-4.example.com\n",
-                            f"              host: kafka-4.example.com\n              labels: {{team: '{value}'}}\n")
+    labelled = spec.replace("              host: kafka-4.apps.example.com\n",
+                            f"              host: kafka-4.apps.example.com\n              labels: {{team: '{value}'}}\n")
     specs = tmp_path / "labelled"
     specs.mkdir()
     (specs / "kafka.yaml").write_text(labelled)
@@ -337,3 +338,320 @@ def test_network_policy_peers_restrict_their_listener_and_the_nodes_ports_stay_t
 
 def test_no_network_policy_without_peers():
     assert external_values()["networkPolicy"] is None
+
+
+TEMPLATED_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: controller
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [controller]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: broker
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 3
+  roles: [broker]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  annotations: {kafkac.io/profile: dev}
+spec:
+  kafka:
+    listeners:
+      - name: lb
+        port: 9094
+        type: loadbalancer
+        tls: true
+        configuration:
+          createBootstrapService: false
+          allocateLoadBalancerNodePorts: false
+          finalizers: [service.kubernetes.io/load-balancer-cleanup]
+          publishNotReadyAddresses: true
+          advertisedHostTemplate: "broker-{nodeId}.example.com"
+          advertisedPortTemplate: "9000 + {nodeId} * 2"
+          perBrokerAnnotationsTemplate:
+            external-dns.alpha.kubernetes.io/hostname: "broker-{nodeId}.example.com"
+          perBrokerLabelsTemplate:
+            pod: "{nodePodName}"
+          brokers:
+            - broker: 2
+              advertisedHost: two.example.com
+              advertisedPort: 443
+              annotations: {own: "yes"}
+              labels: {}
+      - name: np
+        port: 9095
+        type: nodeport
+        tls: true
+        configuration:
+          bootstrap:
+            externalIPs: [192.0.2.1]
+          brokers:
+            - broker: 1
+              externalIPs: [192.0.2.11]
+      - name: ing
+        port: 9096
+        type: ingress
+        tls: true
+        configuration:
+          class: nginx
+          bootstrap:
+            host: bootstrap.example.com
+          hostTemplate: "{nodePodName}.kafka.example.com"
+          brokers:
+            - broker: 0
+              host: zero.kafka.example.com
+"""
+
+
+def templated_values(tmp_path) -> dict:
+    (tmp_path / "kafka.yaml").write_text(TEMPLATED_SPEC)
+    model = normalize(load([tmp_path / "kafka.yaml"]))
+    assert not [f for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    return chart.values
+
+
+def test_broker_templates_fill_what_a_brokers_own_entry_does_not_set(tmp_path):
+    values = templated_values(tmp_path)
+    services = by_name(values["listenerObjects"]["services"])
+    one, two = services["my-cluster-broker-lb-1"], services["my-cluster-broker-lb-2"]
+    assert one["labels"] == {"pod": "my-cluster-broker-1"}
+    assert one["annotations"] == {"external-dns.alpha.kubernetes.io/hostname": "broker-1.example.com"}
+    # The broker's own maps replace the template's whole, even empty ones.
+    assert two["annotations"] == {"own": "yes"} and two["labels"] == {}
+    ingresses = {i["name"]: i["spec"]["rules"][0]["host"] for i in values["listenerObjects"]["ingresses"]}
+    assert ingresses == {"my-cluster-kafka-ing-bootstrap": "bootstrap.example.com",
+                         "my-cluster-broker-ing-0": "zero.kafka.example.com",
+                         "my-cluster-broker-ing-1": "my-cluster-broker-1.kafka.example.com",
+                         "my-cluster-broker-ing-2": "my-cluster-broker-2.kafka.example.com"}
+    (broker,) = [pool for pool in values["nodePools"] if pool["advertisedAddresses"]]
+    lines = broker["advertisedAddresses"].splitlines()
+    assert "0 LB-9094 broker-0.example.com 9000 -" in lines
+    assert "1 LB-9094 broker-1.example.com 9002 -" in lines
+    assert "2 LB-9094 two.example.com 443 -" in lines
+    assert "1 ING-9096 my-cluster-broker-1.kafka.example.com 443 -" in lines
+
+
+def test_node_certificate_covers_templated_hosts(tmp_path):
+    names = templated_values(tmp_path)["certificates"]["externalDnsNames"]
+    assert names == ["bootstrap.example.com", "broker-0.example.com", "broker-1.example.com",
+                     "my-cluster-broker-1.kafka.example.com", "my-cluster-broker-2.kafka.example.com",
+                     "two.example.com", "zero.kafka.example.com"]
+
+
+def test_load_balancer_and_node_port_service_settings(tmp_path):
+    values = templated_values(tmp_path)
+    services = by_name(values["listenerObjects"]["services"])
+    assert "my-cluster-kafka-lb-bootstrap" not in services  # createBootstrapService: false
+    assert "my-cluster-kafka-lb-bootstrap" not in values["certificates"]["addressObjects"]["services"]
+    lb = services["my-cluster-broker-lb-0"]
+    assert lb["finalizers"] == ["service.kubernetes.io/load-balancer-cleanup"]
+    assert lb["spec"]["allocateLoadBalancerNodePorts"] is False
+    assert lb["spec"]["publishNotReadyAddresses"] is True
+    assert services["my-cluster-kafka-np-bootstrap"]["spec"]["externalIPs"] == ["192.0.2.1"]
+    assert services["my-cluster-broker-np-1"]["spec"]["externalIPs"] == ["192.0.2.11"]
+    assert "externalIPs" not in services["my-cluster-broker-np-2"]["spec"]
+    assert "finalizers" not in services["my-cluster-broker-np-2"]
+    assert "publishNotReadyAddresses" not in services["my-cluster-broker-np-2"]["spec"]
+
+
+@pytest.mark.parametrize("formula, node_id, port", [
+    ("9000", 7, 9000), ("9000 + {nodeId}", 7, 9007), ("{nodeId}*2+9000", 3, 9006),
+    ("9000 - {nodeId} * 2", 3, 8994), (" 9000 ", 0, 9000),
+    ("9000 +", 1, None), ("+ 1", 1, None), ("1 ++ 2", 1, None), ("{nodeid}", 1, None),
+    ("9000 {nodeId}", 1, None), ("(9000)", 1, None), ("9000 / 2", 1, None),
+    ("__import__('os').system('true')", 1, None), ("", 1, None), ("9" * 5000, 1, None),
+    ("123456789 + 1", 1, 123456790),
+])
+def test_port_formula_is_read_as_data(formula, node_id, port):
+    assert port_formula_value(formula, node_id) == port
+
+
+@pytest.mark.tools
+def test_every_listener_setting_renders_objects_kubeconform_accepts(tmp_path, installed_tools):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(TEMPLATED_SPEC)
+    chart = compile_chart(tmp_path / "specs", tmp_path / "out")  # verifies: helm lint, kubeconform
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
+    lb = named[("Service", "my-cluster-broker-lb-1")]
+    assert lb["metadata"]["finalizers"] == ["service.kubernetes.io/load-balancer-cleanup"]
+    assert lb["metadata"]["labels"]["pod"] == "my-cluster-broker-1"
+    assert ("Service", "my-cluster-kafka-lb-bootstrap") not in named
+    assert named[("Ingress", "my-cluster-broker-ing-2")]["spec"]["tls"] == [
+        {"hosts": ["my-cluster-broker-2.kafka.example.com"]}]
+
+
+TEMPLATE_SECTIONS_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: controller
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [controller]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: blue
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [broker]
+  storage: {type: ephemeral}
+  template:
+    perPodService:
+      metadata:
+        labels: {pool: blue}
+    perPodIngress: {}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: green
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [broker]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  annotations: {kafkac.io/profile: dev}
+spec:
+  kafka:
+    template:
+      externalBootstrapService:
+        metadata:
+          labels: {tier: bootstrap, team: kafka}
+          annotations: {example.com/from: template}
+      perPodService:
+        metadata:
+          labels: {tier: broker}
+          annotations: {example.com/from: template}
+      externalBootstrapRoute:
+        metadata:
+          labels: {route: bootstrap}
+      perPodRoute:
+        metadata:
+          annotations: {haproxy.router.openshift.io/timeout: 5m}
+      externalBootstrapIngress:
+        metadata:
+          annotations: {nginx.ingress.kubernetes.io/backend-protocol: HTTPS, example.com/ingress: bootstrap}
+      perPodIngress:
+        metadata:
+          labels: {ingress: broker}
+    listeners:
+      - name: lb
+        port: 9094
+        type: loadbalancer
+        tls: true
+        configuration:
+          bootstrap:
+            labels: {team: streaming}
+          brokers:
+            - broker: 2
+              annotations: {example.com/from: listener}
+      - name: route
+        port: 9095
+        type: route
+        tls: true
+      - name: ing
+        port: 9096
+        type: ingress
+        tls: true
+        configuration:
+          bootstrap:
+            host: bootstrap.example.com
+          hostTemplate: "{nodePodName}.example.com"
+"""
+
+
+def template_sections_values(tmp_path) -> dict:
+    (tmp_path / "kafka.yaml").write_text(TEMPLATE_SECTIONS_SPEC)
+    model = normalize(load([tmp_path / "kafka.yaml"]))
+    assert not [f for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    return chart.values["listenerObjects"]
+
+
+def test_external_bootstrap_templates_under_the_listeners_own_metadata(tmp_path):
+    objects = template_sections_values(tmp_path)
+    bootstrap = by_name(objects["services"])["my-cluster-kafka-lb-bootstrap"]
+    assert bootstrap["labels"] == {"tier": "bootstrap", "team": "streaming"}  # the listener's own wins
+    assert bootstrap["annotations"] == {"example.com/from": "template"}
+    assert by_name(objects["routes"])["my-cluster-kafka-route-bootstrap"]["labels"] == {"route": "bootstrap"}
+    ingress = by_name(objects["ingresses"])["my-cluster-kafka-ing-bootstrap"]
+    assert ingress["annotations"] == {"nginx.ingress.kubernetes.io/ssl-passthrough": "true",
+                                      "nginx.ingress.kubernetes.io/backend-protocol": "HTTPS",
+                                      "example.com/ingress": "bootstrap"}
+
+
+def test_a_pools_per_pod_template_replaces_the_kafkas_whole(tmp_path):
+    objects = template_sections_values(tmp_path)
+    services = by_name(objects["services"])
+    blue, green = services["my-cluster-blue-lb-0"], services["my-cluster-green-lb-2"]
+    assert blue["labels"] == {"pool": "blue"} and blue["annotations"] == {}
+    assert green["labels"] == {"tier": "broker"}
+    assert green["annotations"] == {"example.com/from": "listener"}
+    routes = by_name(objects["routes"])
+    assert routes["my-cluster-green-route-2"]["annotations"] == {"haproxy.router.openshift.io/timeout": "5m"}
+    assert routes["my-cluster-blue-route-0"]["annotations"] == {"haproxy.router.openshift.io/timeout": "5m"}
+    ingresses = by_name(objects["ingresses"])
+    assert ingresses["my-cluster-blue-ing-0"]["labels"] == {}  # perPodIngress: {} resets the Kafka's
+    assert ingresses["my-cluster-green-ing-2"]["labels"] == {"ingress": "broker"}
+
+
+@pytest.mark.tools
+def test_template_sections_render_objects_kubeconform_accepts(tmp_path, installed_tools):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(TEMPLATE_SECTIONS_SPEC)
+    chart = compile_chart(tmp_path / "specs", tmp_path / "out")
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
+    assert named[("Route", "my-cluster-kafka-route-bootstrap")]["metadata"]["labels"]["route"] == "bootstrap"
+    assert named[("Service", "my-cluster-green-lb-2")]["metadata"]["labels"]["tier"] == "broker"
+
+
+def test_a_route_host_from_the_template_is_known_so_no_broker_looks_it_up(tmp_path):
+    spec = ROUTE_SPEC + "        configuration:\n          hostTemplate: '{nodeId}.apps.example.com'\n"
+    (tmp_path / "kafka.yaml").write_text(spec)
+    (chart,) = plan(normalize(load([tmp_path / "kafka.yaml"])).clusters)
+    routes = by_name(chart.values["listenerObjects"]["routes"])
+    assert routes["my-cluster-dual-external-1"]["spec"]["host"] == "1.apps.example.com"
+    assert "host" not in routes["my-cluster-kafka-external-bootstrap"]["spec"]  # OpenShift gives it one
+    assert chart.values["addressDiscovery"] is None
+    assert chart.values["certificates"]["addressObjects"]["routes"] == ["my-cluster-kafka-external-bootstrap"]
+
+
+def test_node_pod_name_of_a_zookeeper_clusters_brokers_is_strimzis(tmp_path):
+    spec = (EXAMPLES / "zookeeper" / "kafka.yaml").read_text().replace(
+        "    listeners:\n",
+        "    listeners:\n"
+        "      - name: ingress\n        port: 9094\n        type: ingress\n        tls: true\n"
+        "        configuration:\n          bootstrap: {host: bootstrap.example.com}\n"
+        "          hostTemplate: '{nodePodName}.example.com'\n", 1)
+    for other in (EXAMPLES / "zookeeper").glob("*.yaml"):
+        (tmp_path / other.name).write_text(other.read_text())
+    (tmp_path / "kafka.yaml").write_text(spec)
+    model = normalize(load([tmp_path]))
+    assert not [f for f in model.findings if f.is_error], [f.message for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    hosts = {i["name"]: i["spec"]["rules"][0]["host"] for i in chart.values["listenerObjects"]["ingresses"]}
+    name = model.clusters[0].name
+    assert hosts[f"{name}-kafka-ingress-0"] == f"{name}-kafka-0.example.com"

@@ -121,6 +121,10 @@ FIELDS: dict[str, Callable[[list, str, int], None]] = {
         "bootstrap"].setdefault("annotations", {}).__setitem__(f"example.com/a{i}", v),
     "advertisedHost": lambda d, v, i: _kafka(d)["spec"]["kafka"]["listeners"][2]["configuration"]["brokers"][
         0].__setitem__("advertisedHost", v),
+    "perBrokerAnnotationsTemplate value": lambda d, v, i: _kafka(d)["spec"]["kafka"]["listeners"][2][
+        "configuration"].setdefault("perBrokerAnnotationsTemplate", {}).__setitem__(f"example.com/a{i}", v),
+    "listener finalizer": lambda d, v, i: _kafka(d)["spec"]["kafka"]["listeners"][2]["configuration"].setdefault(
+        "finalizers", []).append(f"example.com/f{i}{v}"),
     "env value": lambda d, v, i: _template(_pool(d), "template", "kafkaContainer").setdefault("env", []).append(
         {"name": f"E{i}", "value": v}),
     "pod annotation value": lambda d, v, i: _template(_pool(d), "template", "pod", "metadata").setdefault(

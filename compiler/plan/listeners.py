@@ -9,10 +9,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, NodePool
+from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, ListenerBootstrap, ListenerBroker, NodePool
 from .naming import (broker_pod_selector, brokers_selector, cluster_names, listener_bootstrap_name,
                      listener_broker_name, port_name)
-from .pods import CONFIG_DIR, CONTAINER_SECURITY_CONTEXT, SCRIPTS_DIR, env_list
+from .pods import CONFIG_DIR, CONTAINER_SECURITY_CONTEXT, SCRIPTS_DIR, env_list, metadata_of
 
 ADDRESS_INIT_DIR = "/opt/kafka/address"  # where the address init container writes what it found
 _ADDRESSES_FILE = "advertised-addresses"
@@ -47,29 +47,43 @@ def listener_objects(cluster: Cluster) -> dict:
     for listener in _own_service_listeners(cluster):
         bootstrap = listener.bootstrap
         name = listener_bootstrap_name(cluster, listener)
-        selector = brokers_selector(cluster)
-        services.append(_listener_service(listener, name, selector, bootstrap.node_port,
-                                         bootstrap.load_balancer_ip, bootstrap.annotations, bootstrap.labels))
-        routed = [(name, bootstrap.host, bootstrap.annotations, bootstrap.labels)]
+        if listener.create_bootstrap_service:
+            services.append(_listener_service(
+                listener, name, brokers_selector(cluster), bootstrap,
+                _metadata(cluster.external_bootstrap_service_template, bootstrap)))
+        if listener.type == "route":
+            routes.append(route(listener, name, bootstrap.host,
+                                _metadata(cluster.external_bootstrap_route_template, bootstrap)))
+        elif listener.type == "ingress":
+            ingresses.append(ingress(listener, name, bootstrap.host,
+                                     _metadata(cluster.external_bootstrap_ingress_template, bootstrap)))
         for pool, node_id in _broker_nodes(cluster):
             broker = listener.broker(node_id)
             name = listener_broker_name(cluster, listener, pool, node_id)
             selector = broker_pod_selector(cluster, pool, node_id)
-            services.append(_listener_service(listener, name, selector, broker.node_port,
-                                             broker.load_balancer_ip, broker.annotations, broker.labels))
-            routed.append((name, broker.host, broker.annotations, broker.labels))
-        if listener.type == "route":
-            routes.extend(route(listener, *entry) for entry in routed)
-        elif listener.type == "ingress":
-            ingresses.extend(ingress(listener, *entry) for entry in routed)
+            services.append(_listener_service(listener, name, selector, broker,
+                                              _metadata(pool.template.per_pod_service, broker)))
+            if listener.type == "route":
+                routes.append(route(listener, name, broker.host, _metadata(pool.template.per_pod_route, broker)))
+            elif listener.type == "ingress":
+                ingresses.append(ingress(listener, name, broker.host,
+                                         _metadata(pool.template.per_pod_ingress, broker)))
     return {"services": services, "routes": routes, "ingresses": ingresses}
 
 
-def _listener_service(listener: Listener, name: str, selector: dict, node_port: int | None,
-                     load_balancer_ip: str | None, annotations: dict, labels: dict) -> dict:
+def _metadata(template_section: dict, settings: ListenerBootstrap | ListenerBroker) -> dict:
+    """An object's labels and annotations: the template section's, with the listener's own over them."""
+    template = metadata_of(template_section)
+    return {"labels": {**template["labels"], **settings.labels},
+            "annotations": {**template["annotations"], **settings.annotations}}
+
+
+def _listener_service(listener: Listener, name: str, selector: dict,
+                      settings: ListenerBootstrap | ListenerBroker, metadata: dict) -> dict:
+    """A bootstrap or per-broker Service, with the listener's settings and the entry's own."""
     port = service_port(listener)
-    if node_port is not None:
-        port["nodePort"] = node_port
+    if settings.node_port is not None:
+        port["nodePort"] = settings.node_port
     spec: dict = {"type": _SERVICE_TYPES[listener.type]}
     if listener.ip_family_policy:
         spec["ipFamilyPolicy"] = listener.ip_family_policy
@@ -77,18 +91,29 @@ def _listener_service(listener: Listener, name: str, selector: dict, node_port: 
         spec["ipFamilies"] = list(listener.ip_families)
     if listener.external_traffic_policy:
         spec["externalTrafficPolicy"] = listener.external_traffic_policy
+    if listener.publish_not_ready_addresses is not None:
+        spec["publishNotReadyAddresses"] = listener.publish_not_ready_addresses
+    if listener.type == "nodeport" and settings.external_ips:
+        spec["externalIPs"] = list(settings.external_ips)
+    finalizers: list[str] = []
     if listener.type == "loadbalancer":
-        if load_balancer_ip:
-            spec["loadBalancerIP"] = load_balancer_ip
+        if settings.load_balancer_ip:
+            spec["loadBalancerIP"] = settings.load_balancer_ip
         if listener.service_class:
             spec["loadBalancerClass"] = listener.service_class
         if listener.load_balancer_source_ranges:
             spec["loadBalancerSourceRanges"] = list(listener.load_balancer_source_ranges)
+        if listener.allocate_load_balancer_node_ports is not None:
+            spec["allocateLoadBalancerNodePorts"] = listener.allocate_load_balancer_node_ports
+        finalizers = list(listener.finalizers)
     spec.update({"selector": selector, "ports": [port]})
-    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": spec}
+    service = {"name": name, **metadata, "spec": spec}
+    if finalizers:
+        service["finalizers"] = finalizers
+    return service
 
 
-def route(listener: Listener, name: str, host: str | None, annotations: dict, labels: dict) -> dict:
+def route(listener: Listener, name: str, host: str | None, metadata: dict) -> dict:
     """An OpenShift Route that passes TLS through to the Service of the same name; without a
     host, OpenShift gives it one (`<name>-<namespace>.<the router's domain>`)."""
     spec = {"host": host} if host else {}
@@ -100,10 +125,10 @@ def route(listener: Listener, name: str, host: str | None, annotations: dict, la
         # wildcardPolicy is known not to be Subdomain, and kubeconform applies no defaults.
         "wildcardPolicy": "None",
     })
-    return {"name": name, "labels": dict(labels), "annotations": dict(annotations), "spec": spec}
+    return {"name": name, **metadata, "spec": spec}
 
 
-def ingress(listener: Listener, name: str, host: str, annotations: dict, labels: dict) -> dict:
+def ingress(listener: Listener, name: str, host: str, metadata: dict) -> dict:
     """An Ingress that passes TLS through (ingress-nginx) to the Service of the same name."""
     spec: dict = {}
     if listener.service_class:
@@ -114,8 +139,8 @@ def ingress(listener: Listener, name: str, host: str, annotations: dict, labels:
             "backend": {"service": {"name": name, "port": {"number": listener.port}}}}]}}],
         "tls": [{"hosts": [host]}],
     })
-    return {"name": name, "labels": dict(labels),
-            "annotations": {**_INGRESS_PASSTHROUGH_ANNOTATIONS, **annotations}, "spec": spec}
+    return {"name": name, "labels": metadata["labels"],
+            "annotations": {**_INGRESS_PASSTHROUGH_ANNOTATIONS, **metadata["annotations"]}, "spec": spec}
 
 
 @dataclass(frozen=True)
@@ -263,7 +288,8 @@ def address_objects(cluster: Cluster) -> dict:
     the load balancer Services and the Routes without a host in the spec."""
     services, routes = [], []
     for listener in _own_service_listeners(cluster):
-        names = [(listener_bootstrap_name(cluster, listener), listener.bootstrap.host)]
+        bootstrap = (listener_bootstrap_name(cluster, listener), listener.bootstrap.host)
+        names = [bootstrap] if listener.create_bootstrap_service else []
         names += [(listener_broker_name(cluster, listener, pool, node_id), listener.broker(node_id).host)
                   for pool, node_id in _broker_nodes(cluster)]
         if listener.type == "loadbalancer":
