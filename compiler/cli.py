@@ -213,7 +213,7 @@ def check_command(paths, base, bootstrap, security_protocol, ca_file, cert_file,
     unreachable or the cluster cannot be read.
 
     \b
-    Examples:
+    Example:
       kafkac check specs/ --base origin/main --format sarif > kafkac.sarif
       kafkac check specs/ --base origin/main --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092
     """
