@@ -15,6 +15,8 @@ printed at the end.
 from __future__ import annotations
 
 import re
+import contextlib
+import io
 import json
 import shutil
 import subprocess
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler import tools
+from compiler import cli, tools
 from compiler.verify import render
 
 from ..util import documents
@@ -202,6 +204,20 @@ def _moves(log: str) -> list[int]:
     return [int(n) for n in re.findall(r": moves=(\d+) ", log)]
 
 
+def _kafkac(*args: str) -> subprocess.CompletedProcess:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    argv, sys.argv = sys.argv, ["kafkac", *args]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            cli.main()
+    except SystemExit as exit_:
+        code = exit_.code
+    finally:
+        sys.argv = argv
+    return subprocess.CompletedProcess(args, code, stdout.getvalue(), stderr.getvalue())
+
+
 def _drain_proposal(log: str) -> dict[str, str]:
     """The drain Job's proposal lines: partition -> its replicas after the move."""
     return dict(re.findall(r"drain:\s+(\S+): [\d,]+ -> ([\d,]+)", log))
@@ -271,9 +287,9 @@ def test_check_with_a_bootstrap_address_prints_what_the_drain_will_move(deployme
     """`kafkac check --base --bootstrap` on the scale-down to come: the partitions on brokers 3 and 4
     and their sizes, as Kafka reports them."""
     deployment.manifests(3)
-    done = subprocess.run([sys.executable, "-m", "compiler", "check", str(deployment.work / "specs-3"),
-                           "--base", str(deployment.work / "specs-5"), "--bootstrap", deployment.bootstrap],
-                          capture_output=True, text=True, timeout=300)
+    # In this process, where the brokers' advertised names resolve (as in a pod of the cluster).
+    done = _kafkac("check", str(deployment.work / "specs-3"), "--base", str(deployment.work / "specs-5"),
+                   "--bootstrap", deployment.bootstrap)
     assert done.returncode == 0, done.stdout + done.stderr
     sizes = deployment.sizes()
     before = {f"{topic}-{partition}": ",".join(map(str, replicas))
