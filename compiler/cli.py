@@ -12,7 +12,7 @@ import click
 
 from . import __version__, project, tools
 from .check_options import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
-from .cli_topics import topics_group
+from .cli_topics import connection_of, print_scale_plans, scale_plan_options, topics_group
 from .findings import has_errors
 from .report import REPORTERS
 
@@ -191,10 +191,13 @@ def validate_command(paths, output_format, color):
               help="The base version of the specs, for the upgrade-safety rules: a file or "
                    "directory holding it, or a git revision (e.g. origin/main) at which PATHS are "
                    "read. Clusters are matched by namespace and name.")
+@scale_plan_options
 @policy_options
 @format_option
 @color_option
-def check_command(paths, base, profile, opa_url, policy_dirs, output_format, color):
+def check_command(paths, base, bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                  sasl_mechanism, sasl_username, sasl_password_file, profile, opa_url, policy_dirs,
+                  output_format, color):
     """Check the resources under PATHS against the schema and the policy library.
 
     Runs what `kafkac validate` does, then kafkac's Rego policies in OPA
@@ -202,19 +205,32 @@ def check_command(paths, base, profile, opa_url, policy_dirs, output_format, col
     and prints every finding with the position of the field in its file.
     Waived findings (annotation kafkac.io/waivers) are shown but do not fail.
     With no profile chosen, prod applies: check is the strict gate.
-    Exit code 1 on any deny finding, 2 when OPA is missing or unreachable.
+    With --base and --bootstrap, a change that adds or removes a KRaft cluster's
+    brokers is planned on the running cluster with the rebalance Jobs' own
+    planner: after the findings, each partition that would move, with its size,
+    and the total (on stderr unless --format is text). Exit code 1 on any deny
+    finding or a change the drain Job would refuse, 2 when OPA is missing or
+    unreachable or the cluster cannot be read.
 
     \b
     Example:
       kafkac check specs/ --base origin/main --format sarif > kafkac.sarif
+      kafkac check specs/ --base origin/main --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092
     """
     from .pipeline import Options, check_policies
 
+    if bootstrap is not None and base is None:
+        raise click.UsageError("--bootstrap plans a change of the brokers against --base; give both")
     settings = _project(paths, output_format, color)
     result = check_policies(Options(tuple(paths), base=base,
                                     check=_check_options(settings, profile, opa_url, policy_dirs)))
     _report(result.findings, output_format, color)
-    if not result.ok:
+    refused = False
+    if bootstrap is not None and result.model is not None:
+        connection = connection_of(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                                   sasl_mechanism, sasl_username, sasl_password_file)
+        refused = print_scale_plans(result.model, result.base, connection, output_format != "text")
+    if not result.ok or refused:
         sys.exit(EXIT_FINDINGS)
 
 

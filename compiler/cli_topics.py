@@ -28,11 +28,9 @@ SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
 
 
-def connection_options(command):
-    """--bootstrap and the TLS and SASL options a listener may need."""
+def _connection_options(command, bootstrap_required: bool, bootstrap_help: str):
     options = [
-        click.option("--bootstrap", required=True, metavar="HOST:PORT",
-                     help="A broker address of a listener, e.g. <cluster>-kafka-bootstrap.<namespace>.svc:9092."),
+        click.option("--bootstrap", required=bootstrap_required, metavar="HOST:PORT", help=bootstrap_help),
         click.option("--security-protocol", type=click.Choice(SECURITY_PROTOCOLS), default=None,
                      help="Default: SSL when --ca-file is given, else PLAINTEXT; SASL_* with --sasl-username."),
         click.option("--ca-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -54,8 +52,22 @@ def connection_options(command):
     return command
 
 
-def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
-                sasl_mechanism, sasl_username, sasl_password_file) -> Connection:
+def connection_options(command):
+    """--bootstrap and the TLS and SASL options a listener may need."""
+    return _connection_options(command, True, "A broker address of a listener, e.g. "
+                                               "<cluster>-kafka-bootstrap.<namespace>.svc:9092.")
+
+
+def scale_plan_options(command):
+    """`kafkac check`'s optional --bootstrap, with the same TLS and SASL options."""
+    return _connection_options(command, False, "With --base: a broker address of the running cluster, e.g. "
+                                                "<cluster>-kafka-bootstrap.<namespace>.svc:9092; when the change "
+                                                "adds or removes brokers, print each partition the rebalance "
+                                                "Jobs would move, with its size, and the total.")
+
+
+def connection_of(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                  sasl_mechanism, sasl_username, sasl_password_file) -> Connection:
     from .topics_live import Connection
 
     if security_protocol is None:
@@ -64,6 +76,31 @@ def _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_h
             "SSL" if tls else "PLAINTEXT")
     return Connection(bootstrap, security_protocol, ca_file, cert_file, key_file, not no_hostname_check,
                       sasl_mechanism, sasl_username, sasl_password_file)
+
+
+def print_scale_plans(model: Model, base: Model | None, connection: Connection, to_stderr: bool) -> bool:
+    """`kafkac check --base --bootstrap`: what the rebalance Jobs would move for each change of a
+    KRaft cluster's brokers, read from the live cluster; True when a Job would refuse the change."""
+    from .scale_plan import PlanError, broker_changes, plan_change, read_cluster, report_lines
+    from .tools import ToolMissing
+    from .topics_live import LiveError
+
+    changes = broker_changes(model, base)
+    if not changes:
+        click.echo(f"no Kafka's brokers change, so the rebalance Jobs move nothing; "
+                   f"{connection.bootstrap} was not read", err=to_stderr)
+        return False
+    if len(changes) > 1:
+        names = ", ".join(change.cluster for change in changes)
+        raise click.ClickException(f"the change adds or removes brokers of the Kafka clusters {names}, and "
+                                   f"--bootstrap reaches one cluster: check each one's specs apart")
+    try:
+        plan = plan_change(changes[0], read_cluster(connection))
+    except (LiveError, PlanError, ToolMissing) as exc:
+        raise click.ClickException(str(exc).splitlines()[0]) from exc
+    for line in report_lines(plan, connection.bootstrap):
+        click.echo(line, err=to_stderr)
+    return plan.refused
 
 
 def _cluster(paths, name: str | None, output_format: str) -> tuple[Cluster, Model]:
@@ -126,8 +163,8 @@ def diff_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
     from .topics_sync import CompareError, compare
 
     cluster, _ = _cluster(paths, cluster_name, output_format)
-    connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
-                             sasl_mechanism, sasl_username, sasl_password_file)
+    connection = connection_of(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                               sasl_mechanism, sasl_username, sasl_password_file)
     try:
         live = read_live(connection)
         report = compare(cluster.topics, last_applied, live.topics.values())
@@ -165,8 +202,8 @@ def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
     from .topics_live import LiveError, pull_yaml, read_live
 
     cluster, model = _cluster(paths, cluster_name, "text")
-    connection = _connection(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
-                             sasl_mechanism, sasl_username, sasl_password_file)
+    connection = connection_of(bootstrap, security_protocol, ca_file, cert_file, key_file, no_hostname_check,
+                               sasl_mechanism, sasl_username, sasl_password_file)
     try:
         live = read_live(connection)
     except LiveError as exc:

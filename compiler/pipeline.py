@@ -53,6 +53,9 @@ class Result:
     findings: list[Finding] = field(default_factory=list)
     charts: list[Path] = field(default_factory=list)
     advice: str = ""
+    # `kafkac check`: the specs and the base read, for what a scale change moves in a live cluster
+    model: Model | None = None
+    base: Model | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,6 +121,7 @@ def _check_policies(options: Options, model: Model, result: Result, ready) -> Re
                 Span(str(options.paths[0])), expected="a base version that kafkac validate accepts"))
             return result
     result.findings = _sorted(result.findings + check(model, base_model, options.check, ready()))
+    result.model, result.base = model, base_model
     return result
 
 

@@ -15,15 +15,19 @@ printed at the end.
 from __future__ import annotations
 
 import re
+import contextlib
+import io
+import json
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from compiler import tools
+from compiler import cli, tools
 from compiler.verify import render
 
 from ..util import documents
@@ -106,6 +110,8 @@ class Deployment:
         self.work = work
         self.figures: dict[str, dict] = {}
         self.traffic: Traffic | None = None
+        # What `kafkac check --bootstrap` said the drain Job would move: partition -> its replicas after.
+        self.planned: dict[str, str] = {}
         self._charts: dict[int, list[dict]] = {}
 
     def manifests(self, brokers: int) -> list[dict]:
@@ -159,6 +165,17 @@ class Deployment:
         assert done.returncode == 0, f"{args}:\n{done.stdout}\n{done.stderr}"
         return done.stdout
 
+    def sizes(self) -> dict[str, int]:
+        """Each partition's largest replica in bytes, as kafka-log-dirs.sh reports them."""
+        answer = json.loads(next(line for line in self.kafka_tool("kafka-log-dirs.sh", "--describe").splitlines()
+                                 if line.startswith("{")))
+        sizes: dict[str, int] = {}
+        for broker in answer["brokers"]:
+            for log_dir in broker["logDirs"]:
+                for replica in log_dir["partitions"]:
+                    sizes[replica["partition"]] = max(sizes.get(replica["partition"], 0), replica["size"])
+        return sizes
+
     def partitions(self) -> list[tuple[str, dict]]:
         """Every partition of every topic (the consumer group's __consumer_offsets too)."""
         admin = clients.admin(self.bootstrap)
@@ -185,6 +202,25 @@ class Deployment:
 
 def _moves(log: str) -> list[int]:
     return [int(n) for n in re.findall(r": moves=(\d+) ", log)]
+
+
+def _kafkac(*args: str) -> subprocess.CompletedProcess:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    argv, sys.argv = sys.argv, ["kafkac", *args]
+    code = 0
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            cli.main()
+    except SystemExit as exit_:
+        code = exit_.code
+    finally:
+        sys.argv = argv
+    return subprocess.CompletedProcess(args, code, stdout.getvalue(), stderr.getvalue())
+
+
+def _drain_proposal(log: str) -> dict[str, str]:
+    """The drain Job's proposal lines: partition -> its replicas after the move."""
+    return dict(re.findall(r"drain:\s+(\S+): [\d,]+ -> ([\d,]+)", log))
 
 
 @pytest.fixture(scope="module")
@@ -247,11 +283,43 @@ def test_a_scale_up_puts_replicas_and_leaders_on_the_new_brokers(deployment):
     assert deployment.assignment() == after
 
 
+def test_check_with_a_bootstrap_address_prints_what_the_drain_will_move(deployment):
+    """`kafkac check --base --bootstrap` on the scale-down to come: the partitions on brokers 3 and 4
+    and their sizes, as Kafka reports them."""
+    deployment.manifests(3)
+    # In this process, where the brokers' advertised names resolve (as in a pod of the cluster).
+    done = _kafkac("check", str(deployment.work / "specs-3"), "--base", str(deployment.work / "specs-5"),
+                   "--bootstrap", deployment.bootstrap)
+    assert done.returncode == 0, done.stdout + done.stderr
+    sizes = deployment.sizes()
+    before = {f"{topic}-{partition}": ",".join(map(str, replicas))
+              for (topic, partition), replicas in deployment.assignment().items()}
+    printed = re.findall(r"^    (\S+): ([\d,]+) -> ([\d,]+) \((\d+) bytes\)$", done.stdout, re.MULTILINE)
+    assert {name for name, *_ in printed} == {name for name, replicas in before.items()
+                                              if {"3", "4"} & set(replicas.split(","))}, done.stdout
+    for name, old, new, size in printed:
+        assert old == before[name], (name, done.stdout)
+        assert set(new.split(",")) <= {"0", "1", "2"} and len(set(new.split(","))) == len(old.split(","))
+        # bulk takes no records any more; events only grew since check read it (the consumer
+        # offsets' partitions may have been compacted since: only their presence is compared).
+        if name.startswith("bulk-"):
+            assert int(size) == sizes[name], (name, sizes[name], done.stdout)
+        elif name.startswith("events-"):
+            assert int(size) <= sizes[name], (name, sizes[name], done.stdout)
+    assert "after the upgrade, the rebalance Job moves nothing" in done.stdout, done.stdout
+    total = sum(int(size) for *_, size in printed)
+    assert f"  total: {len(printed)} partition moves, {total} bytes" in done.stdout, done.stdout
+    assert total > 0, done.stdout
+    deployment.planned = {name: new for name, _, new, _ in printed}
+
+
 def test_a_scale_down_drains_the_brokers_before_they_go_and_a_restarted_job_resumes(deployment):
     cluster = deployment.cluster
     started = time.monotonic()
     code, log = deployment.run_job(3, "scaling-kafka-drain", stop_on="drain: started, replication throttled")
     assert code != 0 and "drain: started" in log, log
+    if deployment.planned:  # what `kafkac check --bootstrap` printed is what the Job moves
+        assert _drain_proposal(log) == deployment.planned, log
     moved = _moves(log)[-1]
     listed = deployment.kafka_tool("kafka-reassign-partitions.sh", "--list")
     assert "Current partition reassignments" in listed, listed
