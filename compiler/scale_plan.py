@@ -22,7 +22,7 @@ from .cluster_members import matching_keys
 from .model import Cluster, Model
 from .plan.rebalance import drained_node_ids
 from .project_files import CHARTS
-from .topics_live import Connection, LiveError
+from .topics_live import Connection, admin_client
 
 PLANNER = CHARTS / "kafka" / "files" / "rebalance-plan.awk"
 
@@ -102,27 +102,10 @@ def _broker_ids(cluster: Cluster) -> tuple[int, ...]:
 
 def read_cluster(connection: Connection) -> LiveCluster:
     """The brokers that answer, every partition's replicas and each partition's size."""
-    try:
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            from kafka import KafkaAdminClient
-            from kafka.errors import KafkaError
-    except ImportError as exc:  # pragma: no cover - depends on the installation
-        raise LiveError("reading a live cluster needs kafka-python: pip install 'kafka-python>=3.0.12'") from exc
-    try:
-        admin = KafkaAdminClient(**connection.client_config())
-    except (KafkaError, OSError, ValueError) as exc:
-        raise LiveError(f"cannot connect to {connection.bootstrap}: {exc}") from exc
-    try:
+    with admin_client(connection, "partitions") as admin:
         brokers = parse_brokers(admin.describe_cluster())
         assignment = parse_topics(admin.describe_topics())
         sizes = parse_log_dirs(admin.describe_log_dirs(brokers=sorted(brokers)))
-    except (KafkaError, OSError) as exc:
-        raise LiveError(f"cannot describe the partitions of {connection.bootstrap}: {exc}") from exc
-    finally:
-        admin.close()
     return LiveCluster(brokers, assignment, sizes)
 
 

@@ -9,6 +9,8 @@ resources for topics that no KafkaTopic names, so they can be committed.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,15 +67,16 @@ class LiveTopics:
     internal: frozenset[str]
 
 
-def read_live(connection: Connection) -> LiveTopics:
-    """Every topic of the cluster with its partitions, replicas and own config options."""
+@contextmanager
+def admin_client(connection: Connection, what: str) -> Iterator:
+    """kafka-python's admin client for `connection`, closed afterwards. The client's and the
+    connection's errors become a LiveError naming the address (and `what` was being read)."""
     try:
         import warnings
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
             from kafka import KafkaAdminClient
-            from kafka.admin import ConfigResource, ConfigResourceType
             from kafka.errors import KafkaError
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise LiveError("reading a live cluster needs kafka-python: pip install 'kafka-python>=3.0.12'") from exc
@@ -82,14 +85,22 @@ def read_live(connection: Connection) -> LiveTopics:
     except (KafkaError, OSError, ValueError) as exc:
         raise LiveError(f"cannot connect to {connection.bootstrap}: {exc}") from exc
     try:
+        yield admin
+    except (KafkaError, OSError) as exc:
+        raise LiveError(f"cannot describe the {what} of {connection.bootstrap}: {exc}") from exc
+    finally:
+        admin.close()
+
+
+def read_live(connection: Connection) -> LiveTopics:
+    """Every topic of the cluster with its partitions, replicas and own config options."""
+    with admin_client(connection, "topics") as admin:
+        from kafka.admin import ConfigResource, ConfigResourceType
+
         names = sorted(admin.list_topics())
         described = admin.describe_topics(names) if names else []
         configs = admin.describe_configs(
             [ConfigResource(ConfigResourceType.TOPIC, name) for name in names]) if names else {}
-    except (KafkaError, OSError) as exc:
-        raise LiveError(f"cannot describe the topics of {connection.bootstrap}: {exc}") from exc
-    finally:
-        admin.close()
     topic_configs = configs.get("topic", {}) if isinstance(configs, dict) else {}
     topics, internal = {}, set()
     for topic in described:
