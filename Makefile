@@ -23,7 +23,8 @@ quickstart: $(VENV)/.installed
 	@echo "or, without a Kubernetes cluster to talk to:"
 	@echo "  $$($(BIN)/kafkac tools path helm) template my-cluster $(OUT)/my-cluster -n kafka"
 
-test: setup
+# host_tools builds kafkac's tools and the tests' Kubernetes control plane in one pool, side by side.
+test: $(VENV)/.installed
 	$(BIN)/python -m tests.host_tools install
 	$(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadscope
 	$(BIN)/python -m pytest -m e2e

@@ -2,7 +2,10 @@
 
 Every tool is built with `go install <module>@<version>` into its own folder
 of the cache (`<cache>/tools/<name>-<version>/<name>`), so a version bump
-builds a new binary and an interrupted build leaves nothing behind. This is
+builds a new binary and an interrupted build leaves nothing behind. A module
+whose go.mod replaces modules by folders of its own repository, which `go
+install` refuses (Kubernetes, etcd), is built with `go build` in a main module
+made for the build (see MainModule). This is
 the only module that starts processes; the others call `run()`, `git()` or
 `opa_server()`; kube_schemas calls `go_module_dir()` for the Go modules whose
 CRDs it turns into kubeconform schemas.
@@ -30,6 +33,21 @@ INSTALL_HINT = "kafkac tools install"
 
 
 @dataclass(frozen=True)
+class MainModule:
+    """How to build a tool that `go install` refuses: from a main module made for the build.
+
+    It requires `module` at the tool's version; each module that `module`'s go.mod
+    replaces by a folder of its own repository is taken at `local_replacements`
+    instead (Kubernetes publishes its staging folders as k8s.io/<name> v0.N.x).
+    `also` are more packages of it built into the tool's folder beside the tool.
+    """
+
+    module: str
+    local_replacements: str | None = None
+    also: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Tool:
     """A pinned Go program: what to `go install` and how to ask its version."""
 
@@ -41,6 +59,7 @@ class Tool:
     tags: tuple[str, ...] = ()  # Go build tags
     # Minutes of CPU a cold build took on two cores: the longest builds start first.
     build_minutes: int = 1
+    main_module: MainModule | None = None
 
     @property
     def spec(self) -> str:
@@ -111,7 +130,9 @@ def cache_dir() -> Path:
     return base / "kafkac"
 
 
-def _tool(name: str) -> Tool:
+def _tool(name: str | Tool) -> Tool:
+    if isinstance(name, Tool):
+        return name  # a tool pinned elsewhere (the tests' own), built the same way
     try:
         return TOOLS[name]
     except KeyError:
@@ -122,7 +143,7 @@ def _tool_dir(tool: Tool) -> Path:
     return cache_dir() / "tools" / f"{tool.name}-{tool.version}"
 
 
-def path(tool: str) -> Path:
+def path(tool: str | Tool) -> Path:
     """Where the pinned binary of `tool` is; ToolMissing if it is not installed."""
     pinned = _tool(tool)
     binary = _tool_dir(pinned) / pinned.name
@@ -364,26 +385,67 @@ def _build(go: str, tool: Tool, log: Callable[[str], None]) -> None:
 def _go_install(go: str, tool: Tool, final: Path, log: Callable[[str], None]) -> None:
     """`go install` one tool into a temporary folder, then move the folder into place."""
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
-    argv = [go, "install", "-trimpath"]
+    flags = ["-trimpath"]
     if tool.ldflags:
-        argv += ["-ldflags", " ".join(tool.ldflags)]
+        flags += ["-ldflags", " ".join(tool.ldflags)]
     if tool.tags:
-        argv += ["-tags", ",".join(tool.tags)]
-    argv.append(tool.spec)
+        flags += ["-tags", ",".join(tool.tags)]
     env = {**os.environ, "GOBIN": str(staging), "CGO_ENABLED": "0", "GOWORK": "off",
            "GO111MODULE": "on"}
-    log(f"building {tool.name} {tool.version} (go install {tool.spec})")
+    how = "go build in a main module of its own" if tool.main_module else f"go install {tool.spec}"
+    log(f"building {tool.name} {tool.version} ({how})")
     started = time.monotonic()
     try:
-        # cwd=staging: `go install pkg@version` must not see any go.mod around us.
-        done = subprocess.run(argv, cwd=staging, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ToolError("go", argv, done.returncode, done.stderr)
+        if tool.main_module:
+            _go_build_in_main_module(go, tool, flags, staging, env)
+        else:
+            # cwd=staging: `go install pkg@version` must not see any go.mod around us.
+            _run_go([go, "install", *flags, tool.spec], staging, env)
         move_into_place(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     seconds = time.monotonic() - started
     log(f"{tool.name} {tool.version} ready in {seconds:.0f} s: {final / tool.name}")
+
+
+def _go_build_in_main_module(go: str, tool: Tool, flags: list[str], staging: Path,
+                             env: dict[str, str]) -> None:
+    """`go build` the tool (and its `also` packages) from a main module written in `staging`."""
+    main = tool.main_module
+    source = staging / ".module"
+    source.mkdir()
+    # The go line: the running Go's own version, never older than what the tool's go.mod asks.
+    go_version = _run_go([go, "env", "GOVERSION"], source, env).strip().removeprefix("go")
+    go_mod = [f"module kafkac.local/build/{tool.name}", "", f"go {go_version}", "",
+              f"require {main.module} {tool.version}"]
+    if main.local_replacements:
+        replaced = _locally_replaced_modules(go, main.module, tool.version, source, env)
+        go_mod += ["", "replace ("]
+        go_mod += [f"\t{module} => {module} {main.local_replacements}" for module in replaced]
+        go_mod += [")"]
+    (source / "go.mod").write_text("\n".join(go_mod) + "\n")
+    build = [go, "build", "-mod=mod", *flags]
+    _run_go([*build, "-o", str(staging / tool.name), tool.package], source, env)
+    if main.also:
+        _run_go([*build, "-o", f"{staging}{os.sep}", *main.also], source, env)
+    shutil.rmtree(source)
+
+
+def _locally_replaced_modules(go: str, module: str, version: str, cwd: Path,
+                              env: dict[str, str]) -> list[str]:
+    """The modules that `module`'s go.mod replaces by folders (`=> ./...`)."""
+    argv = [go, "mod", "download", "-json", f"{module}@{version}"]
+    info = json.loads(_run_go(argv, cwd, env))
+    go_mod = Path(info["GoMod"]).read_text()
+    return re.findall(r"^\s*(?:replace\s+)?(\S+)(?:\s+v\S+)?\s+=>\s+\.{1,2}/\S*\s*$", go_mod,
+                      flags=re.MULTILINE)
+
+
+def _run_go(argv: list[str], cwd: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ToolError("go", argv, done.returncode, done.stderr)
+    return done.stdout
 
 
 def move_into_place(staging: Path, final: Path) -> None:
@@ -400,7 +462,7 @@ def _silent(_: str) -> None:
     pass
 
 
-def install(tools: Iterable[str] = tuple(TOOLS), log: Callable[[str], None] = _silent) -> None:
+def install(tools: Iterable[str | Tool] = tuple(TOOLS), log: Callable[[str], None] = _silent) -> None:
     """Build every tool in `tools` that is not in the cache yet (a no-op when all are)."""
     wanted = [_tool(name) for name in tools]
     missing = [t for t in wanted if not (_tool_dir(t) / t.name).is_file()]

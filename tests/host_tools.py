@@ -8,8 +8,15 @@ archive with `apt-get download`, checked against its SHA-256, unpacked into
 the cache (`<cache>/host/busybox-<version>/busybox`) and used from there, so
 a test never depends on what was installed by hand.
 
-`python -m tests.host_tools install` (run by `make test`) does that and fails,
-naming the packages, when a listed program is missing.
+The tests' Kubernetes control plane (tests/kube/) is pinned here too, as two
+tools built like kafkac's own (compiler/tools.py, into `<cache>/tools/`):
+`KUBERNETES` (kube-apiserver, kube-controller-manager and kubectl from one
+build of k8s.io/kubernetes, each staging module taken at its published
+v0.N.x release) and `ETCD`.
+
+`python -m tests.host_tools install` (run by `make test`) does all of it, the
+control plane in parallel with kafkac's tools, and fails, naming the packages,
+when a listed program is missing.
 """
 
 from __future__ import annotations
@@ -42,6 +49,26 @@ PROGRAMS: dict[str, str] = {
     "git": "git",
 }
 
+# The newest Kubernetes that the Go module proxy serves and kafkac validates charts against
+# (tools.SUPPORTED_KUBE_VERSIONS), with the etcd minor it is released with (build/dependencies.yaml).
+KUBERNETES_VERSION = "v1.37.2"
+ETCD_VERSION = "v3.7.4"
+_K8S_VERSION = "k8s.io/component-base/version"
+KUBERNETES = tools.Tool(
+    "kube-apiserver", "k8s.io/kubernetes/cmd/kube-apiserver", KUBERNETES_VERSION, ("--version",),
+    # What Kubernetes' own build stamps: without it the binaries say v0.0.0, and helm's
+    # kubeVersion checks fail against the API server.
+    ("-s", "-w", f"-X {_K8S_VERSION}.gitVersion={KUBERNETES_VERSION}",
+     f"-X {_K8S_VERSION}.gitMajor=1", f"-X {_K8S_VERSION}.gitMinor=37",
+     f"-X {_K8S_VERSION}.gitTreeState=clean", f"-X {_K8S_VERSION}.buildDate=1970-01-01T00:00:00Z"),
+    build_minutes=40,
+    main_module=tools.MainModule(
+        "k8s.io/kubernetes", local_replacements="v0.37.2",
+        also=("k8s.io/kubernetes/cmd/kube-controller-manager", "k8s.io/kubernetes/cmd/kubectl")))
+ETCD = tools.Tool("etcd", "go.etcd.io/etcd/server/v3", ETCD_VERSION, ("--version",), ("-s", "-w"),
+                  build_minutes=3, main_module=tools.MainModule("go.etcd.io/etcd/server/v3"))
+CONTROL_PLANE = (KUBERNETES, ETCD)
+
 BUSYBOX_PACKAGE = "busybox"
 BUSYBOX_VERSION = "1:1.35.0-4+deb12u1+b1"
 BUSYBOX_SHA256 = "4b355fad07d4fe1f5aa282e949281f8dcb7bcdebb023d7e40f4f8fe475e21e29"
@@ -65,8 +92,16 @@ def missing_programs() -> dict[str, str]:
     return {name: package for name, package in PROGRAMS.items() if shutil.which(name) is None}
 
 
+def control_plane_program(name: str) -> Path:
+    """kube-apiserver, kube-controller-manager, kubectl (one build) or etcd; ToolMissing if absent."""
+    if name == ETCD.name:
+        return tools.path(ETCD)
+    return tools.path(KUBERNETES).with_name(name)
+
+
 def install(log=print) -> None:
-    """Install the pinned BusyBox into the cache and check that every listed program is there."""
+    """Install the pinned BusyBox, kafkac's tools and the control plane into the cache, and check
+    that every listed program is there."""
     if not busybox().is_file():
         _install_busybox(log)
     missing = missing_programs()
@@ -75,6 +110,7 @@ def install(log=print) -> None:
         raise HostToolMissing(
             f"the tests need {', '.join(sorted(missing))}, which this machine lacks; "
             f"install them with `apt-get install {packages}`")
+    tools.install([*tools.TOOLS, *CONTROL_PLANE], log=log)
 
 
 def _install_busybox(log) -> None:
@@ -122,7 +158,7 @@ def main(argv: list[str]) -> int:
         return 2
     try:
         install()
-    except HostToolMissing as problem:
+    except (HostToolMissing, tools.ToolMissing, tools.ToolError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -109,6 +110,21 @@ def test_two_installs_at_once_build_a_tool_once(installed, monkeypatch, tmp_path
     assert len([line for line in said if line.startswith("building kubeconform")]) == 1
     assert any(line.startswith("waiting for another process that builds kubeconform") for line in said)
     assert tools.path("kubeconform").parent == tmp_path / "tools" / "kubeconform-v0.8.0"
+
+
+def test_a_tool_can_be_built_in_a_main_module_of_its_own(installed, monkeypatch, tmp_path):
+    """The way the tests' Kubernetes and etcd are built (`go install` refuses them): the same
+    pinned version and link flags, from a main module written for the build."""
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path))
+    pinned = tools.TOOLS["kubeconform"]
+    apart = dataclasses.replace(pinned, main_module=tools.MainModule("github.com/yannh/kubeconform"))
+    said: list[str] = []
+    tools.install([apart], log=said.append)
+    assert said[0] == "building kubeconform v0.8.0 (go build in a main module of its own)"
+    binary = tools.path(apart)
+    assert binary == tmp_path / "tools" / "kubeconform-v0.8.0" / "kubeconform"
+    assert sorted(p.name for p in binary.parent.iterdir()) == ["kubeconform"]
+    assert tools.run("kubeconform", "-v").stdout.strip() == "v0.8.0"
 
 
 def test_installed_binaries_report_their_pinned_versions(installed):
