@@ -133,10 +133,16 @@ def test_statefulset_claims_come_from_the_chart(control_plane, kube_namespace, c
     expected = {f"{template['metadata']['name']}-{s['metadata']['name']}-{ordinal}"
                 for s in objects if s["kind"] == "StatefulSet"
                 for template in s["spec"].get("volumeClaimTemplates", [])
-                for ordinal in range(s["spec"]["replicas"])}
+                for ordinal in _ordinals(s["spec"])}
     assert expected, "the secure example has persistent storage"
     _wait_for(lambda: expected <= _names(plane, "persistentvolumeclaims", namespace),
               f"claims {sorted(expected)}")
+
+
+def _ordinals(spec: dict) -> range:
+    """A StatefulSet's pod numbers: node pools number theirs from spec.ordinals.start."""
+    start = (spec.get("ordinals") or {}).get("start", 0)
+    return range(start, start + spec["replicas"])
 
 
 def _wait_for(condition, what: str, timeout: float = 60) -> None:
