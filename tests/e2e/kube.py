@@ -49,7 +49,7 @@ def control_plane(installed_tools):
 def kube_namespace(control_plane, request) -> str:
     """A fresh namespace, named after the test; deleted (without waiting) when the test ends."""
     stem = "".join(c if c.isalnum() else "-" for c in request.node.name.lower()).strip("-")
-    name = f"t{next(_namespaces)}-{stem}"[:63].rstrip("-")
+    name = f"t{next(_namespaces)}-{stem}"[:50].rstrip("-")  # room for a suffix of a test's own
     control_plane.kubectl("create", "namespace", name)
     yield name
     control_plane.kubectl("delete", "namespace", name, "--wait=false", check=False)

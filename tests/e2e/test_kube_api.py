@@ -272,7 +272,7 @@ def test_each_jobs_role_allows_its_scripts_calls_and_nothing_beyond(control_plan
     # Every object, hooks too, created as it is: the Jobs' pods stay Pending (no node).
     plane.kubectl("create", "--namespace", namespace, "--filename", "-", input=yaml.safe_dump_all(objects))
     values = yaml.safe_load((chart / "values.yaml").read_text())
-    other_namespace = f"{namespace}-other"[:63]
+    other_namespace = f"{namespace}-other"
     plane.kubectl("create", "namespace", other_namespace)
 
     jobs = [o for o in objects if o["kind"] == "Job"]
