@@ -427,7 +427,7 @@ def test_a_label_of_the_kafka_that_a_template_or_listener_sets_too_is_written_on
     kafka = kafka.replace("metadata:\n  name: my-cluster\n",
                           "metadata:\n  name: my-cluster\n  labels:\n    team: streaming\n    env: dev\n", 1)
     kafka = kafka.replace("  kafka:\n", "  kafka:\n    template:\n"
-                          "      pod: {metadata: {labels: {team: pods}}}\n"
+                          "      pod: {metadata: {labels: {team: pods, app.kubernetes.io/name: mine}}}\n"
                           "      podDisruptionBudget: {metadata: {labels: {env: pdb}}}\n"
                           "      bootstrapService: {metadata: {labels: {env: svc}}}\n", 1)
     (specs / "kafka.yaml").write_text(kafka)
@@ -438,6 +438,7 @@ def test_a_label_of_the_kafka_that_a_template_or_listener_sets_too_is_written_on
     by_name = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
     pod_labels = [m["spec"]["template"]["metadata"]["labels"] for m in manifests if m["kind"] == "StatefulSet"]
     assert [labels["team"] for labels in pod_labels] == ["pods", "pods"]
+    assert [labels["app.kubernetes.io/name"] for labels in pod_labels] == ["kafka", "kafka"]  # left out, as in Strimzi
     assert by_name["PodDisruptionBudget", "my-cluster-kafka"]["metadata"]["labels"]["env"] == "pdb"
     assert by_name["Service", "my-cluster-kafka-bootstrap"]["metadata"]["labels"]["env"] == "svc"
     assert by_name["Service", "my-cluster-kafka-brokers"]["metadata"]["labels"]["env"] == "dev"
