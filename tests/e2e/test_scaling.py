@@ -31,7 +31,7 @@ from compiler import cli, tools
 from compiler.verify import render
 
 from ..util import documents
-from . import clients, podrunner, topicjob
+from . import clients, kafka_tools, podrunner, topicjob
 from .conftest import NAMESPACE, _stopped_on_sigterm, compile_example, issue_certificates, resolving, set_values
 
 pytestmark = pytest.mark.e2e
@@ -159,11 +159,7 @@ class Deployment:
 
     def kafka_tool(self, *args: str) -> str:
         """A Kafka tool in broker 0's pod, on its plain listener, as `kubectl exec` would run it."""
-        done = self.cluster.exec(self.cluster.pods["scaling-brokers-0"],
-                                 [f"/opt/kafka/bin/{args[0]}", "--bootstrap-server", f"localhost:{PLAIN}", *args[1:]],
-                                 env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""}, timeout=120)
-        assert done.returncode == 0, f"{args}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return kafka_tools.on_plain_listener(self.cluster, self.cluster.pods["scaling-brokers-0"], PLAIN, *args)
 
     def sizes(self) -> dict[str, int]:
         """Each partition's largest replica in bytes, as kafka-log-dirs.sh reports them."""
