@@ -23,8 +23,12 @@ quickstart: $(VENV)/.installed
 	@echo "or, without a Kubernetes cluster to talk to:"
 	@echo "  $$($(BIN)/kafkac tools path helm) template my-cluster $(OUT)/my-cluster -n kafka"
 
-test: setup
+# The Go tools build (CPU) while Maven fetches the Kafka jars of the end-to-end tests (network).
+test: $(VENV)/.installed
 	$(BIN)/python -m tests.host_tools install
+	$(BIN)/python -m tests.kafka_dist fetch & fetch=$$!; \
+	  $(BIN)/kafkac tools install; built=$$?; \
+	  wait $$fetch && test $$built -eq 0
 	$(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadscope
 	$(BIN)/python -m pytest -m e2e
 
