@@ -40,12 +40,6 @@ from .model import Cluster, Model, NodePool, Topic
 from .policy import PolicyError
 from .quantities import quantity_bytes
 
-PROFILES = ("dev", "prod")
-DEFAULT_PROFILE = "prod"
-# No profile chosen and none enforced (compile's default): the rules are evaluated as in the
-# strictest profile, and what they find is reported as warnings, except a rule that denies in
-# every profile (what cannot work).
-REPORT_ONLY = None
 PROFILE_ANNOTATION = "kafkac.io/profile"
 WAIVERS_ANNOTATION = "kafkac.io/waivers"
 RULE_PREFIX = "policy."

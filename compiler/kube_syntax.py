@@ -87,10 +87,11 @@ def check_document(document: Document) -> list[Finding]:
     findings: list[Finding] = []
     if not isinstance(document.data, dict):
         return findings
+    strimzi_resource = str(document.data.get("apiVersion", "")).startswith("kafka.strimzi.io/")
     for path, kind, mapping in _metadata_mappings(document.data, ()):
         if kind == "labels":
             findings.extend(_check_labels(document, path, mapping))
-            if path[0] == "spec" and path[-1] == "labels":
+            if path[0] == "spec" and path[-1] == "labels" and strimzi_resource:
                 findings.extend(_check_added_labels(document, path, mapping))
         else:
             findings.extend(_check_annotations(document, path, mapping))

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .cluster_members import CLUSTER_LABEL, in_namespace, member_of, namespace_of, referenced
-from .findings import FieldPath, Finding, UniqueItems, error, warning
+from .cluster_members import in_namespace, member_of, namespace_of, referenced
+from .findings import FieldPath, Finding, UniqueItems, defined_twice, error
 from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
@@ -78,10 +78,7 @@ def normalize(documents: Documents) -> Model:
     for doc in kafkas:
         key = (namespace_of(doc), doc.name)
         if key in by_key:
-            findings.append(error(
-                "cluster.duplicate", f"Kafka {doc.name} is defined twice (also in "
-                f"{by_key[key].span})", doc.span_of(("metadata", "name")), ("metadata", "name"),
-                "one Kafka resource per name and namespace"))
+            findings.append(defined_twice("cluster.duplicate", doc, by_key[key]))
             continue
         by_key[key] = doc
 

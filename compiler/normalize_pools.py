@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .cluster_members import CLUSTER_LABEL
-from .findings import Finding, UniqueItems, error, warning
+from .findings import Finding, UniqueItems, defined_twice, error, warning
 from .load import Document
 from .model import JvmOptions, NodePool, PodTemplate, Volume
 
@@ -41,11 +41,7 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
     seen: dict[str, Document] = {}
     for pool_doc in pool_docs:
         if pool_doc.name in seen:
-            findings.append(error(
-                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice (also at "
-                f"{seen[pool_doc.name].span_of(('metadata', 'name'))})",
-                pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
-                "one KafkaNodePool per name and namespace"))
+            findings.append(defined_twice("nodepool.duplicate", pool_doc, seen[pool_doc.name]))
         seen.setdefault(pool_doc.name, pool_doc)
     if zookeeper:
         _check_zookeeper_pools(pool_docs, findings)
