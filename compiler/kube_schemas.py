@@ -10,6 +10,8 @@ Certificate are converted from the CRDs of their pinned Go modules, which
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import shutil
 import tempfile
@@ -28,11 +30,15 @@ def _silent(_: str) -> None:
 
 # --- Kubernetes schemas for kubeconform ---------------------------------------------------
 
+@functools.cache
 def _packaged_schemas() -> tuple[str, Path]:
-    import kubernetes_validate  # imported late: only schema preparation needs it
-
+    # Found, not imported: importing kubernetes_validate imports jsonschema, a sixth of a
+    # second in every verify, which only needs to know where the package's files are.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'kubernetes_validate'", name="kubernetes_validate")
     return (metadata.version("kubernetes-validate"),
-            Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema")
+            Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema")
 
 
 def kube_schema_dir(kube_version: str) -> Path:
