@@ -168,9 +168,13 @@ class Conjunction:
         names = sorted({ref for _, ref in key})
         indexes = sorted({index for index, _ in key})
         base = "+".join(names)
-        if len(indexes) == len(self._definitions) and len(names) == 1:
-            return base
-        return f"{base}@{','.join(map(str, indexes))}"
+        name = base if len(indexes) == len(self._definitions) and len(names) == 1 \
+            else f"{base}@{','.join(map(str, indexes))}"
+        taken = 1
+        while name in self._defs:  # the same names and inputs, paired otherwise
+            taken += 1
+            name = f"{base}@{','.join(map(str, indexes))}-{taken}"
+        return name
 
     def _definition(self, index: int, name: str) -> Any:
         try:

@@ -86,6 +86,17 @@ def test_property_names_that_are_keywords_stay_property_names():
                                    {"description": 1}, {"$ref": 2}, {"x-kubernetes-thing": "z"}, {"more": 1}])
 
 
+def test_definitions_named_alike_but_paired_otherwise_stay_apart():
+    def version(first: str, second: str, a: list, b: list) -> dict:
+        return {"$schema": DIALECT, **_object({"a": {"$ref": f"#/$defs/{first}"}, "b": {"$ref": f"#/$defs/{second}"}}),
+                "$defs": {"A": {"enum": a}, "B": {"enum": b}}}
+
+    one, other = version("A", "B", [1, 2], [2, 3]), version("B", "A", [1, 3], [1, 2, 3])
+    conjoined = conjunction([one, other])
+    assert len(conjoined["$defs"]) == 2
+    _same_answer([one, other], [{"a": n} for n in (1, 2, 3)] + [{"b": n} for n in (1, 2, 3)])
+
+
 def test_what_it_cannot_take_apart_is_refused():
     with pytest.raises(ValueError, match="keyword"):
         conjunction([{"$schema": DIALECT, "$dynamicRef": "#x"}, {"$schema": DIALECT}])
