@@ -135,10 +135,10 @@ def migration_note(cluster: str, state: str) -> str:
             "migration from ZooKeeper, rolled back: the controllers are no longer deployed and the brokers, "
             "still in migration mode, keep serving from ZooKeeper. Then delete the znode the controllers "
             f"held, so that a broker becomes ZooKeeper's controller again: {zookeeper} deleteall /controller "
-            "(and deleteall /migration), and set {KRAFT_ANNOTATION}: disabled, which rolls the brokers out "
+            f"(and deleteall /migration), and set {KRAFT_ANNOTATION}: disabled, which rolls the brokers out "
             "of migration mode. The controllers' claims are left: delete them before a new migration"),
     }
-    return notes[state].replace("{KRAFT_ANNOTATION}", KRAFT_ANNOTATION)
+    return notes[state]
 
 
 def is_forbidden_zookeeper_option(key: str) -> bool:

@@ -210,3 +210,11 @@ def test_a_migrating_controller_without_zookeepers_cluster_id_does_not_start(cha
     assert done.returncode == 1
     assert "cannot read the cluster id from ZooKeeper's /cluster/id" in done.stderr + done.stdout
     assert "started" not in done.stdout and "kafka-storage" not in done.stdout
+
+
+def test_the_rollback_step_rolls_no_broker(charts):
+    def broker_template(chart: dict) -> dict:
+        (sts,) = [m for m in chart["manifests"] if m["kind"] == "StatefulSet" and m["metadata"]["name"] == "legacy-kafka"]
+        return sts["spec"]["template"]
+
+    assert broker_template(charts["rollback"]) == broker_template(charts["migration"])
