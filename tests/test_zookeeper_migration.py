@@ -218,3 +218,23 @@ def test_the_rollback_step_rolls_no_broker(charts):
         return sts["spec"]["template"]
 
     assert broker_template(charts["rollback"]) == broker_template(charts["migration"])
+
+
+def test_a_node_with_a_formatted_directory_keeps_its_cluster_id(charts, tmp_path):
+    """A broker leaving ZooKeeper (or a controller leaving migration mode) has ZooKeeper's cluster
+    id in meta.properties, not the chart's: kafka-storage format would refuse the chart's."""
+    broker = pools(charts["enabled"])["kafka"]
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "server.properties").write_text(broker["serverProperties"])
+    data = tmp_path / "data"
+    (data / "kafka-log1").mkdir(parents=True)
+    (data / "kafka-log1" / "meta.properties").write_text("version=0\nbroker.id=1\ncluster.id=FromZooKeeper01\n")
+    variables = env(broker)
+    variables.update(POD_NAME="legacy-kafka-1", POD_NAMESPACE="kafka",
+                     KAFKA_HOME=str(_stand_in_kafka(tmp_path, "")), KAFKAC_CONFIG_DIR=str(config),
+                     KAFKAC_NODE_CERTS_DIR=str(_node_certs(tmp_path)), KAFKAC_WORK_DIR=str(tmp_path / "work"),
+                     KAFKAC_LOG_DIRS=str(data))
+    done = _run("kafka-run.sh", variables, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "--cluster-id FromZooKeeper01 " in done.stdout

@@ -236,8 +236,13 @@ zookeeper_cluster_id() {
   sed -n 's/.*"id" *: *"\([A-Za-z0-9_-]*\)".*/\1/p' "$work_dir/zookeeper-cluster-id.out" | head -n 1
 }
 
+# A formatted directory keeps the cluster id it has: a node that came from ZooKeeper (a broker
+# leaving it, a controller of the migration) has ZooKeeper's, not the chart's.
 cluster_id=$KAFKAC_CLUSTER_ID
-if [ "${KAFKAC_CLUSTER_ID_FROM_ZOOKEEPER:-false}" = true ] && [ ! -e "$metadata_dir/meta.properties" ]; then
+if [ -e "$metadata_dir/meta.properties" ]; then
+  cluster_id=$(sed -n 's/^cluster\.id=//p' "$metadata_dir/meta.properties" | tail -n 1)
+  cluster_id=${cluster_id:-$KAFKAC_CLUSTER_ID}
+elif [ "${KAFKAC_CLUSTER_ID_FROM_ZOOKEEPER:-false}" = true ]; then
   cluster_id=$(zookeeper_cluster_id)
   if [ -z "$cluster_id" ]; then
     log_error "cannot read the cluster id from ZooKeeper's /cluster/id:"
