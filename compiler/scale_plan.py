@@ -88,7 +88,7 @@ def broker_changes(model: Model, base: Model | None) -> list[BrokerChange]:
     changes = []
     for cluster in model.clusters:
         found = matching_keys(by_key, cluster.namespace, cluster.name)
-        if len(found) != 1 or cluster.zookeeper is not None:
+        if len(found) != 1 or cluster.brokers_in_zookeeper:
             continue
         before, after = _broker_ids(by_key[found[0]]), _broker_ids(cluster)
         if before != after:

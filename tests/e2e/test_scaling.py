@@ -49,8 +49,8 @@ TOPICS = {"events": (12, 3), "bulk": (6, 2)}
 class Traffic:
     """A producer at acks=all and a consumer in a group, running until stopped."""
 
-    def __init__(self, bootstrap: str, topic: str):
-        self.bootstrap, self.topic = bootstrap, topic
+    def __init__(self, bootstrap: str, topic: str, **config):
+        self.bootstrap, self.topic, self.config = bootstrap, topic, config
         self.acked: set[bytes] = set()
         self.failed = 0
         self.seen: set[bytes] = set()
@@ -63,7 +63,7 @@ class Traffic:
 
     def _produce(self) -> None:
         producer = clients.KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5,
-                                         retries=1000, max_block_ms=60000, **clients.CLIENT_TIMEOUTS)
+                                         retries=1000, max_block_ms=60000, **clients.CLIENT_TIMEOUTS, **self.config)
 
         def acked(value):
             def record(_):
@@ -88,7 +88,7 @@ class Traffic:
 
     def _consume(self) -> None:
         consumer = clients.KafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id="scaling-traffic",
-                                         auto_offset_reset="earliest", **clients.CLIENT_TIMEOUTS)
+                                         auto_offset_reset="earliest", **clients.CLIENT_TIMEOUTS, **self.config)
         try:
             while not self._stop.is_set():
                 for records in consumer.poll(timeout_ms=500).values():
