@@ -104,7 +104,7 @@ def migration_note(cluster: str, state: str) -> str:
     """What this step's chart does, how to see it finished, and the next step (or the way back)."""
     zookeeper = f"kubectl exec {cluster}-zookeeper-0 -- /opt/kafka/bin/zookeeper-shell.sh " \
         "localhost:12181"
-    quorum = (f"kubectl exec <a controller pod> -- /opt/kafka/bin/kafka-metadata-quorum.sh "
+    quorum = ("kubectl exec <a controller pod> -- /opt/kafka/bin/kafka-metadata-quorum.sh "
               "--bootstrap-controller localhost:9090 --command-config <the node's TLS client properties> "
               "describe --status")
     notes = {
@@ -185,7 +185,6 @@ def zookeeper(doc: Document, version: str, image: str, config_map_value: ConfigM
         template={k: dict(v or {}) for k, v in (raw.get("template") or {}).items()},
         document=doc,
     )
-    return result
 
 
 def _logging(doc: Document, config_map_value: ConfigMapValue, findings: list[Finding]) -> Logging:

@@ -9,7 +9,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import pytest
 
 from compiler import cli, scale_plan, topics_live
 from compiler.pipeline import read_specs
