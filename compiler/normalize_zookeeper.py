@@ -96,8 +96,19 @@ def kraft_migration(doc: Document, has_controller_pool: bool, findings: list[Fin
             "controller role", doc.span_of(path), path,
             "a KafkaNodePool with roles [controller] and replicas > 0 (3 or 5), labelled for this Kafka"))
     span = doc.span_of(path) if doc.annotations.get(KRAFT_ANNOTATION) else doc.span_of(("metadata", "name"))
-    findings.append(info("zookeeper.migration-step", migration_note(doc.name, kraft), span, path))
+    findings.append(info("zookeeper.migration-step", migration_note(doc.name, kraft), span, path,
+                         NEXT_MIGRATION_STEP[kraft]))
     return kraft
+
+
+# What the annotation says next, from each state of the migration (the upgrade policy
+# upgrade.kraft-migration refuses any other change).
+NEXT_MIGRATION_STEP = {
+    "disabled": f"{KRAFT_ANNOTATION}: migration, to start the migration",
+    "migration": f"{KRAFT_ANNOTATION}: enabled once the migration finished, or {KRAFT_ANNOTATION}: rollback",
+    "enabled": "no spec.zookeeper, once every controller runs without migration mode",
+    "rollback": f"{KRAFT_ANNOTATION}: disabled, once /controller and /migration are deleted in ZooKeeper",
+}
 
 
 def migration_note(cluster: str, state: str) -> str:
