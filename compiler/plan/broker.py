@@ -258,10 +258,10 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
     if zookeeper_broker(cluster, pool):
         # broker.id instead of node.id and no KRaft storage to format (kafka-run.sh).
         env["KAFKAC_ZOOKEEPER_MODE"] = "true"
-    if zookeeper_broker(cluster, pool) or migrating(cluster, pool):
+    if zookeeper_broker(cluster, pool) or migrating(cluster):
         # The key store password of the node's ZooKeeper client (kafka-run.sh).
         env["KAFKAC_ZOOKEEPER_CLIENT"] = "true"
-    if migrating(cluster, pool) and pool.is_controller:
+    if migrating(cluster) and pool.is_controller:
         # Formatted with the cluster id ZooKeeper keeps, which the brokers already have (kafka-run.sh).
         env["KAFKAC_CLUSTER_ID_FROM_ZOOKEEPER"] = "true"
     if cluster.kraft_migration == "enabled" and pool.is_controller:

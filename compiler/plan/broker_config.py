@@ -71,9 +71,10 @@ def zookeeper_broker(cluster: Cluster, pool: NodePool) -> bool:
     return cluster.brokers_in_zookeeper and pool.is_broker
 
 
-def migrating(cluster: Cluster, pool: NodePool) -> bool:
-    """A node with zookeeper.metadata.migration.enable: during the migration (and its rollback, which
-    leaves the brokers as they are until strimzi.io/kraft: disabled) the brokers and the controllers."""
+def migrating(cluster: Cluster) -> bool:
+    """Whether every node, broker and controller, runs with zookeeper.metadata.migration.enable:
+    during the migration, and its rollback (which leaves the brokers as they are until
+    strimzi.io/kraft: disabled)."""
     return cluster.zookeeper is not None and cluster.kraft_migration in ("migration", "rollback")
 
 
@@ -110,13 +111,13 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
             f"{l.identifier}:{l.security_protocol}"
             for l in (*((CONTROL_PLANE,) if has_controllers else ()), REPLICATION, *cluster.listeners))),
     ]
-    if in_zookeeper_mode or migrating(cluster, pool):
+    if in_zookeeper_mode or migrating(cluster):
         props.extend(_zookeeper_client_properties(cluster))
-    if migrating(cluster, pool):
+    if migrating(cluster):
         # Kafka's ZooKeeper to KRaft migration: the controllers copy ZooKeeper's metadata and
         # write it to both; the brokers register with them.
         props.append(("zookeeper.metadata.migration.enable", "true"))
-    if pool.is_broker or migrating(cluster, pool):
+    if pool.is_broker or migrating(cluster):
         # A migrating controller sends the ZooKeeper brokers their metadata on their listener.
         props.append(("inter.broker.listener.name", REPLICATION.identifier))
     if pool.is_controller and cluster.controller_quorum == "dynamic":
@@ -158,7 +159,7 @@ def _internal_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
     (none in ZooKeeper mode before a migration), and a broker's or migrating controller's
     replication listener."""
     listeners = [CONTROL_PLANE] if cluster.controllers else []
-    if pool.is_broker or migrating(cluster, pool):
+    if pool.is_broker or migrating(cluster):
         listeners.append(REPLICATION)
     return listeners
 
