@@ -23,11 +23,18 @@ quickstart: $(VENV)/.installed
 	@echo "or, without a Kubernetes cluster to talk to:"
 	@echo "  $$($(BIN)/kafkac tools path helm) template my-cluster $(OUT)/my-cluster -n kafka"
 
-# host_tools builds kafkac's tools and the tests' Kubernetes control plane in one pool, side by side.
+# The Go tools build (CPU) while Maven fetches the Kafka jars of the end-to-end tests (network).
+# The tests' Kubernetes control plane, the longest build of all, then builds at the lowest
+# priority on what the tests leave of the cores; its tests run last and wait for it.
 test: $(VENV)/.installed
 	$(BIN)/python -m tests.host_tools install
-	$(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadscope
-	$(BIN)/python -m pytest -m e2e
+	$(BIN)/python -m tests.kafka_dist fetch & fetch=$$!; \
+	  $(BIN)/kafkac tools install; built=$$?; \
+	  wait $$fetch && test $$built -eq 0
+	setsid nice -n 19 $(BIN)/python -m tests.host_tools control-plane & plane=$$!; \
+	  trap 'kill -- -'$$plane' 2>/dev/null' EXIT; \
+	  $(BIN)/python -m pytest -m "not e2e" -n $(TEST_WORKERS) --dist loadscope && \
+	  $(BIN)/python -m pytest -m e2e
 
 setup: $(VENV)/.installed tools
 

@@ -40,12 +40,6 @@ from .model import Cluster, Model, NodePool, Topic
 from .policy import PolicyError
 from .quantities import quantity_bytes
 
-PROFILES = ("dev", "prod")
-DEFAULT_PROFILE = "prod"
-# No profile chosen and none enforced (compile's default): the rules are evaluated as in the
-# strictest profile, and what they find is reported as warnings, except a rule that denies in
-# every profile (what cannot work).
-REPORT_ONLY = None
 PROFILE_ANNOTATION = "kafkac.io/profile"
 WAIVERS_ANNOTATION = "kafkac.io/waivers"
 RULE_PREFIX = "policy."
@@ -232,10 +226,20 @@ def cluster_facts(cluster: Cluster) -> dict:
         "brokerNodeIds": brokers,
         "controllerNodeIds": controllers,
         # The chart's drain Job empties the brokers an upgrade removes (a KRaft cluster's).
-        "drainsBrokers": cluster.zookeeper is None,
+        "drainsBrokers": not cluster.brokers_in_zookeeper,
         # kafkac.io/controller-quorum: "static" (controller.quorum.voters) or "dynamic".
         "controllerQuorum": cluster.controller_quorum,
+        # Where the metadata is, as a step of the migration from ZooKeeper (strimzi.io/kraft).
+        "kraftMigration": _kraft_migration(cluster),
     }
+
+
+def _kraft_migration(cluster: Cluster) -> str:
+    """"disabled" (ZooKeeper), "migration", "rollback", "enabled" (its last step, with
+    spec.zookeeper still written) or "kraft"."""
+    if cluster.kraft_migration is not None:
+        return cluster.kraft_migration
+    return "disabled" if cluster.zookeeper is not None else "kraft"
 
 
 def _release(version: str) -> list[int]:

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 
 PROFILES = ("dev", "prod")
 DEFAULT_PROFILE = "prod"
+# No profile chosen and none enforced (compile's default): the rules are evaluated as in the
+# strictest profile, and what they find is reported as warnings, except a rule that denies in
+# every profile (what cannot work).
 REPORT_ONLY = None
 
 

@@ -103,6 +103,13 @@ def info(rule: str, message: str, span: Span, path: FieldPath = (), expected: st
     return Finding(rule, Severity.INFO, message, span, path, expected, resource)
 
 
+def defined_twice(rule: str, doc, first) -> Finding:
+    """The error at a resource's name when `first`, of the same kind, name and namespace, came before."""
+    path = ("metadata", "name")
+    return error(rule, f"{doc.kind} {doc.name} is defined twice (also at {first.span_of(path)})",
+                 doc.span_of(path), path, f"one {doc.kind} per name and namespace", doc.describe())
+
+
 def has_errors(findings) -> bool:
     return any(f.is_error for f in findings)
 

@@ -10,10 +10,12 @@ Certificate are converted from the CRDs of their pinned Go modules, which
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -28,11 +30,15 @@ def _silent(_: str) -> None:
 
 # --- Kubernetes schemas for kubeconform ---------------------------------------------------
 
+@functools.cache
 def _packaged_schemas() -> tuple[str, Path]:
-    import kubernetes_validate  # imported late: only schema preparation needs it
-
+    # Found, not imported: importing kubernetes_validate imports jsonschema, a sixth of a
+    # second in every verify, which only needs to know where the package's files are.
+    spec = importlib.util.find_spec("kubernetes_validate")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("No module named 'kubernetes_validate'", name="kubernetes_validate")
     return (metadata.version("kubernetes-validate"),
-            Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema")
+            Path(next(iter(spec.submodule_search_locations))) / "kubernetes-json-schema")
 
 
 def kube_schema_dir(kube_version: str) -> Path:
@@ -118,6 +124,60 @@ def kubeconform_schema_location(kube_version: str) -> str:
     picks the file; run kubeconform with `-strict` and the same version.
     """
     return str(kube_schema_dir(kube_version) / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
+# The form of the conjoined schemas: a change to how they are made names a new folder.
+_CONJOINED_FORM = 1
+
+
+def conjoined_schema_dir(kube_versions: Sequence[str]) -> Path:
+    """Schemas that a resource passes exactly when it passes those of every one of `kube_versions`
+    (`schema_conjunction`), for the kinds all of them have: one kubeconform run checks a
+    rendering for every version at once. Made once, atomically, per package and set of versions,
+    from kubernetes-validate's files as `kube_schema_dir` reads them. A kind whose schemas the
+    conjunction cannot take apart is left out (kubeconform then finds no schema for it here).
+    """
+    from .schema_conjunction import Conjunction  # imported late: only the first verify needs it
+
+    versions = sorted({tools.normalize_kube_version(v) for v in kube_versions}, key=_version_key)
+    package_version, packaged = _packaged_schemas()
+    name = f"v{'+v'.join(versions)}-conjoined-strict-{_CONJOINED_FORM}"
+    final = tools.cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}" / name
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    source_dirs = [packaged / f"v{version}-local-strict" for version in versions]
+    tables = [_local_refs(json.loads((source / "_definitions.json").read_text(encoding="utf-8"))["$defs"])
+              for source in source_dirs]
+    kinds = set.intersection(*({p.name for p in source.glob("*.json") if p.name != "_definitions.json"}
+                               for source in source_dirs))
+    conjunction = Conjunction(tables)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
+    try:
+        for kind in sorted(kinds):
+            schemas = [_local_refs({key: value for key, value in json.loads(
+                (source / kind).read_text(encoding="utf-8")).items() if key != "$id"})
+                for source in source_dirs]
+            if not all("kind" in schema.get("properties", {}) for schema in schemas):
+                continue
+            try:
+                conjoined = conjunction.schema(schemas)
+            except ValueError:
+                continue
+            (staging / kind).write_text(json.dumps(conjoined), encoding="utf-8")
+        tools.move_into_place(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
+
+
+def conjoined_schema_location(kube_versions: Sequence[str]) -> str:
+    """The `-schema-location` template for `conjoined_schema_dir(kube_versions)`."""
+    return str(conjoined_schema_dir(kube_versions) / "{{ .ResourceKind }}{{ .KindSuffix }}.json")
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
 
 
 # --- Schemas of the OpenShift objects a chart may hold (Route) -----------------------------
@@ -249,6 +309,8 @@ def prepare_all(log: Callable[[str], None] = _silent) -> None:
     """Every schema verify may need, made now rather than at a first verify."""
     for kube_version in tools.DEFAULT_KUBE_VERSIONS:
         log(f"Kubernetes {kube_version} schemas: {kube_schema_dir(kube_version)}")
+    log(f"Kubernetes {', '.join(tools.DEFAULT_KUBE_VERSIONS)} schemas conjoined: "
+        f"{conjoined_schema_dir(tools.DEFAULT_KUBE_VERSIONS)}")
     log(f"OpenShift schemas: {openshift_schema_dir(log)}")
     log(f"Prometheus Operator {PROMETHEUS_OPERATOR_VERSION} schemas: {crd_schema_dir()}")
     log(f"cert-manager {CERT_MANAGER_VERSION} schemas: {cert_manager_schema_dir()}")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .findings import FieldPath, Finding, dotted, error
+from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document
 
 DNS1123_LABEL_MAX = 63
@@ -87,9 +87,12 @@ def check_document(document: Document) -> list[Finding]:
     findings: list[Finding] = []
     if not isinstance(document.data, dict):
         return findings
+    strimzi_resource = str(document.data.get("apiVersion", "")).startswith("kafka.strimzi.io/")
     for path, kind, mapping in _metadata_mappings(document.data, ()):
         if kind == "labels":
             findings.extend(_check_labels(document, path, mapping))
+            if path[0] == "spec" and path[-1] == "labels" and strimzi_resource:
+                findings.extend(_check_added_labels(document, path, mapping))
         else:
             findings.extend(_check_annotations(document, path, mapping))
     return findings
@@ -124,6 +127,25 @@ def _check_labels(document: Document, path: FieldPath, labels: dict) -> Iterator
         if problem:
             yield _finding(document, "kubernetes.label-value", path + (key,),
                            f"label value {_short(value)} {problem}", LABEL_VALUE_WORDS)
+
+
+def _check_added_labels(document: Document, path: FieldPath, labels: dict) -> Iterator[Finding]:
+    """Labels that a template section or a listener adds: the strimzi.io/ ones are the chart's own
+    (its selectors use them; Strimzi refuses them in a custom resource, strimzi.io/cluster aside),
+    and Strimzi drops app.kubernetes.io/ ones but part-of, as the planner does."""
+    for key in labels:
+        if key.startswith("strimzi.io/") and key != "strimzi.io/cluster":
+            yield _finding(document, "kubernetes.reserved-label", path + (key,),
+                           f"label {key!r}: labels under strimzi.io/ are the chart's own (its selectors use "
+                           "them), and Strimzi refuses them in a custom resource; remove it",
+                           "a label outside strimzi.io/", key=True)
+        elif key == "strimzi.io/cluster" or (key.startswith("app.kubernetes.io/")
+                                              and key != "app.kubernetes.io/part-of"):
+            yield warning("kubernetes.dropped-label",
+                          f"{dotted(path + (key,))}: label {key!r} is left out, as Strimzi leaves it out: the "
+                          "chart sets it itself", document.span_of(path + (key,), key=True), path + (key,),
+                          "a label outside strimzi.io/ and app.kubernetes.io/ (app.kubernetes.io/part-of is kept)",
+                          document.describe())
 
 
 def _check_annotations(document: Document, path: FieldPath, annotations: dict) -> Iterator[Finding]:

@@ -470,10 +470,21 @@ class Cluster:
     rebalances: tuple[Rebalance, ...] = ()
     # Annotation kafkac.io/controller-quorum: "static" (controller.quorum.voters) or "dynamic".
     controller_quorum: str = "static"
+    # The step of the migration from ZooKeeper to KRaft controllers (strimzi.io/kraft) of a Kafka
+    # 3.x cluster with spec.zookeeper and a controller pool: "disabled" (the pool not deployed yet),
+    # "migration", "rollback" or "enabled" (the brokers and controllers leave ZooKeeper). None: no
+    # migration (ZooKeeper without a controller pool, or KRaft from the start).
+    kraft_migration: str | None = None
 
     @property
     def controllers(self) -> tuple[NodePool, ...]:
         return tuple(p for p in self.pools if p.is_controller)
+
+    @property
+    def brokers_in_zookeeper(self) -> bool:
+        """The brokers register in ZooKeeper (broker.id); at the migration's step "enabled" the
+        ensemble still runs for the controllers that leave it last, and the brokers are in KRaft mode."""
+        return self.zookeeper is not None and self.kraft_migration != "enabled"
 
     @property
     def brokers(self) -> tuple[NodePool, ...]:

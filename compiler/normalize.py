@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import re
 
-from .cluster_members import CLUSTER_LABEL, in_namespace, member_of, namespace_of, referenced
-from .findings import FieldPath, Finding, UniqueItems, error, warning
+from .cluster_members import in_namespace, member_of, namespace_of, referenced
+from .findings import FieldPath, Finding, UniqueItems, defined_twice, error
 from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_METRICS_ALLOW_LIST,
                     DEFAULT_RACK_INIT_IMAGE, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, Jmx, KafkaExporter, Listener, Logging,
-                    Metrics, Model, Rack, ZooKeeper)
+                    Metrics, Model, Rack, ZooKeeper, kafka_minor)
 from .normalize_listeners import (apply_broker_templates, check_listener_brokers, check_listener_fields,
                                   check_object_names, listener_settings)
 from .normalize_pools import node_pools
 from .normalize_quorum import controller_quorum
 from .normalize_rebalance import attach_rebalances
-from .normalize_zookeeper import DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, zookeeper
+from .normalize_zookeeper import (DEFAULT_ZOOKEEPER_KAFKA_VERSION, in_zookeeper_mode, kraft_migration,
+                                  migration_ends, zookeeper)
 from .topics import attach_topics
 from .users import attach_users
 
@@ -78,10 +79,7 @@ def normalize(documents: Documents) -> Model:
     for doc in kafkas:
         key = (namespace_of(doc), doc.name)
         if key in by_key:
-            findings.append(error(
-                "cluster.duplicate", f"Kafka {doc.name} is defined twice (also in "
-                f"{by_key[key].span})", doc.span_of(("metadata", "name")), ("metadata", "name"),
-                "one Kafka resource per name and namespace"))
+            findings.append(defined_twice("cluster.duplicate", doc, by_key[key]))
             continue
         by_key[key] = doc
 
@@ -136,9 +134,17 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     if not _check_version(doc, version, findings):
         return None
     image = spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}"
-    zookeeper = _zookeeper(doc, version, image, config_maps, findings) if zookeeper_mode else None
+    zookeeper = None
+    if zookeeper_mode or migration_ends(doc):
+        zookeeper = _zookeeper(doc, version, image, config_maps, findings)
     _check_config(doc, config, listeners, version, findings, authorizer="authorization" in spec)
     pools = node_pools(doc, pool_docs, findings, zookeeper=zookeeper_mode)
+    migration = kraft_migration(doc, any(p.is_controller and p.replicas > 0 for p in pools or ()), findings)
+    if migration == "disabled" and pools is not None:
+        # Before the migration the controllers are not deployed, nor known to the brokers.
+        pools = [p for p in pools if not p.is_controller]
+    if migration is not None and migration != "disabled":
+        _check_migration_protocol(doc, version, config, findings)
     rack = _rack(doc, pool_docs, findings)
     cluster_ca = _certificate_authority(doc, "clusterCa", findings)
     clients_ca = _certificate_authority(doc, "clientsCa", findings)
@@ -191,6 +197,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         external_bootstrap_ingress_template=_template_section(doc, "externalBootstrapIngress"),
         zookeeper=zookeeper,
         controller_quorum=quorum,
+        kraft_migration=migration,
     )
 
 
@@ -200,6 +207,21 @@ def _zookeeper(doc: Document, version: str, image: str, config_maps: dict[tuple,
         return config_map_value(document, config_maps, path, rule, what, found)
 
     return zookeeper(doc, version, image, referenced_value, findings)
+
+
+def _check_migration_protocol(doc: Document, version: str, config: dict, findings: list[Finding]) -> None:
+    """The controllers of the migration run the metadata version of their Kafka release, which the
+    brokers' inter.broker.protocol.version must equal (Kafka's ZooKeeper to KRaft migration)."""
+    release = ".".join(str(n) for n in kafka_minor(version))
+    written = config.get("inter.broker.protocol.version")
+    if written is None or str(written).startswith(release):
+        return
+    path = ("spec", "kafka", "config", "inter.broker.protocol.version")
+    findings.append(error(
+        "zookeeper.migration-protocol", f"inter.broker.protocol.version {written} is not the release of "
+        f"Kafka {version}: the migration's controllers run metadata version {release}, which the brokers' "
+        "protocol version must equal", doc.span_of(path), path,
+        f'"{release}" (upgrade the brokers\' protocol first, with strimzi.io/kraft: disabled), or no value'))
 
 
 def _check_zookeeper_mode(doc: Document, findings: list[Finding]) -> None:

@@ -12,8 +12,8 @@ import re
 from dataclasses import replace
 from urllib.parse import urlsplit
 
-from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespace_of, referenced
-from .findings import FieldPath, Finding, dotted, error, warning
+from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespace_of
+from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
                     SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics, Rack)
@@ -85,9 +85,7 @@ def connects(documents: Documents, clusters: list[Cluster]) -> tuple[list[Connec
             continue
         key = (namespace_of(doc), doc.name)
         if key in by_key:
-            findings.append(error(
-                "connect.duplicate", f"KafkaConnect {doc.name} is defined twice (also in {by_key[key].span})",
-                doc.span_of(("metadata", "name")), ("metadata", "name"), "one KafkaConnect per name and namespace"))
+            findings.append(defined_twice("connect.duplicate", doc, by_key[key]))
             continue
         by_key[key] = doc
     charts = {cluster.name for cluster in clusters}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .cluster_members import namespace_of
-from .findings import FieldPath, Finding, dotted, error
+from .findings import FieldPath, Finding, dotted, defined_twice, error
 from .load import Document, Documents
 from .model import DEFAULT_IMAGE_REPOSITORY, Cluster
 from .model_connect import ClusterConnection, Connect, Connector, TrustedCertificate
@@ -61,9 +61,7 @@ def mirror_makers(documents: Documents, clusters: list[Cluster]) -> tuple[list[C
         key = (namespace_of(doc), doc.name)
         path = ("metadata", "name")
         if key in by_key:
-            findings.append(error(
-                "mirrormaker2.duplicate", f"KafkaMirrorMaker2 {doc.name} is defined twice (also in {by_key[key].span})",
-                doc.span_of(path), path, "one KafkaMirrorMaker2 per name and namespace"))
+            findings.append(defined_twice("mirrormaker2.duplicate", doc, by_key[key]))
             continue
         if f"{doc.name}-mirrormaker2" in charts:
             findings.append(error(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from .cluster_members import CLUSTER_LABEL
-from .findings import Finding, UniqueItems, error, warning
+from .findings import Finding, UniqueItems, defined_twice, error, warning
 from .load import Document
 from .model import JvmOptions, NodePool, PodTemplate, Volume
 
@@ -26,7 +26,8 @@ _NODE_ID_LIST = re.compile(r"^\s*\[\s*(\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)
 def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding],
                zookeeper: bool = False) -> list[NodePool] | None:
     """The cluster's pools: its KafkaNodePools, or the brokers the Kafka declares itself.
-    With `zookeeper` (spec.zookeeper), pools hold brokers only: ZooKeeper keeps the metadata."""
+    With `zookeeper` (spec.zookeeper), ZooKeeper keeps the metadata: a pool with the controller
+    role is only the KRaft controllers of the migration away from it, with no other role."""
     if not pool_docs:
         return _implicit_pools(doc, findings, zookeeper)
     _ignored_broker_fields(doc, findings)
@@ -41,14 +42,11 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
     seen: dict[str, Document] = {}
     for pool_doc in pool_docs:
         if pool_doc.name in seen:
-            findings.append(error(
-                "nodepool.duplicate", f"KafkaNodePool {pool_doc.name} is defined twice (also at "
-                f"{seen[pool_doc.name].span_of(('metadata', 'name'))})",
-                pool_doc.span_of(("metadata", "name")), ("metadata", "name"),
-                "one KafkaNodePool per name and namespace"))
+            findings.append(defined_twice("nodepool.duplicate", pool_doc, seen[pool_doc.name]))
         seen.setdefault(pool_doc.name, pool_doc)
     if zookeeper:
         _check_zookeeper_pools(pool_docs, findings)
+        _check_controller_node_ids(pools, findings)
     elif not any(p.is_controller and p.replicas > 0 for p in pools):
         findings.append(error(
             "cluster.no-controllers", f"Kafka {doc.name} has no node pool with the controller role "
@@ -63,13 +61,36 @@ def node_pools(doc: Document, pool_docs: list[Document], findings: list[Finding]
 
 
 def _check_zookeeper_pools(pool_docs: list[Document], findings: list[Finding]) -> None:
+    """The migration from ZooKeeper runs on dedicated controllers, as Kafka and Strimzi require."""
     for pool_doc in pool_docs:
-        if "controller" in pool_doc.get("spec", "roles", default=[]):
+        roles = pool_doc.get("spec", "roles", default=[])
+        if "controller" in roles and "broker" in roles:
             path = ("spec", "roles")
             findings.append(error(
-                "zookeeper.controller-pool", f"KafkaNodePool {pool_doc.name} has the controller role, but its "
-                "Kafka keeps the cluster's metadata in ZooKeeper (spec.zookeeper); the migration to KRaft "
-                "controllers is not supported yet", pool_doc.span_of(path), path, "roles: [broker]"))
+                "zookeeper.controller-pool", f"KafkaNodePool {pool_doc.name} has the controller and broker "
+                "roles, but its Kafka keeps the cluster's metadata in ZooKeeper (spec.zookeeper), and the "
+                "migration to KRaft runs on controllers of their own", pool_doc.span_of(path), path,
+                "roles: [broker], and the controllers in a KafkaNodePool with roles: [controller]"))
+
+
+def _check_controller_node_ids(pools: list[NodePool], findings: list[Finding]) -> None:
+    """The brokers of a ZooKeeper cluster keep their broker ids (Strimzi's virtual pool gave them
+    0, 1, ...): the controllers a migration adds take ids after them, not before."""
+    broker_ids = sorted(i for p in pools if p.is_broker for i in p.node_ids)
+    brokers = sum(p.replicas for p in pools if p.is_broker)
+    for pool in pools:
+        if pool.is_controller and pool.node_ids and broker_ids and pool.node_ids[0] < broker_ids[-1]:
+            path = ("metadata", "annotations", NEXT_NODE_IDS_ANNOTATION)
+            if NEXT_NODE_IDS_ANNOTATION not in pool.document.annotations:
+                path = ("spec", "replicas")
+            findings.append(error(
+                "zookeeper.controller-node-ids", f"KafkaNodePool {pool.name} takes the node ids "
+                f"{', '.join(map(str, pool.node_ids))} before the brokers' (pools take ids in order of their "
+                f"names), which moves the brokers to {', '.join(map(str, broker_ids))}; the brokers keep the "
+                "ids they have in ZooKeeper, and the controllers take ids after them",
+                pool.document.span_of(path), path,
+                f'{NEXT_NODE_IDS_ANNOTATION}: "[{brokers}-{brokers + pool.replicas - 1}]" on KafkaNodePool '
+                f"{pool.name}"))
 
 
 def _implicit_pools(doc: Document, findings: list[Finding], zookeeper: bool) -> list[NodePool] | None:

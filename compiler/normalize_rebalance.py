@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .cluster_members import CLUSTER_LABEL, member_of, namespace_of
+from .cluster_members import member_of, namespace_of
 from .findings import FieldPath, Finding, dotted, error, info, warning
 from .load import Document, Documents
 from .model import Cluster, Rebalance

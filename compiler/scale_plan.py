@@ -54,6 +54,7 @@ class LiveCluster:
     brokers: dict[int, str | None]  # the brokers that answer: node id -> rack
     assignment: dict[tuple[str, int], tuple[int, ...]]  # (topic, partition) -> replicas, preferred leader first
     sizes: dict[str, int]  # "<topic>-<partition>" -> its largest replica's bytes
+    sizes_unknown: str = ""  # why the sizes could not be read (the Jobs then plan without them)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class Phase:
 class ScalePlan:
     change: BrokerChange
     phases: tuple[Phase, ...]
+    sizes_unknown: str = ""
 
     @property
     def refused(self) -> bool:
@@ -86,7 +88,7 @@ def broker_changes(model: Model, base: Model | None) -> list[BrokerChange]:
     changes = []
     for cluster in model.clusters:
         found = matching_keys(by_key, cluster.namespace, cluster.name)
-        if len(found) != 1 or cluster.zookeeper is not None:
+        if len(found) != 1 or cluster.brokers_in_zookeeper:
             continue
         before, after = _broker_ids(by_key[found[0]]), _broker_ids(cluster)
         if before != after:
@@ -103,10 +105,16 @@ def _broker_ids(cluster: Cluster) -> tuple[int, ...]:
 def read_cluster(connection: Connection) -> LiveCluster:
     """The brokers that answer, every partition's replicas and each partition's size."""
     with admin_client(connection, "partitions") as admin:
+        from kafka.errors import KafkaError
+
         brokers = parse_brokers(admin.describe_cluster())
         assignment = parse_topics(admin.describe_topics())
-        sizes = parse_log_dirs(admin.describe_log_dirs(brokers=sorted(brokers)))
-    return LiveCluster(brokers, assignment, sizes)
+        try:
+            sizes, unknown = parse_log_dirs(admin.describe_log_dirs(brokers=sorted(brokers))), ""
+        except (KafkaError, OSError) as exc:
+            # As the Jobs do when kafka-log-dirs.sh fails: plan the same moves, without their bytes.
+            sizes, unknown = {}, f"DescribeLogDirs failed: {exc}"
+    return LiveCluster(brokers, assignment, sizes, unknown)
 
 
 def parse_brokers(answer: dict) -> dict[int, str | None]:
@@ -164,21 +172,22 @@ def plan_change(change: BrokerChange, live: LiveCluster) -> ScalePlan:
     keep = " ".join(map(str, change.after))
     drain, after_drain = _run_planner("drain", live, keep, " ".join(map(str, change.skip)))
     if drain.refused:
-        return ScalePlan(change, (drain,))
+        return ScalePlan(change, (drain,), live.sizes_unknown)
     # After the upgrade: the brokers the change removed are gone, the ones it adds answer
     # (their racks are not known before they run).
     upgraded = {b: rack for b, rack in live.brokers.items() if b in change.after}
     upgraded.update({b: None for b in change.added if b not in upgraded})
-    grow, _ = _run_planner("grow", LiveCluster(upgraded, after_drain, live.sizes), keep, "")
-    return ScalePlan(change, (drain, grow))
+    grow, _ = _run_planner("grow", LiveCluster(upgraded, after_drain, live.sizes, live.sizes_unknown), keep, "")
+    return ScalePlan(change, (drain, grow), live.sizes_unknown)
 
 
 def _run_planner(mode: str, live: LiveCluster, keep: str, skip: str
                  ) -> tuple[Phase, dict[tuple[str, int], tuple[int, ...]]]:
     with tempfile.TemporaryDirectory(prefix="kafkac-scale-") as folder:
         work = Path(folder)
-        inputs = {"brokers": brokers_text(live.brokers), "describe": describe_text(live.assignment),
-                  "sizes": sizes_text(live.sizes)}
+        inputs = {"brokers": brokers_text(live.brokers), "describe": describe_text(live.assignment)}
+        if not live.sizes_unknown:
+            inputs["sizes"] = sizes_text(live.sizes)
         for kind, text in inputs.items():
             (work / f"{kind}.out").write_text(text)
         try:
@@ -208,17 +217,21 @@ def report_lines(plan: ScalePlan, bootstrap: str) -> list[str]:
     if change.added:
         what.append(f"adds brokers {','.join(map(str, change.added))}")
     lines = [f"Kafka {change.cluster}: the change {' and '.join(what)}; read from {bootstrap}:"]
+    if plan.sizes_unknown:
+        lines.append(f"  the partitions' sizes are unknown ({plan.sizes_unknown}); "
+                     "the Jobs then plan the same moves without them")
+    size_of = (lambda count: "") if plan.sizes_unknown else (lambda count: f", {count} bytes")
     for phase in plan.phases:
         if phase.refused:
             lines.append(f"  {_WHEN[phase.name]} refuses, and the upgrade changes nothing:")
             lines += [f"    topic {topic} cannot move: {why}" for topic, why in phase.refused]
         elif phase.moves:
-            lines.append(f"  {_WHEN[phase.name]} moves {phase.moves} partitions, {phase.bytes} bytes:")
+            lines.append(f"  {_WHEN[phase.name]} moves {phase.moves} partitions{size_of(phase.bytes)}:")
             lines += [f"    {line}" for line in phase.lines]
         else:
             lines.append(f"  {_WHEN[phase.name]} moves nothing")
     if not plan.refused:
         moves = sum(phase.moves for phase in plan.phases)
         size = sum(phase.bytes for phase in plan.phases)
-        lines.append(f"  total: {moves} partition moves, {size} bytes")
+        lines.append(f"  total: {moves} partition moves{size_of(size)}")
     return lines

@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from .findings import FieldPath, Finding, dotted, error, warning
+from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .kafka_configs import ConfigKey, check_config, for_version
 from .cluster_members import group_by_cluster, unmanaged_members
 from .load import Document, Documents
@@ -92,11 +92,7 @@ def _check_unique(docs: list[Document], findings: list[Finding]) -> None:
     collisions: dict[str, Document] = {}
     for doc in docs:
         if doc.name in resources:
-            path = ("metadata", "name")
-            findings.append(error(
-                "topic.duplicate", f"KafkaTopic {doc.name} is defined twice (also at "
-                f"{resources[doc.name].span_of(path)})", doc.span_of(path), path,
-                "one KafkaTopic per name and namespace", doc.describe()))
+            findings.append(defined_twice("topic.duplicate", doc, resources[doc.name]))
             continue
         resources[doc.name] = doc
         name = topic_name(doc)

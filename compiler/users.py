@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from .findings import FieldPath, Finding, error, warning
+from .findings import FieldPath, Finding, defined_twice, error, warning
 from .cluster_members import group_by_cluster, unmanaged_members
 from .load import Document, Documents
 from .model import Acl, Cluster, User
@@ -63,12 +63,8 @@ def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding
     seen: dict[str, Document] = {}
     users = []
     for doc in docs:
-        path = ("metadata", "name")
         if doc.name in seen:
-            findings.append(error(
-                "user.duplicate", f"KafkaUser {doc.name} is defined twice (also at "
-                f"{seen[doc.name].span_of(path)})", doc.span_of(path), path,
-                "one KafkaUser per name and namespace", doc.describe()))
+            findings.append(defined_twice("user.duplicate", doc, seen[doc.name]))
             continue
         seen[doc.name] = doc
         user = _user(cluster, doc, findings)

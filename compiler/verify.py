@@ -6,7 +6,10 @@ findings point at the template that made the resource), and `kubeconform
 never ask for the Kubernetes version, so the chart is linted and rendered once
 (for the newest version) and that rendering is checked against every version's
 schemas side by side; a chart whose templates use `.Capabilities` is linted
-and rendered for each version. A resource that kubeconform cannot check is an
+and rendered for each version. kubeconform checks a rendering once for all the
+versions, against their conjoined schemas (`kube_schemas.conjoined_schema_dir`),
+and for each version on its own only when that run finds a problem, so that
+findings name the versions they hold for. A resource that kubeconform cannot check is an
 error, never a silent skip; PodMonitors and PrometheusRules are checked against
 schemas made from the Prometheus Operator's CRDs, and `promtool check rules`
 checks every rule once. The same problem seen for several versions is one
@@ -115,13 +118,13 @@ def _verify_one_rendering(chart_dir: Path, shown: Path, versions: list[str], new
             common.append(_helm_failure("helm.template", template, shown))
         else:
             _write_applied_manifests(Path(rendered))
-            checked = [pool.submit(_kubeconform, Path(rendered), shown, version, kinds_skip)
-                       for version in versions]
+            checked = pool.submit(_kubeconform_all, Path(rendered), shown, versions, kinds_skip)
             common += _promtool(Path(rendered), shown)
             charts = [p for p in Path(rendered).iterdir() if p.is_dir()]
             if rendered_check is not None and len(charts) == 1:
                 findings += rendered_check(charts[0], shown)
-            for version, problems in zip(versions, (future.result() for future in checked)):
+            each = _kubeconform_each(checked.result(), Path(rendered), shown, versions, kinds_skip, pool)
+            for version, problems in zip(versions, each):
                 for problem in problems:
                     seen.setdefault(problem, []).append(version)
         common = linted.result() + common
@@ -307,13 +310,39 @@ def _has_cert_manager_resources(rendered: Path) -> bool:
 
 # --- kubeconform --------------------------------------------------------------------------
 
-def _kubeconform(rendered: Path, shown: Path, kube_version: str,
-                 kinds_skip: tuple[str, ...]) -> list[_Problem]:
+def _kubeconform_all(rendered: Path, shown: Path, versions: list[str],
+                     kinds_skip: tuple[str, ...]) -> list[_Problem]:
+    """One kubeconform run for every version: against the versions' conjoined schemas, which a
+    resource passes exactly when it passes each version's. Most of a run is compiling the
+    schemas, which the versions mostly share, so it costs what one version's run did."""
+    newest = max(versions, key=_version_key)
+    if len(versions) == 1:
+        return _kubeconform(rendered, shown, newest, kinds_skip)
+    return _kubeconform(rendered, shown, newest, kinds_skip, kube_schemas.conjoined_schema_location(versions))
+
+
+def _kubeconform_each(found: list[_Problem], rendered: Path, shown: Path, versions: list[str],
+                      kinds_skip: tuple[str, ...], pool: ThreadPoolExecutor) -> list[list[_Problem]]:
+    """kubeconform's problems for each version, given what `_kubeconform_all` found: none when it
+    found none; otherwise each version runs on its own, side by side, so that every finding
+    says the versions it holds for, in the words of that version's schemas."""
+    if not found:
+        return [[] for _ in versions]
+    if len(versions) == 1:
+        return [found]
+    runs = [pool.submit(_kubeconform, rendered, shown, version, kinds_skip) for version in versions]
+    return [run.result() for run in runs]
+
+
+def _kubeconform(rendered: Path, shown: Path, kube_version: str, kinds_skip: tuple[str, ...],
+                 kube_schema_location: str | None = None) -> list[_Problem]:
+    """kubeconform's problems with the rendering for `kube_version`, against
+    `kube_schema_location` (default: that version's schemas) for Kubernetes' own kinds."""
     # One worker (-n 1): the versions already run side by side, and kubeconform's own workers
     # each compile the large schemas again (a third more CPU for the same answer).
     args = ["-n", "1", "-strict", "-summary", "-verbose", "-output", "json",
             "-kubernetes-version", kube_version,
-            "-schema-location", kube_schemas.kubeconform_schema_location(kube_version),
+            "-schema-location", kube_schema_location or kube_schemas.kubeconform_schema_location(kube_version),
             "-schema-location", kube_schemas.openshift_schema_location()]
     if _has_prometheus_operator_resources(rendered):
         args += ["-schema-location", kube_schemas.crd_schema_location()]

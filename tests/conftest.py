@@ -49,6 +49,11 @@ def pytest_addoption(parser):
                      help="examples per strategy in tests/test_fuzz.py (default 60, or KAFKAC_FUZZ_EXAMPLES)")
 
 
+def pytest_collection_modifyitems(items):
+    """The tests on the Kubernetes control plane run last: `make test` builds it meanwhile."""
+    items.sort(key=lambda item: "control_plane" in item.fixturenames)
+
+
 @pytest.fixture(scope="session")
 def update_golden(request) -> bool:
     return request.config.getoption("--update-golden")

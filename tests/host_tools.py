@@ -14,9 +14,11 @@ tools built like kafkac's own (compiler/tools.py, into `<cache>/tools/`):
 build of k8s.io/kubernetes, each staging module taken at its published
 v0.N.x release) and `ETCD`.
 
-`python -m tests.host_tools install` (run by `make test`) does all of it, the
-control plane in parallel with kafkac's tools, and fails, naming the packages,
-when a listed program is missing.
+`python -m tests.host_tools install` (run by `make test`) installs BusyBox and
+fails, naming the packages, when a listed program is missing.
+`python -m tests.host_tools control-plane` builds the control plane: `make test`
+runs it at the lowest priority while the tests run (its cold build is the
+longest of all), and the tests that need it, collected last, wait for it.
 """
 
 from __future__ import annotations
@@ -100,8 +102,7 @@ def control_plane_program(name: str) -> Path:
 
 
 def install(log=print) -> None:
-    """Install the pinned BusyBox, kafkac's tools and the control plane into the cache, and check
-    that every listed program is there."""
+    """Install the pinned BusyBox into the cache and check that every listed program is there."""
     if not busybox().is_file():
         _install_busybox(log)
     missing = missing_programs()
@@ -110,7 +111,12 @@ def install(log=print) -> None:
         raise HostToolMissing(
             f"the tests need {', '.join(sorted(missing))}, which this machine lacks; "
             f"install them with `apt-get install {packages}`")
-    tools.install([*tools.TOOLS, *CONTROL_PLANE], log=log)
+
+
+def install_control_plane(log=print) -> None:
+    """Build the control plane's programs into the tools cache, unless they are there; another
+    process that asks meanwhile waits for this build (compiler/tools.py locks each tool)."""
+    tools.install(CONTROL_PLANE, log=log)
 
 
 def _install_busybox(log) -> None:
@@ -152,12 +158,15 @@ def _run(argv: list[str], cwd: Path | None = None, check: bool = True) -> subpro
     return done
 
 
+COMMANDS = {"install": install, "control-plane": install_control_plane}
+
+
 def main(argv: list[str]) -> int:
-    if argv != ["install"]:
-        print("usage: python -m tests.host_tools install", file=sys.stderr)
+    if len(argv) != 1 or argv[0] not in COMMANDS:
+        print(f"usage: python -m tests.host_tools {{{'|'.join(COMMANDS)}}}", file=sys.stderr)
         return 2
     try:
-        install()
+        COMMANDS[argv[0]](log=lambda line: print(line, flush=True))
     except (HostToolMissing, tools.ToolMissing, tools.ToolError) as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

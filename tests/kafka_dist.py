@@ -20,7 +20,8 @@ as the pods and Jobs see it, its keytool limited to the JIT's quick tier.
 
 All are resolved or built once into the kafkac cache (`compiler.tools.cache_dir()`),
 keyed by version and by a digest of their sources, so an edit rebuilds them and
-an interrupted build leaves nothing half-made behind.
+an interrupted build leaves nothing half-made behind. `python -m tests.kafka_dist
+fetch` resolves the Maven artifacts ahead of the tests.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ import os
 import shlex
 import shutil
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -259,3 +262,39 @@ def java_home() -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return final
+
+
+# The Kafka versions the end-to-end tests run (their specs' spec.kafka.version); `fetch` resolves
+# them ahead of the tests. A version missing here is still resolved when a test first needs it.
+E2E_KAFKA_VERSIONS = (DEFAULT_KAFKA_VERSION, "3.9.1", "3.7.0")
+
+
+def fetch() -> None:
+    """Resolve every Maven artifact the end-to-end tests run, with a line for each: `make test`
+    does this while the Go tools build, since Maven mostly waits on the network."""
+    steps: list[tuple[str, Callable[[], object]]] = [
+        *((f"Kafka {version}", lambda version=version: kafka_home(version)) for version in E2E_KAFKA_VERSIONS),
+        (f"JMX exporter {JMX_EXPORTER_VERSION}", jmx_exporter_agent),
+        (f"Strimzi metrics reporter {METRICS_REPORTER_VERSION}", metrics_reporter_jars),
+        (f"MirrorMaker 2 connectors {DEFAULT_KAFKA_VERSION}", connect_mirror_jars),
+    ]
+    for what, resolve in steps:
+        started = time.monotonic()
+        resolve()
+        print(f"{what} ready in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def main(argv: list[str]) -> int:
+    if argv != ["fetch"]:
+        print("usage: python -m tests.kafka_dist fetch", file=sys.stderr)
+        return 2
+    try:
+        fetch()
+    except (MissingPrerequisite, RuntimeError, subprocess.TimeoutExpired) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

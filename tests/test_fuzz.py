@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import resource
 import tempfile
 import time
 from pathlib import Path
 
-import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -10,7 +10,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
@@ -185,6 +184,22 @@ def test_annotation_keys_follow_kubernetes_rules():
 def test_template_labels_are_checked_too():
     text = with_kafka("template:", "  pod:", "    metadata:", "      labels:", '        "x y": z')
     assert_positioned_error(text, "kubernetes.label-key")
+
+
+def test_a_template_label_under_strimzi_io_is_refused_at_its_key():
+    text = with_kafka("template:", "  pod:", "    metadata:", "      labels:", "        strimzi.io/name: mine")
+    errors = assert_positioned_error(text, "kubernetes.reserved-label")
+    assert "strimzi.io/name" in errors[0].message and "remove it" in errors[0].message
+
+
+def test_a_template_label_the_chart_sets_itself_is_dropped_with_a_warning():
+    text = with_kafka("template:", "  pod:", "    metadata:", "      labels:",
+                      "        app.kubernetes.io/name: mine", "        app.kubernetes.io/part-of: shop")
+    findings = findings_of(text)
+    assert not [f for f in findings if f.is_error]
+    dropped = [f for f in findings if f.rule == "kubernetes.dropped-label"]
+    assert [f.path[-1] for f in dropped] == ["app.kubernetes.io/name"]  # part-of is kept, as Strimzi keeps it
+    assert dropped[0].span.line > 0
 
 
 def test_names_kafkac_builds_stay_within_kubernetes_limits():

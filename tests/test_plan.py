@@ -1,5 +1,6 @@
 """The plan: properties, environment, names and the values.yaml writer."""
 
+import shutil
 from pathlib import Path
 
 import yaml
@@ -416,3 +417,28 @@ def test_the_kafkas_and_the_pools_labels_reach_the_objects_as_strimzi_copies_the
         assert statefulset["metadata"]["labels"]["tier"] == "hot"
         assert statefulset["spec"]["template"]["metadata"]["labels"]["tier"] == "hot"
         assert "tier" not in statefulset["spec"]["selector"]["matchLabels"]
+
+
+def test_a_label_of_the_kafka_that_a_template_or_listener_sets_too_is_written_once_with_their_value(
+        tmp_path, installed_tools):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    kafka = (EXAMPLES / "kraft-3x3" / "kafka.yaml").read_text()
+    kafka = kafka.replace("metadata:\n  name: my-cluster\n",
+                          "metadata:\n  name: my-cluster\n  labels:\n    team: streaming\n    env: dev\n", 1)
+    kafka = kafka.replace("  kafka:\n", "  kafka:\n    template:\n"
+                          "      pod: {metadata: {labels: {team: pods, app.kubernetes.io/name: mine}}}\n"
+                          "      podDisruptionBudget: {metadata: {labels: {env: pdb}}}\n"
+                          "      bootstrapService: {metadata: {labels: {env: svc}}}\n", 1)
+    (specs / "kafka.yaml").write_text(kafka)
+    shutil.copy(EXAMPLES / "kraft-3x3" / "node-pools.yaml", specs)
+
+    # A key written twice in one mapping is refused by kubeconform: verify proves there is none.
+    manifests = compiled_manifests(specs, tmp_path / "out", verify=True)
+    by_name = {(m["kind"], m["metadata"]["name"]): m for m in manifests}
+    pod_labels = [m["spec"]["template"]["metadata"]["labels"] for m in manifests if m["kind"] == "StatefulSet"]
+    assert [labels["team"] for labels in pod_labels] == ["pods", "pods"]
+    assert [labels["app.kubernetes.io/name"] for labels in pod_labels] == ["kafka", "kafka"]  # left out, as in Strimzi
+    assert by_name["PodDisruptionBudget", "my-cluster-kafka"]["metadata"]["labels"]["env"] == "pdb"
+    assert by_name["Service", "my-cluster-kafka-bootstrap"]["metadata"]["labels"]["env"] == "svc"
+    assert by_name["Service", "my-cluster-kafka-brokers"]["metadata"]["labels"]["env"] == "dev"

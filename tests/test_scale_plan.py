@@ -4,15 +4,16 @@ itself: tests/e2e/test_scaling.py."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import warnings
 from pathlib import Path
 
-import pytest
 
-from compiler import cli, topics_live
+from compiler import cli, scale_plan, topics_live
 from compiler.pipeline import read_specs
 from compiler.scale_plan import (LiveCluster, broker_changes, parse_brokers, parse_log_dirs, parse_topics,
-                                 plan_change, report_lines)
+                                 plan_change, read_cluster, report_lines)
 
 SPEC = Path(__file__).resolve().parent / "e2e" / "scaling-spec" / "kafka.yaml"
 BROKERS_LINE = "replicas: 5  # brokers"
@@ -112,6 +113,42 @@ def test_a_scale_down_below_a_topics_replicas_says_what_the_job_refuses(tmp_path
     assert lines[1] == "  before the upgrade, the drain Job refuses, and the upgrade changes nothing:"
     assert "    topic events cannot move: replication factor 3 is above the 2 brokers that remain" in lines
     assert not any("total" in line for line in lines)
+
+
+def test_without_the_sizes_the_same_moves_are_planned_and_no_byte_count_is_shown(tmp_path, monkeypatch):
+    class RefusingLogDirs:
+        """What kafka-python's admin client answers a principal that may describe topics but not
+        the cluster's log directories."""
+
+        def describe_cluster(self):
+            return {"brokers": [{"broker_id": b, "rack": None} for b in range(5)]}
+
+        def describe_topics(self):
+            return [{"name": topic, "error_code": 0, "partitions": []} for topic in ("events",)]
+
+        def describe_log_dirs(self, brokers):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # kafka-python's, on import
+                from kafka.errors import ClusterAuthorizationFailedError
+            raise ClusterAuthorizationFailedError("not allowed")
+
+    @contextlib.contextmanager
+    def admin_client(connection, what):
+        yield RefusingLogDirs()
+
+    monkeypatch.setattr(scale_plan, "admin_client", admin_client)
+    live = read_cluster(topics_live.Connection("kafka:9092"))
+    assert live.sizes == {} and live.sizes_unknown.startswith("DescribeLogDirs failed: ")
+
+    [scale_down] = change(tmp_path, 5, 3)
+    assignment = spread_over(5)
+    known = plan_change(scale_down, LiveCluster(live.brokers, assignment, {}))
+    unknown = plan_change(scale_down, LiveCluster(live.brokers, assignment, {}, live.sizes_unknown))
+    assert [p.lines for p in unknown.phases] == [p.lines for p in known.phases] and unknown.phases[0].moves > 0
+    lines = report_lines(unknown, "kafka:9092")
+    assert lines[1].startswith("  the partitions' sizes are unknown (DescribeLogDirs failed: ")
+    assert lines[2] == f"  before the upgrade, the drain Job moves {unknown.phases[0].moves} partitions:"
+    assert lines[-1] == f"  total: {unknown.phases[0].moves} partition moves"
 
 
 def test_the_same_brokers_plan_nothing(tmp_path):

@@ -11,7 +11,6 @@ other types, out of range, removed, unknown fields added.
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 

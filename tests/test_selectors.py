@@ -5,7 +5,6 @@ A hook Job's pod that a Service selected would receive client traffic, and one
 a PodDisruptionBudget selected would count against the nodes' budget.
 """
 
-from pathlib import Path
 
 import pytest
 import yaml

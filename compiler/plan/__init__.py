@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..model import Cluster
 from ..model_connect import Connect
-from .broker import (network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account,
+from .broker import (deployed, network_policy, pod_disruption_budget, pool_values, rack_awareness, service_account,
                      services)
 from .broker_config import logging_file
 from .certificates import certificates_values
@@ -73,7 +73,7 @@ def _cluster_values(cluster: Cluster) -> dict:
         "certificates": certificates_values(cluster),
         "rackAwareness": rack_awareness(cluster),
         "logging": logging_file(cluster.logging, cluster.kafka_version),
-        "nodePools": [pool_values(cluster, pool) for pool in cluster.pools],
+        "nodePools": [pool_values(cluster, pool) for pool in cluster.pools if deployed(cluster, pool)],
         "kafkaClient": kafka_client_values(cluster),
         "topics": topics_values(cluster),
         "listenerObjects": listener_objects(cluster),

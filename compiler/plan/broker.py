@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 
 from ..model import Cluster, Listener, NodePool, Volume, kafka_minor
-from .broker_config import jvm_env, log4j_java_option, logging_file_name, node_cert_listeners, server_properties
+from .broker_config import (jvm_env, log4j_java_option, logging_file_name, migrating, node_cert_listeners,
+                            server_properties, zookeeper_broker)
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
                         discovers_node_address, external_address_env, service_port)
 from .jmx import (JMX_PORT, jmx_container_ports, jmx_env, jmx_service_ports, jmx_volume_mounts,
@@ -50,8 +51,8 @@ def services(cluster: Cluster) -> dict:
 
 
 def _control_plane(cluster: Cluster) -> tuple[Listener, ...]:
-    """The KRaft controller listener; a cluster in ZooKeeper mode has none."""
-    return () if cluster.zookeeper is not None else (CONTROL_PLANE,)
+    """The KRaft controller listener; a cluster in ZooKeeper mode has none until its migration."""
+    return (CONTROL_PLANE,) if cluster.controllers else ()
 
 
 def pod_disruption_budget(cluster: Cluster) -> dict:
@@ -120,6 +121,13 @@ def _pool_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
         listeners.append(REPLICATION)
         listeners.extend(cluster.listeners)
     return listeners
+
+
+def deployed(cluster: Cluster, pool: NodePool) -> bool:
+    """Whether the pool's nodes run. The rollback of a migration from ZooKeeper removes the
+    controllers first and leaves the brokers as they run (their configuration still names the
+    controllers) until strimzi.io/kraft: disabled, as Kafka's rollback goes."""
+    return not (cluster.kraft_migration == "rollback" and pool.is_controller)
 
 
 def pool_values(cluster: Cluster, pool: NodePool) -> dict:
@@ -247,9 +255,18 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
         # the small scratch volume. GC logging is off unless asked for, as in Strimzi.
         "EXTRA_ARGS": "-name kafkaServer",
     }
-    if cluster.zookeeper is not None:
+    if zookeeper_broker(cluster, pool):
         # broker.id instead of node.id and no KRaft storage to format (kafka-run.sh).
         env["KAFKAC_ZOOKEEPER_MODE"] = "true"
+    if zookeeper_broker(cluster, pool) or migrating(cluster):
+        # The key store password of the node's ZooKeeper client (kafka-run.sh).
+        env["KAFKAC_ZOOKEEPER_CLIENT"] = "true"
+    if migrating(cluster) and pool.is_controller:
+        # Formatted with the cluster id ZooKeeper keeps, which the brokers already have (kafka-run.sh).
+        env["KAFKAC_CLUSTER_ID_FROM_ZOOKEEPER"] = "true"
+    if cluster.kraft_migration == "enabled" and pool.is_controller:
+        # Out of migration mode only once every broker left ZooKeeper (kafka-run.sh).
+        env["KAFKAC_MIGRATION_BROKER_IDS"] = " ".join(str(i) for p in cluster.brokers for i in p.node_ids)
     if cluster.controller_quorum == "dynamic":
         # controller.quorum.bootstrap.servers instead of voters, and a format that lets the
         # controllers join the quorum (kafka-run.sh).

@@ -66,37 +66,59 @@ _DEFAULT_LOG4J_LOGGERS = {"kafka.request.logger": "WARN", "org.apache.kafka.cont
                           "state.change.logger": "INFO"}
 
 
+def zookeeper_broker(cluster: Cluster, pool: NodePool) -> bool:
+    """A broker registered in ZooKeeper (broker.id), in migration mode or not."""
+    return cluster.brokers_in_zookeeper and pool.is_broker
+
+
+def migrating(cluster: Cluster) -> bool:
+    """Whether every node, broker and controller, runs with zookeeper.metadata.migration.enable:
+    during the migration, and its rollback (which leaves the brokers as they are until
+    strimzi.io/kraft: disabled)."""
+    return cluster.zookeeper is not None and cluster.kraft_migration in ("migration", "rollback")
+
+
 def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> str:
     """The static part of the node's server.properties.
 
-    kafka-run.sh appends what depends on the pod's identity: node.id,
-    log.dirs, metadata.log.dir, controller.quorum.voters (or, in a dynamic quorum,
-    controller.quorum.bootstrap.servers), advertised.listeners.
+    kafka-run.sh appends what depends on the pod's identity: node.id (broker.id in
+    ZooKeeper mode), log.dirs, metadata.log.dir, controller.quorum.voters (or, in a
+    dynamic quorum, controller.quorum.bootstrap.servers), advertised.listeners.
     """
     lines = [f"# Node pool {pool.name} of Kafka cluster {cluster.name}."]
-    if cluster.zookeeper is not None:
+    in_zookeeper_mode = zookeeper_broker(cluster, pool)
+    has_controllers = bool(cluster.controllers)
+    if in_zookeeper_mode and not has_controllers:
         lines += ["# broker.id, log.dirs and advertised.listeners are appended at start-up",
                   "# from the pod's identity."]
+    elif in_zookeeper_mode:
+        lines += ["# broker.id, log.dirs, controller.quorum.voters and advertised.listeners are",
+                  "# appended at start-up from the pod's identity."]
     elif cluster.controller_quorum == "dynamic":
         lines += ["# node.id, log.dirs, metadata.log.dir, controller.quorum.bootstrap.servers and",
                   "# advertised.listeners are appended at start-up from the pod's identity."]
     else:
         lines += ["# node.id, log.dirs, metadata.log.dir, controller.quorum.voters and",
                   "# advertised.listeners are appended at start-up from the pod's identity."]
-    in_zookeeper_mode = cluster.zookeeper is not None
-    props: list[tuple[str, str]] = [] if in_zookeeper_mode else [
-        ("process.roles", ",".join(pool.roles)),
-        ("controller.listener.names", CONTROL_PLANE.identifier),
-    ]
+    props: list[tuple[str, str]] = []
+    if not in_zookeeper_mode:
+        props.append(("process.roles", ",".join(pool.roles)))
+    if has_controllers:
+        props.append(("controller.listener.names", CONTROL_PLANE.identifier))
     props += [
         ("listeners", ",".join(f"{l.identifier}://0.0.0.0:{l.port}" for l in listeners)),
         ("listener.security.protocol.map", ",".join(
             f"{l.identifier}:{l.security_protocol}"
-            for l in (*(() if in_zookeeper_mode else (CONTROL_PLANE,)), REPLICATION, *cluster.listeners))),
+            for l in (*((CONTROL_PLANE,) if has_controllers else ()), REPLICATION, *cluster.listeners))),
     ]
-    if in_zookeeper_mode:
+    if in_zookeeper_mode or migrating(cluster):
         props.extend(_zookeeper_client_properties(cluster))
-    if pool.is_broker:
+    if migrating(cluster):
+        # Kafka's ZooKeeper to KRaft migration: the controllers copy ZooKeeper's metadata and
+        # write it to both; the brokers register with them.
+        props.append(("zookeeper.metadata.migration.enable", "true"))
+    if pool.is_broker or migrating(cluster):
+        # A migrating controller sends the ZooKeeper brokers their metadata on their listener.
         props.append(("inter.broker.listener.name", REPLICATION.identifier))
     if pool.is_controller and cluster.controller_quorum == "dynamic":
         # A new controller adds itself to a dynamic quorum (KIP-853); the rebalance Job
@@ -120,7 +142,7 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
         for listener in cluster.listeners:
             props.extend(_client_listener_properties(listener))
         props.extend(_listener_limits(cluster))
-    props.extend(_authorization_properties(cluster))
+    props.extend(_authorization_properties(cluster, pool))
     reporter = metrics_reporter_properties(cluster)
     props.extend(reporter)
     lines.extend(property_line(k, v) for k, v in props)
@@ -133,11 +155,13 @@ def server_properties(cluster: Cluster, pool: NodePool, listeners: list[Listener
 
 
 def _internal_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
-    """The internal listeners a node serves or connects to as a client (in ZooKeeper mode
-    there is no controller listener)."""
-    if cluster.zookeeper is not None:
-        return [REPLICATION]
-    return [CONTROL_PLANE, REPLICATION] if pool.is_broker else [CONTROL_PLANE]
+    """The internal listeners a node serves or connects to as a client: the controller listener
+    (none in ZooKeeper mode before a migration), and a broker's or migrating controller's
+    replication listener."""
+    listeners = [CONTROL_PLANE] if cluster.controllers else []
+    if pool.is_broker or migrating(cluster):
+        listeners.append(REPLICATION)
+    return listeners
 
 
 def _zookeeper_client_properties(cluster: Cluster) -> list[tuple[str, str]]:
@@ -206,8 +230,9 @@ def _kafka_exporter_principal(cluster: Cluster) -> str:
     return f"User:CN={cluster_names(cluster).kafka_exporter},O=io.strimzi"
 
 
-def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
-    """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both).
+def _authorization_properties(cluster: Cluster, pool: NodePool) -> list[tuple[str, str]]:
+    """Kafka's ACL authorizer, on brokers and controllers alike (KRaft authorizes on both): the
+    one of ACLs in ZooKeeper on a broker registered there, else the one of the metadata log.
 
     The nodes are super users: they reach each other, and the chart's Jobs reach
     them, with the node certificate. So is Kafka Exporter, as in Strimzi: it
@@ -218,7 +243,7 @@ def _authorization_properties(cluster: Cluster) -> list[tuple[str, str]]:
     super_users = [_node_principal(cluster), *cluster.authorization.super_users]
     if cluster.kafka_exporter is not None:
         super_users.insert(1, _kafka_exporter_principal(cluster))
-    authorizer = _ZOOKEEPER_ACL_AUTHORIZER if cluster.zookeeper is not None else _STANDARD_AUTHORIZER
+    authorizer = _ZOOKEEPER_ACL_AUTHORIZER if zookeeper_broker(cluster, pool) else _STANDARD_AUTHORIZER
     props = [("authorizer.class.name", authorizer),
              ("super.users", ";".join(dict.fromkeys(super_users)))]
     if _ALLOW_EVERYONE not in cluster.config:

@@ -10,7 +10,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, ListenerBootstrap, ListenerBroker, NodePool
-from .naming import (broker_pod_selector, brokers_selector, cluster_names, listener_bootstrap_name,
+from .naming import (added_labels, broker_pod_selector, brokers_selector, cluster_names, listener_bootstrap_name,
                      listener_broker_name, port_name)
 from .pods import CONFIG_DIR, CONTAINER_SECURITY_CONTEXT, SCRIPTS_DIR, env_list, metadata_of
 
@@ -74,7 +74,7 @@ def listener_objects(cluster: Cluster) -> dict:
 def _metadata(template_section: dict, settings: ListenerBootstrap | ListenerBroker) -> dict:
     """An object's labels and annotations: the template section's, with the listener's own over them."""
     template = metadata_of(template_section)
-    return {"labels": {**template["labels"], **settings.labels},
+    return {"labels": {**template["labels"], **added_labels(settings.labels)},
             "annotations": {**template["annotations"], **settings.annotations}}
 
 

@@ -195,12 +195,20 @@ def claim_labels(cluster: Cluster, pool: NodePool) -> dict:
 # does not copy to the objects it makes. Its own strimzi.io/ labels are never copied:
 # the objects get theirs.
 _NOT_COPIED = re.compile(r"app\.kubernetes\.io/(?!part-of).*|kustomize\.toolkit\.fluxcd\.io.*|strimzi\.io/.*")
+# Labels a template section or a listener may not add: Strimzi drops app.kubernetes.io/ ones
+# but part-of, and the strimzi.io/ ones are the chart's own (selectors use them).
+_NOT_ADDED = re.compile(r"app\.kubernetes\.io/(?!part-of).*|strimzi\.io/.*")
 
 
 def _copied_labels(document: Document) -> dict:
     """The resource's labels that Strimzi copies to what it makes from it."""
     return {key: value for key, value in document.labels.items()
             if isinstance(value, str) and not _NOT_COPIED.fullmatch(key)}
+
+
+def added_labels(labels: dict) -> dict:
+    """The labels a template section or a listener adds to an object, as Strimzi adds them."""
+    return {key: value for key, value in labels.items() if not _NOT_ADDED.fullmatch(key)}
 
 
 def _app_labels(cluster: Cluster) -> dict:

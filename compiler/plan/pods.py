@@ -4,7 +4,7 @@ folders a Kafka node's files are mounted at, and how template sections become va
 from __future__ import annotations
 
 from ..model import Cluster
-from .naming import cluster_names
+from .naming import added_labels, cluster_names
 
 _KAFKA_UID = 1000  # the apache/kafka image runs as appuser, uid and gid 1000
 CONFIG_DIR = "/opt/kafka/custom-config"
@@ -39,7 +39,7 @@ _POD_SPEC_FIELDS = ("affinity", "tolerations", "topologySpreadConstraints", "pri
 def metadata_of(template_section: dict) -> dict:
     """A template section's metadata as `labels` and `annotations` values (empty when unset)."""
     metadata = template_section.get("metadata") or {}
-    return {"labels": dict(metadata.get("labels") or {}),
+    return {"labels": added_labels(metadata.get("labels") or {}),
             "annotations": dict(metadata.get("annotations") or {})}
 
 

@@ -29,7 +29,7 @@ SCRIPTS = ("rebalance-run.sh", "rebalance-plan.awk", "kafka-tools.sh", "log.sh",
 def rebalance_values(cluster: Cluster) -> dict | None:
     """The rebalance Jobs of a KRaft cluster; null for a ZooKeeper-based one, whose brokers kafkac
     does not move partitions between."""
-    if cluster.zookeeper is not None:
+    if cluster.brokers_in_zookeeper:
         return None
     name = job_name(cluster, "rebalance")
     scripts_dir = f"{_REBALANCE_DIR}/scripts"

@@ -11,7 +11,7 @@ import json
 from ..model import DEFAULT_KUBECTL_IMAGE, STRIMZI_KAFKA_IMAGE, Cluster, User
 from .certificates import cert_manager_certificate, cert_manager_issuer
 from .kafka_client import KAFKA_CLIENT_DIR, KAFKA_WAIT_SECONDS, TOOL_HEAP_OPTIONS, TOOL_RUN_SECONDS
-from .naming import cluster_names, hook_pod_labels, job_name, user_secret_labels
+from .naming import added_labels, cluster_names, hook_pod_labels, job_name, user_secret_labels
 from .pods import CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT, image
 
 _USERS_DIR = "/opt/kafkac/users"  # the scripts and the users as data
@@ -124,6 +124,6 @@ def _number(value) -> str:
 def _secret_metadata(users: tuple[User, ...], cluster: Cluster) -> dict:
     """Labels and annotations of each user's Secret: the template's, then Strimzi's labels."""
     return {user.name: {
-        "labels": {**user.secret_labels, **user_secret_labels(cluster, user.name)},
+        "labels": {**added_labels(user.secret_labels), **user_secret_labels(cluster, user.name)},
         "annotations": user.secret_annotations,
     } for user in users if user.has_secret}

@@ -18,7 +18,7 @@ from .broker_config import LOG4J_FILE, jvm_env, log4j_java_option, log4j_propert
 from .metrics import METRICS_AGENT_JAR, METRICS_PORT, metrics_values
 from .naming import (ZOOKEEPER_CLIENT_PORT, ZOOKEEPER_CLUSTERING_PORT, ZOOKEEPER_ELECTION_PORT, cluster_names,
                      kafka_pods_selector, zookeeper_labels, zookeeper_names, zookeeper_selector)
-from .pods import (CLUSTER_CA_CERT, CLUSTER_CA_CERTS_DIR, CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR,
+from .pods import (CLUSTER_CA_CERT, CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR,
                    NODE_KEYSTORE, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR, ca_cert_volume, image,
                    metadata_of, node_certs_volume, node_volume_mounts, pod_spec)
 

@@ -63,9 +63,12 @@ violation contains result if {
 
 quorum(cluster) := object.get(cluster.facts, "controllerQuorum", "static")
 
-# The controller node ids of the base and of the change, when they differ.
+# The controller node ids of the base and of the change, when they differ. The controllers a
+# migration from ZooKeeper adds or its rollback removes are upgrade.kraft-migration's.
 controller_change(cluster) := {"base": base, "before": before, "now": now, "staying": {id | some id in before} & {id | some id in now}} if {
 	base := lib.base_cluster(cluster)
+	not _without_controllers(base)
+	not _without_controllers(cluster)
 	before := sort(base.facts.controllerNodeIds)
 	now := sort(cluster.facts.controllerNodeIds)
 	before != now
@@ -78,6 +81,9 @@ target(cluster) := {"resource": pools[0].resource, "path": ["spec", "replicas"]}
 	pools := lib.pools_with_role(cluster, "controller")
 	count(pools) > 0
 } else := {"resource": cluster.kafka, "path": ["metadata", "name"]}
+
+# A ZooKeeper cluster before its migration or after its rollback: no controller is deployed.
+_without_controllers(cluster) if object.get(cluster.facts, "kraftMigration", "kraft") in {"disabled", "rollback"}
 
 _annotation_path(cluster) := ["metadata", "annotations", annotation] if {
 	cluster.kafka.metadata.annotations[annotation]

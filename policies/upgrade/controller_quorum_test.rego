@@ -59,3 +59,14 @@ test_a_kind_change_with_new_controllers_is_refused_once_for_the_kind if {
 	results := controller_quorum.violation with input as fixtures.upgrade(dynamic(five), fixtures.cluster)
 	count(results) == 1
 }
+
+test_the_controllers_of_a_migration_from_zookeeper_are_not_a_quorum_change if {
+	zookeeper := json.patch(fixtures.cluster, [
+		{"op": "replace", "path": "/facts/controllerNodeIds", "value": []},
+		{"op": "add", "path": "/facts/kraftMigration", "value": "disabled"},
+	])
+	migration := json.patch(fixtures.cluster, [{"op": "add", "path": "/facts/kraftMigration", "value": "migration"}])
+	rollback := json.patch(zookeeper, [{"op": "replace", "path": "/facts/kraftMigration", "value": "rollback"}])
+	count(controller_quorum.violation) == 0 with input as fixtures.upgrade(migration, zookeeper)
+	count(controller_quorum.violation) == 0 with input as fixtures.upgrade(rollback, migration)
+}

@@ -10,13 +10,12 @@ the spec's superUsers.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from . import clients, tls
+from . import clients, kafka_tools, tls
 from .conftest import NAMESPACE, boot
 
 pytestmark = pytest.mark.e2e
@@ -26,7 +25,6 @@ CONTROLPLANE, REPLICATION, TLS, SCRAM = 9090, 9091, 9093, 9094
 CLUSTER_CA_CERT = "secured-cluster-ca-cert"
 CLIENTS_CA = "secured-clients-ca"
 NODE_SECRET = "secured-kafka-node-certs"
-CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 TOPIC = "guarded"
 TOPIC_AUTHORIZATION_FAILED = 29
 
@@ -97,25 +95,6 @@ def scram_options(user: str, password: str) -> dict:
             "sasl_plain_username": user, "sasl_plain_password": password}
 
 
-def node_tool(cluster, tool: str, *args: str) -> str:
-    """A Kafka tool run inside the first broker as the node (a super user), on the replication listener."""
-    pod = cluster.brokers[0]
-    node = cluster.secrets[NODE_SECRET]
-    config = cluster.host_path(pod, CLIENT_CONFIG)
-    config.write_text("security.protocol=SSL\n"
-                      "ssl.keystore.type=PKCS12\n"
-                      "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
-                      f"ssl.keystore.password={node['node.password'].decode()}\n"
-                      "ssl.truststore.type=PEM\n"
-                      "ssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
-    os.chmod(config, 0o644)
-    command = [f"/opt/kafka/bin/{tool}", "--bootstrap-server", f"{fqdn(pod)}:{REPLICATION}",
-               "--command-config", CLIENT_CONFIG, *args]
-    done = cluster.exec(pod, command, timeout=120, env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
-    assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 def topic_error(bootstrap: str, **config) -> int:
     """The error code of describing TOPIC: 0, or 29 when the principal may not see it."""
     admin = clients.admin(bootstrap, **config)
@@ -148,7 +127,7 @@ def test_the_cluster_forms_with_authorization_on_and_the_node_identity_is_a_supe
         assert "super.users=User:CN=secured-kafka,O=io.strimzi;User:CN=admin;User:root" in lines
         assert "allow.everyone.if.no.acl.found=false" in lines
     # Replicated over the TLS replication listener: every replica in sync.
-    described = node_tool(cluster, "kafka-topics.sh", "--describe", "--topic", guarded_topic)
+    described = kafka_tools.as_node(cluster, "secured", "kafka-topics.sh", "--describe", "--topic", guarded_topic)
     isr = [line.split("Isr:")[1].split()[0] for line in described.splitlines() if "Isr:" in line]
     assert len(isr) == 3 and all(len(entry.split(",")) == 3 for entry in isr), described
 
@@ -179,8 +158,8 @@ def test_a_clients_ca_certificate_authenticates_and_acls_decide(cluster, cluster
     bootstrap = cluster.bootstrap(TLS)
     assert topic_error(bootstrap, **tls_options(cluster_ca, pem)) == TOPIC_AUTHORIZATION_FAILED
     # Its principal is its subject, as Kafka writes it: an ACL for User:CN=reader lets it in.
-    node_tool(cluster, "kafka-acls.sh", "--add", "--allow-principal", "User:CN=reader",
-              "--operation", "Read", "--operation", "Describe", "--topic", guarded_topic)
+    kafka_tools.as_node(cluster, "secured", "kafka-acls.sh", "--add", "--allow-principal", "User:CN=reader",
+                        "--operation", "Read", "--operation", "Describe", "--topic", guarded_topic)
     assert topic_error(bootstrap, **tls_options(cluster_ca, pem)) == 0
     # A super user of the spec needs no ACL.
     admin = client_certificate(cluster, folder, "admin")
@@ -190,8 +169,9 @@ def test_a_clients_ca_certificate_authenticates_and_acls_decide(cluster, cluster
 def test_the_scram_listener_refuses_clients_without_valid_credentials(cluster, guarded_topic):
     broker = cluster.brokers[0]
     bootstrap = cluster.bootstrap(SCRAM)
-    node_tool(cluster, "kafka-configs.sh", "--alter", "--entity-type", "users", "--entity-name", "writer",
-              "--add-config", "SCRAM-SHA-512=[iterations=4096,password=writer-secret]")
+    kafka_tools.as_node(cluster, "secured", "kafka-configs.sh", "--alter", "--entity-type", "users",
+                        "--entity-name", "writer",
+                        "--add-config", "SCRAM-SHA-512=[iterations=4096,password=writer-secret]")
     # No SASL at all: the broker answers ApiVersions, then closes on anything but a SASL handshake.
     with pytest.raises(Exception):
         topic_error(bootstrap, security_protocol="PLAINTEXT", api_version=(3, 0))
@@ -200,6 +180,6 @@ def test_the_scram_listener_refuses_clients_without_valid_credentials(cluster, g
     print(f"{broker.name}:{SCRAM} with a wrong password: {wrong.value!r}")
     assert topic_error(bootstrap, **scram_options("writer", "writer-secret")) == TOPIC_AUTHORIZATION_FAILED
     # A SCRAM principal is User:<name>.
-    node_tool(cluster, "kafka-acls.sh", "--add", "--allow-principal", "User:writer",
-              "--operation", "Describe", "--topic", guarded_topic)
+    kafka_tools.as_node(cluster, "secured", "kafka-acls.sh", "--add", "--allow-principal", "User:writer",
+                        "--operation", "Describe", "--topic", guarded_topic)
     assert topic_error(bootstrap, **scram_options("writer", "writer-secret")) == 0

@@ -20,7 +20,7 @@ import pytest
 from compiler.pipeline import Options, compile_specs
 
 from ..util import manifests_of
-from . import podrunner
+from . import kafka_tools, podrunner
 from .conftest import NAMESPACE, boot, resolving
 
 pytestmark = pytest.mark.e2e
@@ -29,9 +29,7 @@ SPEC = Path(__file__).resolve().parent / "connect-spec"
 CONNECT_DIST = Path(__file__).resolve().parent / "connect-dist"
 CHART_FILES = Path(__file__).resolve().parents[2] / "charts" / "connect" / "files"
 CLUSTER_CA_CERT = "linked-cluster-ca-cert"
-NODE_SECRET = "linked-kafka-node-certs"
 PASSWORD = "pipeline-secret"
-CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 LINES = [f"line {i}" for i in range(20)]
 
 
@@ -39,25 +37,6 @@ LINES = [f"line {i}" for i in range(20)]
 def kafka(e2e, tmp_path_factory):
     with boot(str(SPEC / "kafka"), e2e, tmp_path_factory.mktemp("connect-kafka"), address_block=20) as running:
         yield running
-
-
-def node_tool(cluster, tool: str, *args: str) -> str:
-    """A Kafka tool run inside the broker as the node (a super user), on the replication listener."""
-    pod = cluster.brokers[0]
-    node = cluster.secrets[NODE_SECRET]
-    config = cluster.host_path(pod, CLIENT_CONFIG)
-    config.write_text("security.protocol=SSL\n"
-                      "ssl.keystore.type=PKCS12\n"
-                      "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
-                      f"ssl.keystore.password={node['node.password'].decode()}\n"
-                      "ssl.truststore.type=PEM\n"
-                      "ssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
-    os.chmod(config, 0o644)
-    address = f"{pod.name}.linked-kafka-brokers.{NAMESPACE}.svc:9091"
-    command = [f"/opt/kafka/bin/{tool}", "--bootstrap-server", address, "--command-config", CLIENT_CONFIG, *args]
-    done = cluster.exec(pod, command, timeout=120, env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
-    assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +87,9 @@ def connect_home(e2e, connect_chart, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def connect(e2e, kafka, connect_chart, connect_home, tmp_path_factory):
-    node_tool(kafka, "kafka-configs.sh", "--alter", "--entity-type", "users", "--entity-name", "pipeline",
-              "--add-config", f"SCRAM-SHA-512=[iterations=4096,password={PASSWORD}]")
+    kafka_tools.as_node(kafka, "linked", "kafka-configs.sh", "--alter", "--entity-type", "users",
+                        "--entity-name", "pipeline",
+                        "--add-config", f"SCRAM-SHA-512=[iterations=4096,password={PASSWORD}]")
     workers = podrunner.LocalCluster(
         connect_chart, tmp_path_factory.mktemp("connect-run"), kafka_home=connect_home, shim=e2e.shim,
         java_home=e2e.java_home, namespace=NAMESPACE,

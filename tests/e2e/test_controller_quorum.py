@@ -24,7 +24,7 @@ from compiler import tools
 from compiler.verify import render
 
 from ..util import documents
-from . import clients, podrunner
+from . import clients, kafka_tools, podrunner
 from .conftest import NAMESPACE, _stopped_on_sigterm, compile_example, issue_certificates, resolving
 from .test_scaling import Deployment, Traffic
 
@@ -51,11 +51,7 @@ class QuorumDeployment(Deployment):
         return self._charts[controllers]
 
     def kafka_tool(self, *args: str) -> str:
-        done = self.cluster.exec(self.cluster.pods["quorum-brokers-0"],
-                                 [f"/opt/kafka/bin/{args[0]}", "--bootstrap-server", f"localhost:{PLAIN}", *args[1:]],
-                                 env={"KAFKA_HEAP_OPTS": "-Xmx128m", "KAFKA_LOG4J_OPTS": ""}, timeout=120)
-        assert done.returncode == 0, f"{args}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return kafka_tools.on_plain_listener(self.cluster, self.cluster.pods["quorum-brokers-0"], PLAIN, *args)
 
     def voters(self) -> list[int]:
         """The quorum's voters, as the active controller lists them."""

@@ -4,14 +4,13 @@ certificate from a Secret the user made."""
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 
 import pytest
 
-from . import certs, clients, tls
+from . import certs, clients, kafka_tools, tls
 from .conftest import NAMESPACE, assert_within_size_limits, boot
 
 pytestmark = pytest.mark.e2e
@@ -21,7 +20,6 @@ CONTROLPLANE, REPLICATION = 9090, 9091
 TLS_SECRET = "my-cluster-listener-tls"
 CA_SECRET = "my-cluster-cluster-ca-cert"
 NODE_SECRET = "my-cluster-kafka-node-certs"
-CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 # What a client may wait for while one broker of three restarts.
 RESTART_TIMEOUT = 300.0
 # The ids Strimzi gives the pools of examples/kraft-3x3, by pool name.
@@ -50,33 +48,14 @@ def fqdn(pod) -> str:
 
 
 def client_config(cluster, pod) -> str:
-    """A TLS client configuration inside `pod`: its node certificate, trusting the cluster CA,
-    checking host names (Kafka's default), as an operator would write for `kubectl exec`."""
-    password = cluster.secrets[NODE_SECRET]["node.password"].decode()
-    path = cluster.host_path(pod, CLIENT_CONFIG)
-    path.write_text("security.protocol=SSL\n"
-                    "ssl.keystore.type=PKCS12\n"
-                    "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
-                    f"ssl.keystore.password={password}\n"
-                    "ssl.truststore.type=PEM\n"
-                    "ssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
-    os.chmod(path, 0o644)
-    return CLIENT_CONFIG
-
-
-def tool(cluster, pod, *args: str, timeout: float = 120) -> str:
-    """A Kafka tool run inside a pod, as `kubectl exec` would, with a tool's heap and logging."""
-    done = cluster.exec(pod, list(args), timeout=timeout,
-                        env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
-    assert done.returncode == 0, f"{' '.join(args)} in {pod.name}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
+    return kafka_tools.node_client_config(cluster, pod, NODE_SECRET)
 
 
 def test_controllers_form_a_quorum_and_three_brokers_register(cluster):
     controller = cluster.controllers[0]
-    status = tool(cluster, controller, "/opt/kafka/bin/kafka-metadata-quorum.sh",
-                  "--bootstrap-controller", f"{fqdn(controller)}:{CONTROLPLANE}",
-                  "--command-config", client_config(cluster, controller), "describe", "--status")
+    status = kafka_tools.run(cluster, controller, "/opt/kafka/bin/kafka-metadata-quorum.sh",
+                             "--bootstrap-controller", f"{fqdn(controller)}:{CONTROLPLANE}",
+                             "--command-config", client_config(cluster, controller), "describe", "--status")
     voters = re.search(r"CurrentVoters:\s*(.*)", status).group(1)
     # Strimzi's NodeIdAssignor takes pools by name: "broker" gets 0-2, "controller" 3-5.
     assert sorted(p.ordinal for p in cluster.controllers) == list(CONTROLLER_IDS)
@@ -260,10 +239,13 @@ def test_broker_restart_under_writes_loses_no_acknowledged_record(cluster):
         observed = []  # (seconds since start, ready, listening, probe output)
 
         def ready() -> bool:
-            result = cluster.probe(victim)
+            # The readiness probe starts a JVM: asked only once the broker listens, as wait_ready
+            # asks it, so that the probes do not take the CPU the restarting broker needs.
             listening = cluster.probe(victim, "livenessProbe").ok
-            observed.append((round(time.monotonic() - started, 1), result.ok, listening, result.output))
-            return result.ok
+            result = cluster.probe(victim) if listening else None
+            observed.append((round(time.monotonic() - started, 1), bool(result and result.ok), listening,
+                             result.output if result else "not listening"))
+            return bool(result and result.ok)
 
         cluster.wait_until(ready, RESTART_TIMEOUT, "restarted broker ready", interval=0.2, pods=[victim])
         print("readiness of the restarted broker (s, ready, listening, output):", *observed, sep="\n  ")
@@ -304,9 +286,9 @@ def test_broker_restart_under_writes_loses_no_acknowledged_record(cluster):
 
 def quorum_status(cluster, pod) -> dict[int, str]:
     """Leader, Follower or Observer for each node, as the quorum leader reports it."""
-    replication = tool(cluster, pod, "/opt/kafka/bin/kafka-metadata-quorum.sh",
-                       "--bootstrap-controller", f"{fqdn(pod)}:{CONTROLPLANE}",
-                       "--command-config", client_config(cluster, pod), "describe", "--replication")
+    replication = kafka_tools.run(cluster, pod, "/opt/kafka/bin/kafka-metadata-quorum.sh",
+                                  "--bootstrap-controller", f"{fqdn(pod)}:{CONTROLPLANE}",
+                                  "--command-config", client_config(cluster, pod), "describe", "--replication")
     return {int(line.split()[0]): line.split()[-1]
             for line in replication.splitlines()[1:] if line.strip()}
 

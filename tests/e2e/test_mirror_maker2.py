@@ -21,14 +21,13 @@ from compiler.pipeline import Options, compile_specs
 
 from .. import kafka_dist
 from ..util import manifests_of
-from . import clients, podrunner
+from . import clients, kafka_tools, podrunner
 from .conftest import NAMESPACE, boot, resolving
 
 pytestmark = pytest.mark.e2e
 
 SPEC = Path(__file__).resolve().parent / "mirror-spec"
 CONNECT_DIST = Path(__file__).resolve().parent / "connect-dist"
-CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
 PASSWORD = "mirror-secret"
 SOURCE_TOPIC, OTHER_TOPIC, GROUP = "orders", "audit", "billing"
 MIRRORED = f"east.{SOURCE_TOPIC}"  # the default replication policy: <source alias>.<topic>
@@ -82,29 +81,11 @@ def east_client(east, folder) -> dict:
                         "ssl_certfile": str(work / "user.pem"), "ssl_check_hostname": True}}
 
 
-def node_tool(cluster, name: str, tool: str, *args: str) -> str:
-    """A Kafka tool run inside the broker as the node (a super user), on the replication listener."""
-    pod = cluster.brokers[0]
-    node = cluster.secrets[f"{name}-kafka-node-certs"]
-    config = cluster.host_path(pod, CLIENT_CONFIG)
-    config.write_text("security.protocol=SSL\n"
-                      "ssl.keystore.type=PKCS12\n"
-                      "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
-                      f"ssl.keystore.password={node['node.password'].decode()}\n"
-                      "ssl.truststore.type=PEM\n"
-                      "ssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
-    os.chmod(config, 0o644)
-    address = f"{pod.name}.{name}-kafka-brokers.{NAMESPACE}.svc:9091"
-    command = [f"/opt/kafka/bin/{tool}", "--bootstrap-server", address, "--command-config", CLIENT_CONFIG, *args]
-    done = cluster.exec(pod, command, timeout=120, env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
-    assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
-    return done.stdout
-
-
 @pytest.fixture(scope="module")
 def west_client(west, folder) -> dict:
-    node_tool(west, "west", "kafka-configs.sh", "--alter", "--entity-type", "users", "--entity-name", "mirror",
-              "--add-config", f"SCRAM-SHA-512=[iterations=4096,password={PASSWORD}]")
+    kafka_tools.as_node(west, "west", "kafka-configs.sh", "--alter", "--entity-type", "users",
+                        "--entity-name", "mirror",
+                        "--add-config", f"SCRAM-SHA-512=[iterations=4096,password={PASSWORD}]")
     ca = folder / "west-cluster-ca.crt"
     ca.write_bytes(west.secrets["west-cluster-ca-cert"]["ca.crt"])
     return {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "mirror",

@@ -42,8 +42,8 @@ from compiler.verify import render
 
 from ..util import documents
 from .. import kafka_dist
-from . import certjob, certs, clients, tls, topicjob
-from .conftest import EXAMPLES, NAMESPACE, boot
+from . import certjob, certs, clients, kafka_tools, tls, topicjob
+from .conftest import NAMESPACE, boot
 
 pytestmark = pytest.mark.e2e
 
@@ -207,7 +207,7 @@ def consumer_groups(cluster, certificate: bytes, key: bytes, ca: bytes, *args: s
     command = ["/opt/kafka/bin/kafka-consumer-groups.sh",
                "--bootstrap-server", exporter_option(container, "kafka.server"),
                "--command-config", TOOL_CONFIG, "--timeout", "30000", *args]
-    return cluster.exec(pod, command, timeout=180, env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
+    return cluster.exec(pod, command, timeout=180, env=kafka_tools.TOOL_ENV)
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from compiler import cli, tools
 from compiler.verify import render
 
 from ..util import documents
-from . import clients, podrunner, topicjob
+from . import clients, kafka_tools, podrunner, topicjob
 from .conftest import NAMESPACE, _stopped_on_sigterm, compile_example, issue_certificates, resolving, set_values
 
 pytestmark = pytest.mark.e2e
@@ -49,8 +49,8 @@ TOPICS = {"events": (12, 3), "bulk": (6, 2)}
 class Traffic:
     """A producer at acks=all and a consumer in a group, running until stopped."""
 
-    def __init__(self, bootstrap: str, topic: str):
-        self.bootstrap, self.topic = bootstrap, topic
+    def __init__(self, bootstrap: str, topic: str, **config):
+        self.bootstrap, self.topic, self.config = bootstrap, topic, config
         self.acked: set[bytes] = set()
         self.failed = 0
         self.seen: set[bytes] = set()
@@ -63,7 +63,7 @@ class Traffic:
 
     def _produce(self) -> None:
         producer = clients.KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5,
-                                         retries=1000, max_block_ms=60000, **clients.CLIENT_TIMEOUTS)
+                                         retries=1000, max_block_ms=60000, **clients.CLIENT_TIMEOUTS, **self.config)
 
         def acked(value):
             def record(_):
@@ -88,7 +88,7 @@ class Traffic:
 
     def _consume(self) -> None:
         consumer = clients.KafkaConsumer(self.topic, bootstrap_servers=self.bootstrap, group_id="scaling-traffic",
-                                         auto_offset_reset="earliest", **clients.CLIENT_TIMEOUTS)
+                                         auto_offset_reset="earliest", **clients.CLIENT_TIMEOUTS, **self.config)
         try:
             while not self._stop.is_set():
                 for records in consumer.poll(timeout_ms=500).values():
@@ -159,11 +159,7 @@ class Deployment:
 
     def kafka_tool(self, *args: str) -> str:
         """A Kafka tool in broker 0's pod, on its plain listener, as `kubectl exec` would run it."""
-        done = self.cluster.exec(self.cluster.pods["scaling-brokers-0"],
-                                 [f"/opt/kafka/bin/{args[0]}", "--bootstrap-server", f"localhost:{PLAIN}", *args[1:]],
-                                 env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""}, timeout=120)
-        assert done.returncode == 0, f"{args}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return kafka_tools.on_plain_listener(self.cluster, self.cluster.pods["scaling-brokers-0"], PLAIN, *args)
 
     def sizes(self) -> dict[str, int]:
         """Each partition's largest replica in bytes, as kafka-log-dirs.sh reports them."""

@@ -23,7 +23,7 @@ from compiler.verify import render
 
 from ..log_format import events
 from ..util import documents
-from . import clients, topicjob
+from . import clients, kafka_tools, topicjob
 from .conftest import NAMESPACE, boot, compile_example
 
 pytestmark = pytest.mark.e2e
@@ -74,12 +74,7 @@ class Deployment:
 
     def kafka_tool(self, *args: str) -> str:
         """A Kafka tool in the first broker pod, on its plain listener, as `kubectl exec` would run it."""
-        pod = self.cluster.brokers[0]
-        done = self.cluster.exec(pod, [f"/opt/kafka/bin/{args[0]}", "--bootstrap-server", f"localhost:{PLAIN}",
-                                       *args[1:]],
-                                 env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""}, timeout=120)
-        assert done.returncode == 0, f"{args}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
+        return kafka_tools.on_plain_listener(self.cluster, self.cluster.brokers[0], PLAIN, *args)
 
     def topic_configs(self, topic: str) -> dict[str, str]:
         """The topic's own settings (its dynamic topic configs), as kafka-configs.sh describes them."""

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ import pytest
 
 
 from ..util import manifests_of
-from . import certjob, clients, tls, topicjob
+from . import certjob, clients, kafka_tools, tls, topicjob
 from .conftest import NAMESPACE, boot, compile_example
 
 pytestmark = pytest.mark.e2e
@@ -245,9 +244,8 @@ def test_a_certificate_of_another_clients_ca_or_a_secret_without_a_key_is_reissu
 # --- with Kafka ------------------------------------------------------------------------------
 
 SPEC = Path(__file__).resolve().parent / "users-spec"
-REPLICATION, TLS, SCRAM = 9091, 9093, 9094
-NODE_SECRET, CLUSTER_CA_CERT = "users-kafka-node-certs", "users-cluster-ca-cert"
-CLIENT_CONFIG = "/tmp/kafkac-e2e-client.properties"
+TLS, SCRAM = 9093, 9094
+CLUSTER_CA_CERT = "users-cluster-ca-cert"
 ALLOWED, OTHER = "allowed", "other"
 TOPIC_AUTHORIZATION_FAILED = 29
 REMOVED_QUOTA = "    consumerByteRate: 2097152\n"
@@ -309,25 +307,8 @@ class Deployment:
         return certjob.secrets_in(self.store, NAMESPACE)[name]
 
     def node_tool(self, tool: str, *args: str) -> str:
-        """A Kafka tool inside the first broker as the node (a super user), on the replication listener."""
-        pod = self.cluster.brokers[0]
-        node = self.cluster.secrets[NODE_SECRET]
-        config = self.cluster.host_path(pod, CLIENT_CONFIG)
-        config.write_text("security.protocol=SSL\nssl.keystore.type=PKCS12\n"
-                          "ssl.keystore.location=/opt/kafka/node-certs/node.p12\n"
-                          f"ssl.keystore.password={node['node.password'].decode()}\n"
-                          "ssl.truststore.type=PEM\nssl.truststore.location=/opt/kafka/cluster-ca-certs/ca.crt\n")
-        os.chmod(config, 0o644)
-        command = [f"/opt/kafka/bin/{tool}", "--bootstrap-server", f"{fqdn(pod)}:{REPLICATION}",
-                   "--command-config", CLIENT_CONFIG, *args]
-        done = self.cluster.exec(pod, command, timeout=120,
-                                 env={"KAFKA_HEAP_OPTS": "-Xmx256m", "KAFKA_LOG4J_OPTS": ""})
-        assert done.returncode == 0, f"{' '.join(command)}:\n{done.stdout}\n{done.stderr}"
-        return done.stdout
-
-
-def fqdn(pod) -> str:
-    return f"{pod.name}.users-kafka-brokers.{NAMESPACE}.svc"
+        """A Kafka tool inside the first broker as the node (a super user)."""
+        return kafka_tools.as_node(self.cluster, "users", tool, *args)
 
 
 @pytest.fixture(scope="module")

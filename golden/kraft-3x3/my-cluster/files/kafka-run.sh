@@ -17,6 +17,8 @@ set -eu
 # there is no KRaft quorum to name nor storage to format.
 zookeeper_mode=${KAFKAC_ZOOKEEPER_MODE:-false}
 [ "$zookeeper_mode" = true ] || : "${KAFKAC_CONTROLLER_VOTERS:?}"
+# A ZooKeeper client: a ZooKeeper-mode broker, or a controller migrating from ZooKeeper.
+zookeeper_client=${KAFKAC_ZOOKEEPER_CLIENT:-$zookeeper_mode}
 : "${KAFKAC_LOG_DIRS:?}"
 kafka_home=${KAFKA_HOME:-/opt/kafka}
 config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
@@ -147,7 +149,10 @@ properties="$work_dir/server.properties"
     echo "metadata.log.dir=$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id"
   fi
   if [ "$zookeeper_mode" = true ]; then
-    :
+    # During the migration from ZooKeeper the brokers register with the KRaft controllers too.
+    if [ -n "$voters" ]; then
+      echo "controller.quorum.voters=$voters"
+    fi
   elif [ "$quorum" = dynamic ]; then
     echo "controller.quorum.bootstrap.servers=$bootstrap_servers"
   else
@@ -163,7 +168,7 @@ properties="$work_dir/server.properties"
     echo "listener.name.$listener.ssl.keystore.password=$node_password"
     echo "listener.name.$listener.ssl.key.password=$node_password"
   done
-  if [ "$zookeeper_mode" = true ]; then
+  if [ "$zookeeper_client" = true ]; then
     printf '%s=%s\n' zookeeper.ssl.keystore.password "$node_password"
   fi
 } > "$properties"
@@ -191,7 +196,12 @@ EOF
   KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
     KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
     "$kafka_home/bin/kafka-metadata-quorum.sh" --bootstrap-controller "$other_controllers" \
-    --command-config "$client_config" describe --status > "$work_dir/quorum.out" 2>&1
+    --command-config "$client_config" describe "--${1:-status}" > "$work_dir/quorum.out" 2>&1
+}
+
+# The other controllers' answer to kafka-metadata-quorum describe --replication, in quorum.out.
+quorum_answers_replication() {
+  quorum_answers replication
 }
 
 # How a controller of a dynamic quorum formats an empty metadata directory: the
@@ -199,10 +209,10 @@ EOF
 # no other controller answers; every other controller, and that one when the
 # quorum already runs (its disk was replaced), starts with no voters and joins
 # by itself (controller.quorum.auto.join.enable).
+metadata_dir=${KAFKAC_METADATA_LOG_DIR:+$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id}
+metadata_dir=${metadata_dir:-${log_dirs%%,*}}
 initial_controllers=--no-initial-controllers
 if [ "$quorum" = dynamic ] && [ "$node_id" = "$lowest_controller" ]; then
-  metadata_dir=${KAFKAC_METADATA_LOG_DIR:+$KAFKAC_METADATA_LOG_DIR/kafka-log$node_id}
-  metadata_dir=${metadata_dir:-${log_dirs%%,*}}
   if [ -e "$metadata_dir/meta.properties" ]; then
     : # formatted: --ignore-formatted keeps it
   elif quorum_answers; then
@@ -213,9 +223,38 @@ if [ "$quorum" = dynamic ] && [ "$node_id" = "$lowest_controller" ]; then
   fi
 fi
 
+# The cluster id ZooKeeper keeps in /cluster/id, which its brokers made on their first start:
+# the controllers that take over its metadata must be formatted with it.
+zookeeper_cluster_id() {
+  # A tool's JVM: small, quick to start, and none of the server's options.
+  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
+    KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
+    "$kafka_home/bin/kafka-run-class.sh" org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka \
+    -server "$(sed -n 's/^zookeeper\.connect=//p' "$properties" | tail -n 1)" \
+    -zk-tls-config-file "$properties" get /cluster/id > "$work_dir/zookeeper-cluster-id.out" 2>&1 || true
+  # {"version":"1","id":"<cluster id>"}
+  sed -n 's/.*"id" *: *"\([A-Za-z0-9_-]*\)".*/\1/p' "$work_dir/zookeeper-cluster-id.out" | head -n 1
+}
+
+# A formatted directory keeps the cluster id it has: a node that came from ZooKeeper (a broker
+# leaving it, a controller of the migration) has ZooKeeper's, not the chart's.
+cluster_id=$KAFKAC_CLUSTER_ID
+if [ -e "$metadata_dir/meta.properties" ]; then
+  cluster_id=$(sed -n 's/^cluster\.id=//p' "$metadata_dir/meta.properties" | tail -n 1)
+  cluster_id=${cluster_id:-$KAFKAC_CLUSTER_ID}
+elif [ "${KAFKAC_CLUSTER_ID_FROM_ZOOKEEPER:-false}" = true ]; then
+  cluster_id=$(zookeeper_cluster_id)
+  if [ -z "$cluster_id" ]; then
+    log_error "cannot read the cluster id from ZooKeeper's /cluster/id:"
+    log_tail ERROR "$work_dir/zookeeper-cluster-id.out"
+    exit 1
+  fi
+  log "the migration from ZooKeeper: formatting with ZooKeeper's cluster id $cluster_id"
+fi
+
 format_storage() {
   # --ignore-formatted keeps existing data: only an empty directory is formatted.
-  set -- --cluster-id "$KAFKAC_CLUSTER_ID" --config "$properties" --ignore-formatted
+  set -- --cluster-id "$cluster_id" --config "$properties" --ignore-formatted
   if [ -n "${KAFKAC_METADATA_VERSION:-}" ]; then
     set -- "$@" --release-version "$KAFKAC_METADATA_VERSION"
   fi
@@ -233,6 +272,27 @@ format_storage() {
 }
 # A ZooKeeper-mode broker writes its meta.properties itself, with ZooKeeper's cluster id.
 [ "$zookeeper_mode" = true ] || format_storage
+
+# The brokers (node ids) that do not read the metadata log yet: while the other controllers,
+# still in migration mode, answer, every broker that is not an observer of their quorum.
+brokers_in_zookeeper() {
+  [ -n "$other_controllers" ] || return 0
+  quorum_answers_replication || return 0
+  for broker in $KAFKAC_MIGRATION_BROKER_IDS; do
+    awk -v id="$broker" '$1 == id && $NF == "Observer" { found = 1 } END { exit !found }' \
+      "$work_dir/quorum.out" || printf '%s ' "$broker"
+  done
+}
+
+# The end of the migration from ZooKeeper: a controller leaves migration mode only once every
+# broker has left ZooKeeper and reads the metadata log, as Kafka's migration requires. It does
+# not wait when no other controller answers (a first install has nothing to wait for).
+if [ -n "${KAFKAC_MIGRATION_BROKER_IDS:-}" ]; then
+  while waiting=$(brokers_in_zookeeper) && [ -n "$waiting" ]; do
+    log "the migration from ZooKeeper: waiting for brokers ${waiting% } to run in KRaft mode before controller $node_id leaves migration mode"
+    sleep 10
+  done
+fi
 
 # The metrics javaagent serves a port: only the server gets it, not the tools above
 # or the probes (which share this environment).

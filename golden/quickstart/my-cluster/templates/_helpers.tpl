@@ -9,6 +9,26 @@ changes a selector.
 {{- end }}
 
 {{/*
+The labels of an object that has its own besides the cluster's (a template
+section's metadata, a listener's labels, a pool's): each key once, with the value
+of the first of .layers that sets it, then Helm's. A template's label replaces one
+copied from the Kafka, as in Strimzi; the planner keeps the strimzi.io/ and
+app.kubernetes.io/ keys that selectors and tools rely on out of the template layers.
+Called with (dict "root" $ "layers" (list MAP ...)), highest precedence first;
+"helm" false leaves Helm's labels out.
+*/}}
+{{- define "kafkac.mergedLabels" -}}
+{{- $labels := dict -}}
+{{- range .layers }}
+{{- $labels = merge $labels (. | default dict) -}}
+{{- end -}}
+{{ toYaml $labels }}
+{{- if ne (toString .helm) "false" }}
+{{ include "kafkac.helmLabels" .root }}
+{{- end }}
+{{- end }}
+
+{{/*
 Helm's own labels, for objects whose other labels are not the Kafka nodes' (ZooKeeper's).
 */}}
 {{- define "kafkac.helmLabels" -}}
