@@ -76,6 +76,9 @@ class ScalarFloat(float):
         obj.text = text
         return obj
 
+    def __getnewargs__(self) -> tuple[float, str]:  # copy.deepcopy and pickle rebuild it with its text
+        return float(self), self.text
+
 
 class _StrictLoader(yaml.SafeLoader):
     """Composes nodes only; every plain scalar is tagged `_PLAIN` and resolved by us."""

@@ -147,3 +147,16 @@ def test_a_template_mount_outside_mnt_is_still_refused_in_v1beta2(tmp_path):
     (tmp_path / "connect.yaml").write_text(text)
     _, findings = read_documents(load([tmp_path]))
     assert [f.rule for f in findings if f.is_error] == ["connect.volume-mount"]
+
+
+def test_a_float_keeps_how_it_was_written_through_conversion(tmp_path):
+    """Conversion copies the document; a float (a ScalarFloat, which remembers its text) survives it."""
+    (tmp_path / "connect.yaml").write_text(V1BETA2_CONNECT.replace("  tracing:", "  livenessProbe:\n"
+                                                                   "    failureThreshold: 2.50\n  tracing:"))
+    (tmp_path / "kafka.yaml").write_text(OLD_KAFKA.replace("replicas: 3\n    listeners",
+                                                           "replicas: 3\n    jvmOptions: {version: 1.0}\n    listeners"))
+    documents, _ = convert(load([tmp_path]))
+    connect = next(d for d in documents.documents if d.kind == "KafkaConnect")
+    kafka = next(d for d in documents.documents if d.kind == "Kafka")
+    assert connect.get("spec", "livenessProbe", "failureThreshold").text == "2.50"
+    assert kafka.get("spec", "kafka", "jvmOptions", "version").text == "1.0"
