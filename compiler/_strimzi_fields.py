@@ -22,7 +22,8 @@ import yaml
 from .project_files import SCHEMAS
 
 FIELDS_FILE = SCHEMAS / "strimzi-fields.json"
-KINDS = ("Kafka", "KafkaNodePool")
+KINDS = ("Kafka", "KafkaNodePool", "KafkaTopic", "KafkaUser", "KafkaConnect", "KafkaConnector",
+         "KafkaMirrorMaker2")
 CRD_VERSION = "v1"
 ANY_ITEM = "[]"
 ANY_KEY = "*"

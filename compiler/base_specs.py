@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import tools
 from .findings import Finding
-from .load import YAML_SUFFIXES, Document, Documents, load, load_text
+from .load import STDIN, YAML_SUFFIXES, Document, Documents, load, load_text
 
 
 class BaseNotFound(Exception):
@@ -41,6 +41,9 @@ def load_revision(revision: str, spec_paths: Sequence[str], cwd: str | os.PathLi
                            f"of a repository holding {here}") from None
     relative = []
     for spec in spec_paths:
+        if str(spec) == STDIN:
+            raise BaseNotFound(f"--base {revision}: standard input (-) has no version at a git revision; "
+                               "give --base the base specs as a file or directory instead")
         path = (here / spec).resolve()
         try:
             relative.append(path.relative_to(top).as_posix() or ".")

@@ -135,7 +135,9 @@ def compile_command(paths, output, verify, kube_versions, profile, opa_url, poli
                     output_format, color):
     """Compile the resources under PATHS into one Helm chart per Kafka, KafkaConnect and KafkaMirrorMaker2.
 
-    PATHS are YAML files or directories (read recursively, *.yaml and *.yml).
+    PATHS are YAML files or directories (read recursively, *.yaml and *.yml),
+    or - for standard input (`kustomize build overlays/prod | kafkac compile -
+    -o out`).
     Resources are grouped into clusters by their strimzi.io/cluster label, as
     Strimzi does. The policies run first (as in `kafkac check`, without
     --base). With a profile chosen (--profile, the Kafka's kafkac.io/profile
@@ -171,11 +173,13 @@ def validate_command(paths, output_format, color):
     """Check the resources under PATHS without writing anything.
 
     Runs the strict YAML reader, the schema and the cross-resource checks, and
-    prints one line per problem. Exit code 1 when there is an error.
+    prints one line per problem. Exit code 1 when there is an error. A PATH
+    of - reads standard input.
 
     \b
     Example:
       kafkac validate specs/ --format json
+      kustomize build overlays/prod | kafkac validate -
     """
     from .pipeline import read_specs
 

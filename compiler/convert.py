@@ -1,14 +1,23 @@
-"""Strimzi's first APIs, kafka.strimzi.io/v1alpha1 and v1beta1, read as v1beta2.
+"""Strimzi's older APIs read as the one kafkac validates.
 
-Runs on loaded documents, before validate. Each resource of an old API is
-rewritten the way Strimzi's own conversion (its api-conversion tool, for its
-move to v1beta2) did: the Kafka's listeners map becomes the list, inline
-`metrics` become a metrics ConfigMap and a `metricsConfig` naming it,
-`affinity` and `tolerations` move into `template.pod`, and the fields v1beta2
-removed (`tlsSidecar`, the Kafka's own `topicOperator`) are dropped. Every
-converted field keeps the position it was written at, and gets a note that
-says what it became; what conversion cannot place is left where it is, for
-validate to refuse with its position.
+Runs on loaded documents, before validate. Each resource of kafka.strimzi.io/
+v1alpha1 or v1beta1 is rewritten the way Strimzi's own conversion (its
+api-conversion tool, for its move to v1beta2) did: the Kafka's listeners map
+becomes the list, inline `metrics` become a metrics ConfigMap and a
+`metricsConfig` naming it, `affinity` and `tolerations` move into
+`template.pod`, and the fields v1beta2 removed (`tlsSidecar`, the Kafka's own
+`topicOperator`) are dropped.
+
+Then the v1beta2 fields of Kafka Connect and MirrorMaker 2 that Strimzi's v1
+API no longer has are read as Strimzi ran them: a KafkaConnector's `pause`
+as its `state`, Jaeger tracing (which Strimzi stopped running) dropped, and
+`externalConfiguration` as the pod template's volumes and environment,
+mounted where Strimzi mounted them (/opt/kafka/external-configuration/<name>,
+the path the connectors' configurations name).
+
+Every converted field keeps the position it was written at, and gets a note
+that says what it became; what conversion cannot place is left where it is,
+for validate to refuse with its position.
 """
 
 from __future__ import annotations
@@ -24,6 +33,9 @@ from .load import Document, Documents
 OLD_API_VERSIONS = ("kafka.strimzi.io/v1alpha1", "kafka.strimzi.io/v1beta1")
 CONVERTED_API_VERSION = "kafka.strimzi.io/v1beta2"
 CONVERTED_KINDS = ("Kafka", "KafkaTopic", "KafkaUser")
+# Where Strimzi mounted a Connect worker's externalConfiguration volumes, each at <dir>/<name>.
+EXTERNAL_CONFIGURATION_DIR = "/opt/kafka/external-configuration"
+EXTERNAL_CONFIGURATION_VOLUME_PREFIX = "ext-conf-"
 # The listeners of the map form: name -> (port, type, tls) as Strimzi's conversion gave them.
 _MAP_LISTENERS = {"plain": (9092, "internal", False), "tls": (9093, "internal", True),
                   "external": (9094, None, True)}
@@ -89,6 +101,12 @@ def convert(documents: Documents) -> tuple[Documents, list[Finding]]:
     converted: list[Document] = []
     notes: list[Finding] = []
     for document in documents.documents:
+        if document.api_version == CONVERTED_API_VERSION and document.kind in _V1BETA2_CONVERSIONS:
+            rewrite = _Rewrite(document)
+            _V1BETA2_CONVERSIONS[document.kind](rewrite)
+            converted.append(rewrite.document_out() if rewrite.notes else document)
+            notes.extend(rewrite.notes)
+            continue
         if document.api_version not in OLD_API_VERSIONS or document.kind not in CONVERTED_KINDS:
             converted.append(document)
             continue
@@ -190,3 +208,96 @@ def _metrics(rewrite: _Rewrite, component: str) -> Document | None:
             "data": {key: yaml.safe_dump(rules, sort_keys=False)}}
     span = rewrite.document.span_of(old, key=True)
     return Document(rewrite.document.file, rewrite.document.index, data, {(): span})
+
+
+# --- v1beta2 fields of Connect and MirrorMaker 2 that Strimzi's v1 API removed ---------------
+
+def _connect_workers(rewrite: _Rewrite) -> None:
+    """A KafkaConnect or KafkaMirrorMaker2 of v1beta2."""
+    tracing = ("spec", "tracing")
+    if (rewrite.get(tracing) or {}).get("type") == "jaeger":
+        rewrite.pop(tracing)
+        rewrite.note(tracing, "spec.tracing of type jaeger is dropped: Strimzi no longer runs Jaeger tracing, "
+                     "and its v1 conversion deletes it", "no spec.tracing",
+                     removed=True)
+    _external_configuration(rewrite)
+
+
+def _external_configuration(rewrite: _Rewrite) -> None:
+    """externalConfiguration's env and volumes as the pod template's, as Strimzi ran them: each
+    volume ext-conf-<name>, mounted at /opt/kafka/external-configuration/<name>."""
+    old = ("spec", "externalConfiguration")
+    external = rewrite.get(old)
+    if not isinstance(external, dict):
+        return
+    rewrite.pop(old)
+    container = ("spec", "template", "connectContainer")
+    env = _as_list(external.get("env"))
+    if env:
+        _append(rewrite, container + ("env",), env, old + ("env",))
+        rewrite.note(old + ("env",), f"spec.externalConfiguration.env: read as {len(env)} more variable(s) of "
+                     "spec.template.connectContainer.env", "spec.template.connectContainer.env "
+                     "(kafka.strimzi.io/v1 has no externalConfiguration)")
+    volumes = _as_list(external.get("volumes"))
+    if volumes:
+        pod_volumes, mounts = [], []
+        for volume in volumes:
+            name = volume.get("name") if isinstance(volume, dict) else None
+            pod_volumes.append({**volume, "name": f"{EXTERNAL_CONFIGURATION_VOLUME_PREFIX}{name}"}
+                               if isinstance(name, str) else volume)
+            if isinstance(name, str):
+                mounts.append(_external_configuration_mount(name))
+        _append(rewrite, ("spec", "template", "pod", "volumes"), pod_volumes, old + ("volumes",))
+        _append(rewrite, container + ("volumeMounts",), mounts, old + ("volumes",))
+        rewrite.note(old + ("volumes",), "spec.externalConfiguration.volumes: read as volumes of "
+                     "spec.template.pod.volumes, each mounted at "
+                     f"{EXTERNAL_CONFIGURATION_DIR}/<name> as Strimzi mounted it",
+                     "spec.template.pod.volumes with spec.template.connectContainer.volumeMounts under /mnt "
+                     "(kafka.strimzi.io/v1 has no externalConfiguration)")
+
+
+def _external_configuration_mount(name: str) -> dict:
+    return {"name": f"{EXTERNAL_CONFIGURATION_VOLUME_PREFIX}{name}", "mountPath": f"{EXTERNAL_CONFIGURATION_DIR}/{name}"}
+
+
+def is_external_configuration_mount(document: Document, mount) -> bool:
+    """Whether `mount` is one that conversion made of a v1beta2 externalConfiguration volume,
+    outside /mnt, where Strimzi's v1 rule for template volumeMounts does not apply."""
+    name = mount.get("name") if isinstance(mount, dict) else None
+    return (document.api_version == CONVERTED_API_VERSION and isinstance(name, str)
+            and name.startswith(EXTERNAL_CONFIGURATION_VOLUME_PREFIX)
+            and mount == _external_configuration_mount(name.removeprefix(EXTERNAL_CONFIGURATION_VOLUME_PREFIX)))
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _append(rewrite: _Rewrite, path: FieldPath, items: list, written_at: FieldPath) -> None:
+    """Appends `items` to the list at `path`; item i keeps the position of `written_at`[i]."""
+    present = _as_list(rewrite.get(path))
+    if not items:
+        return
+    rewrite.put(path, [*present, *items])
+    for i in range(len(items)):
+        rewrite._move_positions(written_at + (i,), path + (len(present) + i,))
+
+
+def _connector(rewrite: _Rewrite) -> None:
+    """A KafkaConnector of v1beta2: `pause` as `state`, as Strimzi's v1 conversion reads it."""
+    pause = ("spec", "pause")
+    paused = rewrite.get(pause)
+    if paused is None:
+        return
+    rewrite.pop(pause)
+    state = rewrite.get(("spec", "state"))
+    if paused is True and state is None:
+        rewrite.put(("spec", "state"), "paused", written_at=pause)
+        rewrite.note(pause, "spec.pause: true is read as spec.state: paused", "spec.state: paused")
+    else:
+        rewrite.note(pause, f"spec.pause is dropped: {'spec.state decides' if state else 'not paused'}",
+                     "spec.state: running, paused or stopped")
+
+
+_V1BETA2_CONVERSIONS = {"KafkaConnect": _connect_workers, "KafkaMirrorMaker2": _connect_workers,
+                        "KafkaConnector": _connector}

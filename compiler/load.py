@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +19,9 @@ import yaml
 from .findings import FieldPath, Finding, Span, error
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+# A path argument that means standard input: `kustomize build overlays/prod | kafkac compile - -o out`.
+STDIN = "-"
+STDIN_NAME = "<stdin>"
 # All files of one run together: far more than any cluster's specs (tens of thousands of
 # topics), and a bound on what one run reads, holds and checks.
 MAX_INPUT_BYTES = 16 * 1024 * 1024
@@ -71,6 +75,9 @@ class ScalarFloat(float):
         obj = super().__new__(cls, value)
         obj.text = text
         return obj
+
+    def __getnewargs__(self) -> tuple[float, str]:  # copy.deepcopy and pickle rebuild it with its text
+        return float(self), self.text
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -214,7 +221,9 @@ def _expand(paths, findings: list[Finding]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        if str(raw) == STDIN:
+            files.append(path)
+        elif path.is_dir():
             found = sorted(p for p in path.rglob("*")
                            if p.is_file() and p.suffix in YAML_SUFFIXES
                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
@@ -223,7 +232,7 @@ def _expand(paths, findings: list[Finding]) -> list[Path]:
                                       f"no .yaml or .yml files under {path}", Span(str(path)),
                                       expected="a directory holding Strimzi resources as YAML files"))
             files.extend(found)
-        elif path.is_file():
+        elif path.exists():  # a file, or a pipe such as /dev/stdin or <(kustomize build)
             files.append(path)
         else:
             findings.append(error("input.not-found", f"{path} does not exist", Span(str(path)),
@@ -235,9 +244,9 @@ def _expand(paths, findings: list[Finding]) -> list[Path]:
 
 
 def load_file(path: Path) -> tuple[list[Document], list[Finding]]:
-    name = str(path)
+    name = STDIN_NAME if str(path) == STDIN else str(path)
     try:
-        raw = path.read_bytes()
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if name == STDIN_NAME else path.read_bytes()
     except OSError as exc:
         return [], [error("input.unreadable", f"cannot read {name}: {exc.strerror}", Span(name))]
     if len(raw) > MAX_FILE_BYTES:

@@ -13,6 +13,7 @@ from dataclasses import replace
 from urllib.parse import urlsplit
 
 from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespace_of
+from .convert import is_external_configuration_mount
 from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
@@ -310,6 +311,8 @@ def container_templates(doc: Document, spec: dict) -> list[Finding]:
                     f"a name that does not start with {' or '.join(RESERVED_ENV_PREFIXES)}"))
         for i, mount in enumerate(section.get("volumeMounts") or ()):
             mount_path = mount.get("mountPath", "") if isinstance(mount, dict) else ""
+            if container == "connectContainer" and is_external_configuration_mount(doc, mount):
+                continue
             if not (mount_path == "/mnt" or mount_path.startswith("/mnt/")):
                 path = ("spec", "template", container, "volumeMounts", i, "mountPath")
                 findings.append(error(

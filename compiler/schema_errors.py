@@ -40,8 +40,14 @@ STRIMZI_V1BETA2_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Kafka", "spec.kafka.authorization.type"): ("keycloak", "opa"),
 }
 # (kind, field path in strimzi-fields notation) -> why the field is refused
+_EXTERNAL_CONFIGURATION = (
+    "Strimzi's v1 API has no externalConfiguration: move its env to spec.template.connectContainer.env, "
+    "and its volumes to spec.template.pod.volumes with spec.template.connectContainer.volumeMounts under "
+    "/mnt; or keep apiVersion kafka.strimzi.io/v1beta2, which kafkac reads as Strimzi did")
 REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
+    ("KafkaConnect", "spec.externalConfiguration"): _EXTERNAL_CONFIGURATION,
+    ("KafkaMirrorMaker2", "spec.externalConfiguration"): _EXTERNAL_CONFIGURATION,
 }
 
 # Fields of Strimzi's v1beta2 API that its v1 API (strimzi-fields.json) no longer has, in
@@ -77,6 +83,8 @@ STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
         "spec.entityOperator.tlsSidecar.*", "spec.entityOperator.template.tlsSidecarContainer.*",
     }),
     "KafkaNodePool": frozenset({"spec.template.statefulset.*"}),
+    "KafkaConnect": frozenset({"spec.template.deployment.*", "spec.build.output.additionalKanikoOptions"}),
+    "KafkaMirrorMaker2": frozenset({"spec.template.deployment.*"}),
 }
 
 
@@ -90,7 +98,16 @@ def _v1beta2_only(kind: str, notation: str) -> bool:
 # Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
 # that they change nothing. (kind, field path in strimzi-fields notation, and what is
 # below it) -> what they configure.
+_CONNECT_DEPLOYMENT = ("the Deployment that Strimzi ran the workers in before its StrimziPodSets (its v1 "
+                       "conversion deletes it); kafkac's StatefulSet takes spec.template.podSet")
+_IN_CLUSTER_BUILD = ("the image build Strimzi runs in the cluster; kafkac writes a Containerfile into the chart "
+                     "for your CI to build and push")
 NO_EFFECT_FIELDS: dict[tuple[str, str], str] = {
+    ("KafkaConnect", "spec.template.deployment"): _CONNECT_DEPLOYMENT,
+    ("KafkaMirrorMaker2", "spec.template.deployment"): _CONNECT_DEPLOYMENT,
+    ("KafkaConnect", "spec.build.output.additionalKanikoOptions"): _IN_CLUSTER_BUILD,
+    ("KafkaConnect", "spec.build.output.additionalBuildOptions"): _IN_CLUSTER_BUILD,
+    ("KafkaConnect", "spec.build.output.additionalPushOptions"): _IN_CLUSTER_BUILD,
     ("Kafka", "spec.entityOperator.topicOperator"):
         "Strimzi's Topic Operator, which kafkac does not run (the chart's topics Job manages the KafkaTopics)",
     ("Kafka", "spec.entityOperator.userOperator"):

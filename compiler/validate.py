@@ -428,7 +428,7 @@ class _FieldNode:
 
 
 class StrimziFields:
-    """Field paths and enums of Strimzi's Kafka and KafkaNodePool API, as a tree per kind."""
+    """Field paths and enums of Strimzi's API (the kinds kafkac reads), as a tree per kind."""
 
     def __init__(self, data: dict):
         self.trees: dict[str, _FieldNode] = {}

@@ -290,6 +290,9 @@ def test_base_from_a_git_revision(tmp_path):
     assert same.returncode == 0 and "[policy.upgrade.broker-drain]" in same.stdout
     missing = kafkac("check", "specs", "--base", "no-such-branch", cwd=repo)
     assert missing.returncode == 2 and "nor a git revision" in missing.stderr
+    piped = subprocess.run([sys.executable, "-m", "compiler", "check", "-", "--base", "main"], cwd=repo,
+                           input=(repo / "specs" / "orders.yaml").read_text(), capture_output=True, text=True)
+    assert piped.returncode == 2 and "standard input (-) has no version at a git revision" in piped.stderr
 
 
 def test_an_invalid_base_is_an_error_not_a_skipped_comparison(tmp_path):

@@ -93,6 +93,20 @@ def test_missing_tools_is_an_environment_error_with_the_fix(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_standard_input_is_read_with_its_own_name_in_positions(broken_spec):
+    """`kustomize build | kafkac validate -`: the specs come from a pipe, and so do the positions."""
+    piped = subprocess.run([sys.executable, "-m", "compiler", "validate", "-"], input=broken_spec.read_text(),
+                           capture_output=True, text=True)
+    named = kafkac("validate", broken_spec)
+    assert piped.returncode == named.returncode == 1
+    assert piped.stdout == named.stdout.replace(str(broken_spec), "<stdin>")
+    # A pipe given by its path (/dev/stdin, or a shell's <(...)) is read like a file.
+    with broken_spec.open() as spec:
+        by_path = subprocess.run([sys.executable, "-m", "compiler", "validate", "/dev/stdin"], stdin=spec,
+                                 capture_output=True, text=True)
+    assert by_path.stdout == named.stdout.replace(str(broken_spec), "/dev/stdin")
+
+
 def test_unreadable_input_is_a_clean_error(tmp_path):
     garbage = tmp_path / "garbage.yaml"
     garbage.write_bytes(b"\xff\xfe\x00binary")
