@@ -215,7 +215,7 @@ def _metrics(rewrite: _Rewrite, component: str) -> Document | None:
 def _connect_workers(rewrite: _Rewrite) -> None:
     """A KafkaConnect or KafkaMirrorMaker2 of v1beta2."""
     tracing = ("spec", "tracing")
-    if (rewrite.get(tracing) or {}).get("type") == "jaeger":
+    if _is_dict(rewrite.get(tracing)) and rewrite.get(tracing + ("type",)) == "jaeger":
         rewrite.pop(tracing)
         rewrite.note(tracing, "spec.tracing of type jaeger is dropped: Strimzi no longer runs Jaeger tracing, "
                      "and its v1 conversion deletes it", "no spec.tracing",
@@ -228,10 +228,11 @@ def _external_configuration(rewrite: _Rewrite) -> None:
     volume ext-conf-<name>, mounted at /opt/kafka/external-configuration/<name>."""
     old = ("spec", "externalConfiguration")
     external = rewrite.get(old)
-    if not isinstance(external, dict):
-        return
-    rewrite.pop(old)
     container = ("spec", "template", "connectContainer")
+    targets = (container + ("env",), container + ("volumeMounts",), ("spec", "template", "pod", "volumes"))
+    if not _is_dict(external) or not all(_can_append(rewrite, path) for path in targets):
+        return  # not the shape Strimzi had, or a template that is not: validate refuses them where they are
+    rewrite.pop(old)
     env = _as_list(external.get("env"))
     if env:
         _append(rewrite, container + ("env",), env, old + ("env",))
@@ -271,6 +272,22 @@ def is_external_configuration_mount(document: Document, mount) -> bool:
 
 def _as_list(value) -> list:
     return value if isinstance(value, list) else []
+
+
+def _is_dict(value) -> bool:
+    return isinstance(value, dict)
+
+
+def _can_append(rewrite: _Rewrite, path: FieldPath) -> bool:
+    """Whether `path` is a list, or absent below objects, so that items can be appended to it."""
+    node = rewrite.data
+    for part in path:
+        if not _is_dict(node):
+            return False
+        if part not in node:
+            return True
+        node = node[part]
+    return isinstance(node, list)
 
 
 def _append(rewrite: _Rewrite, path: FieldPath, items: list, written_at: FieldPath) -> None:

@@ -3,6 +3,7 @@ Connect that Strimzi's v1 API removed as Strimzi ran them; each converted field 
 
 from __future__ import annotations
 
+import pytest
 import yaml
 
 from compiler.convert import convert
@@ -160,3 +161,17 @@ def test_a_float_keeps_how_it_was_written_through_conversion(tmp_path):
     kafka = next(d for d in documents.documents if d.kind == "Kafka")
     assert connect.get("spec", "livenessProbe", "failureThreshold").text == "2.50"
     assert kafka.get("spec", "kafka", "jvmOptions", "version").text == "1.0"
+
+
+@pytest.mark.parametrize("shape", [
+    "  tracing: jaeger\n",
+    "  externalConfiguration: [env]\n",
+    "  externalConfiguration:\n    env: [{name: A, value: b}]\n  template: pod\n",
+    "  externalConfiguration:\n    volumes: [{name: v, secret: {secretName: s}}]\n  template:\n    pod: {volumes: v}\n",
+])
+def test_a_v1beta2_connect_of_another_shape_is_left_for_validate_to_refuse(tmp_path, shape):
+    (tmp_path / "connect.yaml").write_text(V1BETA2_CONNECT.split("  tracing:")[0] + shape)
+    documents, notes = convert(load([tmp_path]))
+    assert notes == [] and documents.documents[0].data == load([tmp_path]).documents[0].data
+    _, findings = read_documents(load([tmp_path]))
+    assert any(f.is_error for f in findings)
