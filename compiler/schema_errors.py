@@ -39,11 +39,11 @@ STRIMZI_V1BETA2_VALUES: dict[tuple[str, str], tuple[str, ...]] = {
     ("Kafka", "spec.kafka.listeners[].authentication.type"): ("oauth",),
     ("Kafka", "spec.kafka.authorization.type"): ("keycloak", "opa"),
 }
-# (kind, field path in strimzi-fields notation) -> why the field is refused
 _EXTERNAL_CONFIGURATION = (
     "Strimzi's v1 API has no externalConfiguration: move its env to spec.template.connectContainer.env, "
     "and its volumes to spec.template.pod.volumes with spec.template.connectContainer.volumeMounts under "
     "/mnt; or keep apiVersion kafka.strimzi.io/v1beta2, which kafkac reads as Strimzi did")
+# (kind, field path in strimzi-fields notation) -> why the field is refused
 REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
     ("KafkaConnect", "spec.externalConfiguration"): _EXTERNAL_CONFIGURATION,
@@ -95,13 +95,13 @@ def _v1beta2_only(kind: str, notation: str) -> bool:
         for field in fields)
 
 
-# Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
-# that they change nothing. (kind, field path in strimzi-fields notation, and what is
-# below it) -> what they configure.
 _CONNECT_DEPLOYMENT = ("the Deployment that Strimzi ran the workers in before its StrimziPodSets (its v1 "
                        "conversion deletes it); kafkac's StatefulSet takes spec.template.podSet")
 _IN_CLUSTER_BUILD = ("the image build Strimzi runs in the cluster; kafkac writes a Containerfile into the chart "
                      "for your CI to build and push")
+# Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
+# that they change nothing. (kind, field path in strimzi-fields notation, and what is
+# below it) -> what they configure.
 NO_EFFECT_FIELDS: dict[tuple[str, str], str] = {
     ("KafkaConnect", "spec.template.deployment"): _CONNECT_DEPLOYMENT,
     ("KafkaMirrorMaker2", "spec.template.deployment"): _CONNECT_DEPLOYMENT,
