@@ -379,6 +379,9 @@ def _build(go: str, tool: Tool, log: Callable[[str], None]) -> None:
             log(f"waiting for another process that builds {tool.name} {tool.version}")
             fcntl.flock(lock, fcntl.LOCK_EX)
         if not (final / tool.name).is_file():
+            # What a build that was killed left (it held this lock, so none is running now).
+            for stale in final.parent.glob(f".{final.name}-*"):
+                shutil.rmtree(stale, ignore_errors=True)
             _go_install(go, tool, final, log)
 
 

@@ -113,6 +113,19 @@ def test_two_installs_at_once_build_a_tool_once(installed, monkeypatch, tmp_path
     assert tools.path("kubeconform").parent == tmp_path / "tools" / "kubeconform-v0.8.0"
 
 
+def test_a_build_that_was_killed_leaves_nothing_for_long(installed, monkeypatch, tmp_path):
+    """A killed build (make test stops the control plane's build when a test fails) leaves its
+    staging folder; the next build of that tool removes it, and no other tool's."""
+    monkeypatch.setenv("KAFKAC_CACHE", str(tmp_path))
+    killed = tmp_path / "tools" / ".kubeconform-v0.8.0-killed"
+    other = tmp_path / "tools" / ".helm-v3.22.0-building"
+    for folder in (killed, other):
+        (folder / ".module").mkdir(parents=True)
+    tools.install(["kubeconform"])
+    assert not killed.exists() and other.exists()
+    assert tools.run("kubeconform", "-v").stdout.strip() == "v0.8.0"
+
+
 def test_a_tool_can_be_built_in_a_main_module_of_its_own(installed, monkeypatch, tmp_path):
     """The way the tests' Kubernetes and etcd are built (`go install` refuses them): the same
     pinned version and link flags, from a main module written for the build."""
