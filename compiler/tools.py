@@ -285,7 +285,7 @@ class OpaServer:
         return self._port
 
     def stop(self) -> None:
-        _stop(self._process)
+        stop_process(self._process)
         self._log.close()
 
 
@@ -340,11 +340,12 @@ def _wait_until_healthy(process: subprocess.Popen, probe, timeout: float) -> boo
         probe.close()
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen, grace: float = 5) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after `grace` seconds."""
     if process.poll() is None:
         process.terminate()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

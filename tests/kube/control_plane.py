@@ -160,14 +160,7 @@ class ControlPlane:
     def stop(self) -> None:
         """End each program by its pid, the controller manager first and etcd last."""
         for name in reversed(list(self.processes)):
-            process = self.processes[name]
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            tools.stop_process(self.processes[name], grace=15)
 
     # --- clients --------------------------------------------------------------------------
 
