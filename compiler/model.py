@@ -385,6 +385,7 @@ class User:
     """A KafkaUser the cluster's users Job manages, with its defaults applied."""
 
     name: str
+    secret_name: str  # of the user's Secret: <the Kafka's userOperator.secretPrefix><name>
     authentication: str | None  # "tls", "tls-external", "scram-sha-512" or None
     password_secret: tuple[str, str] | None  # (Secret, key) of a given SCRAM password
     validity_days: int  # of a TLS user's certificate
@@ -435,6 +436,8 @@ class Cluster:
     manage_topics: bool
     manage_users: bool
     document: Document
+    # userOperator.secretPrefix: a user's Secret is named <prefix><user name>.
+    user_secret_prefix: str = ""
     labels: dict = field(default_factory=dict)
     annotations: dict = field(default_factory=dict)
     rack: Rack | None = None

@@ -174,6 +174,7 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
         manage_topics=isinstance(entity_operator, dict) and "topicOperator" in entity_operator,
         manage_users=isinstance(entity_operator, dict) and "userOperator" in entity_operator,
         document=doc,
+        user_secret_prefix=_user_secret_prefix(entity_operator),
         labels=dict(doc.labels),
         annotations=dict(doc.annotations),
         rack=rack,
@@ -232,6 +233,11 @@ def _check_zookeeper_mode(doc: Document, findings: list[Finding]) -> None:
             "zookeeper.metadata-version", "spec.kafka.metadataVersion is a KRaft metadata version, and this "
             "cluster keeps its metadata in ZooKeeper (spec.zookeeper)", doc.span_of(path, key=True), path,
             "no metadataVersion; inter.broker.protocol.version in spec.kafka.config sets the brokers' protocol"))
+
+
+def _user_secret_prefix(entity_operator) -> str:
+    user_operator = entity_operator.get("userOperator") if isinstance(entity_operator, dict) else None
+    return (user_operator.get("secretPrefix") if isinstance(user_operator, dict) else None) or ""
 
 
 def _authorization(kafka_spec: dict) -> Authorization | None:

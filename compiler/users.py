@@ -7,8 +7,9 @@ must have `spec.entityOperator.userOperator`, which asks the chart to manage
 users. What is checked here, each with the position of the field:
 
 - the user name: unique in the cluster, at most 64 characters for a user with a
-  certificate (its common name), and not the name of a Secret the chart's
-  certificates Job owns (the user's Secret has the user's name);
+  certificate (its common name); its Secret's name (the user's, after the Kafka's
+  `userOperator.secretPrefix`) not one the chart's certificates Job owns, nor
+  longer than Kubernetes allows;
 - every ACL: a resource name where the type needs one and none for the cluster,
   operations that Kafka allows on the resource type, one way to give them
   (`operations`, or the deprecated `operation`), names and hosts that the Job's
@@ -27,6 +28,7 @@ from .load import Document, Documents
 from .model import Acl, Cluster, User
 
 MAX_CERTIFICATE_USER_NAME = 64  # a certificate's common name holds at most 64 characters
+MAX_SECRET_NAME = 253  # a Kubernetes object name (DNS subdomain)
 CLUSTER_RESOURCE_NAME = "kafka-cluster"  # Kafka's one cluster resource
 # Kafka's ACL operation matrix (AclEntry.supportedOperations); All is valid everywhere.
 OPERATIONS = {
@@ -80,16 +82,16 @@ def _check_cert_manager_secrets(cluster: Cluster, users: list[User], docs: dict[
     Secret <user>-cm: no other user's Secret may take that name."""
     if cluster.clients_ca.cert_manager is None:
         return
-    with_secret = {user.name for user in users if user.has_secret}
+    with_secret = {user.secret_name: user for user in users if user.has_secret}
     for user in users:
-        issued = f"{user.name}-cm"
+        issued = f"{user.secret_name}-cm"
         if user.authentication == "tls" and issued in with_secret:
             path = ("metadata", "name")
+            other = docs[with_secret[issued].name]
             findings.append(error(
-                "user.name", f"user {issued} would need a Secret named {issued}, where cert-manager issues "
+                "user.name", f"user {other.name} would need a Secret named {issued}, where cert-manager issues "
                 f"the certificate of TLS user {user.name} (Kafka {cluster.name} has spec.clientsCa.type "
-                "cert-manager.io)", docs[issued].span_of(path), path, "another user name",
-                docs[issued].describe()))
+                "cert-manager.io)", other.span_of(path), path, "another user name", other.describe()))
 
 
 def reserved_secret_names(cluster: Cluster) -> frozenset[str]:
@@ -110,11 +112,9 @@ def _user(cluster: Cluster, doc: Document, findings: list[Finding]) -> User | No
             f"common name of its certificate", doc.span_of(name_path), name_path,
             f"at most {MAX_CERTIFICATE_USER_NAME} characters for a user with {authentication} authentication",
             doc.describe()))
-    if authentication in ("tls", "scram-sha-512") and doc.name in reserved_secret_names(cluster):
-        findings.append(error(
-            "user.name", f"user {doc.name} would need a Secret named {doc.name}, which holds one of "
-            f"Kafka {cluster.name}'s certificates", doc.span_of(name_path), name_path,
-            "another user name", doc.describe()))
+    secret_name = cluster.user_secret_prefix + doc.name
+    if authentication in ("tls", "scram-sha-512"):
+        _check_secret_name(cluster, doc, secret_name, findings)
     _check_authentication(doc, spec.get("authentication") or {}, findings)
     acls = _acls(doc, findings)
     _check_listeners(cluster, doc, authentication, findings)
@@ -133,6 +133,7 @@ def _user(cluster: Cluster, doc: Document, findings: list[Finding]) -> User | No
     template = ((spec.get("template") or {}).get("secret") or {}).get("metadata") or {}
     return User(
         name=doc.name,
+        secret_name=secret_name,
         authentication=authentication,
         password_secret=(ref["name"], ref["key"]) if ref else None,
         validity_days=raw_auth.get("validityDays", cluster.clients_ca.validity_days),
@@ -143,6 +144,24 @@ def _user(cluster: Cluster, doc: Document, findings: list[Finding]) -> User | No
         secret_annotations=dict(template.get("annotations") or {}),
         document=doc,
     )
+
+
+def _check_secret_name(cluster: Cluster, doc: Document, secret_name: str, findings: list[Finding]) -> None:
+    """The user's Secret may not take a name of the cluster's certificates, nor be longer than
+    Kubernetes allows."""
+    name_path = ("metadata", "name")
+    if secret_name in reserved_secret_names(cluster):
+        findings.append(error(
+            "user.name", f"user {doc.name} would need a Secret named {secret_name}, which holds one of "
+            f"Kafka {cluster.name}'s certificates", doc.span_of(name_path), name_path,
+            "another user name", doc.describe()))
+    elif len(secret_name) > MAX_SECRET_NAME:
+        findings.append(error(
+            "user.name", f"user {doc.name} would need a Secret named {secret_name!r}, "
+            f"{len(secret_name)} characters long, and Kubernetes allows {MAX_SECRET_NAME}",
+            doc.span_of(name_path), name_path, f"a name of at most {MAX_SECRET_NAME - len(cluster.user_secret_prefix)}"
+            f" characters after Kafka {cluster.name}'s userOperator.secretPrefix "
+            f"{cluster.user_secret_prefix!r}", doc.describe()))
 
 
 def _check_authentication(doc: Document, raw: dict, findings: list[Finding]) -> None:

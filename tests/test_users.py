@@ -51,8 +51,8 @@ def test_operations_take_kafkas_names(strimzi, kafka):
 def test_data_files_hold_one_user_acl_and_quota_a_line():
     values = users_values()
     assert rows(values["files"]["users.tsv"]) == [
-        ["billing", "tls", "User:CN=billing", "365", "30", "-", "-"],
-        ["orders-app", "scram-sha-512", "User:orders-app", "365", "30", "-", "-"],
+        ["billing", "tls", "User:CN=billing", "365", "30", "-", "-", "billing"],
+        ["orders-app", "scram-sha-512", "User:orders-app", "365", "30", "-", "-", "orders-app"],
     ]
     acls = rows(values["files"]["acls.tsv"])
     assert ["User:orders-app", "TOPIC", "PREFIXED", "orders", "WRITE", "*", "ALLOW"] in acls
@@ -116,10 +116,54 @@ spec:
     assert "legacy-password" in values["readSecrets"]
     assert "external" not in values["readSecrets"] and "external" not in values["userSecrets"]
     assert values["tlsUserSecrets"] == ["billing"]
-    assert ["legacy-app", "scram-sha-512", "User:legacy-app", "365", "30", "legacy-password", "secret"] \
+    assert ["legacy-app", "scram-sha-512", "User:legacy-app", "365", "30", "legacy-password", "secret",
+            "legacy-app"] in rows(values["files"]["users.tsv"])
+    assert ["external", "tls-external", "User:CN=external", "365", "30", "-", "-", "external"] \
         in rows(values["files"]["users.tsv"])
-    assert ["external", "tls-external", "User:CN=external", "365", "30", "-", "-"] \
-        in rows(values["files"]["users.tsv"])
+
+
+def with_secret_prefix(folder, prefix: str, users: str | None = None):
+    """examples/secure in `folder`, its Kafka's userOperator with secretPrefix `prefix`."""
+    kafka = (SECURE / "kafka.yaml").read_text()
+    assert kafka.count("userOperator: {}") == 1
+    (folder / "kafka.yaml").write_text(kafka.replace("userOperator: {}", f"userOperator: {{secretPrefix: {prefix}}}"))
+    (folder / "node-pools.yaml").write_text((SECURE / "node-pools.yaml").read_text())
+    (folder / "users.yaml").write_text(users or (SECURE / "users.yaml").read_text())
+    return normalize(load([folder]))
+
+
+def test_the_secret_prefix_names_each_users_secret_and_not_the_user(tmp_path):
+    model = with_secret_prefix(tmp_path, "kafka-")
+    assert not [f for f in model.findings if f.is_error]
+    (chart,) = plan(model.clusters)
+    values = chart.values["users"]
+    assert values["userSecrets"] == ["kafka-billing", "kafka-orders-app"]
+    assert values["tlsUserSecrets"] == ["kafka-billing"]
+    assert {"kafka-billing", "kafka-orders-app"} <= set(values["readSecrets"])
+    # The name in Kafka (principal, SCRAM user, quota entity) is the user's; the Secret's is prefixed.
+    assert rows(values["files"]["users.tsv"]) == [
+        ["billing", "tls", "User:CN=billing", "365", "30", "-", "-", "kafka-billing"],
+        ["orders-app", "scram-sha-512", "User:orders-app", "365", "30", "-", "-", "kafka-orders-app"],
+    ]
+    metadata = json.loads(values["files"]["secret-metadata.json"])
+    assert set(metadata) == {"kafka-billing", "kafka-orders-app"}
+    assert metadata["kafka-orders-app"]["labels"]["app.kubernetes.io/instance"] == "orders-app"
+
+
+def test_a_prefixed_secret_name_that_is_the_clusters_or_too_long_is_refused(tmp_path):
+    users = (SECURE / "users.yaml").read_text().replace("name: billing\n", f"name: {'b' * 250}\n", 1)
+    users = users.replace("type: tls\n", "type: scram-sha-512\n")  # no certificate: the name may be long
+    model = with_secret_prefix(tmp_path, "secure-", users)
+    errors = {f.message: f for f in model.findings if f.is_error}
+    (long_name,) = [f for m, f in errors.items() if "Kubernetes allows 253" in m]
+    assert long_name.path == ("metadata", "name") and long_name.span.line == 36
+    assert "at most 246 characters after Kafka secure's userOperator.secretPrefix 'secure-'" in long_name.expected
+
+    users = (SECURE / "users.yaml").read_text().replace("name: billing\n", "name: clients-ca\n", 1)
+    model = with_secret_prefix(tmp_path, "secure-", users)
+    (reserved,) = [f for f in model.findings if f.is_error]
+    assert reserved.message == ("user clients-ca would need a Secret named secure-clients-ca, which holds "
+                                "one of Kafka secure's certificates")
 
 
 def test_no_users_job_without_users_or_without_the_user_operator():
@@ -243,6 +287,16 @@ def test_with_a_cert_manager_clients_ca_each_tls_user_gets_a_certificate_with_it
     assert values["readSecrets"] == ["cm-cluster-clients-ca-cert", "reader", "reader-cm", "writer"]
     assert values["tlsUserSecrets"] == ["reader"]
     assert users_values()["certManager"] is None
+
+
+def test_with_a_cert_manager_clients_ca_and_a_secret_prefix_the_certificate_is_issued_for_the_user(tmp_path):
+    cert_manager_specs(tmp_path)
+    kafka = (tmp_path / "kafka.yaml").read_text()
+    assert kafka.count("userOperator: {}") == 1
+    (tmp_path / "kafka.yaml").write_text(kafka.replace("userOperator: {}", "userOperator: {secretPrefix: kafka-}"))
+    (chart,) = plan(normalize(load([tmp_path])).clusters)
+    (certificate,) = chart.values["users"]["certManager"]["certificates"]
+    assert (certificate["spec"]["secretName"], certificate["spec"]["commonName"]) == ("kafka-reader-cm", "reader")
 
 
 @pytest.mark.tools

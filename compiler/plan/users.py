@@ -29,7 +29,7 @@ def users_values(cluster: Cluster) -> dict | None:
     if not (cluster.manage_users and cluster.users):
         return None
     name = job_name(cluster, "users")
-    secrets = [user.name for user in cluster.users if user.has_secret]
+    secrets = [user.secret_name for user in cluster.users if user.has_secret]
     password_secrets = sorted({user.password_secret[0] for user in cluster.users if user.password_secret})
     tls_users = [user for user in cluster.users if user.authentication == "tls"]
     cert_manager = _users_cert_manager(cluster, tls_users)
@@ -55,7 +55,7 @@ def users_values(cluster: Cluster) -> dict | None:
         "readSecrets": sorted({*ca_secrets, *secrets, *password_secrets}),
         "userSecrets": secrets,
         # Updated by name: a TLS user's Secret gets a renewed certificate or ca.crt.
-        "tlsUserSecrets": [user.name for user in tls_users],
+        "tlsUserSecrets": [user.secret_name for user in tls_users],
         "certManager": cert_manager,
         "podLabels": hook_pod_labels(cluster, "users"),
         "job": {
@@ -84,7 +84,7 @@ def _users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
     issuer = cert_manager_issuer(cluster.clients_ca)
     if issuer is None or not tls_users:
         return None
-    certificates = [cert_manager_certificate(cluster.clients_ca, user.name, user.name, ["client auth"],
+    certificates = [cert_manager_certificate(cluster.clients_ca, user.secret_name, user.name, ["client auth"],
                                              organizations=(), days=(user.validity_days, user.renewal_days))
                     for user in tls_users]
     return {"waitSeconds": issuer["waitSeconds"], "certificates": certificates}
@@ -94,12 +94,14 @@ def _users_cert_manager(cluster: Cluster, tls_users: list[User]) -> dict | None:
 
 def _users_lines(users: tuple[User, ...]) -> str:
     """One user a line, fields split at tabs: name, authentication, principal, validity days,
-    renewal days, password Secret and key ("-" when none). Names are DNS subdomains."""
+    renewal days, password Secret and key ("-" when none), the user's Secret. Names are DNS
+    subdomains."""
     lines = []
     for user in users:
         secret, key = user.password_secret or ("-", "-")
         lines.append("\t".join((user.name, user.authentication or "none", user.principal,
-                                str(user.validity_days), str(user.renewal_days), secret, key)))
+                                str(user.validity_days), str(user.renewal_days), secret, key,
+                                user.secret_name)))
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -122,8 +124,8 @@ def _number(value) -> str:
 
 
 def _secret_metadata(users: tuple[User, ...], cluster: Cluster) -> dict:
-    """Labels and annotations of each user's Secret: the template's, then Strimzi's labels."""
-    return {user.name: {
+    """Labels and annotations of each user's Secret, by its name: the template's, then Strimzi's labels."""
+    return {user.secret_name: {
         "labels": {**added_labels(user.secret_labels), **user_secret_labels(cluster, user.name)},
         "annotations": user.secret_annotations,
     } for user in users if user.has_secret}

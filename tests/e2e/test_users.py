@@ -7,7 +7,7 @@ openssl, the kubectl stand-in's store in place of the API server).
 openssl, a tool the Job does not use, reads back what it made.
 
 Then with Kafka (users-spec/: three nodes, a tls and a scram listener, ACL
-authorization): the same three steps make the Secrets, and the apply step runs
+authorization, a prefix to the users' Secret names): the same three steps make the Secrets, and the apply step runs
 in a pod of the running cluster (topicjob.py) with the Kafka tools. Each run is
 one pod: the apply step finds in its emptyDir what the issue step left. What
 the Job did is checked with clients logging in with the Secrets it made, and
@@ -252,6 +252,9 @@ REMOVED_QUOTA = "    consumerByteRate: 2097152\n"
 REMOVED_ACL = "      - resource: {type: topic, name: audit}\n        operations: [Describe]\n"
 TLS_AUTHENTICATION = "    type: tls\n"
 SHORT_VALIDITY = "    validityDays: 20\n    renewalDays: 10\n"
+# users-spec's Kafka has userOperator.secretPrefix "kafka-": the users' Secrets carry it, their
+# names in Kafka do not.
+WRITER_SECRET, READER_SECRET = "kafka-writer", "kafka-reader"
 
 
 class Deployment:
@@ -346,14 +349,17 @@ def test_the_first_run_registers_the_users_acls_and_quotas(deployment, first_run
     assert "kafkac-users: user writer: registered its SCRAM-SHA-512 credentials" in report
     assert "kafkac-users: ACL added for User:writer: ALLOW WRITE on TOPIC allowed (LITERAL), host *" in report
     assert "kafkac-users: ACL added for User:CN=reader: ALLOW READ on TOPIC allowed (LITERAL), host *" in report
-    password = deployment.secret("writer")["password"].decode()
+    secret = deployment.secret(WRITER_SECRET)
+    password = secret["password"].decode()
     assert password not in "\n".join(first_run.values())
+    assert b'ScramLoginModule required username="writer" ' in secret["sasl.jaas.config"]
+    assert "kafkac-users: user writer: creating Secret kafka-writer with a new random password" in first_run["issue"]
     acls = deployment.node_tool("kafka-acls.sh", "--list", "--principal", "User:writer")
     assert "operation=WRITE" in acls and "name=writer-, patternType=PREFIXED" in acls
 
 
 def test_the_scram_user_writes_and_reads_its_topic_and_nothing_else(deployment, first_run):
-    password = deployment.secret("writer")["password"].decode()
+    password = deployment.secret(WRITER_SECRET)["password"].decode()
     bootstrap = deployment.cluster.bootstrap(SCRAM)
     sent = [f"record-{i}".encode() for i in range(10)]
     clients.produce(bootstrap, ALLOWED, sent, **scram_options("writer", password))
@@ -382,7 +388,7 @@ def assert_reader_authenticates(deployment: Deployment, secret: dict[str, bytes]
 
 
 def test_the_tls_user_authenticates_with_the_certificate_of_its_secret(deployment, first_run, tmp_path):
-    assert_reader_authenticates(deployment, deployment.secret("reader"), tmp_path)
+    assert_reader_authenticates(deployment, deployment.secret(READER_SECRET), tmp_path)
 
 
 def test_the_quotas_are_set_on_the_users_entity(deployment, first_run):
@@ -427,11 +433,11 @@ def test_a_certificate_within_its_renewal_days_is_reissued_and_authenticates(dep
     # A chart whose reader certificate lives 20 days, and a force-renew request: a short-lived
     # certificate. Then the chart back to the clients CA's days (365, renewal 30): it is due.
     deployment.upgrade(TLS_AUTHENTICATION, TLS_AUTHENTICATION + SHORT_VALIDITY)
-    annotate(deployment.store, "reader", "kafkac.io/force-renew", "true")
+    annotate(deployment.store, READER_SECRET, "kafkac.io/force-renew", "true")
     output = deployment.run_job()
     assert "user reader: re-issuing its certificate (a new key, CN=reader, valid 20 days, signed by the " \
-           "clients CA), because Secret reader has the annotation kafkac.io/force-renew=true" in output["issue"]
-    short = deployment.secret("reader")
+           "clients CA), because Secret kafka-reader has the annotation kafkac.io/force-renew=true" in output["issue"]
+    short = deployment.secret(READER_SECRET)
     assert not_after(short["user.crt"]) - datetime.now(timezone.utc) < timedelta(days=20)
     assert_reader_authenticates(deployment, short, tmp_path / "short")
 
@@ -442,8 +448,8 @@ def test_a_certificate_within_its_renewal_days_is_reissued_and_authenticates(dep
     assert "user reader: re-issuing its certificate (a new key, CN=reader, valid 365 days, signed by the " \
            "clients CA), because its certificate expires on" in issued, issued
     assert "within renewalDays (30)" in issued
-    assert writes(deployment.store)[len(done):] == [f"replace secret {NAMESPACE}/reader"]
-    renewed = deployment.secret("reader")
+    assert writes(deployment.store)[len(done):] == [f"replace secret {NAMESPACE}/{READER_SECRET}"]
+    renewed = deployment.secret(READER_SECRET)
     assert renewed["user.key"] != short["user.key"] and renewed["user.crt"] != short["user.crt"]
     assert not_after(renewed["user.crt"]) - datetime.now(timezone.utc) > timedelta(days=364)
     assert_reader_authenticates(deployment, renewed, tmp_path / "renewed")
@@ -451,6 +457,6 @@ def test_a_certificate_within_its_renewal_days_is_reissued_and_authenticates(dep
     # Renewed, it is current: the next run writes nothing.
     unchanged = certjob.store_bytes(deployment.store)
     output = deployment.run_job()
-    assert "user reader: Secret reader kept" in output["issue"]
+    assert "user reader: Secret kafka-reader kept" in output["issue"]
     assert "nothing to write" in output["store"]
     assert certjob.store_bytes(deployment.store) == unchanged

@@ -9,11 +9,14 @@
 # $KAFKAC_WORK_DIR/new/ (<secret>/data/<key>, <secret>/action: create or
 # replace, <secret>/resourceVersion, and `order`).
 #
-#   scram-sha-512  Secret <user>: password, and sasl.jaas.config for Kafka
+# A user's Secret is named <Secret prefix><user> (userOperator.secretPrefix of
+# the Kafka; no prefix by default), <secret> below.
+#
+#   scram-sha-512  Secret <secret>: password, and sasl.jaas.config for Kafka
 #                  clients. The password is the one in the Secret the user names
 #                  (spec.authentication.password), else 32 random letters and digits.
 #                  A SCRAM user's Secret that exists is kept as it is.
-#   tls            Secret <user>: a 2048-bit RSA key and a certificate CN=<user>
+#   tls            Secret <secret>: a 2048-bit RSA key and a certificate CN=<user>
 #                  signed by the clients CA: user.crt (PEM), user.key (PEM,
 #                  unencrypted PKCS#8), user.p12 (PKCS#12, key and certificate
 #                  chain), user.password, and ca.crt, the clients CA certificate.
@@ -26,7 +29,7 @@
 #                  clients CA certificate was renewed (same key), the user's
 #                  certificate still verifies, and only ca.crt is replaced.
 #                  With a clients CA of type cert-manager.io ($KAFKAC_CERT_MANAGER
-#                  true), cert-manager issues it into Secret <user>-cm (the
+#                  true), cert-manager issues it into Secret <secret>-cm (the
 #                  request step asked for it): it must verify against the
 #                  clients CA certificates (ca.crt of the clients CA certificate
 #                  Secret), and is copied with Strimzi's keys, user.crt holding
@@ -39,7 +42,8 @@
 # are (re)registered in Kafka.
 #
 # Inputs: $KAFKAC_FILES_DIR/users.tsv (name, authentication, principal, validity
-# days, renewal days, password Secret and key, tab-separated), read as data.
+# days, renewal days, password Secret and key, the user's Secret, tab-separated),
+# read as data.
 set -eu
 
 : "${KAFKAC_WORK_DIR:?}" "${KAFKAC_FILES_DIR:?}"
@@ -72,38 +76,39 @@ add_secret() { # name: the Secret whose data/ was just written
   echo "$1" >> "$new/order"
 }
 
-scram_user() { # name, password Secret, password key
-  user=$1
-  if [ -d "$existing/$user" ]; then
-    [ -s "$existing/$user/data/password" ] || fail "Secret $user exists but has no key password"
-    cp "$existing/$user/data/password" "$scram/$user"
-    if [ "$2" != - ] && ! cmp -s "$existing/$user/data/password" "$existing/$2/data/$3" 2>/dev/null; then
-      log_warn "user $user: Secret $user keeps its password, which differs from key $3 of" \
-        "Secret $2; delete Secret $user for the Job to take the new one"
+scram_user() { # name, its Secret, password Secret, password key
+  user=$1 secret=$2
+  shift 2
+  if [ -d "$existing/$secret" ]; then
+    [ -s "$existing/$secret/data/password" ] || fail "Secret $secret exists but has no key password"
+    cp "$existing/$secret/data/password" "$scram/$user"
+    if [ "$1" != - ] && ! cmp -s "$existing/$secret/data/password" "$existing/$1/data/$2" 2>/dev/null; then
+      log_warn "user $user: Secret $secret keeps its password, which differs from key $2 of" \
+        "Secret $1; delete Secret $secret for the Job to take the new one"
     fi
-    log "user $user: Secret $user kept"
+    log "user $user: Secret $secret kept"
     return
   fi
-  if [ "$2" = - ]; then
+  if [ "$1" = - ]; then
     password=$(new_password)
     how="a new random password"
   else
-    [ -s "$existing/$2/data/$3" ] || fail "user $user: the password Secret $2 does not exist or has no key $3"
-    password=$(cat "$existing/$2/data/$3")
+    [ -s "$existing/$1/data/$2" ] || fail "user $user: the password Secret $1 does not exist or has no key $2"
+    password=$(cat "$existing/$1/data/$2")
     case $password in
       *'
-'*) fail "user $user: key $3 of Secret $2 holds more than one line" ;;
+'*) fail "user $user: key $2 of Secret $1 holds more than one line" ;;
     esac
-    how="the password from Secret $2"
+    how="the password from Secret $1"
   fi
-  mkdir -p "$new/$user/data"
-  printf '%s' "$password" > "$new/$user/data/password"
+  mkdir -p "$new/$secret/data"
+  printf '%s' "$password" > "$new/$secret/data/password"
   printf 'org.apache.kafka.common.security.scram.ScramLoginModule required username="%s" password="%s";' \
-    "$user" "$(jaas_quoted "$password")" > "$new/$user/data/sasl.jaas.config"
-  add_secret "$user"
+    "$user" "$(jaas_quoted "$password")" > "$new/$secret/data/sasl.jaas.config"
+  add_secret "$secret"
   printf '%s' "$password" > "$scram/$user"
   echo "$user" >> "$scram/new"
-  log "user $user: creating Secret $user with $how"
+  log "user $user: creating Secret $secret with $how"
 }
 
 # The clients CA certificate, for checking the users' certificates (see
@@ -161,90 +166,94 @@ replace_secret() { # name: the Secret whose data/ was just written
 }
 
 # The user's ca.crt is the current clients CA certificate (line ends aside).
-has_current_ca() { # user
+has_current_ca() { # the user's Secret
   tr -d '\r' < "$existing/$1/data/ca.crt" | cmp -s - "$ca_crt"
 }
 
 # Keeps ca.crt of a user's Secret whose certificate is current up to date: the
 # clients CA certificate renewed for the same key (or, with cert-manager, the
 # CA certificates to trust changed) leaves the user's certificate valid.
-refresh_ca() { # user
-  user=$1
-  if has_current_ca "$user"; then
-    log "user $user: Secret $user kept (its certificate is valid until $(utc_date "$leaf_until"))"
+refresh_ca() { # user, its Secret
+  user=$1 secret=$2
+  if has_current_ca "$secret"; then
+    log "user $user: Secret $secret kept (its certificate is valid until $(utc_date "$leaf_until"))"
     return
   fi
-  mkdir -p "$new/$user/data"
-  cp "$existing/$user/data/"* "$new/$user/data/"
-  cp "$ca_crt" "$new/$user/data/ca.crt"
-  replace_secret "$user"
-  log "user $user: updating ca.crt in Secret $user to the current clients CA certificate; the user's" \
+  mkdir -p "$new/$secret/data"
+  cp "$existing/$secret/data/"* "$new/$secret/data/"
+  cp "$ca_crt" "$new/$secret/data/ca.crt"
+  replace_secret "$secret"
+  log "user $user: updating ca.crt in Secret $secret to the current clients CA certificate; the user's" \
     "certificate still verifies against it and is kept (valid until $(utc_date "$leaf_until"))"
 }
 
-# The certificate cert-manager issued into Secret <user>-cm, copied with Strimzi's keys.
-cert_manager_user() { # name
-  user=$1
+# The certificate cert-manager issued into Secret <secret>-cm, copied with Strimzi's keys.
+cert_manager_user() { # name, its Secret
+  user=$1 secret=$2
   read_clients_ca
-  issued_leaf "user $user's certificate" "$user" user.crt "$user" sslclient \
+  issued_leaf "user $user's certificate" "$secret" user.crt "$user" sslclient \
     ca.crt user.crt user.key user.p12 user.password
   if [ -z "$reason" ]; then
-    refresh_ca "$user"
+    refresh_ca "$user" "$secret"
     return
   fi
   leaf_password=$(new_password)
-  mkdir -p "$new/$user/data"
-  pem_key_store "$scratch/$user.chain" "$scratch/$user.key" "$new/$user/data/user.p12" "$user" \
-    "$leaf_password" "Secret $user-cm"
-  cp "$scratch/$user.chain" "$new/$user/data/user.crt"
-  openssl pkey -in "$scratch/$user.key" -out "$new/$user/data/user.key"
-  cp "$ca_crt" "$new/$user/data/ca.crt"
-  printf '%s' "$leaf_password" > "$new/$user/data/user.password"
-  if [ -d "$existing/$user" ]; then
-    replace_secret "$user"
-    log "user $user: updating Secret $user with the certificate cert-manager issued, because $reason"
+  mkdir -p "$new/$secret/data"
+  pem_key_store "$scratch/$user.chain" "$scratch/$user.key" "$new/$secret/data/user.p12" "$user" \
+    "$leaf_password" "Secret $secret-cm"
+  cp "$scratch/$user.chain" "$new/$secret/data/user.crt"
+  openssl pkey -in "$scratch/$user.key" -out "$new/$secret/data/user.key"
+  cp "$ca_crt" "$new/$secret/data/ca.crt"
+  printf '%s' "$leaf_password" > "$new/$secret/data/user.password"
+  if [ -d "$existing/$secret" ]; then
+    replace_secret "$secret"
+    log "user $user: updating Secret $secret with the certificate cert-manager issued, because $reason"
   else
-    add_secret "$user"
-    log "user $user: creating Secret $user with the certificate cert-manager issued (Secret $user-cm," \
+    add_secret "$secret"
+    log "user $user: creating Secret $secret with the certificate cert-manager issued (Secret $secret-cm," \
       "valid until $(utc_date "$leaf_until"))"
   fi
 }
 
-tls_user() { # name, validity days, renewal days
-  user=$1
-  case $2$3 in
+tls_user() { # name, its Secret, validity days, renewal days
+  user=$1 secret=$2
+  case $3$4 in
     ''|*[!0-9]*) fail "user $user: the validity and renewal days must be whole numbers of days" ;;
   esac
   read_clients_ca
-  leaf_reason "user $user's certificate" "$user" user.crt "$3" : ca.crt user.crt user.key user.p12 user.password
+  leaf_reason "user $user's certificate" "$secret" user.crt "$4" : ca.crt user.crt user.key user.p12 user.password
   if [ -z "$reason" ]; then
-    refresh_ca "$user"
+    refresh_ca "$user" "$secret"
     return
   fi
   load_clients_ca_key
-  issue_leaf "$user" "CN=$user" "$2" clientAuth ""
-  mkdir -p "$new/$user/data"
-  cp "$leaf_store" "$new/$user/data/user.p12"
-  cp "$scratch/$user.crt" "$new/$user/data/user.crt"
-  cp "$ca_crt" "$new/$user/data/ca.crt"
-  printf '%s' "$leaf_password" > "$new/$user/data/user.password"
-  cp "$scratch/$user.key" "$new/$user/data/user.key"
-  if [ -d "$existing/$user" ]; then
-    replace_secret "$user"
+  issue_leaf "$user" "CN=$user" "$3" clientAuth ""
+  mkdir -p "$new/$secret/data"
+  cp "$leaf_store" "$new/$secret/data/user.p12"
+  cp "$scratch/$user.crt" "$new/$secret/data/user.crt"
+  cp "$ca_crt" "$new/$secret/data/ca.crt"
+  printf '%s' "$leaf_password" > "$new/$secret/data/user.password"
+  cp "$scratch/$user.key" "$new/$secret/data/user.key"
+  if [ -d "$existing/$secret" ]; then
+    replace_secret "$secret"
     log "user $user: re-issuing its certificate (a new key, CN=$user, valid $days days, signed by the" \
       "clients CA), because $reason"
   else
-    add_secret "$user"
-    log "user $user: creating Secret $user with a certificate CN=$user, valid $days days, signed by the clients CA"
+    add_secret "$secret"
+    log "user $user: creating Secret $secret with a certificate CN=$user, valid $days days, signed by the clients CA"
   fi
 }
 
-while IFS="$tab" read -r name authentication _principal validity renewal secret key; do
+while IFS="$tab" read -r name authentication _principal validity renewal password_secret password_key secret; do
   [ -n "$name" ] || continue
   case $authentication in
-    scram-sha-512) scram_user "$name" "$secret" "$key" ;;
+    scram-sha-512) scram_user "$name" "$secret" "$password_secret" "$password_key" ;;
     tls)
-      if [ "$cert_manager" = true ]; then cert_manager_user "$name"; else tls_user "$name" "$validity" "$renewal"; fi ;;
+      if [ "$cert_manager" = true ]; then
+        cert_manager_user "$name" "$secret"
+      else
+        tls_user "$name" "$secret" "$validity" "$renewal"
+      fi ;;
     *) log "user $name: no Secret ($authentication authentication)" ;;
   esac
 done < "$KAFKAC_FILES_DIR/users.tsv"
