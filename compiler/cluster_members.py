@@ -1,5 +1,7 @@
 """Which Kafka a resource belongs to: KafkaNodePools, KafkaTopics and KafkaUsers join a Kafka by
-its `strimzi.io/cluster` label, ConfigMaps by the name a Kafka gives them, all in one namespace.
+its `strimzi.io/cluster` label, ConfigMaps by the name a Kafka gives them, all in one namespace:
+the Kafka's, or for KafkaTopics the one its topicOperator's `watchedNamespace` names, as Strimzi's
+Topic Operator watches that namespace.
 
 A resource without `metadata.namespace` lands in the namespace it is applied to (kubectl -n,
 helm install -n, an Argo CD Application's destination), so it goes with a Kafka of any
@@ -22,6 +24,17 @@ ClusterKey = tuple[str | None, str]  # (namespace, name) of a Kafka
 def namespace_of(doc: Document) -> str | None:
     value = doc.get("metadata", "namespace")
     return value if isinstance(value, str) and value else None
+
+
+def watched_namespace(kafka: Document, operator: str) -> str | None:
+    """The namespace the Kafka's `topicOperator` or `userOperator` watches, when written."""
+    value = kafka.get("spec", "entityOperator", operator, "watchedNamespace")
+    return value if isinstance(value, str) and value else None
+
+
+def members_namespace(kafka: Document, operator: str | None = None) -> str | None:
+    """The namespace of the Kafka's members: the operator's watched namespace, else the Kafka's."""
+    return (watched_namespace(kafka, operator) if operator else None) or namespace_of(kafka)
 
 
 def same_namespace(one: str | None, other: str | None) -> bool:
@@ -92,12 +105,13 @@ def member_of(doc: Document, kafkas, rule_prefix: str, skip_others: bool = False
                        doc.describe())
 
 
-def group_by_cluster(documents: Documents, kind: str, rule_prefix: str, skip_others: bool = True
-                     ) -> tuple[dict[ClusterKey, list[Document]], list[Finding]]:
-    """The documents of `kind` by the Kafka they name, in input order; one finding for each
-    that names none, or a Kafka that is not among the inputs (in a namespace it can share)."""
+def group_by_cluster(documents: Documents, kind: str, rule_prefix: str, skip_others: bool = True,
+                     operator: str | None = None) -> tuple[dict[ClusterKey, list[Document]], list[Finding]]:
+    """The documents of `kind` by the Kafka they name, keyed by (members_namespace(Kafka,
+    `operator`), name), in input order; one finding for each that names none, or a Kafka that is
+    not among the inputs (in a namespace it can share)."""
     findings: list[Finding] = []
-    kafkas = [(namespace_of(d), d.name) for d in documents.documents if d.kind == "Kafka"]
+    kafkas = [(members_namespace(d, operator), d.name) for d in documents.documents if d.kind == "Kafka"]
     by_cluster: dict[ClusterKey, list[Document]] = {}
     for doc in documents.documents:
         if doc.kind != kind:

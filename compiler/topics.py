@@ -1,7 +1,8 @@
 """KafkaTopic resources: grouped to their cluster, checked, given their defaults.
 
 Part of the normalize stage. A KafkaTopic joins the Kafka named by its
-`strimzi.io/cluster` label in its namespace (or, written without one, in any: see
+`strimzi.io/cluster` label in its namespace, or the one the Kafka's
+`topicOperator.watchedNamespace` names (or, written without one, in any: see
 cluster_members), as in Strimzi. Its Kafka must
 have `spec.entityOperator.topicOperator`: that is what asks the chart to manage
 topics, and a KafkaTopic that nothing would ever create is an error rather than
@@ -29,7 +30,7 @@ import re
 
 from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .kafka_configs import ConfigKey, check_config, for_version
-from .cluster_members import group_by_cluster, unmanaged_members
+from .cluster_members import group_by_cluster, members_namespace, unmanaged_members
 from .load import Document, Documents
 from .model import Cluster, Topic
 from .properties import config_text
@@ -50,11 +51,11 @@ _LIST_SEPARATOR = re.compile(r"[ \t\n\x0b\f\r]*,[ \t\n\x0b\f\r]*")
 
 def attach_topics(documents: Documents, clusters: list[Cluster]) -> tuple[list[Cluster], list[Finding]]:
     """The clusters with their managed topics, and the findings about every KafkaTopic."""
-    by_cluster, findings = group_by_cluster(documents, "KafkaTopic", "topic")
+    by_cluster, findings = group_by_cluster(documents, "KafkaTopic", "topic", operator="topicOperator")
 
     result = []
     for cluster in clusters:
-        docs = by_cluster.get((cluster.namespace, cluster.name), [])
+        docs = by_cluster.get((members_namespace(cluster.document, "topicOperator"), cluster.name), [])
         topics = cluster_topics(cluster, docs, findings)
         result.append(dataclasses.replace(cluster, topics=topics) if topics else cluster)
     return result, findings

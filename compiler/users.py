@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 from .findings import FieldPath, Finding, defined_twice, error, warning
-from .cluster_members import group_by_cluster, unmanaged_members
+from .cluster_members import group_by_cluster, unmanaged_members, watched_namespace
 from .load import Document, Documents
 from .model import Acl, Cluster, User
 
@@ -52,9 +52,24 @@ def attach_users(documents: Documents, clusters: list[Cluster]) -> tuple[list[Cl
 
     result = []
     for cluster in clusters:
+        findings += _other_watched_namespace(cluster)
         users = cluster_users(cluster, by_cluster.get((cluster.namespace, cluster.name), []), findings)
         result.append(dataclasses.replace(cluster, users=users) if users else cluster)
     return result, findings
+
+
+def _other_watched_namespace(cluster: Cluster) -> list[Finding]:
+    """Strimzi's User Operator makes the users' Secrets in the namespace it watches; the users Job
+    makes them in the Kafka's, where its Role is."""
+    watched = watched_namespace(cluster.document, "userOperator")
+    if watched is None or cluster.namespace is None or watched == cluster.namespace:
+        return []
+    path = ("spec", "entityOperator", "userOperator", "watchedNamespace")
+    return [error(
+        "user.watched-namespace", f"the users Job of Kafka {cluster.name} makes the KafkaUsers' Secrets in the "
+        f"Kafka's namespace {cluster.namespace}, not in {watched}", cluster.document.span_of(path), path,
+        f"no watchedNamespace (the KafkaUsers in namespace {cluster.namespace}), or {cluster.namespace}",
+        cluster.document.describe())]
 
 
 def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding]) -> tuple[User, ...]:

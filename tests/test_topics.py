@@ -74,6 +74,23 @@ def cluster_of(*topics: str, name: str = "my-cluster", manage: bool = True):
     return cluster
 
 
+def test_topics_of_the_namespace_the_topic_operator_watches_join_the_kafka():
+    kafka = KAFKA.format(name="my-cluster", entity_operator="entityOperator:\n    topicOperator:\n"
+                         "      watchedNamespace: apps").replace("  name: my-cluster\n", "  name: my-cluster\n"
+                                                                 "  namespace: streaming\n", 1)
+    in_apps = topic_yaml("orders").replace("  name: orders\n", "  name: orders\n  namespace: apps\n")
+    (cluster,) = model_of(kafka + in_apps + topic_yaml("unwritten")).clusters
+    assert [t.name for t in cluster.topics] == ["orders", "unwritten"]
+
+    documents, _ = load_text(kafka + topic_yaml("orders").replace("  name: orders\n",
+                                                                  "  name: orders\n  namespace: streaming\n"),
+                             "spec.yaml")
+    (problem,) = [f for f in normalize(Documents(documents, [])).findings if f.is_error]
+    assert "KafkaTopic orders in namespace streaming names Kafka my-cluster, which is in namespace apps" \
+        in problem.message
+    assert problem.expected.startswith("metadata.namespace: apps")
+
+
 def test_topics_get_the_clusters_defaults_and_are_sorted_by_name():
     cluster = cluster_of(topic_yaml("zeta", spec="  partitions: 2\n  replicas: 3\n"),
                          topic_yaml("alpha"),

@@ -166,6 +166,19 @@ def test_a_prefixed_secret_name_that_is_the_clusters_or_too_long_is_refused(tmp_
                                 "one of Kafka secure's certificates")
 
 
+def test_a_user_operator_watching_another_namespace_is_refused_at_its_field(tmp_path):
+    with_secret_prefix(tmp_path, "kafka-")
+    kafka = (tmp_path / "kafka.yaml").read_text()
+    (tmp_path / "kafka.yaml").write_text(kafka.replace("{secretPrefix: kafka-}", "{watchedNamespace: apps}"))
+    model = normalize(load([tmp_path]))
+    (problem,) = [f for f in model.findings if f.is_error]
+    assert problem.path == ("spec", "entityOperator", "userOperator", "watchedNamespace")
+    assert problem.message == ("the users Job of Kafka secure makes the KafkaUsers' Secrets in the Kafka's "
+                               "namespace kafka, not in apps")
+    (tmp_path / "kafka.yaml").write_text(kafka.replace("{secretPrefix: kafka-}", "{watchedNamespace: kafka}"))
+    assert not [f for f in normalize(load([tmp_path])).findings if f.is_error or f.rule == "schema.noEffect"]
+
+
 def test_no_users_job_without_users_or_without_the_user_operator():
     (chart,) = plan(normalize(load([EXAMPLES / "kraft-3x3"])).clusters)
     assert chart.values["users"] is None
