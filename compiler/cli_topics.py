@@ -197,7 +197,7 @@ def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
       kafkac topics pull specs/ --bootstrap my-cluster-kafka-bootstrap.kafka.svc:9092 \\
         -o specs/pulled-topics.yaml
     """
-    from .cluster_members import belongs_to
+    from .cluster_members import belongs_to, members_namespace
     from .topics import topic_name
     from .topics_live import LiveError, pull_yaml, read_live
 
@@ -209,10 +209,11 @@ def pull_command(paths, bootstrap, security_protocol, ca_file, cert_file, key_fi
     except LiveError as exc:
         raise click.ClickException(str(exc)) from exc
     documents = [d for d in model.documents if d.kind == "KafkaTopic"]
-    named = {topic_name(d) for d in documents if belongs_to(d, cluster)}
+    named = {topic_name(d) for d in documents if belongs_to(d, cluster, "topicOperator")}
     taken = {d.name for d in documents}
     only_in_kafka = [t for name, t in live.topics.items() if name not in named and name not in live.internal]
-    text = pull_yaml(only_in_kafka, cluster.name, cluster.namespace, bootstrap, taken)
+    text = pull_yaml(only_in_kafka, cluster.name, members_namespace(cluster.document, "topicOperator"), bootstrap,
+                     taken)
     if output is None:
         click.echo(text, nl=False)
     else:

@@ -46,10 +46,11 @@ def in_namespace(namespace: str | None) -> str:
     return f"namespace {namespace}" if namespace else "no namespace"
 
 
-def belongs_to(doc: Document, cluster: Cluster) -> bool:
-    """Whether `doc` names `cluster` with its label, in a namespace the two can share."""
+def belongs_to(doc: Document, cluster: Cluster, operator: str | None = None) -> bool:
+    """Whether `doc` names `cluster` with its label, in a namespace the two can share (the
+    `operator`'s watched namespace, when the Kafka names one)."""
     return (doc.labels.get(CLUSTER_LABEL) == cluster.name
-            and same_namespace(namespace_of(doc), cluster.namespace))
+            and same_namespace(namespace_of(doc), members_namespace(cluster.document, operator)))
 
 
 def matching_keys(keys, namespace: str | None, name: str) -> list[ClusterKey]:

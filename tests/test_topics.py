@@ -11,6 +11,7 @@ import json
 
 import pytest
 
+from compiler.cluster_members import belongs_to
 from compiler.kafka_configs import for_version
 from compiler.load import Documents, load, load_text
 from compiler.model import Listener
@@ -79,8 +80,11 @@ def test_topics_of_the_namespace_the_topic_operator_watches_join_the_kafka():
                          "      watchedNamespace: apps").replace("  name: my-cluster\n", "  name: my-cluster\n"
                                                                  "  namespace: streaming\n", 1)
     in_apps = topic_yaml("orders").replace("  name: orders\n", "  name: orders\n  namespace: apps\n")
-    (cluster,) = model_of(kafka + in_apps + topic_yaml("unwritten")).clusters
+    model = model_of(kafka + in_apps + topic_yaml("unwritten"))
+    (cluster,) = model.clusters
     assert [t.name for t in cluster.topics] == ["orders", "unwritten"]
+    # `kafkac topics pull` counts them as the cluster's KafkaTopics too.
+    assert all(belongs_to(d, cluster, "topicOperator") for d in model.documents if d.kind == "KafkaTopic")
 
     documents, _ = load_text(kafka + topic_yaml("orders").replace("  name: orders\n",
                                                                   "  name: orders\n  namespace: streaming\n"),
