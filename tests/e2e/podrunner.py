@@ -210,6 +210,9 @@ class PodRuntime:
         """Which image layout the container gets: "kafka" or "kubectl"."""
         return "kafka"
 
+    def init_container_ended(self, pod: Pod, init: dict, exit_code: int, seconds: float) -> None:
+        """Called as each init container exits (the kubelet reports it)."""
+
     # ------------------------------------------------------------- sandboxes
 
     def _security(self, pod: Pod, container: dict | None = None) -> tuple[int, int, int | None]:
@@ -418,12 +421,14 @@ class PodRuntime:
             if command is None:
                 return
         sandbox = self._make_sandbox(pod, init)
+        began = time.monotonic()
         try:
             argv = self._in_pod(pod, command, container=init, sandbox=sandbox)
             done = subprocess.run(argv, capture_output=True, text=True, timeout=self.init_timeout)
         finally:
             self._kill_group(sandbox)
         (pod.dir / f"init-{init['name']}.log").write_text(done.stdout + done.stderr)
+        self.init_container_ended(pod, init, done.returncode, time.monotonic() - began)
         if done.returncode != 0:
             raise InitFailed(f"{pod.name}: init container {init['name']} failed "
                              f"({done.returncode}):\n{done.stdout}{done.stderr}", init["name"], done.returncode)

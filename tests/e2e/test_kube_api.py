@@ -39,12 +39,12 @@ def charts(tmp_path_factory) -> dict[str, Path]:
     return {name: compile_chart(EXAMPLES / name, out / name) for name in ("quickstart", "secure")}
 
 
-def helm(plane, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def helm(plane, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
     home = plane.folder / "helm"
     env = {**os.environ, "KUBECONFIG": str(plane.kubeconfig), "HELM_CACHE_HOME": str(home / "cache"),
            "HELM_CONFIG_HOME": str(home / "config"), "HELM_DATA_HOME": str(home / "data")}
     argv = [str(tools.path("helm")), *args]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
     if check and done.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} exited with {done.returncode}:\n{done.stderr}{done.stdout}")
     return done

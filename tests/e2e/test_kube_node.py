@@ -1,0 +1,133 @@
+"""Compiled charts installed for real: `helm install --wait`, hooks included, on the tests'
+control plane, whose node (tests/kube/node.py) runs the pods.
+
+Nothing stands in for the API server here: the certificates Job's kubectl calls
+reach it with the Job's own ServiceAccount token, the Job controller completes
+the Job, the StatefulSet controller makes the broker pods, and helm waits for
+their readiness as the node reports it from the real probes.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import yaml
+
+from compiler.model import DEFAULT_KUBECTL_IMAGE
+
+from ..conftest import EXAMPLES
+from ..util import compile_chart
+from . import clients
+from .conftest import resolving
+from .test_kube_api import helm
+
+pytestmark = pytest.mark.e2e
+
+PLAIN = 9092
+INSTALL_TIMEOUT = "20m"  # the Job's JVMs and the brokers' boot, on a busy two-core machine
+
+
+def _job(name: str, script: str, backoff_limit: int = 0) -> dict:
+    return {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": name}, "spec": {
+        "backoffLimit": backoff_limit, "template": {"spec": {
+            "restartPolicy": "Never", "securityContext": {"runAsUser": 1000, "runAsGroup": 1000},
+            "containers": [{"name": "main", "image": DEFAULT_KUBECTL_IMAGE,
+                            "command": ["/bin/bash", "-c", script]}]}}}}
+
+
+def _wait_for_job(plane, namespace: str, name: str, condition: str, timeout: float = 180) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = plane.get_json("job", name, "--namespace", namespace)
+        if any(c["type"] == condition and c["status"] == "True" for c in job["status"].get("conditions", [])):
+            return job
+        time.sleep(1)
+    pods = plane.get_json("pods", "--namespace", namespace)["items"]
+    raise AssertionError(f"Job {name} not {condition} after {timeout:g} s: {job.get('status')}\n"
+                         f"{[(p['metadata']['name'], p.get('status')) for p in pods]}")
+
+
+def test_a_jobs_pod_reaches_the_api_server_with_its_own_token(control_plane, kube_node, node_namespace):
+    plane, (namespace, _) = control_plane, node_namespace
+    plane.kubectl("create", "--namespace", namespace, "--filename", "-", input=yaml.safe_dump(
+        _job("whoami", "kubectl auth whoami --output jsonpath='{.status.userInfo.username}'")))
+
+    job = _wait_for_job(plane, namespace, "whoami", "Complete")
+
+    assert job["status"]["succeeded"] == 1
+    (pod,) = plane.get_json("pods", "--namespace", namespace, "--selector",
+                            "batch.kubernetes.io/job-name=whoami")["items"]
+    assert pod["spec"]["nodeName"] == "kafkac-node"
+    (container,) = pod["status"]["containerStatuses"]
+    assert container["state"]["terminated"]["exitCode"] == 0
+    assert kube_node.log_text(namespace, pod["metadata"]["name"]) == \
+        f"system:serviceaccount:{namespace}:default"
+
+
+def test_a_failing_job_is_retried_up_to_its_backoff_limit(control_plane, kube_node, node_namespace):
+    plane, (namespace, _) = control_plane, node_namespace
+    plane.kubectl("create", "--namespace", namespace, "--filename", "-",
+                  input=yaml.safe_dump(_job("fails", "echo no; exit 3", backoff_limit=1)))
+
+    job = _wait_for_job(plane, namespace, "fails", "Failed", timeout=240)
+
+    assert job["status"]["failed"] == 2, "one run and one retry (backoffLimit: 1)"
+    pods = plane.get_json("pods", "--namespace", namespace, "--selector",
+                          "batch.kubernetes.io/job-name=fails")["items"]
+    assert len(pods) == 2
+    for pod in pods:
+        assert pod["status"]["phase"] == "Failed"
+        assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
+
+
+def _job_secrets(values: dict) -> set[str]:
+    certificates = values["certificates"]
+    return {certificates["clusterCaCertSecret"], certificates["clusterCaSecret"],
+            certificates["nodeCertSecret"], certificates["clientsCa"]["certSecret"],
+            certificates["clientsCa"]["secret"]}
+
+
+def test_quickstart_installs_with_its_hooks_and_serves(control_plane, kube_node, node_namespace, tmp_path):
+    plane, (namespace, dns) = control_plane, node_namespace
+    chart = compile_chart(EXAMPLES / "quickstart", tmp_path / "chart", verify=False)
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+
+    helm(plane, "install", chart.name, str(chart), "--namespace", namespace, "--wait",
+         "--timeout", INSTALL_TIMEOUT, timeout=1500)
+
+    status = yaml.safe_load(helm(plane, "status", chart.name, "--namespace", namespace,
+                                 "--output", "yaml").stdout)
+    assert status["info"]["status"] == "deployed"
+    # The certificates Job ran to completion under the Job controller, with its own ServiceAccount.
+    job_name = values["certificates"]["job"]["name"]
+    job = plane.get_json("job", job_name, "--namespace", namespace)
+    assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
+    (job_pod,) = plane.get_json("pods", "--namespace", namespace, "--selector",
+                                f"batch.kubernetes.io/job-name={job_name}")["items"]
+    assert job_pod["status"]["phase"] == "Succeeded"
+    assert job_pod["spec"]["serviceAccountName"] == f"{job_name}"
+    token_volumes = [v for v in job_pod["spec"]["volumes"]
+                     if any("serviceAccountToken" in s for s in (v.get("projected") or {}).get("sources", []))]
+    assert token_volumes, "the Job's pod mounts no ServiceAccount token"
+    exits = {s["name"]: s["state"]["terminated"]["exitCode"]
+             for s in job_pod["status"]["initContainerStatuses"] + job_pod["status"]["containerStatuses"]}
+    assert exits == {"fetch": 0, "issue": 0, "store": 0}
+    # ... and made the Secrets in the API server, which the brokers mounted.
+    secrets = {s["metadata"]["name"] for s in plane.get_json("secrets", "--namespace", namespace)["items"]}
+    assert _job_secrets(values) <= secrets
+
+    pods = plane.get_json("pods", "--namespace", namespace, "--selector",
+                          "strimzi.io/broker-role=true")["items"]
+    assert [p["metadata"]["name"] for p in pods] == ["my-cluster-dual-role-0"]
+    (broker,) = pods
+    assert broker["spec"]["nodeName"] == "kafkac-node"
+    ready = {c["type"]: c["status"] for c in broker["status"]["conditions"]}
+    assert ready["Ready"] == "True"
+
+    bootstrap = f"my-cluster-kafka-bootstrap.{namespace}.svc:{PLAIN}"
+    with resolving(dns):
+        clients.create_topic(bootstrap, "installed", partitions=3, replication_factor=1)
+        sent = [f"record-{i}".encode() for i in range(100)]
+        clients.produce(bootstrap, "installed", sent)
+        assert sorted(clients.consume_all(bootstrap, "installed")) == sorted(sent)
