@@ -461,9 +461,9 @@ class PodRuntime:
         return result
 
     def _env_value(self, pod: Pod, item: dict) -> str:
-        if "value" in item:
-            return str(item["value"])
-        source = item.get("valueFrom") or {}
+        if "valueFrom" not in item:  # the API server leaves an empty value out
+            return str(item.get("value", ""))
+        source = item["valueFrom"]
         if "fieldRef" in source:
             return self.field_value(pod, source["fieldRef"]["fieldPath"])
         if "configMapKeyRef" in source:

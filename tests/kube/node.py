@@ -449,10 +449,15 @@ class NodeAgent:
     def _run_pod(self, pod: BoundPod) -> None:
         try:
             self._live(pod)
-        except Exception:
+        except Exception as problem:
+            # What the runner cannot do fails the pod rather than retrying it forever.
             self.log(f"{pod.namespace}/{pod.name}: {traceback.format_exc()}")
-            pod.waiting = ("RunContainerError", "see the node's log")
+            self.runtime.delete_pod(pod, grace=0)
+            pod.phase, pod.ready = "Failed", False
+            pod.waiting = ("RunContainerError", str(problem).splitlines()[0] if str(problem) else repr(problem))
             self._write_status(pod)
+            while not pod.deleting and not self.stopping.is_set():
+                time.sleep(POLL_SECONDS)
         finally:
             self.runtime.delete_pod(pod, grace=0)
             if pod.deleting and not pod.gone:
