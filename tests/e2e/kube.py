@@ -12,6 +12,7 @@ are killed and removed before the namespace is deleted.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -79,8 +80,27 @@ def kube_node(control_plane, e2e):
 @pytest.fixture
 def node_namespace(kube_node, kube_namespace):
     """(namespace, its cluster DNS) for a test whose pods run on the node."""
-    resolver = kube_node.serve(kube_namespace)
-    try:
+    with served(kube_node, kube_namespace) as resolver:
         yield kube_namespace, resolver
+
+
+@contextlib.contextmanager
+def served(agent: node.NodeAgent, namespace: str):
+    """The node runs the namespace's pods, until they are killed and removed at the end."""
+    resolver = agent.serve(namespace)
+    try:
+        yield resolver
     finally:
-        kube_node.release(kube_namespace)
+        agent.release(namespace)
+
+
+@contextlib.contextmanager
+def node_namespace_named(plane: ControlPlane, agent: node.NodeAgent, stem: str):
+    """A namespace of the node for a whole module: (name, its cluster DNS); deleted at the end."""
+    name = f"m{next(_namespaces)}-{stem}"[:50].rstrip("-")
+    plane.kubectl("create", "namespace", name)
+    try:
+        with served(agent, name) as resolver:
+            yield name, resolver
+    finally:
+        plane.kubectl("delete", "namespace", name, "--wait=false", check=False)

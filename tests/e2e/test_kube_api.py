@@ -1,8 +1,9 @@
 """Compiled charts against a real Kubernetes API server (tests/kube/control_plane.py).
 
-The control plane has no node, so no pod runs: `helm install` runs with
---no-hooks (the hook Jobs could never complete), and the hook objects are
-created apart where a test needs them. What is tested is what the API server
+No node serves these tests' namespaces, so no pod runs: `helm install` runs
+with --no-hooks (the hook Jobs could never complete), and the hook objects are
+created apart where a test needs them (test_kube_node.py installs with hooks,
+its pods run by the tests' node). What is tested is what the API server
 decides: every object of the chart is accepted (server-side validation and
 admission), `helm upgrade` leaves the Secrets alone, `helm uninstall` leaves
 what Strimzi's users expect, and each Job's ServiceAccount has exactly the

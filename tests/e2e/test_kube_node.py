@@ -10,6 +10,8 @@ their readiness as the node reports it from the real probes.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import yaml
@@ -20,12 +22,14 @@ from ..conftest import EXAMPLES
 from ..util import compile_chart
 from . import clients
 from .conftest import resolving
+from .kube import node_namespace_named
 from .test_kube_api import helm
 
 pytestmark = pytest.mark.e2e
 
 PLAIN = 9092
 INSTALL_TIMEOUT = "20m"  # the Job's JVMs and the brokers' boot, on a busy two-core machine
+HELM_SECONDS = 1500
 
 
 def _job(name: str, script: str, backoff_limit: int = 0) -> dict:
@@ -88,15 +92,28 @@ def _job_secrets(values: dict) -> set[str]:
             certificates["clientsCa"]["secret"]}
 
 
-def test_quickstart_installs_with_its_hooks_and_serves(control_plane, kube_node, node_namespace, tmp_path):
-    plane, (namespace, dns) = control_plane, node_namespace
-    chart = compile_chart(EXAMPLES / "quickstart", tmp_path / "chart", verify=False)
-    values = yaml.safe_load((chart / "values.yaml").read_text())
+@dataclass(frozen=True)
+class Release:
+    namespace: str
+    dns: object  # the namespace's cluster DNS, for conftest.resolving
+    chart: Path
+    values: dict
 
-    helm(plane, "install", chart.name, str(chart), "--namespace", namespace, "--wait",
-         "--timeout", INSTALL_TIMEOUT, timeout=1500)
 
-    status = yaml.safe_load(helm(plane, "status", chart.name, "--namespace", namespace,
+@pytest.fixture(scope="module")
+def quickstart(control_plane, kube_node, tmp_path_factory):
+    """examples/quickstart, installed with `helm install --wait` (hooks included) in a namespace
+    of its own for the module's tests."""
+    chart = compile_chart(EXAMPLES / "quickstart", tmp_path_factory.mktemp("quickstart") / "chart", verify=False)
+    with node_namespace_named(control_plane, kube_node, "quickstart") as (namespace, dns):
+        helm(control_plane, "install", chart.name, str(chart), "--namespace", namespace, "--wait",
+             "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
+        yield Release(namespace, dns, chart, yaml.safe_load((chart / "values.yaml").read_text()))
+
+
+def test_quickstart_installs_with_its_hooks_and_serves(control_plane, quickstart):
+    plane, namespace, values = control_plane, quickstart.namespace, quickstart.values
+    status = yaml.safe_load(helm(plane, "status", quickstart.chart.name, "--namespace", namespace,
                                  "--output", "yaml").stdout)
     assert status["info"]["status"] == "deployed"
     # The certificates Job ran to completion under the Job controller, with its own ServiceAccount.
@@ -106,28 +123,57 @@ def test_quickstart_installs_with_its_hooks_and_serves(control_plane, kube_node,
     (job_pod,) = plane.get_json("pods", "--namespace", namespace, "--selector",
                                 f"batch.kubernetes.io/job-name={job_name}")["items"]
     assert job_pod["status"]["phase"] == "Succeeded"
-    assert job_pod["spec"]["serviceAccountName"] == f"{job_name}"
+    assert job_pod["spec"]["serviceAccountName"] == job_name
     token_volumes = [v for v in job_pod["spec"]["volumes"]
                      if any("serviceAccountToken" in s for s in (v.get("projected") or {}).get("sources", []))]
     assert token_volumes, "the Job's pod mounts no ServiceAccount token"
     exits = {s["name"]: s["state"]["terminated"]["exitCode"]
              for s in job_pod["status"]["initContainerStatuses"] + job_pod["status"]["containerStatuses"]}
     assert exits == {"fetch": 0, "issue": 0, "store": 0}
-    # ... and made the Secrets in the API server, which the brokers mounted.
-    secrets = {s["metadata"]["name"] for s in plane.get_json("secrets", "--namespace", namespace)["items"]}
-    assert _job_secrets(values) <= secrets
+    # ... and made the Secrets in the API server, which the broker mounted.
+    assert _job_secrets(values) <= set(_secrets(plane, namespace))
 
-    pods = plane.get_json("pods", "--namespace", namespace, "--selector",
-                          "strimzi.io/broker-role=true")["items"]
-    assert [p["metadata"]["name"] for p in pods] == ["my-cluster-dual-role-0"]
-    (broker,) = pods
+    (broker,) = plane.get_json("pods", "--namespace", namespace, "--selector",
+                               "strimzi.io/broker-role=true")["items"]
+    assert broker["metadata"]["name"] == "my-cluster-dual-role-0"
     assert broker["spec"]["nodeName"] == "kafkac-node"
-    ready = {c["type"]: c["status"] for c in broker["status"]["conditions"]}
-    assert ready["Ready"] == "True"
+    assert {c["type"]: c["status"] for c in broker["status"]["conditions"]}["Ready"] == "True"
 
     bootstrap = f"my-cluster-kafka-bootstrap.{namespace}.svc:{PLAIN}"
-    with resolving(dns):
+    with resolving(quickstart.dns):
         clients.create_topic(bootstrap, "installed", partitions=3, replication_factor=1)
         sent = [f"record-{i}".encode() for i in range(100)]
         clients.produce(bootstrap, "installed", sent)
         assert sorted(clients.consume_all(bootstrap, "installed")) == sorted(sent)
+
+
+def test_upgrade_with_an_unchanged_spec_changes_no_secret_and_restarts_no_pod(control_plane, quickstart):
+    plane, namespace = control_plane, quickstart.namespace
+    secrets_before, pods_before = _secrets(plane, namespace), _running_pods(plane, namespace)
+    assert pods_before, "no pod runs before the upgrade"
+
+    helm(plane, "upgrade", quickstart.chart.name, str(quickstart.chart), "--namespace", namespace, "--wait",
+         "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
+
+    secrets_after = _secrets(plane, namespace)
+    release_records = {n for n in {*secrets_before, *secrets_after} if n.startswith("sh.helm.release.")}
+    assert {n: v for n, v in secrets_after.items() if n not in release_records} == \
+           {n: v for n, v in secrets_before.items() if n not in release_records}, "helm upgrade changed a Secret"
+    assert _running_pods(plane, namespace) == pods_before, "helm upgrade restarted a pod"
+    # The pre-upgrade certificates Job ran again (a new Job, before-hook-creation) and kept every Secret.
+    job = plane.get_json("job", quickstart.values["certificates"]["job"]["name"], "--namespace", namespace)
+    assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
+
+
+def _secrets(plane, namespace: str) -> dict[str, tuple[str, str, dict]]:
+    """name -> (uid, resourceVersion, data) of every Secret in the namespace."""
+    return {s["metadata"]["name"]: (s["metadata"]["uid"], s["metadata"]["resourceVersion"], s.get("data", {}))
+            for s in plane.get_json("secrets", "--namespace", namespace)["items"]}
+
+
+def _running_pods(plane, namespace: str) -> dict[str, tuple[str, int, str]]:
+    """name -> (uid, restart count, container start) of each running pod."""
+    pods = plane.get_json("pods", "--namespace", namespace, "--field-selector", "status.phase=Running")["items"]
+    return {p["metadata"]["name"]: (p["metadata"]["uid"], p["status"]["containerStatuses"][0]["restartCount"],
+                                    p["status"]["containerStatuses"][0]["state"]["running"]["startedAt"])
+            for p in pods}
