@@ -9,6 +9,10 @@ their readiness as the node reports it from the real probes.
 
 from __future__ import annotations
 
+import base64
+import json
+import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,3 +181,100 @@ def _running_pods(plane, namespace: str) -> dict[str, tuple[str, int, str]]:
     return {p["metadata"]["name"]: (p["metadata"]["uid"], p["status"]["containerStatuses"][0]["restartCount"],
                                     p["status"]["containerStatuses"][0]["state"]["running"]["startedAt"])
             for p in pods}
+
+
+# --- examples/secure: six nodes, TLS everywhere, the users Job ----------------------------------
+
+SCRAM, MTLS = 9093, 9094
+
+
+def test_secure_installs_and_its_users_jobs_secrets_let_clients_in(control_plane, kube_node, node_namespace,
+                                                                     tmp_path):
+    plane, (namespace, dns) = control_plane, node_namespace
+    chart = compile_chart(EXAMPLES / "secure", tmp_path / "chart", verify=False)
+    values = yaml.safe_load((chart / "values.yaml").read_text())
+
+    install = threading.Thread(target=lambda: results.append(helm(
+        plane, "install", chart.name, str(chart), "--namespace", namespace, "--wait",
+        "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS, check=False)))
+    results: list = []
+    install.start()
+    while install.is_alive():
+        _give_load_balancers_addresses(plane, namespace)
+        install.join(timeout=2)
+    (done,) = results
+    assert done.returncode == 0, f"helm install: {done.stderr}{done.stdout}\n{_pods_summary(plane, namespace)}"
+
+    pods = plane.get_json("pods", "--namespace", namespace, "--selector", "strimzi.io/cluster=secure")["items"]
+    nodes = sorted(p["metadata"]["name"] for p in pods if p["metadata"]["labels"].get("strimzi.io/kind") == "Kafka"
+                   and "strimzi.io/pool-name" in p["metadata"]["labels"])
+    assert len(nodes) == 6, nodes
+    # The post-install users Job made each KafkaUser's Secret through the API server.
+    secrets = _secrets(plane, namespace)
+    assert {"orders-app", "billing"} <= set(secrets)
+    assert _job_secrets(values) <= set(secrets)
+
+    files = _client_files(plane, namespace, values, tmp_path / "clients")
+    admin = {"security_protocol": "SSL", "ssl_cafile": str(files["cluster-ca"]),
+             "ssl_certfile": str(files["admin.crt"]), "ssl_keyfile": str(files["admin.key"])}
+    orders = {"security_protocol": "SASL_SSL", "ssl_cafile": str(files["cluster-ca"]),
+              "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "orders-app",
+              "sasl_plain_password": files["orders-password"]}
+    billing = {"security_protocol": "SSL", "ssl_cafile": str(files["cluster-ca"]),
+               "ssl_certfile": str(files["billing.crt"]), "ssl_keyfile": str(files["billing.key"])}
+    bootstrap = f"secure-kafka-bootstrap.{namespace}.svc"
+    with resolving(dns):
+        clients.create_topic(f"{bootstrap}:{MTLS}", "orders-installed", partitions=3, replication_factor=3,
+                             **admin)
+        sent = [f"order-{i}".encode() for i in range(100)]
+        clients.produce(f"{bootstrap}:{SCRAM}", "orders-installed", sent, **orders)
+        received = clients.consume_all(f"{bootstrap}:{MTLS}", "orders-installed", **billing)
+    assert sorted(received) == sorted(sent)
+
+
+def _give_load_balancers_addresses(plane, namespace: str) -> None:
+    """Play the cloud's load balancer controller: each LoadBalancer Service gets a name (where
+    nothing answers; the test's clients use the internal listeners), so that helm --wait,
+    which waits for it, goes on."""
+    services = plane.get_json("services", "--namespace", namespace)["items"]
+    for service in services:
+        if service["spec"].get("type") == "LoadBalancer" and not service.get("status", {}).get(
+                "loadBalancer", {}).get("ingress"):
+            name = service["metadata"]["name"]
+            plane.kubectl("patch", "service", name, "--namespace", namespace, "--subresource", "status",
+                          "--type", "merge", "--patch", json.dumps(
+                              {"status": {"loadBalancer": {"ingress": [{"hostname": f"{name}.lb.test"}]}}}))
+
+
+def _pods_summary(plane, namespace: str) -> str:
+    pods = plane.get_json("pods", "--namespace", namespace)["items"]
+    return "\n".join(f"{p['metadata']['name']}: {p.get('status', {}).get('phase')} "
+                     f"{[s.get('state') for s in p.get('status', {}).get('containerStatuses', [])]}" for p in pods)
+
+
+def _client_files(plane, namespace: str, values: dict, folder: Path) -> dict:
+    """The cluster CA, billing's certificate, orders-app's password (from the Secrets the Jobs made),
+    and a certificate of the superuser CN=ops-admin signed with the clients CA's key."""
+    folder.mkdir(parents=True)
+
+    def secret(name: str) -> dict[str, bytes]:
+        data = plane.get_json("secret", name, "--namespace", namespace)["data"]
+        return {k: base64.b64decode(v) for k, v in data.items()}
+
+    files = {"cluster-ca": folder / "cluster-ca.crt", "billing.crt": folder / "billing.crt",
+             "billing.key": folder / "billing.key", "clients-ca.crt": folder / "clients-ca.crt",
+             "clients-ca.key": folder / "clients-ca.key", "admin.key": folder / "admin.key",
+             "admin.crt": folder / "admin.crt"}
+    files["cluster-ca"].write_bytes(secret(values["certificates"]["clusterCaCertSecret"])["ca.crt"])
+    billing = secret("billing")
+    files["billing.crt"].write_bytes(billing["user.crt"])
+    files["billing.key"].write_bytes(billing["user.key"])
+    files["clients-ca.crt"].write_bytes(secret(values["certificates"]["clientsCa"]["certSecret"])["ca.crt"])
+    files["clients-ca.key"].write_bytes(secret(values["certificates"]["clientsCa"]["secret"])["ca.key"])
+    request = folder / "admin.csr"
+    for argv in (["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", files["admin.key"],
+                  "-out", request, "-subj", "/CN=ops-admin"],
+                 ["x509", "-req", "-in", request, "-CA", files["clients-ca.crt"], "-CAkey", files["clients-ca.key"],
+                  "-CAcreateserial", "-out", files["admin.crt"], "-days", "1"]):
+        subprocess.run(["openssl", *map(str, argv)], check=True, capture_output=True)
+    return {**files, "orders-password": secret("orders-app")["password"].decode()}

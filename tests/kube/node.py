@@ -21,7 +21,9 @@ machine's CPUs and memory as capacity) and polls the API server once a second:
 * Status: phase, start time, pod address, init container and container states
   with exit codes and restart counts, and the conditions (Initialized,
   ContainersReady, Ready: the real readiness probe, with its initialDelaySeconds,
-  periodSeconds and thresholds) are written to pods/status when they change.
+  periodSeconds and thresholds, run for one pod at a time so that Kafka's JVM
+  probes do not outlast their timeoutSeconds on two cores) are written to
+  pods/status when they change.
   restartPolicy is followed (Always and OnFailure restart the container after
   the kubelet's back-off: 10 s, doubling, at most 5 min); so the Job controller
   completes or retries Jobs, and the StatefulSet controller rolls pods, by
@@ -305,6 +307,7 @@ class NodeAgent:
         self.dns: dict[str, dict[str, list[str]]] = {}
         self.bound: dict[str, BoundPod] = {}  # uid -> pod
         self.lock = threading.Lock()
+        self.probe_lock = threading.Lock()
         self.stopping = threading.Event()
         self.log_file = self.work_dir / "node.log"
         self.thread = threading.Thread(target=self._loop, name="kafkac-node", daemon=True)
@@ -476,7 +479,7 @@ class NodeAgent:
         restart_at: float | None = None
         while not pod.deleting and not self.stopping.is_set():
             if pod.running:
-                pod.ready = probes.ready(lambda: self.runtime._ready_now(pod))
+                pod.ready = probes.ready(lambda: self._probe(pod))
             elif pod.phase == "Running" and restart_at is None:
                 code = pod.container.returncode if pod.container else -1
                 pod.terminated = {"exitCode": code, "reason": "Completed" if code == 0 else "Error",
@@ -554,6 +557,19 @@ class NodeAgent:
                 "exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error",
                 "startedAt": _stamp(started), "finishedAt": _stamp(finished)}}})
         self._write_status(pod)
+
+    def _probe(self, pod: BoundPod) -> bool:
+        """The readiness probe, one pod at a time: Kafka's starts a JVM, and several at once on
+        two cores would each outlast the probe's timeoutSeconds."""
+        with self.probe_lock:
+            liveness = pod.container_spec.get("livenessProbe") or {}
+            if "tcpSocket" in liveness and not self.runtime.probe(pod, "livenessProbe").ok:
+                return False  # not listening yet: the readiness probe cannot pass
+            result = self.runtime.probe(pod)
+        if not result.ok:
+            self.log(f"{pod.namespace}/{pod.name}: readiness probe failed after {result.seconds:.1f} s: "
+                     f"{result.output.splitlines()[-1] if result.output else ''}")
+        return result.ok
 
     def _start(self, pod: BoundPod) -> None:
         self.runtime.start_container(pod)
