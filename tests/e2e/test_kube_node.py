@@ -27,7 +27,7 @@ from ..util import compile_chart
 from . import clients
 from .conftest import resolving
 from .kube import node_namespace_named
-from .test_kube_api import helm
+from .test_kube_api import helm, rendered
 
 pytestmark = pytest.mark.e2e
 
@@ -278,3 +278,43 @@ def _client_files(plane, namespace: str, values: dict, folder: Path) -> dict:
                   "-CAcreateserial", "-out", files["admin.crt"], "-days", "1"]):
         subprocess.run(["openssl", *map(str, argv)], check=True, capture_output=True)
     return {**files, "orders-password": secret("orders-app")["password"].decode()}
+
+
+# --- the Roles, narrowed on purpose ----------------------------------------------------------------
+
+@pytest.mark.parametrize("dropped", ["create", "get"])
+def test_the_certificates_job_fails_with_forbidden_when_its_role_is_narrowed(control_plane, kube_node,
+                                                                            node_namespace, tmp_path, dropped):
+    """The Role is what the Job needs: without its `create` on Secrets (or `get` of them),
+    the Job's kubectl call is refused by the API server, and the Job's log says so."""
+    plane, (namespace, _) = control_plane, node_namespace
+    chart = compile_chart(EXAMPLES / "quickstart", tmp_path / "chart", verify=False)
+    objects = rendered(plane, chart, namespace)
+    job_name = yaml.safe_load((chart / "values.yaml").read_text())["certificates"]["job"]["name"]
+    (job,) = [o for o in objects if o["kind"] == "Job" and o["metadata"]["name"] == job_name]
+    (role,) = [o for o in objects if o["kind"] == "Role" and o["metadata"]["name"] == job_name]
+    scripts = {v["configMap"]["name"] for v in job["spec"]["template"]["spec"]["volumes"] if "configMap" in v}
+    support = [o for o in objects
+               if (o["kind"] in ("ServiceAccount", "RoleBinding") and o["metadata"]["name"] == job_name)
+               or (o["kind"] == "ConfigMap" and o["metadata"]["name"] in scripts)]
+    role["rules"] = [rule for rule in role["rules"] if dropped not in rule["verbs"]]
+    job["spec"]["backoffLimit"] = 0
+    plane.kubectl("create", "--namespace", namespace, "--filename", "-",
+                  input=yaml.safe_dump_all([*support, role, job]))
+
+    _wait_for_job(plane, namespace, job_name, "Failed", timeout=600)
+
+    (pod,) = plane.get_json("pods", "--namespace", namespace, "--selector",
+                            f"batch.kubernetes.io/job-name={job_name}")["items"]
+    statuses = {s["name"]: s["state"] for s in
+                pod["status"].get("initContainerStatuses", []) + pod["status"]["containerStatuses"]}
+    # The step whose kubectl call needs the right: store creates the Secrets, fetch reads them.
+    if dropped == "create":
+        log = kube_node.log_text(namespace, pod["metadata"]["name"])
+        assert statuses["store"]["terminated"]["exitCode"] != 0
+    else:
+        log = kube_node.init_log_text(namespace, pod["metadata"]["name"], "fetch")
+        assert statuses["fetch"]["terminated"]["exitCode"] != 0
+    account = f"system:serviceaccount:{namespace}:{job_name}"
+    assert f'User "{account}" cannot {dropped} resource "secrets"' in log, log
+    assert not {n for n in _secrets(plane, namespace) if n.startswith("my-cluster-")}, "a Secret was made"

@@ -549,6 +549,11 @@ class NodeAgent:
         self.runtime.create_pod(pod)
 
     def init_container_ended(self, pod: BoundPod, init: dict, exit_code: int, seconds: float) -> None:
+        # Kept beside the containers' logs: the pod's folder goes when it fails.
+        logs = pod.dir.parent.parent / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        (logs / f"{pod.dir.name}.init-{init['name']}.log").write_bytes(
+            (pod.dir / f"init-{init['name']}.log").read_bytes())
         finished = datetime.datetime.now(datetime.timezone.utc)
         started = finished - datetime.timedelta(seconds=seconds)
         pod.init_statuses.append({
@@ -622,7 +627,14 @@ class NodeAgent:
         pod = self.pods(namespace).get(name)
         if pod is not None:
             return pod.log_text()
-        logs = sorted((self.work_dir / namespace / "logs").glob(f"{name}-*.log"), key=lambda p: p.stat().st_mtime)
+        logs = sorted((self.work_dir / namespace / "logs").glob(f"{name}-*[0-9].log"),
+                      key=lambda p: p.stat().st_mtime)
+        return logs[-1].read_text(errors="replace") if logs else ""
+
+    def init_log_text(self, namespace: str, name: str, container: str) -> str:
+        """The output of the pod's init container, or "" if it never ran."""
+        logs = sorted((self.work_dir / namespace / "logs").glob(f"{name}-*.init-{container}.log"),
+                      key=lambda p: p.stat().st_mtime)
         return logs[-1].read_text(errors="replace") if logs else ""
 
     def stop(self) -> None:
