@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import subprocess
 import threading
 import time
@@ -188,47 +189,67 @@ def _running_pods(plane, namespace: str) -> dict[str, tuple[str, int, str]]:
 SCRAM, MTLS = 9093, 9094
 
 
-def test_secure_installs_and_its_users_jobs_secrets_let_clients_in(control_plane, kube_node, node_namespace,
-                                                                     tmp_path):
-    plane, (namespace, dns) = control_plane, node_namespace
-    chart = compile_chart(EXAMPLES / "secure", tmp_path / "chart", verify=False)
-    values = yaml.safe_load((chart / "values.yaml").read_text())
+@pytest.fixture(scope="module")
+def secure(control_plane, kube_node, tmp_path_factory):
+    """examples/secure, installed with `helm install --wait` in a namespace of its own for the
+    module's tests, with its clients' files (client_files)."""
+    work = tmp_path_factory.mktemp("secure")
+    specs = work / "specs"
+    shutil.copytree(EXAMPLES / "secure", specs)
+    chart = compile_chart(specs, work / "chart", verify=False)
+    with node_namespace_named(control_plane, kube_node, "secure") as (namespace, dns):
+        done = _helm_playing_load_balancers(control_plane, namespace, "install", chart)
+        assert done.returncode == 0, f"helm install: {done.stderr}{done.stdout}\n{_pods_summary(control_plane, namespace)}"
+        values = yaml.safe_load((chart / "values.yaml").read_text())
+        release = Release(namespace, dns, chart, values)
+        yield release, specs, _client_files(control_plane, namespace, values, work / "clients")
 
-    install = threading.Thread(target=lambda: results.append(helm(
-        plane, "install", chart.name, str(chart), "--namespace", namespace, "--wait",
-        "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS, check=False)))
+
+def _helm_playing_load_balancers(plane, namespace: str, command: str, chart: Path):
+    """`helm <command> --wait` of the chart, while the test plays the load balancer controller."""
     results: list = []
-    install.start()
-    while install.is_alive():
+    run = threading.Thread(target=lambda: results.append(helm(
+        plane, command, chart.name, str(chart), "--namespace", namespace, "--wait",
+        "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS, check=False)), daemon=True)
+    run.start()
+    while run.is_alive():
         _give_load_balancers_addresses(plane, namespace)
-        install.join(timeout=2)
-    (done,) = results
-    assert done.returncode == 0, f"helm install: {done.stderr}{done.stdout}\n{_pods_summary(plane, namespace)}"
+        run.join(timeout=2)
+    return results[0]
 
+
+def _client_options(files: dict) -> dict[str, dict]:
+    """kafka-python options of the superuser (mTLS), orders-app (SCRAM) and billing (mTLS)."""
+    ca = {"ssl_cafile": str(files["cluster-ca"])}
+    return {
+        "admin": {"security_protocol": "SSL", **ca, "ssl_certfile": str(files["admin.crt"]),
+                  "ssl_keyfile": str(files["admin.key"])},
+        "orders": {"security_protocol": "SASL_SSL", **ca, "sasl_mechanism": "SCRAM-SHA-512",
+                   "sasl_plain_username": "orders-app", "sasl_plain_password": files["orders-password"]},
+        "billing": {"security_protocol": "SSL", **ca, "ssl_certfile": str(files["billing.crt"]),
+                    "ssl_keyfile": str(files["billing.key"])},
+    }
+
+
+def test_secure_installs_and_its_users_jobs_secrets_let_clients_in(control_plane, secure):
+    plane, (release, _, files) = control_plane, secure
+    namespace = release.namespace
     pods = plane.get_json("pods", "--namespace", namespace, "--selector", "strimzi.io/cluster=secure")["items"]
-    nodes = sorted(p["metadata"]["name"] for p in pods if p["metadata"]["labels"].get("strimzi.io/kind") == "Kafka"
-                   and "strimzi.io/pool-name" in p["metadata"]["labels"])
+    nodes = sorted(p["metadata"]["name"] for p in pods if "strimzi.io/pool-name" in p["metadata"]["labels"])
     assert len(nodes) == 6, nodes
     # The post-install users Job made each KafkaUser's Secret through the API server.
     secrets = _secrets(plane, namespace)
     assert {"orders-app", "billing"} <= set(secrets)
-    assert _job_secrets(values) <= set(secrets)
+    assert _job_secrets(release.values) <= set(secrets)
 
-    files = _client_files(plane, namespace, values, tmp_path / "clients")
-    admin = {"security_protocol": "SSL", "ssl_cafile": str(files["cluster-ca"]),
-             "ssl_certfile": str(files["admin.crt"]), "ssl_keyfile": str(files["admin.key"])}
-    orders = {"security_protocol": "SASL_SSL", "ssl_cafile": str(files["cluster-ca"]),
-              "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "orders-app",
-              "sasl_plain_password": files["orders-password"]}
-    billing = {"security_protocol": "SSL", "ssl_cafile": str(files["cluster-ca"]),
-               "ssl_certfile": str(files["billing.crt"]), "ssl_keyfile": str(files["billing.key"])}
+    options = _client_options(files)
     bootstrap = f"secure-kafka-bootstrap.{namespace}.svc"
-    with resolving(dns):
+    with resolving(release.dns):
         clients.create_topic(f"{bootstrap}:{MTLS}", "orders-installed", partitions=3, replication_factor=3,
-                             **admin)
+                             **options["admin"])
         sent = [f"order-{i}".encode() for i in range(100)]
-        clients.produce(f"{bootstrap}:{SCRAM}", "orders-installed", sent, **orders)
-        received = clients.consume_all(f"{bootstrap}:{MTLS}", "orders-installed", **billing)
+        clients.produce(f"{bootstrap}:{SCRAM}", "orders-installed", sent, **options["orders"])
+        received = clients.consume_all(f"{bootstrap}:{MTLS}", "orders-installed", **options["billing"])
     assert sorted(received) == sorted(sent)
 
 
