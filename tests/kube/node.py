@@ -367,7 +367,7 @@ class NodeAgent:
     def release(self, namespace: str) -> None:
         """Stop serving the namespace: kill its pods and remove them from the API at once."""
         self.namespaces.discard(namespace)
-        pods = [p for p in self.bound.values() if p.namespace == namespace]
+        pods = self._bound_in(namespace)
         for pod in pods:
             pod.grace, pod.deleting = 0.0, True
         for pod in pods:
@@ -375,9 +375,13 @@ class NodeAgent:
                 pod.worker.join(timeout=60)
         self.dns.pop(namespace, None)
 
+    def _bound_in(self, namespace: str) -> list[BoundPod]:
+        # list() copies the values at once: the pods' threads remove entries meanwhile.
+        return [p for p in list(self.bound.values()) if p.namespace == namespace]
+
     def pods(self, namespace: str) -> dict[str, BoundPod]:
         """The pods of the namespace running here, by name."""
-        return {p.name: p for p in self.bound.values() if p.namespace == namespace and not p.gone}
+        return {p.name: p for p in self._bound_in(namespace) if not p.gone}
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -415,7 +419,7 @@ class NodeAgent:
                     self._delete_now(namespace, metadata["name"], metadata["uid"])
             else:
                 self._admit(item)
-        for pod in [p for p in self.bound.values() if p.namespace == namespace]:
+        for pod in self._bound_in(namespace):
             if pod.uid not in present:
                 pod.gone = pod.deleting = True
         self._update_dns(namespace)
@@ -611,7 +615,7 @@ class NodeAgent:
 
     def _update_dns(self, namespace: str) -> None:
         services = self.api.call("GET", f"/api/v1/namespaces/{namespace}/services")["items"]
-        pods = [p for p in self.bound.values() if p.namespace == namespace and not p.deleting]
+        pods = [p for p in self._bound_in(namespace) if not p.deleting]
         names = cluster_names(namespace, pods, services)
         if names != self.dns.get(namespace):
             self.dns[namespace] = names
