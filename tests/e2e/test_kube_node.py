@@ -245,6 +245,8 @@ def test_secure_installs_and_its_users_jobs_secrets_let_clients_in(control_plane
 
     options = _client_options(files)
     bootstrap = f"secure-kafka-bootstrap.{namespace}.svc"
+    # The bootstrap name resolves to Ready brokers only; on a busy machine a probe may have timed out.
+    _wait_until(lambda: release.dns.resolve(bootstrap), "a Ready broker behind the bootstrap Service", timeout=300)
     with resolving(release.dns):
         clients.create_topic(f"{bootstrap}:{MTLS}", "orders-installed", partitions=3, replication_factor=3,
                              **options["admin"])
