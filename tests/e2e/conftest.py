@@ -40,7 +40,7 @@ from ..conftest import EXAMPLES
 from ..util import compile_chart, manifests_of
 from .. import kafka_dist
 from . import certjob, podrunner
-from .kube import control_plane, kube_namespace  # noqa: F401  (shared by every e2e module)
+from .kube import control_plane, kube_namespace, kube_node, node_namespace  # noqa: F401  (shared by every e2e module)
 
 NAMESPACE = "kafka"
 BOOT_TIMEOUT = 420.0  # seconds until every pod is ready, on a busy two-core machine

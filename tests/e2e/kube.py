@@ -4,10 +4,15 @@
 test that asks for it, started on first use and stopped by pid at the end;
 its programs are built (pinned, into the tools cache) when missing.
 `kube_namespace`: a namespace of its own for each test, deleted after it.
+`kube_node`: the node agent (tests/kube/node.py), one per session, started on
+first use; `node_namespace`: a namespace of its own whose pods the node runs,
+and the cluster DNS of it for the test's clients. When the test ends, its pods
+are killed and removed before the namespace is deleted.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -18,10 +23,12 @@ import pytest
 
 from compiler import tools
 
-from .. import host_tools
+from .. import host_tools, kafka_dist
+from ..kube import node
 from ..kube.control_plane import ControlPlane, ControlPlaneError
 
 _namespaces = itertools.count(1)
+NODE_ADDRESS_BLOCKS = range(200, 210)  # of the run's slot (podrunner.RunSlot): 2400 pod addresses
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +60,47 @@ def kube_namespace(control_plane, request) -> str:
     control_plane.kubectl("create", "namespace", name)
     yield name
     control_plane.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+@pytest.fixture(scope="session")
+def kube_node(control_plane, e2e):
+    folder = Path(tempfile.mkdtemp(prefix="kafkac-node-"))
+    agent = node.NodeAgent.start(
+        control_plane, folder, node.addresses([e2e.slot.address_prefix(b) for b in NODE_ADDRESS_BLOCKS]),
+        kafka_dist.DEFAULT_KAFKA_VERSION, kafka_home=kafka_dist.kafka_home(kafka_dist.DEFAULT_KAFKA_VERSION),
+        shim=e2e.shim, java_home=e2e.java_home, registry=e2e.slot.registry,
+        kubectl=host_tools.control_plane_program("kubectl"))
+    try:
+        yield agent
+    finally:
+        agent.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def node_namespace(kube_node, kube_namespace):
+    """(namespace, its cluster DNS) for a test whose pods run on the node."""
+    with served(kube_node, kube_namespace) as resolver:
+        yield kube_namespace, resolver
+
+
+@contextlib.contextmanager
+def served(agent: node.NodeAgent, namespace: str):
+    """The node runs the namespace's pods, until they are killed and removed at the end."""
+    resolver = agent.serve(namespace)
+    try:
+        yield resolver
+    finally:
+        agent.release(namespace)
+
+
+@contextlib.contextmanager
+def node_namespace_named(plane: ControlPlane, agent: node.NodeAgent, stem: str):
+    """A namespace of the node for a whole module: (name, its cluster DNS); deleted at the end."""
+    name = f"m{next(_namespaces)}-{stem}"[:50].rstrip("-")
+    plane.kubectl("create", "namespace", name)
+    try:
+        with served(agent, name) as resolver:
+            yield name, resolver
+    finally:
+        plane.kubectl("delete", "namespace", name, "--wait=false", check=False)

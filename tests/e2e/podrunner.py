@@ -40,6 +40,12 @@ volumes and security context exactly as rendered, and runs them:
   given by the test as `secrets=`, name -> key -> bytes. A pod whose Secret
   volume names neither fails to start, where a real one would wait.
 
+The machinery is PodRuntime's; where a pod's ConfigMaps, Secrets, field values
+and names come from is its subclass's. LocalCluster takes them from the rendered
+chart (above); tests/kube/node.py, the node agent of the tests' control plane,
+from the Kubernetes API, and runs the pods the API server binds to it, the
+kubectl image's containers included (the pinned kubectl, first on PATH).
+
 Stopping a pod sends SIGTERM to the container's main process and SIGKILL to
 its whole process group after terminationGracePeriodSeconds, as the kubelet
 does. `close()` kills every process group the runner started; the fixtures
@@ -69,6 +75,7 @@ from compiler.verify import render
 
 SHIM_DIR = "/kafkac-e2e"  # where the LD_PRELOAD shim is bound inside a pod
 KAFKA_HOME_IN_POD = "/opt/kafka"  # the apache/kafka image's distribution folder
+KUBECTL_BIN_IN_POD = "/opt/kubectl/bin"  # where the kubectl image's program is, first on PATH
 HOST_SYSTEM_DIRS = ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # Every name a pod looks up is in its /etc/hosts; without a nameserver line the
 # resolver would ask 127.0.0.1, so no lookup ever leaves the machine.
@@ -78,6 +85,19 @@ SANDBOX_START_TIMEOUT = 30.0
 
 class PodError(Exception):
     """A pod could not be set up or started as its manifest says."""
+
+
+class NotYet(PodError):
+    """What the pod needs (a ConfigMap, a Secret, a claim) does not exist yet: the kubelet waits."""
+
+
+class InitFailed(PodError):
+    """An init container exited with an error."""
+
+    def __init__(self, message: str, container: str, exit_code: int):
+        super().__init__(message)
+        self.container = container
+        self.exit_code = exit_code
 
 
 @dataclass
@@ -116,11 +136,15 @@ class Pod:
 
     def claim_dir(self, claim: str) -> Path:
         """The folder standing in for PersistentVolumeClaim `<claim>-<pod>`."""
-        return self.dir.parent.parent / "claims" / f"{claim}-{self.name}"
+        return self.claim_folder(f"{claim}-{self.name}")
 
     @property
     def running(self) -> bool:
         return self.container is not None and self.container.poll() is None
+
+    def claim_folder(self, claim_name: str) -> Path:
+        """The folder standing in for the PersistentVolumeClaim so named."""
+        return self.dir.parent.parent / "claims" / claim_name
 
     def log_text(self, start: int = -1) -> str:
         """The container's output of its `start`th start (default: the latest)."""
@@ -129,122 +153,67 @@ class Pod:
         return self.logs[start].read_text(errors="replace")
 
 
-class LocalCluster:
-    """The pods of one rendered chart, run on this machine's loopback."""
+class PodRuntime:
+    """Runs pods on this machine, as the kubelet would: sandboxes, volumes, containers, probes.
 
-    def __init__(self, chart_dir: Path, work_dir: Path, *, kafka_home: Path, shim: Path,
-                 java_home: Path, namespace: str = "kafka", release: str | None = None,
-                 secrets: dict[str, dict[str, bytes]] | None = None,
-                 address_prefix: str = "127.42.0", registry: Path | None = None,
-                 kube_version: str = tools.DEFAULT_KUBE_VERSIONS[-1],
+    Where a pod's ConfigMaps, Secrets, ServiceAccount tokens, field values and
+    cluster DNS come from is a subclass's: LocalCluster takes them from a rendered
+    chart, tests/kube/node.py from the Kubernetes API.
+    """
+
+    def __init__(self, work_dir: Path, *, kafka_home: Path, shim: Path, java_home: Path,
+                 registry: Path | None = None, kubectl: Path | None = None,
                  init_commands: dict[str, Callable[[Pod], list[str] | None]] | None = None):
-        self.chart_dir = Path(chart_dir)
-        # Init containers whose image the runner cannot stand in for (it lays out the
-        # Kafka image only): name -> the command to run instead, in the init container's
-        # own mounts, user and environment, or None to leave it to the test.
+        # Init containers whose image the runner cannot stand in for: name -> the
+        # command to run instead, in the init container's own mounts, user and
+        # environment, or None to leave it to the test.
         self.init_commands = dict(init_commands or {})
         self.work_dir = Path(work_dir)
         self.kafka_home = Path(kafka_home)
         self.shim = Path(shim)
         self.java_home = Path(java_home)
-        self.namespace = namespace
-        self.release = release or self.chart_dir.name
+        self.kubectl = kubectl  # the kubectl image's program, when the runtime has one
+        self.init_timeout = 120.0  # seconds an init container may take
         self.registry = registry
-        self.manifest_text = render(self.chart_dir, kube_version, self.release, namespace)
-        self.objects = [doc for doc in yaml.safe_load_all(self.manifest_text) if doc]
-        self.config_maps = {o["metadata"]["name"]: o for o in self._kind("ConfigMap")}
-        self.services = {o["metadata"]["name"]: o for o in self._kind("Service")}
-        self.statefulsets = {o["metadata"]["name"]: o for o in self._kind("StatefulSet")}
-        self.secrets = self._chart_secrets()
-        for name, data in (secrets or {}).items():
-            if name in self.secrets:
-                raise PodError(f"Secret {name} is defined by the chart; a test cannot provide it too")
-            self.secrets[name] = dict(data)
         self.pods: dict[str, Pod] = {}
         self._groups: set[int] = set()  # process groups to kill on close
         self._closed = False
-        index = 0
-        for sts in self.statefulsets.values():
-            start = (sts["spec"].get("ordinals") or {}).get("start", 0)
-            for ordinal in range(start, start + sts["spec"]["replicas"]):
-                index += 1
-                name = f"{sts['metadata']['name']}-{ordinal}"
-                self.pods[name] = Pod(
-                    name=name, statefulset=sts["metadata"]["name"], ordinal=ordinal,
-                    address=f"{address_prefix}.{10 + index}",
-                    spec=sts["spec"]["template"]["spec"],
-                    labels=sts["spec"]["template"]["metadata"].get("labels", {}),
-                    claim_names=[c["metadata"]["name"]
-                                 for c in sts["spec"].get("volumeClaimTemplates") or []],
-                    dir=self.work_dir / "pods" / name)
-        self.dns = self._dns_names()
         atexit.register(self.close)
 
-    # ----------------------------------------------------------------- model
+    # ------------------------------------------------------- a pod's sources
 
-    def _kind(self, kind: str) -> list[dict]:
-        return [o for o in self.objects if o.get("kind") == kind]
+    def config_map_data(self, pod: Pod, name: str) -> dict | None:
+        """The ConfigMap's data (key -> str or bytes), or None when it does not exist."""
+        raise NotImplementedError
 
-    def _chart_secrets(self) -> dict[str, dict[str, bytes]]:
-        """The Secrets the chart itself defines (data and stringData), name -> key -> bytes."""
-        secrets = {}
-        for secret in self._kind("Secret"):
-            data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
-            data.update({k: v.encode() for k, v in (secret.get("stringData") or {}).items()})
-            secrets[secret["metadata"]["name"]] = data
-        return secrets
+    def secret_data(self, pod: Pod, name: str) -> dict[str, bytes] | None:
+        """The Secret's data, or None when it does not exist."""
+        raise NotImplementedError
 
-    def _dns_names(self) -> dict[str, list[str]]:
-        """Every name cluster DNS would answer for, and the pod addresses behind it."""
-        names: dict[str, list[str]] = {}
-        for pod in self.pods.values():
-            subdomain = self.statefulsets[pod.statefulset]["spec"]["serviceName"]
-            for suffix in ("svc", "svc.cluster.local"):
-                names[f"{pod.name}.{subdomain}.{self.namespace}.{suffix}"] = [pod.address]
-        for service in self.services.values():
-            selector = service["spec"].get("selector") or {}
-            addresses = [p.address for p in self.pods.values()
-                         if all(p.labels.get(k) == v for k, v in selector.items())]
-            name = service["metadata"]["name"]
-            for full in (name, f"{name}.{self.namespace}", f"{name}.{self.namespace}.svc",
-                         f"{name}.{self.namespace}.svc.cluster.local"):
-                names[full] = addresses
-        return names
+    def field_value(self, pod: Pod, field_path: str) -> str:
+        """A fieldRef's value (downward API)."""
+        raise NotImplementedError
 
-    def resolve(self, host: str) -> list[str] | None:
-        return self.dns.get(host.rstrip(".").lower())
+    def hosts_file(self, pod: Pod) -> str:
+        """The pod's /etc/hosts: its own name and what cluster DNS would answer."""
+        raise NotImplementedError
 
-    def pods_with_label(self, key: str, value: str) -> list[Pod]:
-        return [p for p in self.pods.values() if p.labels.get(key) == value]
+    def service_account_token(self, pod: Pod, source: dict) -> bytes:
+        """A token for a projected serviceAccountToken volume source."""
+        raise PodError(f"{pod.name}: a ServiceAccount token needs an API server")
 
-    @property
-    def brokers(self) -> list[Pod]:
-        return self.pods_with_label("strimzi.io/broker-role", "true")
+    def runtime_env(self, pod: Pod) -> dict[str, str]:
+        """Variables the kubelet adds to every container (the API server's address)."""
+        return {}
 
-    @property
-    def controllers(self) -> list[Pod]:
-        return self.pods_with_label("strimzi.io/controller-role", "true")
+    def image_of(self, container: dict) -> str:
+        """Which image layout the container gets: "kafka" or "kubectl"."""
+        return "kafka"
 
-    def bootstrap(self, port: int) -> str:
-        """`<bootstrap service>.<namespace>.svc:<port>`, as clients in the cluster write it."""
-        service = next(name for name in self.services if name.endswith("-kafka-bootstrap"))
-        return f"{service}.{self.namespace}.svc:{port}"
+    def init_container_ended(self, pod: Pod, init: dict, exit_code: int, seconds: float) -> None:
+        """Called as each init container exits (the kubelet reports it)."""
 
     # ------------------------------------------------------------- sandboxes
-
-    def _hosts_file(self, pod: Pod) -> str:
-        lines = ["# Written by the kafkac end-to-end tests, as the kubelet writes a pod's /etc/hosts.",
-                 "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
-        if pod.statefulset in self.statefulsets:
-            subdomain = self.statefulsets[pod.statefulset]["spec"]["serviceName"]
-            lines.append(f"{pod.address}\t{pod.name}.{subdomain}.{self.namespace}.svc.cluster.local"
-                         f"\t{pod.name}")
-        else:  # a Job's pod has no subdomain
-            lines.append(f"{pod.address}\t{pod.name}")
-        # What cluster DNS answers, for every other name.
-        for name, addresses in sorted(self.dns.items()):
-            lines.extend(f"{address}\t{name}" for address in addresses)
-        return "\n".join(lines) + "\n"
 
     def _security(self, pod: Pod, container: dict | None = None) -> tuple[int, int, int | None]:
         pod_ctx = pod.spec.get("securityContext") or {}
@@ -255,37 +224,78 @@ class LocalCluster:
             raise PodError(f"{pod.name}: runAsNonRoot with runAsUser 0 would not start")
         return uid, gid, pod_ctx.get("fsGroup")
 
+    def volume_folder(self, pod: Pod, name: str) -> Path:
+        """The host folder behind the pod's volume `name`."""
+        if name in pod.claim_names:
+            return pod.claim_dir(name)
+        volume = next((v for v in pod.spec.get("volumes") or [] if v["name"] == name), {})
+        if "persistentVolumeClaim" in volume:
+            return pod.claim_folder(volume["persistentVolumeClaim"]["claimName"])
+        return pod.dir / "volumes" / name
+
     def _volume_source(self, pod: Pod, volume: dict, fs_group: int | None) -> Path:
         """Make the host folder that backs one of the pod's volumes."""
         name = volume["name"]
-        if name in pod.claim_names:
-            folder = pod.claim_dir(name)
+        folder = self.volume_folder(pod, name)
+        if name in pod.claim_names or "persistentVolumeClaim" in volume:
             if not folder.exists():
                 folder.mkdir(parents=True)
                 _own(folder, 0, fs_group, 0o2775 if fs_group is not None else 0o755)
             return folder
-        folder = pod.dir / "volumes" / name
         if "emptyDir" in volume and folder.is_dir():
             return folder  # made for an init container of the same pod: the same emptyDir
-        folder.mkdir(parents=True, exist_ok="configMap" in volume or "secret" in volume)
+        folder.mkdir(parents=True, exist_ok="emptyDir" not in volume)
         if "emptyDir" in volume:
             _own(folder, 0, fs_group, 0o2777 if fs_group is not None else 0o777)
         elif "configMap" in volume:
             source = volume["configMap"]
-            config_map = self.config_maps.get(source["name"])
-            if config_map is None:
-                raise PodError(f"{pod.name}: ConfigMap {source['name']} is not in the chart")
-            self._write_items(folder, config_map.get("data") or {}, source, fs_group)
+            self._write_items(folder, self._config_map(pod, source["name"], source), source, fs_group)
         elif "secret" in volume:
             source = volume["secret"]
-            secret = self.secrets.get(source["secretName"])
-            if secret is None:
-                raise PodError(f"{pod.name}: Secret {source['secretName']} does not exist "
-                               "(a real pod would wait in ContainerCreating)")
-            self._write_items(folder, secret, source, fs_group)
+            self._write_items(folder, self._secret(pod, source["secretName"], source), source, fs_group)
+        elif "projected" in volume:
+            self._write_projected(pod, folder, volume["projected"], fs_group)
         else:
             raise PodError(f"{pod.name}: volume {name} has a type the runner does not know: {volume}")
         return folder
+
+    def _config_map(self, pod: Pod, name: str, source: dict) -> dict:
+        data = self.config_map_data(pod, name)
+        if data is None and not source.get("optional"):
+            raise NotYet(f"{pod.name}: ConfigMap {name} does not exist "
+                         "(a real pod waits in ContainerCreating)")
+        return data or {}
+
+    def _secret(self, pod: Pod, name: str, source: dict) -> dict[str, bytes]:
+        data = self.secret_data(pod, name)
+        if data is None and not source.get("optional"):
+            raise NotYet(f"{pod.name}: Secret {name} does not exist "
+                         "(a real pod waits in ContainerCreating)")
+        return data or {}
+
+    def _write_projected(self, pod: Pod, folder: Path, projected: dict, fs_group: int | None) -> None:
+        """A projected volume: ServiceAccount token, ConfigMap, Secret and downward API files
+        in one folder, as the kubelet writes the ServiceAccount admission's kube-api-access."""
+        mode = projected.get("defaultMode", 0o644)
+        for source in projected.get("sources") or []:
+            if "serviceAccountToken" in source:
+                token = source["serviceAccountToken"]
+                data = {token["path"]: self.service_account_token(pod, token)}
+                self._write_items(folder, data, {"defaultMode": mode}, fs_group)
+            elif "configMap" in source:
+                ref = source["configMap"]
+                self._write_items(folder, self._config_map(pod, ref["name"], ref),
+                                  {"defaultMode": mode, **ref}, fs_group)
+            elif "secret" in source:
+                ref = source["secret"]
+                self._write_items(folder, self._secret(pod, ref["name"], ref),
+                                  {"defaultMode": mode, **ref}, fs_group)
+            elif "downwardAPI" in source:
+                items = source["downwardAPI"].get("items") or []
+                data = {item["path"]: self.field_value(pod, item["fieldRef"]["fieldPath"]) for item in items}
+                self._write_items(folder, data, {"defaultMode": mode}, fs_group)
+            else:
+                raise PodError(f"{pod.name}: a projected source the runner does not know: {source}")
 
     @staticmethod
     def _write_items(folder: Path, data: dict, source: dict, fs_group: int | None) -> None:
@@ -327,9 +337,17 @@ class LocalCluster:
             'mount -t proc proc "$root/proc"',
             'mount --rbind /sys "$root/sys"',
         ]
-        for entry in sorted(self.kafka_home.iterdir()):
-            lines.append(f'bind_ro {shlex.quote(str(entry))} '
-                         f'"$root"{shlex.quote(f"{KAFKA_HOME_IN_POD}/{entry.name}")}')
+        image = self.image_of(container or pod.container_spec)
+        if image == "kafka":
+            for entry in sorted(self.kafka_home.iterdir()):
+                lines.append(f'bind_ro {shlex.quote(str(entry))} '
+                             f'"$root"{shlex.quote(f"{KAFKA_HOME_IN_POD}/{entry.name}")}')
+        elif image == "kubectl":
+            if self.kubectl is None:
+                raise PodError(f"{pod.name}: the kubectl image needs a kubectl program")
+            program = f'"$root"{KUBECTL_BIN_IN_POD}/kubectl'
+            lines += [f'mkdir -p "$root"{KUBECTL_BIN_IN_POD}; touch {program}',
+                      f'mount --bind {shlex.quote(str(self.kubectl))} {program}']
         lines.append(f'bind_ro {shlex.quote(str(self.shim.parent))} "$root"{SHIM_DIR}')
         volumes = {v["name"]: v for v in pod.spec.get("volumes") or []}
         claims = set(pod.claim_names)
@@ -345,7 +363,7 @@ class LocalCluster:
                 lines.append(f"bind_ro {shlex.quote(str(source))} {target}")
             else:
                 lines.append(f"mkdir -p {target}; mount --bind {shlex.quote(str(source))} {target}")
-        for name, text in (("hosts", self._hosts_file(pod)), ("resolv.conf", RESOLV_CONF)):
+        for name, text in (("hosts", self.hosts_file(pod)), ("resolv.conf", RESOLV_CONF)):
             host = Path("/etc") / name
             if host.is_symlink() or not host.is_file():
                 raise PodError(f"{host} is not a plain file, so a pod's own cannot be bound over it")
@@ -394,7 +412,7 @@ class LocalCluster:
     def _run_init_container(self, pod: Pod, init: dict) -> None:
         """Run an init container to completion in a sandbox with its own mounts, as the kubelet does.
 
-        Its image is taken to be the Kafka image the runner lays out (the jars at
+        Its image is laid out as image_of says (the Kafka image: the jars at
         /opt/kafka/libs); emptyDirs it writes are the ones the main container mounts.
         """
         command = list(init.get("command") or []) + list(init.get("args") or [])
@@ -403,15 +421,17 @@ class LocalCluster:
             if command is None:
                 return
         sandbox = self._make_sandbox(pod, init)
+        began = time.monotonic()
         try:
             argv = self._in_pod(pod, command, container=init, sandbox=sandbox)
-            done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=self.init_timeout)
         finally:
             self._kill_group(sandbox)
         (pod.dir / f"init-{init['name']}.log").write_text(done.stdout + done.stderr)
+        self.init_container_ended(pod, init, done.returncode, time.monotonic() - began)
         if done.returncode != 0:
-            raise PodError(f"{pod.name}: init container {init['name']} failed "
-                           f"({done.returncode}):\n{done.stdout}{done.stderr}")
+            raise InitFailed(f"{pod.name}: init container {init['name']} failed "
+                             f"({done.returncode}):\n{done.stdout}{done.stderr}", init["name"], done.returncode)
 
     def _remove_pod_dir(self, pod: Pod) -> None:
         if pod.dir.exists():
@@ -419,17 +439,21 @@ class LocalCluster:
 
     # ------------------------------------------------------------ containers
 
-    def _env(self, pod: Pod, env: Iterable[dict]) -> dict[str, str]:
+    def _env(self, pod: Pod, container: dict) -> dict[str, str]:
         java_bin = self.java_home / "bin"
+        path = f"{java_bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        if self.image_of(container) == "kubectl":
+            path = f"{KUBECTL_BIN_IN_POD}:{path}"
         result = {
             # What the image and the container runtime set.
-            "PATH": f"{java_bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "PATH": path,
             "JAVA_HOME": str(self.java_home),
             "HOSTNAME": pod.name,
             "HOME": "/",
             "LANG": "C.UTF-8",
+            **self.runtime_env(pod),
         }
-        for item in env:
+        for item in container.get("env") or []:
             result[item["name"]] = self._env_value(pod, item)
         # The only additions: this pod's own address, for the loopback shim.
         result["KAFKAC_E2E_POD_IP"] = pod.address
@@ -437,23 +461,22 @@ class LocalCluster:
         return result
 
     def _env_value(self, pod: Pod, item: dict) -> str:
-        if "value" in item:
-            return str(item["value"])
-        source = item.get("valueFrom") or {}
+        if "valueFrom" not in item:  # the API server leaves an empty value out
+            return str(item.get("value", ""))
+        source = item["valueFrom"]
         if "fieldRef" in source:
-            field_path = source["fieldRef"]["fieldPath"]
-            fields = {"metadata.name": pod.name, "metadata.namespace": self.namespace,
-                      "status.podIP": pod.address, "spec.nodeName": "localhost"}
-            if field_path not in fields:
-                raise PodError(f"{pod.name}: env {item['name']} needs {field_path}")
-            return fields[field_path]
+            return self.field_value(pod, source["fieldRef"]["fieldPath"])
         if "configMapKeyRef" in source:
             ref = source["configMapKeyRef"]
-            return self.config_maps[ref["name"]]["data"][ref["key"]]
-        if "secretKeyRef" in source:
+            value = self._config_map(pod, ref["name"], ref).get(ref["key"])
+        elif "secretKeyRef" in source:
             ref = source["secretKeyRef"]
-            return self.secrets[ref["name"]][ref["key"]].decode()
-        raise PodError(f"{pod.name}: env {item['name']} has a source the runner does not know")
+            value = self._secret(pod, ref["name"], ref).get(ref["key"])
+        else:
+            raise PodError(f"{pod.name}: env {item['name']} has a source the runner does not know")
+        if value is None and not ref.get("optional"):
+            raise NotYet(f"{pod.name}: env {item['name']}: key {ref['key']} of {ref['name']} does not exist")
+        return "" if value is None else value.decode() if isinstance(value, bytes) else value
 
     def _in_pod(self, pod: Pod, command: list[str], env: dict[str, str] | None = None,
                 container: dict | None = None, sandbox: subprocess.Popen | None = None) -> list[str]:
@@ -464,7 +487,7 @@ class LocalCluster:
         container = container or pod.container_spec
         uid, gid, fs_group = self._security(pod, container)
         groups = ",".join(str(g) for g in dict.fromkeys([gid, fs_group]) if g is not None)
-        variables = self._env(pod, container.get("env") or [])
+        variables = self._env(pod, container)
         variables.update(env or {})
         return ["nsenter", f"--target={sandbox.pid}", "--mount", "--uts", "--",
                 "chroot", f"--userspec={uid}:{gid}", f"--groups={groups}", str(pod.root),
@@ -481,7 +504,7 @@ class LocalCluster:
         if not command:
             raise PodError(f"{pod.name}: the container has no command; the image's would run")
         pod.starts += 1
-        log_path = pod.dir.parent.parent / "logs" / f"{pod.name}.{pod.starts}.log"
+        log_path = pod.dir.parent.parent / "logs" / f"{pod.dir.name}.{pod.starts}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
         pod.logs.append(log_path)
         with open(log_path, "wb") as log:
@@ -648,9 +671,7 @@ class LocalCluster:
                 best = mount
         if best is None:
             raise PodError(f"{pod.name}: {path} is on no volume")
-        name = best["name"]
-        base = pod.claim_dir(name) if name in pod.claim_names else pod.dir / "volumes" / name
-        return base / path[len(best["mountPath"].rstrip("/")):].lstrip("/")
+        return self.volume_folder(pod, best["name"]) / path[len(best["mountPath"].rstrip("/")):].lstrip("/")
 
     def empty_dir_usage(self, pod: Pod) -> dict[str, tuple[int, str | None]]:
         """Disk space each emptyDir of the pod uses (bytes, as du counts), with its sizeLimit."""
@@ -736,11 +757,132 @@ class LocalCluster:
         self._groups.clear()
         atexit.unregister(self.close)
 
-    def __enter__(self) -> LocalCluster:
+    def __enter__(self) -> PodRuntime:
         return self
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+class LocalCluster(PodRuntime):
+    """The pods of one rendered chart, run on this machine's loopback."""
+
+    def __init__(self, chart_dir: Path, work_dir: Path, *, kafka_home: Path, shim: Path,
+                 java_home: Path, namespace: str = "kafka", release: str | None = None,
+                 secrets: dict[str, dict[str, bytes]] | None = None,
+                 address_prefix: str = "127.42.0", registry: Path | None = None,
+                 kube_version: str = tools.DEFAULT_KUBE_VERSIONS[-1],
+                 init_commands: dict[str, Callable[[Pod], list[str] | None]] | None = None):
+        super().__init__(work_dir, kafka_home=kafka_home, shim=shim, java_home=java_home,
+                         registry=registry, init_commands=init_commands)
+        self.chart_dir = Path(chart_dir)
+        self.namespace = namespace
+        self.release = release or self.chart_dir.name
+        self.manifest_text = render(self.chart_dir, kube_version, self.release, namespace)
+        self.objects = [doc for doc in yaml.safe_load_all(self.manifest_text) if doc]
+        self.config_maps = {o["metadata"]["name"]: o for o in self._kind("ConfigMap")}
+        self.services = {o["metadata"]["name"]: o for o in self._kind("Service")}
+        self.statefulsets = {o["metadata"]["name"]: o for o in self._kind("StatefulSet")}
+        self.secrets = self._chart_secrets()
+        for name, data in (secrets or {}).items():
+            if name in self.secrets:
+                raise PodError(f"Secret {name} is defined by the chart; a test cannot provide it too")
+            self.secrets[name] = dict(data)
+        index = 0
+        for sts in self.statefulsets.values():
+            start = (sts["spec"].get("ordinals") or {}).get("start", 0)
+            for ordinal in range(start, start + sts["spec"]["replicas"]):
+                index += 1
+                name = f"{sts['metadata']['name']}-{ordinal}"
+                self.pods[name] = Pod(
+                    name=name, statefulset=sts["metadata"]["name"], ordinal=ordinal,
+                    address=f"{address_prefix}.{10 + index}",
+                    spec=sts["spec"]["template"]["spec"],
+                    labels=sts["spec"]["template"]["metadata"].get("labels", {}),
+                    claim_names=[c["metadata"]["name"]
+                                 for c in sts["spec"].get("volumeClaimTemplates") or []],
+                    dir=self.work_dir / "pods" / name)
+        self.dns = self._dns_names()
+
+    # ----------------------------------------------------------------- model
+
+    def _kind(self, kind: str) -> list[dict]:
+        return [o for o in self.objects if o.get("kind") == kind]
+
+    def _chart_secrets(self) -> dict[str, dict[str, bytes]]:
+        """The Secrets the chart itself defines (data and stringData), name -> key -> bytes."""
+        secrets = {}
+        for secret in self._kind("Secret"):
+            data = {k: base64.b64decode(v) for k, v in (secret.get("data") or {}).items()}
+            data.update({k: v.encode() for k, v in (secret.get("stringData") or {}).items()})
+            secrets[secret["metadata"]["name"]] = data
+        return secrets
+
+    def _dns_names(self) -> dict[str, list[str]]:
+        """Every name cluster DNS would answer for, and the pod addresses behind it."""
+        names: dict[str, list[str]] = {}
+        for pod in self.pods.values():
+            subdomain = self.statefulsets[pod.statefulset]["spec"]["serviceName"]
+            for suffix in ("svc", "svc.cluster.local"):
+                names[f"{pod.name}.{subdomain}.{self.namespace}.{suffix}"] = [pod.address]
+        for service in self.services.values():
+            selector = service["spec"].get("selector") or {}
+            addresses = [p.address for p in self.pods.values()
+                         if all(p.labels.get(k) == v for k, v in selector.items())]
+            name = service["metadata"]["name"]
+            for full in (name, f"{name}.{self.namespace}", f"{name}.{self.namespace}.svc",
+                         f"{name}.{self.namespace}.svc.cluster.local"):
+                names[full] = addresses
+        return names
+
+    def resolve(self, host: str) -> list[str] | None:
+        return self.dns.get(host.rstrip(".").lower())
+
+    def pods_with_label(self, key: str, value: str) -> list[Pod]:
+        return [p for p in self.pods.values() if p.labels.get(key) == value]
+
+    @property
+    def brokers(self) -> list[Pod]:
+        return self.pods_with_label("strimzi.io/broker-role", "true")
+
+    @property
+    def controllers(self) -> list[Pod]:
+        return self.pods_with_label("strimzi.io/controller-role", "true")
+
+    def bootstrap(self, port: int) -> str:
+        """`<bootstrap service>.<namespace>.svc:<port>`, as clients in the cluster write it."""
+        service = next(name for name in self.services if name.endswith("-kafka-bootstrap"))
+        return f"{service}.{self.namespace}.svc:{port}"
+
+    # ------------------------------------------------------------- sandboxes
+
+    def hosts_file(self, pod: Pod) -> str:
+        lines = ["# Written by the kafkac end-to-end tests, as the kubelet writes a pod's /etc/hosts.",
+                 "127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"]
+        if pod.statefulset in self.statefulsets:
+            subdomain = self.statefulsets[pod.statefulset]["spec"]["serviceName"]
+            lines.append(f"{pod.address}\t{pod.name}.{subdomain}.{self.namespace}.svc.cluster.local"
+                         f"\t{pod.name}")
+        else:  # a Job's pod has no subdomain
+            lines.append(f"{pod.address}\t{pod.name}")
+        # What cluster DNS answers, for every other name.
+        for name, addresses in sorted(self.dns.items()):
+            lines.extend(f"{address}\t{name}" for address in addresses)
+        return "\n".join(lines) + "\n"
+
+    def config_map_data(self, pod: Pod, name: str) -> dict | None:
+        config_map = self.config_maps.get(name)
+        return None if config_map is None else config_map.get("data") or {}
+
+    def secret_data(self, pod: Pod, name: str) -> dict[str, bytes] | None:
+        return self.secrets.get(name)
+
+    def field_value(self, pod: Pod, field_path: str) -> str:
+        fields = {"metadata.name": pod.name, "metadata.namespace": self.namespace,
+                  "status.podIP": pod.address, "spec.nodeName": "localhost"}
+        if field_path not in fields:
+            raise PodError(f"{pod.name}: no value for fieldRef {field_path}")
+        return fields[field_path]
 
 
 class RunSlot:

@@ -1,8 +1,9 @@
 """Compiled charts against a real Kubernetes API server (tests/kube/control_plane.py).
 
-The control plane has no node, so no pod runs: `helm install` runs with
---no-hooks (the hook Jobs could never complete), and the hook objects are
-created apart where a test needs them. What is tested is what the API server
+No node serves these tests' namespaces, so no pod runs: `helm install` runs
+with --no-hooks (the hook Jobs could never complete), and the hook objects are
+created apart where a test needs them (test_kube_node.py installs with hooks,
+its pods run by the tests' node). What is tested is what the API server
 decides: every object of the chart is accepted (server-side validation and
 admission), `helm upgrade` leaves the Secrets alone, `helm uninstall` leaves
 what Strimzi's users expect, and each Job's ServiceAccount has exactly the
@@ -39,12 +40,12 @@ def charts(tmp_path_factory) -> dict[str, Path]:
     return {name: compile_chart(EXAMPLES / name, out / name) for name in ("quickstart", "secure")}
 
 
-def helm(plane, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+def helm(plane, *args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
     home = plane.folder / "helm"
     env = {**os.environ, "KUBECONFIG": str(plane.kubeconfig), "HELM_CACHE_HOME": str(home / "cache"),
            "HELM_CONFIG_HOME": str(home / "config"), "HELM_DATA_HOME": str(home / "data")}
     argv = [str(tools.path("helm")), *args]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=timeout)
     if check and done.returncode != 0:
         raise AssertionError(f"helm {' '.join(args)} exited with {done.returncode}:\n{done.stderr}{done.stdout}")
     return done

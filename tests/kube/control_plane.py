@@ -2,8 +2,9 @@
 
 Everything listens on 127.0.0.1 only, on ports picked free at start; the API
 server authenticates clients by certificate and ServiceAccount token, authorizes
-with RBAC alone, and admits with its default plugins. There is no node: pods
-are created and stay Pending, so the Jobs of a chart do not run here (yet).
+with RBAC alone, and admits with its default plugins. The control plane has no
+node of its own: pods stay Pending unless their namespace is served by the
+tests' node agent (tests/kube/node.py), which binds and runs them.
 
 `ControlPlane.start(folder)` generates the certificates, starts the three
 programs (pinned: tests/host_tools.py builds them) and waits until the API
