@@ -218,11 +218,11 @@ def test_gpu_limit_is_strimzi_api_not_supported_yet():
     assert finding.message.endswith("part of Strimzi's API but not supported by kafkac yet")
 
 
-def test_entity_operator_needs_an_empty_object():
+def test_entity_operator_needs_an_object():
     text = KAFKA + "  entityOperator:\n    topicOperator:\n"
     finding = only(findings_for_text(text))
-    assert finding.rule == "schema.const"
-    assert finding.message == "spec.entityOperator.topicOperator: null is not an empty object"
+    assert finding.rule == "schema.type"
+    assert finding.message == "spec.entityOperator.topicOperator: null is not an object"
 
 
 def test_document_that_is_not_a_mapping():
