@@ -94,7 +94,7 @@ def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding
 def _check_cert_manager_secrets(cluster: Cluster, users: list[User], docs: dict[str, Document],
                                 findings: list[Finding]) -> None:
     """With a clients CA of type cert-manager.io, cert-manager writes a TLS user's certificate into
-    Secret <user>-cm: no other user's Secret may take that name."""
+    Secret <its Secret>-cm: no other user's Secret may take that name."""
     if cluster.clients_ca.cert_manager is None:
         return
     with_secret = {user.secret_name: user for user in users if user.has_secret}
