@@ -26,6 +26,7 @@ podrunner.LocalCluster mounts into the Kafka pods.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -183,14 +184,23 @@ def put_secrets(store: Path, namespace: str, secrets: dict[str, dict[str, bytes]
     """Put Secrets in the stand-in's store, as `kubectl create secret generic` would before install."""
     folder = store / namespace
     folder.mkdir(parents=True, exist_ok=True)
-    counter = store / "resource-version"  # the stand-in's, so that versions stay unique
     for name, data in secrets.items():
-        version = int(counter.read_text()) + 1 if counter.exists() else 1
+        version = next_resource_version(store / "resource-version")  # the stand-in's: versions stay unique
         manifest = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                    "metadata": {"name": name, "namespace": namespace, "resourceVersion": str(version)},
+                    "metadata": {"name": name, "namespace": namespace, "resourceVersion": version},
                     "data": {key: base64.b64encode(value).decode() for key, value in data.items()}}
         (folder / f"{name}.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        counter.write_text(str(version))
+
+
+def next_resource_version(counter: Path) -> str:
+    """The kubectl stand-in's next resourceVersion, counted under the lock it takes too: the tests'
+    cert-manager writes Secrets into the store while a Job's kubectl runs."""
+    with open(f"{counter}.lock", "a") as lock:
+        os.chmod(lock.name, 0o666)  # the Job's steps run as another user
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        version = str(int(counter.read_text()) + 1 if counter.exists() else 1)
+        counter.write_text(version)
+    return version
 
 
 def secret_manifest(store: Path, namespace: str, name: str) -> dict:
