@@ -104,3 +104,18 @@ def node_namespace_named(plane: ControlPlane, agent: node.NodeAgent, stem: str):
             yield name, resolver
     finally:
         plane.kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def secrets_of(plane: ControlPlane, namespace: str) -> dict[str, tuple[str, str, dict]]:
+    """name -> (uid, resourceVersion, data) of every Secret in the namespace."""
+    items = plane.get_json("secrets", "--namespace", namespace)["items"]
+    return {s["metadata"]["name"]: (s["metadata"]["uid"], s["metadata"]["resourceVersion"], s.get("data", {}))
+            for s in items}
+
+
+def certificates_job_secrets(values: dict) -> list[str]:
+    """The Secrets a chart's certificates Job makes, from its values."""
+    certificates = values["certificates"]
+    return [certificates["clusterCaCertSecret"], certificates["clusterCaSecret"],
+            certificates["nodeCertSecret"], certificates["clientsCa"]["certSecret"],
+            certificates["clientsCa"]["secret"]]

@@ -27,6 +27,7 @@ from compiler.project_files import CHARTS
 
 from ..conftest import EXAMPLES
 from ..util import compile_chart, documents
+from .kube import certificates_job_secrets, secrets_of
 
 pytestmark = pytest.mark.e2e
 
@@ -61,21 +62,6 @@ def _server_version(plane) -> str:
     return yaml.safe_load(plane.kubectl("version", "--output", "yaml").stdout)["serverVersion"]["gitVersion"]
 
 
-def _secrets(plane, namespace: str) -> dict[str, tuple[str, str, dict]]:
-    """name -> (uid, resourceVersion, data) of every Secret in the namespace."""
-    items = plane.get_json("secrets", "--namespace", namespace)["items"]
-    return {s["metadata"]["name"]: (s["metadata"]["uid"], s["metadata"]["resourceVersion"], s.get("data", {}))
-            for s in items}
-
-
-def _job_secrets(values: dict) -> list[str]:
-    """The Secrets the certificates Job makes (it does not run here: the test makes them)."""
-    certificates = values["certificates"]
-    return [certificates["clusterCaCertSecret"], certificates["clusterCaSecret"],
-            certificates["nodeCertSecret"], certificates["clientsCa"]["certSecret"],
-            certificates["clientsCa"]["secret"]]
-
-
 # --- install, upgrade, uninstall --------------------------------------------------------------
 
 @pytest.mark.parametrize("example", ["quickstart", "secure"])
@@ -95,13 +81,13 @@ def test_install_upgrade_uninstall_on_a_real_api_server(control_plane, kube_name
         plane.kubectl("get", kind, name, *scope)  # the API server kept what helm sent
 
     values = yaml.safe_load((chart / "values.yaml").read_text())
-    for name in _job_secrets(values):
+    for name in certificates_job_secrets(values):
         plane.kubectl("create", "secret", "generic", name, "--namespace", namespace,
                       f"--from-literal=made-by=the-certificates-job-{name}")
-    before = _secrets(plane, namespace)
+    before = secrets_of(plane, namespace)
 
     helm(plane, "upgrade", chart.name, str(chart), "--namespace", namespace, "--no-hooks")
-    after = _secrets(plane, namespace)
+    after = secrets_of(plane, namespace)
     release_records = {n for n in after if n.startswith("sh.helm.release.")}
     assert {n: v for n, v in after.items() if n not in release_records} == \
            {n: v for n, v in before.items() if n not in release_records}, "helm upgrade changed a Secret"
@@ -114,8 +100,8 @@ def test_install_upgrade_uninstall_on_a_real_api_server(control_plane, kube_name
         scope = [] if kind in ("ClusterRole", "ClusterRoleBinding") else ["--namespace", namespace]
         gone = plane.kubectl("get", kind, name, *scope, "--ignore-not-found", "--output", "name")
         assert gone.stdout.strip() == "", f"{kind} {name} is left after helm uninstall"
-    kept = _secrets(plane, namespace)
-    for name in _job_secrets(values):
+    kept = secrets_of(plane, namespace)
+    for name in certificates_job_secrets(values):
         assert kept[name][0] == before[name][0], f"helm uninstall removed the CA or node Secret {name}"
     # The brokers' volumes outlive the release (persistentVolumeClaimRetentionPolicy Retain).
     assert _names(plane, "persistentvolumeclaims", namespace) >= claims_before

@@ -27,7 +27,7 @@ from ..conftest import EXAMPLES
 from ..util import compile_chart
 from . import clients
 from .conftest import resolving
-from .kube import node_namespace_named
+from .kube import certificates_job_secrets, node_namespace_named, secrets_of
 from .test_kube_api import helm, rendered
 
 pytestmark = pytest.mark.e2e
@@ -90,13 +90,6 @@ def test_a_failing_job_is_retried_up_to_its_backoff_limit(control_plane, kube_no
         assert pod["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 3
 
 
-def _job_secrets(values: dict) -> set[str]:
-    certificates = values["certificates"]
-    return {certificates["clusterCaCertSecret"], certificates["clusterCaSecret"],
-            certificates["nodeCertSecret"], certificates["clientsCa"]["certSecret"],
-            certificates["clientsCa"]["secret"]}
-
-
 @dataclass(frozen=True)
 class Release:
     namespace: str
@@ -136,7 +129,7 @@ def test_quickstart_installs_with_its_hooks_and_serves(control_plane, quickstart
              for s in job_pod["status"]["initContainerStatuses"] + job_pod["status"]["containerStatuses"]}
     assert exits == {"fetch": 0, "issue": 0, "store": 0}
     # ... and made the Secrets in the API server, which the broker mounted.
-    assert _job_secrets(values) <= set(_secrets(plane, namespace))
+    assert set(certificates_job_secrets(values)) <= set(secrets_of(plane, namespace))
 
     (broker,) = plane.get_json("pods", "--namespace", namespace, "--selector",
                                "strimzi.io/broker-role=true")["items"]
@@ -154,13 +147,13 @@ def test_quickstart_installs_with_its_hooks_and_serves(control_plane, quickstart
 
 def test_upgrade_with_an_unchanged_spec_changes_no_secret_and_restarts_no_pod(control_plane, quickstart):
     plane, namespace = control_plane, quickstart.namespace
-    secrets_before, pods_before = _secrets(plane, namespace), _running_pods(plane, namespace)
+    secrets_before, pods_before = secrets_of(plane, namespace), _running_pods(plane, namespace)
     assert pods_before, "no pod runs before the upgrade"
 
     helm(plane, "upgrade", quickstart.chart.name, str(quickstart.chart), "--namespace", namespace, "--wait",
          "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
 
-    secrets_after = _secrets(plane, namespace)
+    secrets_after = secrets_of(plane, namespace)
     release_records = {n for n in {*secrets_before, *secrets_after} if n.startswith("sh.helm.release.")}
     assert {n: v for n, v in secrets_after.items() if n not in release_records} == \
            {n: v for n, v in secrets_before.items() if n not in release_records}, "helm upgrade changed a Secret"
@@ -185,15 +178,15 @@ def test_rendered_and_applied_twice_as_gitops_tools_do_the_chart_keeps_every_sec
         _wait_until(lambda: all(_is_ready(p) for p in plane.get_json(
             "pods", "--namespace", namespace, "--selector", "strimzi.io/broker-role=true")["items"]),
                     "the broker Ready", timeout=600)
-        secrets_before, pods_before = _secrets(plane, namespace), _running_pods(plane, namespace)
+        secrets_before, pods_before = secrets_of(plane, namespace), _running_pods(plane, namespace)
         specs_before = _applied_specs(plane, namespace, manifest)
-        assert _job_secrets(quickstart.values) <= set(secrets_before)
+        assert set(certificates_job_secrets(quickstart.values)) <= set(secrets_before)
 
         again = plane.kubectl("apply", "--namespace", namespace, "--filename", "-", input=manifest).stdout
         # kubectl says "configured" whenever its patch is not empty, also when the patch changes
         # nothing; what counts is each object's spec (its generation) and data.
         assert _applied_specs(plane, namespace, manifest) == specs_before, again
-        assert _secrets(plane, namespace) == secrets_before
+        assert secrets_of(plane, namespace) == secrets_before
         assert _running_pods(plane, namespace) == pods_before
 
 
@@ -203,12 +196,6 @@ def _applied_specs(plane, namespace: str, manifest: str) -> dict[str, object]:
                                     input=manifest).stdout)["items"]
     return {f"{o['kind']}/{o['metadata']['name']}": o["metadata"].get("generation", o.get("data"))
             for o in live}
-
-
-def _secrets(plane, namespace: str) -> dict[str, tuple[str, str, dict]]:
-    """name -> (uid, resourceVersion, data) of every Secret in the namespace."""
-    return {s["metadata"]["name"]: (s["metadata"]["uid"], s["metadata"]["resourceVersion"], s.get("data", {}))
-            for s in plane.get_json("secrets", "--namespace", namespace)["items"]}
 
 
 def _running_pods(plane, namespace: str) -> dict[str, tuple[str, int, str]]:
@@ -288,9 +275,9 @@ def test_secure_installs_and_its_users_jobs_secrets_let_clients_in(control_plane
     nodes = sorted(p["metadata"]["name"] for p in pods if "strimzi.io/pool-name" in p["metadata"]["labels"])
     assert len(nodes) == 6, nodes
     # The post-install users Job made each KafkaUser's Secret through the API server.
-    secrets = _secrets(plane, namespace)
+    secrets = secrets_of(plane, namespace)
     assert {"orders-app", "billing"} <= set(secrets)
-    assert _job_secrets(release.values) <= set(secrets)
+    assert set(certificates_job_secrets(release.values)) <= set(secrets)
 
     options = _client_options(files)
     bootstrap = f"secure-kafka-bootstrap.{namespace}.svc"
@@ -497,4 +484,4 @@ def test_the_certificates_job_fails_with_forbidden_when_its_role_is_narrowed(con
         assert statuses["fetch"]["terminated"]["exitCode"] != 0
     account = f"system:serviceaccount:{namespace}:{job_name}"
     assert f'User "{account}" cannot {dropped} resource "secrets"' in log, log
-    assert not {n for n in _secrets(plane, namespace) if n.startswith("my-cluster-")}, "a Secret was made"
+    assert not {n for n in secrets_of(plane, namespace) if n.startswith("my-cluster-")}, "a Secret was made"
