@@ -24,7 +24,7 @@ from compiler.verify import APPLIED_MANIFESTS_KEY
 from .conftest import BUSYBOX, EXAMPLES, example_names, with_busybox
 from .util import NAMESPACE, compile_chart, manifests_of, render_text
 
-HOOK_EVENTS = "pre-install,pre-upgrade"
+HOOK_EVENTS = "pre-install,pre-upgrade,pre-rollback"
 
 # What key material looks like in a file, raw or base64-encoded.
 SECRET_MATERIAL = {

@@ -195,8 +195,8 @@ def test_the_chart_drains_before_the_upgrade_and_spreads_after_it_with_the_reque
     manifests = compiled_manifests(spec, tmp_path / "out", check=CheckOptions(profile="dev"))
     jobs = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "Job"}
     drain, grow = jobs["my-cluster-kafka-drain"], jobs["my-cluster-kafka-rebalance"]
-    assert drain["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade"
-    assert grow["metadata"]["annotations"]["helm.sh/hook"] == "post-upgrade"
+    assert drain["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade,pre-rollback"
+    assert grow["metadata"]["annotations"]["helm.sh/hook"] == "post-upgrade,post-rollback"
     for job, phase in ((drain, "drain"), (grow, "grow")):
         pod = job["spec"]["template"]["spec"]
         env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
@@ -204,7 +204,7 @@ def test_the_chart_drains_before_the_upgrade_and_spreads_after_it_with_the_reque
         assert pod["automountServiceAccountToken"] is False and "KAFKAC_BOOTSTRAP_SERVERS" in env
     config_maps = {m["metadata"]["name"]: m for m in manifests if m["kind"] == "ConfigMap"}
     scripts = config_maps["my-cluster-kafka-rebalance-scripts"]
-    assert scripts["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade,post-upgrade"
+    assert scripts["metadata"]["annotations"]["helm.sh/hook"] == "pre-upgrade,post-upgrade,pre-rollback,post-rollback"
     assert set(scripts["data"]) == set(SCRIPTS)
     requests = config_maps["my-cluster-kafka-rebalance-requests"]["data"]
     assert requests == {"requests.tsv": "my-rebalance\tremove-brokers\t4\tfalse\t1024\n",

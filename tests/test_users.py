@@ -227,7 +227,7 @@ def test_the_users_job_role_reads_by_name_creates_and_updates_only_tls_users_sec
         {"apiGroups": [""], "resources": ["secrets"], "verbs": ["update"], "resourceNames": ["billing"]},
     ]
     (job,) = [m for m in manifests if m["kind"] == "Job" and m["metadata"]["name"] == "secure-kafka-users"]
-    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade"
+    assert job["metadata"]["annotations"]["helm.sh/hook"] == "post-install,post-upgrade,post-rollback"
     pod = job["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["initContainers"]] == ["fetch", "issue", "store"]
     assert [c["name"] for c in pod["containers"]] == ["apply"]

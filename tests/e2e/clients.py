@@ -10,7 +10,7 @@ with warnings.catch_warnings():
     # that Python 3.11 reports as deprecated, a hundred times over.
     warnings.simplefilter("ignore", DeprecationWarning)
     from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-    from kafka.admin import NewTopic
+    from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
     from kafka.structs import OffsetAndMetadata
 
 CLIENT_TIMEOUTS = {"request_timeout_ms": 30000}
@@ -48,6 +48,16 @@ def describe_topic(bootstrap: str, name: str, **config) -> list[dict]:
         return sorted(topic["partitions"], key=lambda p: p["partition_index"])
     finally:
         client.close()
+
+
+def topic_configs(bootstrap: str, name: str, **config) -> dict[str, str]:
+    """The topic's settings that differ from Kafka's defaults, as name -> value."""
+    client = admin(bootstrap, **config)
+    try:
+        described = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name)])
+    finally:
+        client.close()
+    return {key: entry["value"] for key, entry in described["topic"][name].items()}
 
 
 def wait_for_leaders(bootstrap: str, name: str, partitions: int, timeout: float = 60, **config) -> None:

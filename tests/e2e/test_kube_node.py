@@ -147,20 +147,96 @@ def test_quickstart_installs_with_its_hooks_and_serves(control_plane, quickstart
 
 def test_upgrade_with_an_unchanged_spec_changes_no_secret_and_restarts_no_pod(control_plane, quickstart):
     plane, namespace = control_plane, quickstart.namespace
-    secrets_before, pods_before = secrets_of(plane, namespace), _running_pods(plane, namespace)
+    secrets_before, pods_before = _secrets_but_releases(plane, namespace), _running_pods(plane, namespace)
     assert pods_before, "no pod runs before the upgrade"
 
     helm(plane, "upgrade", quickstart.chart.name, str(quickstart.chart), "--namespace", namespace, "--wait",
          "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
 
-    secrets_after = secrets_of(plane, namespace)
-    release_records = {n for n in {*secrets_before, *secrets_after} if n.startswith("sh.helm.release.")}
-    assert {n: v for n, v in secrets_after.items() if n not in release_records} == \
-           {n: v for n, v in secrets_before.items() if n not in release_records}, "helm upgrade changed a Secret"
+    assert _secrets_but_releases(plane, namespace) == secrets_before, "helm upgrade changed a Secret"
     assert _running_pods(plane, namespace) == pods_before, "helm upgrade restarted a pod"
     # The pre-upgrade certificates Job ran again (a new Job, before-hook-creation) and kept every Secret.
     job = plane.get_json("job", quickstart.values["certificates"]["job"]["name"], "--namespace", namespace)
     assert any(c["type"] == "Complete" and c["status"] == "True" for c in job["status"]["conditions"])
+
+
+def test_a_secret_changed_while_the_certificates_job_runs_fails_its_write_and_the_retry_keeps_the_change(
+        control_plane, kube_node, quickstart):
+    """The Job replaces a re-issued Secret at the resourceVersion it read: a change made to the
+    Secret between its fetch and store steps makes the API server refuse the write (a conflict),
+    the Job controller runs the Job again, and the second run re-issues the certificate and keeps
+    the other writer's annotation."""
+    plane, namespace, certificates = control_plane, quickstart.namespace, quickstart.values["certificates"]
+    node_secret, job_name = certificates["nodeCertSecret"], certificates["job"]["name"]
+    issued_before = plane.get_json("secret", node_secret, "--namespace", namespace)["data"]
+    plane.kubectl("annotate", "secret", node_secret, "--namespace", namespace, "kafkac.io/force-renew=true")
+    kube_node.once_after_init(namespace, "fetch", lambda pod: plane.kubectl(
+        "annotate", "secret", node_secret, "--namespace", namespace, "audit.example.com/reviewed=yes"))
+
+    helm(plane, "upgrade", quickstart.chart.name, str(quickstart.chart), "--namespace", namespace, "--wait",
+         "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
+
+    job = plane.get_json("job", job_name, "--namespace", namespace)
+    assert (job["status"].get("failed"), job["status"].get("succeeded")) == (1, 1), job["status"]
+    pods = plane.get_json("pods", "--namespace", namespace, "--selector",
+                          f"batch.kubernetes.io/job-name={job_name}")["items"]
+    (failed,) = [p for p in pods if p["status"]["phase"] == "Failed"]
+    log = kube_node.log_text(namespace, failed["metadata"]["name"])
+    assert f'Operation cannot be fulfilled on secrets "{node_secret}": the object has been modified' in log, log
+    renewed = plane.get_json("secret", node_secret, "--namespace", namespace)
+    annotations = renewed["metadata"].get("annotations", {})
+    assert annotations.get("audit.example.com/reviewed") == "yes", "the other writer's change was lost"
+    assert "kafkac.io/force-renew" not in annotations
+    assert renewed["data"] != issued_before, "the node certificate was not re-issued"
+
+
+def test_rollback_runs_the_jobs_with_the_earlier_specs_and_restarts_nothing(control_plane, quickstart,
+                                                                          tmp_path):
+    """The topics Job on the node against the API server's ConfigMaps, through two upgrades that
+    add a topic and then change it, and `helm rollback`: the rollback's hooks run with the earlier
+    revision's specs, so the topic's setting goes back; no pod restarts and no Secret changes."""
+    plane, namespace = control_plane, quickstart.namespace
+    specs = tmp_path / "specs"
+    shutil.copytree(EXAMPLES / "quickstart", specs)
+    _edit_kafka(specs, lambda kafka: kafka["spec"].update(entityOperator={"topicOperator": {}}))
+    topic = {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
+             "metadata": {"name": "events", "labels": {"strimzi.io/cluster": "my-cluster"}},
+             "spec": {"partitions": 3, "replicas": 1, "config": {"retention.ms": 7200000}}}
+    (specs / "topics.yaml").write_text(yaml.safe_dump(topic, sort_keys=False))
+    with_topic = compile_chart(specs, tmp_path / "with-topic", verify=False)
+    topic["spec"]["config"]["retention.ms"] = 3600000
+    (specs / "topics.yaml").write_text(yaml.safe_dump(topic, sort_keys=False))
+    changed = compile_chart(specs, tmp_path / "changed", verify=False)
+    topics = yaml.safe_load((with_topic / "values.yaml").read_text())["topics"]
+    bootstrap = f"my-cluster-kafka-bootstrap.{namespace}.svc:{PLAIN}"
+
+    def upgrade(chart: Path) -> None:
+        helm(plane, "upgrade", chart.name, str(chart), "--namespace", namespace, "--wait",
+             "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
+
+    def retention_ms() -> str:
+        with resolving(quickstart.dns):
+            return clients.topic_configs(bootstrap, "events")["retention.ms"]
+
+    upgrade(with_topic)
+    (record,) = topics["stateConfigMapNames"]
+    state = plane.get_json("configmap", record, "--namespace", namespace)["data"]["state.jsonl"]
+    assert json.loads(state.splitlines()[0])["name"] == "events", state
+    assert retention_ms() == "7200000"
+    upgrade(changed)
+    assert retention_ms() == "3600000"
+    secrets_before, pods_before = _secrets_but_releases(plane, namespace), _running_pods(plane, namespace)
+    job_before = plane.get_json("job", topics["jobName"], "--namespace", namespace)["metadata"]["uid"]
+
+    helm(plane, "rollback", with_topic.name, "--namespace", namespace, "--wait",
+         "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
+
+    job = plane.get_json("job", topics["jobName"], "--namespace", namespace)
+    assert job["metadata"]["uid"] != job_before, "no post-rollback topics Job ran"
+    assert job["status"].get("succeeded") == 1, job["status"]
+    assert retention_ms() == "7200000", "the rollback did not put the topic's setting back"
+    assert _secrets_but_releases(plane, namespace) == secrets_before, "helm rollback changed a Secret"
+    assert _running_pods(plane, namespace) == pods_before, "helm rollback restarted a pod"
 
 
 def test_rendered_and_applied_twice_as_gitops_tools_do_the_chart_keeps_every_secret(control_plane, kube_node,
@@ -188,6 +264,44 @@ def test_rendered_and_applied_twice_as_gitops_tools_do_the_chart_keeps_every_sec
         assert _applied_specs(plane, namespace, manifest) == specs_before, again
         assert secrets_of(plane, namespace) == secrets_before
         assert _running_pods(plane, namespace) == pods_before
+
+
+def test_uninstalled_and_installed_again_the_cluster_keeps_its_ca_and_certificates(control_plane, quickstart):
+    """`helm uninstall --wait` stops the pods on the node and leaves the certificates Job's
+    Secrets; `helm install` again, over what the uninstall left (the hook Jobs too), starts a
+    broker with the same CA and node certificate, which serves."""
+    plane, namespace, values = control_plane, quickstart.namespace, quickstart.values
+    kept = {name: secret for name, secret in _secrets_but_releases(plane, namespace).items()
+            if name in certificates_job_secrets(values)}
+    assert len(kept) == len(certificates_job_secrets(values))
+
+    helm(plane, "uninstall", quickstart.chart.name, "--namespace", namespace, "--wait", "--timeout", "5m")
+
+    # The garbage collector deletes the StatefulSet's pods after it; the node stops them. The
+    # hook Jobs stay (Helm leaves hook resources), with their pods that ran to the end.
+    _wait_until(lambda: all(p["status"]["phase"] in ("Succeeded", "Failed")
+                            for p in plane.get_json("pods", "--namespace", namespace)["items"]),
+                "only the hook Jobs' finished pods left", timeout=300)
+    assert plane.get_json("statefulsets", "--namespace", namespace)["items"] == []
+    after = _secrets_but_releases(plane, namespace)
+    assert {name: after.get(name) for name in kept} == kept, "helm uninstall changed the certificates' Secrets"
+
+    helm(plane, "install", quickstart.chart.name, str(quickstart.chart), "--namespace", namespace, "--wait",
+         "--timeout", INSTALL_TIMEOUT, timeout=HELM_SECONDS)
+
+    after = _secrets_but_releases(plane, namespace)
+    assert {name: after.get(name) for name in kept} == kept, "the new install did not keep the CA and certificates"
+    bootstrap = f"my-cluster-kafka-bootstrap.{namespace}.svc:{PLAIN}"
+    with resolving(quickstart.dns):
+        clients.create_topic(bootstrap, "reinstalled", partitions=1, replication_factor=1)
+        clients.produce(bootstrap, "reinstalled", [b"again"])
+        assert clients.consume_all(bootstrap, "reinstalled") == [b"again"]
+
+
+def _secrets_but_releases(plane, namespace: str) -> dict[str, tuple[str, str, dict]]:
+    """secrets_of the namespace, without helm's release records (one more each revision)."""
+    return {name: secret for name, secret in secrets_of(plane, namespace).items()
+            if not name.startswith("sh.helm.release.")}
 
 
 def _applied_specs(plane, namespace: str, manifest: str) -> dict[str, object]:

@@ -33,6 +33,8 @@ machine's CPUs and memory as capacity) and polls the API server once a second:
 * Names: each pod's /etc/hosts holds what cluster DNS would answer in its
   namespace (pods by hostname and subdomain; Services by selector, their ready
   pods, or every pod with publishNotReadyAddresses), rewritten as pods come and go.
+* A test may act between a pod's steps: `once_after_init` runs its action when
+  an init container ends, before the next container starts.
 
 Not done: liveness and startup probes (never acted on), containers beyond a
 pod's first (a pod with more fails), resource limits, Services' cluster IPs
@@ -55,7 +57,7 @@ import traceback
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -312,6 +314,7 @@ class NodeAgent:
         self.log_file = self.work_dir / "node.log"
         self.thread = threading.Thread(target=self._loop, name="kafkac-node", daemon=True)
         self._heartbeat_at = 0.0
+        self._after_init: dict[tuple[str, str], Callable[[str], None]] = {}
 
     @classmethod
     def start(cls, plane, work_dir: Path, addresses: Iterator[str], kafka_version: str,
@@ -321,6 +324,12 @@ class NodeAgent:
         agent._register()
         agent.thread.start()
         return agent
+
+    def once_after_init(self, namespace: str, container: str, action: Callable[[str], None]) -> None:
+        """Call action(pod name) when the next init container of that name in the namespace
+        ends, before its pod's next container starts: a test's change between two steps."""
+        with self.lock:
+            self._after_init[namespace, container] = action
 
     def log(self, message: str) -> None:
         with self.lock, open(self.log_file, "a") as log:
@@ -566,6 +575,10 @@ class NodeAgent:
                 "exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error",
                 "startedAt": _stamp(started), "finishedAt": _stamp(finished)}}})
         self._write_status(pod)
+        with self.lock:
+            action = self._after_init.pop((pod.namespace, init["name"]), None)
+        if action is not None:
+            action(pod.name)
 
     def _probe(self, pod: BoundPod) -> bool:
         """The readiness probe, one pod at a time: Kafka's starts a JVM, and several at once on
