@@ -173,6 +173,13 @@ properties="$work_dir/server.properties"
   fi
 } > "$properties"
 
+# Runs a Kafka tool in a JVM that is small, quick to start, and has none of the server's options.
+tool_jvm() {
+  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
+    KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
+    "$@"
+}
+
 # Whether the controllers other than this one have a quorum leader: they answer
 # kafka-metadata-quorum on the controller listener, to this node's certificate,
 # within about 20 seconds.
@@ -192,10 +199,7 @@ ssl.key.password=$node_password
 ssl.truststore.type=PEM
 ssl.truststore.location=${KAFKAC_CLUSTER_CA_CERTS_DIR:-/opt/kafka/cluster-ca-certs}/ca.crt
 EOF
-  # A tool's JVM: small, quick to start, and none of the server's options.
-  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
-    KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
-    "$kafka_home/bin/kafka-metadata-quorum.sh" --bootstrap-controller "$other_controllers" \
+  tool_jvm "$kafka_home/bin/kafka-metadata-quorum.sh" --bootstrap-controller "$other_controllers" \
     --command-config "$client_config" describe "--${1:-status}" > "$work_dir/quorum.out" 2>&1
 }
 
@@ -226,10 +230,7 @@ fi
 # The cluster id ZooKeeper keeps in /cluster/id, which its brokers made on their first start:
 # the controllers that take over its metadata must be formatted with it.
 zookeeper_cluster_id() {
-  # A tool's JVM: small, quick to start, and none of the server's options.
-  KAFKA_HEAP_OPTS="-Xms16m -Xmx128m" KAFKA_OPTS="" KAFKA_LOG4J_OPTS="" KAFKA_JMX_OPTS=" " JMX_PORT="" \
-    KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true" \
-    "$kafka_home/bin/kafka-run-class.sh" org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka \
+  tool_jvm "$kafka_home/bin/kafka-run-class.sh" org.apache.zookeeper.ZooKeeperMainWithTlsSupportForKafka \
     -server "$(sed -n 's/^zookeeper\.connect=//p' "$properties" | tail -n 1)" \
     -zk-tls-config-file "$properties" get /cluster/id > "$work_dir/zookeeper-cluster-id.out" 2>&1 || true
   # {"version":"1","id":"<cluster id>"}
