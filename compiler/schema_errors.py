@@ -43,11 +43,21 @@ _EXTERNAL_CONFIGURATION = (
     "Strimzi's v1 API has no externalConfiguration: move its env to spec.template.connectContainer.env, "
     "and its volumes to spec.template.pod.volumes with spec.template.connectContainer.volumeMounts under "
     "/mnt; or keep apiVersion kafka.strimzi.io/v1beta2, which kafkac reads as Strimzi did")
+_STORAGE_OVERRIDES = (
+    "per-broker storage overrides are gone from Strimzi's v1 API (deprecated since Strimzi 0.43): give each "
+    "storage class a KafkaNodePool of its own, with that class in the pool's storage")
+_BLACKLIST = "Strimzi's v1beta2 API renamed it {}, which kafkac reads: use that name (an exclude pattern too)"
 # (kind, field path in strimzi-fields notation) -> why the field is refused
 REFUSED_FIELD_HINTS: dict[tuple[str, str], str] = {
     ("KafkaNodePool", "spec.storage.id"): "only volumes inside jbod storage take an id; remove it",
     ("KafkaConnect", "spec.externalConfiguration"): _EXTERNAL_CONFIGURATION,
     ("KafkaMirrorMaker2", "spec.externalConfiguration"): _EXTERNAL_CONFIGURATION,
+    **{(kind, f"{storage}.overrides"): _STORAGE_OVERRIDES
+       for kind, storage in (("Kafka", "spec.kafka.storage"), ("Kafka", "spec.kafka.storage.volumes[]"),
+                             ("Kafka", "spec.zookeeper.storage"), ("KafkaNodePool", "spec.storage"),
+                             ("KafkaNodePool", "spec.storage.volumes[]"))},
+    ("KafkaMirrorMaker2", "spec.mirrors[].topicsBlacklistPattern"): _BLACKLIST.format("topicsExcludePattern"),
+    ("KafkaMirrorMaker2", "spec.mirrors[].groupsBlacklistPattern"): _BLACKLIST.format("groupsExcludePattern"),
 }
 
 # Fields of Strimzi's v1beta2 API that its v1 API (strimzi-fields.json) no longer has, in
@@ -84,7 +94,8 @@ STRIMZI_V1BETA2_FIELDS: dict[str, frozenset[str]] = {
     }),
     "KafkaNodePool": frozenset({"spec.template.statefulset.*"}),
     "KafkaConnect": frozenset({"spec.template.deployment.*", "spec.build.output.additionalKanikoOptions"}),
-    "KafkaMirrorMaker2": frozenset({"spec.template.deployment.*"}),
+    "KafkaMirrorMaker2": frozenset({"spec.template.deployment.*", "spec.mirrors[].topicsBlacklistPattern",
+                                    "spec.mirrors[].groupsBlacklistPattern"}),
 }
 
 
@@ -99,6 +110,8 @@ _CONNECT_DEPLOYMENT = ("the Deployment that Strimzi ran the workers in before it
                        "conversion deletes it); kafkac's StatefulSet takes spec.template.podSet")
 _IN_CLUSTER_BUILD = ("the image build Strimzi runs in the cluster; kafkac writes a Containerfile into the chart "
                      "for your CI to build and push")
+_STATEFULSET = ("the StatefulSet that Strimzi ran the pods in before its StrimziPodSets (its v1 API has it no "
+                "more); kafkac's StatefulSet takes template.podSet")
 # Settings of Strimzi's operators, which kafkac does not run: accepted, with a warning
 # that they change nothing. (kind, field path in strimzi-fields notation, and what is
 # below it) -> what they configure.
@@ -108,6 +121,19 @@ NO_EFFECT_FIELDS: dict[tuple[str, str], str] = {
     ("KafkaConnect", "spec.build.output.additionalKanikoOptions"): _IN_CLUSTER_BUILD,
     ("KafkaConnect", "spec.build.output.additionalBuildOptions"): _IN_CLUSTER_BUILD,
     ("KafkaConnect", "spec.build.output.additionalPushOptions"): _IN_CLUSTER_BUILD,
+    **{(kind, f"spec.template.{part}"): _IN_CLUSTER_BUILD
+       for kind in ("KafkaConnect", "KafkaMirrorMaker2")
+       for part in ("buildPod", "buildContainer", "buildConfig", "buildServiceAccount")},
+    ("Kafka", "spec.kafka.template.statefulset"): _STATEFULSET,
+    ("Kafka", "spec.zookeeper.template.statefulset"): _STATEFULSET,
+    ("KafkaNodePool", "spec.template.statefulset"): _STATEFULSET,
+    ("Kafka", "spec.cruiseControl.tlsSidecar"):
+        "the TLS sidecar of Strimzi's Cruise Control pod, which Strimzi no longer runs, nor does kafkac",
+    ("Kafka", "spec.kafkaExporter.template.service"):
+        "a Service for Kafka Exporter that Strimzi no longer makes (Prometheus scrapes its pod)",
+    ("Kafka", "spec.kafka.template.clusterCaCert"):
+        "labels and annotations of the cluster CA certificate Secret, which kafkac's certificates Job makes "
+        "with the cluster's labels only",
     ("Kafka", "spec.entityOperator.topicOperator"):
         "Strimzi's Topic Operator, which kafkac does not run (the chart's topics Job manages the KafkaTopics)",
     ("Kafka", "spec.entityOperator.userOperator"):

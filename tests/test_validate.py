@@ -506,3 +506,116 @@ def test_other_kinds_in_the_same_files_are_skipped_with_a_note():
 def test_a_field_only_strimzis_v1beta2_api_had_is_named_as_such():
     findings = findings_for(CASES / "invalid" / "v1beta2-only-fields.yaml")
     assert findings and all("Strimzi's v1beta2 API had it" in f.message for f in findings)
+
+
+V1BETA2_ZOOKEEPER_KAFKA = """\
+apiVersion: kafka.strimzi.io/v1beta2
+kind: Kafka
+metadata:
+  name: old
+spec:
+  kafka:
+    version: 3.9.0
+    replicas: 3
+    listeners:
+      - name: plain
+        port: 9092
+        type: internal
+        tls: false
+    storage:
+      type: persistent-claim
+      size: 100Gi
+      overrides:
+        - broker: 0
+          class: zone-a
+    template:
+      statefulset:
+        podManagementPolicy: Parallel
+      clusterCaCert:
+        metadata:
+          labels:
+            team: kafka
+  zookeeper:
+    replicas: 3
+    storage:
+      type: ephemeral
+  kafkaExporter:
+    template:
+      service:
+        metadata:
+          labels:
+            team: kafka
+"""
+
+
+def test_sections_of_strimzis_own_workloads_warn_that_they_have_no_effect():
+    text = V1BETA2_ZOOKEEPER_KAFKA.replace(
+        "      overrides:\n        - broker: 0\n          class: zone-a\n", "")
+    connect = """\
+---
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaConnect
+metadata:
+  name: connect
+spec:
+  replicas: 1
+  bootstrapServers: old-kafka-bootstrap:9092
+  template:
+    buildPod:
+      metadata:
+        labels:
+          team: kafka
+    buildContainer:
+      env:
+        - name: HTTP_PROXY
+          value: http://proxy:3128
+    buildServiceAccount:
+      metadata:
+        labels:
+          team: kafka
+"""
+    findings = findings_for_text(text + connect)
+    for finding in findings:
+        assert_well_formed(finding)
+    assert {(dotted(f.path), f.rule) for f in findings} == {
+        ("spec.kafka.template.statefulset", "schema.noEffect"),
+        ("spec.kafka.template.clusterCaCert", "schema.noEffect"),
+        ("spec.kafkaExporter.template.service", "schema.noEffect"),
+        ("spec.template.buildPod", "schema.noEffect"),
+        ("spec.template.buildContainer", "schema.noEffect"),
+        ("spec.template.buildServiceAccount", "schema.noEffect")}
+    by_path = {dotted(f.path): f for f in findings}
+    assert "kafkac's StatefulSet takes template.podSet" in by_path["spec.kafka.template.statefulset"].message
+    assert "certificates Job" in by_path["spec.kafka.template.clusterCaCert"].message
+
+
+def test_renamed_and_removed_v1beta2_fields_say_what_replaces_them():
+    overrides = only(findings_for_text(V1BETA2_ZOOKEEPER_KAFKA.replace(
+        "      statefulset:\n        podManagementPolicy: Parallel\n", "").replace(
+        "      clusterCaCert:\n        metadata:\n          labels:\n            team: kafka\n", "").replace(
+        "  kafkaExporter:\n    template:\n      service:\n        metadata:\n          labels:\n"
+        "            team: kafka\n", "").replace("    template:\n  zookeeper", "  zookeeper")))
+    assert overrides.rule == "schema.additionalProperties" and overrides.is_error
+    assert "give each storage class a KafkaNodePool of its own" in overrides.message
+    mirror = """\
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaMirrorMaker2
+metadata:
+  name: mirror
+spec:
+  replicas: 1
+  connectCluster: target
+  clusters:
+    - alias: source
+      bootstrapServers: source:9092
+    - alias: target
+      bootstrapServers: target:9092
+  mirrors:
+    - sourceCluster: source
+      targetCluster: target
+      topicsPattern: ".*"
+      topicsBlacklistPattern: "__.*"
+"""
+    blacklist = only(findings_for_text(mirror))
+    assert (blacklist.span.line, blacklist.span.col) == (17, 7)
+    assert "renamed it topicsExcludePattern" in blacklist.message and "did you mean" not in blacklist.message
