@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import difflib
 
-from .findings import FieldPath, Finding, error, warning
+from .findings import FieldPath, Finding, error, info, warning
 from .load import Document, Documents
 from .model import Cluster
 
 CLUSTER_LABEL = "strimzi.io/cluster"
+PAUSE_ANNOTATION = "strimzi.io/pause-reconciliation"
 
 ClusterKey = tuple[str | None, str]  # (namespace, name) of a Kafka
 
@@ -98,12 +99,28 @@ def member_of(doc: Document, kafkas, rule_prefix: str, skip_others: bool = False
         message = (f"{doc.kind} {doc.name} names Kafka {cluster}, and no Kafka of that name is among "
                    f"the inputs{' in ' + in_namespace(namespace) if namespace else ''}")
         expected = f"the name of a Kafka among the inputs (found: {', '.join(here) or 'none'})"
-        if skip_others and not difflib.get_close_matches(cluster, here, n=1, cutoff=0.8):
+        if skip_others and not any(_looks_like_typo(cluster, name) for name in here):
             return None, warning(
                 f"{rule_prefix}.other-cluster", f"{message}, so it is skipped: it belongs to a cluster "
                 "compiled elsewhere", doc.span_of(path), path, expected, doc.describe())
     return None, error(f"{rule_prefix}.unknown-cluster", message, doc.span_of(path), path, expected,
                        doc.describe())
+
+
+def _looks_like_typo(written: str, name: str) -> bool:
+    """Whether `written` is `name` mistyped: one letter added, dropped, changed, or two swapped
+    (`tyop` for `typo`), or most of it the same (difflib's ratio)."""
+    if difflib.SequenceMatcher(None, written, name).ratio() >= 0.8:
+        return True
+    if abs(len(written) - len(name)) > 1 or min(len(written), len(name)) < 3:
+        return False
+    if len(written) == len(name):
+        differ = [i for i, (a, b) in enumerate(zip(written, name)) if a != b]
+        return len(differ) == 1 or (len(differ) == 2 and differ[1] == differ[0] + 1
+                                    and written[differ[0]] == name[differ[1]]
+                                    and written[differ[1]] == name[differ[0]])
+    shorter, longer = sorted((written, name), key=len)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def group_by_cluster(documents: Documents, kind: str, rule_prefix: str, skip_others: bool = True,
@@ -145,3 +162,21 @@ def unmanaged_members(kind: str, docs: list[Document], cluster: Cluster, operato
         f"(it has no spec.entityOperator.{operator}), so nothing would create the {noun}",
         doc.span_of(path), path, f"spec.entityOperator.{operator}: {{}} in Kafka {cluster.name}{other_way}",
         doc.describe()) for doc in docs]
+
+
+def without_paused(docs: list[Document], findings: list[Finding]) -> list[Document]:
+    """The KafkaTopics or KafkaUsers that are not paused: Strimzi's operators leave a resource
+    annotated `strimzi.io/pause-reconciliation: "true"` alone, so the chart's Job does too (a
+    note says so for each)."""
+    kept = []
+    for doc in docs:
+        if str(doc.annotations.get(PAUSE_ANNOTATION, "false")).lower() != "true":
+            kept.append(doc)
+            continue
+        noun = doc.kind.removeprefix("Kafka").lower()
+        path = ("metadata", "annotations", PAUSE_ANNOTATION)
+        findings.append(info(
+            f"{noun}.paused", f"{doc.kind} {doc.name} is paused ({PAUSE_ANNOTATION}: \"true\"), so the chart's "
+            f"{noun}s Job leaves the {noun} as it is in Kafka", doc.span_of(path), path,
+            f"remove the annotation to let the Job manage the {noun} again", doc.describe()))
+    return kept

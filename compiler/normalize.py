@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .cluster_members import in_namespace, member_of, namespace_of, referenced
-from .findings import FieldPath, Finding, UniqueItems, defined_twice, error
+from .findings import FieldPath, Finding, UniqueItems, defined_twice, error, info
 from .kafka_configs import check_config
 from .load import Document, Documents
 from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
@@ -131,6 +131,8 @@ def _cluster(doc: Document, pool_docs: list[Document], config_maps: dict[tuple, 
     config = spec.get("config") or {}
     zookeeper_mode = in_zookeeper_mode(doc, findings)
     version = spec.get("version", DEFAULT_ZOOKEEPER_KAFKA_VERSION if zookeeper_mode else DEFAULT_KAFKA_VERSION)
+    if "version" not in spec and _written_for_an_older_kafka(doc, version):
+        findings.append(_default_version_note(doc, version, zookeeper_mode))
     if not _check_version(doc, version, findings):
         return None
     image = spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}"
@@ -530,6 +532,26 @@ def _check_version(doc: Document, version: str, findings: list[Finding]) -> bool
         message = f"Kafka {version} is not a release kafkac runs ({oldest} to {newest})"
     findings.append(error("kafka.version", message, doc.span_of(path), path, accepted))
     return False
+
+
+def _written_for_an_older_kafka(doc: Document, version: str) -> bool:
+    """Whether a Kafka without a version was written for an older Strimzi, whose default Kafka
+    was older than kafkac's: its API is not v1, or its metadataVersion is of an older release."""
+    metadata = re.match(r"^([0-9]+)\.([0-9]+)", str(doc.get("spec", "kafka", "metadataVersion") or ""))
+    older_metadata = metadata is not None and tuple(map(int, metadata.groups())) < _release(version)[:2]
+    return doc.api_version != "kafka.strimzi.io/v1" or older_metadata
+
+
+def _default_version_note(doc: Document, version: str, zookeeper_mode: bool) -> Finding:
+    """Strimzi too runs its own default when the version is left out, but the Strimzi release
+    the spec was written for had an older default than kafkac's: say which Kafka runs."""
+    path = ("spec", "kafka")
+    which = "the newest Kafka with ZooKeeper" if zookeeper_mode else "kafkac's default"
+    return info("kafka.version-default",
+                f"spec.kafka.version: not set, so Kafka {version} runs ({which}), likely newer than what "
+                "the Strimzi release this spec was written for ran; a running cluster moves to it on the "
+                "next upgrade", doc.span_of(path, key=True), path + ("version",),
+                "spec.kafka.version set to the version the cluster runs today", doc.describe())
 
 
 def _release(version: str) -> tuple[int, ...]:

@@ -30,7 +30,7 @@ import re
 
 from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .kafka_configs import ConfigKey, check_config, for_version
-from .cluster_members import group_by_cluster, members_namespace, unmanaged_members
+from .cluster_members import group_by_cluster, members_namespace, unmanaged_members, without_paused
 from .load import Document, Documents
 from .model import Cluster, Topic
 from .properties import config_text
@@ -72,7 +72,7 @@ def topic_name(doc: Document) -> str:
 
 def cluster_topics(cluster: Cluster, docs: list[Document], findings: list[Finding]) -> tuple[Topic, ...]:
     """The managed topics of one cluster, sorted by name; problems go to `findings`."""
-    managed = [doc for doc in docs if is_managed(doc)]
+    managed = without_paused([doc for doc in docs if is_managed(doc)], findings)
     if managed and not cluster.manage_topics:
         findings += unmanaged_members("KafkaTopic", managed, cluster, "topicOperator",
                                       f', or the annotation {MANAGED_ANNOTATION}: "false" on this KafkaTopic')

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 
 from .findings import FieldPath, Finding, defined_twice, error, warning
-from .cluster_members import group_by_cluster, unmanaged_members, watched_namespace
+from .cluster_members import group_by_cluster, unmanaged_members, watched_namespace, without_paused
 from .load import Document, Documents
 from .model import Acl, Cluster, User
 
@@ -74,6 +74,7 @@ def _other_watched_namespace(cluster: Cluster) -> list[Finding]:
 
 def cluster_users(cluster: Cluster, docs: list[Document], findings: list[Finding]) -> tuple[User, ...]:
     """The users of one cluster, sorted by name; problems go to `findings`."""
+    docs = without_paused(docs, findings)
     if docs and not cluster.manage_users:
         findings += unmanaged_members("KafkaUser", docs, cluster, "userOperator")
         return ()

@@ -8,6 +8,7 @@ test_topics_sync.py and, against real brokers, in e2e/test_topics.py.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -219,3 +220,13 @@ def test_pulled_topics_get_kubernetes_names_and_read_back_unchanged(tmp_path):
     assert [(t.name, t.resource_name, t.partitions, t.replicas, t.config) for t in cluster.topics] == [
         ("Audit_Log", "audit-log", 3, 3, {"cleanup.policy": "compact,delete", "retention.ms": "1000"}),
         ("plain", "plain", 1, 2, {})]
+
+
+def test_paused_topics_and_users_are_left_out_of_the_jobs():
+    case = Path(__file__).parent / "cases" / "model" / "paused-members-and-a-swapped-cluster-name.yaml"
+    text = case.read_text().replace("my-clsuter", "my-cluster")  # the typo aside
+    model = normalize(Documents(load_text(text, "paused.yaml")[0], []))
+    (cluster,) = model.clusters
+    assert [t.name for t in cluster.topics] == ["payments"]
+    assert cluster.users == ()
+    assert sorted(f.rule for f in model.findings if f.rule.endswith(".paused")) == ["topic.paused", "user.paused"]
