@@ -357,8 +357,16 @@ def _logging(doc: Document, config_maps: dict[tuple, Document], findings: list[F
                     ", ".join(LOG_LEVELS) + " (a logger.<id>.name entry takes a logger name)"))
         return Logging("inline", loggers=loggers)
     path = ("spec", "kafka", "logging", "valueFrom", "configMapKeyRef")
-    content = config_map_value(doc, config_maps, path, "logging", "the log4j2 configuration", findings)
+    what = log_configuration(doc.get("spec", "kafka", "version"))
+    content = config_map_value(doc, config_maps, path, "logging", what, findings)
     return Logging() if content is None else Logging("external", external_content=content)
+
+
+def log_configuration(version: object) -> str:
+    """What an external logging ConfigMap holds for a Kafka release (kafkac's default when None)."""
+    if isinstance(version, str) and re.match(r"^3\.", version):
+        return "the log4j 1 configuration (log4j.properties), as Kafka 3.x reads it"
+    return "the log4j2 configuration"
 
 
 def config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tuple, rule: str,
@@ -373,13 +381,13 @@ def config_map_value(doc: Document, config_maps: dict[tuple, Document], path: tu
         if not ref.get("optional"):
             elsewhere = sorted(ns for ns, name in config_maps if name == ref["name"] and ns)
             message = (f"ConfigMap {ref['name']} is in {' and '.join(map(in_namespace, elsewhere))}, "
-                       f"and Kafka {doc.name} in {in_namespace(_namespace(doc))}: a Kafka reads "
+                       f"and {doc.kind} {doc.name} in {in_namespace(_namespace(doc))}: a {doc.kind} reads "
                        "ConfigMaps of its own namespace" if elsewhere
                        else f"ConfigMap {ref['name']} is not among the inputs")
             findings.append(error(
                 f"{rule}.config-map-missing", message,
                 doc.span_of(path + ("name",)), path + ("name",),
-                f"a ConfigMap in the inputs, in the Kafka's namespace or without one, holding {what}"))
+                f"a ConfigMap in the inputs, in the {doc.kind}'s namespace or without one, holding {what}"))
         return None
     content = (config_map.get("data") or {}).get(ref["key"])
     if content is None:

@@ -20,7 +20,7 @@ from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RAC
                     SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics, Rack)
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,
                             ConnectBuild, Connector, Plugin, TrustedCertificate)
-from .normalize import LOG_LEVELS, config_map_value, metrics_config
+from .normalize import LOG_LEVELS, config_map_value, log_configuration, metrics_config
 from .normalize_pools import jvm_options
 from .properties import config_text
 
@@ -430,7 +430,7 @@ def connect_logging(doc: Document, config_maps: dict, findings: list[Finding]) -
                                       ", ".join(LOG_LEVELS)))
         return Logging("inline", loggers=loggers)
     content = config_map_value(doc, config_maps, ("spec", "logging", "valueFrom", "configMapKeyRef"), "logging",
-                                "the log4j2 configuration", findings)
+                                log_configuration(doc.get("spec", "version")), findings)
     return Logging() if content is None else Logging("external", external_content=content)
 
 

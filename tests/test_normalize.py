@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from compiler.load import load
+from compiler.load import Documents, load, load_text
 from compiler.normalize import is_forbidden_option, normalize
 from compiler.normalize_pools import node_id_list
 from compiler.pipeline import read_specs
@@ -154,3 +154,31 @@ def test_brokers_declared_in_the_kafka_are_strimzis_virtual_pool(tmp_path):
     assert pool.resources == {"requests": {"memory": "2Gi"}}
     assert pool.jvm_options.xmx == "1g"
     assert pool.template.pod == {"priorityClassName": "high"}
+
+
+def test_a_missing_logging_config_map_is_named_for_the_resource_and_its_kafka_version():
+    connect = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaConnect
+metadata:
+  name: connect
+spec:
+  version: 3.9.0
+  replicas: 1
+  bootstrapServers: my-cluster-kafka-bootstrap:9092
+  groupId: connect
+  offsetStorageTopic: connect-offsets
+  configStorageTopic: connect-configs
+  statusStorageTopic: connect-status
+  logging:
+    type: external
+    valueFrom:
+      configMapKeyRef:
+        name: connect-logging
+        key: log4j.properties
+"""
+    model = normalize(Documents(load_text(connect, "connect.yaml")[0], []))
+    (finding,) = [f for f in model.findings if f.rule == "logging.config-map-missing"]
+    assert (finding.span.line, finding.span.col) == (17, 15)
+    assert finding.expected == ("a ConfigMap in the inputs, in the KafkaConnect's namespace or without one, "
+                                "holding the log4j 1 configuration (log4j.properties), as Kafka 3.x reads it")
