@@ -393,6 +393,8 @@ class _Explainer:
             no_effect = _no_effect(self.kind, _notation(path))
             if no_effect and (self.strimzi_api.knows(self.kind, path)
                               or _v1beta2_only(self.kind, _notation(path))):
+                if err.instance[key] in ({}, []):
+                    continue  # an empty section configures nothing, with or without effect
                 findings.append(warning(
                     "schema.noEffect", f"{dotted(path)}: configures {no_effect}, so it has no effect",
                     self.document.span_of(path, key=True), path, "remove it", self.document.describe()))

@@ -619,3 +619,10 @@ spec:
     blacklist = only(findings_for_text(mirror))
     assert (blacklist.span.line, blacklist.span.col) == (17, 7)
     assert "renamed it topicsExcludePattern" in blacklist.message and "did you mean" not in blacklist.message
+
+
+def test_an_empty_section_without_effect_gives_no_warning():
+    empty = KAFKA + "  entityOperator:\n    topicOperator: {}\n    template: {}\n"
+    assert findings_for_text(empty) == []
+    filled = empty.replace("    template: {}\n", "    template:\n      pod:\n        priorityClassName: high\n")
+    assert [f.rule for f in findings_for_text(filled)] == ["schema.noEffect"]
