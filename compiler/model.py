@@ -76,7 +76,8 @@ class ClusterCa:
 
 @dataclass(frozen=True)
 class ListenerBootstrap:
-    """A listener's `configuration.bootstrap`: its bootstrap Service, Route or Ingress."""
+    """A listener's `configuration.bootstrap`: its bootstrap Service, Route or Ingress, and the
+    alternative names the node certificate covers (on every type)."""
 
     host: str | None = None
     node_port: int | None = None
@@ -125,7 +126,8 @@ class Listener:
     tls: bool
     cert_secret: CertSecret | None = None
     use_service_dns_domain: bool = False
-    # Settings of listeners with Services, Routes or Ingresses of their own (not "internal").
+    # `bootstrap.alternativeNames` and the brokers' advertised addresses apply to every type; the
+    # other settings below, to listeners with Services, Routes or Ingresses of their own (not "internal").
     bootstrap: ListenerBootstrap = field(default_factory=ListenerBootstrap)
     brokers: tuple[ListenerBroker, ...] = ()
     broker_templates: ListenerBrokerTemplates = field(default_factory=ListenerBrokerTemplates)

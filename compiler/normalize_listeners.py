@@ -18,18 +18,17 @@ from .load import Document
 from .model import Listener, ListenerBootstrap, ListenerBroker, ListenerBrokerTemplates, NodePool
 
 OWN_SERVICE_TYPES = ("cluster-ip", "nodeport", "loadbalancer", "route", "ingress")
-# configuration fields (top level, of bootstrap, of brokers[]) -> the listener types that take them
+# configuration fields (top level, of bootstrap, of brokers[]) -> the listener types that take them.
+# A field not listed applies to every type, as in Strimzi: an internal listener takes
+# `bootstrap.alternativeNames` and the brokers' advertised addresses (`brokers[].advertisedHost`,
+# `advertisedPort` and their templates) too, for a service mesh, a proxy or a DNS alias.
 TYPES_OF_FIELD = {
     "host": ("route", "ingress"),
     "nodePort": ("nodeport",),
     "loadBalancerIP": ("loadbalancer",),
     "annotations": OWN_SERVICE_TYPES,
     "labels": OWN_SERVICE_TYPES,
-    "alternativeNames": OWN_SERVICE_TYPES,
-    "advertisedHost": OWN_SERVICE_TYPES,
-    "advertisedPort": OWN_SERVICE_TYPES,
-    "bootstrap": OWN_SERVICE_TYPES,
-    "brokers": OWN_SERVICE_TYPES,
+    "useServiceDnsDomain": ("internal", "cluster-ip"),
     "class": ("ingress", "loadbalancer"),
     "externalTrafficPolicy": ("nodeport", "loadbalancer"),
     "loadBalancerSourceRanges": ("loadbalancer",),
@@ -37,8 +36,6 @@ TYPES_OF_FIELD = {
     "ipFamilyPolicy": OWN_SERVICE_TYPES,
     "ipFamilies": OWN_SERVICE_TYPES,
     "hostTemplate": ("route", "ingress"),
-    "advertisedHostTemplate": OWN_SERVICE_TYPES,
-    "advertisedPortTemplate": OWN_SERVICE_TYPES,
     "perBrokerAnnotationsTemplate": OWN_SERVICE_TYPES,
     "perBrokerLabelsTemplate": OWN_SERVICE_TYPES,
     "finalizers": ("loadbalancer",),
@@ -205,7 +202,7 @@ def apply_broker_templates(doc: Document, listeners: list[Listener], pools: list
 def _with_templates(doc: Document, index: int, listener: Listener, brokers: list[tuple[str, int]],
                     findings: list[Finding]) -> Listener:
     templates = listener.broker_templates
-    if templates == ListenerBrokerTemplates() or not listener.has_own_services:
+    if templates == ListenerBrokerTemplates():
         return listener
     path = ("spec", "kafka", "listeners", index, "configuration")
     reported: set[str] = set()

@@ -1,4 +1,5 @@
-"""Listeners with Services of their own: objects, advertised addresses, RBAC, certificate names."""
+"""Listeners with Services of their own: objects, advertised addresses, RBAC, certificate names;
+and the advertised addresses and certificate names that `brokers[]` gives internal listeners."""
 
 import json
 import subprocess
@@ -14,7 +15,7 @@ from compiler.normalize_listeners import port_formula_value
 from compiler.pipeline import Options, compile_specs
 from compiler.plan import plan
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT
 from .util import compile_chart, manifests_of
 
 STAND_IN = Path(__file__).resolve().parent / "e2e" / "kubectl-address-stand-in" / "kubectl"
@@ -655,3 +656,158 @@ def test_node_pod_name_of_a_zookeeper_clusters_brokers_is_strimzis(tmp_path):
     hosts = {i["name"]: i["spec"]["rules"][0]["host"] for i in chart.values["listenerObjects"]["ingresses"]}
     name = model.clusters[0].name
     assert hosts[f"{name}-kafka-ingress-0"] == f"{name}-kafka-0.example.com"
+
+
+# --- internal listeners: what brokers[] replaces, and the names the certificate adds ---------------
+
+INTERNAL_OVERRIDES_SPEC = """\
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: controller
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 1
+  roles: [controller]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: KafkaNodePool
+metadata:
+  name: broker
+  labels: {strimzi.io/cluster: my-cluster}
+spec:
+  replicas: 3
+  roles: [broker]
+  storage: {type: ephemeral}
+---
+apiVersion: kafka.strimzi.io/v1
+kind: Kafka
+metadata:
+  name: my-cluster
+  annotations: {kafkac.io/profile: dev}
+spec:
+  kafka:
+    listeners:
+      - name: plain
+        port: 9092
+        type: internal
+        tls: false
+        configuration:
+          bootstrap:
+            alternativeNames: [kafka-plain.example.com]
+          brokers:
+            - broker: 1
+              advertisedHost: kafka-1.proxy.example.com
+      - name: mesh
+        port: 9093
+        type: internal
+        tls: true
+        configuration:
+          useServiceDnsDomain: true
+          bootstrap:
+            alternativeNames: [kafka.mesh.example.com, 192.0.2.9]
+          advertisedHostTemplate: "{nodePodName}.mesh.example.com"
+          brokers:
+            - broker: 2
+              advertisedPort: 19093
+      - name: tls
+        port: 9094
+        type: internal
+        tls: true
+"""
+
+
+def internal_overrides_values(tmp_path) -> dict:
+    (tmp_path / "kafka.yaml").write_text(INTERNAL_OVERRIDES_SPEC)
+    model = normalize(load([tmp_path / "kafka.yaml"]))
+    assert model.findings == []
+    (chart,) = plan(model.clusters)
+    return chart.values
+
+
+def test_brokers_entries_replace_what_a_broker_advertises_on_an_internal_listener(tmp_path):
+    values = internal_overrides_values(tmp_path)
+    pools = by_name(values["nodePools"])
+    broker, controller = pools["broker"], pools["controller"]
+    assert broker["advertisedAddresses"].splitlines() == [
+        # the other brokers keep their pod's name in the headless Service, as Strimzi advertises it
+        "0 PLAIN-9092 my-cluster-broker-0.my-cluster-kafka-brokers 9092 svc",
+        "0 MESH-9093 my-cluster-broker-0.mesh.example.com 9093 -",
+        "1 PLAIN-9092 kafka-1.proxy.example.com 9092 -",
+        "1 MESH-9093 my-cluster-broker-1.mesh.example.com 9093 -",
+        "2 PLAIN-9092 my-cluster-broker-2.my-cluster-kafka-brokers 9092 svc",
+        "2 MESH-9093 my-cluster-broker-2.mesh.example.com 19093 -"]
+    env = env_of(broker)
+    assert env["KAFKAC_EXTERNAL_LISTENERS"] == "PLAIN-9092 MESH-9093"
+    assert env["KAFKAC_ADVERTISED_LISTENERS"] == "REPLICATION-9091:9091:svc TLS-9094:9094:svc"
+    assert "KAFKAC_DISCOVERED_ADDRESSES_FILE" not in env
+    assert controller["advertisedAddresses"] == "" and "KAFKAC_EXTERNAL_LISTENERS" not in env_of(controller)
+    # Every address is known: nothing to look up, no Services or Role.
+    assert broker["initContainers"] == [] and values["addressDiscovery"] is None
+    assert values["listenerObjects"] == {"services": [], "routes": [], "ingresses": []}
+
+
+def test_node_certificate_covers_an_internal_listeners_alternative_names_and_tls_advertised_hosts(tmp_path):
+    certificates = internal_overrides_values(tmp_path)["certificates"]
+    # As Strimzi: alternative names of every listener; advertised hosts of TLS listeners only,
+    # so not kafka-1.proxy.example.com of the plain listener.
+    assert certificates["externalDnsNames"] == [
+        "kafka-plain.example.com", "kafka.mesh.example.com", "my-cluster-broker-0.mesh.example.com",
+        "my-cluster-broker-1.mesh.example.com", "my-cluster-broker-2.mesh.example.com"]
+    assert certificates["externalIpAddresses"] == ["192.0.2.9"]
+
+
+def run_start_script(statefulset: dict, config_map: dict, pod_name: str, tmp_path: Path) -> list[str]:
+    """The chart's kafka-run.sh under dash, for `pod_name` with the pool's rendered env and ConfigMap
+    and a stand-in Kafka: the lines it adds to server.properties."""
+    (container,) = statefulset["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in container["env"] if "value" in e}
+    config, certs, home = tmp_path / "config", tmp_path / "node-certs", tmp_path / "kafka"
+    for folder in (config, certs, home / "bin"):
+        folder.mkdir(parents=True)
+    for key, text in config_map["data"].items():
+        (config / key).write_text(text)
+    (certs / "node.password").write_text("s3cret")
+    for tool, body in (("kafka-server-start.sh", 'cat "$1"\n'), ("kafka-storage.sh", "true\n")):
+        (home / "bin" / tool).write_text("#!/bin/sh\n" + body)
+        (home / "bin" / tool).chmod(0o755)
+    scripts = ROOT / "charts" / "kafka" / "files"
+    env.update(PATH="/usr/local/bin:/usr/bin:/bin", POD_NAME=pod_name, POD_NAMESPACE="kafka",
+               KAFKA_HOME=str(home), KAFKAC_CONFIG_DIR=str(config), KAFKAC_NODE_CERTS_DIR=str(certs),
+               KAFKAC_PINNED_ADDRESSES_FILE=str(config / "advertised-addresses"),
+               KAFKAC_WORK_DIR=str(tmp_path / "work"), KAFKAC_LOG_DIRS=str(tmp_path / "data"),
+               KAFKAC_METADATA_LOG_DIR="")
+    done = subprocess.run(["dash", str(scripts / "kafka-run.sh")], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split(f"# Added by kafka-run.sh for pod {pod_name}\n")[1].splitlines()
+
+
+@pytest.mark.tools
+def test_the_rendered_chart_advertises_the_override_on_the_internal_listener(tmp_path, installed_tools):
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(INTERNAL_OVERRIDES_SPEC)
+    chart = compile_chart(tmp_path / "specs", tmp_path / "out", kube_versions=("1.37",))
+    named = {(m["kind"], m["metadata"]["name"]): m for m in manifests_of(chart)}
+    statefulset = named[("StatefulSet", "my-cluster-broker")]
+    config_map = named[("ConfigMap", "my-cluster-broker-config")]
+    pod = "my-cluster-broker-{}.my-cluster-kafka-brokers.kafka.svc"
+    advertised = {node_id: next(line for line in run_start_script(
+        statefulset, config_map, f"my-cluster-broker-{node_id}", tmp_path / str(node_id))
+        if line.startswith("advertised.listeners=")) for node_id in (0, 1, 2)}
+    assert advertised[1] == "advertised.listeners=" + ",".join([
+        f"REPLICATION-9091://{pod.format(1)}:9091", f"TLS-9094://{pod.format(1)}:9094",
+        "PLAIN-9092://kafka-1.proxy.example.com:9092", "MESH-9093://my-cluster-broker-1.mesh.example.com:9093"])
+    assert advertised[2] == "advertised.listeners=" + ",".join([
+        f"REPLICATION-9091://{pod.format(2)}:9091", f"TLS-9094://{pod.format(2)}:9094",
+        f"PLAIN-9092://{pod.format(2)}:9092", "MESH-9093://my-cluster-broker-2.mesh.example.com:19093"])
+    assert f"PLAIN-9092://{pod.format(0)}:9092" in advertised[0]
+    # The names the certificates Job issues the node certificate for.
+    job = named[("Job", "my-cluster-kafka-certificates")]
+    (issue,) = [c for c in job["spec"]["template"]["spec"]["initContainers"] if c["name"] == "issue"]
+    issue_env = {e["name"]: e.get("value") for e in issue["env"]}
+    assert issue_env["KAFKAC_EXTERNAL_DNS_NAMES"].split() == [
+        "kafka-plain.example.com", "kafka.mesh.example.com", "my-cluster-broker-0.mesh.example.com",
+        "my-cluster-broker-1.mesh.example.com", "my-cluster-broker-2.mesh.example.com"]
+    assert issue_env["KAFKAC_EXTERNAL_IP_ADDRESSES"] == "192.0.2.9"

@@ -12,7 +12,8 @@ from ..model import Cluster, Listener, NodePool, Volume, kafka_minor
 from .broker_config import (jvm_env, log4j_java_option, logging_file_name, migrating, node_cert_listeners,
                             server_properties, zookeeper_broker)
 from .listeners import (ADDRESS_INIT_DIR, address_init_container, advertised_addresses_file,
-                        discovers_node_address, external_address_env, service_port)
+                        discovers_node_address, external_address_env, pinned_listeners, service_dns_suffix,
+                        service_port)
 from .jmx import (JMX_PORT, jmx_container_ports, jmx_env, jmx_service_ports, jmx_volume_mounts,
                   jmx_volumes)
 from .metrics import METRICS_PORT, metrics_container_ports, metrics_env, metrics_volume_mounts, metrics_volumes
@@ -216,19 +217,20 @@ def _init_containers(cluster: Cluster, pool: NodePool) -> list[dict]:
 
 
 def _advertised_listeners(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[Listener]:
-    """The listeners a node advertises at its pod's DNS name. Kafka 3.7 and 3.8 refuse any
-    advertised listener on a controller-only node; from 3.9 (KIP-853) a controller
-    advertises its own."""
+    """The listeners a node advertises at its pod's DNS name, all of them the same way (the pool's
+    ConfigMap says what it advertises on the others). Kafka 3.7 and 3.8 refuse any advertised
+    listener on a controller-only node; from 3.9 (KIP-853) a controller advertises its own."""
     if not pool.is_broker and kafka_minor(cluster.kafka_version) < (3, 9):
         return []
-    return [l for l in listeners if not l.has_own_services]
+    pinned = {l.identifier for l in pinned_listeners(cluster, pool)}
+    return [l for l in listeners if l.identifier not in pinned]
 
 
 def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> list[dict]:
     """Plain environment for kafka-run.sh; the pod's own name and namespace come from the API."""
     voters = [f"{node_id}@{pod_name(cluster, voter, node_id)}:{CONTROL_PLANE.port}"
               for voter in cluster.controllers for node_id in voter.node_ids]
-    advertised = [f"{l.identifier}:{l.port}:{'svc.cluster.local' if l.use_service_dns_domain else 'svc'}"
+    advertised = [f"{l.identifier}:{l.port}:{service_dns_suffix(l)}"
                   for l in _advertised_listeners(cluster, pool, listeners)]
     data_dirs = [v.mount_path for v in pool.volumes]
     metadata_dir = next((v.mount_path for v in pool.volumes if v.kraft_metadata), "")
@@ -276,7 +278,7 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
             env["KAFKAC_RACK_FILE"] = f"{_RACK_INIT_DIR}/rack.id"
         else:
             env["KAFKAC_RACK_ENV_VAR"] = cluster.rack.env_var_name
-    env.update(external_address_env(cluster, pool, listeners))
+    env.update(external_address_env(cluster, pool))
     env.update(jvm_env(pool.jvm_options, pool.resources))
     env.update(metrics_env(cluster))
     env.update(jmx_env(cluster))

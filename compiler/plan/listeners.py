@@ -1,5 +1,6 @@
 """Listeners with Services of their own: their Services, Routes and Ingresses, the addresses
-brokers advertise on them, and the init container that finds the addresses the platform assigns.
+brokers advertise on them, and the init container that finds the addresses the platform assigns;
+and the addresses that `brokers[]` gives brokers on internal listeners in their place.
 
 Placed by templates/listeners/; a broker's advertised addresses by templates/broker/.
 """
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from ..model import DEFAULT_KUBECTL_IMAGE, Cluster, Listener, ListenerBootstrap, ListenerBroker, NodePool
 from .naming import (added_labels, broker_pod_selector, brokers_selector, cluster_names, listener_bootstrap_name,
-                     listener_broker_name, port_name)
+                     listener_broker_name, pod_name, port_name)
 from .pods import CONFIG_DIR, CONTAINER_SECURITY_CONTEXT, SCRIPTS_DIR, env_list, metadata_of
 
 ADDRESS_INIT_DIR = "/opt/kafka/address"  # where the address init container writes what it found
@@ -35,6 +36,22 @@ def service_port(listener: Listener) -> dict:
 
 def _own_service_listeners(cluster: Cluster) -> list[Listener]:
     return [listener for listener in cluster.listeners if listener.has_own_services]
+
+
+def service_dns_suffix(listener: Listener) -> str:
+    """What completes a Service or pod name the listener advertises, after the namespace."""
+    return "svc.cluster.local" if listener.use_service_dns_domain else "svc"
+
+
+def pinned_listeners(cluster: Cluster, pool: NodePool) -> list[Listener]:
+    """The listeners on which the pool's brokers advertise what the pool's ConfigMap says for each:
+    those with Services of their own, and internal ones on which `brokers[]` replaces the address
+    of a broker of the pool (its other brokers advertise their pod's DNS name there, as elsewhere)."""
+    if not pool.is_broker:
+        return []
+    return [listener for listener in cluster.listeners if listener.has_own_services or any(
+        broker.advertised_host or broker.advertised_port
+        for broker in map(listener.broker, pool.node_ids))]
 
 
 def _broker_nodes(cluster: Cluster) -> list[tuple[NodePool, int]]:
@@ -165,7 +182,10 @@ def _advertised_address(cluster: Cluster, listener: Listener, pool: NodePool,
         host, port = broker.host, _HOST_ROUTED_PORT
     elif listener.type == "cluster-ip":
         host, port = listener_broker_name(cluster, listener, pool, node_id), listener.port
-        suffix = "svc.cluster.local" if listener.use_service_dns_domain else "svc"
+        suffix = service_dns_suffix(listener)
+    elif listener.type == "internal":  # the pod's name in the headless Service
+        host = f"{pod_name(cluster, pool, node_id)}.{cluster_names(cluster).brokers_service}"
+        port, suffix = listener.port, service_dns_suffix(listener)
     elif listener.type == "nodeport":
         host, port = None, broker.node_port
     else:  # loadbalancer: its address is known once the platform has made it
@@ -178,13 +198,11 @@ def _advertised_address(cluster: Cluster, listener: Listener, pool: NodePool,
 
 
 def advertised_addresses_file(cluster: Cluster, pool: NodePool) -> str:
-    """The pool's advertised addresses on its own-Service listeners, one line per broker and listener:
+    """The pool's advertised addresses on its pinned listeners, one line per broker and listener:
     `<node id> <listener> <host> <port> <dns suffix>`, `-` for what the init container finds."""
-    if not pool.is_broker:
-        return ""
     lines = []
     for node_id in pool.node_ids:
-        for listener in _own_service_listeners(cluster):
+        for listener in pinned_listeners(cluster, pool):
             address = _advertised_address(cluster, listener, pool, node_id)
             lines.append(" ".join(str(part) if part is not None else "-" for part in (
                 node_id, listener.identifier, address.host, address.port, address.dns_suffix)))
@@ -255,12 +273,13 @@ def address_init_container(cluster: Cluster, pool: NodePool) -> list[dict]:
     }]
 
 
-def external_address_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> dict:
-    """Where kafka-run.sh finds the addresses it advertises on own-Service listeners."""
-    external = [l.identifier for l in listeners if l.has_own_services]
-    if not external:
+def external_address_env(cluster: Cluster, pool: NodePool) -> dict:
+    """Where kafka-run.sh finds the addresses it advertises on the pool's pinned listeners."""
+    pinned = [l.identifier for l in pinned_listeners(cluster, pool)]
+    if not pinned:
         return {}
-    env = {"KAFKAC_EXTERNAL_LISTENERS": " ".join(external),
+    # "EXTERNAL" is older than pinned internal listeners; a new name would restart every broker.
+    env = {"KAFKAC_EXTERNAL_LISTENERS": " ".join(pinned),
            "KAFKAC_PINNED_ADDRESSES_FILE": f"{CONFIG_DIR}/{_ADDRESSES_FILE}"}
     if address_init_container(cluster, pool):
         env["KAFKAC_DISCOVERED_ADDRESSES_FILE"] = f"{ADDRESS_INIT_DIR}/{_ADDRESSES_FILE}"
@@ -268,14 +287,18 @@ def external_address_env(cluster: Cluster, pool: NodePool, listeners: list[Liste
 
 
 def external_names(cluster: Cluster) -> tuple[list[str], list[str]]:
-    """Names and IP addresses of own-Service listeners known at compile time, for the node certificate:
-    route and ingress hosts, advertised hosts, load balancer IPs and bootstrap alternative names."""
+    """Names and IP addresses known at compile time that clients reach brokers at, besides the
+    cluster's Services, for the node certificate: route and ingress hosts, advertised hosts, load
+    balancer IPs and bootstrap alternative names, of every listener; on an internal listener, its
+    advertised hosts only with TLS, as Strimzi certifies them."""
     names: list[str] = []
-    for listener in _own_service_listeners(cluster):
+    for listener in cluster.listeners:
         names.extend([listener.bootstrap.host, listener.bootstrap.load_balancer_ip,
                       *listener.bootstrap.alternative_names])
         for broker in listener.brokers:
-            names.extend([broker.host, broker.advertised_host, broker.load_balancer_ip])
+            names.extend([broker.host, broker.load_balancer_ip])
+            if listener.has_own_services or listener.tls:
+                names.append(broker.advertised_host)
     unique = sorted({name.lower() for name in names if name})
     # IPv6 in full hex groups: the certificates Job writes them as openssl prints them
     # (ipv6-text.awk), and reads no IPv4 tail (::ffff:1.2.3.4).
