@@ -73,6 +73,9 @@ _BOOTSTRAP_SERVICE = re.compile(r"^(?P<cluster>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-ka
 # Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
 # Strimzi reserves STRIMZI_*, the chart's scripts read KAFKAC_*).
 RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
+# Names of those prefixes a user may set: connect-run.sh keeps a KAFKA_OPTS of the container's
+# env and appends kafkac's options to it, as Strimzi's kafka_connect_run.sh does.
+USER_ENV_NAMES = ("KAFKA_OPTS",)
 _IMAGE_STREAM_TAG = re.compile(r"^[a-z0-9]([-.a-z0-9]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")
 # Connector options whose value is a credential.
 _SECRET_OPTION = re.compile(r"(password|secret|credentials?|api[._-]?key|token)$", re.IGNORECASE)
@@ -303,12 +306,14 @@ def container_templates(doc: Document, spec: dict) -> list[Finding]:
         section = ((spec.get("template") or {}).get(container)) or {}
         for i, variable in enumerate(section.get("env") or ()):
             name = variable.get("name", "") if isinstance(variable, dict) else ""
-            if name.startswith(RESERVED_ENV_PREFIXES):
+            if name.startswith(RESERVED_ENV_PREFIXES) and name not in USER_ENV_NAMES:
                 path = ("spec", "template", container, "env", i, "name")
+                prefixes = ", ".join(RESERVED_ENV_PREFIXES[:-1]) + " or " + RESERVED_ENV_PREFIXES[-1]
+                allowed = " or ".join(USER_ENV_NAMES)
                 findings.append(error(
                     "connect.env-reserved", f"environment variable {name} is reserved: names starting with "
-                    f"{' or '.join(RESERVED_ENV_PREFIXES)} are set by kafkac", doc.span_of(path), path,
-                    f"a name that does not start with {' or '.join(RESERVED_ENV_PREFIXES)}"))
+                    f"{prefixes}, other than {allowed}, are set by kafkac", doc.span_of(path), path,
+                    f"{allowed}, or a name that does not start with {prefixes}"))
         for i, mount in enumerate(section.get("volumeMounts") or ()):
             mount_path = mount.get("mountPath", "") if isinstance(mount, dict) else ""
             if container == "connectContainer" and is_external_configuration_mount(doc, mount):

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from compiler.check_options import CheckOptions
 from compiler.load import load_text
 from compiler.pipeline import read_documents
 from compiler.load import Documents
@@ -21,6 +22,7 @@ from compiler.plan import plan
 from compiler.plan.connect import build_files, connectors_values, worker_properties
 
 from .conftest import EXAMPLES
+from .util import compiled_manifests
 
 CHART_FILES = Path(__file__).parent.parent / "charts" / "connect" / "files"
 
@@ -354,6 +356,65 @@ def test_only_connectors_the_chart_created_are_deleted(tmp_path, fake_connect):
 def test_what_strimzi_refuses_in_a_connects_template_and_build_is_refused(extra, rule):
     _, findings = _read(_connect_spec(extra))
     assert [f.rule for f in findings if f.is_error] == [rule]
+
+
+def test_kafka_opts_is_the_users_and_the_refusal_names_it():
+    model, findings = _read(_connect_spec(
+        "  template:\n    connectContainer:\n      env:\n        - {name: KAFKA_OPTS, value: -javaagent:/mnt/a.jar}\n"
+        "        - {name: KAFKAC_WORK_DIR, value: /tmp}\n"))
+    [finding] = [f for f in findings if f.is_error]
+    assert finding.path == ("spec", "template", "connectContainer", "env", 1, "name")
+    assert finding.message == ("environment variable KAFKAC_WORK_DIR is reserved: names starting with KAFKA_, "
+                               "STRIMZI_ or KAFKAC_, other than KAFKA_OPTS, are set by kafkac")
+    assert finding.expected == "KAFKA_OPTS, or a name that does not start with KAFKA_, STRIMZI_ or KAFKAC_"
+    model, findings = _read(_connect_spec(
+        "  template:\n    connectContainer:\n      env:\n        - {name: KAFKA_OPTS, value: -javaagent:/mnt/a.jar}\n"))
+    assert _errors(findings) == [] and model.connects
+
+
+def test_a_kafka_opts_of_the_container_reaches_the_workers_once_beside_the_system_properties(
+        tmp_path, installed_tools):
+    spec = tmp_path / "connect.yaml"
+    spec.write_text(_connect_spec(
+        "  jvmOptions:\n    javaSystemProperties:\n      - {name: networkaddress.cache.ttl, value: \"30\"}\n"
+        "  template:\n    connectContainer:\n      env:\n"
+        "        - {name: KAFKA_OPTS, value: -javaagent:/mnt/otel/opentelemetry-javaagent.jar}\n"))
+    manifests = compiled_manifests(spec, tmp_path / "out", check=CheckOptions(profile="dev"))
+    [workers] = [m for m in manifests if m["kind"] == "StatefulSet"]
+    env = workers["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["value"] for e in env if e["name"] == "KAFKA_OPTS"] == [
+        "-javaagent:/mnt/otel/opentelemetry-javaagent.jar"]
+    assert {"name": "KAFKAC_JAVA_SYSTEM_PROPERTIES", "value": "-Dnetworkaddress.cache.ttl=30"} in env
+
+
+def test_connect_run_keeps_the_containers_kafka_opts_and_adds_kafkacs(tmp_path):
+    home, config = tmp_path / "kafka", tmp_path / "config"
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "connect-distributed.sh").write_text('#!/bin/sh\necho "KAFKA_OPTS=$KAFKA_OPTS"\n')
+    (home / "bin" / "connect-distributed.sh").chmod(0o755)
+    config.mkdir()
+    (config / "worker.properties").write_text("bootstrap.servers=k:9092\n")
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    for name in ("connect-run.sh", "log.sh"):
+        shutil.copy(CHART_FILES / name, scripts / name)
+    base = {"PATH": "/usr/bin:/bin", "POD_NAME": "p-connect-0", "POD_NAMESPACE": "ns", "KAFKA_HOME": str(home),
+            "KAFKAC_HEADLESS_SERVICE": "p-connect", "KAFKAC_CONFIG_DIR": str(config),
+            "KAFKAC_WORK_DIR": str(tmp_path / "work")}
+    kafkacs = {"KAFKAC_JAVA_SYSTEM_PROPERTIES": "-Dnetworkaddress.cache.ttl=30",
+               "KAFKAC_METRICS_AGENT_OPTS": "-javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"}
+    for variables, expected in [
+        ({"KAFKA_OPTS": "-javaagent:/mnt/otel/agent.jar -Dotel.service.name=p", **kafkacs},
+         "-javaagent:/mnt/otel/agent.jar -Dotel.service.name=p -Dnetworkaddress.cache.ttl=30 "
+         "-javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"),
+        ({"KAFKA_OPTS": "-javaagent:/mnt/otel/agent.jar"}, "-javaagent:/mnt/otel/agent.jar"),
+        (kafkacs, "-Dnetworkaddress.cache.ttl=30 -javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"),
+        ({}, ""),
+    ]:
+        done = subprocess.run(["sh", str(scripts / "connect-run.sh")], capture_output=True, text=True, timeout=30,
+                              env={**base, **variables})
+        assert done.returncode == 0, done.stderr
+        assert f"KAFKA_OPTS={expected}\n" in done.stdout
 
 
 def test_an_image_with_a_line_break_is_refused():

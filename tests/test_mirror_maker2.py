@@ -257,6 +257,15 @@ def test_a_custom_authentication_is_refused_with_the_accepted_types():
     assert finding.path[-1] == "type" and "scram-sha-512" in finding.expected
 
 
+def test_a_kafka_opts_of_the_workers_container_is_the_users():
+    model, findings = _read(NEW_SHAPE.format(extra=(
+        "  template:\n    connectContainer:\n      env:\n"
+        "        - {name: KAFKA_OPTS, value: -javaagent:/mnt/a.jar}\n")))
+    assert _errors(findings) == []
+    env = plan([], model.connects)[0].values["workers"]["env"]
+    assert [e["value"] for e in env if e["name"] == "KAFKA_OPTS"] == ["-javaagent:/mnt/a.jar"]
+
+
 # --- the chart -------------------------------------------------------------------------------
 
 def test_names_are_strimzis():
