@@ -116,6 +116,67 @@ def test_a_maven_artifact_is_fetched_from_maven_central_by_its_coordinates():
     assert model.connects[0].image == "r/i:1"
 
 
+PROVIDERS = """\
+  config:
+    config.providers: secrets,configmaps,env
+    config.providers.secrets.class: io.strimzi.kafka.KubernetesSecretConfigProvider
+    config.providers.configmaps.class: io.strimzi.kafka.KubernetesConfigMapConfigProvider
+    config.providers.env.class: org.apache.kafka.common.config.provider.EnvVarConfigProvider
+"""
+TOPOLOGY_RACK = "  rack: {topologyKey: topology.kubernetes.io/zone}\n"
+
+
+def _provider_warnings(findings) -> list:
+    return [f for f in findings if f.rule == "connect.kubernetes-config-provider"]
+
+
+def test_strimzis_kubernetes_config_providers_are_warned_about_at_their_class():
+    _, findings = _read(_connect_spec(PROVIDERS))
+    assert _errors(findings) == []
+    secrets, config_maps = _provider_warnings(findings)
+    assert not secrets.is_error
+    assert secrets.path == ("spec", "config", "config.providers.secrets.class")
+    assert (secrets.span.line, secrets.span.col) == (12, 5)
+    assert config_maps.path == ("spec", "config", "config.providers.configmaps.class")
+    assert secrets.message == (
+        "config provider secrets is Strimzi's io.strimzi.kafka.KubernetesSecretConfigProvider: the image "
+        "apache/kafka:4.3.1 does not carry it (Strimzi's images do), so the workers fail at start, and the pods "
+        "mount no ServiceAccount token (automountServiceAccountToken: false) for it to read a Secret from the "
+        "Kubernetes API with")
+    assert "a ConfigMap" in config_maps.message
+    assert "strimzidir" in secrets.expected and "template.pod.volumes" in secrets.expected
+    assert "spec.image naming an image that carries the provider" in secrets.expected
+
+
+@pytest.mark.parametrize("extra, image_missing, token_missing", [
+    ("  build:\n    output: {type: docker, image: r/i:1}\n    plugins:\n      - name: p\n        artifacts:\n"
+     "          - {type: jar, url: \"https://x/a.jar\"}\n", True, True),
+    ("  image: quay.io/strimzi/kafka:0.48.0-kafka-4.1.0\n", False, True),
+    (TOPOLOGY_RACK, True, False),
+    ("  build:\n    output: {type: docker, image: r/i:1}\n    plugins:\n      - name: k8s-config\n"
+     "        artifacts:\n          - type: tgz\n            url: https://github.com/strimzi/"
+     "kafka-kubernetes-config-provider/releases/download/1.2.0/kafka-kubernetes-config-provider-1.2.0.tar.gz\n",
+     False, True),
+    ("  image: quay.io/strimzi/kafka:0.48.0-kafka-4.1.0\n" + TOPOLOGY_RACK, False, False),
+], ids=["build-on-apache-kafka", "an-image-of-strimzi", "a-token", "a-build-that-brings-it", "an-image-and-a-token"])
+def test_the_warning_names_what_the_workers_lack(extra, image_missing, token_missing):
+    _, findings = _read(_connect_spec(PROVIDERS + extra))
+    assert _errors(findings) == []
+    warnings = _provider_warnings(findings)
+    assert len(warnings) == (2 if image_missing or token_missing else 0)
+    for finding in warnings:
+        assert ("does not carry it" in finding.message) == image_missing
+        assert ("no ServiceAccount token" in finding.message) == token_missing
+        assert ("spec.image" in finding.expected) == image_missing
+    if image_missing and "build" in extra:
+        assert "the image r/i:1 (spec.build's, on apache/kafka:4.3.1) does not carry it" in warnings[0].message
+
+
+def test_a_kubernetes_provider_the_workers_do_not_list_is_no_concern():
+    _, findings = _read(_connect_spec(PROVIDERS.replace("secrets,configmaps,env", "env")))
+    assert _provider_warnings(findings) == []
+
+
 def test_connectors_join_their_connect_by_label_and_without_the_annotation_are_not_applied():
     connector = ("---\napiVersion: kafka.strimzi.io/v1\nkind: KafkaConnector\nmetadata:\n  name: src\n"
                  "  labels: {strimzi.io/cluster: pipeline}\nspec:\n  class: C\n  state: paused\n")
