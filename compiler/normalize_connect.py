@@ -425,6 +425,13 @@ def _artifact(doc: Document, path: FieldPath, raw: dict, findings: list[Finding]
             return None
         repository = raw.get("repository", MAVEN_CENTRAL).rstrip("/")
         name = f"{raw['artifact']}-{raw['version']}.jar"
+        findings.append(warning(
+            "connect.maven-dependencies", f"maven artifact {raw['group']}:{raw['artifact']}:{raw['version']}: "
+            "the build fetches its own jar only, not the runtime dependencies that Strimzi's build copies "
+            "beside it (mvn dependency:copy-dependencies), so a plugin that needs them fails with "
+            "NoClassDefFoundError", doc.span_of(path), path,
+            "each dependency the plugin needs as a further artifact (type jar or maven), or the plugin as one "
+            "tgz or zip archive that holds its dependencies"))
         url = f"{repository}/{raw['group'].replace('.', '/')}/{raw['artifact']}/{raw['version']}/{name}"
         return Artifact(kind, url, name, checksum)
     stray = [f for f in ("group", "artifact", "version", "repository") if f in raw]

@@ -116,6 +116,23 @@ def test_a_maven_artifact_is_fetched_from_maven_central_by_its_coordinates():
     assert model.connects[0].image == "r/i:1"
 
 
+def test_each_maven_artifact_is_warned_about_as_its_own_jar_without_dependencies():
+    _, findings = _read(_connect_spec(
+        "  build:\n    output: {type: docker, image: r/i:1}\n    plugins:\n      - name: p\n        artifacts:\n"
+        "          - {type: maven, group: io.debezium, artifact: debezium-connector-mysql, version: 3.1.0.Final}\n"
+        "          - {type: jar, url: \"https://x/a.jar\"}\n"
+        "          - {type: maven, group: org.apache.kafka, artifact: connect-file, version: 4.3.1}\n"))
+    assert _errors(findings) == []
+    assert [(f.rule, f.path, f.span.line, f.span.col, f.is_error) for f in findings] == [
+        ("connect.maven-dependencies", ("spec", "build", "plugins", 0, "artifacts", i), line, 13, False)
+        for i, line in ((0, 15), (2, 17))]
+    first = findings[0]
+    assert first.message.startswith("maven artifact io.debezium:debezium-connector-mysql:3.1.0.Final: the build "
+                                    "fetches its own jar only, not the runtime dependencies")
+    assert "mvn dependency:copy-dependencies" in first.message and "NoClassDefFoundError" in first.message
+    assert "type jar or maven" in first.expected and "tgz or zip archive" in first.expected
+
+
 PROVIDERS = """\
   config:
     config.providers: secrets,configmaps,env
