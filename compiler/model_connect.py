@@ -137,6 +137,12 @@ class Connect:
     target_alias: str | None = None
 
     @property
+    def mounts_api_token(self) -> bool:
+        """Whether the workers' pods mount a ServiceAccount token: only for the rack init container,
+        which reads its node's label from the Kubernetes API."""
+        return self.rack is not None and self.rack.type == "topology-label"
+
+    @property
     def remote_clusters(self) -> tuple[ClusterConnection, ...]:
         return tuple(c for c in self.clusters if c.alias != self.target_alias)
 

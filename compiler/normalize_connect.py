@@ -73,7 +73,16 @@ _BOOTSTRAP_SERVICE = re.compile(r"^(?P<cluster>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-ka
 # Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
 # Strimzi reserves STRIMZI_*, the chart's scripts read KAFKAC_*).
 RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
+# Names of those prefixes a user may set: connect-run.sh keeps a KAFKA_OPTS of the container's
+# env and appends kafkac's options to it, as Strimzi's kafka_connect_run.sh does.
+USER_ENV_NAMES = ("KAFKA_OPTS",)
 _IMAGE_STREAM_TAG = re.compile(r"^[a-z0-9]([-.a-z0-9]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")
+# Strimzi's config providers that read a Secret or a ConfigMap through the Kubernetes API
+# (its kafka-kubernetes-config-provider), which Strimzi's images carry and apache/kafka does not.
+KUBERNETES_CONFIG_PROVIDERS = {"io.strimzi.kafka.KubernetesSecretConfigProvider": "Secret",
+                               "io.strimzi.kafka.KubernetesConfigMapConfigProvider": "ConfigMap"}
+# How a build artifact that brings them is named (kafka-kubernetes-config-provider-<version>...).
+_KUBERNETES_CONFIG_PROVIDER_ARTIFACT = "kubernetes-config-provider"
 # Connector options whose value is a credential.
 _SECRET_OPTION = re.compile(r"(password|secret|credentials?|api[._-]?key|token)$", re.IGNORECASE)
 
@@ -185,6 +194,7 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
     findings.extend(unpaired_tls(doc, spec))
     findings.extend(container_templates(doc, spec))
     findings.extend(_image_stream(doc, spec))
+    findings.extend(kubernetes_config_providers(connect, spec, image_given="image" in spec))
     cluster = target_cluster(connect, clusters)
     if cluster is not None:
         findings.extend(check_against_cluster(connect, cluster))
@@ -303,12 +313,14 @@ def container_templates(doc: Document, spec: dict) -> list[Finding]:
         section = ((spec.get("template") or {}).get(container)) or {}
         for i, variable in enumerate(section.get("env") or ()):
             name = variable.get("name", "") if isinstance(variable, dict) else ""
-            if name.startswith(RESERVED_ENV_PREFIXES):
+            if name.startswith(RESERVED_ENV_PREFIXES) and name not in USER_ENV_NAMES:
                 path = ("spec", "template", container, "env", i, "name")
+                prefixes = ", ".join(RESERVED_ENV_PREFIXES[:-1]) + " or " + RESERVED_ENV_PREFIXES[-1]
+                allowed = " or ".join(USER_ENV_NAMES)
                 findings.append(error(
                     "connect.env-reserved", f"environment variable {name} is reserved: names starting with "
-                    f"{' or '.join(RESERVED_ENV_PREFIXES)} are set by kafkac", doc.span_of(path), path,
-                    f"a name that does not start with {' or '.join(RESERVED_ENV_PREFIXES)}"))
+                    f"{prefixes}, other than {allowed}, are set by kafkac", doc.span_of(path), path,
+                    f"{allowed}, or a name that does not start with {prefixes}"))
         for i, mount in enumerate(section.get("volumeMounts") or ()):
             mount_path = mount.get("mountPath", "") if isinstance(mount, dict) else ""
             if container == "connectContainer" and is_external_configuration_mount(doc, mount):
@@ -318,6 +330,46 @@ def container_templates(doc: Document, spec: dict) -> list[Finding]:
                 findings.append(error(
                     "connect.volume-mount", f"{mount_path!r} is not under /mnt: Strimzi mounts additional "
                     "volumes only there", doc.span_of(path), path, "a path under /mnt"))
+    return findings
+
+
+def kubernetes_config_providers(connect: Connect, spec: dict, base: FieldPath = ("spec",),
+                                image_given: bool = False) -> list[Finding]:
+    """A warning at each of Strimzi's Kubernetes config providers that the workers' options
+    (`config` of the object at `base`) name: the chart's image lacks its jar unless spec.image
+    (or a build artifact) brings it, and the pods mount no ServiceAccount token it could call
+    the Kubernetes API with."""
+    given = spec.get("config") or {}
+    names = [n.strip() for n in config_text(given.get("config.providers", "")).split(",") if n.strip()]
+    carried = image_given or any(_KUBERNETES_CONFIG_PROVIDER_ARTIFACT in artifact.url
+                                 for plugin in (connect.build.plugins if connect.build else ())
+                                 for artifact in plugin.artifacts)
+    findings = []
+    for name in dict.fromkeys(names):
+        key = f"config.providers.{name}.class"
+        class_name = given.get(key)
+        if not isinstance(class_name, str) or class_name not in KUBERNETES_CONFIG_PROVIDERS \
+                or (carried and connect.mounts_api_token):
+            continue
+        kind = KUBERNETES_CONFIG_PROVIDERS[class_name]
+        problems = []
+        if not carried:
+            built = f" (spec.build's, on {DEFAULT_IMAGE_REPOSITORY}:{connect.kafka_version})" if connect.build else ""
+            problems.append(f"the image {connect.image}{built} does not carry it (Strimzi's images do), so the "
+                            "workers fail at start")
+        if not connect.mounts_api_token:
+            problems.append("the pods mount no ServiceAccount token (automountServiceAccountToken: false) for it "
+                            f"to read a {kind} from the Kubernetes API with")
+        expected = (f"a provider kafkac configures (strimzidir, strimzifile, strimzienv) reading the {kind} "
+                    "mounted by template.pod.volumes and template.connectContainer.volumeMounts, such as "
+                    "${strimzidir:/mnt/<volume>:<key>}")
+        if not carried:
+            expected += ", or spec.image naming an image that carries the provider" + (
+                "" if connect.mounts_api_token else " (which still needs a ServiceAccount token)")
+        path = base + ("config", key)
+        findings.append(warning(
+            "connect.kubernetes-config-provider", f"config provider {name} is Strimzi's {class_name}: "
+            f"{', and '.join(problems)}", connect.document.span_of(path, key=True), path, expected))
     return findings
 
 
@@ -373,6 +425,13 @@ def _artifact(doc: Document, path: FieldPath, raw: dict, findings: list[Finding]
             return None
         repository = raw.get("repository", MAVEN_CENTRAL).rstrip("/")
         name = f"{raw['artifact']}-{raw['version']}.jar"
+        findings.append(warning(
+            "connect.maven-dependencies", f"maven artifact {raw['group']}:{raw['artifact']}:{raw['version']}: "
+            "the build fetches its own jar only, not the runtime dependencies that Strimzi's build copies "
+            "beside it (mvn dependency:copy-dependencies), so a plugin that needs them fails with "
+            "NoClassDefFoundError", doc.span_of(path), path,
+            "each dependency the plugin needs as a further artifact (type jar or maven), or the plugin as one "
+            "tgz or zip archive that holds its dependencies"))
         url = f"{repository}/{raw['group'].replace('.', '/')}/{raw['artifact']}/{raw['version']}/{name}"
         return Artifact(kind, url, name, checksum)
     stray = [f for f in ("group", "artifact", "version", "repository") if f in raw]

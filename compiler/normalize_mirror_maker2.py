@@ -18,8 +18,8 @@ from .model import DEFAULT_IMAGE_REPOSITORY, Cluster
 from .model_connect import ClusterConnection, Connect, Connector, TrustedCertificate
 from .normalize_connect import (FORBIDDEN_CONNECT_PREFIXES, check_against_cluster,
                                 client_authentication, container_templates, is_forbidden_connect_option,
-                                target_cluster, unpaired_tls, worker_config, with_cluster, workers,
-                                workers_version)
+                                kubernetes_config_providers, target_cluster, unpaired_tls, worker_config,
+                                with_cluster, workers, workers_version)
 from .properties import config_text
 
 KIND = "KafkaMirrorMaker2"
@@ -105,6 +105,7 @@ def _mirror_maker(doc: Document, config_maps: dict, clusters: list[Cluster], fin
         kind=KIND, clusters=(target, *remote), target_alias=target.alias,
     )
     findings.extend(container_templates(doc, spec))
+    findings.extend(kubernetes_config_providers(connect, target_raw, target_base, image_given="image" in spec))
     findings.extend(_against_clusters(connect, target_base, sources, clusters))
     kafka = target_cluster(connect, clusters)
     if kafka is not None:

@@ -128,6 +128,10 @@ KUBERNETES_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 # Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
 # and Strimzi reserves both prefixes for its own use).
 RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_")
+# The names of those prefixes a user may set all the same: Strimzi's start scripts keep a
+# KAFKA_OPTS of the container's env and append their own options to it (Java agents are
+# attached this way), and kafkac's do too.
+USER_ENV_NAMES = ("KAFKA_OPTS",)
 # Strimzi mounts additional volumes only below this path.
 ADDITIONAL_VOLUME_MOUNT_PREFIX = "/mnt"
 
@@ -253,11 +257,12 @@ def _strimzi_narrowing(defs: dict) -> dict[str, dict]:
         return [{"required": [name]} for name in names]
 
     env_var = copy.deepcopy(defs[_CORE + "EnvVar"])
-    prefixes = " or ".join(RESERVED_ENV_PREFIXES)
+    prefixes, allowed = " or ".join(RESERVED_ENV_PREFIXES), " or ".join(USER_ENV_NAMES)
     env_var["properties"]["name"].update({
-        "description": f"A name that does not start with {prefixes}.",
-        "not": {"pattern": "^(" + "|".join(RESERVED_ENV_PREFIXES) + ")"},
-        REFUSAL_KEYWORD: f"is reserved: names starting with {prefixes} are set by kafkac",
+        "description": f"{allowed}, or a name that does not start with {prefixes}.",
+        "not": {"pattern": "".join(f"^(?!{re.escape(name)}$)" for name in USER_ENV_NAMES)
+                + "(" + "|".join(RESERVED_ENV_PREFIXES) + ")"},
+        REFUSAL_KEYWORD: f"is reserved: names starting with {prefixes}, other than {allowed}, are set by kafkac",
     })
     env_var["properties"]["valueFrom"]["$ref"] = ref(ENV_VAR_SOURCE)
     env_var["oneOf"] = exactly_one("value", "valueFrom")

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
+from compiler.check_options import CheckOptions
 from compiler.load import load_text
 from compiler.pipeline import read_documents
 from compiler.load import Documents
@@ -21,6 +22,7 @@ from compiler.plan import plan
 from compiler.plan.connect import build_files, connectors_values, worker_properties
 
 from .conftest import EXAMPLES
+from .util import compiled_manifests
 
 CHART_FILES = Path(__file__).parent.parent / "charts" / "connect" / "files"
 
@@ -112,6 +114,84 @@ def test_a_maven_artifact_is_fetched_from_maven_central_by_its_coordinates():
     assert artifact.url == ("https://repo1.maven.org/maven2/org/apache/kafka/connect-file/4.3.1/"
                             "connect-file-4.3.1.jar")
     assert model.connects[0].image == "r/i:1"
+
+
+def test_each_maven_artifact_is_warned_about_as_its_own_jar_without_dependencies():
+    _, findings = _read(_connect_spec(
+        "  build:\n    output: {type: docker, image: r/i:1}\n    plugins:\n      - name: p\n        artifacts:\n"
+        "          - {type: maven, group: io.debezium, artifact: debezium-connector-mysql, version: 3.1.0.Final}\n"
+        "          - {type: jar, url: \"https://x/a.jar\"}\n"
+        "          - {type: maven, group: org.apache.kafka, artifact: connect-file, version: 4.3.1}\n"))
+    assert _errors(findings) == []
+    assert [(f.rule, f.path, f.span.line, f.span.col, f.is_error) for f in findings] == [
+        ("connect.maven-dependencies", ("spec", "build", "plugins", 0, "artifacts", i), line, 13, False)
+        for i, line in ((0, 15), (2, 17))]
+    first = findings[0]
+    assert first.message.startswith("maven artifact io.debezium:debezium-connector-mysql:3.1.0.Final: the build "
+                                    "fetches its own jar only, not the runtime dependencies")
+    assert "mvn dependency:copy-dependencies" in first.message and "NoClassDefFoundError" in first.message
+    assert "type jar or maven" in first.expected and "tgz or zip archive" in first.expected
+
+
+PROVIDERS = """\
+  config:
+    config.providers: secrets,configmaps,env
+    config.providers.secrets.class: io.strimzi.kafka.KubernetesSecretConfigProvider
+    config.providers.configmaps.class: io.strimzi.kafka.KubernetesConfigMapConfigProvider
+    config.providers.env.class: org.apache.kafka.common.config.provider.EnvVarConfigProvider
+"""
+TOPOLOGY_RACK = "  rack: {topologyKey: topology.kubernetes.io/zone}\n"
+
+
+def _provider_warnings(findings) -> list:
+    return [f for f in findings if f.rule == "connect.kubernetes-config-provider"]
+
+
+def test_strimzis_kubernetes_config_providers_are_warned_about_at_their_class():
+    _, findings = _read(_connect_spec(PROVIDERS))
+    assert _errors(findings) == []
+    secrets, config_maps = _provider_warnings(findings)
+    assert not secrets.is_error
+    assert secrets.path == ("spec", "config", "config.providers.secrets.class")
+    assert (secrets.span.line, secrets.span.col) == (12, 5)
+    assert config_maps.path == ("spec", "config", "config.providers.configmaps.class")
+    assert secrets.message == (
+        "config provider secrets is Strimzi's io.strimzi.kafka.KubernetesSecretConfigProvider: the image "
+        "apache/kafka:4.3.1 does not carry it (Strimzi's images do), so the workers fail at start, and the pods "
+        "mount no ServiceAccount token (automountServiceAccountToken: false) for it to read a Secret from the "
+        "Kubernetes API with")
+    assert "a ConfigMap" in config_maps.message
+    assert "strimzidir" in secrets.expected and "template.pod.volumes" in secrets.expected
+    assert "spec.image naming an image that carries the provider" in secrets.expected
+
+
+@pytest.mark.parametrize("extra, image_missing, token_missing", [
+    ("  build:\n    output: {type: docker, image: r/i:1}\n    plugins:\n      - name: p\n        artifacts:\n"
+     "          - {type: jar, url: \"https://x/a.jar\"}\n", True, True),
+    ("  image: quay.io/strimzi/kafka:0.48.0-kafka-4.1.0\n", False, True),
+    (TOPOLOGY_RACK, True, False),
+    ("  build:\n    output: {type: docker, image: r/i:1}\n    plugins:\n      - name: k8s-config\n"
+     "        artifacts:\n          - type: tgz\n            url: https://github.com/strimzi/"
+     "kafka-kubernetes-config-provider/releases/download/1.2.0/kafka-kubernetes-config-provider-1.2.0.tar.gz\n",
+     False, True),
+    ("  image: quay.io/strimzi/kafka:0.48.0-kafka-4.1.0\n" + TOPOLOGY_RACK, False, False),
+], ids=["build-on-apache-kafka", "an-image-of-strimzi", "a-token", "a-build-that-brings-it", "an-image-and-a-token"])
+def test_the_warning_names_what_the_workers_lack(extra, image_missing, token_missing):
+    _, findings = _read(_connect_spec(PROVIDERS + extra))
+    assert _errors(findings) == []
+    warnings = _provider_warnings(findings)
+    assert len(warnings) == (2 if image_missing or token_missing else 0)
+    for finding in warnings:
+        assert ("does not carry it" in finding.message) == image_missing
+        assert ("no ServiceAccount token" in finding.message) == token_missing
+        assert ("spec.image" in finding.expected) == image_missing
+    if image_missing and "build" in extra:
+        assert "the image r/i:1 (spec.build's, on apache/kafka:4.3.1) does not carry it" in warnings[0].message
+
+
+def test_a_kubernetes_provider_the_workers_do_not_list_is_no_concern():
+    _, findings = _read(_connect_spec(PROVIDERS.replace("secrets,configmaps,env", "env")))
+    assert _provider_warnings(findings) == []
 
 
 def test_connectors_join_their_connect_by_label_and_without_the_annotation_are_not_applied():
@@ -354,6 +434,65 @@ def test_only_connectors_the_chart_created_are_deleted(tmp_path, fake_connect):
 def test_what_strimzi_refuses_in_a_connects_template_and_build_is_refused(extra, rule):
     _, findings = _read(_connect_spec(extra))
     assert [f.rule for f in findings if f.is_error] == [rule]
+
+
+def test_kafka_opts_is_the_users_and_the_refusal_names_it():
+    model, findings = _read(_connect_spec(
+        "  template:\n    connectContainer:\n      env:\n        - {name: KAFKA_OPTS, value: -javaagent:/mnt/a.jar}\n"
+        "        - {name: KAFKAC_WORK_DIR, value: /tmp}\n"))
+    [finding] = [f for f in findings if f.is_error]
+    assert finding.path == ("spec", "template", "connectContainer", "env", 1, "name")
+    assert finding.message == ("environment variable KAFKAC_WORK_DIR is reserved: names starting with KAFKA_, "
+                               "STRIMZI_ or KAFKAC_, other than KAFKA_OPTS, are set by kafkac")
+    assert finding.expected == "KAFKA_OPTS, or a name that does not start with KAFKA_, STRIMZI_ or KAFKAC_"
+    model, findings = _read(_connect_spec(
+        "  template:\n    connectContainer:\n      env:\n        - {name: KAFKA_OPTS, value: -javaagent:/mnt/a.jar}\n"))
+    assert _errors(findings) == [] and model.connects
+
+
+def test_a_kafka_opts_of_the_container_reaches_the_workers_once_beside_the_system_properties(
+        tmp_path, installed_tools):
+    spec = tmp_path / "connect.yaml"
+    spec.write_text(_connect_spec(
+        "  jvmOptions:\n    javaSystemProperties:\n      - {name: networkaddress.cache.ttl, value: \"30\"}\n"
+        "  template:\n    connectContainer:\n      env:\n"
+        "        - {name: KAFKA_OPTS, value: -javaagent:/mnt/otel/opentelemetry-javaagent.jar}\n"))
+    manifests = compiled_manifests(spec, tmp_path / "out", check=CheckOptions(profile="dev"))
+    [workers] = [m for m in manifests if m["kind"] == "StatefulSet"]
+    env = workers["spec"]["template"]["spec"]["containers"][0]["env"]
+    assert [e["value"] for e in env if e["name"] == "KAFKA_OPTS"] == [
+        "-javaagent:/mnt/otel/opentelemetry-javaagent.jar"]
+    assert {"name": "KAFKAC_JAVA_SYSTEM_PROPERTIES", "value": "-Dnetworkaddress.cache.ttl=30"} in env
+
+
+def test_connect_run_keeps_the_containers_kafka_opts_and_adds_kafkacs(tmp_path):
+    home, config = tmp_path / "kafka", tmp_path / "config"
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "connect-distributed.sh").write_text('#!/bin/sh\necho "KAFKA_OPTS=$KAFKA_OPTS"\n')
+    (home / "bin" / "connect-distributed.sh").chmod(0o755)
+    config.mkdir()
+    (config / "worker.properties").write_text("bootstrap.servers=k:9092\n")
+    scripts = tmp_path / "scripts"
+    scripts.mkdir()
+    for name in ("connect-run.sh", "log.sh"):
+        shutil.copy(CHART_FILES / name, scripts / name)
+    base = {"PATH": "/usr/bin:/bin", "POD_NAME": "p-connect-0", "POD_NAMESPACE": "ns", "KAFKA_HOME": str(home),
+            "KAFKAC_HEADLESS_SERVICE": "p-connect", "KAFKAC_CONFIG_DIR": str(config),
+            "KAFKAC_WORK_DIR": str(tmp_path / "work")}
+    kafkacs = {"KAFKAC_JAVA_SYSTEM_PROPERTIES": "-Dnetworkaddress.cache.ttl=30",
+               "KAFKAC_METRICS_AGENT_OPTS": "-javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"}
+    for variables, expected in [
+        ({"KAFKA_OPTS": "-javaagent:/mnt/otel/agent.jar -Dotel.service.name=p", **kafkacs},
+         "-javaagent:/mnt/otel/agent.jar -Dotel.service.name=p -Dnetworkaddress.cache.ttl=30 "
+         "-javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"),
+        ({"KAFKA_OPTS": "-javaagent:/mnt/otel/agent.jar"}, "-javaagent:/mnt/otel/agent.jar"),
+        (kafkacs, "-Dnetworkaddress.cache.ttl=30 -javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"),
+        ({}, ""),
+    ]:
+        done = subprocess.run(["sh", str(scripts / "connect-run.sh")], capture_output=True, text=True, timeout=30,
+                              env={**base, **variables})
+        assert done.returncode == 0, done.stderr
+        assert f"KAFKA_OPTS={expected}\n" in done.stdout
 
 
 def test_an_image_with_a_line_break_is_refused():

@@ -1,6 +1,7 @@
 """spec.kafka.jmxOptions: the JMX port of every Kafka node as Strimzi opens it, the credentials
 Secret the certificates Job makes, and what kafka-run.sh gives the JVM, run with dash and BusyBox.
-The end-to-end proof with a real JMX client is in tests/e2e/test_production.py."""
+The end-to-end proof with a real JMX client is in tests/e2e/test_production.py. The same stand-in
+server shows the KAFKA_OPTS kafka-run.sh gives it: the container's own, then kafkac's options."""
 
 from __future__ import annotations
 
@@ -150,6 +151,7 @@ def test_without_jmx_options_nothing_of_it_is_rendered(tmp_path, installed_tools
 
 # kafka-server-start.sh stand-in: what the JVM would be given, and the files the options name.
 SERVER_STAND_IN = """#!/bin/sh
+echo "server KAFKA_OPTS=${KAFKA_OPTS:-}"
 echo "server KAFKA_JMX_OPTS=${KAFKA_JMX_OPTS:-}"
 for option in ${KAFKA_JMX_OPTS:-}; do
   case $option in
@@ -198,10 +200,10 @@ def secret_dir(tmp_path: Path, user: str, password: str) -> Path:
     return folder
 
 
-def options(done: subprocess.CompletedProcess, process: str) -> list[str]:
+def options(done: subprocess.CompletedProcess, process: str, variable: str = "KAFKA_JMX_OPTS") -> list[str]:
     """What the stand-in `process` (server, or storage: its lines are logged) was given."""
-    (line,) = [l for l in done.stdout.splitlines() if f"{process} KAFKA_JMX_OPTS=" in l]
-    return line.split(f"{process} KAFKA_JMX_OPTS=", 1)[1].split()
+    (line,) = [l for l in done.stdout.splitlines() if f"{process} {variable}=" in l]
+    return line.split(f"{process} {variable}=", 1)[1].split()
 
 
 @pytest.mark.parametrize("shell", SHELLS, ids=["dash", "busybox"])
@@ -247,6 +249,31 @@ def test_credentials_that_would_change_the_files_meaning_stop_the_start(shell, t
     assert "server KAFKA_JMX_OPTS" not in done.stdout
     assert not (tmp_path / "work" / "jmx.password").exists()
     assert not list(tmp_path.rglob("pwned"))
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=["dash", "busybox"])
+def test_the_servers_kafka_opts_keep_the_containers_and_add_the_system_properties_and_the_agent(shell, tmp_path):
+    # A Java agent attached through template.kafkaContainer.env, as with Strimzi's start script.
+    done = run_kafka_run(shell, tmp_path, {
+        "KAFKA_OPTS": "-javaagent:/mnt/otel/agent.jar -Dotel.service.name=kafka",
+        "KAFKAC_JAVA_SYSTEM_PROPERTIES": "-Dnetworkaddress.cache.ttl=30",
+        "KAFKAC_METRICS_AGENT_OPTS": "-javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"})
+    assert done.returncode == 0, done.stderr
+    assert options(done, "server", "KAFKA_OPTS") == [
+        "-javaagent:/mnt/otel/agent.jar", "-Dotel.service.name=kafka", "-Dnetworkaddress.cache.ttl=30",
+        "-javaagent:/opt/kafka/metrics-agent/agent.jar=9404:/m/c.yml"]
+
+
+@pytest.mark.parametrize("shell", SHELLS, ids=["dash", "busybox"])
+@pytest.mark.parametrize("variables, expected", [
+    ({}, []),
+    ({"KAFKA_OPTS": "-javaagent:/mnt/a.jar"}, ["-javaagent:/mnt/a.jar"]),
+    ({"KAFKAC_JAVA_SYSTEM_PROPERTIES": "-Da=b"}, ["-Da=b"]),
+], ids=["none", "the-containers-alone", "kafkacs-alone"])
+def test_the_servers_kafka_opts_are_what_is_given_and_nothing_else(shell, tmp_path, variables, expected):
+    done = run_kafka_run(shell, tmp_path, variables)
+    assert done.returncode == 0, done.stderr
+    assert options(done, "server", "KAFKA_OPTS") == expected
 
 
 # --------------------------------------------------------------------- certs-jmx.sh

@@ -257,6 +257,35 @@ def test_a_custom_authentication_is_refused_with_the_accepted_types():
     assert finding.path[-1] == "type" and "scram-sha-512" in finding.expected
 
 
+PROVIDER = ("config.providers: secrets\n",
+            "config.providers.secrets.class: io.strimzi.kafka.KubernetesSecretConfigProvider\n")
+
+
+@pytest.mark.parametrize("shape, anchor, path", [
+    (NEW_SHAPE.format(extra=""), "    config:\n      config.storage", ("spec", "target", "config")),
+    (OLD_SHAPE.format(target="backup"), "      config:\n        group.id", ("spec", "clusters", 1, "config")),
+], ids=["target", "connect-cluster"])
+def test_strimzis_kubernetes_config_provider_is_warned_about_at_the_workers_config(shape, anchor, path):
+    assert shape.count(anchor) == 1
+    config, first = anchor.split("\n")
+    indent = first[:len(first) - len(first.lstrip())]
+    model, findings = _read(shape.replace(anchor, config + "\n" + "".join(indent + p for p in PROVIDER) + first))
+    assert _errors(findings) == [] and model.connects
+    [finding] = [f for f in findings if f.rule == "connect.kubernetes-config-provider"]
+    assert finding.path == path + ("config.providers.secrets.class",)
+    assert "the image apache/kafka:4.3.1 does not carry it" in finding.message
+    assert "no ServiceAccount token" in finding.message
+
+
+def test_a_kafka_opts_of_the_workers_container_is_the_users():
+    model, findings = _read(NEW_SHAPE.format(extra=(
+        "  template:\n    connectContainer:\n      env:\n"
+        "        - {name: KAFKA_OPTS, value: -javaagent:/mnt/a.jar}\n")))
+    assert _errors(findings) == []
+    env = plan([], model.connects)[0].values["workers"]["env"]
+    assert [e["value"] for e in env if e["name"] == "KAFKA_OPTS"] == ["-javaagent:/mnt/a.jar"]
+
+
 # --- the chart -------------------------------------------------------------------------------
 
 def test_names_are_strimzis():

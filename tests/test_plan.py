@@ -144,7 +144,9 @@ def test_jvm_options_map_to_start_script_variables():
     # a pool's jvmOptions replace the Kafka's whole: controllers set their own
     assert "KAFKA_JVM_PERFORMANCE_OPTS" not in env_of(controllers)
     assert env_of(large)["KAFKA_JVM_PERFORMANCE_OPTS"].endswith("-XX:+UseG1GC -XX:MaxGCPauseMillis=20")
-    assert env_of(large)["KAFKA_OPTS"] == "-Dnetworkaddress.cache.ttl=30"
+    # Not KAFKA_OPTS, which the container's env may set: kafka-run.sh appends them to it.
+    assert env_of(large)["KAFKAC_JAVA_SYSTEM_PROPERTIES"] == "-Dnetworkaddress.cache.ttl=30"
+    assert "KAFKA_OPTS" not in env_of(large)
 
 
 def test_topology_label_rack_runs_the_init_container_only_on_brokers():
@@ -442,3 +444,32 @@ def test_a_label_of_the_kafka_that_a_template_or_listener_sets_too_is_written_on
     assert by_name["PodDisruptionBudget", "my-cluster-kafka"]["metadata"]["labels"]["env"] == "pdb"
     assert by_name["Service", "my-cluster-kafka-bootstrap"]["metadata"]["labels"]["env"] == "svc"
     assert by_name["Service", "my-cluster-kafka-brokers"]["metadata"]["labels"]["env"] == "dev"
+
+
+OTEL_AGENT = "-javaagent:/mnt/otel/opentelemetry-javaagent.jar -Dotel.service.name=kafka"
+
+
+def test_a_kafka_opts_of_the_container_env_reaches_the_container_once_beside_the_system_properties(
+        tmp_path, installed_tools):
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    kafka = (EXAMPLES / "kraft-3x3" / "kafka.yaml").read_text().replace("  kafka:\n", (
+        "  kafka:\n    jvmOptions:\n      javaSystemProperties:\n"
+        "        - {name: networkaddress.cache.ttl, value: \"30\"}\n"
+        "    template:\n      kafkaContainer:\n        env:\n"
+        f"          - {{name: KAFKA_OPTS, value: {OTEL_AGENT}}}\n"), 1)
+    (specs / "kafka.yaml").write_text(kafka)
+    pools = (EXAMPLES / "kraft-3x3" / "node-pools.yaml").read_text()
+    # The broker pool's own container section replaces the Kafka's whole, as Strimzi merges them.
+    (specs / "node-pools.yaml").write_text(pools.replace(
+        "    - broker\n", "    - broker\n  template:\n    kafkaContainer:\n      env:\n"
+        "        - {name: KAFKA_OPTS, value: -javaagent:/mnt/dd/dd-java-agent.jar}\n", 1))
+
+    manifests = compiled_manifests(specs, tmp_path / "out", verify=True)
+    containers = {m["metadata"]["name"]: m["spec"]["template"]["spec"]["containers"][0]
+                  for m in manifests if m["kind"] == "StatefulSet"}
+    expected = {"my-cluster-controller": OTEL_AGENT, "my-cluster-broker": "-javaagent:/mnt/dd/dd-java-agent.jar"}
+    for name, kafka_opts in expected.items():
+        env = containers[name]["env"]
+        assert [e["value"] for e in env if e["name"] == "KAFKA_OPTS"] == [kafka_opts], name
+        assert {"name": "KAFKAC_JAVA_SYSTEM_PROPERTIES", "value": "-Dnetworkaddress.cache.ttl=30"} in env

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from compiler.plan import plan
 from compiler.plan.zookeeper import zookeeper_properties
 from compiler.load import load
 from compiler.normalize import normalize
@@ -98,7 +99,8 @@ def _stand_in_kafka(tmp_path: Path) -> Path:
     home = tmp_path / "kafka"
     (home / "bin").mkdir(parents=True)
     for tool in ("kafka-server-start.sh", "zookeeper-server-start.sh"):
-        (home / "bin" / tool).write_text('#!/bin/sh\necho "started $0"\ncat "$1"\n')
+        (home / "bin" / tool).write_text('#!/bin/sh\necho "started $0"\necho "KAFKA_OPTS=${KAFKA_OPTS:-}"\n'
+                                         'cat "$1"\n')
     (home / "bin" / "kafka-storage.sh").write_text('#!/bin/sh\necho "formatted"\n')
     for tool in (home / "bin").iterdir():
         tool.chmod(0o755)
@@ -156,6 +158,31 @@ def test_a_zookeeper_node_knows_its_id_and_every_member(values, tmp_path):
         f"server.{n + 1}=legacy-zookeeper-{n}.legacy-zookeeper-nodes.kafka.svc:2888:3888:participant;127.0.0.1:12181"
         for n in range(3)]
     assert "ssl.keyStore.password=s3cret\\\\x" in lines and "ssl.quorum.keyStore.password=s3cret\\\\x" in lines
+
+
+def test_a_kafka_opts_of_the_zookeeper_container_is_kept_and_kafkacs_options_follow_it(tmp_path):
+    spec = (EXAMPLES / "zookeeper" / "kafka.yaml").read_text().replace(
+        "  zookeeper:\n    replicas: 3\n",
+        "  zookeeper:\n    replicas: 3\n    jvmOptions:\n      javaSystemProperties:\n"
+        "        - {name: zookeeper.ssl.hostnameVerification, value: \"false\"}\n"
+        "    template:\n      zookeeperContainer:\n        env:\n"
+        "          - {name: KAFKA_OPTS, value: -javaagent:/mnt/otel/agent.jar}\n")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "specs" / "kafka.yaml").write_text(spec)
+    (tmp_path / "specs" / "metrics.yaml").write_text((EXAMPLES / "zookeeper" / "metrics.yaml").read_text())
+    (chart,) = plan(normalize(load([tmp_path / "specs"])).clusters)
+    zookeeper = chart.values["zookeeper"]
+    assert [e["value"] for e in zookeeper["env"] if e["name"] == "KAFKA_OPTS"] == ["-javaagent:/mnt/otel/agent.jar"]
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "zookeeper.properties").write_text(zookeeper["properties"])
+    env = {e["name"]: e["value"] for e in zookeeper["env"] if "value" in e}
+    env.update(POD_NAME="legacy-zookeeper-0", POD_NAMESPACE="kafka", KAFKA_HOME=str(_stand_in_kafka(tmp_path)),
+               KAFKAC_ZOOKEEPER_CONFIG_DIR=str(config), KAFKAC_NODE_CERTS_DIR=str(_node_certs(tmp_path)),
+               KAFKAC_WORK_DIR=str(tmp_path / "work"), KAFKAC_ZOOKEEPER_DATA_DIR=str(tmp_path / "data"))
+    done = _run("zookeeper-run.sh", env, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "KAFKA_OPTS=-javaagent:/mnt/otel/agent.jar -Dzookeeper.ssl.hostnameVerification=false\n" in done.stdout
 
 
 def test_zookeeper_metrics_run_the_jmx_exporter_with_rules_of_their_own(tmp_path, installed_tools):

@@ -331,7 +331,9 @@ def jvm_env(jvm: JvmOptions, resources: dict) -> dict:
     if jvm.gc_logging:
         env["KAFKA_GC_LOG_OPTS"] = "-Xlog:gc*:stdout:time,tags"
     if jvm.system_properties:
-        env["KAFKA_OPTS"] = " ".join(f"-D{name}={value}" for name, value in jvm.system_properties)
+        # Not KAFKA_OPTS, which the container's env may set: the start scripts append these to it,
+        # as Strimzi's append STRIMZI_JAVA_SYSTEM_PROPERTIES.
+        env["KAFKAC_JAVA_SYSTEM_PROPERTIES"] = " ".join(f"-D{name}={value}" for name, value in jvm.system_properties)
     return env
 
 

@@ -211,14 +211,13 @@ def _workers(connect: Connect) -> dict:
     template = connect.template
     container = template.get("connectContainer") or {}
     pod = template.get("pod") or {}
-    uses_api = connect.rack is not None and connect.rack.type == "topology-label"
     return {
         "name": names.connect,
         "replicas": connect.replicas,
         "selectorLabels": connect_selector(connect.name, connect.kind),
         "statefulSetMetadata": metadata_of(template.get("podSet") or {}),
         "podMetadata": metadata_of(pod),
-        "podSpec": pod_spec(pod, names.connect, uses_api, POD_SECURITY_CONTEXT),
+        "podSpec": pod_spec(pod, names.connect, connect.mounts_api_token, POD_SECURITY_CONTEXT),
         "initContainers": _init_containers(connect),
         "env": _env(connect) + list(container.get("env", [])),
         "ports": [{"name": _REST_PORT_NAME, "containerPort": CONNECT_REST_PORT, "protocol": "TCP"}]

@@ -73,8 +73,13 @@ if [ -n "${KAFKAC_CLUSTER_TRUSTSTORES:-}" ]; then
   done < "$work_dir/cluster-truststores.txt"
 fi
 
-KAFKA_OPTS="${KAFKA_OPTS:-} ${KAFKAC_METRICS_AGENT_OPTS:-}"
-export KAFKA_OPTS
+# The worker's KAFKA_OPTS: the container's own (a Java agent of template.connectContainer.env, kept
+# as Strimzi's kafka_connect_run.sh keeps it), then jvmOptions.javaSystemProperties, then the
+# metrics javaagent.
+for options in "${KAFKAC_JAVA_SYSTEM_PROPERTIES:-}" "${KAFKAC_METRICS_AGENT_OPTS:-}"; do
+  [ -z "$options" ] || KAFKA_OPTS="${KAFKA_OPTS:+$KAFKA_OPTS }$options"
+done
+[ -z "${KAFKA_OPTS:-}" ] || export KAFKA_OPTS
 # Strimzi's metrics reporter and the Prometheus client it runs on, copied by an init container.
 if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then
   CLASSPATH="${CLASSPATH:+$CLASSPATH:}$KAFKAC_METRICS_CLASSPATH"

@@ -295,11 +295,14 @@ if [ -n "${KAFKAC_MIGRATION_BROKER_IDS:-}" ]; then
   done
 fi
 
-# The metrics javaagent serves a port: only the server gets it, not the tools above
-# or the probes (which share this environment).
-if [ -n "${KAFKAC_METRICS_AGENT_OPTS:-}" ]; then
-  export KAFKA_OPTS="${KAFKA_OPTS:-} $KAFKAC_METRICS_AGENT_OPTS"
-fi
+# The server's KAFKA_OPTS: the container's own (a Java agent of template.kafkaContainer.env, kept
+# as Strimzi keeps it), then jvmOptions.javaSystemProperties, then the metrics javaagent. The agent
+# serves a port: only the server gets it, not the tools above or the probes (which share this
+# environment).
+for options in "${KAFKAC_JAVA_SYSTEM_PROPERTIES:-}" "${KAFKAC_METRICS_AGENT_OPTS:-}"; do
+  [ -z "$options" ] || KAFKA_OPTS="${KAFKA_OPTS:+$KAFKA_OPTS }$options"
+done
+[ -z "${KAFKA_OPTS:-}" ] || export KAFKA_OPTS
 # Strimzi's metrics reporter and its libraries, which an init container copied
 # into the pod; kafka-run-class.sh puts CLASSPATH before the jars of libs/.
 if [ -n "${KAFKAC_METRICS_CLASSPATH:-}" ]; then

@@ -54,9 +54,11 @@ properties="$work_dir/zookeeper.properties"
 } > "$properties"
 log "ZooKeeper node $myid of $KAFKAC_ZOOKEEPER_REPLICAS starting"
 
-# The metrics javaagent serves a port: only the server gets it, not the probes
-# (which share this environment).
-if [ -n "${KAFKAC_METRICS_AGENT_OPTS:-}" ]; then
-  export KAFKA_OPTS="${KAFKA_OPTS:-} $KAFKAC_METRICS_AGENT_OPTS"
-fi
+# The server's KAFKA_OPTS: the container's own (template.zookeeperContainer.env), then
+# jvmOptions.javaSystemProperties, then the metrics javaagent. The agent serves a port: only the
+# server gets it, not the probes (which share this environment).
+for options in "${KAFKAC_JAVA_SYSTEM_PROPERTIES:-}" "${KAFKAC_METRICS_AGENT_OPTS:-}"; do
+  [ -z "$options" ] || KAFKA_OPTS="${KAFKA_OPTS:+$KAFKA_OPTS }$options"
+done
+[ -z "${KAFKA_OPTS:-}" ] || export KAFKA_OPTS
 exec "$kafka_home/bin/zookeeper-server-start.sh" "$properties"
