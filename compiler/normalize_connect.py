@@ -180,7 +180,9 @@ def _connect(doc: Document, connector_docs: list[Document], config_maps: dict, c
             f"but not the annotation {USE_CONNECTOR_RESOURCES}: \"true\", so the chart does not apply them",
             doc.span_of(path) if doc.get(*path) else doc.span_of(("metadata",)), path,
             f"the annotation {USE_CONNECTOR_RESOURCES}: \"true\""))
-    image = spec.get("image") or (build.image if build else f"{DEFAULT_IMAGE_REPOSITORY}:{version}")
+    # With a build, spec.image is the build's base (the Containerfile's FROM) and the workers run
+    # what the build makes, as with Strimzi.
+    image = build.image if build else spec.get("image") or f"{DEFAULT_IMAGE_REPOSITORY}:{version}"
     connect = Connect(
         **workers(doc, config_maps, findings), kafka_version=version, image=image,
         bootstrap_servers=spec["bootstrapServers"], config=config, tls="tls" in spec,

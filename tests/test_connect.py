@@ -263,6 +263,16 @@ def test_the_build_context_pins_every_artifact():
     assert all(len(line.split()[3]) == 128 for line in lines)
 
 
+def test_with_a_build_spec_image_is_the_base_and_the_workers_run_what_the_build_makes():
+    text = (EXAMPLES / "connect" / "connect.yaml").read_text().replace(
+        "spec:\n", "spec:\n  image: registry.example.com/kafka-base:4.3.1\n", 1)
+    model, findings = _read(text)
+    assert _errors(findings) == []
+    (connect,) = model.connects
+    assert connect.image == connect.build.image != "registry.example.com/kafka-base:4.3.1"
+    assert "FROM registry.example.com/kafka-base:4.3.1\n" in build_files(connect)["build/Containerfile"]
+
+
 # --- the build context's fetch step -----------------------------------------------------------
 
 class _Files(http.server.SimpleHTTPRequestHandler):
