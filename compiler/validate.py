@@ -126,8 +126,8 @@ KUBERNETES_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 # Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
-# and Strimzi reserves both prefixes for its own use).
-RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_")
+# Strimzi reserves STRIMZI_* for its own use, and kafkac's scripts read KAFKAC_*).
+RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
 # The names of those prefixes a user may set all the same: Strimzi's start scripts keep a
 # KAFKA_OPTS of the container's env and append their own options to it (Java agents are
 # attached this way), and kafkac's do too.
@@ -257,7 +257,8 @@ def _strimzi_narrowing(defs: dict) -> dict[str, dict]:
         return [{"required": [name]} for name in names]
 
     env_var = copy.deepcopy(defs[_CORE + "EnvVar"])
-    prefixes, allowed = " or ".join(RESERVED_ENV_PREFIXES), " or ".join(USER_ENV_NAMES)
+    prefixes = ", ".join(RESERVED_ENV_PREFIXES[:-1]) + " or " + RESERVED_ENV_PREFIXES[-1]
+    allowed = " or ".join(USER_ENV_NAMES)
     env_var["properties"]["name"].update({
         "description": f"{allowed}, or a name that does not start with {prefixes}.",
         "not": {"pattern": "".join(f"^(?!{re.escape(name)}$)" for name in USER_ENV_NAMES)

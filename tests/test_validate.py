@@ -339,8 +339,8 @@ def test_env_var_names_that_kafkac_sets_are_reserved():
     finding = only(findings_for_text(ENV.replace("name: ZONE", "name: STRIMZI_RACK")))
     assert finding.rule == "schema.not"
     assert finding.message == ('spec.kafka.template.kafkaContainer.env[0].name: "STRIMZI_RACK" is reserved: '
-                               "names starting with KAFKA_ or STRIMZI_, other than KAFKA_OPTS, are set by kafkac")
-    assert finding.expected == "KAFKA_OPTS, or a name that does not start with KAFKA_ or STRIMZI_."
+                               "names starting with KAFKA_, STRIMZI_ or KAFKAC_, other than KAFKA_OPTS, are set by kafkac")
+    assert finding.expected == "KAFKA_OPTS, or a name that does not start with KAFKA_, STRIMZI_ or KAFKAC_."
 
 
 def test_kafka_opts_is_the_users_as_in_strimzi_and_only_that_name_of_the_prefix():
