@@ -503,6 +503,15 @@ def test_other_kinds_in_the_same_files_are_skipped_with_a_note():
     assert "KafkaBridge bridge is skipped: it is not in the chart" in findings[2].message
 
 
+def test_a_skipped_resource_without_a_name_is_named_by_its_kind_alone():
+    findings = findings_for_text("apiVersion: v1\nkind: Namespace\nmetadata: {}\n---\n"
+                                 "apiVersion: kafka.strimzi.io/v1\nkind: KafkaBridge\nspec: {}\n")
+    assert [f.message for f in findings] == [
+        "kind: Namespace is not a kind kafkac compiles, so it is skipped",
+        "kind: KafkaBridge is a Strimzi kind that kafkac does not compile yet, so a KafkaBridge without a name "
+        "is skipped: it is not in the chart"]
+
+
 def test_a_field_only_strimzis_v1beta2_api_had_is_named_as_such():
     findings = findings_for(CASES / "invalid" / "v1beta2-only-fields.yaml")
     assert findings and all("Strimzi's v1beta2 API had it" in f.message for f in findings)
