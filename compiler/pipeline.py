@@ -22,7 +22,7 @@ from .findings import Finding, Span, error, has_errors
 from .load import STDIN_NAME, Documents, load
 from .model import Cluster, Model
 from .normalize import normalize
-from .prune import without_nulls
+from .prune import as_applied
 from .validate import validate
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def read_specs(paths) -> tuple[Model | None, list[Finding]]:
 
 
 def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
-    documents, notes = convert(without_nulls(documents))
+    documents, notes = convert(as_applied(documents))
     findings = list(documents.findings) + notes
     findings += validate(documents)
     if has_errors(findings):

@@ -4,8 +4,9 @@ The schemas are generated from the CUE sources (`schemas/*.cue` ->
 `schemas/json/`). Each jsonschema error becomes one positioned Finding with
 rule `schema.<keyword>`, worded by schema_errors; a field kafkac does not
 accept points at its key and says whether it is Strimzi API that kafkac does
-not support yet, something a live cluster wrote (`status`, `metadata.uid`), or a
-plain unknown field.
+not support yet, something a live cluster wrote (`metadata.deletionTimestamp`;
+what the API server sets on create is dropped before, by prune), or a plain
+unknown field.
 
 Values of Kubernetes API types inside a template (affinity, tolerations,
 security contexts, env vars, volume mounts, volume sources, ...) are left open

@@ -1,17 +1,51 @@
-"""The stages put together: a compile refuses, before it writes anything, resources whose charts
-would share a folder."""
+"""The stages put together: specs exported from a live cluster compile as the specs they hold,
+and a compile refuses, before it writes anything, resources whose charts would share a folder."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import yaml
 
 from compiler.check_options import REPORT_ONLY, CheckOptions
 from compiler.pipeline import Options, compile_specs
 
 from .util import compile_chart
 
+EXPORTED_LIST = Path(__file__).parent / "fixtures" / "kubectl-get-list.yaml"
 # What `kafkac compile` checks without a profile chosen: what Strimzi would run compiles.
 AS_COMPILE = CheckOptions(unchosen=REPORT_ONLY)
+
+
+def _line_of(text: str, needle: str, after: str = "") -> int:
+    """The 1-based line of the first `needle` after the first `after`."""
+    start = text.index(after) if after else 0
+    return text.count("\n", 0, text.index(needle, start)) + 1
+
+
+def test_a_list_exported_from_a_running_cluster_compiles(tmp_path, installed_tools):
+    """`kubectl get kafka,kafkanodepool,kafkatopic -o yaml`: one List whose items carry status, uid,
+    managedFields, the Topic Operator's finalizer and kubectl's last applied configuration."""
+    result = compile_specs(Options((str(EXPORTED_LIST),), tmp_path / "out", check=AS_COMPILE))
+    assert result.ok, "\n".join(f"{f.span}: {f.rule} {f.message}" for f in result.findings if f.is_error)
+    assert result.charts == [tmp_path / "out" / "my-cluster"]
+    text = EXPORTED_LIST.read_text()
+    notes = [(f.span.line, f.span.col, f.resource) for f in result.findings if f.rule == "input.server-written"]
+    assert notes == [(_line_of(text, "creationTimestamp", "kind: Kafka\n"), 5, "Kafka/my-cluster"),
+                     (_line_of(text, "creationTimestamp", "kind: KafkaNodePool"), 5, "KafkaNodePool/dual-role"),
+                     (_line_of(text, "creationTimestamp", "kind: KafkaTopic"), 5, "KafkaTopic/orders")]
+    # Findings of an item point into the List, at the item's own lines.
+    replicas = next(f for f in result.findings if f.resource == "KafkaTopic/orders" and f.path == ("spec", "replicas"))
+    assert (replicas.span.line, replicas.span.col) == (_line_of(text, "replicas: 1", "kind: KafkaTopic"), 15)
+
+    values = yaml.safe_load((result.charts[0] / "values.yaml").read_text())
+    assert [json.loads(line)["name"] for part in values["topics"]["spec"]
+            for line in part["content"].splitlines()] == ["orders"]
+    chart_text = "".join(p.read_text(errors="replace") for p in result.charts[0].rglob("*") if p.is_file())
+    # What the live objects carried besides their specs goes nowhere in the chart.
+    for written in ("last-applied-configuration", "5f1c7c2e-4a9e", "strimzi.io/topic-operator", "managedFields"):
+        assert written not in chart_text
 
 
 CONNECT = """\
