@@ -112,7 +112,7 @@ def convert(documents: Documents) -> tuple[Documents, list[Finding]]:
             continue
         rewrite = _Rewrite(document)
         rewrite.data["apiVersion"] = CONVERTED_API_VERSION
-        rewrite.note(("apiVersion",), f"{document.kind} {document.name or '?'} is written in "
+        rewrite.note(("apiVersion",), f"{document.named()} is written in "
                      f"{document.api_version}: read as {CONVERTED_API_VERSION}, as Strimzi's conversion did",
                      f"apiVersion: {CONVERTED_API_VERSION} (or kafka.strimzi.io/v1)")
         extra: list[Document] = []

@@ -177,6 +177,11 @@ class Document:
         value = self.get("metadata", "annotations", default={})
         return value if isinstance(value, dict) else {}
 
+    def named(self) -> str:
+        """How a message names the resource: `Kafka my-cluster`, or `a Kafka without a name`."""
+        kind = self.kind or "document"
+        return f"{kind} {self.name}" if self.name else f"a {kind} without a name"
+
     def describe(self) -> str:
         return f"{self.kind or 'document'}/{self.name or '?'}"
 
@@ -370,7 +375,8 @@ def _load_with(loader_class, text: str, name: str) -> tuple[list[Document], list
             else:
                 findings.extend(builder.findings)
                 if data is not None:
-                    documents.append(Document(name, index, data, builder.spans, builder.key_spans))
+                    document = Document(name, index, data, builder.spans, builder.key_spans)
+                    documents.extend(_unwrapped(document, findings))
             index += 1
     except yaml.reader.ReaderError as exc:
         findings.append(_reader_finding(exc, text, name))
@@ -385,6 +391,64 @@ def _load_with(loader_class, text: str, name: str) -> tuple[list[Document], list
     finally:
         loader.dispose()
     return documents, findings
+
+
+def _is_list(data) -> bool:
+    """Whether a document is a list of resources, as `kubectl get -o yaml` writes them: `kind: List`
+    (apiVersion v1), or a kind ending in List with `items` (`KafkaList`, what the API server lists).
+    kubectl applies each item; so does kafkac."""
+    if not isinstance(data, dict):
+        return False
+    kind = data.get("kind")
+    return isinstance(kind, str) and (kind == "List" or (kind.endswith("List") and "items" in data))
+
+
+def _unwrapped(document: Document, findings: list[Finding]) -> list[Document]:
+    """The document, or the items of a List (of Lists within it too), each a document of its own
+    whose positions are still those in the file."""
+    if not _is_list(document.data):
+        return [document]
+    items = document.data.get("items")
+    if items is None:  # `items:` with no value, or none written: nothing in it, as kubectl reads it
+        return []
+    if not isinstance(items, list):
+        findings.append(error("input.list-items", f"items: {_kind_of_value(items)}, not a list: a "
+                              f"{document.kind} holds its resources in a list, so kafkac read none of this one",
+                              document.span_of(("items",)), ("items",),
+                              "items: a list of resources, each a mapping with apiVersion, kind and metadata",
+                              document.kind))
+        return []
+    spans = _spans_by_item(document.spans)
+    key_spans = _spans_by_item(document.key_spans)
+    documents = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            findings.append(error("input.list-items", f"items[{index}]: {_kind_of_value(item)}, not a resource "
+                                  f"of the {document.kind}", document.span_of(("items", index)), ("items", index),
+                                  "a mapping with apiVersion, kind and metadata", document.kind))
+            continue
+        item_document = Document(document.file, document.index, item, spans.get(index, {}),
+                                 key_spans.get(index, {}))
+        documents.extend(_unwrapped(item_document, findings))
+    return documents
+
+
+def _kind_of_value(value) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "empty" if value is None else f"the scalar {str(value)[:40]!r}"
+
+
+def _spans_by_item(spans: dict[FieldPath, Span]) -> dict[int, dict[FieldPath, Span]]:
+    """The spans below `items[i]`, by i, each with paths from the item; in one pass over the
+    document, which for an exported list of ten thousand topics holds hundreds of thousands."""
+    by_item: dict[int, dict[FieldPath, Span]] = {}
+    for path, span in spans.items():
+        if len(path) >= 2 and path[0] == "items" and isinstance(path[1], int):
+            by_item.setdefault(path[1], {})[path[2:]] = span
+    return by_item
 
 
 def _reader_finding(exc: yaml.reader.ReaderError, text: str, name: str) -> Finding:

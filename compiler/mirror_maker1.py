@@ -112,7 +112,7 @@ def _logging(raw: dict | None, notes: list[str]) -> dict | None:
 def equivalent_yaml(document: Document) -> str:
     """The equivalent as a YAML document, its notes as comments above it."""
     resource, notes = equivalent(document.data)
-    header = [f"# The KafkaMirrorMaker2 equivalent to KafkaMirrorMaker {document.name or '?'} ({document.span})."]
+    header = [f"# The KafkaMirrorMaker2 equivalent to {document.named()} ({document.span})."]
     header += [f"# {note}" for note in notes]
     body = yaml.safe_dump(resource, sort_keys=False, default_flow_style=False, width=1000)
     return "\n".join(header) + "\n" + body

@@ -19,13 +19,14 @@ from . import input_limits, kube_syntax, tools
 from .check_options import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions
 from .convert import convert
 from .findings import Finding, Span, error, has_errors
-from .load import Documents, load
-from .model import Model
+from .load import STDIN_NAME, Documents, load
+from .model import Cluster, Model
 from .normalize import normalize
-from .prune import without_nulls
+from .prune import as_applied
 from .validate import validate
 
 if TYPE_CHECKING:
+    from .model_connect import Connect
     from .policy import Engine
 
 # The stages after normalize (check, plan, emit, verify) are imported by the functions
@@ -68,7 +69,7 @@ def read_specs(paths) -> tuple[Model | None, list[Finding]]:
 
 
 def read_documents(documents: Documents) -> tuple[Model | None, list[Finding]]:
-    documents, notes = convert(without_nulls(documents))
+    documents, notes = convert(as_applied(documents))
     findings = list(documents.findings) + notes
     findings += validate(documents)
     if has_errors(findings):
@@ -135,6 +136,9 @@ def _compile_specs(options: Options, model: Model, result: Result, ready) -> Res
             expected="a Kafka resource and its KafkaNodePools, a KafkaConnect or a KafkaMirrorMaker2"))
         return result
     assert options.output is not None
+    result.findings += _same_chart_folder(model, options.output)
+    if has_errors(result.findings):
+        return result
     if any(cluster_profile(c, options.check)[0] is REPORT_ONLY for c in [*model.clusters, *model.connects]):
         result.advice = REPORT_ONLY_ADVICE
     engine = ready()
@@ -175,12 +179,7 @@ def _compile(model: Model, options: Options, result: Result, engine: Engine) -> 
             from .verify import verify
 
             kube_versions = options.kube_versions or tools.DEFAULT_KUBE_VERSIONS
-            # The resource each chart comes from: a Kafka, or a KafkaConnect (chart <name>-connect)
-            # or KafkaMirrorMaker2 (chart <name>-mirrormaker2).
-            from .plan.naming import connect_names
-
-            clusters = {cluster.name: cluster for cluster in model.clusters}
-            clusters.update({connect_names(c.name, c.kind).connect: c for c in model.connects})
+            clusters = dict(_chart_sources(model))
             for chart in built:
                 cluster = clusters.get(chart.name)
                 rendered_check = RenderedCheck(
@@ -195,6 +194,58 @@ def _compile(model: Model, options: Options, result: Result, engine: Engine) -> 
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _chart_sources(model: Model) -> list[tuple[str, Cluster | Connect]]:
+    """Each chart's folder under the output, with the resource it comes from: a Kafka's chart is
+    named as the Kafka, a KafkaConnect's `<name>-connect`, a KafkaMirrorMaker2's `<name>-mirrormaker2`."""
+    from .plan.naming import connect_names
+
+    return ([(cluster.name, cluster) for cluster in model.clusters]
+            + [(connect_names(c.name, c.kind).connect, c) for c in model.connects])
+
+
+def _same_chart_folder(model: Model, output: Path) -> list[Finding]:
+    """An error at the name of each resource whose chart would go to the same folder as another's.
+
+    Names are unique per namespace only, and the output has one folder per chart name: two
+    Kafkas `my-cluster` of the namespaces dev and prod, which Strimzi runs side by side, would
+    write one folder. Found before anything is staged, so the output stays as it was.
+    """
+    by_folder: dict[str, list[Cluster | Connect]] = {}
+    for folder, resource in _chart_sources(model):
+        by_folder.setdefault(folder, []).append(resource)
+    findings = []
+    path = ("metadata", "name")
+    for folder, resources in by_folder.items():
+        if len(resources) < 2:
+            continue
+        for resource in resources:
+            doc = resource.document
+            others = [r for r in resources if r is not resource]
+            listed = " and ".join(f"{other.document.kind} {other.name} {_where(other.namespace)} "
+                                  f"(at {other.document.span_of(path)})" for other in others)
+            findings.append(error(
+                "output.same-chart-folder",
+                f"{doc.kind} {resource.name} {_where(resource.namespace)} and {listed} would "
+                f"{'both' if len(resources) == 2 else 'all'} be written to the chart folder {output / folder}: "
+                "a compile writes one chart folder a name, whatever the namespace", doc.span_of(path), path,
+                "compile each namespace's specs on its own, into an output folder of its own "
+                f"({_compile_apart(resource, others, output)}), or rename one of them", doc.describe()))
+    return findings
+
+
+def _where(namespace: str | None) -> str:
+    return f"in namespace {namespace}" if namespace else "without a namespace"
+
+
+def _compile_apart(resource: Cluster | Connect, others: list[Cluster | Connect], output: Path) -> str:
+    """The command that compiles `resource`'s folder on its own, when its folder holds none of `others`."""
+    file = resource.document.file
+    folder = Path(file).parent
+    if file != STDIN_NAME and all(Path(o.document.file).parent != folder for o in others):
+        return f"kafkac compile {folder} -o {output / (resource.namespace or folder.name)}"
+    return f"for example kafkac compile specs/dev -o {output / 'dev'}"
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:

@@ -4,7 +4,7 @@ Each error becomes a Finding with rule `schema.<keyword>` that says, in the
 user's terms, what is wrong and what would be accepted. Of a union (anyOf,
 oneOf) only the alternative that fits best is reported. A field kafkac does not
 accept points at its key and says whether it is Strimzi API that kafkac does not
-support yet, something a live cluster wrote (`status`, `metadata.uid`), or a
+support yet, something a live cluster wrote (`metadata.deletionTimestamp`), or a
 plain unknown field.
 """
 
@@ -19,15 +19,14 @@ from typing import TYPE_CHECKING, Protocol
 from ._strimzi_fields import ANY_ITEM
 from .findings import FieldPath, Finding, dotted, error, warning
 from .load import Document, ScalarFloat
+from .prune import DELETION_METADATA, SERVER_SET_METADATA, STRIMZI_FINALIZER_PREFIX
 
 if TYPE_CHECKING:
     from jsonschema import ValidationError
 
-# Metadata the API server writes on a live object; a spec never carries it.
-SERVER_WRITTEN_METADATA = frozenset({
-    "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp",
-    "deletionGracePeriodSeconds", "managedFields", "selfLink",
-})
+# Metadata the API server writes on a live object; a spec never carries it. What it sets on
+# create is dropped before validate (prune.as_applied); an object being deleted is refused here.
+SERVER_WRITTEN_METADATA = frozenset({*SERVER_SET_METADATA, *DELETION_METADATA})
 KUBERNETES_FIELDS = {
     "metadata": frozenset({"generateName", "ownerReferences", "finalizers"}),
     "ConfigMap": frozenset({"binaryData", "immutable"}),
@@ -409,9 +408,15 @@ class _Explainer:
         hint = REFUSED_FIELD_HINTS.get((self.kind, _notation(path)))
         if hint:
             return hint
+        if path[:1] == ("metadata",) and len(path) == 2 and key in DELETION_METADATA:
+            return ("written by the Kubernetes API server on an object being deleted: this is a copy of a "
+                    "resource on its way out of a cluster, not a spec to deploy; to deploy it, remove "
+                    "deletionTimestamp and deletionGracePeriodSeconds")
         if path == ("status",) or (len(path) == 2 and path[0] == "metadata" and key in SERVER_WRITTEN_METADATA):
             return ("written by the Kubernetes API server on a live object, not part of a spec: remove it "
                     "(was this exported from a cluster?)")
+        if path == ("metadata", "finalizers"):
+            return self._finalizers_refused(path)
         if choice and key in choice.fields_elsewhere:
             others = " or ".join(show(d) for d in choice.fields_elsewhere[key])
             return f"not allowed with type {show(choice.discriminator)} (only with type {others})"
@@ -425,6 +430,15 @@ class _Explainer:
             return "a Kubernetes field that kafkac does not support"
         close = difflib.get_close_matches(str(key), allowed, n=1)
         return "unknown field" + (f" (did you mean {close[0]}?)" if close else "")
+
+    def _finalizers_refused(self, path: FieldPath) -> str:
+        finalizers = self.document.get(*path)
+        others = [show(f) for f in (finalizers if isinstance(finalizers, list) else ())
+                  if not (isinstance(f, str) and f.startswith(STRIMZI_FINALIZER_PREFIX))]
+        named = f" ({', '.join(others)})" if others else ""
+        return (f"finalizers of another controller{named}: kafkac makes no {self.kind} object in the cluster "
+                f"for them to hold, so they would guard nothing; remove them, or put them on the objects that "
+                f"controller should guard (Strimzi's own, {STRIMZI_FINALIZER_PREFIX}..., are ignored)")
 
     # helpers ------------------------------------------------------------------------
 

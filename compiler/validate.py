@@ -4,8 +4,9 @@ The schemas are generated from the CUE sources (`schemas/*.cue` ->
 `schemas/json/`). Each jsonschema error becomes one positioned Finding with
 rule `schema.<keyword>`, worded by schema_errors; a field kafkac does not
 accept points at its key and says whether it is Strimzi API that kafkac does
-not support yet, something a live cluster wrote (`status`, `metadata.uid`), or a
-plain unknown field.
+not support yet, something a live cluster wrote (`metadata.deletionTimestamp`;
+what the API server sets on create is dropped before, by prune), or a plain
+unknown field.
 
 Values of Kubernetes API types inside a template (affinity, tolerations,
 security contexts, env vars, volume mounts, volume sources, ...) are left open
@@ -363,14 +364,15 @@ def _select_schema(document: Document) -> tuple[str | None, list[Finding]]:
     if isinstance(kind, str) and kind in UNSUPPORTED_STRIMZI_KINDS:
         return None, [warning(
             "kind.unsupported", f"kind: {kind} is a Strimzi kind that kafkac does not compile yet, so "
-            f"{kind} {document.name or '?'} is skipped: it is not in the chart", document.span_of(("kind",)),
+            f"{document.named()} is skipped: it is not in the chart", document.span_of(("kind",)),
             ("kind",), ACCEPTED_KINDS, document.describe())]
     if isinstance(kind, str) and kind and not _is_strimzi_group(api_version):
         # Other objects of the same files (a Namespace, a Secret, another operator's resources)
         # are applied by whoever applies the files; they are not kafkac's to compile.
         return None, [info(
-            "kind.skipped", f"kind: {kind} {document.name or '?'} is not a kind kafkac compiles, so it is "
-            "skipped", document.span_of(("kind",)), ("kind",), ACCEPTED_KINDS, document.describe())]
+            "kind.skipped", f"kind: {kind}{' ' + document.name if document.name else ''} is not a kind kafkac "
+            "compiles, so it is skipped", document.span_of(("kind",)), ("kind",), ACCEPTED_KINDS,
+            document.describe())]
     return refuse("kind.unknown", "kind", f"{show(kind)} is not a kind kafkac reads", ACCEPTED_KINDS)
 
 

@@ -69,6 +69,38 @@ def test_failed_compile_leaves_previous_output_untouched(broken_spec, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kafkac-")]
 
 
+def test_kafkas_of_one_name_in_two_namespaces_are_refused_and_the_output_stays_as_it_was(tmp_path):
+    """specs/dev and specs/prod, each with its Kafka my-cluster: one output folder cannot hold both charts."""
+    quickstart = (EXAMPLES / "quickstart" / "kafka.yaml").read_text()
+    specs = tmp_path / "specs"
+    for namespace in ("dev", "prod"):
+        (specs / namespace).mkdir(parents=True)
+        (specs / namespace / "kafka.yaml").write_text(
+            quickstart.replace("name: my-cluster\n", f"name: my-cluster\n  namespace: {namespace}\n")
+            .replace("name: dual-role\n", f"name: dual-role\n  namespace: {namespace}\n"))
+    at = f'{quickstart.splitlines().index("  name: my-cluster") + 1}:9'  # metadata.name's value
+    out = tmp_path / "out"
+    good = kafkac("compile", EXAMPLES / "quickstart", "-o", out, "--no-verify")
+    assert good.returncode == 0, good.stderr + good.stdout
+    before = _snapshot(out)
+
+    result = kafkac("compile", "specs", "-o", "out", "--no-verify", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr + result.stdout
+    problems = [p for p in result.stdout.splitlines() if ": error [" in p]
+    assert [p.split(": error [")[0] for p in problems] == [f"specs/dev/kafka.yaml:{at}",
+                                                          f"specs/prod/kafka.yaml:{at}"], result.stdout
+    assert problems[0] == (
+        f"specs/dev/kafka.yaml:{at}: error [output.same-chart-folder] metadata.name: Kafka my-cluster in "
+        f"namespace dev and Kafka my-cluster in namespace prod (at specs/prod/kafka.yaml:{at}) would both be "
+        "written to the chart folder out/my-cluster: a compile writes one chart folder a name, whatever the "
+        "namespace (accepted: compile each namespace's specs on its own, into an output folder of its own "
+        "(kafkac compile specs/dev -o out/dev), or rename one of them)")
+    assert "kafkac compile specs/prod -o out/prod" in problems[1]
+    assert result.stderr == ""
+    assert _snapshot(out) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".kafkac-")]
+
+
 def test_json_format_carries_pointer_and_position(broken_spec):
     result = kafkac("validate", broken_spec, "--format", "json")
     assert result.returncode == 1

@@ -325,3 +325,45 @@ def test_compact_block_nesting_is_measured_too():
     text = "a:\n" + "".join("  " + "- " * 60 + "x\n" for _ in range(1)) + "b: " + "- " * 0 + "1\n"
     assert load_text("".join("- " * (MAX_DEPTH + 5)) + "x\n", "spec.yaml")[1][0].rule == "yaml.too-deep"
     assert load_text(text, "spec.yaml")[1] == []
+
+
+# --- lists of resources (`kubectl get -o yaml`) -------------------------------------------------
+
+def test_a_list_of_ten_thousand_topics_is_read_in_one_pass():
+    topic = ("- apiVersion: kafka.strimzi.io/v1\n  kind: KafkaTopic\n  metadata:\n    name: topic-{i}\n"
+             "    labels: {{strimzi.io/cluster: my-cluster}}\n  spec: {{partitions: 3, replicas: 1}}\n")
+    text = "apiVersion: v1\nkind: List\nitems:\n" + "".join(topic.format(i=i) for i in range(10_000))
+    started = time.monotonic()
+    documents, findings = load_text(text, "topics.yaml")
+    assert time.monotonic() - started < 20
+    assert findings == [] and len(documents) == 10_000
+    last = documents[-1]
+    assert (last.name, str(last.span_of(("metadata", "name")))) == ("topic-9999", f"topics.yaml:{3 + 6 * 9999 + 4}:11")
+
+
+def test_a_list_item_repeated_by_an_alias_is_a_positioned_duplicate_not_a_crash():
+    text = """\
+apiVersion: v1
+kind: List
+items:
+- apiVersion: kafka.strimzi.io/v1
+  kind: Kafka
+  metadata: {name: my-cluster}
+  spec:
+    kafka:
+      listeners: [{name: plain, port: 9092, type: internal, tls: false}]
+    entityOperator: {topicOperator: {}}
+- apiVersion: kafka.strimzi.io/v1
+  kind: KafkaNodePool
+  metadata: {name: dual-role, labels: {strimzi.io/cluster: my-cluster}}
+  spec: {replicas: 1, roles: [controller, broker], storage: {type: ephemeral}}
+- &topic
+  apiVersion: kafka.strimzi.io/v1
+  kind: KafkaTopic
+  metadata: {name: orders, labels: {strimzi.io/cluster: my-cluster}}
+  spec: {partitions: 1, replicas: 1}
+- *topic
+"""
+    errors = assert_positioned_error(text, "topic.duplicate")
+    # The alias's nodes are the anchor's, and so are their positions: the name at line 18.
+    assert [(f.rule, f.span.line) for f in errors] == [("topic.duplicate", 18)]

@@ -84,3 +84,76 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch):
 def test_missing_path_and_empty_directory(tmp_path):
     result = load([tmp_path / "nope.yaml", tmp_path])
     assert [f.rule for f in result.findings] == ["input.not-found", "input.empty-directory"]
+
+
+# --- lists of resources, as `kubectl get -o yaml` writes them ---------------------------------
+
+EXPORTED_LIST = """\
+apiVersion: v1
+kind: List
+metadata:
+  resourceVersion: ""
+items:
+- apiVersion: kafka.strimzi.io/v1
+  kind: KafkaTopic
+  metadata:
+    name: orders
+  spec:
+    partitions: 3
+-   apiVersion: kafka.strimzi.io/v1
+    kind: KafkaTopic
+    metadata: {name: payments}
+    spec:
+      partitions: 6
+"""
+
+
+def test_each_item_of_a_list_is_a_document_with_its_positions_in_the_file():
+    docs, findings = load_text(EXPORTED_LIST, "s.yaml")
+    assert findings == []
+    assert [(d.kind, d.name, d.file) for d in docs] == [("KafkaTopic", "orders", "s.yaml"),
+                                                        ("KafkaTopic", "payments", "s.yaml")]
+    assert docs[0].data == {"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaTopic",
+                            "metadata": {"name": "orders"}, "spec": {"partitions": 3}}
+    assert str(docs[0].span) == "s.yaml:6:3"
+    assert str(docs[0].span_of(("spec", "partitions"))) == "s.yaml:11:17"
+    assert str(docs[0].span_of(("spec", "partitions"), key=True)) == "s.yaml:11:5"
+    assert str(docs[1].span_of(("metadata", "name"))) == "s.yaml:14:22"
+    assert str(docs[1].span_of(("spec", "partitions"))) == "s.yaml:16:19"
+    assert str(docs[1].span_of(("spec", "nothing"))) == "s.yaml:16:7"
+
+
+def test_a_kind_list_of_the_api_server_and_lists_within_lists_are_unwrapped_too():
+    text = ("apiVersion: kafka.strimzi.io/v1beta2\nkind: KafkaList\nitems:\n"
+            "- {apiVersion: kafka.strimzi.io/v1beta2, kind: Kafka, metadata: {name: a}}\n"
+            "- apiVersion: v1\n  kind: List\n  items:\n"
+            "  - {apiVersion: kafka.strimzi.io/v1beta2, kind: Kafka, metadata: {name: b}}\n")
+    docs, findings = load_text(text, "s.yaml")
+    assert findings == []
+    assert [(d.name, str(d.span_of(("metadata", "name")))) for d in docs] == [("a", "s.yaml:4:72"),
+                                                                              ("b", "s.yaml:8:74")]
+
+
+def test_a_list_with_nothing_in_it_gives_no_document():
+    for text in ("apiVersion: v1\nkind: List\nitems: []\n", "apiVersion: v1\nkind: List\nitems:\n",
+                 "apiVersion: v1\nkind: List\n"):
+        assert load_text(text, "s.yaml") == ([], [])
+
+
+def test_a_kind_ending_in_list_without_items_is_a_resource_of_its_own():
+    docs, findings = load_text("apiVersion: example.com/v1\nkind: AllowList\nspec: {}\n", "s.yaml")
+    assert findings == [] and [d.kind for d in docs] == ["AllowList"]
+
+
+def test_items_that_are_not_a_list_of_resources_are_refused_with_their_position():
+    docs, findings = load_text("apiVersion: v1\nkind: List\nitems:\n  name: orders\n", "s.yaml")
+    assert docs == []
+    assert [(f.rule, str(f.span), f.path) for f in findings] == [("input.list-items", "s.yaml:4:3", ("items",))]
+    assert findings[0].message.startswith("items: a mapping, not a list")
+    docs, findings = load_text("apiVersion: v1\nkind: List\nitems:\n- orders\n- kind: KafkaTopic\n- \n",
+                               "s.yaml")
+    assert [d.kind for d in docs] == ["KafkaTopic"]
+    assert [(f.rule, str(f.span), f.path) for f in findings] == [
+        ("input.list-items", "s.yaml:4:3", ("items", 0)), ("input.list-items", "s.yaml:6:2", ("items", 2))]
+    assert findings[0].message == "items[0]: the scalar 'orders', not a resource of the List"
+    assert all(f.expected for f in findings)

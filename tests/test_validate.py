@@ -18,7 +18,7 @@ from compiler import _strimzi_fields
 from compiler import validate as validate_module
 from compiler.findings import Finding, dotted
 from compiler.load import Documents, load, load_text
-from compiler.prune import without_nulls
+from compiler.prune import as_applied
 from compiler.validate import StrimziFields, validate
 
 from .conftest import STRIMZI_CORPUS, require_strimzi_corpus
@@ -32,13 +32,14 @@ STRIMZI_KAFKA_EXAMPLES = sorted((STRIMZI / "examples" / "kafka").glob("*.yaml"))
 STRIMZI_ALL_EXAMPLES = sorted((STRIMZI / "examples").rglob("*.yaml"))
 
 _RULE = re.compile(r"^(schema\.[A-Za-z]+|kind\.(unknown|unsupported|skipped|mirror-maker-1)|api-version\.unknown"
-                   r"|kubernetes\.[a-z-]+|limits\.[A-Za-z-]+|listener\.host)$")
+                   r"|kubernetes\.[a-z-]+|limits\.[A-Za-z-]+|listener\.host|input\.server-written)$")
 
 
 def findings_for(*paths: Path) -> list[Finding]:
-    """What the pipeline's validate step finds: null fields dropped first, as the API server does."""
-    documents = without_nulls(load(list(paths)))
-    return documents.findings + validate(documents)
+    """What the pipeline's validate step finds: null fields, and what a live object carries besides its
+    spec, dropped first, as the API server does; in the order of the file."""
+    documents = as_applied(load(list(paths)))
+    return sorted(documents.findings + validate(documents), key=Finding.sort_key)
 
 
 def findings_for_text(text: str, name: str = "spec.yaml") -> list[Finding]:
@@ -53,7 +54,8 @@ def assert_well_formed(finding: Finding) -> None:
     assert finding.message.startswith((dotted(finding.path) or "document") + ": "), finding.message
     assert finding.expected, finding
     # Only settings that change nothing are warnings; everything else refuses the spec.
-    assert finding.is_error or finding.rule in ("schema.noEffect", "kind.unsupported", "kind.skipped"), finding
+    assert finding.is_error or finding.rule in ("schema.noEffect", "kind.unsupported", "kind.skipped",
+                                                "input.server-written"), finding
 
 
 # --- data-driven cases -------------------------------------------------------------------
@@ -509,6 +511,97 @@ def test_other_kinds_in_the_same_files_are_skipped_with_a_note():
         (12, 7, "kind.unsupported", "warning")]
     assert "Namespace kafka is not a kind kafkac compiles, so it is skipped" in findings[0].message
     assert "KafkaBridge bridge is skipped: it is not in the chart" in findings[2].message
+
+
+def test_a_skipped_resource_without_a_name_is_named_by_its_kind_alone():
+    findings = findings_for_text("apiVersion: v1\nkind: Namespace\nmetadata: {}\n---\n"
+                                 "apiVersion: kafka.strimzi.io/v1\nkind: KafkaBridge\nspec: {}\n")
+    assert [f.message for f in findings] == [
+        "kind: Namespace is not a kind kafkac compiles, so it is skipped",
+        "kind: KafkaBridge is a Strimzi kind that kafkac does not compile yet, so a KafkaBridge without a name "
+        "is skipped: it is not in the chart"]
+
+
+# --- what a live object carries besides its spec -------------------------------------------
+
+EXPORTED_TOPIC = """\
+apiVersion: kafka.strimzi.io/v1beta2
+kind: KafkaTopic
+metadata:
+  name: orders
+  labels:
+    strimzi.io/cluster: my-cluster
+  resourceVersion: "1240"
+  finalizers:
+    - strimzi.io/topic-operator
+  annotations:
+    kubectl.kubernetes.io/last-applied-configuration: |
+      {"apiVersion":"kafka.strimzi.io/v1beta2","kind":"KafkaTopic","metadata":{"name":"orders"}}
+  uid: 9c8b7a6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d
+spec:
+  partitions: 3
+status:
+  topicName: orders
+"""
+
+
+def test_what_the_api_server_wrote_is_one_note_at_the_first_such_field_and_is_dropped():
+    docs, _ = load_text(EXPORTED_TOPIC, "topic.yaml")
+    documents = as_applied(Documents(docs, []))
+    (note,) = documents.findings
+    assert (note.rule, str(note.severity), str(note.span), note.path) == (
+        "input.server-written", "info", "topic.yaml:7:3", ("metadata", "resourceVersion"))
+    assert note.message.startswith(
+        "metadata.resourceVersion: written on a live object (exported with kubectl get -o yaml?), as are "
+        "metadata.finalizers, metadata.uid and status, not part of a spec")
+    assert "strimzi.io/topic-operator are Strimzi's operator's" in note.message
+    (topic,) = documents.documents
+    assert set(topic.data) == {"apiVersion", "kind", "metadata", "spec"}
+    assert set(topic.data["metadata"]) == {"name", "labels", "annotations"}
+    assert validate(documents) == []
+    assert docs[0].data["status"] == {"topicName": "orders"}  # the document as loaded is not changed
+
+
+def test_a_document_without_server_written_fields_is_kept_as_it_is():
+    docs, _ = load_text(KAFKA, "kafka.yaml")
+    documents = as_applied(Documents(docs, []))
+    assert documents.findings == [] and documents.documents[0] is docs[0]
+
+
+def test_an_exported_config_map_is_read_as_its_data():
+    docs, _ = load_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: metrics\n  uid: 1c6c3a47\n"
+                        "  creationTimestamp: \"2025-01-01T00:00:00Z\"\ndata:\n  a: b\n", "cm.yaml")
+    documents = as_applied(Documents(docs, []))
+    assert [(f.rule, f.path) for f in documents.findings] == [("input.server-written", ("metadata", "uid"))]
+    assert validate(documents) == []
+    # What `kubectl create configmap --dry-run=client -o yaml` writes: a timestamp with no value, absent.
+    docs, _ = load_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: metrics\n  creationTimestamp: null\n"
+                        "data:\n  a: b\n", "cm.yaml")
+    documents = as_applied(Documents(docs, []))
+    assert documents.findings == [] and validate(documents) == []
+
+
+def test_finalizers_of_another_controller_stay_refused_and_say_what_to_do():
+    text = EXPORTED_TOPIC.replace("    - strimzi.io/topic-operator\n",
+                                  "    - strimzi.io/topic-operator\n    - backup.example.com/snapshot\n")
+    docs, _ = load_text(text, "topic.yaml")
+    documents = as_applied(Documents(docs, []))
+    assert "finalizers" not in documents.findings[0].message
+    (refused,) = validate(documents)
+    assert (refused.rule, str(refused.span), refused.path) == (
+        "schema.additionalProperties", "topic.yaml:8:3", ("metadata", "finalizers"))
+    assert refused.message.startswith('metadata.finalizers: finalizers of another controller '
+                                      '("backup.example.com/snapshot")')
+    assert "remove them" in refused.message
+
+
+def test_an_object_being_deleted_is_refused_not_compiled():
+    text = EXPORTED_TOPIC.replace("  uid:", "  deletionTimestamp: \"2025-03-01T10:00:00Z\"\n  uid:")
+    docs, _ = load_text(text, "topic.yaml")
+    documents = as_applied(Documents(docs, []))
+    (refused,) = validate(documents)
+    assert (refused.rule, refused.path) == ("schema.additionalProperties", ("metadata", "deletionTimestamp"))
+    assert "an object being deleted" in refused.message and "not a spec to deploy" in refused.message
 
 
 def test_a_field_only_strimzis_v1beta2_api_had_is_named_as_such():
