@@ -341,7 +341,7 @@ def test_no_network_policy_without_peers():
     assert external_values()["networkPolicy"] is None
 
 
-TEMPLATED_SPEC = """\
+POOLS_OF_MY_CLUSTER = """\
 apiVersion: kafka.strimzi.io/v1
 kind: KafkaNodePool
 metadata:
@@ -362,6 +362,9 @@ spec:
   roles: [broker]
   storage: {type: ephemeral}
 ---
+"""
+
+TEMPLATED_SPEC = POOLS_OF_MY_CLUSTER + """\
 apiVersion: kafka.strimzi.io/v1
 kind: Kafka
 metadata:
@@ -660,27 +663,7 @@ def test_node_pod_name_of_a_zookeeper_clusters_brokers_is_strimzis(tmp_path):
 
 # --- internal listeners: what brokers[] replaces, and the names the certificate adds ---------------
 
-INTERNAL_OVERRIDES_SPEC = """\
-apiVersion: kafka.strimzi.io/v1
-kind: KafkaNodePool
-metadata:
-  name: controller
-  labels: {strimzi.io/cluster: my-cluster}
-spec:
-  replicas: 1
-  roles: [controller]
-  storage: {type: ephemeral}
----
-apiVersion: kafka.strimzi.io/v1
-kind: KafkaNodePool
-metadata:
-  name: broker
-  labels: {strimzi.io/cluster: my-cluster}
-spec:
-  replicas: 3
-  roles: [broker]
-  storage: {type: ephemeral}
----
+INTERNAL_OVERRIDES_SPEC = POOLS_OF_MY_CLUSTER + """\
 apiVersion: kafka.strimzi.io/v1
 kind: Kafka
 metadata:
