@@ -333,9 +333,11 @@ PATIENT_READINESS = {"initialDelaySeconds": 15, "timeoutSeconds": 30}
 def _edit_kafka(specs: Path, edit) -> None:
     """Changes the Kafka resource of the specs folder's kafka.yaml in place."""
     spec_file = specs / "kafka.yaml"
-    kafka = yaml.safe_load(spec_file.read_text())
-    edit(kafka)
-    spec_file.write_text(yaml.safe_dump(kafka, sort_keys=False))
+    documents = list(yaml.safe_load_all(spec_file.read_text()))
+    for document in documents:
+        if document["kind"] == "Kafka":
+            edit(document)
+    spec_file.write_text(yaml.safe_dump_all(documents, sort_keys=False))
 
 
 @pytest.fixture(scope="module")
