@@ -520,13 +520,14 @@ class _Builder:
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict:
         result: dict = {}
         first_seen: dict[str, yaml.Node] = {}
+        merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.refuse("yaml.complex-key", "a mapping key must be a plain string", key_node, path,
                             "a string key")
             if key_node.tag == _PLAIN and key_node.value == "<<":
-                self.refuse("yaml.merge-key", "merge keys (<<) are a YAML 1.1 feature and are not supported",
-                            key_node, path, "write the merged keys out in full")
+                merged.extend(self.merged_pairs(value_node, path))
+                continue
             key = key_node.value
             control = _KEY_CONTROLS.search(key)
             if control:
@@ -546,7 +547,39 @@ class _Builder:
             first_seen[key] = key_node
             self.key_spans[path + (key,)] = _span(self.name, key_node)
             result[key] = self.build(value_node, path + (key,))
+        for key_node, value_node in merged:  # YAML 1.1 merge keys, as kubectl reads them
+            if key_node.value not in result:
+                self.key_spans[path + (key_node.value,)] = _span(self.name, key_node)
+                result[key_node.value] = self.build(value_node, path + (key_node.value,))
         return result
+
+    def merged_pairs(self, source: yaml.Node, path: FieldPath) -> list[tuple[yaml.Node, yaml.Node]]:
+        """The key and value nodes a merge key (<<) brings: of its mapping, or of each mapping of
+        its list, the earlier first; a mapping's own keys before those it merges in turn."""
+        mappings = source.value if isinstance(source, yaml.SequenceNode) else [source]
+        pairs: list[tuple[yaml.Node, yaml.Node]] = []
+        for mapping in mappings:
+            if id(mapping) in self.active:
+                self.refuse("yaml.recursive-alias", "a merge key (<<) merges a mapping into itself",
+                            mapping, path, "a tree without recursive anchors")
+            if not isinstance(mapping, yaml.MappingNode):
+                self.refuse("yaml.merge-key", "a merge key (<<) takes a mapping, or a list of mappings",
+                            mapping, path, "an alias of a mapping (<<: *defaults), or a list of them")
+            self.active.add(id(mapping))
+            try:
+                own, inner = [], []
+                for key_node, value_node in mapping.value:
+                    if not isinstance(key_node, yaml.ScalarNode):
+                        self.refuse("yaml.complex-key", "a mapping key must be a plain string", key_node, path,
+                                    "a string key")
+                    if key_node.tag == _PLAIN and key_node.value == "<<":
+                        inner.extend(self.merged_pairs(value_node, path))
+                    else:
+                        own.append((key_node, value_node))
+                pairs.extend(own + inner)
+            finally:
+                self.active.discard(id(mapping))
+        return pairs
 
     def scalar(self, node: yaml.ScalarNode, path: FieldPath):
         text = node.value

@@ -20,7 +20,8 @@ def findings_of(text: str) -> list[tuple[str, int, int]]:
     ("time: 1:30\n", [("yaml.ambiguous-number", 1, 7)]),
     ("size: 1_000\n", [("yaml.ambiguous-number", 1, 7)]),
     ("a: !!python/object:os.system x\n", [("yaml.tag", 1, 4)]),
-    ("base: &b {x: 1}\nother:\n  <<: *b\n", [("yaml.merge-key", 3, 3)]),
+    ("base: &b [1]\nother:\n  <<: *b\n", [("yaml.merge-key", 1, 11)]),
+    ("base: &b {<<: *b}\n", [("yaml.recursive-alias", 1, 7)]),
     ("a: [1, 2\n", [("yaml.syntax", 2, 1)]),
     ("a: &a [*a]\n", [("yaml.recursive-alias", 1, 4)]),
 ])
@@ -157,3 +158,14 @@ def test_items_that_are_not_a_list_of_resources_are_refused_with_their_position(
         ("input.list-items", "s.yaml:4:3", ("items", 0)), ("input.list-items", "s.yaml:6:2", ("items", 2))]
     assert findings[0].message == "items[0]: the scalar 'orders', not a resource of the List"
     assert all(f.expected for f in findings)
+
+
+def test_merge_keys_merge_as_kubectl_reads_them():
+    text = ("defaults: &defaults {cpu: 1, memory: 1Gi}\nlimits: &limits {memory: 2Gi, <<: *defaults}\n"
+            "pool:\n  <<: [*limits, {disk: 10Gi}]\n  cpu: 2\n")
+    docs, findings = load_text(text, "s.yaml")
+    assert findings == []
+    assert docs[0].data["pool"] == {"cpu": 2, "memory": "2Gi", "disk": "10Gi"}
+    # A merged value points at where it is written: the anchor's mapping.
+    assert str(docs[0].span_of(("pool", "memory"))) == "s.yaml:2:26"
+    assert str(docs[0].span_of(("pool", "cpu"))) == "s.yaml:5:8"
