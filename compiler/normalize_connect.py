@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespace_of
 from .convert import is_external_configuration_mount
+from .container_env import reserved_names
 from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .load import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
@@ -70,12 +71,6 @@ CONNECT_METRICS_ALLOW_LIST = (
 CONNECTOR_SPEC_OPTIONS = {"connector.class": "class", "tasks.max": "tasksMax"}
 _BOOTSTRAP_SERVICE = re.compile(r"^(?P<cluster>[a-z0-9]([-a-z0-9]*[a-z0-9])?)-kafka-bootstrap"
                                 r"(\.(?P<namespace>[a-z0-9-]+)(\.svc(\.[a-z0-9.-]+)?)?)?$")
-# Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
-# Strimzi reserves STRIMZI_*, the chart's scripts read KAFKAC_*).
-RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
-# Names of those prefixes a user may set: connect-run.sh keeps a KAFKA_OPTS of the container's
-# env and appends kafkac's options to it, as Strimzi's kafka_connect_run.sh does.
-USER_ENV_NAMES = ("KAFKA_OPTS",)
 _IMAGE_STREAM_TAG = re.compile(r"^[a-z0-9]([-.a-z0-9]*[a-z0-9])?(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$")
 # Strimzi's config providers that read a Secret or a ConfigMap through the Kubernetes API
 # (its kafka-kubernetes-config-provider), which Strimzi's images carry and apache/kafka does not.
@@ -310,19 +305,10 @@ def unpaired_tls(doc: Document, spec: dict, base: FieldPath = ("spec",)) -> list
 def container_templates(doc: Document, spec: dict) -> list[Finding]:
     """The rules Strimzi's API sets for a container template: environment variables the chart sets
     itself are reserved, and additional volumes are mounted under /mnt."""
-    findings = []
+    findings = reserved_names(doc, ("spec", "template"), ("connectContainer", "initContainer"),
+                              "connect.env-reserved")
     for container in ("connectContainer", "initContainer"):
         section = ((spec.get("template") or {}).get(container)) or {}
-        for i, variable in enumerate(section.get("env") or ()):
-            name = variable.get("name", "") if isinstance(variable, dict) else ""
-            if name.startswith(RESERVED_ENV_PREFIXES) and name not in USER_ENV_NAMES:
-                path = ("spec", "template", container, "env", i, "name")
-                prefixes = ", ".join(RESERVED_ENV_PREFIXES[:-1]) + " or " + RESERVED_ENV_PREFIXES[-1]
-                allowed = " or ".join(USER_ENV_NAMES)
-                findings.append(error(
-                    "connect.env-reserved", f"environment variable {name} is reserved: names starting with "
-                    f"{prefixes}, other than {allowed}, are set by kafkac", doc.span_of(path), path,
-                    f"{allowed}, or a name that does not start with {prefixes}"))
         for i, mount in enumerate(section.get("volumeMounts") or ()):
             mount_path = mount.get("mountPath", "") if isinstance(mount, dict) else ""
             if container == "connectContainer" and is_external_configuration_mount(doc, mount):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .container_env import reserved_names
 from .findings import Finding, error, info, warning
 from .load import Document
 from .model import JMX_PROMETHEUS_EXPORTER, Logging, Metrics, ZooKeeper, kafka_minor
@@ -181,6 +182,8 @@ def zookeeper(doc: Document, version: str, image: str, config_map_value: ConfigM
                 "directory, TLS, quorum membership) and cannot be given here", doc.span_of(path, key=True), path,
                 "an option outside Strimzi's reserved prefixes, or one of "
                 + ", ".join(sorted(FORBIDDEN_ZOOKEEPER_EXCEPTIONS))))
+    findings += reserved_names(doc, ("spec", "zookeeper", "template"), ("zookeeperContainer",),
+                               "zookeeper.env-reserved")
     (volume,) = storage_volumes(raw["storage"])
     return ZooKeeper(
         replicas=raw["replicas"],

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import input_limits, kube_syntax
+from . import container_env, input_limits, kube_syntax
 from .findings import FieldPath, Finding, dotted, error, info, warning
 from .load import Document, Documents
 from .project_files import SCHEMAS
@@ -126,13 +126,6 @@ KUBERNETES_ENUMS: dict[tuple[str, str], tuple[str, ...]] = {
     (_CORE + "ImageVolumeSource", "pullPolicy"): ("Always", "Never", "IfNotPresent"),
 }
 
-# Environment variables kafkac's chart sets itself (Kafka's start scripts read KAFKA_*,
-# Strimzi reserves STRIMZI_* for its own use, and kafkac's scripts read KAFKAC_*).
-RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
-# The names of those prefixes a user may set all the same: Strimzi's start scripts keep a
-# KAFKA_OPTS of the container's env and append their own options to it (Java agents are
-# attached this way), and kafkac's do too.
-USER_ENV_NAMES = ("KAFKA_OPTS",)
 # Strimzi mounts additional volumes only below this path.
 ADDITIONAL_VOLUME_MOUNT_PREFIX = "/mnt"
 
@@ -258,13 +251,11 @@ def _strimzi_narrowing(defs: dict) -> dict[str, dict]:
         return [{"required": [name]} for name in names]
 
     env_var = copy.deepcopy(defs[_CORE + "EnvVar"])
-    prefixes = ", ".join(RESERVED_ENV_PREFIXES[:-1]) + " or " + RESERVED_ENV_PREFIXES[-1]
-    allowed = " or ".join(USER_ENV_NAMES)
     env_var["properties"]["name"].update({
-        "description": f"{allowed}, or a name that does not start with {prefixes}.",
-        "not": {"pattern": "".join(f"^(?!{re.escape(name)}$)" for name in USER_ENV_NAMES)
-                + "(" + "|".join(RESERVED_ENV_PREFIXES) + ")"},
-        REFUSAL_KEYWORD: f"is reserved: names starting with {prefixes}, other than {allowed}, are set by kafkac",
+        "description": f"{container_env.ACCEPTED}.",
+        "not": {"pattern": "".join(f"^(?!{re.escape(name)}$)" for name in container_env.USER_ENV_NAMES)
+                + "(" + "|".join(container_env.RESERVED_ENV_PREFIXES) + ")"},
+        REFUSAL_KEYWORD: f"is reserved: {container_env.WHY_RESERVED}",
     })
     env_var["properties"]["valueFrom"]["$ref"] = ref(ENV_VAR_SOURCE)
     env_var["oneOf"] = exactly_one("value", "valueFrom")
