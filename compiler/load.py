@@ -522,10 +522,7 @@ class _Builder:
         first_seen: dict[str, yaml.Node] = {}
         merged: list[tuple[yaml.Node, yaml.Node]] = []
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.refuse("yaml.complex-key", "a mapping key must be a plain string", key_node, path,
-                            "a string key")
-            if key_node.tag == _PLAIN and key_node.value == "<<":
+            if self.is_merge_key(key_node, path):
                 merged.extend(self.merged_pairs(value_node, path))
                 continue
             key = key_node.value
@@ -553,6 +550,13 @@ class _Builder:
                 result[key_node.value] = self.build(value_node, path + (key_node.value,))
         return result
 
+    def is_merge_key(self, key_node: yaml.Node, path: FieldPath) -> bool:
+        """Whether the key is YAML 1.1's merge key (<<); a key that is no plain string is refused."""
+        if not isinstance(key_node, yaml.ScalarNode):
+            self.refuse("yaml.complex-key", "a mapping key must be a plain string", key_node, path,
+                        "a string key")
+        return key_node.tag == _PLAIN and key_node.value == "<<"
+
     def merged_pairs(self, source: yaml.Node, path: FieldPath) -> list[tuple[yaml.Node, yaml.Node]]:
         """The key and value nodes a merge key (<<) brings: of its mapping, or of each mapping of
         its list, the earlier first; a mapping's own keys before those it merges in turn."""
@@ -569,10 +573,7 @@ class _Builder:
             try:
                 own, inner = [], []
                 for key_node, value_node in mapping.value:
-                    if not isinstance(key_node, yaml.ScalarNode):
-                        self.refuse("yaml.complex-key", "a mapping key must be a plain string", key_node, path,
-                                    "a string key")
-                    if key_node.tag == _PLAIN and key_node.value == "<<":
+                    if self.is_merge_key(key_node, path):
                         inner.extend(self.merged_pairs(value_node, path))
                     else:
                         own.append((key_node, value_node))
