@@ -21,7 +21,8 @@ from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RAC
                     SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics, Rack)
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,
                             ConnectBuild, Connector, Plugin, TrustedCertificate)
-from .normalize import LOG_LEVELS, config_map_value, log_configuration, metrics_config
+from .config_map_settings import config_map_value, log_configuration, metrics_config
+from .normalize import LOG_LEVELS
 from .normalize_pools import jvm_options
 from .properties import config_text
 
