@@ -181,6 +181,20 @@ def test_certificate_covers_the_external_names_known_at_compile_time():
     assert certificates["externalIpAddresses"] == ["192.0.2.15"]
 
 
+def test_names_of_an_ignored_brokers_entry_stay_out_of_the_certificate(tmp_path):
+    text = (EXAMPLES / "quickstart" / "kafka.yaml").read_text().replace(
+        "        type: internal\n        tls: false\n",
+        "        type: internal\n        tls: false\n      - name: cip\n        port: 9093\n"
+        "        type: cluster-ip\n        tls: true\n        configuration:\n          brokers:\n"
+        "            - {broker: 0, advertisedHost: kafka-0.example.com}\n"
+        "            - {broker: 7, advertisedHost: ghost.example.com}\n")
+    (tmp_path / "kafka.yaml").write_text(text)
+    model = normalize(load([tmp_path]))
+    assert [f.rule for f in model.findings] == ["listener.unknown-broker"]
+    (chart,) = plan(model.clusters)
+    assert chart.values["certificates"]["externalDnsNames"] == ["kafka-0.example.com"]
+
+
 def test_route_schema_is_strict_and_takes_int_or_string():
     schema = kube_schemas.kubeconform_schema({
         "type": "object",

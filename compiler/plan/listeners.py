@@ -292,10 +292,12 @@ def external_names(cluster: Cluster) -> tuple[list[str], list[str]]:
     balancer IPs and bootstrap alternative names, of every listener; on an internal listener, its
     advertised hosts only with TLS, as Strimzi certifies them."""
     names: list[str] = []
+    broker_ids = {node_id for pool in cluster.brokers for node_id in pool.node_ids}
     for listener in cluster.listeners:
         names.extend([listener.bootstrap.host, listener.bootstrap.load_balancer_ip,
                       *listener.bootstrap.alternative_names])
-        for broker in listener.brokers:
+        # An entry for a node that is no broker is ignored (listener.unknown-broker): none of its names.
+        for broker in (b for b in listener.brokers if b.broker in broker_ids):
             names.extend([broker.host, broker.load_balancer_ip])
             if listener.has_own_services or listener.tls:
                 names.append(broker.advertised_host)
