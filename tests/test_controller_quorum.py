@@ -16,6 +16,7 @@ from compiler.normalize import normalize
 from compiler.plan import plan
 
 from .conftest import BUSYBOX, EXAMPLES, ROOT, with_busybox
+from .util import env_values
 
 FILES = ROOT / "charts" / "kafka" / "files"
 SHELLS = [["dash"], with_busybox([BUSYBOX, "sh"])]
@@ -309,7 +310,7 @@ def test_the_rebalance_job_knows_the_charts_controllers_in_a_dynamic_quorum_only
     assert "KAFKAC_CONTROLLER_QUORUM" not in {e["name"] for e in chart.values["rebalance"]["job"]["env"]}
     (tmp_path / "dynamic").mkdir()
     (chart,) = plan(normalized(tmp_path / "dynamic", with_quorum("dynamic")).clusters)
-    env = {e["name"]: e["value"] for e in chart.values["rebalance"]["job"]["env"]}
+    env = env_values(chart.values["rebalance"]["job"]["env"])
     assert env["KAFKAC_CONTROLLER_QUORUM"] == "dynamic" and env["KAFKAC_CONTROLLER_IDS"] == "3 4 5"
 
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from compiler import tools
 from compiler.pipeline import Options, compile_specs
@@ -82,3 +83,26 @@ def test_compile_is_deterministic_across_hash_seeds(example, tmp_path):
         outputs.append(_files(out))
     assert outputs[0] == outputs[1]
     assert outputs[0], "compile wrote nothing"
+
+
+def _env_entries(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "env" and isinstance(value, list):
+                yield from value
+            yield from _env_entries(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _env_entries(item)
+
+
+@pytest.mark.parametrize("example", example_names())
+def test_no_rendered_environment_variable_is_written_with_an_empty_value(example):
+    """The API server drops `value: ""`, so a manifest that writes it never matches the live object:
+    kubectl apply and Argo CD would report a change on every sync. An empty value is left out."""
+    rendered = sorted((GOLDEN / example).glob("*.rendered.yaml"))
+    assert rendered, f"no rendered golden manifests for {example}"
+    entries = [e for path in rendered for doc in yaml.safe_load_all(path.read_text()) if doc
+               for e in _env_entries(doc)]
+    assert entries, f"{example}: no environment variables found"
+    assert [e["name"] for e in entries if e.get("value") == ""] == []

@@ -16,7 +16,7 @@ from compiler.quantities import quantity_bytes
 from compiler.yaml_text import scalar, yaml_key
 
 from .conftest import EXAMPLES
-from .util import compiled_manifests
+from .util import compiled_manifests, env_values
 
 
 def kraft_3x3_values() -> dict:
@@ -25,7 +25,7 @@ def kraft_3x3_values() -> dict:
 
 
 def env_of(pool: dict) -> dict:
-    return {e["name"]: e["value"] for e in pool["env"]}
+    return env_values(pool["env"])
 
 
 def test_roles_shape_listeners_and_properties():

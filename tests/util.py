@@ -57,6 +57,12 @@ _HEADER = re.compile(r"^# ([a-z]+): (.+)$")
 _POSITION = re.compile(r"^(\d+):(\d+) (\S+)$")
 
 
+def env_values(env: list[dict]) -> dict[str, str]:
+    """name -> value of a container's plain environment variables, an entry without a value being
+    an empty one, as the kubelet sets it (entries from a valueFrom left out)."""
+    return {e["name"]: e.get("value", "") for e in env if "valueFrom" not in e}
+
+
 def tree_paths(node, path: tuple = ()):
     """Every path in a tree of dicts and lists, the root's () first, parents before children."""
     yield path

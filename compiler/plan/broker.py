@@ -22,7 +22,7 @@ from .naming import (CONTROL_PLANE, REPLICATION, claim_labels, cluster_id, clust
                      port_name, statefulset_name)
 from .pods import (CERTIFICATES_DIR, CLIENTS_CA_CERTS_DIR, CLUSTER_CA_CERTS_DIR, CONFIG_DIR,
                    CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR,
-                   WORK_DIR, ca_cert_volume, metadata_of, node_certs_volume, node_volume_mounts, pod_spec)
+                   WORK_DIR, ca_cert_volume, env_list, metadata_of, node_certs_volume, node_volume_mounts, pod_spec)
 
 _TMP_SIZE_LIMIT = "100Mi"
 _RACK_INIT_DIR = "/opt/kafka/init"
@@ -283,7 +283,7 @@ def _pool_env(cluster: Cluster, pool: NodePool, listeners: list[Listener]) -> li
     env.update(metrics_env(cluster))
     env.update(jmx_env(cluster))
     user_env = pool.template.kafka_container.get("env", [])
-    return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
+    return env_list(env) + list(user_env)
 
 
 def _pool_volumes(cluster: Cluster, pool: NodePool) -> list[dict]:

@@ -44,7 +44,10 @@ def metadata_of(template_section: dict) -> dict:
 
 
 def env_list(env: dict[str, str]) -> list[dict]:
-    return [{"name": name, "value": value} for name, value in env.items()]
+    """Kubernetes EnvVars. An empty value is written as none at all, which the container sees
+    the same way: the API server drops `value: ""`, and a manifest that keeps it differs from
+    the live object forever for GitOps tools (kubectl apply, Argo CD) though nothing changed."""
+    return [{"name": name, "value": value} if value != "" else {"name": name} for name, value in env.items()]
 
 
 def image(name: str) -> dict:

@@ -19,7 +19,7 @@ from .metrics import METRICS_AGENT_JAR, METRICS_PORT, metrics_values
 from .naming import (ZOOKEEPER_CLIENT_PORT, ZOOKEEPER_CLUSTERING_PORT, ZOOKEEPER_ELECTION_PORT, cluster_names,
                      kafka_pods_selector, zookeeper_labels, zookeeper_names, zookeeper_selector)
 from .pods import (CLUSTER_CA_CERT, CONTAINER_SECURITY_CONTEXT, NODE_CERTS_DIR,
-                   NODE_KEYSTORE, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR, ca_cert_volume, image,
+                   NODE_KEYSTORE, POD_SECURITY_CONTEXT, PROBE_DEFAULTS, SCRIPTS_DIR, ca_cert_volume, env_list, image,
                    metadata_of, node_certs_volume, node_volume_mounts, pod_spec)
 
 # Where Strimzi kept ZooKeeper's data: the volume at /var/lib/zookeeper, the data in data/.
@@ -157,7 +157,7 @@ def _env(cluster: Cluster, zk: ZooKeeper) -> list[dict]:
         env["KAFKAC_METRICS_AGENT_OPTS"] = \
             f"-javaagent:{agent}={METRICS_PORT}:{_METRICS_CONFIG_DIR}/{_METRICS_CONFIG_FILE}"
     user_env = zk.template.get("zookeeperContainer", {}).get("env", [])
-    return [{"name": name, "value": value} for name, value in env.items()] + list(user_env)
+    return env_list(env) + list(user_env)
 
 
 def _volumes(cluster: Cluster, zk: ZooKeeper) -> list[dict]:

@@ -128,8 +128,8 @@ def run_certificate_job(manifests: list[dict], namespace: str, store: Path, work
             path = f"{java_home}/bin:/usr/local/bin:/usr/bin:/bin"
         variables = {"PATH": path, "LANG": "C.UTF-8", "KAFKAC_TEST_KUBECTL_STORE": str(store)}
         for item in container.get("env", []):
-            if "value" in item:
-                variables[item["name"]] = local(str(item["value"]))
+            if "valueFrom" not in item:  # no value is an empty one, as the kubelet sets it
+                variables[item["name"]] = local(str(item.get("value", "")))
             elif item.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath") == "metadata.namespace":
                 variables[item["name"]] = namespace
             else:
