@@ -40,6 +40,8 @@ from ..conftest import EXAMPLES
 from ..util import compile_chart, manifests_of
 from .. import kafka_dist
 from . import certjob, podrunner
+from ..kube.api_namespace import ApiNamespace
+from ..kube.control_plane import ControlPlane
 from .kube import control_plane, kube_namespace, kube_node, node_namespace  # noqa: F401  (shared by every e2e module)
 
 NAMESPACE = "kafka"
@@ -52,6 +54,7 @@ class Environment:
     shim: Path
     java_home: Path
     slot: podrunner.RunSlot
+    plane: ControlPlane  # the tests' Kubernetes API server, which the charts' Jobs talk to
 
     @staticmethod
     def kafka_home(version: str) -> Path:
@@ -75,7 +78,7 @@ def _missing_prerequisite() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def e2e(installed_tools):
+def e2e(installed_tools, control_plane):
     problem = _missing_prerequisite()
     if problem:
         if os.environ.get("CI"):
@@ -86,7 +89,7 @@ def e2e(installed_tools):
     slot = podrunner.RunSlot(tools.cache_dir() / "e2e" / "runs")
     try:
         yield Environment(shim=kafka_dist.loopback_shim(), java_home=kafka_dist.java_home(),
-                          slot=slot)
+                          slot=slot, plane=control_plane)
     finally:
         slot.release()
 
@@ -167,7 +170,8 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
     beside it. `values` are set over the chart's values, as `helm --set` does.
     `init_commands` stand in for init containers of images the runner does not
     have (see podrunner.LocalCluster). `certificate_issuer` runs beside the
-    certificates Job (see issue_certificates).
+    certificates Job (see issue_certificates). The cluster's namespace exists in
+    the tests' API server meanwhile: `cluster.api` (tests/kube/api_namespace.py).
     """
     chart = compile_example(example, work / "chart")
     if values:
@@ -179,21 +183,22 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
         kafka_home = kafka_dist.kafka_home_with_agent(kafka_home, jar)
     for folder, jars in (extra_folders or {}).items():
         kafka_home = kafka_dist.kafka_home_with_jars(kafka_home, jars, folder)
-    cluster = podrunner.LocalCluster(
-        chart, work / "run", kafka_home=kafka_home, shim=env.shim,
-        java_home=env.java_home, namespace=NAMESPACE,
-        secrets={**issue_certificates(chart, env, provided=ca_secrets, issuer=certificate_issuer),
-                 **(secrets or {})},
-        address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry,
-        init_commands=init_commands)
-    with _stopped_on_sigterm():
-        try:
-            with resolving(cluster):
-                cluster.start()
-                cluster.wait_ready(timeout=BOOT_TIMEOUT, restarts=BOOT_RESTARTS)
-                yield cluster
-        finally:
-            cluster.close()
+    with ApiNamespace.created(env.plane, NAMESPACE) as api:
+        cluster = podrunner.LocalCluster(
+            chart, work / "run", kafka_home=kafka_home, shim=env.shim,
+            java_home=env.java_home, namespace=NAMESPACE,
+            secrets={**issue_certificates(chart, env, provided=ca_secrets, issuer=certificate_issuer),
+                     **(secrets or {})},
+            address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry,
+            init_commands=init_commands, api=api)
+        with _stopped_on_sigterm():
+            try:
+                with resolving(cluster):
+                    cluster.start()
+                    cluster.wait_ready(timeout=BOOT_TIMEOUT, restarts=BOOT_RESTARTS)
+                    yield cluster
+            finally:
+                cluster.close()
 
 
 def set_values(values_file: Path, overrides: dict) -> None:

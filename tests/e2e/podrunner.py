@@ -772,9 +772,11 @@ class LocalCluster(PodRuntime):
                  secrets: dict[str, dict[str, bytes]] | None = None,
                  address_prefix: str = "127.42.0", registry: Path | None = None,
                  kube_version: str = tools.DEFAULT_KUBE_VERSIONS[-1],
-                 init_commands: dict[str, Callable[[Pod], list[str] | None]] | None = None):
+                 init_commands: dict[str, Callable[[Pod], list[str] | None]] | None = None,
+                 api=None):
         super().__init__(work_dir, kafka_home=kafka_home, shim=shim, java_home=java_home,
                          registry=registry, init_commands=init_commands)
+        self.api = api  # the namespace in the tests' API server (tests/kube/api_namespace.py), if any
         self.chart_dir = Path(chart_dir)
         self.namespace = namespace
         self.release = release or self.chart_dir.name

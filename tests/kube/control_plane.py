@@ -35,6 +35,7 @@ HOST = "127.0.0.1"
 READY_TIMEOUT = 180.0  # seconds: a cold etcd and API server on a busy two-core machine
 # Kubernetes allocates Service addresses from this range; nothing is ever sent to them.
 SERVICE_RANGE = "10.96.0.0/16"
+WRITE_VERBS = ("create", "update", "patch", "delete")
 
 
 class ControlPlaneError(Exception):
@@ -105,7 +106,24 @@ class ControlPlane:
             "--enable-priority-and-fairness=false",
             "--profiling=false",
             "--cert-dir", str(self.folder / "apiserver-certs"),
+            "--audit-policy-file", str(self._write_audit_policy()),
+            "--audit-log-path", str(self.audit_log), "--audit-log-format", "json",
         ])
+
+    @property
+    def audit_log(self) -> Path:
+        return self.folder / "audit.log"
+
+    def _write_audit_policy(self) -> Path:
+        """Record every write made to the objects the charts' Jobs keep state in, one line a request."""
+        policy = {"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "omitStages": ["RequestReceived"],
+                  "rules": [{"level": "Metadata", "verbs": list(WRITE_VERBS), "resources": [
+                      {"group": "", "resources": ["secrets", "configmaps"]},
+                      {"group": "cert-manager.io", "resources": ["certificates"]}]},
+                            {"level": "None"}]}
+        path = self.folder / "audit-policy.json"
+        path.write_text(json.dumps(policy))
+        return path
 
     def _start_controller_manager(self, kubeconfig: Path) -> None:
         c = self.certs
@@ -178,6 +196,21 @@ class ControlPlane:
 
     def get_json(self, *args: str) -> dict:
         return json.loads(self.kubectl("get", *args, "--output", "json").stdout)
+
+    def writes(self, namespace: str, by: str = "system:serviceaccount:") -> list[str]:
+        """The successful writes to Secrets, ConfigMaps and Certificates of `namespace` made so far by
+        users whose name starts with `by` (the Jobs' ServiceAccounts), from the audit log, in order:
+        "<verb> <resource> <namespace>/<name>" (verbs as the API has them: a `kubectl replace` is an
+        update)."""
+        writes = []
+        text = self.audit_log.read_text() if self.audit_log.is_file() else ""
+        for line in text.splitlines():
+            event = json.loads(line)
+            target = event.get("objectRef") or {}
+            if (target.get("namespace") == namespace and event["user"]["username"].startswith(by)
+                    and event.get("responseStatus", {}).get("code", 500) < 300):
+                writes.append(f"{event['verb']} {target['resource'].removesuffix('s')} {namespace}/{target.get('name', '')}")
+        return writes
 
 
 def write_kubeconfig(path: Path, server: str, ca: Path, user: certificates.Pair) -> None:
