@@ -176,18 +176,19 @@ def _compile(model: Model, options: Options, result: Result, engine: Engine) -> 
     try:
         built = [emit(chart_plan, staging / chart_plan.name) for chart_plan in plan(model.clusters, model.connects)]
         if options.verify:
-            from .verify import verify
+            from .verify import Chart, verify_charts
 
-            kube_versions = options.kube_versions or tools.DEFAULT_KUBE_VERSIONS
             clusters = dict(_chart_sources(model))
-            for chart in built:
+
+            def to_verify(chart: Path) -> Chart:
                 cluster = clusters.get(chart.name)
-                rendered_check = RenderedCheck(
+                return Chart(chart, output / chart.name, RenderedCheck(
                     engine, cluster_profile(cluster, options.check)[0] if cluster else "prod",
                     cluster_waivers(cluster, options.check.today) if cluster else (),
-                    options.check.policy_dirs)
-                result.findings += verify(chart, kube_versions, display_dir=output / chart.name,
-                                          rendered_check=rendered_check)
+                    options.check.policy_dirs))
+
+            result.findings += verify_charts([to_verify(chart) for chart in built],
+                                             options.kube_versions or tools.DEFAULT_KUBE_VERSIONS)
         if has_errors(result.findings):
             return result
         result.charts = output_dir.move_into_place(built, output)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -172,6 +173,7 @@ class Engine:
         self.client = client
         self.where = where
         self.rules = rules_by_id
+        self._one_query_at_a_time = threading.Lock()  # verify checks charts from several threads
 
     def evaluate(self, inputs: list[dict]) -> list[list[dict]]:
         """`data.kafkac.main.findings` for each input, in as few requests as possible."""
@@ -182,7 +184,8 @@ class Engine:
 
     def _bulk(self, inputs: list[dict]) -> list[list[dict]]:
         try:
-            answer = self.client.query(ENTRY_PACKAGE, BULK_RULE, {"inputs": inputs})
+            with self._one_query_at_a_time:
+                answer = self.client.query(ENTRY_PACKAGE, BULK_RULE, {"inputs": inputs})
         except OpaRefused as exc:
             raise PolicyError(f"OPA at {self.where} refused the query: {_opa_message(exc)}") from None
         except (OSError, HTTPException, ValueError) as exc:

@@ -9,7 +9,9 @@ schemas side by side; a chart whose templates use `.Capabilities` is linted
 and rendered for each version. kubeconform checks a rendering once for all the
 versions, against their conjoined schemas (`kube_schemas.conjoined_schema_dir`),
 and for each version on its own only when that run finds a problem, so that
-findings name the versions they hold for. A resource that kubeconform cannot check is an
+findings name the versions they hold for. The charts of one compile are verified together
+(`verify_charts`): `helm lint` runs on batches of them and kubeconform once on all their
+renderings, each finding mapped back to its chart. A resource that kubeconform cannot check is an
 error, never a silent skip; PodMonitors and PrometheusRules are checked against
 schemas made from the Prometheus Operator's CRDs, and `promtool check rules`
 checks every rule once. The same problem seen for several versions is one
@@ -52,6 +54,15 @@ class _Problem:
     resource: str = ""
 
 
+@dataclass(frozen=True)
+class Chart:
+    """A chart to verify: its folder, how findings name it, and the policies on its rendering."""
+
+    folder: Path
+    shown: Path
+    rendered_check: Callable[[Path, Path], list[Finding]] | None = None
+
+
 def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS,
            release: str = "kafkac-verify", namespace: str = "kafka",
            extra_kinds_skip: Sequence[str] = (), display_dir: str | Path | None = None,
@@ -65,24 +76,38 @@ def verify(chart_dir: Path, kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS
     still sits in a temporary folder); it defaults to `chart_dir`.
     """
     shown = Path(display_dir) if display_dir is not None else Path(chart_dir)
-    # Absolute, so that helm never reads a missing relative path as "<repo>/<chart>".
-    chart_dir = Path(chart_dir).resolve()
-    if not (chart_dir / "Chart.yaml").is_file():
-        message = f"no Chart.yaml in {chart_dir}"
-        return [error("verify.not-a-chart", message, Span(shown.as_posix()))]
+    return verify_charts([Chart(Path(chart_dir), shown, rendered_check)], kube_versions, release, namespace,
+                         extra_kinds_skip)
+
+
+def verify_charts(charts: Sequence[Chart], kube_versions: Sequence[str] = DEFAULT_KUBE_VERSIONS,
+                  release: str = "kafkac-verify", namespace: str = "kafka",
+                  extra_kinds_skip: Sequence[str] = ()) -> list[Finding]:
+    """`verify` for several charts (a compile's): the charts whose templates do not depend on the
+    Kubernetes version share one `helm lint` run and one kubeconform run, which spends most of
+    its time compiling the schemas; each is rendered on its own."""
     versions = [tools.normalize_kube_version(v) for v in kube_versions]
     if not versions:
         return []
     newest = max(versions, key=_version_key)
     kinds = tuple(extra_kinds_skip)
-    if _depends_on_kube_version(chart_dir):
-        seen = _verify_each_version(chart_dir, shown, versions, release, namespace, kinds)
-        findings = [_finding(problem, found_in) for problem, found_in in seen.items()]
-        if rendered_check is not None:
-            findings += _check_rendered(chart_dir, shown, newest, release, namespace, rendered_check)
-        return sorted(findings, key=Finding.sort_key)
-    return sorted(_verify_one_rendering(chart_dir, shown, versions, newest, release, namespace, kinds,
-                                        rendered_check), key=Finding.sort_key)
+    findings: list[Finding] = []
+    together: list[Chart] = []
+    for chart in charts:
+        # Absolute, so that helm never reads a missing relative path as "<repo>/<chart>".
+        folder = chart.folder.resolve()
+        if not (folder / "Chart.yaml").is_file():
+            findings.append(error("verify.not-a-chart", f"no Chart.yaml in {folder}", Span(chart.shown.as_posix())))
+        elif _depends_on_kube_version(folder):
+            seen = _verify_each_version(folder, chart.shown, versions, release, namespace, kinds)
+            findings += [_finding(problem, found_in) for problem, found_in in seen.items()]
+            if chart.rendered_check is not None:
+                findings += _check_rendered(folder, chart.shown, newest, release, namespace, chart.rendered_check)
+        else:
+            together.append(Chart(folder, chart.shown, chart.rendered_check))
+    if together:
+        findings += _verify_one_rendering(together, versions, newest, release, namespace, kinds)
+    return sorted(findings, key=Finding.sort_key)
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -96,41 +121,74 @@ def _depends_on_kube_version(chart_dir: Path) -> bool:
                for file in (chart_dir / "templates").rglob("*") if file.is_file())
 
 
-def _parallel(versions: Sequence[str]) -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, min(len(versions), os.cpu_count() or 1)))
+def _parallel(tasks: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max(1, min(tasks, os.cpu_count() or 1)))
 
 
-def _verify_one_rendering(chart_dir: Path, shown: Path, versions: list[str], newest: str, release: str,
-                          namespace: str, kinds_skip: tuple[str, ...],
-                          rendered_check: Callable[[Path, Path], list[Finding]] | None) -> list[Finding]:
-    """Lint and render once, for the newest version, and check that rendering against the schemas
-    of every version side by side. What lint, the rendering and the alert rules say holds for
-    every version; what kubeconform says, for the versions it says it of. Lint runs beside the
-    rendering and its checks: it renders the chart again, on its own."""
+@dataclass(frozen=True)
+class _Rendering:
+    """A chart rendered into `folder` (which holds `<chart name>/templates/...`), or the problem that
+    stopped helm."""
+
+    chart: Chart
+    folder: Path
+    failure: _Problem | None
+
+
+def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str, release: str,
+                          namespace: str, kinds_skip: tuple[str, ...]) -> list[Finding]:
+    """Lint and render each chart once, for the newest version, and check the renderings against
+    the schemas of every version side by side. What lint, the renderings and the alert rules say
+    holds for every version; what kubeconform says, for the versions it says it of. Lint runs
+    beside the renderings and their checks, on batches of charts: it renders each chart again,
+    on its own."""
     seen: dict[_Problem, list[str]] = {}
     findings: list[Finding] = []
-    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as rendered, _parallel(versions) as pool:
-        linted = pool.submit(_lint, chart_dir, shown, newest, namespace)
-        template = tools.run("helm", "template", release, str(chart_dir), "--namespace", namespace,
-                             "--kube-version", newest, "--output-dir", rendered, check=False)
-        common: list[_Problem] = []
-        if template.returncode != 0:
-            common.append(_helm_failure("helm.template", template, shown))
-        else:
-            _write_applied_manifests(Path(rendered))
-            checked = pool.submit(_kubeconform_all, Path(rendered), shown, versions, kinds_skip)
-            common += _promtool(Path(rendered), shown)
-            charts = [p for p in Path(rendered).iterdir() if p.is_dir()]
-            if rendered_check is not None and len(charts) == 1:
-                findings += rendered_check(charts[0], shown)
-            each = _kubeconform_each(checked.result(), Path(rendered), shown, versions, kinds_skip, pool)
+    common: list[_Problem] = []
+    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as root, _parallel(len(charts) + 1) as pool:
+        lints = [pool.submit(_lint_all, batch, newest, namespace) for batch in _lint_batches(charts)]
+
+        def render_chart(index: int) -> _Rendering:
+            chart, folder = charts[index], Path(root) / str(index)
+            done = tools.run("helm", "template", release, str(chart.folder), "--namespace", namespace,
+                             "--kube-version", newest, "--output-dir", str(folder), check=False)
+            if done.returncode != 0:
+                return _Rendering(chart, folder, _helm_failure("helm.template", done, chart.shown))
+            _write_applied_manifests(folder)
+            return _Rendering(chart, folder, None)
+
+        renderings = list(pool.map(render_chart, range(len(charts))))
+        common += [r.failure for r in renderings if r.failure]
+        rendered = [r for r in renderings if not r.failure]
+        checked = pool.submit(_kubeconform_all, rendered, versions, kinds_skip) if rendered else None
+        for problems, found in pool.map(_check_rules_and_policies, rendered):
+            common += problems
+            findings += found
+        if checked is not None:
+            each = _kubeconform_each(checked.result(), rendered, versions, kinds_skip, pool)
             for version, problems in zip(versions, each):
                 for problem in problems:
                     seen.setdefault(problem, []).append(version)
-        common = linted.result() + common
+        common = [problem for lint in lints for problem in lint.result()] + common
     for problem in common:
         seen.setdefault(problem, list(versions))
     return [_finding(problem, found_in) for problem, found_in in seen.items()] + findings
+
+
+def _lint_batches(charts: list[Chart]) -> list[list[Chart]]:
+    """The charts in batches for `helm lint`, one process each: enough batches to keep every core
+    busy beside the renderings, each large enough that starting helm is a small part of it."""
+    size = max(1, -(-len(charts) // (4 * (os.cpu_count() or 1))))
+    return [charts[i:i + size] for i in range(0, len(charts), size)]
+
+
+def _check_rules_and_policies(rendering: _Rendering) -> tuple[list[_Problem], list[Finding]]:
+    """promtool on the rendering's alert rules; the policies on its manifests."""
+    problems = _promtool(rendering.folder, rendering.chart.shown)
+    charts_rendered = [p for p in rendering.folder.iterdir() if p.is_dir()]
+    if rendering.chart.rendered_check is None or len(charts_rendered) != 1:
+        return problems, []
+    return problems, rendering.chart.rendered_check(charts_rendered[0], rendering.chart.shown)
 
 
 def _verify_each_version(chart_dir: Path, shown: Path, versions: list[str], release: str,
@@ -141,7 +199,7 @@ def _verify_each_version(chart_dir: Path, shown: Path, versions: list[str], rele
         return _verify_one_version(chart_dir, shown, kube_version, release, namespace, kinds_skip,
                                    check_rules)
 
-    with _parallel(versions) as pool:
+    with _parallel(len(versions)) as pool:
         results = list(pool.map(check, versions, [index == 0 for index in range(len(versions))]))
     seen: dict[_Problem, list[str]] = {}
     for kube_version, problems in zip(versions, results):
@@ -188,7 +246,8 @@ def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release
         if template.returncode != 0:
             return problems + [_helm_failure("helm.template", template, shown)]
         _write_applied_manifests(Path(rendered))
-        problems += _kubeconform(Path(rendered), shown, kube_version, kinds_skip)
+        problems += _kubeconform([_Rendering(Chart(chart_dir, shown), Path(rendered), None)], kube_version,
+                                 kinds_skip)
         if check_rules:
             problems += _promtool(Path(rendered), shown)
     return problems
@@ -205,15 +264,30 @@ _TEMPLATE_POSITION = re.compile(r"(?:^|[\s(])[^/\s:()]+/(?P<file>(?:templates|ch
 
 
 def _lint(chart_dir: Path, shown: Path, kube_version: str, namespace: str) -> list[_Problem]:
-    """`helm lint --strict`: every WARNING and ERROR line is a problem (strict fails on both)."""
+    return _lint_all([Chart(chart_dir, shown)], kube_version, namespace)
+
+
+_LINT_HEADER = re.compile(r"^==> Linting (?P<chart>.+)$", re.MULTILINE)
+
+
+def _lint_all(charts: Sequence[Chart], kube_version: str, namespace: str) -> list[_Problem]:
+    """One `helm lint --strict` run for the charts: every WARNING and ERROR line is a problem of
+    the chart whose section it is in (strict fails on both)."""
     done = tools.run("helm", "lint", "--strict", "--kube-version", kube_version,
-                     "--namespace", namespace, str(chart_dir), check=False)
+                     "--namespace", namespace, *(str(chart.folder) for chart in charts), check=False)
+    shown_of = {str(chart.folder): chart.shown for chart in charts}
+    headers = list(_LINT_HEADER.finditer(done.stdout))
     problems = []
-    for found, details in _lint_entries(done.stdout):
-        message = " ".join([found["message"], *details])
-        problems.append(_helm_problem("helm.lint", message, shown, found["file"]))
+    for i, header in enumerate(headers):
+        shown = shown_of.get(header["chart"].strip())
+        if shown is None:
+            continue
+        section = done.stdout[header.end():headers[i + 1].start() if i + 1 < len(headers) else None]
+        for found, details in _lint_entries(section):
+            message = " ".join([found["message"], *details])
+            problems.append(_helm_problem("helm.lint", message, shown, found["file"]))
     if done.returncode != 0 and not problems:
-        problems.append(_helm_failure("helm.lint", done, shown))
+        problems += [_helm_failure("helm.lint", done, chart.shown) for chart in charts]
     return problems
 
 
@@ -278,7 +352,7 @@ def _promtool(rendered: Path, shown: Path) -> list[_Problem]:
                 done = tools.run("promtool", "check", "rules", str(rules), check=False)
             if done.returncode != 0:
                 said = (done.stderr or done.stdout).replace(str(rules), "rules").strip()
-                problems.append(_Problem("promtool.rules", _template_file(str(file), rendered, shown),
+                problems.append(_Problem("promtool.rules", _template_file(str(file), {rendered: shown}),
                                          f"{resource}: {said}", resource=resource))
     return problems
 
@@ -310,64 +384,70 @@ def _has_cert_manager_resources(rendered: Path) -> bool:
 
 # --- kubeconform --------------------------------------------------------------------------
 
-def _kubeconform_all(rendered: Path, shown: Path, versions: list[str],
+def _kubeconform_all(renderings: list[_Rendering], versions: list[str],
                      kinds_skip: tuple[str, ...]) -> list[_Problem]:
-    """One kubeconform run for every version: against the versions' conjoined schemas, which a
-    resource passes exactly when it passes each version's. Most of a run is compiling the
-    schemas, which the versions mostly share, so it costs what one version's run did."""
+    """One kubeconform run for every version and every chart: against the versions' conjoined
+    schemas, which a resource passes exactly when it passes each version's. Most of a run is
+    compiling the schemas, which the versions mostly share, so it costs what one version's run
+    of one chart did, plus the validation of each resource."""
     newest = max(versions, key=_version_key)
     if len(versions) == 1:
-        return _kubeconform(rendered, shown, newest, kinds_skip)
-    return _kubeconform(rendered, shown, newest, kinds_skip, kube_schemas.conjoined_schema_location(versions))
+        return _kubeconform(renderings, newest, kinds_skip)
+    return _kubeconform(renderings, newest, kinds_skip, kube_schemas.conjoined_schema_location(versions))
 
 
-def _kubeconform_each(found: list[_Problem], rendered: Path, shown: Path, versions: list[str],
+def _kubeconform_each(found: list[_Problem], renderings: list[_Rendering], versions: list[str],
                       kinds_skip: tuple[str, ...], pool: ThreadPoolExecutor) -> list[list[_Problem]]:
     """kubeconform's problems for each version, given what `_kubeconform_all` found: none when it
-    found none; otherwise each version runs on its own, side by side, so that every finding
-    says the versions it holds for, in the words of that version's schemas."""
-    if not found:
-        return [[] for _ in versions]
-    if len(versions) == 1:
-        return [found]
-    runs = [pool.submit(_kubeconform, rendered, shown, version, kinds_skip) for version in versions]
+    found none; otherwise each version runs on its own for the charts with problems, side by
+    side, so that every finding says the versions it holds for, in the words of that version's
+    schemas."""
+    if not found or len(versions) == 1:
+        return [found if found else [] for _ in versions]
+    files = {problem.file for problem in found}
+    failing = [r for r in renderings
+               if any(f == r.chart.shown.as_posix() or f.startswith(r.chart.shown.as_posix() + "/") for f in files)]
+    runs = [pool.submit(_kubeconform, failing, version, kinds_skip) for version in versions]
     return [run.result() for run in runs]
 
 
-def _kubeconform(rendered: Path, shown: Path, kube_version: str, kinds_skip: tuple[str, ...],
+def _kubeconform(renderings: Sequence[_Rendering], kube_version: str, kinds_skip: tuple[str, ...],
                  kube_schema_location: str | None = None) -> list[_Problem]:
-    """kubeconform's problems with the rendering for `kube_version`, against
+    """kubeconform's problems with the renderings for `kube_version`, against
     `kube_schema_location` (default: that version's schemas) for Kubernetes' own kinds."""
     # One worker (-n 1): the versions already run side by side, and kubeconform's own workers
     # each compile the large schemas again (a third more CPU for the same answer).
+    folders = [r.folder for r in renderings]
     args = ["-n", "1", "-strict", "-summary", "-verbose", "-output", "json",
             "-kubernetes-version", kube_version,
             "-schema-location", kube_schema_location or kube_schemas.kubeconform_schema_location(kube_version),
             "-schema-location", kube_schemas.openshift_schema_location()]
-    if _has_prometheus_operator_resources(rendered):
+    if any(_has_prometheus_operator_resources(folder) for folder in folders):
         args += ["-schema-location", kube_schemas.crd_schema_location()]
-    if _has_cert_manager_resources(rendered):
+    if any(_has_cert_manager_resources(folder) for folder in folders):
         args += ["-schema-location", kube_schemas.cert_manager_schema_location()]
     if kinds_skip:
         args += ["-skip", ",".join(kinds_skip)]
-    done = tools.run("kubeconform", *args, str(rendered), check=False)
+    done = tools.run("kubeconform", *args, *map(str, folders), check=False)
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
         message = (done.stderr or done.stdout).strip() or f"exit code {done.returncode}"
-        return [_Problem("kubeconform.error", shown.as_posix(), f"kubeconform failed: {message}")]
+        return [_Problem("kubeconform.error", r.chart.shown.as_posix(), f"kubeconform failed: {message}")
+                for r in renderings]
+    shown_of = {r.folder: r.chart.shown for r in renderings}
     problems = []
     for result in report.get("resources", []):
-        problems += _kubeconform_result(result, rendered, shown, kinds_skip)
+        problems += _kubeconform_result(result, shown_of, kinds_skip)
     return problems
 
 
-def _kubeconform_result(result: dict, rendered: Path, shown: Path,
+def _kubeconform_result(result: dict, shown_of: dict[Path, Path],
                         kinds_skip: tuple[str, ...]) -> list[_Problem]:
     status = result.get("status")
     kind, api_version = result.get("kind", ""), result.get("version", "")
     resource = f"{kind}/{result.get('name', '')}"
-    file = _template_file(result.get("filename", ""), rendered, shown)
+    file = _template_file(result.get("filename", ""), shown_of)
     message = result.get("msg", "")
     if status == "statusValid":
         return []
@@ -398,13 +478,14 @@ def _invalid(file: str, resource: str, pointer: str, why: str) -> _Problem:
     return _Problem("kubeconform.invalid", file, message, path=path, resource=resource)
 
 
-def _template_file(filename: str, rendered: Path, shown: Path) -> str:
-    """`<rendered>/<chart name>/templates/x.yaml` -> `<shown>/templates/x.yaml`."""
-    try:
-        parts = Path(filename.removesuffix(_APPLIED_SUFFIX)).relative_to(rendered).parts
-    except ValueError:
-        return filename
-    return (shown.joinpath(*parts[1:])).as_posix()
+def _template_file(filename: str, shown_of: dict[Path, Path]) -> str:
+    """`<rendered>/<chart name>/templates/x.yaml` -> `<shown>/templates/x.yaml`, for the rendering
+    folder (a key of `shown_of`) the file is in."""
+    path = Path(filename.removesuffix(_APPLIED_SUFFIX))
+    for rendered, shown in shown_of.items():
+        if path.is_relative_to(rendered):
+            return (shown.joinpath(*path.relative_to(rendered).parts[1:])).as_posix()
+    return filename
 
 
 # kubeconform prints the schema error tree on one line: a cause at depth d is

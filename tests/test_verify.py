@@ -9,7 +9,7 @@ import yaml
 
 from compiler import tools
 from compiler.findings import Severity
-from compiler.verify import _schema_errors, render, verify
+from compiler.verify import Chart, _schema_errors, render, verify, verify_charts
 
 from .conftest import EXAMPLES
 from .util import compile_chart
@@ -75,6 +75,16 @@ def test_helm_lint_strict_warnings_are_errors():
     assert str(lint.span) == "out/lint-fails/templates/configmap.yaml"
     assert "does not conform to Kubernetes naming requirements" in lint.message
     assert lint.message.endswith(f"(Kubernetes {ALL_VERSIONS})")
+
+
+def test_charts_verified_together_find_what_each_finds_alone_at_its_own_chart():
+    names = ("valid", "lint-fails", "wrong", "render-fails")
+    charts = [Chart(FIXTURES / name, Path("out") / name) for name in names]
+    together = verify_charts(charts)
+    alone = sorted((f for name in names for f in verify(FIXTURES / name, display_dir=f"out/{name}")),
+                   key=lambda f: f.sort_key())
+    assert together == alone
+    assert {f.span.file.split("/")[1] for f in together} == {"lint-fails", "wrong", "render-fails"}
 
 
 def test_a_template_that_fails_to_render_is_an_error_at_its_position():
