@@ -16,7 +16,8 @@ from pathlib import Path
 
 from . import tools
 from .findings import Finding
-from .load import STDIN, YAML_SUFFIXES, Document, Documents, load, load_text
+from .document import Document, Documents
+from .load import STDIN, YAML_SUFFIXES, load, load_text
 
 
 class BaseNotFound(Exception):

@@ -35,7 +35,8 @@ from .check_connect import connect_input
 from .check_options import DEFAULT_PROFILE, PROFILES, REPORT_ONLY, CheckOptions
 from .cluster_members import matching_keys, member_of, namespace_of
 from .findings import FieldPath, Finding, Severity, Span, error, warning
-from .load import Document, load_text
+from .document import Document
+from .load import load_text
 from .model import Cluster, Model, NodePool, Topic
 from .policy import PolicyError
 from .quantities import quantity_bytes

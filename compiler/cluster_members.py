@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 
 from .findings import FieldPath, Finding, error, info, warning
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import Cluster
 
 CLUSTER_LABEL = "strimzi.io/cluster"

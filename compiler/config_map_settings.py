@@ -8,7 +8,7 @@ import re
 
 from .cluster_members import in_namespace, namespace_of, referenced
 from .findings import FieldPath, Finding, error
-from .load import Document
+from .document import Document
 from .model import DEFAULT_METRICS_ALLOW_LIST, JMX_PROMETHEUS_EXPORTER, STRIMZI_METRICS_REPORTER, Metrics
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .findings import FieldPath, Finding, error
-from .load import Document
+from .document import Document
 
 RESERVED_ENV_PREFIXES = ("KAFKA_", "STRIMZI_", "KAFKAC_")
 USER_ENV_NAMES = ("KAFKA_OPTS",)

@@ -28,7 +28,7 @@ from collections.abc import Iterable
 import yaml
 
 from .findings import FieldPath, Finding, error, info, warning
-from .load import Document, Documents
+from .document import Document, Documents
 
 OLD_API_VERSIONS = ("kafka.strimzi.io/v1alpha1", "kafka.strimzi.io/v1beta1")
 CONVERTED_API_VERSION = "kafka.strimzi.io/v1beta2"

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 
 from .findings import FieldPath, Finding, dotted, error
-from .load import Document
+from .document import Document
 
 INT32_MAX = 2 ** 31 - 1
 INT64_MAX = 2 ** 63 - 1

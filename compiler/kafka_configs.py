@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from .findings import FieldPath, Finding, dotted, error, warning
-from .load import Document
+from .document import Document
 from .project_files import SCHEMAS
 # The text plan writes into server.properties is the text the broker parses.
 from .properties import config_text

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator
 
 from .findings import FieldPath, Finding, dotted, error, warning
-from .load import Document
+from .document import Document
 
 DNS1123_LABEL_MAX = 63
 DNS1123_SUBDOMAIN_MAX = 253

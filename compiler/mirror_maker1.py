@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import yaml
 
-from .load import Document
+from .document import Document
 from .model import SUPPORTED_KAFKA_VERSIONS
 
 KIND = "KafkaMirrorMaker"

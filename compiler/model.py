@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .load import Document
+from .document import Document
 
 # Every release Strimzi's kafka-versions.yaml lists for the minors kafkac supports: KRaft
 # from 3.7 (the first release with an apache/kafka image) to the newest.

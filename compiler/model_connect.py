@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .load import Document
+from .document import Document
 from .model import JvmOptions, Logging, Metrics, Rack
 
 CONNECT_REST_PORT = 8083  # Strimzi's port of the REST API, on <name>-connect-api

@@ -14,7 +14,7 @@ import re
 from .cluster_members import member_of, namespace_of
 from .findings import Finding, UniqueItems, defined_twice, error, info
 from .kafka_configs import check_config
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import (SUPPORTED_KAFKA_VERSIONS, DEFAULT_CA_RENEWAL_DAYS, DEFAULT_CA_VALIDITY_DAYS, DEFAULT_IMAGE_REPOSITORY,
                     DEFAULT_KAFKA_EXPORTER_IMAGE, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
                     Authorization, CertManager, CertSecret, Cluster, ClusterCa, Jmx, KafkaExporter, Listener, Logging,

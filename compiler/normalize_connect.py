@@ -16,7 +16,7 @@ from .cluster_members import CLUSTER_LABEL, in_namespace, matching_keys, namespa
 from .convert import is_external_configuration_mount
 from .container_env import reserved_names
 from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import (DEFAULT_IMAGE_REPOSITORY, DEFAULT_KAFKA_VERSION, DEFAULT_RACK_INIT_IMAGE,
                     SUPPORTED_KAFKA_VERSIONS, Cluster, Logging, Metrics, Rack)
 from .model_connect import (MAVEN_CENTRAL, USE_CONNECTOR_RESOURCES, Artifact, Connect, ConnectAuthentication,

@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from .findings import Finding, error, warning
 from .kube_syntax import LABEL_VALUE_WORDS, QUALIFIED_NAME_WORDS, label_value_problem, qualified_name_problem
-from .load import Document
+from .document import Document
 from .model import Listener, ListenerBootstrap, ListenerBroker, ListenerBrokerTemplates, NodePool
 
 OWN_SERVICE_TYPES = ("cluster-ip", "nodeport", "loadbalancer", "route", "ingress")

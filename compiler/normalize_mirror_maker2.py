@@ -13,7 +13,7 @@ from dataclasses import replace
 
 from .cluster_members import namespace_of
 from .findings import FieldPath, Finding, dotted, defined_twice, error
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import DEFAULT_IMAGE_REPOSITORY, Cluster
 from .model_connect import ClusterConnection, Connect, Connector, TrustedCertificate
 from .normalize_connect import (FORBIDDEN_CONNECT_PREFIXES, check_against_cluster,

@@ -12,7 +12,7 @@ import re
 
 from .cluster_members import CLUSTER_LABEL
 from .findings import Finding, UniqueItems, defined_twice, error, warning
-from .load import Document
+from .document import Document
 from .model import JvmOptions, NodePool, PodTemplate, Volume
 
 NEXT_NODE_IDS_ANNOTATION = "strimzi.io/next-node-ids"

@@ -10,7 +10,7 @@ rebalance Job removes the ones a change takes away.
 from __future__ import annotations
 
 from .findings import Finding, error
-from .load import Document
+from .document import Document
 
 CONTROLLER_QUORUM_ANNOTATION = "kafkac.io/controller-quorum"
 STATIC, DYNAMIC = "static", "dynamic"

@@ -21,7 +21,7 @@ import re
 
 from .cluster_members import member_of, namespace_of
 from .findings import FieldPath, Finding, dotted, error, info, warning
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import Cluster, Rebalance
 
 REBALANCE_ANNOTATION = "strimzi.io/rebalance"

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from .container_env import reserved_names
 from .findings import Finding, error, info, warning
-from .load import Document
+from .document import Document
 from .model import JMX_PROMETHEUS_EXPORTER, Logging, Metrics, ZooKeeper, kafka_minor
 from .normalize_pools import jvm_options, storage_volumes
 

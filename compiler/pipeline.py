@@ -19,7 +19,8 @@ from . import input_limits, kube_syntax, tools
 from .check_options import DEFAULT_PROFILE, REPORT_ONLY, CheckOptions
 from .convert import convert
 from .findings import Finding, Span, error, has_errors
-from .load import STDIN_NAME, Documents, load
+from .document import Documents
+from .load import STDIN_NAME, load
 from .model import Cluster, Model
 from .normalize import normalize
 from .prune import as_applied

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .findings import Finding, Span, error
-from .load import Document, load_text
+from .document import Document
+from .load import load_text
 
 FILE_NAME = ".kafkac.yaml"
 PROFILES = ("dev", "prod")

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from .findings import FieldPath, Finding, dotted, info
-from .load import Document, Documents
+from .document import Document, Documents
 
 STRIMZI_GROUPS = ("kafka.strimzi.io", "core.strimzi.io")
 # Metadata the API server sets on create, whatever the object sent: a spec never means it.

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from ._strimzi_fields import ANY_ITEM
 from .findings import FieldPath, Finding, dotted, error, warning
-from .load import Document, ScalarFloat
+from .document import Document
+from .load import ScalarFloat
 from .prune import DELETION_METADATA, SERVER_SET_METADATA, STRIMZI_FINALIZER_PREFIX
 from .strimzi_field_notes import REFUSED_FIELD_HINTS, STRIMZI_V1BETA2_VALUES, no_effect, v1beta2_only
 

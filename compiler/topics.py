@@ -31,7 +31,7 @@ import re
 from .findings import FieldPath, Finding, dotted, defined_twice, error, warning
 from .kafka_configs import ConfigKey, check_config, for_version
 from .cluster_members import group_by_cluster, members_namespace, unmanaged_members, without_paused
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import Cluster, Topic
 from .properties import config_text
 

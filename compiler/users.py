@@ -24,7 +24,7 @@ import dataclasses
 
 from .findings import FieldPath, Finding, defined_twice, error, warning
 from .cluster_members import group_by_cluster, unmanaged_members, watched_namespace, without_paused
-from .load import Document, Documents
+from .document import Document, Documents
 from .model import Acl, Cluster, User
 
 MAX_CERTIFICATE_USER_NAME = 64  # a certificate's common name holds at most 64 characters

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 
 from . import container_env, input_limits, kube_syntax
 from .findings import FieldPath, Finding, dotted, error, info, warning
-from .load import Document, Documents
+from .document import Document, Documents
 from .project_files import SCHEMAS
 from .schema_errors import REFUSAL_KEYWORD, explain, show
 from .schema_validity import Check, Unsupported, compile_check

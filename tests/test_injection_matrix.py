@@ -22,7 +22,8 @@ import yaml
 
 from compiler import tools
 from compiler.emit import emit
-from compiler.load import Documents, load_text
+from compiler.document import Documents
+from compiler.load import load_text
 from compiler.pipeline import read_documents
 from compiler.plan import plan
 from compiler.verify import render

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from compiler.load import Documents, load, load_text
+from compiler.document import Documents
+from compiler.load import load, load_text
 from compiler.normalize import is_forbidden_option, normalize
 from compiler.normalize_pools import node_id_list
 from compiler.pipeline import read_specs

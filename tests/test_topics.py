@@ -14,7 +14,8 @@ import pytest
 
 from compiler.cluster_members import belongs_to
 from compiler.kafka_configs import for_version
-from compiler.load import Documents, load, load_text
+from compiler.document import Documents
+from compiler.load import load, load_text
 from compiler.model import Listener
 from compiler.normalize import normalize
 from compiler.plan import kafka_client as kafka_client_module

@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from ..load import Document
+from ..document import Document
 from ..model import Cluster, Listener, NodePool
 
 # The internal listeners are TLS with client authentication, as in Strimzi: every
