@@ -164,7 +164,7 @@ def _start(shell: list[str], pool: dict, pod: str, tmp_path: Path, quorum_answer
                KAFKAC_CUSTOM_CERT_LISTENERS="")  # a listener certificate is no part of this
     scripts = tmp_path / "scripts"
     scripts.mkdir()
-    for name in ("kafka-run.sh", "log.sh"):
+    for name in ("kafka-run.sh", "log.sh", "node-client.sh"):
         (scripts / name).write_text((FILES / name).read_text())
     return subprocess.run([*shell, str(scripts / "kafka-run.sh")], capture_output=True, text=True,
                           env={"PATH": os.environ["PATH"], **env})

@@ -175,7 +175,7 @@ def run_kafka_run(shell: list[str], tmp_path: Path, env: dict) -> subprocess.Com
     (config / "server.properties").write_text("process.roles=broker,controller\n")
     scripts = tmp_path / "scripts"
     scripts.mkdir()
-    for name in ("kafka-run.sh", "log.sh"):
+    for name in ("kafka-run.sh", "log.sh", "node-client.sh"):
         shutil.copy(FILES / name, scripts / name)
     path = os.environ["PATH"]
     if shell[0] == BUSYBOX:

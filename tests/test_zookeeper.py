@@ -110,7 +110,7 @@ def _stand_in_kafka(tmp_path: Path) -> Path:
 def _run(script: str, env: dict, tmp_path: Path) -> subprocess.CompletedProcess:
     scripts = tmp_path / "scripts"
     scripts.mkdir(exist_ok=True)
-    for name in (script, "log.sh"):
+    for name in (script, "log.sh", "node-client.sh"):
         (scripts / name).write_text((FILES / name).read_text())
     return subprocess.run(["/bin/sh", str(scripts / script)], capture_output=True, text=True,
                           env={"PATH": os.environ["PATH"], **env})

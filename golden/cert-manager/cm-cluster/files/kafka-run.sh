@@ -24,9 +24,11 @@ kafka_home=${KAFKA_HOME:-/opt/kafka}
 config_dir=${KAFKAC_CONFIG_DIR:-/opt/kafka/custom-config}
 certificates_dir=${KAFKAC_CERTIFICATES_DIR:-/opt/kafka/certificates}
 node_certs_dir=${KAFKAC_NODE_CERTS_DIR:-/opt/kafka/node-certs}
+cluster_ca_certs_dir=${KAFKAC_CLUSTER_CA_CERTS_DIR:-/opt/kafka/cluster-ca-certs}
 work_dir=${KAFKAC_WORK_DIR:-/tmp/kafka}
 log_name=kafka-run
 . "${0%/*}/log.sh"
+. "${0%/*}/node-client.sh"
 
 # A StatefulSet pod is named <statefulset>-<ordinal>; ordinals start at the
 # pool's first node id, so the ordinal is the node id.
@@ -186,19 +188,7 @@ tool_jvm() {
 quorum_answers() {
   [ -n "$other_controllers" ] || return 1
   client_config="$work_dir/quorum-client.properties"
-  cat > "$client_config" <<EOF
-request.timeout.ms=5000
-default.api.timeout.ms=20000
-socket.connection.setup.timeout.ms=2000
-socket.connection.setup.timeout.max.ms=2000
-security.protocol=SSL
-ssl.keystore.type=PKCS12
-ssl.keystore.location=$node_certs_dir/node.p12
-ssl.keystore.password=$node_password
-ssl.key.password=$node_password
-ssl.truststore.type=PEM
-ssl.truststore.location=${KAFKAC_CLUSTER_CA_CERTS_DIR:-/opt/kafka/cluster-ca-certs}/ca.crt
-EOF
+  node_client_properties 5000 20000 2000 > "$client_config"
   tool_jvm "$kafka_home/bin/kafka-metadata-quorum.sh" --bootstrap-controller "$other_controllers" \
     --command-config "$client_config" describe "--${1:-status}" > "$work_dir/quorum.out" 2>&1
 }

@@ -73,20 +73,11 @@ tool_error() {
 node_password=$(sed 's/\\/\\\\/g' "$node_certs_dir/node.password")
 client_config="$work_dir/ready-client.properties"
 umask 077
-cat > "$client_config.new" <<EOF
-request.timeout.ms=1500
-default.api.timeout.ms=2000
-socket.connection.setup.timeout.ms=1000
-socket.connection.setup.timeout.max.ms=1000
-security.protocol=SSL
-ssl.keystore.type=PKCS12
-ssl.keystore.location=$node_certs_dir/node.p12
-ssl.keystore.password=$node_password
-ssl.key.password=$node_password
-ssl.truststore.type=PEM
-ssl.truststore.location=$cluster_ca_certs_dir/ca.crt
-ssl.endpoint.identification.algorithm=
-EOF
+. "${0%/*}/node-client.sh"
+{
+  node_client_properties 1500 2000 1000
+  echo "ssl.endpoint.identification.algorithm="
+} > "$client_config.new"
 mv "$client_config.new" "$client_config"
 
 roles=$(property process.roles)
