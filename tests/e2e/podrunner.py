@@ -44,7 +44,9 @@ The machinery is PodRuntime's; where a pod's ConfigMaps, Secrets, field values
 and names come from is its subclass's. LocalCluster takes them from the rendered
 chart (above); tests/kube/node.py, the node agent of the tests' control plane,
 from the Kubernetes API, and runs the pods the API server binds to it, the
-kubectl image's containers included (the pinned kubectl, first on PATH).
+kubectl image's containers included (the pinned kubectl, first on PATH);
+LocalCluster does the same for them once a test gives it that program
+(`kubectl`, as tests/e2e/topicjob.py's give_kubectl does).
 
 Stopping a pod sends SIGTERM to the container's main process and SIGKILL to
 its whole process group after terminationGracePeriodSeconds, as the kubelet

@@ -172,6 +172,7 @@ def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: 
     # A new pod: fresh emptyDirs (podrunner keeps them as claims so the steps share them).
     for name in empty_dirs:
         shutil.rmtree(_claims_dir(cluster) / f"{name}-{pod_name}", ignore_errors=True)
+    _claims_dir(cluster).mkdir(parents=True, exist_ok=True)
     for name, source in (empty_dir_seeds or {}).items():
         # cp -a keeps the owners and modes the earlier steps' user gave the files.
         subprocess.run(["cp", "-a", str(source), str(_claims_dir(cluster) / f"{name}-{pod_name}")], check=True)
