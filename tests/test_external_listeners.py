@@ -6,7 +6,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 
 from compiler import kube_schemas
 from compiler.load import load
@@ -17,8 +16,6 @@ from compiler.plan import plan
 
 from .conftest import EXAMPLES, ROOT
 from .util import compile_chart, manifests_of
-
-STAND_IN = Path(__file__).resolve().parent / "e2e" / "kubectl-address-stand-in" / "kubectl"
 
 
 def external_values() -> dict:
@@ -267,58 +264,6 @@ spec:
         tls: true
         authentication: {type: tls}
 """
-
-
-def run_address_script(chart, pod_name: str, objects: dict, rules: dict, tmp_path) -> tuple[str, str]:
-    """The chart's kafka-address.sh, run for real for `pod_name` against the kubectl stand-in."""
-    manifests = manifests_of(chart)
-    (statefulset,) = [m for m in manifests if m["kind"] == "StatefulSet"]
-    (init,) = statefulset["spec"]["template"]["spec"]["initContainers"]
-    env = {e["name"]: e["value"] for e in init["env"] if "value" in e}
-    (tmp_path / "api").mkdir(parents=True)
-    (tmp_path / "api" / "objects.json").write_text(json.dumps(objects))
-    (tmp_path / "address").mkdir()
-    env.update({"POD_NAME": pod_name, "POD_NAMESPACE": "kafka", "NODE_NAME": "node-a",
-                "KAFKAC_ADDRESS_DIR": str(tmp_path / "address"), "KAFKAC_ADDRESS_WAIT_SECONDS": "0",
-                "PATH": f"{STAND_IN.parent}:/usr/local/bin:/usr/bin:/bin",
-                "KAFKAC_TEST_KUBECTL_OBJECTS": str(tmp_path / "api" / "objects.json"),
-                "KAFKAC_TEST_KUBECTL_RULES": json.dumps(rules)})
-    done = subprocess.run(["bash", str(chart / "files" / "kafka-address.sh")], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
-    assert done.returncode == 0, done.stderr
-    return (tmp_path / "address" / "advertised-addresses").read_text(), done.stdout + done.stderr
-
-
-def route_rules(chart) -> dict:
-    """The Routes the chart's Role lets the Kafka pods get, by name."""
-    (role,) = [m for m in manifests_of(chart) if m["kind"] == "Role" and m["metadata"]["name"] == "my-cluster-kafka-address"]
-    (rule,) = role["rules"]
-    assert rule["apiGroups"] == ["route.openshift.io"] and rule["verbs"] == ["get"]
-    return {"routes": rule["resourceNames"]}
-
-
-@pytest.mark.tools
-def test_a_route_without_host_gets_the_host_openshift_gives_it(tmp_path, installed_tools):
-    (tmp_path / "spec").mkdir()
-    (tmp_path / "spec" / "kafka.yaml").write_text(ROUTE_SPEC)
-    chart = compile_chart(tmp_path / "spec", tmp_path / "out", kube_versions=("1.37",))
-    values = yaml.safe_load((chart / "values.yaml").read_text())
-    routes = by_name(values["listenerObjects"]["routes"])
-    assert "host" not in routes["my-cluster-dual-external-0"]["spec"]
-    assert "host" not in routes["my-cluster-kafka-external-bootstrap"]["spec"]
-    assert values["nodePools"][0]["advertisedAddresses"] == "0 EXTERNAL-9094 - 443 -\n1 EXTERNAL-9094 - 443 -\n"
-    rules = route_rules(chart)
-    assert rules == {"routes": ["my-cluster-dual-external-0", "my-cluster-dual-external-1"]}
-    # OpenShift writes the host it allocates into spec.host; a router's status has it too.
-    objects = {"routes": {
-        "kafka/my-cluster-dual-external-0": {"spec": {"host": "my-cluster-dual-external-0-kafka.apps.example.com"}},
-        "kafka/my-cluster-dual-external-1": {"spec": {}, "status": {"ingress": [
-            {"host": "my-cluster-dual-external-1-kafka.apps.example.com"}]}}}}
-    found, log = run_address_script(chart, "my-cluster-dual-0", objects, rules, tmp_path / "0")
-    assert found == "EXTERNAL-9094 my-cluster-dual-external-0-kafka.apps.example.com 443\n"
-    assert "(Route my-cluster-dual-external-0)" in log
-    found, _ = run_address_script(chart, "my-cluster-dual-1", objects, rules, tmp_path / "1")
-    assert found == "EXTERNAL-9094 my-cluster-dual-external-1-kafka.apps.example.com 443\n"
 
 
 @pytest.mark.tools

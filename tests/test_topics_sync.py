@@ -5,13 +5,14 @@ in files and its environment set, against tests/fake_kafka_tools.py (a pretend
 cluster that answers in the output format of Kafka's own tools). Each case
 runs under two shells: the machine's /bin/sh with its awk, and BusyBox's sh,
 awk, sed and grep, as in the Kafka image. The end-to-end tests
-(tests/e2e/test_topics.py) run the same script against real brokers.
+(tests/e2e/test_topics.py) run the same script against real brokers; the
+record step, which needs an API server, is tested case by case in
+tests/e2e/test_topics_record.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import subprocess
@@ -28,8 +29,6 @@ from .conftest import BUSYBOX, with_busybox
 from .log_format import events, messages
 
 SYNC = CHARTS / "kafka" / "files" / "topics-sync.sh"
-RECORD = CHARTS / "kafka" / "files" / "topics-record.sh"
-KUBECTL_STAND_IN = Path(__file__).parent / "e2e" / "kubectl-configmap-stand-in"
 BUSYBOX_APPLETS = ("sh", "awk", "sed", "grep", "tr", "cat", "mv", "rm", "mkdir", "date", "sleep", "wc",
                    "tail", "head", "printf", "echo", "cp", "ls")
 SHELLS = ["system", with_busybox("busybox")]
@@ -361,58 +360,6 @@ def test_key_store_password_goes_into_the_client_file_only(job, tmp_path):
     assert "ssl.keystore.password=pa\\\\ss=word\nssl.key.password=pa\\\\ss=word\n" in client
     assert oct((job.client / "client.properties").stat().st_mode & 0o777) == "0o600"
     assert "pa\\ss" not in done.stdout + done.stderr
-
-
-# --- the record step -------------------------------------------------------------------------
-
-def record_step(tmp_path: Path, status: str, new: str, old: str | None, rules: list[dict]):
-    topics, work, store = tmp_path / "topics", tmp_path / "work", tmp_path / "store"
-    work.mkdir()
-    (work / "status").write_text(status + "\n")
-    (work / "state-0.jsonl").write_text(new)
-    if old is not None:
-        (topics / "state" / "0").mkdir(parents=True)
-        (topics / "state" / "0" / "state.jsonl").write_text(old)
-    (store / "kafka" / "configmaps").mkdir(parents=True, exist_ok=True)
-    path = store / "kafka" / "configmaps" / "c-kafka-topics-state-0.json"
-    if not path.exists():
-        path.write_text(json.dumps({"apiVersion": "v1", "kind": "ConfigMap",
-                                    "metadata": {"name": "c-kafka-topics-state-0"}}))
-    env = {"PATH": f"{KUBECTL_STAND_IN}:/usr/local/bin:/usr/bin:/bin", "KAFKAC_WORK_DIR": str(work),
-           "KAFKAC_NAMESPACE": "kafka", "KAFKAC_STATE_CONFIGMAPS": "c-kafka-topics-state-0",
-           "KAFKAC_TOPICS_DIR": str(topics), "KAFKAC_TEST_KUBECTL_STORE": str(store),
-           "KAFKAC_TEST_KUBECTL_RULES": json.dumps(rules)}
-    done = subprocess.run(["bash", str(RECORD)], env=env, capture_output=True, text=True, timeout=60)
-    return done, json.loads(path.read_text())
-
-
-ALLOWED = [{"verbs": ["get", "patch"], "resourceNames": ["c-kafka-topics-state-0"]}]
-
-
-@pytest.mark.skipif(shutil.which("jq") is None and not os.environ.get("CI"),
-                    reason="the record step needs jq, as the kubectl image has (Debian package jq)")
-@pytest.mark.parametrize("status, code", [("ok", 0), ("refused", 3), ("failed", 1)])
-def test_record_step_stores_the_record_and_ends_with_the_outcome(tmp_path, status, code):
-    done, config_map = record_step(tmp_path, status, '{"name":"a"}\n', None, ALLOWED)
-    assert done.returncode == code, done.stderr
-    assert config_map["data"] == {"state.jsonl": '{"name":"a"}\n'}
-
-
-@pytest.mark.skipif(shutil.which("jq") is None and not os.environ.get("CI"),
-                    reason="the record step needs jq, as the kubectl image has (Debian package jq)")
-def test_record_step_writes_nothing_when_the_record_is_unchanged(tmp_path):
-    done, config_map = record_step(tmp_path, "ok", '{"name":"a"}\n', '{"name":"a"}\n', ALLOWED)
-    assert done.returncode == 0, done.stderr
-    assert "the record is unchanged" in done.stdout
-    assert "data" not in config_map and not (tmp_path / "store" / "writes.log").exists()
-
-
-@pytest.mark.skipif(shutil.which("jq") is None and not os.environ.get("CI"),
-                    reason="the record step needs jq, as the kubectl image has (Debian package jq)")
-def test_record_step_needs_the_role_it_is_given(tmp_path):
-    done, _ = record_step(tmp_path, "ok", '{"name":"a"}\n', None,
-                          [{"verbs": ["get"], "resourceNames": ["c-kafka-topics-state-0"]}])
-    assert done.returncode != 0 and "Forbidden" in done.stderr
 
 
 # --- the same programs from a workstation: compiler/topics_sync.py -----------------------------

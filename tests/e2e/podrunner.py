@@ -44,7 +44,9 @@ The machinery is PodRuntime's; where a pod's ConfigMaps, Secrets, field values
 and names come from is its subclass's. LocalCluster takes them from the rendered
 chart (above); tests/kube/node.py, the node agent of the tests' control plane,
 from the Kubernetes API, and runs the pods the API server binds to it, the
-kubectl image's containers included (the pinned kubectl, first on PATH).
+kubectl image's containers included (the pinned kubectl, first on PATH);
+LocalCluster does the same for them once a test gives it that program
+(`kubectl`, as tests/e2e/topicjob.py's give_kubectl does).
 
 Stopping a pod sends SIGTERM to the container's main process and SIGKILL to
 its whole process group after terminationGracePeriodSeconds, as the kubelet
@@ -76,6 +78,7 @@ from compiler.verify import render
 SHIM_DIR = "/kafkac-e2e"  # where the LD_PRELOAD shim is bound inside a pod
 KAFKA_HOME_IN_POD = "/opt/kafka"  # the apache/kafka image's distribution folder
 KUBECTL_BIN_IN_POD = "/opt/kubectl/bin"  # where the kubectl image's program is, first on PATH
+KUBECTL_IMAGE = "registry.k8s.io/kubectl:"
 HOST_SYSTEM_DIRS = ("usr", "etc", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 # Every name a pod looks up is in its /etc/hosts; without a nameserver line the
 # resolver would ask 127.0.0.1, so no lookup ever leaves the machine.
@@ -878,6 +881,13 @@ class LocalCluster(PodRuntime):
 
     def secret_data(self, pod: Pod, name: str) -> dict[str, bytes] | None:
         return self.secrets.get(name)
+
+    def image_of(self, container: dict) -> str:
+        # The kubectl image's layout (the pinned kubectl first on PATH), once a test has given the
+        # runner that program (`kubectl`) for the Jobs' steps it runs against the tests' API server.
+        if self.kubectl is not None and container["image"].startswith(KUBECTL_IMAGE):
+            return "kubectl"
+        return "kafka"
 
     def field_value(self, pod: Pod, field_path: str) -> str:
         fields = {"metadata.name": pod.name, "metadata.namespace": self.namespace,

@@ -10,41 +10,45 @@ brokers by their DNS names on the replication listener, with the chart's TLS
 client settings and the Secrets the certificates Job made. The steps of one
 run share the pod's emptyDirs, as containers of a pod do.
 
-What stands in for the Kubernetes cluster:
+What stands in for the Kubernetes cluster, and what does not:
 
 * Images: the sync step finds Kafka at /opt/kafka as in the Kafka image (with
   the stand-ins for bin/kafka-topics.sh and bin/kafka-configs.sh of
   kafka-dist/bin); the record step finds bash, jq and coreutils as the kubectl
-  image has them, and `kubectl-configmap-stand-in/kubectl` first on PATH: no
-  Kubernetes API server runs here, so that stand-in keeps ConfigMaps as JSON
-  files and applies the Job's Role (see its docstring).
-* `ApiServer` is the folder the stand-in keeps: the namespace's ConfigMaps.
-  `apply(manifests)` does to it what `helm install` or `helm upgrade` does to a
-  chart's ConfigMaps (creates them, sets the keys the chart renders, leaves the
-  keys only the Job writes), and before each run the pod's ConfigMap volumes
-  are filled from it, as the kubelet projects a ConfigMap's current data.
+  image has them, and the pinned kubectl first on PATH (podrunner's kubectl
+  image layout).
+* The API server is real: the booted cluster's namespace in the tests' control
+  plane (`cluster.api`, tests/kube/api_namespace.py). `api_server()` creates the
+  Job's ServiceAccount, Role and RoleBinding there as rendered, and its
+  `apply(manifests)` does to the chart's ConfigMaps what `helm install` or
+  `helm upgrade` does (server-side apply, see ReleaseApi.apply). Before each
+  run the pod's ConfigMap volumes are filled from the API's current data, as
+  the kubelet projects a ConfigMap, and the record step's kubectl reaches the
+  API server (127.0.0.1, its Go resolver and sockets untouched by the loopback
+  shim) with a token of the Job's ServiceAccount, in a kubeconfig the step gets
+  as a volume and KUBECONFIG: what the Job may write is what the chart's Role
+  allows, and what it wrote is in the API server's audit log.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
+import yaml
 
 from .. import util
+from ..kube.api_namespace import ApiNamespace, kubectl_folder
 from ..log_format import messages
 from . import podrunner
 
-HERE = Path(__file__).resolve().parent
-STAND_IN = HERE / "kubectl-configmap-stand-in" / "kubectl"
-STAND_IN_CONFIG_MAP = "kafkac-e2e-kubectl-stand-in"  # how the stand-in gets into the record step
-STAND_IN_DIR = "/kafkac-e2e-kubectl"
-STORE_VOLUME = "kafkac-e2e-api-server"
-STORE_DIR = "/kafkac-e2e-api-server"
+KUBECONFIG_CONFIG_MAP = "kafkac-e2e-kubeconfig"  # how the kubeconfig gets into a kubectl step
+KUBECONFIG_VOLUME = "kafkac-e2e-kubeconfig"
+KUBECONFIG_DIR = "/kafkac-e2e-kube"
+HELM_FIELD_MANAGER = "helm"
 STEP_TIMEOUT = 900.0
 JOB_POD_ADDRESS = 250  # last octet of the Job pod's loopback address
 
@@ -66,56 +70,41 @@ class JobRun(util.JobRun):
         return json.loads(lines[-1])
 
 
-class ApiServer:
-    """The ConfigMaps of a namespace, in the folder the kubectl stand-in keeps them in."""
+class ReleaseApi:
+    """The booted cluster's namespace in the tests' API server, as one release of the chart uses it."""
 
-    def __init__(self, folder: Path, namespace: str, fs_group: int):
-        self.folder = folder
+    def __init__(self, namespace: ApiNamespace, service_account: str):
         self.namespace = namespace
-        self.fs_group = fs_group
-        (folder / namespace / "configmaps").mkdir(parents=True, exist_ok=True)
-        for path in (folder, folder / namespace, folder / namespace / "configmaps"):
-            os.chown(path, 0, fs_group)
-            os.chmod(path, 0o2775)
-
-    def _path(self, name: str) -> Path:
-        return self.folder / self.namespace / "configmaps" / f"{name}.json"
-
-    def config_map(self, name: str) -> dict | None:
-        path = self._path(name)
-        return json.loads(path.read_text()) if path.exists() else None
-
-    def config_maps(self) -> dict[str, dict]:
-        return {p.stem: json.loads(p.read_text())
-                for p in sorted((self.folder / self.namespace / "configmaps").glob("*.json"))}
+        self.service_account = service_account  # the Job's
 
     def apply(self, manifests: list[dict]) -> None:
-        """What Helm does to the chart's ConfigMaps on install or upgrade (its three-way merge).
+        """What `helm install` or `helm upgrade` does to the chart's ConfigMaps (its three-way merge).
 
-        Keys the chart renders are set; keys only someone else wrote (the Job's record)
-        stay, as Helm leaves fields that neither the old nor the new chart has.
+        Server-side apply with Helm as the field manager: the keys the chart renders
+        are set (the chart's value wins over anyone's, --force-conflicts), keys the
+        previous chart rendered and this one does not are removed, and keys only
+        someone else wrote (the Job's record, written with `kubectl patch`) stay, as
+        Helm leaves fields that neither the old nor the new chart has.
         """
-        for manifest in manifests:
-            if manifest.get("kind") != "ConfigMap":
-                continue
-            name = manifest["metadata"]["name"]
-            current = self.config_map(name)
-            if current is None:
-                current = {"apiVersion": "v1", "kind": "ConfigMap", "data": {}}
-            current["metadata"] = {**copy.deepcopy(manifest["metadata"]),
-                                   "resourceVersion": (current.get("metadata") or {}).get("resourceVersion", "0")}
-            data = dict(current.get("data") or {})
-            data.update(manifest.get("data") or {})
-            current["data"] = data
-            path = self._path(name)
-            path.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n")
-            os.chown(path, 0, self.fs_group)
-            os.chmod(path, 0o664)
+        config_maps = [m for m in manifests if m.get("kind") == "ConfigMap"]
+        if config_maps:
+            self.namespace.plane.kubectl(
+                "apply", "--server-side", "--field-manager", HELM_FIELD_MANAGER, "--force-conflicts",
+                "--namespace", self.namespace.name, "--filename", "-", input=yaml.safe_dump_all(config_maps))
+
+    def config_map(self, name: str) -> dict | None:
+        """The ConfigMap as the API server has it now, or None."""
+        return self.namespace.get("configmap", name)
+
+    def config_maps(self) -> dict[str, dict[str, str]]:
+        return self.namespace.config_maps()
 
     def writes(self) -> list[str]:
-        """What the Job wrote through the API, one line a write."""
-        log = self.folder / "writes.log"
-        return log.read_text().splitlines() if log.exists() else []
+        """What the Jobs' ServiceAccounts wrote in the namespace so far, from the audit log."""
+        return self.namespace.writes()
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        return self.namespace.versions()
 
 
 def topics_job(manifests: list[dict], suffix: str = "-kafka-topics") -> dict:
@@ -125,12 +114,13 @@ def topics_job(manifests: list[dict], suffix: str = "-kafka-topics") -> dict:
 
 
 def api_server(cluster: podrunner.LocalCluster, manifests: list[dict], job_suffix: str = "-kafka-topics"
-               ) -> ApiServer:
-    """The API server's ConfigMaps for `cluster`, kept where the Job pod's record step reaches them."""
-    pod_spec = topics_job(manifests, job_suffix)["spec"]["template"]["spec"]
-    fs_group = (pod_spec.get("securityContext") or {}).get("fsGroup", 0)
-    return ApiServer(_claims_dir(cluster) / f"{STORE_VOLUME}-{_pod_name(manifests, job_suffix)}",
-                     cluster.namespace, fs_group)
+               ) -> ReleaseApi:
+    """The booted `cluster`'s namespace in the tests' API server, with the Job's ServiceAccount, Role
+    and RoleBinding as rendered (the objects Helm creates before the Job)."""
+    if cluster.api is None:
+        raise podrunner.PodError("the Job's steps need the cluster's namespace in the API server: boot() it")
+    account = cluster.api.apply_job_rbac(manifests, topics_job(manifests, job_suffix))
+    return ReleaseApi(cluster.api, account)
 
 
 def _pod_name(manifests: list[dict], job_suffix: str = "-kafka-topics") -> str:
@@ -142,24 +132,30 @@ def _claims_dir(cluster: podrunner.LocalCluster) -> Path:
     return cluster.work_dir / "claims"
 
 
-def _role_rules(manifests: list[dict], service_account: str) -> list[dict]:
-    """The rules for configmaps of the Role bound to the Job's ServiceAccount."""
-    roles = {m["metadata"]["name"]: m for m in manifests if m.get("kind") == "Role"}
-    rules = []
-    for binding in (m for m in manifests if m.get("kind") == "RoleBinding"):
-        if any(s.get("kind") == "ServiceAccount" and s.get("name") == service_account
-               for s in binding.get("subjects") or []):
-            role = roles[binding["roleRef"]["name"]]
-            rules += [r for r in role.get("rules") or []
-                      if "" in r.get("apiGroups", []) and "configmaps" in r.get("resources", [])]
-    return rules
+def give_kubectl(cluster: podrunner.LocalCluster, namespace: ApiNamespace, service_account: str) -> dict[str, str]:
+    """Let `cluster`'s kubectl-image containers reach the API server as `service_account`: the pinned
+    kubectl in the image's place, and a kubeconfig with a fresh token of the account in the ConfigMap
+    KUBECONFIG_CONFIG_MAP (see with_kubeconfig). The variables such a container runs with."""
+    if cluster.kubectl is None:
+        cluster.kubectl = kubectl_folder(cluster.work_dir / "kubectl") / "kubectl"
+    path = namespace.kubeconfig_for(service_account, cluster.work_dir / f"kubeconfig-{service_account}")
+    cluster.config_maps[KUBECONFIG_CONFIG_MAP] = {"data": {"config": path.read_text()}}
+    return {"KUBECONFIG": f"{KUBECONFIG_DIR}/config"}
 
 
-def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: ApiServer,
+def with_kubeconfig(spec: dict, container: dict) -> None:
+    """Mount the kubeconfig give_kubectl made into `container` of the pod `spec` (both changed)."""
+    spec["volumes"] = list(spec.get("volumes") or []) + [
+        {"name": KUBECONFIG_VOLUME, "configMap": {"name": KUBECONFIG_CONFIG_MAP, "defaultMode": 0o444}}]
+    container["volumeMounts"] = list(container.get("volumeMounts") or []) + [
+        {"name": KUBECONFIG_VOLUME, "mountPath": KUBECONFIG_DIR, "readOnly": True}]
+
+
+def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: ReleaseApi,
                    timeout: float = STEP_TIMEOUT, *, job_suffix: str = "-kafka-topics",
                    steps: tuple[str, ...] | None = None, empty_dir_seeds: dict[str, Path] | None = None
                    ) -> JobRun:
-    """Run the topics Job of `manifests` once, against `cluster`'s pods and `api`'s ConfigMaps.
+    """Run the topics Job of `manifests` once, against `cluster`'s pods and `api`'s namespace.
 
     `job_suffix` picks another Job that talks to Kafka (the users Job), `steps` runs
     only the steps so named, and `empty_dir_seeds` fills emptyDirs (name -> folder to
@@ -176,25 +172,21 @@ def run_topics_job(cluster: podrunner.LocalCluster, manifests: list[dict], api: 
     # A new pod: fresh emptyDirs (podrunner keeps them as claims so the steps share them).
     for name in empty_dirs:
         shutil.rmtree(_claims_dir(cluster) / f"{name}-{pod_name}", ignore_errors=True)
+    _claims_dir(cluster).mkdir(parents=True, exist_ok=True)
     for name, source in (empty_dir_seeds or {}).items():
         # cp -a keeps the owners and modes the earlier steps' user gave the files.
         subprocess.run(["cp", "-a", str(source), str(_claims_dir(cluster) / f"{name}-{pod_name}")], check=True)
-    # The ConfigMaps as the API server has them now, the kubectl stand-in among them.
-    cluster.config_maps.update(api.config_maps())
-    cluster.config_maps[STAND_IN_CONFIG_MAP] = {"data": {"kubectl": STAND_IN.read_text()}}
-    rules = json.dumps(_role_rules(manifests, pod_spec["serviceAccountName"]))
+    # The ConfigMaps as the API server has them now.
+    cluster.config_maps.update({name: {"data": data} for name, data in api.config_maps().items()})
+    kubectl_env = give_kubectl(cluster, api.namespace, api.service_account)
 
     def run_container(container: dict) -> subprocess.CompletedProcess:
         kubectl = container["image"] != kafka_image
         pod = _container_pod(cluster, pod_spec, container, pod_name, address, empty_dirs, kubectl)
-        env = {}
-        if kubectl:
-            env = {"PATH": f"{STAND_IN_DIR}:/usr/local/bin:/usr/bin:/bin",
-                   "KAFKAC_TEST_KUBECTL_STORE": STORE_DIR, "KAFKAC_TEST_KUBECTL_RULES": rules}
         command = list(container.get("command") or []) + list(container.get("args") or [])
         cluster.create_pod(pod)
         try:
-            return cluster.exec(pod, command, timeout=timeout, env=env)
+            return cluster.exec(pod, command, timeout=timeout, env=kubectl_env if kubectl else {})
         finally:
             cluster.delete_pod(pod, grace=0)
 
@@ -212,14 +204,8 @@ def _container_pod(cluster: podrunner.LocalCluster, pod_spec: dict, container: d
     spec = copy.deepcopy(pod_spec)
     spec.pop("initContainers", None)
     spec["containers"] = [container]
-    claims = list(empty_dirs)
     if kubectl:
-        spec["volumes"].append({"name": "kafkac-e2e-kubectl",
-                                "configMap": {"name": STAND_IN_CONFIG_MAP, "defaultMode": 0o755}})
-        container["volumeMounts"] = list(container.get("volumeMounts") or []) + [
-            {"name": "kafkac-e2e-kubectl", "mountPath": STAND_IN_DIR, "readOnly": True},
-            {"name": STORE_VOLUME, "mountPath": STORE_DIR}]
-        claims.append(STORE_VOLUME)
+        with_kubeconfig(spec, container)
     return podrunner.Pod(name=pod_name, statefulset="", ordinal=0, address=address, spec=spec,
-                         labels={}, claim_names=claims,
+                         labels={}, claim_names=list(empty_dirs),
                          dir=cluster.work_dir / "pods" / f"{pod_name}.{container['name']}")

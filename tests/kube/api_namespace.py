@@ -132,6 +132,49 @@ class ApiNamespace:
         return path
 
 
+    # --- cluster-wide RBAC ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def cluster_rbac(self, manifests: list[dict], service_account: str) -> Iterator[list[str]]:
+        """The rendered ClusterRoleBindings that bind `service_account` of this namespace, and their
+        ClusterRoles, created for the time inside (they are no namespace's: deleting one leaves them);
+        their "<kind>/<name>"s."""
+        bindings = [m for m in manifests if m.get("kind") == "ClusterRoleBinding"
+                    and any(s.get("kind") == "ServiceAccount" and s.get("name") == service_account
+                            and s.get("namespace") == self.name for s in m.get("subjects") or [])]
+        roles = {b["roleRef"]["name"] for b in bindings}
+        objects = [m for m in manifests if m.get("kind") == "ClusterRole" and m["metadata"]["name"] in roles] + bindings
+        names = [f"{m['kind'].lower()}/{m['metadata']['name']}" for m in objects]
+        if objects:
+            self.plane.kubectl("apply", "--filename", "-", input=yaml.safe_dump_all(objects))
+        try:
+            yield names
+        finally:
+            if names:
+                self.plane.kubectl("delete", "--ignore-not-found", *names, check=False)
+
+    # --- RBAC in effect --------------------------------------------------------------------------
+
+    def wait_allowed(self, service_account: str, verb: str, target: str, timeout: float = 30.0) -> None:
+        """Until the API server's authorizer lets `service_account` of this namespace do `verb` to
+        `target` ("configmap/NAME", "node/NAME"): Roles and bindings just created take a moment."""
+        user = f"system:serviceaccount:{self.name}:{service_account}"
+        deadline = time.monotonic() + timeout
+        while self.plane.kubectl("auth", "can-i", verb, target, "--namespace", self.name, "--as", user,
+                                 check=False).stdout.strip() != "yes":
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{user} still may not {verb} {target} after {timeout:g} s")
+            time.sleep(0.2)
+
+    # --- what the platform writes --------------------------------------------------------------
+
+    def set_status(self, kind: str, name: str, status: dict) -> None:
+        """Merge `status` into the object's status through the status subresource, as the platform's
+        controllers write it (a cloud's load balancer controller, OpenShift's router)."""
+        self.plane.kubectl("patch", kind, name, "--namespace", self.name, "--subresource=status",
+                           "--type=merge", "--patch", json.dumps({"status": status}))
+
+
 def kubectl_folder(folder: Path) -> Path:
     """`folder` (made, readable by any user) holding the pinned kubectl, for a Job step's PATH."""
     folder.mkdir(parents=True, exist_ok=True)
