@@ -1,16 +1,18 @@
 """cert-manager's part, for the end-to-end tests of CAs of type cert-manager.io.
 
-cert-manager cannot run here (it is a controller of a Kubernetes API server,
-and none runs here), so `CertManagerStandIn` does what its CA issuer does for
-the Certificates the chart's Job creates in the kubectl stand-in's store
-(`<store>/<namespace>/certificates/<name>.json`): for each Certificate that is
-not Ready for its current generation, it issues a key and a certificate
-exactly as the Certificate's spec asks (commonName, organizations, dnsNames,
-ipAddresses, usages, duration, issuerRef) with openssl, writes them into
-Secret spec.secretName with cert-manager's keys (tls.crt: the certificate and
-the issuer's chain, tls.key: PKCS#8 PEM, ca.crt: the issuer's CA), and sets
-the Ready condition with its observedGeneration. A Certificate whose issuer it
-does not know gets Ready False, as cert-manager reports a missing issuer.
+cert-manager itself does not run here (its controller needs images and
+webhooks the tests do not have), so `CertManagerStandIn` does what its CA
+issuer does for the Certificates the chart's Job creates in a namespace of the
+tests' API server (real certificates.cert-manager.io/v1 objects, cert-manager's
+own CRD: tests/kube/crds.py): for each Certificate that is not Ready for its
+current generation, it issues a key and a certificate exactly as the
+Certificate's spec asks (commonName, organizations, dnsNames, ipAddresses,
+usages, duration, issuerRef) with openssl, writes them into Secret
+spec.secretName with cert-manager's keys (tls.crt: the certificate and the
+issuer's chain, tls.key: PKCS#8 PEM, ca.crt: the issuer's CA), as the admin,
+and sets the Ready condition with its observedGeneration through the status
+subresource. A Certificate whose issuer it does not know gets Ready False, as
+cert-manager reports a missing issuer.
 
 The issuers are made here: a root CA, and under it an intermediate CA that
 signs (so tls.crt carries a chain, as with most real issuers); what clients
@@ -20,14 +22,14 @@ trust is the root.
 from __future__ import annotations
 
 import base64
-import json
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import certjob
+from ..kube import crds
+from ..kube.api_namespace import ApiNamespace
 
 EXTENDED_USAGES = {"server auth": "serverAuth", "client auth": "clientAuth"}
 KEY_USAGES = {"digital signature": "digitalSignature", "key encipherment": "keyEncipherment"}
@@ -97,42 +99,47 @@ class Issuer:
 
 
 class CertManagerStandIn:
-    """Issues the Certificates in a kubectl stand-in store, in a thread, inside each `with`."""
+    """Issues the Certificates of a namespace of the tests' API server, in a thread, inside each `with`."""
 
-    def __init__(self, store: Path, namespace: str, issuers: dict[str, Issuer], work: Path):
-        self.store, self.namespace, self.issuers, self.work = store, namespace, issuers, work
+    def __init__(self, api: ApiNamespace, issuers: dict[str, Issuer], work: Path):
+        self.api, self.issuers, self.work = api, issuers, work
         self.issued: list[str] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+        crds.ensure(api.plane, crds.CERTIFICATES)
 
     def __enter__(self) -> "CertManagerStandIn":
         self._stop.clear()
+        self._failure = None
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=60)
+        if self._failure is not None and exc[0] is None:
+            raise AssertionError(f"the tests' cert-manager failed: {self._failure}") from self._failure
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.reconcile()
+            try:
+                self.reconcile()
+            except BaseException as problem:  # reported by __exit__
+                self._failure = problem
+                return
             time.sleep(0.2)
 
-    def certificate_files(self) -> list[Path]:
-        return sorted((self.store / self.namespace / "certificates").glob("*.json"))
+    def certificates(self) -> list[dict]:
+        return self.api.items(crds.CERTIFICATES)
 
     def reconcile(self, renew: tuple[str, ...] = ()) -> None:
         """Issue what is not Ready for its generation, and the Certificates named in `renew`."""
-        for path in self.certificate_files():
-            try:
-                certificate = json.loads(path.read_text())
-            except json.JSONDecodeError:  # being written by the kubectl stand-in
-                continue
+        for certificate in self.certificates():
             name, generation = certificate["metadata"]["name"], certificate["metadata"]["generation"]
             ready = [c for c in certificate.get("status", {}).get("conditions", [])
-                     if c["type"] == "Ready" and c["status"] == "True" and c["observedGeneration"] == generation]
+                     if c["type"] == "Ready" and c["status"] == "True" and c.get("observedGeneration") == generation]
             if ready and name not in renew:
                 continue
             issuer = self.issuers.get(certificate["spec"]["issuerRef"]["name"])
@@ -146,14 +153,13 @@ class CertManagerStandIn:
                 condition = {"type": "Ready", "status": "True", "reason": "Ready",
                              "message": "Certificate is up to date and has not expired",
                              "observedGeneration": generation}
-            certificate["status"] = {"conditions": [condition]}
-            path.write_text(json.dumps(certificate, indent=2, sort_keys=True) + "\n")
+            # The status for the generation read: a spec changed since is issued on the next pass.
+            self.api.patch(crds.CERTIFICATES, name, {"status": {"conditions": [condition]}}, subresource="status")
 
     def _write_secret(self, name: str, data: dict[str, bytes]) -> None:
-        path = self.store / self.namespace / f"{name}.json"
-        if path.exists():
-            manifest = json.loads(path.read_text())
-            manifest["data"] = {k: base64.b64encode(v).decode() for k, v in data.items()}
-            path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        encoded = {k: base64.b64encode(v).decode() for k, v in data.items()}
+        if self.api.get("secret", name) is not None:
+            self.api.patch("secret", name, {"data": encoded})
         else:
-            certjob.put_secrets(self.store, self.namespace, {name: data})
+            self.api.create({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+                             "metadata": {"name": name, "namespace": self.api.name}, "data": encoded})

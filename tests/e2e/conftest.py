@@ -2,8 +2,9 @@
 
 `boot(example)` compiles examples/<example>, renders the chart with the pinned
 helm, runs the chart's certificates Job (certjob.py: its real scripts, the
-machine's openssl, Secrets kept by a kubectl stand-in) to make the cluster
-CA and node certificate Secrets, starts every pod of the chart with
+machine's openssl, the real kubectl against the tests' API server, in the
+chart's namespace, which exists there while the cluster runs) to make the
+cluster CA and node certificate Secrets, starts every pod of the chart with
 podrunner.LocalCluster, those Secrets mounted, and waits until each pod's own
 readiness probe passes. Python clients in the tests reach the pods
 by their cluster DNS names (resolution is patched in this process only).
@@ -135,19 +136,23 @@ def compile_example(example: str | Path, out: Path) -> Path:
 
 def issue_certificates(chart: Path, env: Environment, namespace: str = NAMESPACE,
                        provided: dict[str, dict[str, bytes]] | None = None,
-                       issuer: Callable[[Path], contextlib.AbstractContextManager] | None = None
-                       ) -> dict[str, dict[str, bytes]]:
+                       issuer: Callable[[ApiNamespace], contextlib.AbstractContextManager] | None = None,
+                       api: ApiNamespace | None = None) -> dict[str, dict[str, bytes]]:
     """The Secrets in the namespace after the chart's certificates Job ran, name -> key -> bytes:
     the ones `provided` (made by the user before install; none by default) and the Job's.
-    `issuer(store)` runs beside the Job (cert-manager's stand-in, for CAs of type cert-manager.io)."""
+    The Job runs in `api`, the namespace of the tests' API server the caller holds (boot's), or else
+    in `namespace`, held for the Job's run only. `issuer(api)` runs beside the Job (the tests'
+    cert-manager, cert_manager.CertManagerStandIn, for CAs of type cert-manager.io)."""
+    if api is None:
+        with ApiNamespace.created(env.plane, namespace) as held:
+            return issue_certificates(chart, env, namespace, provided, issuer, api=held)
     folder = certjob.shared_folder("kafkac-e2e-certificates-")
     try:
-        manifests = manifests_of(chart, namespace=namespace)
-        certjob.put_secrets(folder / "store", namespace, provided or {})
-        with issuer(folder / "store") if issuer else contextlib.nullcontext():
-            certjob.run_certificate_job(manifests, namespace, folder / "store", folder / "work",
-                                        env.java_home)
-        return certjob.secrets_in(folder / "store", namespace)
+        manifests = manifests_of(chart, namespace=api.name)
+        api.put_secrets(provided or {})
+        with issuer(api) if issuer else contextlib.nullcontext():
+            certjob.run_certificate_job(manifests, api, folder / "work", env.java_home)
+        return api.secrets()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -158,7 +163,7 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
          extra_jars: tuple[Path, ...] = (),
          extra_folders: dict[str, list[Path]] | None = None, values: dict | None = None,
          init_commands: dict[str, Callable[[podrunner.Pod], list[str] | None]] | None = None,
-         certificate_issuer: Callable[[Path], contextlib.AbstractContextManager] | None = None):
+         certificate_issuer: Callable[[ApiNamespace], contextlib.AbstractContextManager] | None = None):
     """Compile, issue the certificates, start and wait for every pod of `example`; stop everything afterwards.
 
     `example` is the name of an example or a folder of specs. `secrets` are Secrets
@@ -187,7 +192,7 @@ def boot(example: str | Path, env: Environment, work: Path, *, address_block: in
         cluster = podrunner.LocalCluster(
             chart, work / "run", kafka_home=kafka_home, shim=env.shim,
             java_home=env.java_home, namespace=NAMESPACE,
-            secrets={**issue_certificates(chart, env, provided=ca_secrets, issuer=certificate_issuer),
+            secrets={**issue_certificates(chart, env, provided=ca_secrets, issuer=certificate_issuer, api=api),
                      **(secrets or {})},
             address_prefix=env.slot.address_prefix(address_block), registry=env.slot.registry,
             init_commands=init_commands, api=api)

@@ -1,9 +1,10 @@
 """CAs of type cert-manager.io, run for real but for cert-manager itself.
 
 The certificates Job runs as rendered (certjob.py: its real scripts, this
-machine's openssl, the kubectl stand-in's store in place of the API server). cert-manager cannot run here (it needs a Kubernetes API server),
-so cert_manager.CertManagerStandIn plays its CA issuer: it issues what each
-Certificate the Job created asks for, from issuers made here with openssl (an
+machine's openssl, the real kubectl against the tests' API server, where
+cert-manager's Certificate CRD is registered). cert-manager's controller does
+not run here, so cert_manager.CertManagerStandIn plays its CA issuer: it
+issues what each Certificate the Job created asks for, from issuers made here with openssl (an
 intermediate CA under a root), into the Secret the Certificate names. The
 Job's request step then finds them Ready, its issue step checks and copies
 them, and a node of cert-manager-spec/ boots with what it copied; clients
@@ -20,6 +21,8 @@ import pytest
 
 from compiler.verify import APPLIED_MANIFESTS_KEY
 
+from ..kube import crds
+from ..kube.api_namespace import ApiNamespace
 from ..util import manifests_of
 from . import certjob, clients
 from .cert_manager import CertManagerStandIn, Issuer
@@ -55,25 +58,47 @@ def manifests(e2e, tmp_path_factory) -> list[dict]:
     return manifests_of(chart)
 
 
-class Namespace(certjob.StoreReader):
+@pytest.fixture(scope="module")
+def api(e2e):
+    """The chart's namespace in the tests' API server, for the whole module; each Namespace below
+    starts it again without Secrets and Certificates."""
+    with ApiNamespace.created(e2e.plane, NAMESPACE) as api:
+        yield api
+
+
+class Namespace:
     """One namespace: its Secrets and Certificates, cert-manager's stand-in, and the certificates Job."""
 
-    def __init__(self, manifests: list[dict], java_home: Path, issuers: dict[str, Issuer]):
-        self.manifests, self.java_home = manifests, java_home
+    def __init__(self, manifests: list[dict], java_home: Path, issuers: dict[str, Issuer], api: ApiNamespace):
+        self.manifests, self.java_home, self.api = manifests, java_home, api
         self.folder = certjob.shared_folder("kafkac-e2e-cert-manager-")
-        self.store, self.namespace = self.folder / "store", NAMESPACE
-        self.cert_manager = CertManagerStandIn(self.store, NAMESPACE, issuers, self.folder / "issued")
+        self.cert_manager = CertManagerStandIn(api, issuers, self.folder / "issued")  # registers the CRD
+        api.delete_all("secrets", crds.CERTIFICATES)
+        self.done = len(api.writes())  # the writes before this namespace's
         self.runs = 0
+
+    def put_secrets(self, secrets: dict[str, dict[str, bytes]]) -> None:
+        self.api.put_secrets(secrets)
 
     def certificates(self, check: bool = True, env: dict | None = None) -> certjob.JobRun:
         self.runs += 1
-        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, self.folder / f"run-{self.runs}",
+        return certjob.run_certificate_job(self.manifests, self.api, self.folder / f"run-{self.runs}",
                                            self.java_home, check=check, env=env)
+
+    def secrets(self) -> dict[str, dict[str, bytes]]:
+        return self.api.secrets()
+
+    def certificate(self, name: str) -> dict:
+        return self.api.get(crds.CERTIFICATES, name)
+
+    def writes(self) -> list[str]:
+        """What the Job wrote since this namespace started: "<verb> <secret|certificate> <namespace>/<name>"."""
+        return self.api.writes()[self.done:]
 
 
 @pytest.fixture
-def namespace(manifests, e2e, issuers):
-    made = Namespace(manifests, e2e.java_home, issuers)
+def namespace(manifests, e2e, issuers, api):
+    made = Namespace(manifests, e2e.java_home, issuers, api)
     try:
         yield made
     finally:
@@ -81,12 +106,12 @@ def namespace(manifests, e2e, issuers):
 
 
 def test_the_job_asks_cert_manager_and_copies_what_it_issued_with_strimzis_keys(namespace, issuers, tmp_path):
-    certjob.put_secrets(namespace.store, NAMESPACE, bundles(issuers))
+    namespace.put_secrets(bundles(issuers))
     with namespace.cert_manager:
         run = namespace.certificates()
     assert namespace.writes() == [
-        f"create certificates.cert-manager.io {NAMESPACE}/{NODE}",
-        f"create certificates.cert-manager.io {NAMESPACE}/{EXPORTER}",
+        f"create certificate {NAMESPACE}/{NODE}",
+        f"create certificate {NAMESPACE}/{EXPORTER}",
         f"create secret {NAMESPACE}/{CA_CERT}", f"create secret {NAMESPACE}/{NODE}",
         f"create secret {NAMESPACE}/{EXPORTER}", f"create secret {NAMESPACE}/{CLIENTS_CA_CERT}"], run.log
     secrets = namespace.secrets()
@@ -114,16 +139,16 @@ def test_the_job_asks_cert_manager_and_copies_what_it_issued_with_strimzis_keys(
         openssl("x509", "-noout", "-pubkey", data=exporter["kafka-exporter.crt"])
 
     # Running again asks for nothing new and writes nothing.
-    writes = namespace.writes()
+    writes, versions = namespace.writes(), namespace.api.versions()
     with namespace.cert_manager:
         again = namespace.certificates()
-    assert namespace.writes() == writes, again.log
+    assert namespace.writes() == writes and namespace.api.versions() == versions, again.log
     assert "Certificate cm-cluster-kafka-node-certs: kept" in again.output("request")
     assert "node certificate: kept" in again.output("issue")
 
 
 def test_a_certificate_cert_manager_renewed_is_copied_on_the_next_run(namespace, issuers):
-    certjob.put_secrets(namespace.store, NAMESPACE, bundles(issuers))
+    namespace.put_secrets(bundles(issuers))
     with namespace.cert_manager:
         namespace.certificates()
     before = namespace.secrets()[NODE]["node.crt"]
@@ -131,13 +156,13 @@ def test_a_certificate_cert_manager_renewed_is_copied_on_the_next_run(namespace,
     writes = namespace.writes()
     with namespace.cert_manager:
         run = namespace.certificates()
-    assert namespace.writes()[len(writes):] == [f"replace secret {NAMESPACE}/{NODE}"], run.log
+    assert namespace.writes()[len(writes):] == [f"update secret {NAMESPACE}/{NODE}"], run.log
     assert namespace.secrets()[NODE]["node.crt"] != before
     assert "cert-manager issued a new certificate" in run.output("issue")
 
 
 def test_a_changed_certificate_spec_is_updated_and_issued_anew(namespace, issuers, manifests):
-    certjob.put_secrets(namespace.store, NAMESPACE, bundles(issuers))
+    namespace.put_secrets(bundles(issuers))
     with namespace.cert_manager:
         namespace.certificates()
     # The next chart asks for one more name (as a new listener host would).
@@ -150,8 +175,8 @@ def test_a_changed_certificate_spec_is_updated_and_issued_anew(namespace, issuer
     writes = namespace.writes()
     with namespace.cert_manager:
         run = namespace.certificates()
-    assert namespace.writes()[len(writes):] == [f"replace certificates.cert-manager.io {NAMESPACE}/{NODE}",
-                                                f"replace secret {NAMESPACE}/{NODE}"], run.log
+    assert namespace.writes()[len(writes):] == [f"update certificate {NAMESPACE}/{NODE}",
+                                                f"update secret {NAMESPACE}/{NODE}"], run.log
     assert namespace.certificate(NODE)["metadata"]["generation"] == 2
     assert "DNS:kafka.example.com" in openssl("x509", "-noout", "-ext", "subjectAltName",
                                               data=namespace.secrets()[NODE]["node.crt"])
@@ -159,16 +184,16 @@ def test_a_changed_certificate_spec_is_updated_and_issued_anew(namespace, issuer
 
 def test_a_new_ca_in_the_bundle_reaches_the_ca_certificate_secret_as_the_next_generation(namespace, issuers,
                                                                                           tmp_path):
-    certjob.put_secrets(namespace.store, NAMESPACE, bundles(issuers))
+    namespace.put_secrets(bundles(issuers))
     with namespace.cert_manager:
         namespace.certificates()
     # The user adds the CA of a next issuer to the bundle, before switching the issuer to it.
     both = issuers["cluster-issuer"].root_pem + issuers["clients-issuer"].root_pem
-    certjob.put_secrets(namespace.store, NAMESPACE, {"cluster-ca-bundle": {"ca.crt": both}})
+    namespace.put_secrets({"cluster-ca-bundle": {"ca.crt": both}})
     writes = namespace.writes()
     with namespace.cert_manager:
         run = namespace.certificates()
-    assert namespace.writes()[len(writes):] == [f"replace secret {NAMESPACE}/{CA_CERT}"], run.log
+    assert namespace.writes()[len(writes):] == [f"update secret {NAMESPACE}/{CA_CERT}"], run.log
     ca_cert = namespace.secrets()[CA_CERT]
     assert ca_cert["ca.crt"] == both
     (tmp_path / "ca.p12").write_bytes(ca_cert["ca.p12"])
@@ -176,14 +201,14 @@ def test_a_new_ca_in_the_bundle_reaches_the_ca_certificate_secret_as_the_next_ge
                              "-storepass", ca_cert["ca.password"].decode()], capture_output=True,
                             timeout=60).stdout.decode()
     assert "contains 2 entries" in listed, listed
-    annotations = certjob.secret_manifest(namespace.store, NAMESPACE, CA_CERT)["metadata"]["annotations"]
+    annotations = namespace.api.get("secret", CA_CERT)["metadata"]["annotations"]
     assert annotations == {"strimzi.io/ca-cert-generation": "1"}
 
 
 def test_a_certificate_that_the_bundle_does_not_trust_fails_the_job(namespace, issuers):
     wrong = bundles(issuers)
     wrong["cluster-ca-bundle"] = {"ca.crt": issuers["clients-issuer"].root_pem}
-    certjob.put_secrets(namespace.store, NAMESPACE, wrong)
+    namespace.put_secrets(wrong)
     with namespace.cert_manager:
         run = namespace.certificates(check=False)
     assert run.steps[-1].name == "issue" and run.steps[-1].returncode != 0
@@ -193,7 +218,7 @@ def test_a_certificate_that_the_bundle_does_not_trust_fails_the_job(namespace, i
 
 
 def test_a_missing_bundle_fails_the_job_naming_it(namespace, issuers):
-    certjob.put_secrets(namespace.store, NAMESPACE, {"clients-ca-bundle": bundles(issuers)["clients-ca-bundle"]})
+    namespace.put_secrets({"clients-ca-bundle": bundles(issuers)["clients-ca-bundle"]})
     with namespace.cert_manager:
         run = namespace.certificates(check=False)
     assert run.steps[-1].returncode != 0
@@ -202,7 +227,7 @@ def test_a_missing_bundle_fails_the_job_naming_it(namespace, issuers):
 
 
 def test_without_cert_manager_the_job_fails_naming_the_certificate_and_issuer(namespace, issuers):
-    certjob.put_secrets(namespace.store, NAMESPACE, bundles(issuers))
+    namespace.put_secrets(bundles(issuers))
     run = namespace.certificates(check=False, env={"request": {"KAFKAC_CERT_MANAGER_WAIT_SECONDS": "3"}})
     assert [s.name for s in run.steps] == ["request"] and run.steps[0].returncode != 0
     said = run.output("request")
@@ -211,7 +236,7 @@ def test_without_cert_manager_the_job_fails_naming_the_certificate_and_issuer(na
 
 
 def test_a_node_with_cert_managers_certificate_serves_clients_that_trust_only_the_issuers_root(
-        e2e, issuers, tmp_path_factory):
+        e2e, api, issuers, tmp_path_factory):
     work = tmp_path_factory.mktemp("cert-manager-kafka")
     # A client certificate from the clients issuer, as cert-manager would issue for an application.
     client = issuers["clients-issuer"].issue(
@@ -223,8 +248,9 @@ def test_a_node_with_cert_managers_certificate_serves_clients_that_trust_only_th
     options = {"security_protocol": "SSL", "ssl_cafile": str(work / "ca.crt"), "ssl_check_hostname": True,
                "ssl_certfile": str(work / "user.crt"), "ssl_keyfile": str(work / "user.key")}
     provided = bundles(issuers, clients_key="bundle.pem")
+    api.delete_all("secrets", crds.CERTIFICATES)  # boot()'s Job starts from an empty namespace
     with boot(str(SPEC), e2e, work, address_block=15, ca_secrets=provided,
-              certificate_issuer=lambda store: CertManagerStandIn(store, NAMESPACE, issuers, work / "issued")) \
+              certificate_issuer=lambda api: CertManagerStandIn(api, issuers, work / "issued")) \
             as cluster:
         assert [b["broker_id"] for b in clients.brokers(cluster.bootstrap(TLS), **options)] == [0]
         # A client without a certificate of the clients issuer is refused.

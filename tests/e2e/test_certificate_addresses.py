@@ -4,13 +4,14 @@ A load balancer's address and the host OpenShift gives a Route without one
 exist only once the platform has made them, after the first install. The
 certificates Job reads them on its next run (a `helm upgrade`) and re-issues
 the node certificate with them, under the same CA. Its scripts run for real
-(see certjob.py); the Services and Routes, with the status the platform would
-give them, are written by this test into the kubectl stand-in's store.
+(see certjob.py), against the tests' API server; the chart's Services and
+Routes (OpenShift's Route CRD registered there) are created by this test, and
+their status set through the status subresource as the platform's load
+balancer controller and router would.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ import subprocess
 import pytest
 
 
+from ..kube import crds
+from ..kube.api_namespace import ApiNamespace
 from ..util import manifests_of
 from . import certjob
 from .conftest import NAMESPACE, compile_example
@@ -58,8 +61,9 @@ spec:
           brokers:
             - {broker: 1, host: kafka-1.apps.example.com}
 """
-# What the platform gives the objects once they exist.
-LOAD_BALANCERS = {"my-cluster-kafka-lb-bootstrap": {"hostname": "LB-Bootstrap.elb.example.com"},
+# What the platform gives the objects once they exist (the API server takes a load balancer's
+# hostname in lower case only).
+LOAD_BALANCERS = {"my-cluster-kafka-lb-bootstrap": {"hostname": "lb-bootstrap.elb.example.com"},
                   "my-cluster-dual-lb-0": {"ip": "203.0.113.10"},
                   "my-cluster-dual-lb-1": {"ip": "2001:DB8::B"}}
 ROUTE_HOSTS = {"my-cluster-kafka-route-bootstrap": "my-cluster-kafka-route-bootstrap-kafka.apps.example.com",
@@ -72,17 +76,20 @@ def san(pem: bytes) -> tuple[list[str], list[str]]:
     return sorted(re.findall(r"DNS:([^,\s]+)", text)), sorted(re.findall(r"IP Address:([^,\s]+)", text))
 
 
-def write_platform_objects(store) -> None:
+def make_platform_objects(api: ApiNamespace, manifests: list[dict]) -> None:
+    """The chart's Services and Routes as `helm install` creates them, then the addresses the
+    platform gives them: a load balancer's ingress, the host the router admitted a Route under."""
+    named = set(LOAD_BALANCERS) | set(ROUTE_HOSTS)
+    objects = [m for m in manifests if m["kind"] in ("Service", "Route") and m["metadata"]["name"] in named]
+    assert {m["metadata"]["name"] for m in objects} == named
+    api.apply(objects)
     for name, ingress in LOAD_BALANCERS.items():
-        service = {"kind": "Service", "metadata": {"name": name},
-                   "status": {"loadBalancer": {"ingress": [ingress]}}}
-        (store / NAMESPACE / "services").mkdir(parents=True, exist_ok=True)
-        (store / NAMESPACE / "services" / f"{name}.json").write_text(json.dumps(service))
+        api.patch("service", name, {"status": {"loadBalancer": {"ingress": [ingress]}}}, subresource="status")
     for name, host in ROUTE_HOSTS.items():
-        route = {"kind": "Route", "metadata": {"name": name}, "spec": {"host": host},
-                 "status": {"ingress": [{"host": host, "routerName": "default"}]}}
-        (store / NAMESPACE / "routes").mkdir(parents=True, exist_ok=True)
-        (store / NAMESPACE / "routes" / f"{name}.json").write_text(json.dumps(route))
+        admitted = {"type": "Admitted", "status": "True", "lastTransitionTime": "2026-01-01T00:00:00Z"}
+        api.patch("routes.route.openshift.io", name,
+                  {"status": {"ingress": [{"host": host, "routerName": "default", "conditions": [admitted]}]}},
+                  subresource="status")
 
 
 @pytest.fixture
@@ -103,28 +110,36 @@ def test_the_role_reads_exactly_the_objects_whose_addresses_the_job_needs(manife
 
 def test_an_upgrade_adds_the_platforms_addresses_to_the_node_certificate(manifests, e2e):
     folder = certjob.shared_folder("kafkac-e2e-certificate-addresses-")
-    store = folder / "store"
     try:
-        # The first install: the Job runs before the Services and Routes exist.
-        first = certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "run-1", e2e.java_home)
-        assert "service my-cluster-dual-lb-0 does not exist yet" in first.output("fetch")
-        installed = certjob.secrets_in(store, NAMESPACE)
-        names, ips = san(installed[NODE]["node.crt"])
-        # Only the host the spec pins is there from the start.
-        assert ips == [] and [name for name in names if "example.com" in name] == ["kafka-1.apps.example.com"]
-
-        write_platform_objects(store)
-        certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "run-2", e2e.java_home)
-        upgraded = certjob.secrets_in(store, NAMESPACE)
-        names, ips = san(upgraded[NODE]["node.crt"])
-        # IPv6 as openssl prints it back: every group, upper case.
-        assert ips == ["2001:DB8:0:0:0:0:0:B", "203.0.113.10"]
-        assert {"lb-bootstrap.elb.example.com", *ROUTE_HOSTS.values(), "kafka-1.apps.example.com"} <= set(names)
-        assert upgraded[CA_CERT] == installed[CA_CERT]  # the same CA signs it
-
-        # Nothing changed since: the next run writes nothing.
-        writes = (store / "writes.log").read_text()
-        third = certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "run-3", e2e.java_home)
-        assert (store / "writes.log").read_text() == writes, third.log
+        with ApiNamespace.created(e2e.plane, NAMESPACE) as api:
+            upgrade_adds_the_platforms_addresses(manifests, e2e, api, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def upgrade_adds_the_platforms_addresses(manifests: list[dict], e2e, api: ApiNamespace, folder) -> None:
+    # The first install, on OpenShift (the Route API is there): the Job runs before the Services and
+    # Routes exist.
+    crds.ensure(api.plane, crds.ROUTES)
+    first = certjob.run_certificate_job(manifests, api, folder / "run-1", e2e.java_home)
+    assert "service my-cluster-dual-lb-0 does not exist yet" in first.output("fetch")
+    installed = api.secrets()
+    names, ips = san(installed[NODE]["node.crt"])
+    # Only the host the spec pins is there from the start.
+    assert ips == [] and [name for name in names if "example.com" in name] == ["kafka-1.apps.example.com"]
+
+    make_platform_objects(api, manifests)
+    done = api.writes()
+    second = certjob.run_certificate_job(manifests, api, folder / "run-2", e2e.java_home)
+    assert api.writes()[len(done):] == [f"update secret {NAMESPACE}/{NODE}"], second.log
+    upgraded = api.secrets()
+    names, ips = san(upgraded[NODE]["node.crt"])
+    # IPv6 as openssl prints it back: every group, upper case.
+    assert ips == ["2001:DB8:0:0:0:0:0:B", "203.0.113.10"]
+    assert {"lb-bootstrap.elb.example.com", *ROUTE_HOSTS.values(), "kafka-1.apps.example.com"} <= set(names)
+    assert upgraded[CA_CERT] == installed[CA_CERT]  # the same CA signs it
+
+    # Nothing changed since: the next run writes nothing.
+    writes, versions = api.writes(), api.versions()
+    third = certjob.run_certificate_job(manifests, api, folder / "run-3", e2e.java_home)
+    assert api.writes() == writes and api.versions() == versions, third.log

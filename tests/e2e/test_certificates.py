@@ -1,15 +1,16 @@
 """The certificates Job of a compiled chart, run for real (see certjob.py).
 
 Its scripts run as rendered, this machine's openssl makes the keys,
-certificates and key stores, and the Secrets go to the kubectl stand-in's
-store (no Kubernetes API server runs here). openssl and keytool, used apart
-from the Job's scripts, read back what it made (keytool: Java reads the stores).
+certificates and key stores, and the Secrets go to the tests' API server, in
+the chart's namespace, written by the real kubectl with the Job's own
+ServiceAccount (what the API server's audit log records of them is what the
+Job wrote). openssl and keytool, used apart from the Job's scripts, read back
+what it made (keytool: Java reads the stores).
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 
+from ..kube.api_namespace import ApiNamespace
 from ..util import manifests_of
 from . import certjob, clients
 from .conftest import NAMESPACE, boot, compile_example
@@ -39,50 +41,81 @@ def manifests(e2e, tmp_path_factory) -> list[dict]:
     return manifests_of(chart)
 
 
-class JobRunner:
-    """Runs the Job again and again against one store, as successive installs and upgrades would."""
+@pytest.fixture(scope="module")
+def api(e2e):
+    """The chart's namespace in the tests' API server, for the whole module; each JobRunner starts
+    it again without Secrets."""
+    with ApiNamespace.created(e2e.plane, NAMESPACE) as api:
+        yield api
 
-    def __init__(self, manifests: list[dict], java_home: Path):
-        self.manifests, self.java_home = manifests, java_home
+
+class JobRunner:
+    """Runs the Job again and again in the namespace, as successive installs and upgrades would,
+    from a namespace without Secrets."""
+
+    def __init__(self, manifests: list[dict], java_home: Path, api: ApiNamespace):
+        self.manifests, self.java_home, self.api = manifests, java_home, api
         self.folder = certjob.shared_folder("kafkac-e2e-certificates-")
-        self.store = self.folder / "store"
         self.runs = 0
+        self.frozen: list[dict] | None = None  # the Secrets kept by freeze()
+        self._empty()
+
+    def _empty(self) -> None:
+        self.api.delete_all("secrets")
+        self.done = len(self.api.writes())  # the writes before this runner's
 
     def __call__(self, env: dict | None = None, check: bool = True, before: dict | None = None
                  ) -> certjob.JobRun:
+        assert self.frozen is None, "a frozen runner runs no more"
         self.runs += 1
-        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store,
-                                           self.folder / f"run-{self.runs}", self.java_home,
-                                           env=env, check=check, before=before)
+        return certjob.run_certificate_job(self.manifests, self.api, self.folder / f"run-{self.runs}",
+                                           self.java_home, env=env, check=check, before=before)
+
+    def freeze(self) -> None:
+        """Keep the Secrets and writes as they are now, for tests after this one (the namespace is
+        emptied by the next runner)."""
+        self.frozen, self.frozen_writes = self.api.items("secrets"), self.writes()
 
     def seed(self, other: JobRunner) -> None:
-        """Start from what another runner's store holds (a copy, so the tests stay apart)."""
-        subprocess.run(["cp", "-a", str(other.store), str(self.store)], check=True)
+        """Start from the Secrets another (frozen) runner made: copies, as a user would restore them
+        from a backup, so that the tests stay apart."""
+        self._empty()
+        for secret in other.frozen:
+            metadata = {key: value for key, value in secret["metadata"].items()
+                        if key in ("name", "namespace", "labels", "annotations")}
+            self.api.create({**secret, "metadata": metadata})
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
-        return certjob.secrets_in(self.store, NAMESPACE)
+        if self.frozen is not None:
+            return {s["metadata"]["name"]: {key: base64.b64decode(value) for key, value in s["data"].items()}
+                    for s in self.frozen}
+        return self.api.secrets()
 
     def manifest(self, name: str) -> dict:
-        return certjob.secret_manifest(self.store, NAMESPACE, name)
+        if self.frozen is not None:
+            return next(s for s in self.frozen if s["metadata"]["name"] == name)
+        return self.api.get("secret", name)
 
     def writes(self) -> list[str]:
-        log = self.store / "writes.log"
-        return log.read_text().splitlines() if log.exists() else []
+        """What the Job wrote since this runner started: "<verb> secret <namespace>/<name>"."""
+        if self.frozen is not None:
+            return self.frozen_writes
+        return self.api.writes()[self.done:]
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        return self.api.versions()
 
     def annotate(self, name: str, key: str, value: str) -> None:
-        """`kubectl annotate secret NAME KEY=VALUE`, done to the store."""
-        path = self.store / NAMESPACE / f"{name}.json"
-        manifest = json.loads(path.read_text())
-        manifest["metadata"].setdefault("annotations", {})[key] = value
-        path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        """`kubectl annotate secret NAME KEY=VALUE`."""
+        self.api.annotate("secret", name, key, value)
 
     def delete(self, name: str) -> None:
-        (self.store / NAMESPACE / f"{name}.json").unlink()
+        self.api.delete("secret", name)
 
 
 @pytest.fixture
-def job(manifests, e2e):
-    runner = JobRunner(manifests, e2e.java_home)
+def job(manifests, e2e, api):
+    runner = JobRunner(manifests, e2e.java_home, api)
     try:
         yield runner
     finally:
@@ -90,11 +123,12 @@ def job(manifests, e2e):
 
 
 @pytest.fixture(scope="module")
-def installed(manifests, e2e):
+def installed(manifests, e2e, api):
     """The Job's first run in an empty namespace, as `helm install` runs it."""
-    runner = JobRunner(manifests, e2e.java_home)
+    runner = JobRunner(manifests, e2e.java_home, api)
     try:
         runner.first_run = runner()
+        runner.freeze()
         yield runner
     finally:
         subprocess.run(["rm", "-rf", str(runner.folder)], check=False)
@@ -146,9 +180,8 @@ def keytool_list(store: bytes, password: bytes, folder: Path) -> str:
 
 def test_first_run_creates_the_secrets_with_strimzis_keys(installed, tmp_path):
     job, run = installed, installed.first_run
-    assert job.writes() == [f"create secret {NAMESPACE}/{name} resourceVersion={i}"
-                            for i, name in enumerate((CA, CA_CERT, NODE, EXPORTER, CLIENTS_CA, CLIENTS_CA_CERT),
-                                                     start=1)], run.log
+    assert job.writes() == [f"create secret {NAMESPACE}/{name}"
+                            for name in (CA, CA_CERT, NODE, EXPORTER, CLIENTS_CA, CLIENTS_CA_CERT)], run.log
     secrets = job.secrets()
     assert sorted(secrets[CA_CERT]) == ["ca.crt", "ca.p12", "ca.password"]
     assert sorted(secrets[CA]) == ["ca.key", "ca.p12", "ca.password"]
@@ -217,9 +250,9 @@ def test_first_run_creates_a_clients_ca_apart_from_the_cluster_ca(installed, tmp
 
 def test_second_run_creates_nothing_and_changes_no_byte(job, installed):
     job.seed(installed)
-    before, writes = certjob.store_bytes(job.store), job.writes()
+    before, writes = job.versions(), job.writes()
     run = job()
-    assert certjob.store_bytes(job.store) == before
+    assert job.versions() == before
     assert job.writes() == writes
     assert "cluster CA: kept" in run.output("issue")
     assert "clients CA: kept" in run.output("issue")
@@ -241,7 +274,9 @@ def test_node_certificate_without_every_name_is_reissued_with_the_same_ca(job, t
     assert new[CA] == old[CA] and new[CA_CERT] == old[CA_CERT], "the CA changed"
     assert dns_names(new[NODE]["node.crt"]) == EXPECTED_NAMES
     assert verify(new[CA_CERT]["ca.crt"], new[NODE]["node.crt"], tmp_path / "verify").strip().endswith(": OK")
-    assert job.writes()[-1] == f"replace secret {NAMESPACE}/{NODE} resourceVersion=7"
+    assert job.writes() == [f"create secret {NAMESPACE}/{name}"
+                            for name in (CA, CA_CERT, NODE, EXPORTER, CLIENTS_CA, CLIENTS_CA_CERT)] + \
+        [f"update secret {NAMESPACE}/{NODE}"], run.log
     assert "restart the Kafka pods" in run.output("store")
 
 
@@ -283,41 +318,37 @@ def test_a_lost_ca_certificate_secret_is_made_again_from_the_kept_ca(job, instal
 def test_a_ca_certificate_without_its_key_fails_the_job_and_writes_nothing(job, installed):
     job.seed(installed)
     job.delete(CA)
-    before, writes = certjob.store_bytes(job.store), job.writes()
+    before, writes = job.versions(), job.writes()
     run = job(check=False)
     assert [s.name for s in run.steps] == ["fetch", "issue"] and run.steps[-1].returncode != 0
     assert "exists but my-cluster-cluster-ca, which holds the CA's private key, does not" in run.output("issue")
-    assert certjob.store_bytes(job.store) == before and job.writes() == writes
+    assert job.versions() == before and job.writes() == writes
 
 
 def test_a_secret_written_meanwhile_by_someone_else_is_never_overwritten(job, installed):
     """Between the Job's read and its write another writer acts: create and replace both fail."""
     def someone_creates_the_ca():
-        path = job.store / NAMESPACE / f"{CA}.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps({"apiVersion": "v1", "kind": "Secret", "metadata": {
-            "name": CA, "namespace": NAMESPACE, "resourceVersion": "100"}, "data": {}}))
+        job.api.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": CA, "namespace": NAMESPACE},
+                        "data": {}})
 
     run = job(check=False, before={"store": someone_creates_the_ca})
     assert run.steps[-1].name == "store" and run.steps[-1].returncode != 0
     assert "AlreadyExists" in run.output("store")
     assert job.writes() == [] and sorted(job.secrets()) == [CA]
 
-    job = JobRunner(job.manifests, job.java_home)
+    job = JobRunner(job.manifests, job.java_home, job.api)
     job.seed(installed)
     job.annotate(NODE, "kafkac.io/force-renew", "true")
     before = job.secrets()[NODE]
 
-    def someone_updates_the_node_secret():
-        path = job.store / NAMESPACE / f"{NODE}.json"
-        manifest = json.loads(path.read_text())
-        manifest["metadata"]["resourceVersion"] = "200"
-        path.write_text(json.dumps(manifest))
+    def someone_updates_the_node_secret():  # a new resourceVersion, as any write makes
+        job.annotate(NODE, "example.com/touched", "true")
 
     try:
+        writes = job.writes()
         run = job(check=False, before={"store": someone_updates_the_node_secret})
         assert "Conflict" in run.output("store")
-        assert job.secrets()[NODE] == before
+        assert job.secrets()[NODE] == before and job.writes() == writes
     finally:
         subprocess.run(["rm", "-rf", str(job.folder)], check=False)
 
@@ -357,8 +388,8 @@ def renewal_manifests(e2e, tmp_path_factory) -> list[dict]:
 
 
 def test_a_ca_certificate_due_is_renewed_for_the_same_key_and_clients_of_the_old_one_still_connect(
-        e2e, renewal_manifests, tmp_path):
-    job = JobRunner(renewal_manifests, e2e.java_home)
+        e2e, api, renewal_manifests, tmp_path):
+    job = JobRunner(renewal_manifests, e2e.java_home, api)
     try:
         # A cluster CA that lives 20 days (as a chart with spec.clusterCa.validityDays: 20 makes
         # it), then the chart as compiled: it expires within renewalDays (30).
@@ -371,9 +402,8 @@ def test_a_ca_certificate_due_is_renewed_for_the_same_key_and_clients_of_the_old
         assert "within renewalDays (30)" in issued
         assert "node certificate: re-issuing it with the existing cluster CA, because the cluster CA " \
                "certificate was renewed" in issued
-        assert job.writes()[len(writes):] == [
-            f"replace secret {NAMESPACE}/{name} resourceVersion={version}"
-            for version, name in enumerate((CA, CA_CERT, NODE), start=len(writes) + 1)], run.log
+        assert job.writes()[len(writes):] == [f"update secret {NAMESPACE}/{name}" for name in (CA, CA_CERT, NODE)], \
+            run.log
         new = job.secrets()
         assert new[CLIENTS_CA] == old[CLIENTS_CA] and new[CLIENTS_CA_CERT] == old[CLIENTS_CA_CERT]
 
@@ -421,10 +451,8 @@ def test_a_ca_certificate_is_renewed_on_request_and_a_ca_without_ca_key_gets_one
     job.annotate(CLIENTS_CA_CERT, "kafkac.io/force-renew", "true")
     job.annotate(CLIENTS_CA_CERT, "example.com/owner", "team-a")  # someone else's: it stays
     # A CA Secret made by an older chart, before ca.key.
-    path = job.store / NAMESPACE / f"{CA}.json"
-    manifest = json.loads(path.read_text())
-    del manifest["data"]["ca.key"]
-    path.write_text(json.dumps(manifest))
+    job.api.patch("secret", CA, {"data": {"ca.key": None}})
+    assert "ca.key" not in job.secrets()[CA]
     run = job()
     issued = run.output("issue")
     assert "clients CA: renewed its certificate for the same key, because Secret my-cluster-clients-ca-cert " \
@@ -455,10 +483,7 @@ def test_a_certificate_secret_behind_its_key_secret_is_brought_up_to_date(job, i
     job()
     renewed = job.secrets()[CA_CERT]["ca.crt"]
     assert renewed != old_ca
-    path = job.store / NAMESPACE / f"{CA_CERT}.json"
-    manifest = json.loads(path.read_text())
-    manifest["data"]["ca.crt"] = base64.b64encode(old_ca).decode()
-    path.write_text(json.dumps(manifest))
+    job.api.patch("secret", CA_CERT, {"data": {"ca.crt": base64.b64encode(old_ca).decode()}})
     run = job()
     assert "updating Secret my-cluster-cluster-ca-cert with the renewed certificate" in run.output("issue")
     assert job.secrets()[CA_CERT]["ca.crt"] == renewed

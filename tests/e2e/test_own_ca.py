@@ -4,8 +4,10 @@ The CAs are what a user brings: made here with openssl (a root CA each, as
 `openssl req -x509` makes it), put in Strimzi's two Secrets per CA (ca.crt in
 `<cluster>-cluster-ca-cert`, ca.key in `<cluster>-cluster-ca`, the same for the
 clients CA) before the chart's Jobs run. The certificates Job and the users
-Job then run as rendered (certjob.py: this machine's openssl, the kubectl stand-in's store in place of the API server), and a node of
-own-ca-spec/ boots with what they made. openssl reads back the results.
+Job then run as rendered (certjob.py: this machine's openssl, the real kubectl
+against the tests' API server with the Jobs' own ServiceAccounts, whose audit
+log tells what they wrote), and a node of own-ca-spec/ boots with what they
+made. openssl reads back the results.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 import pytest
 
 
+from ..kube.api_namespace import ApiNamespace
 from ..util import manifests_of
 from . import certjob, clients
 from .conftest import NAMESPACE, boot, compile_example
@@ -73,38 +76,50 @@ def manifests(e2e, tmp_path_factory) -> list[dict]:
     return manifests_of(chart)
 
 
+@pytest.fixture(scope="module")
+def api(e2e):
+    """The chart's namespace in the tests' API server, for the whole module; each Namespace below
+    starts it again without Secrets."""
+    with ApiNamespace.created(e2e.plane, NAMESPACE) as api:
+        yield api
+
+
 class Namespace:
     """One namespace's Secrets, and the Jobs run against them as installs and upgrades would."""
 
-    def __init__(self, manifests: list[dict], java_home: Path):
-        self.manifests, self.java_home = manifests, java_home
+    def __init__(self, manifests: list[dict], java_home: Path, api: ApiNamespace):
+        self.manifests, self.java_home, self.api = manifests, java_home, api
         self.folder = certjob.shared_folder("kafkac-e2e-own-ca-")
-        self.store = self.folder / "store"
         self.runs = 0
+        api.delete_all("secrets")
+        self.done = len(api.writes())  # the writes before this namespace's
+
+    def put_secrets(self, secrets: dict[str, dict[str, bytes]]) -> None:
+        self.api.put_secrets(secrets)
 
     def certificates(self, check: bool = True) -> certjob.JobRun:
         self.runs += 1
-        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store,
+        return certjob.run_certificate_job(self.manifests, self.api,
                                            self.folder / f"run-{self.runs}", self.java_home, check=check)
 
     def users(self, check: bool = True) -> certjob.JobRun:
         self.runs += 1
-        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store,
+        return certjob.run_certificate_job(self.manifests, self.api,
                                            self.folder / f"run-{self.runs}", self.java_home,
                                            job_suffix="-kafka-users", steps=("fetch", "issue", "store"),
                                            check=check)
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
-        return certjob.secrets_in(self.store, NAMESPACE)
+        return self.api.secrets()
 
     def writes(self) -> list[str]:
-        log = self.store / "writes.log"
-        return log.read_text().splitlines() if log.exists() else []
+        """What the Jobs wrote since this namespace started: "<verb> secret <namespace>/<name>"."""
+        return self.api.writes()[self.done:]
 
 
 @pytest.fixture
-def namespace(manifests, e2e):
-    made = Namespace(manifests, e2e.java_home)
+def namespace(manifests, e2e, api):
+    made = Namespace(manifests, e2e.java_home, api)
     try:
         yield made
     finally:
@@ -112,10 +127,10 @@ def namespace(manifests, e2e):
 
 
 def test_the_job_signs_with_your_cas_and_never_writes_their_secrets(namespace, cas, tmp_path):
-    certjob.put_secrets(namespace.store, NAMESPACE, ca_secrets(cas["cluster"], cas["clients"]))
+    namespace.put_secrets(ca_secrets(cas["cluster"], cas["clients"]))
     before = namespace.secrets()
     run = namespace.certificates()
-    assert namespace.writes() == [f"create secret {NAMESPACE}/{NODE} resourceVersion=5"], run.log
+    assert namespace.writes() == [f"create secret {NAMESPACE}/{NODE}"], run.log
     secrets = namespace.secrets()
     assert {name: secrets[name] for name in before} == before, "a Secret of yours changed"
     issued = run.output("issue")
@@ -129,9 +144,10 @@ def test_the_job_signs_with_your_cas_and_never_writes_their_secrets(namespace, c
         "issuer=CN=Example cluster CA,O=Example Corp"
 
     # Running again changes nothing.
-    writes = namespace.writes()
+    writes, versions = namespace.writes(), namespace.api.versions()
     again = namespace.certificates()
     assert namespace.writes() == writes and "node certificate: kept" in again.output("issue")
+    assert namespace.api.versions() == versions
 
     # The users Job signs with your clients CA; the user's ca.crt is yours.
     users = namespace.users()
@@ -149,7 +165,7 @@ def test_the_job_signs_with_your_cas_and_never_writes_their_secrets(namespace, c
 ])
 def test_a_missing_secret_of_yours_fails_the_job_with_what_is_missing(namespace, cas, absent, named):
     provided = {name: data for name, data in ca_secrets(cas["cluster"], cas["clients"]).items() if name not in absent}
-    certjob.put_secrets(namespace.store, NAMESPACE, provided)
+    namespace.put_secrets(provided)
     run = namespace.certificates(check=False)
     assert [s.name for s in run.steps] == ["fetch", "issue"] and run.steps[-1].returncode != 0
     assert "generateCertificateAuthority is false" in run.output("issue")
@@ -160,7 +176,7 @@ def test_a_missing_secret_of_yours_fails_the_job_with_what_is_missing(namespace,
 def test_a_key_that_is_not_the_certificates_fails_the_job(namespace, cas):
     mixed = ca_secrets(cas["cluster"], cas["clients"])
     mixed[CA] = {"ca.key": cas["clients"]["ca.key"]}
-    certjob.put_secrets(namespace.store, NAMESPACE, mixed)
+    namespace.put_secrets(mixed)
     run = namespace.certificates(check=False)
     assert run.steps[-1].returncode != 0
     assert f"openssl cannot sign with ca.key of Secret {CA} and ca.crt of Secret {CA_CERT}" \
@@ -168,18 +184,20 @@ def test_a_key_that_is_not_the_certificates_fails_the_job(namespace, cas):
     assert namespace.writes() == []
 
 
-def test_a_node_signed_by_your_ca_serves_clients_that_trust_only_your_ca_crt(e2e, cas, manifests, tmp_path_factory):
+def test_a_node_signed_by_your_ca_serves_clients_that_trust_only_your_ca_crt(e2e, api, cas, manifests,
+                                                                              tmp_path_factory):
     work = tmp_path_factory.mktemp("own-ca-kafka")
     provided = ca_secrets(cas["cluster"], cas["clients"])
-    # The user's certificate, from the users Job with your clients CA (in a namespace of its own:
-    # the one the node boots in is made by boot()).
-    users = Namespace(manifests, e2e.java_home)
+    # The user's certificate, from the users Job with your clients CA (then the namespace is
+    # emptied: the node boots from what boot()'s certificates Job makes).
+    users = Namespace(manifests, e2e.java_home, api)
     try:
-        certjob.put_secrets(users.store, NAMESPACE, provided)
+        users.put_secrets(provided)
         users.users()
         user = users.secrets()[USER]
     finally:
         subprocess.run(["rm", "-rf", str(users.folder)], check=False)
+    api.delete_all("secrets")
     (work / "ca.crt").write_bytes(cas["cluster"]["ca.crt"])
     (work / "user.crt").write_bytes(user["user.crt"])
     (work / "user.key").write_bytes(user["user.key"])

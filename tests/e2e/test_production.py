@@ -286,16 +286,17 @@ def test_the_certificates_job_over_its_own_secrets_writes_nothing(production):
     folder = certjob.shared_folder("kafkac-e2e-exporter-job-")
     try:
         manifests = documents(render(chart, tools.DEFAULT_KUBE_VERSIONS[-1], cluster.release, NAMESPACE))
-        store = folder / "store"
-        certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "work", kafka_dist.java_home())
-        assert set(certjob.secrets_in(store, NAMESPACE)[EXPORTER_SECRET]) == {"kafka-exporter.crt",
-                                                                              "kafka-exporter.key"}
-        before = certjob.store_bytes(store)
-        again = certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "work", kafka_dist.java_home())
+        # The cluster's namespace, where boot() ran the Job on install: it made the exporter's Secret.
+        api = cluster.api
+        assert f"create secret {NAMESPACE}/{EXPORTER_SECRET}" in api.writes()
+        assert set(api.secrets()[EXPORTER_SECRET]) == {"kafka-exporter.crt", "kafka-exporter.key"}
+        assert api.secrets()[EXPORTER_SECRET] == cluster.secrets[EXPORTER_SECRET]
+        before, writes = api.versions(), api.writes()
+        again = certjob.run_certificate_job(manifests, api, folder / "work", kafka_dist.java_home())
         assert "Kafka Exporter certificate: kept" in again.output("issue"), again.log
         assert f"JMX credentials: kept (Secret {JMX_SECRET} exists)" in again.output("issue"), again.log
         assert "nothing to write" in again.output("store"), again.log
-        assert certjob.store_bytes(store) == before
+        assert api.versions() == before and api.writes() == writes
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

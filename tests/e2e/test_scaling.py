@@ -32,6 +32,7 @@ from compiler.verify import render
 
 from ..util import documents
 from . import clients, kafka_tools, podrunner, topicjob
+from ..kube.api_namespace import ApiNamespace
 from .conftest import NAMESPACE, _stopped_on_sigterm, compile_example, issue_certificates, resolving, set_values
 
 pytestmark = pytest.mark.e2e
@@ -223,31 +224,34 @@ def _drain_proposal(log: str) -> dict[str, str]:
 def deployment(e2e, tmp_path_factory):
     work = tmp_path_factory.mktemp("scaling")
     chart = compile_example(str(SPEC), work / "chart-boot")
-    cluster = podrunner.LocalCluster(
-        chart, work / "run", kafka_home=e2e.kafka_home("4.3.1"), shim=e2e.shim, java_home=e2e.java_home,
-        namespace=NAMESPACE, secrets=issue_certificates(chart, e2e), address_prefix=e2e.slot.address_prefix(21),
-        registry=e2e.slot.registry)
-    # The chart at three brokers: the controller and brokers 0-2.
-    first = [cluster.pods[name] for name in ("scaling-controller-10", "scaling-brokers-0", "scaling-brokers-1",
-                                             "scaling-brokers-2")]
-    with _stopped_on_sigterm():
-        try:
-            with resolving(cluster):
-                cluster.start(first)
-                cluster.wait_ready(first, timeout=420)
-                deployment = Deployment(cluster, work)
-                for topic, (partitions, replicas) in TOPICS.items():
-                    clients.create_topic(deployment.bootstrap, topic, partitions, replicas)
-                # The consumer offsets topic, before brokers 3 and 4 join, as a cluster that ran a while has it.
-                clients.commit_offsets(deployment.bootstrap, "scaling-setup", "events", {0: 0})
-                # A few MiB, so that a throttled move takes a while.
-                clients.produce(deployment.bootstrap, "bulk", [bytes([n % 251]) * 4096 for n in range(1500)])
-                yield deployment
-                if deployment.traffic is not None:
-                    deployment.traffic.stop()
-                print("\nscaling figures:", deployment.figures)
-        finally:
-            cluster.close()
+    # The chart's namespace in the tests' API server, held while the cluster runs (as boot() does).
+    with ApiNamespace.created(e2e.plane, NAMESPACE) as api:
+        cluster = podrunner.LocalCluster(
+            chart, work / "run", kafka_home=e2e.kafka_home("4.3.1"), shim=e2e.shim, java_home=e2e.java_home,
+            namespace=NAMESPACE, secrets=issue_certificates(chart, e2e, api=api),
+            address_prefix=e2e.slot.address_prefix(21), registry=e2e.slot.registry, api=api)
+        # The chart at three brokers: the controller and brokers 0-2.
+        first = [cluster.pods[name] for name in ("scaling-controller-10", "scaling-brokers-0",
+                                                 "scaling-brokers-1", "scaling-brokers-2")]
+        with _stopped_on_sigterm():
+            try:
+                with resolving(cluster):
+                    cluster.start(first)
+                    cluster.wait_ready(first, timeout=420)
+                    deployment = Deployment(cluster, work)
+                    for topic, (partitions, replicas) in TOPICS.items():
+                        clients.create_topic(deployment.bootstrap, topic, partitions, replicas)
+                    # The consumer offsets topic, before brokers 3 and 4 join, as a cluster that ran a while
+                    # has it.
+                    clients.commit_offsets(deployment.bootstrap, "scaling-setup", "events", {0: 0})
+                    # A few MiB, so that a throttled move takes a while.
+                    clients.produce(deployment.bootstrap, "bulk", [bytes([n % 251]) * 4096 for n in range(1500)])
+                    yield deployment
+                    if deployment.traffic is not None:
+                        deployment.traffic.stop()
+                    print("\nscaling figures:", deployment.figures)
+            finally:
+                cluster.close()
 
 
 def test_a_scale_up_puts_replicas_and_leaders_on_the_new_brokers(deployment):

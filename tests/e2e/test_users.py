@@ -3,7 +3,9 @@
 First without Kafka: the chart of examples/secure is rendered by the real
 `helm template`; its certificates Job makes the clients CA, then the users
 Job's fetch, issue and store steps run as rendered (certjob.py: this machine's
-openssl, the kubectl stand-in's store in place of the API server).
+openssl, the real kubectl against the tests' API server, with the Job's own
+ServiceAccount; its audit log tells what the Job wrote), in a namespace of
+their own.
 openssl, a tool the Job does not use, reads back what it made.
 
 Then with Kafka (users-spec/: three nodes, a tls and a scram listener, ACL
@@ -16,8 +18,6 @@ with Kafka's own tools as a super user; a TLS user's renewed certificate, too.
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import shutil
 import subprocess
@@ -27,6 +27,7 @@ from pathlib import Path
 import pytest
 
 
+from ..kube.api_namespace import ApiNamespace
 from ..util import manifests_of
 from . import certjob, clients, kafka_tools, tls, topicjob
 from .conftest import NAMESPACE, boot, compile_example
@@ -35,60 +36,50 @@ pytestmark = pytest.mark.e2e
 
 SECRET_STEPS = ("fetch", "issue", "store")
 CLIENTS_CA_CERT = "secure-clients-ca-cert"
+# The Job runs without Kafka in a namespace of its own, apart from the cluster booted below.
+SECRETS_NAMESPACE = "users-secrets"
 
 
 @pytest.fixture(scope="module")
 def manifests(e2e, tmp_path_factory) -> list[dict]:
     chart = compile_example("secure", tmp_path_factory.mktemp("users") / "chart")
-    return manifests_of(chart)
+    return manifests_of(chart, namespace=SECRETS_NAMESPACE)
 
 
 class Store:
     """One namespace's Secrets, and the Jobs run against them as installs and upgrades would."""
 
-    def __init__(self, manifests: list[dict], java_home: Path):
-        self.manifests, self.java_home = manifests, java_home
+    def __init__(self, manifests: list[dict], java_home: Path, api: ApiNamespace):
+        self.manifests, self.java_home, self.api = manifests, java_home, api
         self.folder = certjob.shared_folder("kafkac-e2e-users-")
-        self.store = self.folder / "store"
         self.runs = 0
 
     def certificates(self) -> certjob.JobRun:
         self.runs += 1
-        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, self.folder / f"run-{self.runs}",
+        return certjob.run_certificate_job(self.manifests, self.api, self.folder / f"run-{self.runs}",
                                            self.java_home)
 
     def users(self, check: bool = True) -> certjob.JobRun:
         self.runs += 1
-        return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, self.folder / f"run-{self.runs}",
+        return certjob.run_certificate_job(self.manifests, self.api, self.folder / f"run-{self.runs}",
                                            self.java_home, job_suffix="-kafka-users", steps=SECRET_STEPS,
                                            check=check)
 
     def secrets(self) -> dict[str, dict[str, bytes]]:
-        return certjob.secrets_in(self.store, NAMESPACE)
+        return self.api.secrets()
 
     def writes(self) -> list[str]:
-        return writes(self.store)
-
-
-def annotate(store: Path, name: str, key: str, value: str) -> None:
-    """`kubectl annotate secret NAME KEY=VALUE`, done to the stand-in's store."""
-    path = store / NAMESPACE / f"{name}.json"
-    manifest = json.loads(path.read_text())
-    manifest["metadata"].setdefault("annotations", {})[key] = value
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-
-
-def writes(store: Path) -> list[str]:
-    """The stand-in's writes, as "<verb> secret <namespace>/<name>" (resource versions left out)."""
-    log = store / "writes.log"
-    return [line.split(" resourceVersion=")[0] for line in log.read_text().splitlines()] if log.exists() else []
+        """The Jobs' writes in the namespace so far, "<verb> secret <namespace>/<name>" (audit log)."""
+        return self.api.writes()
 
 
 @pytest.fixture(scope="module")
 def store(manifests, e2e) -> Store:
-    store = Store(manifests, e2e.java_home)
-    store.certificates()
-    return store
+    with ApiNamespace.created(e2e.plane, SECRETS_NAMESPACE) as api:
+        store = Store(manifests, e2e.java_home, api)
+        store.certificates()
+        yield store
+        shutil.rmtree(store.folder, ignore_errors=True)
 
 
 def openssl(*args: str, data: bytes | None = None) -> str:
@@ -137,7 +128,7 @@ def test_the_first_run_creates_each_users_secret_with_strimzis_keys(store, tmp_p
     assert_tls_user_secret(tls, "billing", tmp_path)
     assert not_after(tls["user.crt"]) - datetime.now(timezone.utc) > timedelta(days=364)
 
-    manifest = certjob.secret_manifest(store.store, NAMESPACE, "orders-app")
+    manifest = store.api.get("secret", "orders-app")
     assert manifest["metadata"]["labels"]["strimzi.io/kind"] == "KafkaUser"
     assert manifest["metadata"]["labels"]["strimzi.io/cluster"] == "secure"
     assert manifest["metadata"]["labels"]["app"] == "orders"
@@ -145,9 +136,9 @@ def test_the_first_run_creates_each_users_secret_with_strimzis_keys(store, tmp_p
 
 
 def test_a_second_run_changes_nothing_and_says_so(store):
-    before = certjob.store_bytes(store.store)
+    before, done = store.api.versions(), store.writes()
     run = store.users()
-    assert certjob.store_bytes(store.store) == before
+    assert store.api.versions() == before and store.writes() == done
     assert "user orders-app: Secret orders-app kept" in run.output("issue")
     assert "user billing: Secret billing kept" in run.output("issue")
     assert "nothing to write" in run.output("store")
@@ -155,8 +146,10 @@ def test_a_second_run_changes_nothing_and_says_so(store):
 
 def test_a_deleted_secret_is_made_again_and_the_others_kept(store):
     billing = store.secrets()["billing"]
-    (store.store / NAMESPACE / "orders-app.json").unlink()
+    store.api.delete("secret", "orders-app")
+    done = store.writes()
     run = store.users()
+    assert store.writes()[len(done):] == [f"create secret {SECRETS_NAMESPACE}/orders-app"], run.log
     secrets = store.secrets()
     assert secrets["billing"] == billing
     assert re.fullmatch(r"[A-Za-z0-9]{32}", secrets["orders-app"]["password"].decode())
@@ -165,12 +158,12 @@ def test_a_deleted_secret_is_made_again_and_the_others_kept(store):
 
 def test_a_force_renew_annotation_reissues_a_tls_users_certificate_once(store, tmp_path):
     before = store.secrets()
-    annotate(store.store, "billing", "kafkac.io/force-renew", "true")
+    store.api.annotate("secret", "billing", "kafkac.io/force-renew", "true")
     done = store.writes()
     run = store.users()
     assert "user billing: re-issuing its certificate (a new key, CN=billing, valid 365 days, signed by the " \
            "clients CA), because Secret billing has the annotation kafkac.io/force-renew=true" in run.output("issue")
-    assert store.writes()[len(done):] == [f"replace secret {NAMESPACE}/billing"], run.log
+    assert store.writes()[len(done):] == [f"update secret {SECRETS_NAMESPACE}/billing"], run.log
     assert "Secret billing was updated" in run.output("store")
     after = store.secrets()
     assert after["orders-app"] == before["orders-app"]
@@ -178,14 +171,14 @@ def test_a_force_renew_annotation_reissues_a_tls_users_certificate_once(store, t
         assert after["billing"][key] != before["billing"][key], key
     assert after["billing"]["ca.crt"] == before["billing"]["ca.crt"]
     assert_tls_user_secret(after["billing"], "billing", tmp_path)
-    manifest = certjob.secret_manifest(store.store, NAMESPACE, "billing")
+    manifest = store.api.get("secret", "billing")
     assert "kafkac.io/force-renew" not in (manifest["metadata"].get("annotations") or {})
     assert manifest["metadata"]["labels"]["strimzi.io/kind"] == "KafkaUser"
 
     # Renewed, the Secret is current: the next run writes nothing.
-    unchanged = certjob.store_bytes(store.store)
+    unchanged, done = store.api.versions(), store.writes()
     run = store.users()
-    assert certjob.store_bytes(store.store) == unchanged
+    assert store.api.versions() == unchanged and store.writes() == done
     assert "nothing to write" in run.output("store")
 
 
@@ -193,7 +186,7 @@ def test_a_renewed_clients_ca_certificate_replaces_only_ca_crt(store, tmp_path):
     """The clients CA certificate renewed for the same key (certs-issue.sh): the user's certificate
     still verifies, so the user keeps its key and certificate and gets the new ca.crt."""
     before = store.secrets()
-    annotate(store.store, CLIENTS_CA_CERT, "kafkac.io/force-renew", "true")
+    store.api.annotate("secret", CLIENTS_CA_CERT, "kafkac.io/force-renew", "true")
     store.certificates()
     renewed = store.secrets()[CLIENTS_CA_CERT]["ca.crt"]
     assert renewed != before[CLIENTS_CA_CERT]["ca.crt"]
@@ -201,7 +194,7 @@ def test_a_renewed_clients_ca_certificate_replaces_only_ca_crt(store, tmp_path):
     run = store.users()
     assert "user billing: updating ca.crt in Secret billing to the current clients CA certificate" \
         in run.output("issue")
-    assert store.writes()[len(done):] == [f"replace secret {NAMESPACE}/billing"], run.log
+    assert store.writes()[len(done):] == [f"update secret {SECRETS_NAMESPACE}/billing"], run.log
     after = store.secrets()
     assert after["billing"]["ca.crt"] == renewed
     assert {k: v for k, v in after["billing"].items() if k != "ca.crt"} == \
@@ -209,16 +202,15 @@ def test_a_renewed_clients_ca_certificate_replaces_only_ca_crt(store, tmp_path):
     assert after["orders-app"] == before["orders-app"]
     assert_tls_user_secret(after["billing"], "billing", tmp_path)
 
-    unchanged = certjob.store_bytes(store.store)
+    unchanged, done = store.api.versions(), store.writes()
     store.users()
-    assert certjob.store_bytes(store.store) == unchanged
+    assert store.api.versions() == unchanged and store.writes() == done
 
 
 def test_a_certificate_of_another_clients_ca_or_a_secret_without_a_key_is_reissued(store, tmp_path):
     # A new clients CA (a new key): its two Secrets deleted, the certificates Job makes them again.
     before = store.secrets()
-    for name in (CLIENTS_CA_CERT, CLIENTS_CA_CERT.removesuffix("-cert")):
-        (store.store / NAMESPACE / f"{name}.json").unlink()
+    store.api.delete("secret", CLIENTS_CA_CERT, CLIENTS_CA_CERT.removesuffix("-cert"))
     store.certificates()
     new_ca = store.secrets()[CLIENTS_CA_CERT]["ca.crt"]
     assert openssl("x509", "-noout", "-pubkey", data=new_ca) != \
@@ -232,10 +224,8 @@ def test_a_certificate_of_another_clients_ca_or_a_secret_without_a_key_is_reissu
     assert after["orders-app"] == before["orders-app"]
 
     # A Secret without user.key (as an older chart made them).
-    path = store.store / NAMESPACE / "billing.json"
-    manifest = json.loads(path.read_text())
-    del manifest["data"]["user.key"]
-    path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    store.api.patch("secret", "billing", {"data": {"user.key": None}})
+    assert "user.key" not in store.secrets()["billing"]
     run = store.users()
     assert "because Secret billing has no key user.key" in run.output("issue")
     assert_tls_user_secret(store.secrets()["billing"], "billing", tmp_path / "no-key")
@@ -258,28 +248,19 @@ WRITER_SECRET, READER_SECRET = "kafka-writer", "kafka-reader"
 
 
 class Deployment:
-    """The booted cluster, its Secrets as the API server keeps them, and the users Job's runs."""
+    """The booted cluster, its Secrets as the API server keeps them (the cluster's namespace,
+    where the certificates Job made them), and the users Job's runs."""
 
     def __init__(self, cluster, work: Path, java_home: Path):
         self.cluster, self.work, self.java_home = cluster, work, java_home
+        self.namespace: ApiNamespace = cluster.api
         self.specs = work / "specs"
         shutil.copytree(SPEC, self.specs)
         self.folder = certjob.shared_folder("kafkac-e2e-users-kafka-")
-        self.store = self.folder / "store"
-        for name, data in cluster.secrets.items():
-            self._put_secret(name, data)
         self.runs = 0
         self.manifests = self._render()
         self.api = topicjob.api_server(cluster, self.manifests, "-kafka-users")
         self.api.apply(self.manifests)
-
-    def _put_secret(self, name: str, data: dict[str, bytes]) -> None:
-        folder = self.store / NAMESPACE
-        folder.mkdir(parents=True, exist_ok=True)
-        manifest = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-                    "metadata": {"name": name, "namespace": NAMESPACE, "resourceVersion": "1"},
-                    "data": {key: base64.b64encode(value).decode() for key, value in data.items()}}
-        (folder / f"{name}.json").write_text(json.dumps(manifest))
 
     def _render(self) -> list[dict]:
         chart = compile_example(str(self.specs), self.work / f"chart-{self.runs}")
@@ -298,7 +279,7 @@ class Deployment:
         """One run of the Job's pod: its steps' output by step name; every step must succeed."""
         self.runs += 1
         work = self.folder / f"run-{self.runs}"
-        secrets = certjob.run_certificate_job(self.manifests, NAMESPACE, self.store, work, self.java_home,
+        secrets = certjob.run_certificate_job(self.manifests, self.namespace, work, self.java_home,
                                               job_suffix="-kafka-users", steps=SECRET_STEPS)
         applied = topicjob.run_topics_job(self.cluster, self.manifests, self.api, job_suffix="-kafka-users",
                                           steps=("apply",),
@@ -307,7 +288,7 @@ class Deployment:
         return {**{s.name: s.output for s in secrets.steps}, "apply": applied.output("apply")}
 
     def secret(self, name: str) -> dict[str, bytes]:
-        return certjob.secrets_in(self.store, NAMESPACE)[name]
+        return self.namespace.secrets()[name]
 
     def node_tool(self, tool: str, *args: str) -> str:
         """A Kafka tool inside the first broker as the node (a super user)."""
@@ -403,13 +384,13 @@ def acl_lines(listing: str) -> list[str]:
 
 
 def test_a_second_run_against_kafka_changes_nothing_and_says_so(deployment, first_run):
-    before = certjob.store_bytes(deployment.store)
+    before, done = deployment.namespace.versions(), deployment.namespace.writes()
     acls = acl_lines(deployment.node_tool("kafka-acls.sh", "--list"))
     quotas = deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users")
     output = deployment.run_job()
     assert "kafkac-users: every user is as the spec says: nothing changed" in output["apply"], output["apply"]
     assert "registered" not in output["apply"] and "ACL added" not in output["apply"]
-    assert certjob.store_bytes(deployment.store) == before
+    assert deployment.namespace.versions() == before and deployment.namespace.writes() == done
     assert acl_lines(deployment.node_tool("kafka-acls.sh", "--list")) == acls
     assert deployment.node_tool("kafka-configs.sh", "--describe", "--entity-type", "users") == quotas
 
@@ -433,7 +414,7 @@ def test_a_certificate_within_its_renewal_days_is_reissued_and_authenticates(dep
     # A chart whose reader certificate lives 20 days, and a force-renew request: a short-lived
     # certificate. Then the chart back to the clients CA's days (365, renewal 30): it is due.
     deployment.upgrade(TLS_AUTHENTICATION, TLS_AUTHENTICATION + SHORT_VALIDITY)
-    annotate(deployment.store, READER_SECRET, "kafkac.io/force-renew", "true")
+    deployment.namespace.annotate("secret", READER_SECRET, "kafkac.io/force-renew", "true")
     output = deployment.run_job()
     assert "user reader: re-issuing its certificate (a new key, CN=reader, valid 20 days, signed by the " \
            "clients CA), because Secret kafka-reader has the annotation kafkac.io/force-renew=true" in output["issue"]
@@ -442,21 +423,21 @@ def test_a_certificate_within_its_renewal_days_is_reissued_and_authenticates(dep
     assert_reader_authenticates(deployment, short, tmp_path / "short")
 
     deployment.upgrade(TLS_AUTHENTICATION + SHORT_VALIDITY, TLS_AUTHENTICATION)
-    done = writes(deployment.store)
+    done = deployment.namespace.writes()
     output = deployment.run_job()
     issued = output["issue"]
     assert "user reader: re-issuing its certificate (a new key, CN=reader, valid 365 days, signed by the " \
            "clients CA), because its certificate expires on" in issued, issued
     assert "within renewalDays (30)" in issued
-    assert writes(deployment.store)[len(done):] == [f"replace secret {NAMESPACE}/{READER_SECRET}"]
+    assert deployment.namespace.writes()[len(done):] == [f"update secret {NAMESPACE}/{READER_SECRET}"]
     renewed = deployment.secret(READER_SECRET)
     assert renewed["user.key"] != short["user.key"] and renewed["user.crt"] != short["user.crt"]
     assert not_after(renewed["user.crt"]) - datetime.now(timezone.utc) > timedelta(days=364)
     assert_reader_authenticates(deployment, renewed, tmp_path / "renewed")
 
     # Renewed, it is current: the next run writes nothing.
-    unchanged = certjob.store_bytes(deployment.store)
+    unchanged, done = deployment.namespace.versions(), deployment.namespace.writes()
     output = deployment.run_job()
     assert "user reader: Secret kafka-reader kept" in output["issue"]
     assert "nothing to write" in output["store"]
-    assert certjob.store_bytes(deployment.store) == unchanged
+    assert deployment.namespace.versions() == unchanged and deployment.namespace.writes() == done

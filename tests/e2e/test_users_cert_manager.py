@@ -3,9 +3,10 @@
 The cluster is cert-manager-spec/ with the user operator and one TLS user,
 reader (validityDays 60, renewalDays 10). A node boots with the certificates
 Job's Secrets; then the users Job's request, fetch, issue and store steps run
-as rendered (certjob.py: the real scripts, the kubectl stand-in's store in
-place of the API server). cert-manager cannot run here (it needs a Kubernetes
-API server), so cert_manager.CertManagerStandIn plays its CA issuer: for the
+as rendered (certjob.py: the real scripts, the real kubectl against the tests'
+API server, in the cluster's namespace, where cert-manager's Certificate CRD is
+registered). cert-manager's controller does not run here, so
+cert_manager.CertManagerStandIn plays its CA issuer: for the
 Certificate the request step created from the rendered chart, it issues
 Secret reader-cm with openssl from a test issuer (an intermediate CA under a
 root), exactly as the Certificate's spec asks. The broker's clients CA trust
@@ -26,6 +27,8 @@ import pytest
 
 from compiler.verify import APPLIED_MANIFESTS_KEY
 
+from ..kube import crds
+from ..kube.api_namespace import ApiNamespace
 from ..util import manifests_of
 from . import certjob, clients, tls
 from .cert_manager import CertManagerStandIn, Issuer
@@ -64,23 +67,33 @@ def spec_folder(folder: Path) -> Path:
     return folder
 
 
-class UsersJob(certjob.StoreReader):
-    """The users Job's Secret steps against one store, with cert-manager's stand-in beside them."""
+class UsersJob:
+    """The users Job's Secret steps in a namespace of the tests' API server, with cert-manager's
+    stand-in beside them."""
 
-    def __init__(self, manifests: list[dict], java_home: Path, secrets: dict, issuers: dict[str, Issuer]):
-        self.manifests, self.java_home = manifests, java_home
+    def __init__(self, manifests: list[dict], java_home: Path, api: ApiNamespace, issuers: dict[str, Issuer]):
+        self.manifests, self.java_home, self.api = manifests, java_home, api
         self.folder = certjob.shared_folder("kafkac-e2e-users-cert-manager-")
-        self.store, self.namespace = self.folder / "store", NAMESPACE
-        certjob.put_secrets(self.store, NAMESPACE, secrets)
-        self.cert_manager = CertManagerStandIn(self.store, NAMESPACE, issuers, self.folder / "issued")
+        self.cert_manager = CertManagerStandIn(api, issuers, self.folder / "issued")
+        self.done = len(api.writes())  # the writes before the users Job's
         self.runs = 0
 
     def __call__(self) -> certjob.JobRun:
         self.runs += 1
         with self.cert_manager:
-            return certjob.run_certificate_job(self.manifests, NAMESPACE, self.store,
+            return certjob.run_certificate_job(self.manifests, self.api,
                                                self.folder / f"run-{self.runs}", self.java_home,
                                                job_suffix="-kafka-users", steps=USER_STEPS)
+
+    def secrets(self) -> dict[str, dict[str, bytes]]:
+        return self.api.secrets()
+
+    def certificate(self, name: str) -> dict:
+        return self.api.get(crds.CERTIFICATES, name)
+
+    def writes(self) -> list[str]:
+        """What the users Job wrote: "<verb> <secret|certificate> <namespace>/<name>"."""
+        return self.api.writes()[self.done:]
 
 
 def rendered_certificate(manifests: list[dict], name: str) -> dict:
@@ -118,12 +131,13 @@ def test_a_tls_user_gets_cert_managers_certificate_and_authenticates_with_it(e2e
     provided = bundles(issuers, clients_key="bundle.pem")
     server_ca = issuers["cluster-issuer"].root_pem
     with boot(str(spec), e2e, work / "kafka", address_block=16, ca_secrets=provided,
-              certificate_issuer=lambda store: CertManagerStandIn(store, NAMESPACE, issuers, work / "issued")) \
+              certificate_issuer=lambda api: CertManagerStandIn(api, issuers, work / "issued")) \
             as cluster:
-        job = UsersJob(manifests, e2e.java_home, cluster.secrets, issuers)
+        # The cluster's namespace, with the Secrets and Certificates of the certificates Job.
+        job = UsersJob(manifests, e2e.java_home, cluster.api, issuers)
         try:
             run = job()
-            assert job.writes() == [f"create certificates.cert-manager.io {NAMESPACE}/reader",
+            assert job.writes() == [f"create certificate {NAMESPACE}/reader",
                                     f"create secret {NAMESPACE}/reader"], run.log
             assert "creating Secret reader with the certificate cert-manager issued" in run.output("issue")
 
@@ -154,9 +168,9 @@ def test_a_tls_user_gets_cert_managers_certificate_and_authenticates_with_it(e2e
             assert authenticates(cluster.bootstrap(TLS), secret, server_ca, work / "first")
 
             # Nothing new: the next run writes nothing.
-            writes = job.writes()
+            writes, versions = job.writes(), job.api.versions()
             run = job()
-            assert job.writes() == writes, run.log
+            assert job.writes() == writes and job.api.versions() == versions, run.log
             assert "Certificate reader: kept" in run.output("request")
             assert "user reader: Secret reader kept" in run.output("issue")
 
@@ -164,7 +178,7 @@ def test_a_tls_user_gets_cert_managers_certificate_and_authenticates_with_it(e2e
             job.cert_manager.reconcile(renew=("reader",))
             writes = job.writes()
             run = job()
-            assert job.writes()[len(writes):] == [f"replace secret {NAMESPACE}/reader"], run.log
+            assert job.writes()[len(writes):] == [f"update secret {NAMESPACE}/reader"], run.log
             assert "because cert-manager issued a new certificate (Secret reader-cm)" in run.output("issue")
             renewed = job.secrets()["reader"]
             assert renewed["user.crt"] != secret["user.crt"] and renewed["user.key"] != secret["user.key"]
@@ -180,14 +194,17 @@ def test_a_certificate_the_clients_ca_does_not_trust_fails_the_job_and_writes_no
     manifests = manifests_of(chart)
     # The clients CA Secret trusts another CA than the one the issuer signs with.
     trusted = {"cm-clients-ca-cert": {"ca.crt": Issuer.make(tmp_path / "other", "Other").root_pem}}
-    job = UsersJob(manifests, e2e.java_home, trusted, issuers)
-    try:
-        with job.cert_manager:
-            run = certjob.run_certificate_job(manifests, NAMESPACE, job.store, job.folder / "run", e2e.java_home,
-                                              job_suffix="-kafka-users", steps=USER_STEPS, check=False)
-        assert run.steps[-1].name == "issue" and run.steps[-1].returncode != 0
-        assert "the user reader's certificate cert-manager issued (Secret reader-cm) does not verify against " \
-               "the clients CA certificates (ca.crt of Secret cm-clients-ca-cert)" in run.output("issue"), run.log
-        assert not [w for w in job.writes() if " secret " in w]
-    finally:
-        subprocess.run(["rm", "-rf", str(job.folder)], check=False)
+    with ApiNamespace.created(e2e.plane, NAMESPACE) as api:
+        api.put_secrets(trusted)
+        job = UsersJob(manifests, e2e.java_home, api, issuers)
+        try:
+            with job.cert_manager:
+                run = certjob.run_certificate_job(manifests, api, job.folder / "run", e2e.java_home,
+                                                  job_suffix="-kafka-users", steps=USER_STEPS, check=False)
+            assert run.steps[-1].name == "issue" and run.steps[-1].returncode != 0
+            assert "the user reader's certificate cert-manager issued (Secret reader-cm) does not verify against " \
+                   "the clients CA certificates (ca.crt of Secret cm-clients-ca-cert)" in run.output("issue"), \
+                run.log
+            assert job.writes() == [f"create certificate {NAMESPACE}/reader"], run.log
+        finally:
+            subprocess.run(["rm", "-rf", str(job.folder)], check=False)

@@ -153,9 +153,8 @@ def jobs(cluster, e2e) -> dict:
     Job, each run once as on install; the Secrets the users Job made, by name."""
     manifests = manifests_of(cluster.chart_dir, namespace=NAMESPACE)
     folder = certjob.shared_folder("kafkac-e2e-zookeeper-")
-    store = folder / "store"
-    certjob.put_secrets(store, NAMESPACE, cluster.secrets)
-    secrets = certjob.run_certificate_job(manifests, NAMESPACE, store, folder / "users", e2e.java_home,
+    # The cluster's namespace in the tests' API server, with the Secrets its certificates Job made.
+    secrets = certjob.run_certificate_job(manifests, cluster.api, folder / "users", e2e.java_home,
                                           job_suffix="-kafka-users", steps=USER_SECRET_STEPS)
     users_api = topicjob.api_server(cluster, manifests, "-kafka-users")
     users_api.apply(manifests)
@@ -166,7 +165,7 @@ def jobs(cluster, e2e) -> dict:
     topics_api.apply(manifests)
     topics = topicjob.run_topics_job(cluster, manifests, topics_api)
     assert topics.exit_code == 0, topics.log
-    return {"users": applied, "topics": topics, "secrets": certjob.secrets_in(store, NAMESPACE)}
+    return {"users": applied, "topics": topics, "secrets": cluster.api.secrets()}
 
 
 def scram_options(cluster, password: str, folder: Path) -> dict:

@@ -83,8 +83,10 @@ class ApiNamespace:
                 if o["metadata"]["name"] != "kube-root-ca.crt"}
 
     def writes(self) -> list[str]:
-        """What the Jobs' ServiceAccounts wrote here so far (ControlPlane.writes)."""
-        return self.plane.writes(self.name)
+        """What the Jobs' ServiceAccounts wrote here so far (ControlPlane.writes): those of this
+        namespace, not the cluster's own controllers (kube-system's, which publish kube-root-ca.crt
+        into a new namespace whenever they get to it)."""
+        return self.plane.writes(self.name, by=f"system:serviceaccount:{self.name}:")
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -100,6 +102,32 @@ class ApiNamespace:
                      "metadata": {"name": name, "namespace": self.name},
                      "data": {key: base64.b64encode(value).decode() for key, value in data.items()}}
                     for name, data in secrets.items()])
+
+    def create(self, manifest: dict) -> None:
+        """`kubectl create` of one object in this namespace, as the admin."""
+        self.plane.kubectl("create", "--namespace", self.name, "--filename", "-", input=json.dumps(manifest))
+
+    def delete(self, kind: str, *names: str) -> None:
+        """Delete the named objects (gone when this returns); missing ones are no error."""
+        if names:
+            self.plane.kubectl("delete", kind, *names, "--namespace", self.name, "--ignore-not-found", "--wait")
+
+    def delete_all(self, *kinds: str) -> None:
+        """Delete every object of these kinds in the namespace (gone when this returns), for a test
+        that starts again from an empty namespace without waiting for a new one."""
+        self.plane.kubectl("delete", ",".join(kinds), "--all", "--namespace", self.name, "--wait")
+
+    def annotate(self, kind: str, name: str, key: str, value: str) -> None:
+        """`kubectl annotate KIND NAME KEY=VALUE --overwrite`, as the admin."""
+        self.plane.kubectl("annotate", kind, name, f"{key}={value}", "--overwrite", "--namespace", self.name)
+
+    def patch(self, kind: str, name: str, patch: dict, subresource: str | None = None) -> dict:
+        """A JSON merge patch of the object (or of its `subresource`, e.g. status), as the admin;
+        the object as written."""
+        done = self.plane.kubectl("patch", kind, name, "--namespace", self.name, "--type", "merge",
+                                  "--patch", json.dumps(patch), "--output", "json",
+                                  *([f"--subresource={subresource}"] if subresource else []))
+        return json.loads(done.stdout)
 
     def apply_job_rbac(self, manifests: list[dict], job: dict) -> str:
         """Create the rendered ServiceAccount, Roles and RoleBindings that `job` runs with (the hook
