@@ -207,12 +207,14 @@ class Platform:
             if node_id != LATE_BROKER:
                 self.assign_load_balancer(node_id)
         self.forwarder.forward((self.load_balancer_ip(None), LB), (self.broker_pod(0).address, LB))
-        self.api.set_status("service", "my-cluster-kafka-lb-bootstrap",
-                            {"loadBalancer": {"ingress": [{"ip": self.load_balancer_ip(None)}]}})
+        self.api.patch("service", "my-cluster-kafka-lb-bootstrap",
+                       {"status": {"loadBalancer": {"ingress": [{"ip": self.load_balancer_ip(None)}]}}},
+                       subresource="status")
 
     def assign_load_balancer(self, node_id: int) -> None:
-        self.api.set_status("service", f"my-cluster-dual-lb-{node_id}",
-                            {"loadBalancer": {"ingress": [{"ip": self.load_balancer_ip(node_id)}]}})
+        self.api.patch("service", f"my-cluster-dual-lb-{node_id}",
+                       {"status": {"loadBalancer": {"ingress": [{"ip": self.load_balancer_ip(node_id)}]}}},
+                       subresource="status")
 
     def close(self) -> None:
         self.forwarder.close()

@@ -4,7 +4,7 @@ The script runs on this machine as the broker pods' address init container
 runs it, with the pinned kubectl first on PATH and a kubeconfig holding a token
 of the Kafka pods' ServiceAccount, in a namespace of the test's own where the
 chart's ServiceAccount, Role and RoleBinding and the objects it reads (Routes:
-the API server serves them through tests/kube/routes.py) are created as
+the API server serves them through tests/kube/crds.py) are created as
 rendered; what the platform adds to them (a Route's host) is written as the
 platform writes it. The chart's Role is all that lets the script read them.
 tests/e2e/test_external_listeners.py runs the script in the brokers' pods of
@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from ..kube.api_namespace import ApiNamespace, kubectl_folder
-from ..kube.routes import ensure_route_api
+from ..kube import crds
 from ..test_external_listeners import ROUTE_SPEC
 from ..util import compile_chart, manifests_of
 
@@ -67,18 +67,18 @@ def test_a_route_without_host_gets_the_host_openshift_gives_it(control_plane, ku
     assert "host" not in routes["my-cluster-dual-external-0"]["spec"]
     assert "host" not in routes["my-cluster-kafka-external-bootstrap"]["spec"]
     assert route_rules(manifests) == ["my-cluster-dual-external-0", "my-cluster-dual-external-1"]
-    ensure_route_api(control_plane)
+    crds.ensure(control_plane, crds.ROUTES)
     api = ApiNamespace(control_plane, kube_namespace)
     api.apply(list(routes.values()))
     account = api.apply_job_rbac(manifests, statefulset_of(manifests))  # the pods' ServiceAccount, Role, binding
     for name in route_rules(manifests):
         api.wait_allowed(account, "get", f"route/{name}")
     # OpenShift writes the host it allocates into spec.host; a router's status has it too.
-    control_plane.kubectl("patch", "route", "my-cluster-dual-external-0", "--namespace", kube_namespace,
-                          "--type=merge", "--patch",
-                          '{"spec": {"host": "my-cluster-dual-external-0-kafka.apps.example.com"}}')
-    api.set_status("route", "my-cluster-dual-external-1",
-                   {"ingress": [{"host": "my-cluster-dual-external-1-kafka.apps.example.com"}]})
+    api.patch("route", "my-cluster-dual-external-0",
+              {"spec": {"host": "my-cluster-dual-external-0-kafka.apps.example.com"}})
+    api.patch("route", "my-cluster-dual-external-1",
+              {"status": {"ingress": [{"host": "my-cluster-dual-external-1-kafka.apps.example.com"}]}},
+              subresource="status")
     assert "host" not in api.get("route", "my-cluster-dual-external-1")["spec"]
 
     found, log = run_address_script(chart, api, manifests, account, "my-cluster-dual-0", tmp_path / "0")

@@ -194,14 +194,6 @@ class ApiNamespace:
                 raise AssertionError(f"{user} still may not {verb} {target} after {timeout:g} s")
             time.sleep(0.2)
 
-    # --- what the platform writes --------------------------------------------------------------
-
-    def set_status(self, kind: str, name: str, status: dict) -> None:
-        """Merge `status` into the object's status through the status subresource, as the platform's
-        controllers write it (a cloud's load balancer controller, OpenShift's router)."""
-        self.plane.kubectl("patch", kind, name, "--namespace", self.name, "--subresource=status",
-                           "--type=merge", "--patch", json.dumps({"status": status}))
-
 
 def kubectl_folder(folder: Path) -> Path:
     """`folder` (made, readable by any user) holding the pinned kubectl, for a Job step's PATH."""

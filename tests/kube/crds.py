@@ -14,6 +14,8 @@ apply`) and waits until each is Established, so that the next request may use it
 
 from __future__ import annotations
 
+import time
+
 import yaml
 
 from compiler import kube_schemas, tools
@@ -21,6 +23,7 @@ from compiler import kube_schemas, tools
 from .control_plane import ControlPlane
 
 ESTABLISH_TIMEOUT = "120s"
+DISCOVERY_TIMEOUT = 30.0
 CERTIFICATES = "certificates.cert-manager.io"
 ROUTES = "routes.route.openshift.io"
 
@@ -51,4 +54,10 @@ def ensure(plane: ControlPlane, *names: str) -> None:
                   input=yaml.safe_dump_all([_definition(name) for name in missing]))
     plane.kubectl("wait", "--for=condition=Established", f"--timeout={ESTABLISH_TIMEOUT}",
                   *(f"customresourcedefinition/{name}" for name in missing))
+    # Established: the API serves the kind; kubectl's discovery may still miss it for a moment.
+    deadline = time.monotonic() + DISCOVERY_TIMEOUT
+    for name in missing:
+        while plane.kubectl("get", name, "--all-namespaces", "--output", "name", check=False).returncode != 0:
+            assert time.monotonic() < deadline, f"{name} not served {DISCOVERY_TIMEOUT:g} s after Established"
+            time.sleep(0.5)
     _registered.update((plane.server, name) for name in missing)
