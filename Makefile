@@ -25,7 +25,8 @@ quickstart: $(VENV)/.installed
 
 # The Go tools build (CPU) while Maven fetches the Kafka jars of the end-to-end tests (network).
 # The tests' Kubernetes control plane, the longest build of all, then builds at the lowest
-# priority on what the tests leave of the cores; its tests run last and wait for it.
+# priority on what the tests leave of the cores; the end-to-end tests, whose Jobs talk to it,
+# run last and wait for it.
 test: $(VENV)/.installed
 	$(BIN)/python -m tests.host_tools install
 	$(BIN)/python -m tests.kafka_dist fetch & fetch=$$!; \
