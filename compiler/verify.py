@@ -147,17 +147,8 @@ def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str,
     common: list[_Problem] = []
     with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as root, _parallel(len(charts) + 1) as pool:
         lints = [pool.submit(_lint_all, batch, newest, namespace) for batch in _lint_batches(charts)]
-
-        def render_chart(index: int) -> _Rendering:
-            chart, folder = charts[index], Path(root) / str(index)
-            done = tools.run("helm", "template", release, str(chart.folder), "--namespace", namespace,
-                             "--kube-version", newest, "--output-dir", str(folder), check=False)
-            if done.returncode != 0:
-                return _Rendering(chart, folder, _helm_failure("helm.template", done, chart.shown))
-            _write_applied_manifests(folder)
-            return _Rendering(chart, folder, None)
-
-        renderings = list(pool.map(render_chart, range(len(charts))))
+        renderings = list(pool.map(lambda index: _render_into(Path(root) / str(index), charts[index], newest,
+                                                              release, namespace), range(len(charts))))
         common += [r.failure for r in renderings if r.failure]
         rendered = [r for r in renderings if not r.failure]
         checked = pool.submit(_kubeconform_all, rendered, versions, kinds_skip) if rendered else None
@@ -173,6 +164,17 @@ def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str,
     for problem in common:
         seen.setdefault(problem, list(versions))
     return [_finding(problem, found_in) for problem, found_in in seen.items()] + findings
+
+
+def _render_into(folder: Path, chart: Chart, kube_version: str, release: str, namespace: str) -> _Rendering:
+    """`helm template --output-dir folder`, with the manifests the chart's Jobs apply beside the
+    templates that hold them (`_write_applied_manifests`)."""
+    done = tools.run("helm", "template", release, str(chart.folder), "--namespace", namespace,
+                     "--kube-version", kube_version, "--output-dir", str(folder), check=False)
+    if done.returncode != 0:
+        return _Rendering(chart, folder, _helm_failure("helm.template", done, chart.shown))
+    _write_applied_manifests(folder)
+    return _Rendering(chart, folder, None)
 
 
 def _lint_batches(charts: list[Chart]) -> list[list[Chart]]:
@@ -241,15 +243,12 @@ def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release
                         check_rules: bool = True) -> list[_Problem]:
     problems = _lint(chart_dir, shown, kube_version, namespace)
     with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as rendered:
-        template = tools.run("helm", "template", release, str(chart_dir), "--namespace", namespace,
-                             "--kube-version", kube_version, "--output-dir", rendered, check=False)
-        if template.returncode != 0:
-            return problems + [_helm_failure("helm.template", template, shown)]
-        _write_applied_manifests(Path(rendered))
-        problems += _kubeconform([_Rendering(Chart(chart_dir, shown), Path(rendered), None)], kube_version,
-                                 kinds_skip)
+        rendering = _render_into(Path(rendered), Chart(chart_dir, shown), kube_version, release, namespace)
+        if rendering.failure:
+            return problems + [rendering.failure]
+        problems += _kubeconform([rendering], kube_version, kinds_skip)
         if check_rules:
-            problems += _promtool(Path(rendered), shown)
+            problems += _promtool(rendering.folder, shown)
     return problems
 
 
