@@ -15,13 +15,14 @@ import importlib.util
 import json
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 
 import yaml
 
 from . import tools
+from .schema_refs import local_references, reached_definitions
 
 
 def _silent(_: str) -> None:
@@ -55,21 +56,32 @@ def kube_schema_dir(kube_version: str) -> Path:
     """
     version = tools.normalize_kube_version(kube_version)
     package_version, packaged = _packaged_schemas()
-    name = f"v{version}-standalone-strict"
-    final = tools.cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}" / name
+    source_dir = packaged / f"v{version}-local-strict"
+
+    def write(staging: Path) -> None:
+        definitions = json.loads((source_dir / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
+        for source in sorted(source_dir.glob("*.json")):
+            schema = json.loads(source.read_text(encoding="utf-8"))
+            if "kind" in schema.get("properties", {}):
+                (staging / source.name).write_text(json.dumps(_standalone(schema, definitions)),
+                                                   encoding="utf-8")
+
+    return _made_once(_kube_schemas_cache(package_version) / f"v{version}-standalone-strict", write)
+
+
+def _kube_schemas_cache(package_version: str) -> Path:
+    return tools.cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}"
+
+
+def _made_once(final: Path, write: Callable[[Path], None]) -> Path:
+    """The folder `final`, the first time written by `write` into a staging folder beside it and
+    moved into place atomically; as it is after that."""
     if final.is_dir():
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
-    source_dir = packaged / f"v{version}-local-strict"
-    definitions = json.loads((source_dir / "_definitions.json").read_text(encoding="utf-8"))["$defs"]
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
+    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
     try:
-        for source in sorted(source_dir.glob("*.json")):
-            schema = json.loads(source.read_text(encoding="utf-8"))
-            if "kind" not in schema.get("properties", {}):
-                continue
-            (staging / source.name).write_text(json.dumps(_standalone(schema, definitions)),
-                                               encoding="utf-8")
+        write(staging)
         tools.move_into_place(staging, final)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -83,28 +95,10 @@ def _standalone(schema: dict, definitions: dict) -> dict:
     """`schema` without `$id`, its refs into the shared definitions made local, and the
     definitions it reaches (transitively) under its own `$defs`."""
     schema = _local_refs({key: value for key, value in schema.items() if key != "$id"})
-    reached: dict[str, dict] = {}
-    pending = list(_referenced(schema))
-    while pending:
-        name = pending.pop()
-        if name not in reached:
-            reached[name] = definitions[name]
-            pending.extend(_referenced(definitions[name]))
+    reached = reached_definitions(local_references(schema), definitions)
     if reached:
         schema["$defs"] = {name: reached[name] for name in sorted(reached)}
     return schema
-
-
-def _referenced(node) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                yield value[len("#/$defs/"):]
-            else:
-                yield from _referenced(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _referenced(item)
 
 
 def _local_refs(node):
@@ -142,18 +136,14 @@ def conjoined_schema_dir(kube_versions: Sequence[str]) -> Path:
     versions = sorted({tools.normalize_kube_version(v) for v in kube_versions}, key=_version_key)
     package_version, packaged = _packaged_schemas()
     name = f"v{'+v'.join(versions)}-conjoined-strict-{_CONJOINED_FORM}"
-    final = tools.cache_dir() / "kube-schemas" / f"kubernetes-validate-{package_version}" / name
-    if final.is_dir():
-        return final
-    final.parent.mkdir(parents=True, exist_ok=True)
     source_dirs = [packaged / f"v{version}-local-strict" for version in versions]
-    tables = [_local_refs(json.loads((source / "_definitions.json").read_text(encoding="utf-8"))["$defs"])
-              for source in source_dirs]
-    kinds = set.intersection(*({p.name for p in source.glob("*.json") if p.name != "_definitions.json"}
-                               for source in source_dirs))
-    conjunction = Conjunction(tables)
-    staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=final.parent))
-    try:
+
+    def write(staging: Path) -> None:
+        tables = [_local_refs(json.loads((source / "_definitions.json").read_text(encoding="utf-8"))["$defs"])
+                  for source in source_dirs]
+        kinds = set.intersection(*({p.name for p in source.glob("*.json") if p.name != "_definitions.json"}
+                                   for source in source_dirs))
+        conjunction = Conjunction(tables)
         for kind in sorted(kinds):
             schemas = [_local_refs({key: value for key, value in json.loads(
                 (source / kind).read_text(encoding="utf-8")).items() if key != "$id"})
@@ -165,10 +155,8 @@ def conjoined_schema_dir(kube_versions: Sequence[str]) -> Path:
             except ValueError:
                 continue
             (staging / kind).write_text(json.dumps(conjoined), encoding="utf-8")
-        tools.move_into_place(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+
+    return _made_once(_kube_schemas_cache(package_version) / name, write)
 
 
 def conjoined_schema_location(kube_versions: Sequence[str]) -> str:
@@ -192,23 +180,16 @@ OPENSHIFT_CRDS = {"route-route-v1.json": ("route/v1/zz_generated.crd-manifests/r
 def openshift_schema_dir(log: Callable[[str], None] = _silent) -> Path:
     """kubeconform schemas converted from the pinned OpenShift API module's CRD manifests,
     made once per module version, atomically."""
-    final = tools.cache_dir() / "openshift-schemas" / OPENSHIFT_API_VERSION
-    if final.is_dir():
-        return final
-    log(f"downloading {OPENSHIFT_API_MODULE}@{OPENSHIFT_API_VERSION} (go mod download) for the Route schema")
-    module_dir = tools.go_module_dir(OPENSHIFT_API_MODULE, OPENSHIFT_API_VERSION)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".schemas-", dir=final.parent))
-    try:
+    def write(staging: Path) -> None:
+        log(f"downloading {OPENSHIFT_API_MODULE}@{OPENSHIFT_API_VERSION} (go mod download) for the Route schema")
+        module_dir = tools.go_module_dir(OPENSHIFT_API_MODULE, OPENSHIFT_API_VERSION)
         for name, (manifest, version) in OPENSHIFT_CRDS.items():
             crd = yaml.safe_load((module_dir / manifest).read_text(encoding="utf-8"))
             served = next(v for v in crd["spec"]["versions"] if v["name"] == version)
             schema = kubeconform_schema(served["schema"]["openAPIV3Schema"])
             (staging / name).write_text(json.dumps(schema, sort_keys=True), encoding="utf-8")
-        tools.move_into_place(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return final
+
+    return _made_once(tools.cache_dir() / "openshift-schemas" / OPENSHIFT_API_VERSION, write)
 
 
 def kubeconform_schema(openapi):
@@ -252,31 +233,24 @@ def crd_schema_dir() -> Path:
 
     The CRDs come from the pinned Go module (`go mod download`), made once, atomically.
     """
-    final = tools.cache_dir() / "crd-schemas" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}"
-    if not final.is_dir():
+    def write(staging: Path) -> None:
         crd_dir = tools.go_module_dir(PROMETHEUS_OPERATOR_MODULE, PROMETHEUS_OPERATOR_VERSION) / \
             "example" / "prometheus-operator-crd"
-        _write_crd_schemas(final, [crd_dir / name for name in PROMETHEUS_OPERATOR_CRDS])
-    return final
+        _write_crd_schemas(staging, [crd_dir / name for name in PROMETHEUS_OPERATOR_CRDS])
+
+    return _made_once(tools.cache_dir() / "crd-schemas" / f"prometheus-operator-{PROMETHEUS_OPERATOR_VERSION}",
+                      write)
 
 
-def _write_crd_schemas(final: Path, crd_files: list[Path]) -> None:
-    """kubeconform schemas of every served version of the CRDs, as `<final>/<group>/<kind>_<version>.json`,
-    written atomically."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}-", dir=final.parent))
-    try:
-        for path in crd_files:
-            crd = yaml.safe_load(path.read_text(encoding="utf-8"))
-            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"].lower()
-            (staging / group).mkdir(exist_ok=True)
-            for version in crd["spec"]["versions"]:
-                schema = kubeconform_schema(version["schema"]["openAPIV3Schema"])
-                (staging / group / f"{kind}_{version['name']}.json").write_text(
-                    json.dumps(schema), encoding="utf-8")
-        tools.move_into_place(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+def _write_crd_schemas(folder: Path, crd_files: list[Path]) -> None:
+    """kubeconform schemas of every served version of the CRDs, as `<folder>/<group>/<kind>_<version>.json`."""
+    for path in crd_files:
+        crd = yaml.safe_load(path.read_text(encoding="utf-8"))
+        group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"].lower()
+        (folder / group).mkdir(exist_ok=True)
+        for version in crd["spec"]["versions"]:
+            schema = kubeconform_schema(version["schema"]["openAPIV3Schema"])
+            (folder / group / f"{kind}_{version['name']}.json").write_text(json.dumps(schema), encoding="utf-8")
 
 
 def crd_schema_location() -> str:
@@ -294,16 +268,17 @@ CERT_MANAGER_CRDS = ("deploy/crds/cert-manager.io_certificates.yaml",)
 
 def cert_manager_schema_dir() -> Path:
     """kubeconform schemas made from cert-manager's CRDs, laid out as `crd_schema_dir()`'s."""
-    final = tools.cache_dir() / "crd-schemas" / f"cert-manager-{CERT_MANAGER_VERSION}"
-    if not final.is_dir():
+    def write(staging: Path) -> None:
         module_dir = tools.go_module_dir(CERT_MANAGER_MODULE, CERT_MANAGER_VERSION)
-        _write_crd_schemas(final, [module_dir / name for name in CERT_MANAGER_CRDS])
-    return final
+        _write_crd_schemas(staging, [module_dir / name for name in CERT_MANAGER_CRDS])
+
+    return _made_once(tools.cache_dir() / "crd-schemas" / f"cert-manager-{CERT_MANAGER_VERSION}", write)
 
 
 def cert_manager_schema_location() -> str:
     """The `-schema-location` template for `cert_manager_schema_dir()`."""
     return str(cert_manager_schema_dir() / "{{ .Group }}" / "{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json")
+
 
 def prepare_all(log: Callable[[str], None] = _silent) -> None:
     """Every schema verify may need, made now rather than at a first verify."""

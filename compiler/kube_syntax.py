@@ -28,6 +28,8 @@ ANNOTATIONS_MAX_BYTES = 256 * 1024  # all keys and values of one object's annota
 STATEFULSET_NAME_MAX = DNS1123_LABEL_MAX - 11
 
 _QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
+_NOT_QUALIFIED_NAME_CHARACTERS = ("holds characters other than letters, digits, '-', '_' and '.', or does not start "
+                                  "and end with a letter or digit")
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
@@ -55,8 +57,7 @@ def qualified_name_problem(key: str) -> str | None:
     if len(name) > QUALIFIED_NAME_MAX:
         return f"has a name of {len(name)} characters, more than {QUALIFIED_NAME_MAX}"
     if not _QUALIFIED_NAME.match(name):
-        return "holds characters other than letters, digits, '-', '_' and '.', or does not start and end " \
-               "with a letter or digit"
+        return _NOT_QUALIFIED_NAME_CHARACTERS
     return None
 
 
@@ -66,8 +67,7 @@ def label_value_problem(value: str) -> str | None:
     if len(value) > LABEL_VALUE_MAX:
         return f"is {len(value)} characters long, more than {LABEL_VALUE_MAX}"
     if not _QUALIFIED_NAME.match(value):
-        return "holds characters other than letters, digits, '-', '_' and '.', or does not start and end " \
-               "with a letter or digit"
+        return _NOT_QUALIFIED_NAME_CHARACTERS
     return None
 
 

@@ -71,20 +71,16 @@ def check_listener_fields(doc: Document, index: int, raw: dict, findings: list[F
     for i, broker in enumerate(configuration.get("brokers") or []):
         located += [((*path, "configuration", "brokers", i, key), key) for key in broker]
     for field_path, key in located:
-        types = TYPES_OF_FIELD.get(key)
-        if types is not None and kind not in types:
-            findings.append(error(
-                "listener.field-not-for-type",
-                f"{key} does not apply to a listener of type {kind}",
-                doc.span_of(field_path), field_path,
-                f"{key} only on listeners of type {', '.join(types)}; or remove it"))
-        types = IGNORED_UNLESS_TYPES.get(key)
-        if types is not None and kind not in types:
-            findings.append(warning(
-                "listener.field-ignored-for-type",
-                f"{key} has no effect on a listener of type {kind}, as Strimzi ignores it there",
-                doc.span_of(field_path), field_path,
-                f"{key} only on listeners of type {', '.join(types)}; or remove it"))
+        for types_of_field, finding, code, effect, because in (
+                (TYPES_OF_FIELD, error, "listener.field-not-for-type", "does not apply to", ""),
+                (IGNORED_UNLESS_TYPES, warning, "listener.field-ignored-for-type", "has no effect on",
+                 ", as Strimzi ignores it there")):
+            types = types_of_field.get(key)
+            if types is not None and kind not in types:
+                findings.append(finding(
+                    code, f"{key} {effect} a listener of type {kind}{because}",
+                    doc.span_of(field_path), field_path,
+                    f"{key} only on listeners of type {', '.join(types)}; or remove it"))
     for field in ("perBrokerAnnotationsTemplate", "perBrokerLabelsTemplate"):
         for key in configuration.get(field) or {}:
             problem = qualified_name_problem(key)

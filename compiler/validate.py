@@ -32,6 +32,7 @@ from .findings import FieldPath, Finding, dotted, error, info, warning
 from .document import Document, Documents
 from .project_files import SCHEMAS
 from .schema_errors import REFUSAL_KEYWORD, explain, show
+from .schema_refs import reached_definitions
 from .schema_validity import Check, Unsupported, compile_check
 from .schemas import schema_file
 
@@ -509,24 +510,5 @@ def _derived() -> _Derived:
 def _derive() -> _Derived:
     fields = StrimziFields(json.loads(STRIMZI_FIELDS_FILE.read_text(encoding="utf-8")))
     defs = kubernetes_definitions()["$defs"]
-    reached: dict[str, dict] = {}
-    pending = list(KUBERNETES_SUBTREES.values())
-    while pending:
-        name = pending.pop()
-        if name not in reached and name in defs:
-            reached[name] = defs[name]
-            pending.extend(_local_references(defs[name]))
+    reached = reached_definitions(KUBERNETES_SUBTREES.values(), defs)
     return _Derived(fields, {"$defs": reached})
-
-
-def _local_references(node) -> Iterator[str]:
-    """The names of the `#/$defs/<name>` references under node."""
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str) and value.startswith("#/$defs/"):
-                yield value[len("#/$defs/"):]
-            else:
-                yield from _local_references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _local_references(item)

@@ -21,24 +21,24 @@ new_password() {
 # A key store's private key as unencrypted PKCS#8 PEM, as Strimzi writes ca.key,
 # user.key and kafka-exporter.key.
 export_key() { # key store, its password, file
-  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nocerts -nodes \
-        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
-     ! output=$(openssl pkey -in "$3.bag" -out "$3" 2>&1); then
-    rm -f "$3.bag"
-    fail "openssl cannot read the private key of a key store: $output"
-  fi
-  rm -f "$3.bag"
+  export_pem "$1" "$2" "$3" "the private key" pkey -nocerts -nodes
 }
 
 # The certificate of a key store's private key, in PEM.
 export_certificate() { # key store, its password, file
-  if ! output=$(KAFKAC_STORE_PASSWORD=$2 openssl pkcs12 -in "$1" -nokeys -clcerts \
-        -passin env:KAFKAC_STORE_PASSWORD -out "$3.bag" 2>&1) ||
-     ! output=$(openssl x509 -in "$3.bag" -out "$3" 2>&1); then
-    rm -f "$3.bag"
-    fail "openssl cannot read the certificate of a key store: $output"
+  export_pem "$1" "$2" "$3" "the certificate" x509 -nokeys -clcerts
+}
+
+export_pem() { # key store, its password, file, what (for an error), openssl command to PEM, pkcs12 options
+  export_store=$1 export_password=$2 export_file=$3 export_what=$4 export_command=$5
+  shift 5
+  if ! output=$(KAFKAC_STORE_PASSWORD=$export_password openssl pkcs12 -in "$export_store" "$@" \
+        -passin env:KAFKAC_STORE_PASSWORD -out "$export_file.bag" 2>&1) ||
+     ! output=$(openssl "$export_command" -in "$export_file.bag" -out "$export_file" 2>&1); then
+    rm -f "$export_file.bag"
+    fail "openssl cannot read $export_what of a key store: $output"
   fi
-  rm -f "$3.bag"
+  rm -f "$export_file.bag"
 }
 
 # A PKCS#12 key store of a PEM private key and its certificate (and chain).

@@ -27,18 +27,16 @@
 set -eu
 
 : "${KAFKAC_BOOTSTRAP_SERVERS:?}" "${KAFKAC_FILES_DIR:?}" "${KAFKAC_WORK_DIR:?}" "${KAFKAC_CLIENT_DIR:?}"
-kafka_home=${KAFKA_HOME:-/opt/kafka}
 work=$KAFKAC_WORK_DIR/apply
 scram=$KAFKAC_WORK_DIR/scram
-wait_seconds=${KAFKAC_WAIT_SECONDS:-900}
-tab=$(printf '\t')
 changes=0
 failures=0
 
 log_name=kafkac-users
 . "${0%/*}/log.sh"
 
-# A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
+# A small, quick tool JVM; $kafka_home, $wait_seconds, $tab; kafka_client_settings,
+# kafka_configs, tool_error.
 . "${0%/*}/kafka-tools.sh"
 
 rm -rf "$work"

@@ -32,19 +32,17 @@
 set -eu
 
 : "${KAFKAC_BOOTSTRAP_SERVERS:?}" "${KAFKAC_WORK_DIR:?}" "${KAFKAC_CLIENT_DIR:?}" "${KAFKAC_REBALANCE_PHASE:?}"
-kafka_home=${KAFKA_HOME:-/opt/kafka}
 work=$KAFKAC_WORK_DIR
-wait_seconds=${KAFKAC_WAIT_SECONDS:-900}
 poll_seconds=${KAFKAC_POLL_SECONDS:-5}
 keep=${KAFKAC_REBALANCE_KEEP:-}
 skip=${KAFKAC_REBALANCE_SKIP:-}
-tab=$(printf '\t')
 
 files=${0%/*}
 log_name=kafkac-rebalance
 . "${0%/*}/log.sh"
 
-# A small, quick tool JVM; kafka_client_settings, list_brokers, tool_error.
+# A small, quick tool JVM; $kafka_home, $wait_seconds, $tab; kafka_client_settings,
+# list_brokers, tool_error.
 . "$files/kafka-tools.sh"
 
 mkdir -p "$work"

@@ -34,18 +34,16 @@ set -eu
 
 : "${KAFKAC_BOOTSTRAP_SERVERS:?}" "${KAFKAC_TOPICS_DIR:?}" "${KAFKAC_WORK_DIR:?}"
 : "${KAFKAC_TOPICS_SHARDS:?}" "${KAFKAC_CLIENT_DIR:?}"
-kafka_home=${KAFKA_HOME:-/opt/kafka}
 work=$KAFKAC_WORK_DIR
 parallelism=${KAFKAC_PARALLELISM:-4}
-wait_seconds=${KAFKAC_WAIT_SECONDS:-900}
 need_brokers=${KAFKAC_MAX_REPLICAS:-1}
-tab=$(printf '\t')
 
 files=${0%/*}
 log_name=kafkac-topics
 . "${0%/*}/log.sh"
 
-# A small, quick tool JVM; kafka_client_settings, kafka_configs, tool_error.
+# A small, quick tool JVM; $kafka_home, $wait_seconds, $tab; kafka_client_settings,
+# kafka_configs, tool_error.
 . "$files/kafka-tools.sh"
 
 mkdir -p "$work/actions"

@@ -2,8 +2,13 @@
 # users-apply.sh, rebalance-run.sh), after log.sh: a tool JVM that is small and
 # quick to start, logging WARN and above in the chart's line format
 # (tools-log4j2.properties), kafka_client_settings, kafka_configs, list_brokers,
-# broker_count and wait_for_cluster (once the settings are written; $kafka_home
-# and $wait_seconds are the caller's) and tool_error.
+# broker_count and wait_for_cluster (once the settings are written) and
+# tool_error. It sets what its callers share: $kafka_home, $wait_seconds (how
+# long to wait for the cluster) and $tab.
+
+kafka_home=${KAFKA_HOME:-/opt/kafka}
+wait_seconds=${KAFKAC_WAIT_SECONDS:-900}
+tab=$(printf '\t')
 
 export KAFKA_HEAP_OPTS="${KAFKAC_TOOL_HEAP_OPTS:--Xms16m -Xmx256m}"
 export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true"
