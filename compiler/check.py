@@ -37,6 +37,7 @@ from .cluster_members import matching_keys, member_of, namespace_of
 from .findings import FieldPath, Finding, Severity, Span, error, warning
 from .document import Document
 from .load import load_text
+from .manifests import manifests as rendered_manifests
 from .model import Cluster, Model, NodePool, Topic
 from .policy import PolicyError
 from .quantities import quantity_bytes
@@ -478,10 +479,10 @@ class RenderedCheck:
         for file in sorted(Path(rendered).rglob("*.yaml")):
             relative = file.relative_to(rendered).as_posix()
             template = Document((Path(shown) / relative).as_posix(), 0, {})
-            parsed, _ = load_text(file.read_text(encoding="utf-8"), relative)
-            for document in parsed:
-                if isinstance(document.data, dict):
-                    manifests.append({"file": relative, "object": document.data})
+            for manifest in rendered_manifests(file.read_text(encoding="utf-8")):
+                if isinstance(manifest, dict):
+                    manifests.append({"file": relative, "object": manifest})
+                    document = Document(relative, 0, manifest)
                     files[(document.kind, document.name)] = template
         if not manifests:
             return []

@@ -35,10 +35,8 @@ import yaml
 
 from . import kube_schemas, tools
 from .findings import FieldPath, Finding, Span, dotted, error
+from .manifests import manifests
 from .tools import DEFAULT_KUBE_VERSIONS
-
-# libyaml's reader when PyYAML has it: the pure-Python one took seconds on a rendered chart.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -138,32 +136,58 @@ class _Rendering:
 def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str, release: str,
                           namespace: str, kinds_skip: tuple[str, ...]) -> list[Finding]:
     """Lint and render each chart once, for the newest version, and check the renderings against
-    the schemas of every version side by side. What lint, the renderings and the alert rules say
-    holds for every version; what kubeconform says, for the versions it says it of. Lint runs
-    beside the renderings and their checks, on batches of charts: it renders each chart again,
-    on its own."""
+    the schemas of every version. What lint, the renderings and the alert rules say holds for
+    every version; what kubeconform says, for the versions it says it of."""
     seen: dict[_Problem, list[str]] = {}
-    findings: list[Finding] = []
     common: list[_Problem] = []
-    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as root, _parallel(len(charts) + 1) as pool:
-        lints = [pool.submit(_lint_all, batch, newest, namespace) for batch in _lint_batches(charts)]
-        renderings = list(pool.map(lambda index: _render_into(Path(root) / str(index), charts[index], newest,
-                                                              release, namespace), range(len(charts))))
-        common += [r.failure for r in renderings if r.failure]
-        rendered = [r for r in renderings if not r.failure]
-        checked = pool.submit(_kubeconform_all, rendered, versions, kinds_skip) if rendered else None
-        for problems, found in pool.map(_check_rules_and_policies, rendered):
-            common += problems
-            findings += found
-        if checked is not None:
-            each = _kubeconform_each(checked.result(), rendered, versions, kinds_skip, pool)
+    batches = _lint_batches(charts)
+    # helm's runs go to one pool, a thread for each core; kafkac's reading of each rendering (the
+    # policies, which hold Python's lock) to a thread of its own, beside them, as each is rendered.
+    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as root, \
+            _parallel(len(charts) + len(batches)) as pool, ThreadPoolExecutor(max_workers=1) as reading:
+        def render(index: int) -> tuple[_Rendering, list[_Rules]]:
+            rendering = _render_into(Path(root) / str(index), charts[index], newest, release, namespace)
+            return rendering, [] if rendering.failure else _write_rules(rendering, Path(root) / f"{index}-rules")
+
+        lints, renders = [], []
+        for index, batch in _interleaved(range(len(charts)), batches):
+            if batch is None:
+                renders.append(pool.submit(render, index))
+            else:
+                lints.append(pool.submit(_lint_all, batch, newest, namespace))
+        rendered, rules, policies = [], [], []
+        for rendering, written in (future.result() for future in renders):
+            rules += written
+            if rendering.failure:
+                common.append(rendering.failure)
+            else:
+                rendered.append(rendering)
+                policies.append(reading.submit(_policies, rendering))
+        checked_rules = pool.submit(_promtool, rules)
+        if rendered:
+            each = _kubeconform_each(_kubeconform_all(rendered, versions, kinds_skip), rendered, versions,
+                                     kinds_skip, pool)
             for version, problems in zip(versions, each):
                 for problem in problems:
                     seen.setdefault(problem, []).append(version)
-        common = [problem for lint in lints for problem in lint.result()] + common
+        common = [problem for lint in lints for problem in lint.result()] + common + checked_rules.result()
+        findings = [finding for future in policies for finding in future.result()]
     for problem in common:
         seen.setdefault(problem, list(versions))
     return [_finding(problem, found_in) for problem, found_in in seen.items()] + findings
+
+
+def _interleaved(indexes: range, batches: list[list[Chart]]) -> list[tuple[int, list[Chart] | None]]:
+    """The charts' renderings, with the lint batches spread among them rather than first: the
+    renderings, which kafkac reads as they come, then come from the start."""
+    every = max(1, len(indexes) // max(1, len(batches)))
+    tasks: list[tuple[int, list[Chart] | None]] = []
+    pending = list(batches)
+    for index in indexes:
+        if index % every == 0 and pending:
+            tasks.append((index, pending.pop(0)))
+        tasks.append((index, None))
+    return tasks + [(-1, batch) for batch in pending]
 
 
 def _render_into(folder: Path, chart: Chart, kube_version: str, release: str, namespace: str) -> _Rendering:
@@ -184,13 +208,12 @@ def _lint_batches(charts: list[Chart]) -> list[list[Chart]]:
     return [charts[i:i + size] for i in range(0, len(charts), size)]
 
 
-def _check_rules_and_policies(rendering: _Rendering) -> tuple[list[_Problem], list[Finding]]:
-    """promtool on the rendering's alert rules; the policies on its manifests."""
-    problems = _promtool(rendering.folder, rendering.chart.shown)
+def _policies(rendering: _Rendering) -> list[Finding]:
+    """The policies on the rendering's manifests."""
     charts_rendered = [p for p in rendering.folder.iterdir() if p.is_dir()]
     if rendering.chart.rendered_check is None or len(charts_rendered) != 1:
-        return problems, []
-    return problems, rendering.chart.rendered_check(charts_rendered[0], rendering.chart.shown)
+        return []
+    return rendering.chart.rendered_check(charts_rendered[0], rendering.chart.shown)
 
 
 def _verify_each_version(chart_dir: Path, shown: Path, versions: list[str], release: str,
@@ -242,13 +265,14 @@ def _verify_one_version(chart_dir: Path, shown: Path, kube_version: str, release
                         namespace: str, kinds_skip: tuple[str, ...],
                         check_rules: bool = True) -> list[_Problem]:
     problems = _lint(chart_dir, shown, kube_version, namespace)
-    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as rendered:
-        rendering = _render_into(Path(rendered), Chart(chart_dir, shown), kube_version, release, namespace)
+    with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as folder:
+        rendering = _render_into(Path(folder) / "rendered", Chart(chart_dir, shown), kube_version, release,
+                                 namespace)
         if rendering.failure:
             return problems + [rendering.failure]
         problems += _kubeconform([rendering], kube_version, kinds_skip)
         if check_rules:
-            problems += _promtool(rendering.folder, shown)
+            problems += _promtool(_write_rules(rendering, Path(folder) / "rules"))
     return problems
 
 
@@ -334,26 +358,55 @@ def _has_prometheus_operator_resources(rendered: Path) -> bool:
     return any(_PROMETHEUS_OPERATOR_API in f.read_text() for f in rendered.rglob("*.yaml"))
 
 
-def _promtool(rendered: Path, shown: Path) -> list[_Problem]:
-    """`promtool check rules` on the rule groups of every rendered PrometheusRule."""
-    problems = []
-    for file in sorted(rendered.rglob("*.yaml")):
+@dataclass(frozen=True)
+class _Rules:
+    """The rule groups of one rendered PrometheusRule, in a file of their own for promtool."""
+
+    path: Path
+    template: str  # the chart's template that holds the PrometheusRule, as findings name it
+    resource: str
+
+
+def _write_rules(rendering: _Rendering, folder: Path) -> list[_Rules]:
+    """The rule groups of every PrometheusRule of the rendering, each written in `folder`."""
+    rules: list[_Rules] = []
+    for file in sorted(rendering.folder.rglob("*.yaml")):
         text = file.read_text()
         if "PrometheusRule" not in text:  # the other files need no parsing
             continue
-        for document in yaml.load_all(text, Loader=_YAML_LOADER):
+        for document in manifests(text):
             if not (isinstance(document, dict) and document.get("kind") == "PrometheusRule"):
                 continue
-            resource = f"PrometheusRule/{document['metadata']['name']}"
-            with tempfile.TemporaryDirectory(prefix="kafkac-rules-") as folder:
-                rules = Path(folder) / "rules.yaml"
-                rules.write_text(yaml.safe_dump({"groups": document["spec"]["groups"]}))
-                done = tools.run("promtool", "check", "rules", str(rules), check=False)
-            if done.returncode != 0:
-                said = (done.stderr or done.stdout).replace(str(rules), "rules").strip()
-                problems.append(_Problem("promtool.rules", _template_file(str(file), {rendered: shown}),
-                                         f"{resource}: {said}", resource=resource))
-    return problems
+            folder.mkdir(exist_ok=True)
+            path = folder / f"rules-{len(rules)}.yaml"
+            path.write_text(yaml.safe_dump({"groups": document["spec"]["groups"]}))
+            rules.append(_Rules(path, _template_file(str(file), {rendering.folder: rendering.chart.shown}),
+                                f"PrometheusRule/{document['metadata']['name']}"))
+    return rules
+
+
+def _promtool(rules: Sequence[_Rules]) -> list[_Problem]:
+    """One `promtool check rules` run for all the rule files; each error line names its file."""
+    if not rules:
+        return []
+    done = tools.run("promtool", "check", "rules", *(str(r.path) for r in rules), check=False)
+    if done.returncode == 0:
+        return []
+    said: dict[Path, list[str]] = {}
+    of_path = {str(r.path): r.path for r in rules}
+    current = None
+    for line in done.stderr.splitlines():
+        path, separator, rest = line.partition(": ")
+        if separator and path in of_path:
+            current = of_path[path]
+            said.setdefault(current, []).append(f"rules: {rest}")
+        elif current is not None and line.strip() and line.strip() != "FAILED:":
+            said[current].append(line.strip())
+    if not said:  # promtool failed without naming a file: every file has its words
+        output = (done.stderr or done.stdout).strip() or f"promtool exited with code {done.returncode}"
+        said = {r.path: [output] for r in rules}
+    return [_Problem("promtool.rules", r.template, f"{r.resource}: {' '.join(said[r.path])}", resource=r.resource)
+            for r in rules if r.path in said]
 
 
 # --- manifests a Job applies ---------------------------------------------------------------
@@ -369,7 +422,7 @@ def _write_applied_manifests(rendered: Path) -> None:
         text = file.read_text()
         if APPLIED_MANIFESTS_KEY not in text:  # parsing every rendered file would cost each verify
             continue
-        applied = [manifest for document in yaml.load_all(text, Loader=_YAML_LOADER)
+        applied = [manifest for document in manifests(text)
                    if isinstance(document, dict) and document.get("kind") == "ConfigMap"
                    for key, value in (document.get("data") or {}).items() if key == APPLIED_MANIFESTS_KEY
                    for manifest in json.loads(value)]
@@ -390,9 +443,11 @@ def _kubeconform_all(renderings: list[_Rendering], versions: list[str],
     compiling the schemas, which the versions mostly share, so it costs what one version's run
     of one chart did, plus the validation of each resource."""
     newest = max(versions, key=_version_key)
-    if len(versions) == 1:
-        return _kubeconform(renderings, newest, kinds_skip)
-    return _kubeconform(renderings, newest, kinds_skip, kube_schemas.conjoined_schema_location(versions))
+    # It runs when the renderings are all done and the cores free: a worker each once the
+    # resources to validate cost more than compiling the schemas again (about 16 renderings).
+    workers = max(1, min(os.cpu_count() or 1, len(renderings) // 16))
+    location = kube_schemas.conjoined_schema_location(versions) if len(versions) > 1 else None
+    return _kubeconform(renderings, newest, kinds_skip, location, workers)
 
 
 def _kubeconform_each(found: list[_Problem], renderings: list[_Rendering], versions: list[str],
@@ -411,13 +466,13 @@ def _kubeconform_each(found: list[_Problem], renderings: list[_Rendering], versi
 
 
 def _kubeconform(renderings: Sequence[_Rendering], kube_version: str, kinds_skip: tuple[str, ...],
-                 kube_schema_location: str | None = None) -> list[_Problem]:
+                 kube_schema_location: str | None = None, workers: int = 1) -> list[_Problem]:
     """kubeconform's problems with the renderings for `kube_version`, against
     `kube_schema_location` (default: that version's schemas) for Kubernetes' own kinds."""
-    # One worker (-n 1): the versions already run side by side, and kubeconform's own workers
-    # each compile the large schemas again (a third more CPU for the same answer).
+    # One worker (-n 1) unless asked: the versions already run side by side, and each of
+    # kubeconform's workers compiles the large schemas again (a third more CPU for one chart).
     folders = [r.folder for r in renderings]
-    args = ["-n", "1", "-strict", "-summary", "-verbose", "-output", "json",
+    args = ["-n", str(workers), "-strict", "-summary", "-verbose", "-output", "json",
             "-kubernetes-version", kube_version,
             "-schema-location", kube_schema_location or kube_schemas.kubeconform_schema_location(kube_version),
             "-schema-location", kube_schemas.openshift_schema_location()]

@@ -78,13 +78,20 @@ def test_helm_lint_strict_warnings_are_errors():
 
 
 def test_charts_verified_together_find_what_each_finds_alone_at_its_own_chart():
-    names = ("valid", "lint-fails", "wrong", "render-fails")
+    names = ("valid", "lint-fails", "wrong", "render-fails", "rules-fail")
     charts = [Chart(FIXTURES / name, Path("out") / name) for name in names]
     together = verify_charts(charts)
     alone = sorted((f for name in names for f in verify(FIXTURES / name, display_dir=f"out/{name}")),
                    key=lambda f: f.sort_key())
     assert together == alone
-    assert {f.span.file.split("/")[1] for f in together} == {"lint-fails", "wrong", "render-fails"}
+    assert {f.span.file.split("/")[1] for f in together} == {"lint-fails", "wrong", "render-fails", "rules-fail"}
+
+
+def test_an_alert_rule_prometheus_cannot_parse_is_an_error_at_its_template():
+    [finding] = verify(FIXTURES / "rules-fail", kube_versions=["1.37.0"], display_dir="out/alerts")
+    assert (finding.rule, str(finding.span), finding.resource) == (
+        "promtool.rules", "out/alerts/templates/alerts.yaml", "PrometheusRule/kafkac-verify-alerts")
+    assert 'group "broken", rule 1, "Unparsable": could not parse expression' in finding.message
 
 
 def test_a_template_that_fails_to_render_is_an_error_at_its_position():
@@ -141,3 +148,10 @@ def test_a_certificate_a_job_applies_is_checked_against_cert_managers_crd(tmp_pa
         ("out/cm/templates/certificates/configmap.yaml", "Certificate/cm-cluster-kafka-node-certs"),
         ("out/cm/templates/certificates/configmap.yaml", "Certificate/cm-cluster-kafka-exporter-certs"),
         ("out/cm/templates/users/configmap.yaml", "Certificate/billing")}
+
+
+def test_rendered_manifests_are_read_as_the_api_server_reads_them_with_dates_as_text():
+    from compiler.manifests import manifests
+
+    assert manifests("a: 2026-01-01\nb: on\nc: '0755'\n---\n---\nd: [1]\n") == [
+        {"a": "2026-01-01", "b": True, "c": "0755"}, {"d": [1]}]
