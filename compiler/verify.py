@@ -141,10 +141,13 @@ def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str,
     seen: dict[_Problem, list[str]] = {}
     common: list[_Problem] = []
     batches = _lint_batches(charts)
-    # helm's runs go to one pool, a thread for each core; kafkac's reading of each rendering (the
-    # policies, which hold Python's lock) to a thread of its own, beside them, as each is rendered.
+    # helm's runs go to one pool, a thread for each core. Beside them, as the renderings come:
+    # kafkac's reading of each (the policies, which hold Python's lock) on a thread of its own,
+    # and kubeconform on a few chunks of them, on another, so that little is left at the end.
+    chunk = max(16, -(-len(charts) // 4))
     with tempfile.TemporaryDirectory(prefix="kafkac-verify-") as root, \
-            _parallel(len(charts) + len(batches)) as pool, ThreadPoolExecutor(max_workers=1) as reading:
+            _parallel(len(charts) + len(batches)) as pool, ThreadPoolExecutor(max_workers=1) as reading, \
+            ThreadPoolExecutor(max_workers=1) as checking:
         def render(index: int) -> tuple[_Rendering, list[_Rules]]:
             rendering = _render_into(Path(root) / str(index), charts[index], newest, release, namespace)
             return rendering, [] if rendering.failure else _write_rules(rendering, Path(root) / f"{index}-rules")
@@ -155,18 +158,23 @@ def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str,
                 renders.append(pool.submit(render, index))
             else:
                 lints.append(pool.submit(_lint_all, batch, newest, namespace))
-        rendered, rules, policies = [], [], []
+        rendered, rules, policies, schema_checks = [], [], [], []
         for rendering, written in (future.result() for future in renders):
             rules += written
             if rendering.failure:
                 common.append(rendering.failure)
-            else:
-                rendered.append(rendering)
-                policies.append(reading.submit(_policies, rendering))
+                continue
+            rendered.append(rendering)
+            policies.append(reading.submit(_policies, rendering))
+            if len(rendered) % chunk == 0:
+                schema_checks.append(checking.submit(_kubeconform_all, rendered[-chunk:], versions, kinds_skip))
+        if len(rendered) % chunk:
+            schema_checks.append(pool.submit(_kubeconform_all, rendered[-(len(rendered) % chunk):], versions,
+                                             kinds_skip))
         checked_rules = pool.submit(_promtool, rules)
         if rendered:
-            each = _kubeconform_each(_kubeconform_all(rendered, versions, kinds_skip), rendered, versions,
-                                     kinds_skip, pool)
+            found = [problem for check in schema_checks for problem in check.result()]
+            each = _kubeconform_each(found, rendered, versions, kinds_skip, pool)
             for version, problems in zip(versions, each):
                 for problem in problems:
                     seen.setdefault(problem, []).append(version)
@@ -443,8 +451,8 @@ def _kubeconform_all(renderings: list[_Rendering], versions: list[str],
     compiling the schemas, which the versions mostly share, so it costs what one version's run
     of one chart did, plus the validation of each resource."""
     newest = max(versions, key=_version_key)
-    # It runs when the renderings are all done and the cores free: a worker each once the
-    # resources to validate cost more than compiling the schemas again (about 16 renderings).
+    # A worker a core once the resources to validate cost more than compiling the schemas again
+    # (about 16 renderings).
     workers = max(1, min(os.cpu_count() or 1, len(renderings) // 16))
     location = kube_schemas.conjoined_schema_location(versions) if len(versions) > 1 else None
     return _kubeconform(renderings, newest, kinds_skip, location, workers)
