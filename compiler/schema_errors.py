@@ -294,6 +294,13 @@ class _Explainer:
                     "(was this exported from a cluster?)")
         if path == ("metadata", "finalizers"):
             return self._finalizers_refused(path)
+        if path == ("metadata", "ownerReferences"):
+            return (f"kafkac makes no {self.kind} object in the cluster for the owner's garbage "
+                    f"collection to delete; the chart's objects belong to its Helm release. Remove them; "
+                    f"`helm uninstall` removes what the owner's deletion would have")
+        if path == ("metadata", "generateName"):
+            return (f"kafkac names the chart and the objects it makes after the {self.kind}'s metadata.name, "
+                    f"which generateName leaves to the API server to choose: write metadata.name instead")
         if choice and key in choice.fields_elsewhere:
             others = " or ".join(show(d) for d in choice.fields_elsewhere[key])
             return f"not allowed with type {show(choice.discriminator)} (only with type {others})"
