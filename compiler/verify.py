@@ -169,8 +169,8 @@ def _verify_one_rendering(charts: list[Chart], versions: list[str], newest: str,
             if len(rendered) % chunk == 0:
                 schema_checks.append(checking.submit(_kubeconform_all, rendered[-chunk:], versions, kinds_skip))
         if len(rendered) % chunk:
-            schema_checks.append(pool.submit(_kubeconform_all, rendered[-(len(rendered) % chunk):], versions,
-                                             kinds_skip))
+            schema_checks.append(checking.submit(_kubeconform_all, rendered[-(len(rendered) % chunk):], versions,
+                                                 kinds_skip))
         checked_rules = pool.submit(_promtool, rules)
         if rendered:
             found = [problem for check in schema_checks for problem in check.result()]
@@ -446,10 +446,10 @@ def _has_cert_manager_resources(rendered: Path) -> bool:
 
 def _kubeconform_all(renderings: list[_Rendering], versions: list[str],
                      kinds_skip: tuple[str, ...]) -> list[_Problem]:
-    """One kubeconform run for every version and every chart: against the versions' conjoined
-    schemas, which a resource passes exactly when it passes each version's. Most of a run is
-    compiling the schemas, which the versions mostly share, so it costs what one version's run
-    of one chart did, plus the validation of each resource."""
+    """One kubeconform run for every version and all the renderings given: against the versions'
+    conjoined schemas, which a resource passes exactly when it passes each version's. Most of a
+    run is compiling the schemas, which the versions mostly share, so it costs what one version's
+    run of one chart did, plus the validation of each resource."""
     newest = max(versions, key=_version_key)
     # A worker a core once the resources to validate cost more than compiling the schemas again
     # (about 16 renderings).
