@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from . import tools
-from .schema_refs import local_references, reached_definitions
+from .schema_refs import LOCAL_PREFIX, local_references, reached_definitions
 
 
 def _silent(_: str) -> None:
@@ -103,7 +103,7 @@ def _standalone(schema: dict, definitions: dict) -> dict:
 
 def _local_refs(node):
     if isinstance(node, dict):
-        return {key: (value.replace(_SHARED_DEFINITIONS, "#/$defs/", 1)
+        return {key: (value.replace(_SHARED_DEFINITIONS, LOCAL_PREFIX, 1)
                       if key == "$ref" and isinstance(value, str) else _local_refs(value))
                 for key, value in node.items()}
     if isinstance(node, list):
